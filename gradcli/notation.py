@@ -1,0 +1,68 @@
+"""How numbers, adjoints and partial derivatives are written, in Unicode or plain ASCII.
+
+ASCII mode uses the tutorials' own notation (`dx` for the adjoint of x), so a learner
+reading Karpathy's `da = b * dx` sees the same letters.
+"""
+from __future__ import annotations
+
+import math
+
+MACRON = "\u0304"
+
+
+def fmt(x: float) -> str:
+    """A number as a person writes it: 6 not 6.0, six significant digits."""
+    if x != x:
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return f"{x:.6g}"
+
+
+def full(x: float) -> str:
+    """A number exactly (shortest round-trip form), still without a trailing .0."""
+    if x != x or math.isinf(x):
+        return fmt(x)
+    if x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return repr(x)
+
+
+class Notation:
+    def __init__(self, ascii_only: bool = False):
+        self.ascii = ascii_only
+
+    def bar(self, name: str) -> str:
+        """The adjoint of `name`: x̄ = ∂f/∂x (dx in ASCII, as the tutorials write it)."""
+        return f"d{name}" if self.ascii else f"{name}{MACRON}"
+
+    def partial(self, top: str, bottom: str) -> str:
+        return f"d{top}/d{bottom}" if self.ascii else f"∂{top}/∂{bottom}"
+
+    @property
+    def times(self) -> str:
+        return "*" if self.ascii else "·"
+
+    def math(self, text: str) -> str:
+        """Rule text in gradcli syntax, shown as a person writes it."""
+        if self.ascii:
+            return text
+        return (text.replace("**", "^").replace("*", "·").replace(" - ", " − ")
+                .replace("<=", "≤").replace(">=", "≥"))
+
+    def text(self, text: str) -> str:
+        """Prose written with Unicode symbols, folded to ASCII where needed."""
+        if not self.ascii:
+            return text
+        for uni, asc in _ASCII_FOLD.items():
+            text = text.replace(uni, asc)
+        return text
+
+
+_ASCII_FOLD = {
+    "∂": "d", "·": "*", "−": "-", "≤": "<=", "≥": ">=", "σ": "sigmoid", "²": "^2",
+    "ˣ": "^x", "±": "+/-", "→": "->", "←": "<-", "Σ": "sum", "…": "...", "×": "x",
+    "—": "--", "–": "-", "’": "'", "“": '"', "”": '"', MACRON: "",
+}

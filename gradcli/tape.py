@@ -1,0 +1,115 @@
+"""The tape: a program lowered to one primitive per step (a Wengert list).
+
+Steps are in evaluation order, every step's operands come before it, and each step keeps
+the source span it came from. Values and adjoints live outside the tape (see engine.py),
+so one tape can be evaluated many times.
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Optional
+
+from .notation import fmt
+from .ops import OPS, Op
+
+
+@dataclass(eq=False)
+class Step:
+    __slots__ = ("op", "args", "name", "version", "start", "end", "const", "text")
+    op: Op
+    args: tuple
+    name: Optional[str]  # the user's name, for a step the program named
+    version: int  # 1 for a name's first binding, 2 for the next (`c += 1`), ...
+    start: int
+    end: int
+    const: Optional[float]  # a literal's value, or an input's default
+    text: Optional[str]  # how a constant is written: "pi", "2.5"
+
+
+@dataclass
+class Tape:
+    source: str
+    steps: list = field(default_factory=list)
+    inputs: dict = field(default_factory=dict)  # input name -> step index, in first-use order
+    output: int = -1
+    output_name: str = "f"
+    warnings: list = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    @cached_property
+    def _newlines(self) -> list:
+        return [k for k, ch in enumerate(self.source) if ch == "\n"]
+
+    @cached_property
+    def multiline(self) -> bool:
+        return "\n" in self.source.strip()
+
+    def line_of(self, pos: int) -> int:
+        """The 1-based line of a source offset, in O(log n)."""
+        return bisect.bisect_left(self._newlines, pos) + 1
+
+    # --- how steps are called and written -------------------------------------------
+    def step_id(self, i: int) -> str:
+        return f"v{i + 1}"
+
+    def label(self, i: int) -> str:
+        """What a person calls step i: its name (primed when rebound), else its id."""
+        step = self.steps[i]
+        if step.name is None:
+            return self.step_id(i)
+        if step.version == 1:
+            return step.name
+        return step.name + ("'" * (step.version - 1) if step.version <= 4 else f"'{step.version}")
+
+    def operand(self, i: int) -> str:
+        """How step i appears as an operand: unnamed constants by their value."""
+        step = self.steps[i]
+        if step.op is OPS["const"] and step.name is None:
+            text = step.text or fmt(step.const)
+            return f"({text})" if text.startswith("-") else text
+        return self.label(i)
+
+    def expression(self, i: int) -> str:
+        """The right-hand side of step i in gradcli syntax: `a * b`, `sigmoid(v3)`."""
+        step = self.steps[i]
+        op = step.op
+        names = [self.operand(a) for a in step.args]
+        if op.name in ("input", "const"):
+            return step.text or fmt(step.const) if step.const is not None else "input"
+        if op.name == "copy":
+            return names[0]
+        if op.name == "neg":
+            return f"-{names[0]}"
+        if op.symbol:
+            return f" {op.symbol} ".join(names)
+        return f"{op.name}({', '.join(names)})"
+
+    def is_input(self, i: int) -> bool:
+        return self.steps[i].op is OPS["input"]
+
+    def is_const(self, i: int) -> bool:
+        return self.steps[i].op is OPS["const"]
+
+    def rule(self, i: int, position: int) -> str:
+        """The local partial ∂step/∂operand as text, with the operands' names filled in."""
+        step = self.steps[i]
+        return fill(step.op.rules[position], [self.operand(a) for a in step.args], self.label(i))
+
+    def fan_out(self) -> list:
+        """How many times each step is used as an operand."""
+        uses = [0] * len(self.steps)
+        for step in self.steps:
+            for a in step.args:
+                uses[a] += 1
+        return uses
+
+
+def fill(template: str, operands: list, result: str) -> str:
+    text = template.replace("{y}", result)
+    for k, name in enumerate(operands):
+        text = text.replace("{%d}" % k, name)
+    return text

@@ -1,0 +1,36 @@
+"""The grammar ships: it loads from the repository (editable install) and from a built wheel."""
+import subprocess
+import sys
+import zipfile
+
+from conftest import ROOT
+
+
+def test_editable_install_reads_the_repository_grammar():
+    from gradcli.syntax import grammar_path
+
+    assert grammar_path() == ROOT / "grammar" / "gradcli.lark"
+
+
+def test_built_wheel_carries_the_grammar_and_runs_outside_the_repository(tmp_path):
+    dist = tmp_path / "dist"
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+         "-w", str(dist), str(ROOT)], capture_output=True, text=True, timeout=300)
+    assert build.returncode == 0, build.stdout + build.stderr
+    (wheel,) = dist.glob("gradcli-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+        assert "gradcli/grammar/gradcli.lark" in names
+        zf.extractall(tmp_path / "site")
+    # Run from a directory outside the repository, with the unpacked wheel first on the path
+    # (its dependencies come from this environment).
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); "
+            "import gradcli.syntax as s; assert str(s.grammar_path()).startswith(sys.argv[1]), "
+            "s.grammar_path(); from gradcli.cli import main; "
+            "sys.argv = ['gradcli', 'eval', 'a*b', '--a', '2', '--b', '3', '--json']; main()")
+    run = subprocess.run([sys.executable, "-c", code, str(tmp_path / "site")],
+                         capture_output=True, text=True, cwd=tmp_path, timeout=60,
+                         env={"PATH": "/usr/bin:/bin", "GRADCLI_LARK_CACHE": str(tmp_path / "c")})
+    assert run.returncode == 0, run.stderr
+    assert '"gradient"' in run.stdout and '"a": 3.0' in run.stdout
