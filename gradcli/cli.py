@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Optional
 
 import typer
 
@@ -24,7 +23,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
                   help="gradcli: compute gradients by reverse-mode automatic differentiation, "
                        "and see every chain-rule step.\n\n" + EXIT_CODES)
 
-_FREE_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True,
+# Commands that take a program and `--NAME VALUE` pairs read them from ctx.args themselves.
+FREE_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True,
               "help_option_names": ["-h", "--help"]}
 
 
@@ -64,14 +64,13 @@ def guarded(action) -> None:
               f"{exc}\nset GRADCLI_DEBUG=1 to see the traceback", 3)
 
 
-def make_console(ascii_flag: bool = False):
+def make_console(**options):
+    """The stdout console: no markup or emoji from user text, wide rows when piped."""
     from rich.console import Console
 
-    kwargs = {}
     if not sys.stdout.isatty() and "COLUMNS" not in os.environ:
-        kwargs["width"] = 120  # piped: wide enough that rows rarely wrap
-    console = Console(highlight=False, emoji=False, markup=False, **kwargs)
-    return console
+        options.setdefault("width", 120)
+    return Console(highlight=False, emoji=False, markup=False, **options)
 
 
 def stdout_unicode() -> bool:
@@ -79,67 +78,18 @@ def stdout_unicode() -> bool:
     return encoding.startswith("utf")
 
 
-EVAL_HELP = """Evaluate a program and its gradient, showing every chain-rule step.
+def _load_commands() -> None:
+    """Each module in gradcli/commands adds its command(s) to `app` when imported."""
+    import pkgutil
 
-PROGRAM is an expression or statements separated by ";" or newlines, e.g.
-"a*b", "q = x + y; f = q * z", "sigmoid(w*x + b)". Give input values as
---a 2, --a=2, --a -2 or a=2, before or after the program. Use NAME=VALUE for a
-name that is also an option (json=2), -f FILE or - to read the program from a file or
-standard input, and put "--" before a program that starts with "-".
-"""
+    from . import commands
 
-
-@app.command("eval", context_settings=_FREE_ARGS, help=EVAL_HELP, epilog=EXIT_CODES,
-             options_metavar="[OPTIONS] PROGRAM [--NAME VALUE | NAME=VALUE]...")
-def eval_command(
-    ctx: typer.Context,
-    file: Optional[str] = typer.Option(None, "-f", "--file", metavar="FILE",
-                                       help="Read the program from FILE (- for standard input)."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON document and nothing else."),
-    grad_only: bool = typer.Option(False, "--grad-only",
-                                   help="Print only the output value and the gradient."),
-    all_rows: bool = typer.Option(False, "--all", help="Show every row of long tables."),
-    output: Optional[str] = typer.Option(None, "--output", metavar="NAME",
-                                         help="Differentiate NAME instead of the last value."),
-    ascii_only: bool = typer.Option(False, "--ascii",
-                                    help="Plain ASCII notation (dx instead of x̄)."),
-) -> None:
-    def run() -> None:
-        from .arguments import read_invocation
-        from .engine import evaluate, no_cycle_collection
-        from .lower import compile_program
-
-        inv = read_invocation(list(ctx.args), file)
-        with no_cycle_collection():
-            tape = compile_program(inv.source, inv.values, output)
-            ev = evaluate(tape, inv.values, record=not grad_only)
-        if as_json:
-            from .report import to_json
-
-            sys.stdout.write(to_json(ev, grad_only) + "\n")
-            return
-        show(ev, grad_only, all_rows, ascii_only)
-
-    guarded(run)
-
-
-def show(ev, grad_only: bool, all_rows: bool, ascii_only: bool) -> None:
-    from .notation import Notation, full
-
-    nt = Notation(ascii_only=ascii_only or not stdout_unicode())
-    if grad_only:
-        # Plain lines, cheap to produce and to parse, for big programs and scripts.
-        out = ev.tape.output_name
-        lines = [f"{out} = {full(ev.value)}"]
-        lines += [f"{nt.partial(out, n)} = {full(g)}" for n, g in ev.gradient.items()]
-        sys.stdout.write("\n".join(lines) + "\n")
-    else:
-        from .render_eval import render
-
-        render(ev, make_console(), nt, None if all_rows else 200)
-    for w in ev.warnings:
-        sys.stderr.write("warning: " + nt.text(w) + "\n")
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        __import__(f"{commands.__name__}.{info.name}")
 
 
 def main() -> None:
     app(prog_name="gradcli")
+
+
+_load_commands()

@@ -21,10 +21,6 @@ DEFAULT_ROW_LIMIT = 200
 _ATOM = re.compile(r"-?[\w.]+")
 
 
-def notation_for(console: Console, ascii_flag: bool = False) -> Notation:
-    return Notation(ascii_only=ascii_flag or console.options.ascii_only)
-
-
 # --- rows, as plain text ----------------------------------------------------------------
 def forward_rows(ev: Evaluation) -> list:
     """(step, name, operation, value) for every step a person would write down."""
