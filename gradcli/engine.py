@@ -175,6 +175,7 @@ def backward(ev: Evaluation, record: bool = True) -> None:
     out = tape.output
     adjoints[out], reached[out] = 1.0, True
     contributions = ev.contributions
+    notes = _Notes()
     for i in range(out, -1, -1):
         step = steps[i]
         if not reached[i] or not step.args or not needs[i]:
@@ -186,12 +187,11 @@ def backward(ev: Evaluation, record: bool = True) -> None:
         for position, (a, local) in enumerate(zip(step.args, partials)):
             if needs[a] and not math.isfinite(local):
                 why = op.singular(*xs) if op.singular else None
-                ev.warnings.append(
-                    f"the derivative {tape.rule(i, position)} is undefined here"
-                    + (f": {why}" if why else "") + f" {_where(tape, values, i)}")
+                notes.add(f"the derivative {tape.rule(i, position)} is undefined here"
+                          + (f": {why}" if why else ""), lambda: _where(tape, values, i))
         kink = op.kink(*xs) if op.kink else None
         if kink:
-            ev.warnings.append(f"{kink} {_where(tape, values, i)}")
+            notes.add(kink, lambda: _where(tape, values, i))
         for position, (a, local) in enumerate(zip(step.args, partials)):
             if not needs[a]:
                 continue  # constants get no adjoint, as in PyTorch
@@ -203,10 +203,35 @@ def backward(ev: Evaluation, record: bool = True) -> None:
                 contributions.append(Contribution(i, position, a, local, upstream, term,
                                                   adjoints[a], counts[a]))
     ev.adjoints = adjoints
+    ev.warnings.extend(notes.lines())
     for name, i in tape.inputs.items():
         if not math.isfinite(adjoints[i]):
             ev.warnings.append(f"the gradient with respect to {name} is undefined "
                                f"({fmt(adjoints[i])}) at these values")
+
+
+class _Notes:
+    """Kink and singularity warnings, at most a few of each kind: a 100k-step program
+    can hit relu'(0) thousands of times, and one line per hit would bury the result."""
+
+    SHOWN = 3
+
+    def __init__(self):
+        self.by_kind: dict = {}
+
+    def add(self, kind: str, where) -> None:
+        seen = self.by_kind.setdefault(kind, [0, []])
+        seen[0] += 1
+        if seen[0] <= self.SHOWN:
+            seen[1].append(where())
+
+    def lines(self) -> list:
+        out = []
+        for kind, (count, places) in self.by_kind.items():
+            out += [f"{kind} {place}" for place in places]
+            if count > len(places):
+                out.append(f"{kind}: {count - len(places)} more steps like this")
+        return out
 
 
 def _needs_grad(tape: Tape) -> list:
