@@ -3,14 +3,18 @@
 Inputs are the free names plus names whose first binding is a plain signed literal
 (`a = 2`, as Karpathy's `var a = 2`): the literal is the input's default. `pi` and `e`
 are constants unless the program assigns them or the user gives them a value.
+
+Lowering runs statement by statement as the parser finishes each one, so the syntax
+nodes of a 100,000-statement program never all exist at once.
 """
 from __future__ import annotations
 
+import re
 from typing import Iterable, Optional
 
-from .errors import SourceError, UsageError, suggest
+from .errors import UsageError, suggest
 from .ops import CONSTANTS, OPS
-from .syntax import Syntax, parse
+from .syntax import Statement, Syntax, parse
 from .tape import Step, Tape
 
 _INPUT, _CONST, _COPY = OPS["input"], OPS["const"], OPS["copy"]
@@ -19,81 +23,106 @@ OUTPUT_NAMES = ("f", "out", "result")
 
 def compile_program(source: str, given: Iterable[str] = (), output: Optional[str] = None) -> Tape:
     """Parse and lower `source`. `given` names the values the user supplies."""
-    return lower(parse(source), set(given), output)
+    lowerer = Lowerer(source, set(given))
+    parse(source, on_statement=lowerer.statement)
+    return lowerer.finish(output)
 
 
 def lower(syntax: Syntax, given: set, output: Optional[str] = None) -> Tape:
-    tape = Tape(syntax.source)
-    steps = tape.steps
-    nodes = syntax.nodes
-    assigned = {s.target for s in syntax.statements if s.target}
-    env: dict = {}  # name -> step index of its current binding
-    versions: dict = {}
-    where = [0] * len(nodes)  # syntax node -> step index
+    """Lower an already parsed program (all statements kept in `syntax`)."""
+    lowerer = Lowerer(syntax.source, given)
+    for stmt in syntax.statements:
+        lowerer.statement(syntax, stmt)
+    return lowerer.finish(output)
 
-    def new(op, args, name, start, end, const=None, text=None) -> int:
+
+def assigned_constants(source: str) -> set:
+    """Which of pi and e the program assigns. An assignment's target always opens a
+    statement, so a scan of the text answers before the first statement is lowered."""
+    names = "|".join(map(re.escape, CONSTANTS))
+    return set(re.findall(rf"(?:^|[;\n])[ \t\f\r]*({names})[ \t\f\r]*[-+*/]?=(?!=)", source))
+
+
+class Lowerer:
+    def __init__(self, source: str, given: set):
+        self.tape = Tape(source)
+        self.given = given
+        self.assigned = assigned_constants(source)
+        self.env: dict = {}  # name -> step index of its current binding
+        self.versions: dict = {}
+        self.pending_bare: Optional[tuple] = None  # (step, line) of the latest bare expression
+        self.statements = 0
+
+    def new(self, op, args, name, start, end, const=None, text=None) -> int:
         version = 0
         if name is not None:
-            version = versions[name] = versions.get(name, 0) + 1
+            version = self.versions[name] = self.versions.get(name, 0) + 1
+        steps = self.tape.steps
         steps.append(Step(op, args, name, version, start, end, const, text))
         return len(steps) - 1
 
-    def resolve(name, start, end) -> int:
+    def resolve(self, name: str, start: int, end: int) -> int:
+        env = self.env
         if name in env:
             return env[name]
-        if name in CONSTANTS and name not in assigned and name not in given:
-            return new(_CONST, (), None, start, end, CONSTANTS[name], name)
-        i = env[name] = tape.inputs[name] = new(_INPUT, (), name, start, end)
+        if name in CONSTANTS and name not in self.assigned and name not in self.given:
+            return self.new(_CONST, (), None, start, end, CONSTANTS[name], name)
+        i = env[name] = self.tape.inputs[name] = self.new(_INPUT, (), name, start, end)
         return i
 
-    if not syntax.statements:
-        raise UsageError("the program is empty: give an expression such as \"a*b\"")
-    last = len(syntax.statements) - 1
-    for k, stmt in enumerate(syntax.statements):
+    def statement(self, syntax: Syntax, stmt: Statement) -> None:
+        tape, env, nodes = self.tape, self.env, syntax.nodes
+        self.statements += 1
+        if self.pending_bare is not None:
+            tape.warnings.append(
+                f"line {self.pending_bare[1]}: the value of this expression is not used "
+                "(only the last statement gives the output)")
+            self.pending_bare = None
         root = nodes[stmt.root]
         if (stmt.kind == "assign" and root.kind == "num" and stmt.target not in env
-                and stmt.target not in versions):
+                and stmt.target not in self.versions):
             # `a = 2`: an input with a default, not a constant.
-            i = new(_INPUT, (), stmt.target, stmt.start, stmt.end, root.payload)
+            i = self.new(_INPUT, (), stmt.target, stmt.start, stmt.end, root.payload)
             env[stmt.target] = tape.inputs[stmt.target] = i
-            continue
-        first_new = len(steps)
+            tape.output = i
+            return
+        first_new = len(tape.steps)
+        where = {}  # syntax node -> step index, for this statement's nodes
+        source = syntax.source
         for n in range(stmt.first, stmt.root + 1):
             node = nodes[n]
-            if node.kind == "num":
-                where[n] = new(_CONST, (), None, node.start, node.end, node.payload,
-                               syntax.source[node.start:node.end].replace(" ", ""))
-            elif node.kind == "name":
-                where[n] = resolve(node.payload, node.start, node.end)
+            kind = node.kind
+            if kind == "op":
+                where[n] = self.new(node.payload, tuple([where[c] for c in node.kids]), None,
+                                    node.start, node.end)
+            elif kind == "name":
+                where[n] = self.resolve(node.payload, node.start, node.end)
             else:
-                where[n] = new(node.payload, tuple(where[c] for c in node.kids), None,
-                               node.start, node.end)
+                where[n] = self.new(_CONST, (), None, node.start, node.end, node.payload,
+                                    source[node.start:node.end].replace(" ", ""))
         value = where[stmt.root]
         if stmt.kind == "bare":
-            if k == last:
-                tape.output = value
-            else:
-                line = syntax.source.count("\n", 0, stmt.start) + 1
-                tape.warnings.append(
-                    f"line {line}: the value of this expression is not used "
-                    "(only the last statement gives the output)")
-            continue
+            tape.output = value
+            self.pending_bare = (value, tape.line_of(stmt.start))
+            return
         if stmt.kind == "augassign":
-            target = resolve(stmt.target, stmt.start, stmt.start + len(stmt.target))
-            value = new(stmt.aug, (target, value), None, stmt.start, stmt.end)
-        if value >= first_new and steps[value].name is None:
-            step = steps[value]
+            target = self.resolve(stmt.target, stmt.start, stmt.start + len(stmt.target))
+            value = self.new(stmt.aug, (target, value), None, stmt.start, stmt.end)
+        step = tape.steps[value]
+        if value >= first_new and step.name is None:
             step.name = stmt.target
-            step.version = versions[stmt.target] = versions.get(stmt.target, 0) + 1
+            step.version = self.versions[stmt.target] = self.versions.get(stmt.target, 0) + 1
         else:
             # `c = a`: a copy, so that c has a step (and a row) of its own.
-            value = new(_COPY, (value,), stmt.target, stmt.start, stmt.end)
+            value = self.new(_COPY, (value,), stmt.target, stmt.start, stmt.end)
         env[stmt.target] = value
-        if k == last:
-            tape.output = value
+        tape.output = value
 
-    _choose_output(tape, env, output)
-    return tape
+    def finish(self, output: Optional[str] = None) -> Tape:
+        if not self.statements:
+            raise UsageError("the program is empty: give an expression such as \"a*b\"")
+        _choose_output(self.tape, self.env, output)
+        return self.tape
 
 
 def _choose_output(tape: Tape, env: dict, output: Optional[str]) -> None:

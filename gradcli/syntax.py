@@ -1,19 +1,16 @@
-"""Parse program text into a flat syntax tree, with lark's LALR parser.
+"""Parse program text into a flat syntax tree, with the LALR(1) tables lark builds.
 
-The transformer runs inline, at each reduction, and appends to flat lists instead of
+The builder's callbacks run at each reduction and append to flat lists instead of
 building a tree: nodes come out in post-order (children before parents), so no later pass
-ever needs recursion, whatever the nesting depth.
+ever needs recursion, whatever the nesting depth. With `on_statement`, each statement is
+handed over as soon as it is parsed and its nodes are dropped, so memory stays flat.
 """
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
-
-from lark import Lark
-from lark.exceptions import UnexpectedInput
-from lark.visitors import Transformer, v_args
+from typing import Callable, NamedTuple, Optional
 
 from .errors import SourceError, suggest
 from .ops import BINARY_SYMBOLS, FUNCTIONS, OPS, Op
@@ -30,10 +27,10 @@ def grammar_path() -> Path:
     raise FileNotFoundError(f"{GRAMMAR_NAME} is missing from {here} and {here.parent}")
 
 
-# A syntax node: kind is "num" (payload: the float), "name" (payload: the name) or
-# "op" (payload: the Op). kids are node indices; start/end are source offsets.
-@dataclass(frozen=True)
-class Node:
+class Node(NamedTuple):
+    """A syntax node: kind is "num" (payload: the float), "name" (payload: the name) or
+    "op" (payload: the Op). kids are node indices; start/end are source offsets.
+    A tuple, because a program can have a million of them."""
     kind: str
     payload: object
     kids: tuple
@@ -41,8 +38,7 @@ class Node:
     end: int
 
 
-@dataclass(frozen=True)
-class Statement:
+class Statement(NamedTuple):
     kind: str  # "bare", "assign" or "augassign"
     target: Optional[str]
     aug: Optional[Op]  # the op of `+=` and friends
@@ -59,14 +55,14 @@ class Syntax:
     statements: list = field(default_factory=list)
 
 
-@v_args(inline=True)
-class _Build(Transformer):
-    """lark callbacks, run at each reduction; each returns the index of the node it added."""
+class _Build:
+    """Reduction callbacks, named after the grammar's rules and aliases; each returns the
+    index of the node it added."""
 
     def __init__(self):
-        super().__init__()
         self.syntax = Syntax("")
         self.stmt_first = 0
+        self.on_statement = None
 
     def _add(self, kind, payload, kids, start, end) -> int:
         nodes = self.syntax.nodes
@@ -78,7 +74,7 @@ class _Build(Transformer):
         return n.start, n.end
 
     def number(self, tok):
-        value = float(tok)
+        value = float(tok.value)
         if value == float("inf"):
             raise SourceError(f"the number {_short(tok)} is too large for a float",
                               self.syntax.source, tok.start_pos)
@@ -125,9 +121,14 @@ class _Build(Transformer):
 
     def _statement(self, kind, target, aug, root, start):
         _, end = self._span(root)
-        self.syntax.statements.append(
-            Statement(kind, target, aug, root, self.stmt_first, start, end))
-        self.stmt_first = len(self.syntax.nodes)
+        stmt = Statement(kind, target, aug, root, self.stmt_first, start, end)
+        if self.on_statement is None:
+            self.syntax.statements.append(stmt)
+            self.stmt_first = len(self.syntax.nodes)
+        else:
+            self.on_statement(self.syntax, stmt)
+            self.syntax.nodes.clear()
+            self.stmt_first = 0
 
     def bare(self, root):
         self._statement("bare", None, None, root, self._span(root)[0])
@@ -148,16 +149,21 @@ def _short(text: str, limit: int = 20) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-_parser: Optional[Lark] = None
+_driver = None
 _builder = _Build()
 
 
-def _get_parser() -> Lark:
-    global _parser
-    if _parser is None:
-        _parser = Lark(grammar_path().read_text(encoding="utf-8"), start="program",
-                       parser="lalr", transformer=_builder, cache=_cache_file())
-    return _parser
+def _get_driver():
+    global _driver
+    if _driver is None:
+        from lark import Lark
+
+        from .lalr import Driver
+
+        lark = Lark(grammar_path().read_text(encoding="utf-8"), start="program",
+                    parser="lalr", cache=_cache_file())
+        _driver = Driver(lark, _builder)
+    return _driver
 
 
 def _cache_file():
@@ -165,15 +171,26 @@ def _cache_file():
     return os.environ.get("GRADCLI_LARK_CACHE") or True
 
 
-def parse(source: str) -> Syntax:
-    """Parse program text; raises SourceError with a caret position on malformed input."""
-    from .syntax_errors import explain_unexpected
+def parse(source: str, on_statement: Optional[Callable] = None) -> Syntax:
+    """Parse program text; raises SourceError with a caret position on malformed input.
 
-    parser = _get_parser()
+    With `on_statement(syntax, statement)`, statements are handed over one at a time
+    and not kept in the result.
+    """
+    from .lalr import LexError, ParseError
+    from .syntax_errors import lex_error, parse_error
+
+    driver = _get_driver()
     _builder.syntax = Syntax(source)
     _builder.stmt_first = 0
+    _builder.on_statement = on_statement
     try:
-        parser.parse(source)
-    except UnexpectedInput as exc:
-        raise explain_unexpected(exc, source) from None
-    return _builder.syntax
+        driver.parse(source)
+    except LexError as exc:
+        raise lex_error(source, exc.pos, exc.expected) from None
+    except ParseError as exc:
+        raise parse_error(source, exc.token, exc.expected) from None
+    finally:
+        _builder.on_statement = None
+    syntax, _builder.syntax = _builder.syntax, Syntax("")
+    return syntax

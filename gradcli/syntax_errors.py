@@ -1,9 +1,8 @@
-"""Turn lark's parse exceptions into sentences a learner can act on."""
+"""Turn a parse failure (where, what was found, what the parser expected) into a
+sentence a learner can act on."""
 from __future__ import annotations
 
 import re
-
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from .errors import SourceError
 
@@ -62,26 +61,22 @@ def _describe(ch: str) -> str:
     return f"character U+{ord(ch):04X}"
 
 
-def explain_unexpected(exc: UnexpectedInput, source: str) -> SourceError:
-    if isinstance(exc, UnexpectedCharacters):
-        pos = exc.pos_in_stream
-        ch = source[pos] if pos < len(source) else ""
-        return SourceError(f"unexpected {_describe(ch)}: expected {expected_words(exc.allowed)}"
-                           f"{_after(source, pos)}", source, pos)
-    if isinstance(exc, UnexpectedToken):
-        tok = exc.token
-        at_end = tok.type == "$END"
-        pos = len(source.rstrip()) if at_end else tok.start_pos
-        what = "end of input" if at_end else (
-            "end of statement" if tok.type == "_SEP" and str(tok) == ";"
-            else _describe(str(tok)) if len(str(tok)) == 1 else f'"{str(tok)[:20]}"')
-        if tok.type == "_SEP" and str(tok) == "\n":
-            what = "end of line"
-            pos = tok.start_pos
-        return SourceError(f"unexpected {what}: expected {expected_words(exc.expected)}"
-                           f"{_after(source, pos)}", source, pos)
-    if isinstance(exc, UnexpectedEOF):
+def lex_error(source: str, pos: int, expected) -> SourceError:
+    ch = source[pos] if pos < len(source) else ""
+    return SourceError(f"unexpected {_describe(ch)}: expected {expected_words(expected)}"
+                       f"{_after(source, pos)}", source, pos)
+
+
+def parse_error(source: str, tok, expected) -> SourceError:
+    """`tok` has .type, .value and .start_pos; type "$END" is the end of the input."""
+    if tok.type == "$END":
+        # The parser stops at the last token; the caret belongs after the text.
         pos = len(source.rstrip())
-        return SourceError(f"unexpected end of input: expected {expected_words(exc.expected)}"
-                           f"{_after(source, pos)}", source, pos)
-    return SourceError(str(exc).splitlines()[0], source, 0)
+        what = "end of input"
+    elif tok.type == "_SEP" and tok.value == "\n":
+        pos, what = tok.start_pos, "end of line"
+    else:
+        pos = tok.start_pos
+        what = _describe(tok.value) if len(tok.value) == 1 else f'"{tok.value[:20]}"'
+    return SourceError(f"unexpected {what}: expected {expected_words(expected)}"
+                       f"{_after(source, pos)}", source, pos)

@@ -1,0 +1,199 @@
+"""Run lark's LALR(1) tables with a lean driver.
+
+lark reads grammar/gradcli.lark, checks it and builds the LALR(1) parse table and the
+terminal patterns; this module only *runs* them. lark's own driver is general (contextual
+lexing, interactive parsing, tree building, positions on every token) and spends about
+4 µs per token on that generality; a 100,000-statement program has ~1,000,000 tokens.
+Here the lexer is one compiled regex made from lark's terminal definitions in lark's own
+priority order, tokens are four-slot objects, and each rule's reduction is precomputed.
+
+Semantics follow lark's tree-shaping rules as this grammar uses them: anonymous and
+underscore terminals are dropped, `_rule`/`__helper` children are spliced into their
+parent, a `?rule` with one child passes it through, and otherwise the callback named by the
+alias (or the rule) is called with the remaining children.
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable, Iterator
+
+
+class Tok:
+    __slots__ = ("type", "value", "start_pos", "end_pos")
+
+    def __init__(self, type_: str, value: str, start: int, end: int):
+        self.type = type_
+        self.value = value
+        self.start_pos = start
+        self.end_pos = end
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"Tok({self.type}, {self.value!r}, {self.start_pos})"
+
+
+class LexError(Exception):
+    def __init__(self, pos: int, expected: set):
+        self.pos = pos
+        self.expected = expected
+
+
+class ParseError(Exception):
+    def __init__(self, token: Tok, expected: set):
+        self.token = token
+        self.expected = expected
+
+
+class _Splice(list):
+    """Children of an inlined `_rule`, to be spliced into the parent's children."""
+
+
+END = "$END"
+_BAD = "_GRADCLI_NO_TERMINAL"
+
+
+class Driver:
+    def __init__(self, lark, builder):
+        table = lark.parser.parser.parser.parse_table
+        start = lark.options.start[0]
+        self.start_state = table.start_states[start]
+        self.end_state = table.end_states[start]
+        self.ignore = set(lark.lexer_conf.ignore)
+        terminals = sorted(lark.terminals, key=lambda t: (
+            -t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name))
+        # A last catch-all group turns "no terminal matches here" into a token, so the
+        # scan can run in C with finditer and still stop at the first bad character.
+        self.master = re.compile("|".join(
+            [f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals]
+            + [f"(?P<{_BAD}>.)"]), re.DOTALL)
+        self.terminal_names = {t.name for t in terminals} - self.ignore
+        # For each state: terminal or nonterminal -> (True, next state) for a shift,
+        # (False, (size, origin, reduce function)) for a reduction.
+        reducers: dict = {}
+        self.states = {}
+        for state, actions in table.states.items():
+            row = {}
+            for symbol, (action, arg) in actions.items():
+                if action.name == "Shift":
+                    row[symbol] = (True, arg)
+                else:
+                    if arg not in reducers:
+                        reducers[arg] = (len(arg.expansion), arg.origin.name,
+                                         _reducer(arg, builder))
+                        if _passes_through(arg, builder):
+                            # A unit rule such as `?sum: product` leaves the value as it
+                            # is; only the state changes, so the loop skips the call.
+                            reducers[arg] = (1, arg.origin.name, None)
+                    row[symbol] = (False, reducers[arg])
+            self.states[state] = row
+
+    def expected(self, state: int) -> set:
+        return {s for s in self.states[state] if s in self.terminal_names or s == END}
+
+    def tokens(self, text: str, states: list) -> Iterator[Tok]:
+        ignore = self.ignore
+        for m in self.master.finditer(text):
+            kind = m.lastgroup
+            if kind in ignore:
+                continue
+            if kind == _BAD:
+                raise LexError(m.start(), self.expected(states[-1]))
+            yield Tok(kind, m.group(), m.start(), m.end())
+        yield Tok(END, "", len(text), len(text))
+
+    def parse(self, text: str):
+        states_table = self.states
+        end_state = self.end_state
+        state_stack = [self.start_state]
+        values: list = []
+        for tok in self.tokens(text, state_stack):
+            kind = tok.type
+            while True:
+                action = states_table[state_stack[-1]].get(kind)
+                if action is None:
+                    raise ParseError(tok, self.expected(state_stack[-1]))
+                shift, arg = action
+                if shift:
+                    state_stack.append(arg)
+                    values.append(tok)
+                    break
+                size, origin, reduce = arg
+                if reduce is None:
+                    state_stack[-1] = states_table[state_stack[-2]][origin][1]
+                    if kind == END and state_stack[-1] == end_state:
+                        return values[-1]
+                    continue
+                if size:
+                    children = values[-size:]
+                    del values[-size:]
+                    del state_stack[-size:]
+                else:
+                    children = []
+                values.append(reduce(children))
+                state_stack.append(states_table[state_stack[-1]][origin][1])
+                if kind == END and state_stack[-1] == end_state:
+                    return values[-1]
+        raise AssertionError("the token stream ended without $END")
+
+
+def _passes_through(rule, builder) -> bool:
+    """`?a: b` with no alias and no callback: the one child is the result."""
+    return (len(rule.expansion) == 1 and rule.options.expand1 and rule.alias is None
+            and not rule.origin.name.startswith("_")
+            and not (rule.expansion[0].is_term and rule.expansion[0].filter_out)
+            and not rule.expansion[0].name.startswith("_")
+            and getattr(builder, rule.origin.name, None) is None)
+
+
+def _reducer(rule, builder) -> Callable:
+    """The function that turns a rule's popped values into its result, as lark would."""
+    keep = [i for i, sym in enumerate(rule.expansion)
+            if not (sym.is_term and sym.filter_out)]
+    splice = {i for i in keep if not rule.expansion[i].is_term
+              and rule.expansion[i].name.startswith("_")}
+    expand1 = rule.options.expand1
+    name = rule.alias or rule.origin.name
+    inlined = rule.origin.name.startswith("_")
+    method = getattr(builder, name, None)
+
+    if not splice and len(keep) == 1 and (expand1 or inlined) and method is None:
+        only = keep[0]
+        if inlined:
+            return lambda children: _Splice([children[only]])
+        return lambda children: children[only]
+
+    if not splice and not inlined and not (expand1 and len(keep) == 1 and rule.alias is None):
+        if method is None:
+            raise AssertionError(f"the grammar rule {name!r} has no callback")
+        # The common case, specialised: pick the kept children and call.
+        if keep == list(range(len(rule.expansion))):
+            return lambda children: method(*children)
+        picked = tuple(keep)
+        return lambda children: method(*[children[i] for i in picked])
+
+    def reduce(children):
+        kept = None
+        for i in keep:
+            child = children[i]
+            if i in splice:
+                if kept is None:
+                    kept = child  # reuse the first spliced list: linear, not quadratic
+                else:
+                    kept.extend(child)
+            else:
+                if kept is None:
+                    kept = _Splice()
+                kept.append(child)
+        if kept is None:
+            kept = _Splice()
+        if inlined:
+            return kept if isinstance(kept, _Splice) else _Splice(kept)
+        if expand1 and len(kept) == 1 and rule.alias is None:
+            return kept[0]
+        if method is None:
+            raise AssertionError(f"the grammar rule {name!r} has no callback")
+        return method(*kept)
+
+    return reduce
