@@ -54,40 +54,68 @@ END = "$END"
 _BAD = "_GRADCLI_NO_TERMINAL"
 
 
+def table_spec(lark) -> dict:
+    """What the driver needs from lark, as plain JSON-able data: terminal patterns in lark's
+    lexing priority, the LALR(1) actions, and for each rule how lark would shape its result.
+    Cached by the caller, so lark itself is imported only when the grammar changes."""
+    table = lark.parser.parser.parser.parse_table
+    start = lark.options.start[0]
+    terminals = sorted(lark.terminals, key=lambda t: (
+        -t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name))
+    rules, rule_ids, states = [], {}, {}
+    for state, actions in table.states.items():
+        row = {}
+        for symbol, (action, arg) in actions.items():
+            if action.name == "Shift":
+                row[symbol] = [True, arg]
+                continue
+            if arg not in rule_ids:
+                rule_ids[arg] = len(rules)
+                keep = [i for i, sym in enumerate(arg.expansion)
+                        if not (sym.is_term and sym.filter_out)]
+                rules.append({
+                    "origin": arg.origin.name,
+                    "size": len(arg.expansion),
+                    "keep": keep,
+                    "splice": [i for i in keep if not arg.expansion[i].is_term
+                               and arg.expansion[i].name.startswith("_")],
+                    "expand1": bool(arg.options.expand1),
+                    "alias": arg.alias,
+                })
+            row[symbol] = [False, rule_ids[arg]]
+        states[str(state)] = row
+    return {
+        "start_state": table.start_states[start],
+        "end_state": table.end_states[start],
+        "ignore": sorted(lark.lexer_conf.ignore),
+        "terminals": [[t.name, t.pattern.to_regexp()] for t in terminals],
+        "rules": rules,
+        "states": states,
+    }
+
+
 class Driver:
-    def __init__(self, lark, builder):
-        table = lark.parser.parser.parser.parse_table
-        start = lark.options.start[0]
-        self.start_state = table.start_states[start]
-        self.end_state = table.end_states[start]
-        self.ignore = set(lark.lexer_conf.ignore)
-        terminals = sorted(lark.terminals, key=lambda t: (
-            -t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name))
+    def __init__(self, spec: dict, builder):
+        self.start_state = spec["start_state"]
+        self.end_state = spec["end_state"]
+        self.ignore = set(spec["ignore"])
         # A last catch-all group turns "no terminal matches here" into a token, so the
         # scan can run in C with finditer and still stop at the first bad character.
         self.master = re.compile("|".join(
-            [f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals]
+            [f"(?P<{name}>{regexp})" for name, regexp in spec["terminals"]]
             + [f"(?P<{_BAD}>.)"]), re.DOTALL)
-        self.terminal_names = {t.name for t in terminals} - self.ignore
+        self.terminal_names = {name for name, _ in spec["terminals"]} - self.ignore
         # For each state: terminal or nonterminal -> (True, next state) for a shift,
-        # (False, (size, origin, reduce function)) for a reduction.
-        reducers: dict = {}
-        self.states = {}
-        for state, actions in table.states.items():
-            row = {}
-            for symbol, (action, arg) in actions.items():
-                if action.name == "Shift":
-                    row[symbol] = (True, arg)
-                else:
-                    if arg not in reducers:
-                        reducers[arg] = (len(arg.expansion), arg.origin.name,
-                                         _reducer(arg, builder))
-                        if _passes_through(arg, builder):
-                            # A unit rule such as `?sum: product` leaves the value as it
-                            # is; only the state changes, so the loop skips the call.
-                            reducers[arg] = (1, arg.origin.name, None)
-                    row[symbol] = (False, reducers[arg])
-            self.states[state] = row
+        # (False, (size, origin, reduce function)) for a reduction; reduce is None for a
+        # unit rule such as `?sum: product`, which changes the state and not the value.
+        reducers = []
+        for rule in spec["rules"]:
+            reduce = None if _passes_through(rule, builder) else _reducer(rule, builder)
+            reducers.append((rule["size"], rule["origin"], reduce))
+        self.states = {
+            int(state): {symbol: (True, arg) if shift else (False, reducers[arg])
+                         for symbol, (shift, arg) in row.items()}
+            for state, row in spec["states"].items()}
 
     def expected(self, state: int) -> set:
         return {s for s in self.states[state] if s in self.terminal_names or s == END}
@@ -138,24 +166,22 @@ class Driver:
         raise AssertionError("the token stream ended without $END")
 
 
-def _passes_through(rule, builder) -> bool:
+def _passes_through(rule: dict, builder) -> bool:
     """`?a: b` with no alias and no callback: the one child is the result."""
-    return (len(rule.expansion) == 1 and rule.options.expand1 and rule.alias is None
-            and not rule.origin.name.startswith("_")
-            and not (rule.expansion[0].is_term and rule.expansion[0].filter_out)
-            and not rule.expansion[0].name.startswith("_")
-            and getattr(builder, rule.origin.name, None) is None)
+    return (rule["size"] == 1 and rule["keep"] == [0] and not rule["splice"]
+            and rule["expand1"] and rule["alias"] is None
+            and not rule["origin"].startswith("_")
+            and getattr(builder, rule["origin"], None) is None)
 
 
-def _reducer(rule, builder) -> Callable:
+def _reducer(rule: dict, builder) -> Callable:
     """The function that turns a rule's popped values into its result, as lark would."""
-    keep = [i for i, sym in enumerate(rule.expansion)
-            if not (sym.is_term and sym.filter_out)]
-    splice = {i for i in keep if not rule.expansion[i].is_term
-              and rule.expansion[i].name.startswith("_")}
-    expand1 = rule.options.expand1
-    name = rule.alias or rule.origin.name
-    inlined = rule.origin.name.startswith("_")
+    keep = rule["keep"]
+    splice = set(rule["splice"])
+    expand1 = rule["expand1"]
+    alias = rule["alias"]
+    name = alias or rule["origin"]
+    inlined = rule["origin"].startswith("_")
     method = getattr(builder, name, None)
 
     if not splice and len(keep) == 1 and (expand1 or inlined) and method is None:
@@ -164,11 +190,11 @@ def _reducer(rule, builder) -> Callable:
             return lambda children: _Splice([children[only]])
         return lambda children: children[only]
 
-    if not splice and not inlined and not (expand1 and len(keep) == 1 and rule.alias is None):
+    if not splice and not inlined and not (expand1 and len(keep) == 1 and alias is None):
         if method is None:
             raise AssertionError(f"the grammar rule {name!r} has no callback")
         # The common case, specialised: pick the kept children and call.
-        if keep == list(range(len(rule.expansion))):
+        if keep == list(range(rule["size"])):
             return lambda children: method(*children)
         picked = tuple(keep)
         return lambda children: method(*[children[i] for i in picked])
@@ -190,7 +216,7 @@ def _reducer(rule, builder) -> Callable:
             kept = _Splice()
         if inlined:
             return kept if isinstance(kept, _Splice) else _Splice(kept)
-        if expand1 and len(kept) == 1 and rule.alias is None:
+        if expand1 and len(kept) == 1 and alias is None:
             return kept[0]
         if method is None:
             raise AssertionError(f"the grammar rule {name!r} has no callback")

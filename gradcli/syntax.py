@@ -151,24 +151,51 @@ def _short(text: str, limit: int = 20) -> str:
 
 _driver = None
 _builder = _Build()
+TABLE_FORMAT = "gradcli-lalr-1"  # bump when table_spec's shape changes
 
 
 def _get_driver():
     global _driver
     if _driver is None:
-        from lark import Lark
-
         from .lalr import Driver
 
-        lark = Lark(grammar_path().read_text(encoding="utf-8"), start="program",
-                    parser="lalr", cache=_cache_file())
-        _driver = Driver(lark, _builder)
+        _driver = Driver(_load_table(grammar_path().read_text(encoding="utf-8")), _builder)
     return _driver
 
 
-def _cache_file():
-    """lark's parser-table cache; True lets lark pick a file in the temp directory."""
-    return os.environ.get("GRADCLI_LARK_CACHE") or True
+def _load_table(grammar: str) -> dict:
+    """The parse table for this grammar text: from the cache, else built by lark (and
+    cached). Loading JSON takes ~1 ms; importing lark and building takes ~100 ms."""
+    import hashlib
+    import json
+
+    key = hashlib.sha256((TABLE_FORMAT + "\0" + grammar).encode("utf-8")).hexdigest()[:20]
+    path = cache_dir() / f"parser-{key}.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    from lark import Lark
+
+    from .lalr import table_spec
+
+    spec = table_spec(Lark(grammar, start="program", parser="lalr"))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(spec), encoding="utf-8")
+        os.replace(tmp, path)  # atomic: a concurrent reader sees all or nothing
+    except OSError:
+        pass  # a read-only home still works, only slower
+    return spec
+
+
+def cache_dir() -> Path:
+    explicit = os.environ.get("GRADCLI_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "gradcli"
 
 
 def parse(source: str, on_statement: Optional[Callable] = None) -> Syntax:

@@ -64,3 +64,31 @@ def test_streaming_statements_match_the_whole_parse():
         (stmt.kind, stmt.target, [syntax.nodes[i].kind for i in range(stmt.first, stmt.root + 1)])))
     assert seen == [(s.kind, s.target, [whole.nodes[i].kind for i in range(s.first, s.root + 1)])
                     for s in whole.statements]
+
+
+def _compile_in_fresh_process(cache_dir):
+    import subprocess
+    import sys
+
+    code = ("import sys; from gradcli.lower import compile_program; "
+            "t = compile_program('q = x + y; f = q*z'); "
+            "print(len(t), 'lark' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={"GRADCLI_CACHE_DIR": str(cache_dir), "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.split()
+
+
+def test_parse_table_is_cached_and_lark_is_not_imported_once_cached(tmp_path):
+    assert _compile_in_fresh_process(tmp_path) == ["5", "True"]   # built by lark, cached
+    (cached,) = tmp_path.glob("parser-*.json")
+    assert _compile_in_fresh_process(tmp_path) == ["5", "False"]  # from the cache
+    cached.write_text("{ not json")
+    assert _compile_in_fresh_process(tmp_path) == ["5", "True"]   # rebuilt
+    assert _compile_in_fresh_process(tmp_path) == ["5", "False"]
+
+
+def test_unwritable_cache_directory_still_parses(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    assert _compile_in_fresh_process(blocker / "cache") == ["5", "True"]

@@ -31,6 +31,6 @@ def test_built_wheel_carries_the_grammar_and_runs_outside_the_repository(tmp_pat
             "sys.argv = ['gradcli', 'eval', 'a*b', '--a', '2', '--b', '3', '--json']; main()")
     run = subprocess.run([sys.executable, "-c", code, str(tmp_path / "site")],
                          capture_output=True, text=True, cwd=tmp_path, timeout=60,
-                         env={"PATH": "/usr/bin:/bin", "GRADCLI_LARK_CACHE": str(tmp_path / "c")})
+                         env={"PATH": "/usr/bin:/bin", "GRADCLI_CACHE_DIR": str(tmp_path / "c")})
     assert run.returncode == 0, run.stderr
     assert '"gradient"' in run.stdout and '"a": 3.0' in run.stdout
