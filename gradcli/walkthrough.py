@@ -203,7 +203,8 @@ def _elide(parts: list, times: str) -> str:
     if len(parts) <= FACTOR_LIMIT:
         return times.join(parts)
     k = FACTOR_LIMIT // 2
-    return times.join(parts[:k]) + f"{times}…{times}" + times.join(parts[-k:])
+    return (times.join(parts[:k]) + f"{times}…{times}" + times.join(parts[-k:])
+            + f" ({len(parts)} factors)")
 
 
 def chain_lines(chain: Chain, out: str, nt: Notation) -> list:
@@ -234,9 +235,13 @@ def walk(ev: Evaluation, nt: Notation) -> list:
     for name in tape.inputs:
         steps.append(_chain_step(ev, name, nt, paths))
     result = Step("Result").table(("", "value"), result_rows(ev, nt))
-    result.say(f"Check any of these yourself: gradcli eval \"{_one_line(tape.source)}\" "
-               + " ".join(f"--{n} {fmt(v)}" for n, v in ev.inputs.items())
-               + f" shows the same numbers as tables.")
+    program = _one_line(tape.source)
+    values = " ".join(f"--{n} {fmt(v)}" for n, v in ev.inputs.items())
+    if len(program) + len(values) <= 100:
+        result.say(f"gradcli eval \"{program}\" {values} shows the same numbers as tables.")
+    else:
+        result.say("gradcli eval with the same program and values shows the same numbers as "
+                   "tables.")
     steps.append(result)
     return steps
 
