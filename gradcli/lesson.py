@@ -106,15 +106,18 @@ def multiply_lesson(nt: Notation, a: float = 2.0, b: float = 3.0, c: float = 1.0
 
     # 5. The misconception, head on.
     s = Step("Why not da = dx/b?")
-    s.say(f"The reasoning goes: {d('x', 'a')} = b, so multiply out, da = dx/b. That treats "
+    s.say(f"The reasoning goes: {d('x', 'a')} = b, so dx = b{T}da, so da = dx/b. That treats "
           f"{d('x', 'a')} as a fraction to solve, and it swaps meanings midway: da there is a "
           f"small change in a (a differential), while backprop's da is the gradient "
-          f"{adj('a')} = {d('f', 'a')} (a rate of f).")
+          f"{adj('a')} = {d('f', 'a')} (a rate of f).",
+          f"Same numbers, with the tutorial's dx = {adj('x')} = {fmt(xbar)}:")
     if b != 0:
         wrong = xbar / b
-        s.show(f"dx/b   = {num(xbar)}/{num(b)} = {fmt(wrong)}",
-               f"b{T}dx  = {num(b)}{T}{num(xbar)} = {fmt(abar)}",
-               f"measured {d('f', 'a')} = {fmt(fd)}")
+        slip = f"dx/b = {num(xbar)}/{num(b)} = {fmt(wrong)}"
+        right = f"b{T}dx = {num(b)}{T}{num(xbar)} = {fmt(abar)}"
+        width = max(len(slip), len(right)) + 4
+        s.show(slip.ljust(width) + "(the slip)", right.ljust(width) + "(backprop)",
+               f"measured on f: {d('f', 'a')} = {fmt(fd)}")
         moved = x_at(a=a + wrong) - x
         s.say(f"{fmt(wrong)} is not how fast f changes with a: the measurement says "
               f"{fmt(fd)}. What dx/b does answer is another question: how far must a move "

@@ -37,7 +37,7 @@ def render_step(step: Step, nt: Notation, index: int, total: int):
                 table.add_column(Text(t(col)), overflow="fold")
             for row in block.rows:
                 table.add_row(*(Text(t(cell)) for cell in row))
-            parts += [table]
+            parts += [table, Text("")]
     return Group(*parts)
 
 

@@ -46,7 +46,7 @@ def test_lesson_numbers_follow_the_values(a, b, c, k):
     assert f"x̄ = {fmt(xbar)}." in means
     assert f"∂x/∂a = b = {fmt(b)}" in local
     assert f"ā = {num(b)}·{num(xbar)} = {fmt(abar)}" in chain
-    assert f"dx/b   = {num(xbar)}/{num(b)} = {fmt(xbar / b)}" in wrong
+    assert f"dx/b = {num(xbar)}/{num(b)} = {fmt(xbar / b)}" in wrong
     # The scaling table: doubling b doubles ā, halves dx/b.
     assert f"{fmt(2 * b)} | {fmt(2 * abar)} | {fmt(xbar / (2 * b))} |" in wrong
     assert f"ā = b·x̄ = {num(b)}·{num(xbar)} = {fmt(abar)}" in books
@@ -72,7 +72,7 @@ def test_lesson_covers_the_issue_steps_in_order():
 def test_lesson_values_from_the_command_line(cli):
     r = cli("explain", "--a", "5", "b=7", "--no-pause")
     assert r.exit_code == 0, r.output
-    assert f"ā = 7·2 = 14" in r.stdout and "dx/b   = 2/7" in r.stdout
+    assert f"ā = 7·2 = 14" in r.stdout and "dx/b = 2/7" in r.stdout
 
 
 def test_lesson_with_b_zero_does_not_divide(cli):
