@@ -210,19 +210,19 @@ def _elide(parts: list, times: str) -> str:
 def chain_lines(chain: Chain, out: str, nt: Notation) -> list:
     """The three lines: symbolic path terms, values substituted, the number."""
     head = f"{nt.partial(out, chain.name)} = "
-    pad = " " * len(head)
-    if not chain.terms:
-        return [head + fmt(chain.gradient)]
-    sym = " + ".join(_elide([t for t, _ in term], nt.times) or ["1"] for term in chain.terms)
-    subs = " + ".join(_elide([num(v) for _, v in term], nt.times) or ["1"]
-                      for term in chain.terms)
-    lines = [head + sym]
-    if subs != sym:
-        lines.append(pad[:-2] + "= " + subs)
-    if len(chain.terms) > 1:
-        lines.append(pad[:-2] + "= " + " + ".join(num(p) for p in chain.products))
-    lines.append(pad[:-2] + "= " + fmt(chain.gradient))
-    return lines
+    number = fmt(chain.gradient)
+    sides = []
+    if chain.terms:
+        sides.append(" + ".join(_elide([t for t, _ in term], nt.times) or "1"
+                                for term in chain.terms))
+        sides.append(" + ".join(_elide([num(v) for _, v in term], nt.times) or "1"
+                                for term in chain.terms))
+        if len(chain.terms) > 1:
+            sides.append(" + ".join(num(p) for p in chain.products))
+    sides.append(number)
+    shown = [side for k, side in enumerate(sides) if k == 0 or side != sides[k - 1]]
+    pad = " " * (len(head) - 2) + "= "
+    return [head + shown[0]] + [pad + side for side in shown[1:]]
 
 
 # --- any program, walked -----------------------------------------------------------------
