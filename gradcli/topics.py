@@ -81,8 +81,8 @@ def add_topic(nt: Notation) -> list:
     s2.show(*[f"{nt.bar(tape.label(c.input))} += {factor(nt.math(tape.rule(iq, c.position)))}"
               f"{nt.times}{nt.bar('q')} = {num(c.local)}{nt.times}{num(c.upstream)} = "
               f"{fmt(c.contribution)}" for c in ev.contributions if c.node == iq])
-    s2.say("Nudge x by h and q moves by exactly h, so f moves by q̄·h: no scaling by the "
-           "other input, unlike the multiply gate. Measured on f:")
+    s2.say(f"Nudge x by h and q moves by exactly h, so f moves by {nt.bar('q')}·h: no scaling "
+           "by the other input, unlike the multiply gate. Measured on f:")
     check_table(s2, ev, nt)
     return [s1, s2]
 
@@ -134,9 +134,17 @@ def chain_topic(nt: Notation) -> list:
     s3 = Step("The whole chain is one product")
     s3.say("With one path, ∂f/∂a is the product of the local derivatives along it:")
     chains(s3, ev, nt)
-    s3.say(f"Measured on f: {fmt(central_difference(tape, ev.inputs, 'a'))}. The same "
-           "iteration handles a chain 10,000 gates deep: no recursion, one multiply per gate.")
-    return [s1, s2, s3]
+    s3.say(f"Measured on f: {fmt(central_difference(tape, ev.inputs, 'a'))}.")
+    depth = 50
+    deep = run("\n".join(["x0 = a"] + [f"x{k} = sigmoid(x{k - 1})" for k in range(1, depth + 1)]),
+               {"a": 0.4})
+    s4 = Step(f"A deep chain: {depth} sigmoids")
+    s4.say(f"x{depth} = σ(σ(…σ(a)…)), {depth} gates deep. The same iteration walks it (and a "
+           "chain 10,000 gates deep): no recursion, one multiply per gate. Each sigmoid's "
+           "local derivative is at most 1/4, so the product shrinks fast:")
+    s4.show(*chain_lines(chain_of(deep, "a", nt), deep.tape.output_name, nt))
+    s4.say("This is the vanishing gradient: a long product of small local derivatives.")
+    return [s1, s2, s3, s4]
 
 
 def sigmoid_topic(nt: Notation) -> list:
@@ -226,7 +234,7 @@ def division_topic(nt: Notation) -> list:
         s2.show(f"{nt.partial('f', tape.label(c.input))} = {nt.math(tape.rule(c.node, c.position))}"
                 f" = {fmt(c.local)}")
     check_table(s2, ev, nt)
-    s2.say("A common slip is the quotient of derivatives, (u/v)′ = u′/v′; the rules above are "
+    s2.say("A common slip is the quotient of derivatives, (u/v)' = u'/v'; the rules above are "
            "the product rule applied to u·(1/v).")
     return [s1, s2]
 

@@ -17,7 +17,7 @@ from .tape import Tape
 
 PATH_LIMIT = 20  # more paths than this are summarised, not listed
 NODE_LIMIT = 40  # backward steps shown one node per screen; the rest in one table
-FACTOR_LIMIT = 12  # a longer path shows its first and last factors
+FACTOR_LIMIT = 8  # a longer path shows its first and last three factors
 FORWARD_LIMIT = 200
 _ATOM = re.compile(r"-?[\w.]+")
 _CALL = re.compile(r"\w+\(")
@@ -202,7 +202,7 @@ def chain_of(ev: Evaluation, name: str, nt: Notation, paths: Optional[list] = No
 def _elide(parts: list, times: str) -> str:
     if len(parts) <= FACTOR_LIMIT:
         return times.join(parts)
-    k = FACTOR_LIMIT // 2
+    k = 3
     return (times.join(parts[:k]) + f"{times}…{times}" + times.join(parts[-k:])
             + f" ({len(parts)} factors)")
 

@@ -209,8 +209,9 @@ def test_piped_output_has_no_escape_codes_and_no_prompts():
 
 
 def test_ascii_output_is_ascii(cli):
-    for args in (["explain", "--ascii"], ["explain", "--topic", "forward-vs-reverse", "--ascii"],
-                 ["explain", "d = a*b; f = sigmoid(d)", "--a", "1", "--b", "2", "--ascii"]):
+    for args in ([["explain", "--ascii"],
+                  ["explain", "d = a*b; f = sigmoid(d)", "--a", "1", "--b", "2", "--ascii"]]
+                 + [["explain", "--topic", name, "--ascii"] for name in TOPICS]):
         r = cli(*args)
         assert r.exit_code == 0, r.output
         assert r.stdout.isascii(), [ch for ch in r.stdout if not ch.isascii()][:5]
