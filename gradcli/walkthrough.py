@@ -120,9 +120,14 @@ def local_partials(tape: Tape, values: list, i: int) -> tuple:
 
 
 # --- paths from an input to the output ---------------------------------------------------
+def output_index(tape: Tape) -> int:
+    """The output's step index; the tape may hold -1 ("the last step"), as for `f = 3`."""
+    return tape.output % len(tape.steps)
+
+
 def count_paths(tape: Tape, cap: int = PATH_LIMIT + 1) -> list:
     """How many paths lead from each step to the output (capped, so it never blows up)."""
-    out = tape.output
+    out = output_index(tape)
     paths = [0] * (out + 1)
     paths[out] = 1
     for i in range(out, -1, -1):
@@ -139,7 +144,7 @@ def enumerate_paths(tape: Tape, start: int, paths: list) -> list:
     Iterative depth-first search with an explicit stack: programs can be 10k deep.
     Call only when paths[start] is small.
     """
-    out = tape.output
+    out = output_index(tape)
     consumers = [[] for _ in range(out + 1)]
     for i in range(out + 1):
         for pos, a in enumerate(tape.steps[i].args):
@@ -320,7 +325,7 @@ def _node_step(ev: Evaluation, node: int, sends: list, got: list, nt: Notation) 
     label = tape.label(node)
     step = tape.steps[node]
     s = Step(f"Backward: {label} = {tape.expression(node)}")
-    if node == tape.output:
+    if node == output_index(tape):
         arrive = f"{nt.bar(label)} = 1 arrives: {label} is the output (the seed)."
     elif len(got) == 1:
         arrive = (f"{nt.bar(label)} = {fmt(ev.adjoints[node])} arrives from "

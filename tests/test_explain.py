@@ -294,3 +294,16 @@ def test_no_pause_at_a_terminal_prints_everything():
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0 and "[Enter]" not in child.before
+
+
+@pytest.mark.parametrize("program", ["f = 3", "3 + 4", "x = a*2; f = 3", "c = a; f = c"])
+def test_degenerate_programs_walk_through(cli, program):
+    r = cli("explain", program, "--a", "1", "--no-pause")
+    assert r.exit_code == 0, r.output
+    assert "Result" in r.stdout
+
+
+def test_warnings_go_to_stderr(cli):
+    r = cli("explain", "relu(x)*y", "--x", "0", "--y", "2", "--z", "1", "--no-pause")
+    assert r.exit_code == 0, r.output
+    assert "does not use 'z'" in r.stderr and "relu'(0) is taken as 0" in r.stdout

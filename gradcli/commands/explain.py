@@ -49,8 +49,10 @@ def explain_command(
             for t in TOPICS.values():
                 sys.stdout.write(f"{t.name:<{width}}  {nt.text(t.summary)}\n")
             return
-        heading, steps = build(list(ctx.args), file, topic, output,
-                               Notation(ascii_only=ascii_only) if export else nt)
+        heading, steps, warnings = build(list(ctx.args), file, topic, output,
+                                         Notation(ascii_only=ascii_only) if export else nt)
+        for w in warnings:
+            sys.stderr.write("warning: " + nt.text(w) + "\n")
         if export:
             from ..render_steps import export as write
 
@@ -63,7 +65,7 @@ def explain_command(
 
 
 def build(args: list, file, topic_name, output, nt) -> tuple:
-    """(heading, steps) for what the command line asks for."""
+    """(heading, steps, warnings) for what the command line asks for."""
     if topic_name is not None:
         if args or file:
             from ..errors import UsageError
@@ -72,12 +74,12 @@ def build(args: list, file, topic_name, output, nt) -> tuple:
         from ..topics import topic
 
         t = topic(topic_name)
-        return f"gradcli explain --topic {t.name}", t.build(nt)
+        return f"gradcli explain --topic {t.name}", t.build(nt), []
     lesson = lesson_values(args) if file is None else None
     if lesson is not None:
         from ..lesson import multiply_lesson
 
-        return "Why da = b * dx, and not dx / b", multiply_lesson(nt, **lesson)
+        return "Why da = b * dx, and not dx / b", multiply_lesson(nt, **lesson), []
     from ..arguments import read_invocation
     from ..engine import evaluate, no_cycle_collection
     from ..lower import compile_program
@@ -87,7 +89,12 @@ def build(args: list, file, topic_name, output, nt) -> tuple:
     with no_cycle_collection():
         tape = compile_program(inv.source, inv.values, output)
         ev = evaluate(tape, inv.values)
-    return f"gradcli explain: {tape.output_name}", walk(ev, nt)
+    return f"gradcli explain: {_first_line(inv.source)}", walk(ev, nt), ev.warnings
+
+
+def _first_line(source: str) -> str:
+    line = source.strip().splitlines()[0] if source.strip() else ""
+    return line if len(line) <= 60 else line[:57] + "..."
 
 
 def lesson_values(args: list):
