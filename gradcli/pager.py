@@ -53,6 +53,7 @@ def show_pages(steps: list, console: Console, nt: Notation, key) -> None:
     total = len(steps)
     k = 0
     while 0 <= k < total:
+        console.clear()  # one screen per step, as in a pager; b brings the last one back
         console.print(render_step(steps[k], nt, k + 1, total))
         last = k == total - 1
         hint = ("[Enter] finish  [b] back  [q] quit" if last
