@@ -80,12 +80,13 @@ def stdout_unicode() -> bool:
 
 def _load_commands() -> None:
     """Each module in gradcli/commands adds its command(s) to `app` when imported."""
+    import importlib
     import pkgutil
 
     from . import commands
 
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        __import__(f"{commands.__name__}.{info.name}")
+        importlib.import_module(f"{commands.__name__}.{info.name}")
 
 
 def main() -> None:
