@@ -441,6 +441,13 @@ def matches(value: float, s: Situation, close: Callable[[float, float], bool]) -
 
 def explain(p: Prediction, s: Situation, nt: Notation) -> str:
     facts = dict(p.facts, asked=s.asked, predicted=fmt(p.value), correct=fmt(s.correct))
+    if "rule" in facts:
+        facts["rule"] = nt.math(facts["rule"])
     for key in list(facts):
         facts["bar_" + key] = nt.bar(facts[key])
-    return nt.text(BY_ID[p.id].explain.format(**facts))
+    text = BY_ID[p.id].explain.format(**facts)
+    if "input" in p.facts and p.facts["input"] != s.asked:
+        # The slip happened above the asked step: say where it leads.
+        text += (" Carried on down to {asked}, that slip gives {bar_asked} = {predicted} "
+                 "instead of {correct}.").format(**facts)
+    return nt.text(text)
