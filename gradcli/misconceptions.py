@@ -244,7 +244,7 @@ def _forward_value(s: Situation) -> list:
 
 
 def _quotient(s: Situation) -> list:
-    """(u/v)′ taken as u′/v′ at a division on the path."""
+    """(u/v)' taken as u'/v' at a division on the path."""
     out = []
     if s.kind == "value":
         return out
@@ -389,9 +389,9 @@ CATALOGUE = (
         "how much f changes per unit change of {asked}.",
         _forward_value),
     Misconception(
-        "quotient-of-derivatives", "took (u/v)′ as u′/v′",
+        "quotient-of-derivatives", "took (u/v)' as u'/v'",
         "At {gate} you divided the derivatives: ∂{u}/∂{asked} / ∂{v}/∂{asked} = {du}/{dv} = "
-        "{ratio}. The quotient rule gives ∂(u/v) = u′/v − u·v′/v² = {right} here (the "
+        "{ratio}. The quotient rule gives ∂(u/v) = u'/v − u·v'/v² = {right} here (the "
         "registry's rules 1/v and −u/v², each times its path).",
         _quotient),
     Misconception(

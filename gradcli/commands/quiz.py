@@ -128,7 +128,7 @@ def session(questions: list, next_line, view, title: str, interactive: bool) -> 
             line = next_line()
             if line is None:
                 if view:
-                    view.say("\n(end of input)")
+                    view.say("\n(end of input)" if interactive else "\n(no more answers)")
                 return outcomes
             text = line.strip()
             word = text.lower()
