@@ -25,6 +25,7 @@ from .notation import Notation, fmt
 from .tape import Tape, fill
 
 ASK_KINDS = ("value", "grad", "adjoint")
+MAX_GATES = 200
 _OPERAND_RULE = re.compile(r"\{(\d)\}")
 
 
@@ -64,7 +65,10 @@ class Situation:
         self.above[target] = True
         for i in range(target + 1, len(steps)):
             self.above[i] = any(self.above[a] for a in steps[i].args)
-        self.path = [c for c in ev.contributions if self.above[c.input] and self.above[c.node]]
+        path = [c for c in ev.contributions if self.above[c.input] and self.above[c.node]]
+        # Each gate slip costs a sweep: on a big program, look at the gates nearest the
+        # asked step (the sweep records them last), where a learner's slip is likeliest.
+        self.path = path[-MAX_GATES:]
 
     def label(self, i: int) -> str:
         return self.tape.label(i)
@@ -184,7 +188,8 @@ def _gate_facts(s: Situation, c, value: float, term: float, local) -> dict:
         "operand": tape.operand(c.input),
         "other": tape.operand(other) if other is not None else "",
         "rule": tape.rule(c.node, c.position),
-        "local": fmt(c.local), "upstream": fmt(c.upstream),
+        "local": fmt(c.local), "local_p": _paren(c.local), "upstream": fmt(c.upstream),
+        "own": fmt(s.values[c.input]),
         "right_term": fmt(c.contribution), "wrong_term": fmt(term),
         "wrong_local": fmt(local) if local is not None else "",
         "x": fmt(s.values[args[0]]), "y": fmt(s.values[c.node]),
@@ -264,7 +269,7 @@ def _quotient(s: Situation) -> list:
         value = s.correct - ybar * through + ybar * du / dv
         out.append({"value": value, "facts": {
             "gate": f"{s.label(c.node)} = {s.tape.expression(c.node)}",
-            "u": s.tape.operand(u), "v": s.tape.operand(v), "du": fmt(du), "dv": fmt(dv),
+            "u": s.tape.operand(u), "v": s.tape.operand(v), "du": fmt(du), "dv_p": _paren(dv),
             "ratio": fmt(du / dv), "right": fmt(through)}})
     return out
 
@@ -315,15 +320,15 @@ def _is(name):
 CATALOGUE = (
     Misconception(
         "divided-instead-of-multiplied", "divided by the local derivative instead of multiplying",
-        "At {gate} you divided: {bar_input} = {bar_node}/{other} = {upstream}/{local} = "
+        "At {gate} you divided: {bar_input} = {bar_node}/{other} = {upstream}/{local_p} = "
         "{wrong_term}. The chain rule multiplies the local derivative ∂{node}/∂{input} = "
-        "{other} = {local} by the adjoint arriving from above: {bar_input} = {other}·{bar_node} = "
+        "{rule_is} by the adjoint arriving from above: {bar_input} = {other}·{bar_node} = "
         "{local}·{upstream} = {right_term}. {bar_node} is ∂f/∂{node}, a rate, not a small "
         "change you can solve for.",
         _gate_slip(lambda op, pos: _operand_rule(op, pos) is not None, wrong_term=_divide)),
     Misconception(
         "missing-upstream", "used the local derivative without the arriving adjoint",
-        "At {gate} you used only the local derivative ∂{node}/∂{input} = {rule} = {local}, "
+        "At {gate} you used only the local derivative ∂{node}/∂{input} = {rule_is}, "
         "but the gradient arriving from above is {bar_node} = {upstream}: {bar_input} gets "
         "{local}·{upstream} = {right_term}, not {wrong_term}.",
         _gate_slip(lambda op, pos: True, wrong_term=_missing_upstream),
@@ -331,19 +336,20 @@ CATALOGUE = (
     Misconception(
         "missing-fan-out-sum", "counted only one path of a value used more than once",
         "{node} is used {uses} times, so {bar_node} is the sum of {uses} contributions: "
-        "{terms} = {sum}. Counting only the one through {kept} ({kept_term}) gives {predicted}.",
+        "{terms} = {sum}. Counting only the one through {kept} ({kept_term}) gives "
+        "{bar_asked} = {predicted} instead of {correct}.",
         _one_path, same_number_as=("overwrite-not-accumulate",)),
     Misconception(
         "overwrite-not-accumulate", "assigned the gradient (=) instead of adding (+=)",
         "{node} receives several contributions ({terms}); writing {bar_node} = ... instead of "
         "{bar_node} += ... keeps only the last one processed, from {kept} ({kept_term}), "
-        "instead of the sum {sum}.",
+        "instead of the sum {sum}: {bar_asked} = {predicted} instead of {correct}.",
         _overwrite, same_number_as=("missing-fan-out-sum",)),
     Misconception(
         "wrong-operand", "multiplied by the input's own value instead of the other input",
-        "At {gate} the local derivative ∂{node}/∂{input} is the OTHER input, {other} = "
-        "{local}, so {bar_input} gets {other}·{bar_node} = {local}·{upstream} = {right_term}. "
-        "Multiplying by {operand} itself gives {wrong_term}.",
+        "At {gate} the local derivative ∂{node}/∂{input} is the OTHER input, {rule_is}, so "
+        "{bar_input} gets {other}·{bar_node} = {local}·{upstream} = {right_term}. Multiplying "
+        "by {operand} = {own} itself gives {wrong_term}.",
         _gate_slip(lambda op, pos: _operand_rule(op, pos) is not None, wrong_term=_wrong_operand)),
     Misconception(
         "sign-error", "the right size with the wrong sign",
@@ -352,7 +358,7 @@ CATALOGUE = (
         _negated, same_number_as=("sub-subtrahend-sign",)),
     Misconception(
         "sub-subtrahend-sign", "gave the subtracted input +x̄ instead of −x̄",
-        "At {gate}, {operand} is subtracted, so ∂{node}/∂{input} = {rule} = {local} and "
+        "At {gate}, {operand} is subtracted, so ∂{node}/∂{input} = {rule_is} and "
         "{bar_input} gets {local}·{bar_node} = {right_term}, not +{bar_node} = {wrong_term}.",
         _gate_slip(lambda op, pos: op.rules[pos] == "-1" if pos < len(op.rules) else False,
                    wrong_term=_flip),
@@ -372,14 +378,14 @@ CATALOGUE = (
                    wrong_local=_output_form_on_input)),
     Misconception(
         "derivative-of-output", "applied the derivative formula to the output",
-        "At {gate} the local derivative is {rule} = {local}, computed from {operand} = {x}. "
+        "At {gate} the local derivative is {rule_is}, computed from {operand} = {x}. "
         "Applying the derivative formula to the output {node} = {y} instead gives "
         "{wrong_local}, so {bar_input} = {wrong_term} instead of {right_term}.",
         _gate_slip(lambda op, pos: _output_form(op), wrong_local=_derivative_of_output)),
     Misconception(
         "missing-local-derivative", "passed the adjoint through without the local derivative",
         "At {gate} you passed {bar_node} = {upstream} through unchanged; it must be multiplied "
-        "by the local derivative ∂{node}/∂{input} = {rule} = {local}: {bar_input} gets "
+        "by the local derivative ∂{node}/∂{input} = {rule_is}: {bar_input} gets "
         "{right_term}, not {wrong_term}.",
         _gate_slip(lambda op, pos: op.arity == 1 and op.is_function, wrong_term=_missing_local),
         same_number_as=("missing-upstream",)),
@@ -390,15 +396,14 @@ CATALOGUE = (
         _forward_value),
     Misconception(
         "quotient-of-derivatives", "took (u/v)' as u'/v'",
-        "At {gate} you divided the derivatives: ∂{u}/∂{asked} / ∂{v}/∂{asked} = {du}/{dv} = "
-        "{ratio}. The quotient rule gives ∂(u/v) = u'/v − u·v'/v² = {right} here (the "
-        "registry's rules 1/v and −u/v², each times its path).",
+        "At {gate} you divided the derivatives: (∂{u}/∂{asked}) / (∂{v}/∂{asked}) = "
+        "{du}/{dv_p} = {ratio}. The quotient rule gives ∂({u}/{v})/∂{asked} = "
+        "u'/v − u·v'/v² = {right} here.",
         _quotient),
     Misconception(
         "power-rule-on-exponent", "used the power rule for the exponent",
-        "At {gate} the exponent {operand} is a variable: ∂{node}/∂{operand} = {rule} = {local} "
-        "(x^y·ln x), not the power rule's {wrong_local}, so {bar_input} = {right_term}, not "
-        "{wrong_term}.",
+        "At {gate} the exponent {operand} is a variable: ∂{node}/∂{operand} = {rule_is}, "
+        "not the power rule's {wrong_local}, so {bar_input} = {right_term}, not {wrong_term}.",
         _gate_slip(lambda op, pos: op.name == "pow" and pos == 1, wrong_local=_power_rule)),
     Misconception(
         "relu-mask-by-gradient", "zeroed the gradient by its own sign instead of the input's",
@@ -412,6 +417,7 @@ CATALOGUE = (
         "pass was added again. Gradients must be reset to 0 before each pass.",
         _stale),
 )
+
 BY_ID = {m.id: m for m in CATALOGUE}
 
 
@@ -423,6 +429,10 @@ def predictions(s: Situation) -> list:
             if math.isfinite(p["value"]) and not _same(p["value"], s.correct):
                 out.append(Prediction(m.id, p["value"], p["facts"]))
     return out
+
+
+def _paren(x: float) -> str:
+    return f"({fmt(x)})" if x < 0 else fmt(x)
 
 
 def _same(a: float, b: float) -> bool:
@@ -443,6 +453,9 @@ def explain(p: Prediction, s: Situation, nt: Notation) -> str:
     facts = dict(p.facts, asked=s.asked, predicted=fmt(p.value), correct=fmt(s.correct))
     if "rule" in facts:
         facts["rule"] = nt.math(facts["rule"])
+        # "∂x/∂b = a = 3", but "∂f/∂x = 3", not "3 = 3"
+        same = facts["rule"] == facts["local"]
+        facts["rule_is"] = facts["rule"] if same else f"{facts['rule']} = {facts['local']}"
     for key in list(facts):
         facts["bar_" + key] = nt.bar(facts[key])
     text = BY_ID[p.id].explain.format(**facts)

@@ -65,6 +65,9 @@ class Question:
             raise QuestionError("inputs" if "no value" in exc.message else "program",
                                 exc.message, exc.detail) from None
         self.situation = Situation(ev, self.kind, labels[self.name])
+        if not math.isfinite(self.expected):
+            raise QuestionError("ask", f"the answer to \"{self.ask}\" is undefined at these "
+                                       "inputs (an infinite or undefined derivative)")
 
     @property
     def tape(self):

@@ -141,7 +141,7 @@ def workable(q: Question) -> bool:
             return False  # equal operands: a·a hides the wrong-operand slip
         if op == "mul" and any(_near(xs[0] * xs[1], w) for w in (1.0, -1.0)):
             return False
-        if op in ("sigmoid", "tanh") and not 1 <= abs(xs[0]) <= 3:
+        if op in ("sigmoid", "tanh") and not 1 < abs(xs[0]) <= 3:
             return False
         if op == "exp" and abs(xs[0]) > 2.5:
             return False
