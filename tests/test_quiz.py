@@ -248,6 +248,8 @@ MALFORMED = [
      "question 2 (id \"a\"): field 'id': \"a\" is also the id of question 1"),
     ('[[question]]\nid = "a"\nprogram = "a*b"\ninputs = {a = 3, b = 2}\nask = "grad a"\n'
      'tolerance = -1\n', "field 'tolerance': must be a positive number"),
+    ('[[question]]\nid = "a"\nprogram = "sqrt(a)"\ninputs = {a = 0}\nask = "grad a"\n',
+     "field 'ask': the answer to \"grad a\" is undefined"),
     ('[[question]\nid = "a"\n', "not valid TOML"),
     ('title = "empty"\n', "no questions"),
 ]
@@ -344,3 +346,21 @@ def test_interactive_end_of_input_ends_cleanly():
     child.close()
     assert child.exitstatus == 0
     assert "Traceback" not in (child.before or "")
+
+
+def test_hint_shows_the_registry_rule_for_each_use(cli):
+    path = EXAMPLES[0].parent / "fan-out.toml"
+    result = cli("quiz", "--script", str(path), "--answers", "-", "--ascii", input="?\n15\n")
+    assert result.exit_code == 0, result.output
+    assert "hint: x = a * b, so dx/da = b" in result.stdout
+    assert "hint: y = a + c, so dy/da = 1" in result.stdout
+    assert "one term per use" in result.stdout
+    assert "right: da = df/da = 15" in result.stdout
+
+
+def test_option_errors(cli, script, tmp_path):
+    result = cli("quiz", "--script", script, "--answers", str(tmp_path / "none.txt"))
+    assert result.exit_code == 2 and "cannot read the answers file" in result.stderr
+    result = cli("quiz", "--script", script, "--level", "2")
+    assert result.exit_code == 2 and "--level cannot be used with --script" in result.stderr
+    assert cli("quiz", "--pass-mark", "120").exit_code == 2
