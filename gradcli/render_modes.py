@@ -74,10 +74,8 @@ def forward_trace_rows(trace: TangentTrace, nt: Notation) -> list:
 
 def cost_line(tape, nt: Notation) -> str:
     n = len(tape.inputs)
-    passes = f"{n} passes" if n != 1 else "1 pass"
-    return nt.text(f"cost: forward mode gives one input's derivative per pass ({passes} for "
-                   f"the whole gradient here); reverse mode gives all {n} in one backward pass "
-                   "per output — cheaper when inputs outnumber outputs.")
+    return nt.text(f"cost: forward mode needs one pass per input ({n}), reverse mode one per "
+                   "output (1); reverse wins with more inputs.")
 
 
 def render_forward(trace: TangentTrace, console: Console, nt: Notation, limit) -> None:
@@ -108,8 +106,7 @@ def agreement(study: Study, nt: Notation) -> tuple:
 # --- the gradient check -----------------------------------------------------------------
 def legend() -> str:
     bounds = " ".join(f"{name} < 1e{round(math.log10(bound))} ≤" for bound, name, _ in BANDS[:-1])
-    return (f"relative error |a − n| / max(|a|, |n|): {bounds} {BANDS[-1][1]}; central "
-            "differences with h = 1e-6·max(1, |x|)")
+    return f"bands of |a − n|/max(|a|, |n|): {bounds} {BANDS[-1][1]}; h = 1e-6·max(1, |x|)"
 
 
 def check_rows(study: Study, nt: Notation) -> list:
