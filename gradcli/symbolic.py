@@ -7,9 +7,13 @@ below: forward functions only, no derivative rules). ∂f/∂x is then `sympy.di
 output's expression, simplified. SymPy differentiates independently of the registry's
 rules, so the tests that compare its formulas with the engine check those rules too.
 
-SymPy is optional (`pip install 'gradcli[symbolic]'`) and slow on big expressions, so
-programs longer than MAX_STEPS steps are refused, and a derivative with more than
-SIMPLIFY_LIMIT operations is shown without simplifying it. Nothing here prints.
+SymPy is optional (`pip install 'gradcli[symbolic]'`) and slow on big expressions. SymPy
+walks an expression as a tree, so a value used twice is walked twice and 40 steps of
+`x = sin(x)*x + a` make a formula of 10^12 operations. Hence two limits, both checked on
+the tape before SymPy sees it: at most MAX_STEPS steps, and at most MAX_TREE operations
+in the output's formula written out in full. A derivative with more than SIMPLIFY_LIMIT
+operations is shown without simplifying it (simplify() takes seconds from about 80).
+Nothing here prints.
 """
 from __future__ import annotations
 
@@ -21,7 +25,8 @@ from .errors import UsageError
 from .tape import Tape
 
 MAX_STEPS = 200
-SIMPLIFY_LIMIT = 150
+MAX_TREE = 600
+SIMPLIFY_LIMIT = 50
 INSTALL_HINT = "pip install 'gradcli[symbolic]'"
 
 
@@ -81,6 +86,12 @@ def to_sympy(tape: Tape) -> tuple:
                          f"has {tape.output + 1}",
                          "SymPy would take too long on a formula this big; use --check to "
                          "verify the gradient numerically")
+    size = tree_size(tape)
+    if size > MAX_TREE:
+        raise UsageError(f"--symbolic handles formulas of up to {MAX_TREE} operations; this "
+                         f"program's, written out in full, has {size if size < 10**9 else 'over 10^9'}",
+                         "values used more than once are written out each time; use --check "
+                         "to verify the gradient numerically")
     table = _forward_table(sp)
     symbols = {name: sp.Symbol(name, real=True) for name in tape.inputs}
     exprs = []
@@ -94,6 +105,14 @@ def to_sympy(tape: Tape) -> tuple:
     return exprs[tape.output], symbols
 
 
+def tree_size(tape: Tape) -> int:
+    """How many operations the output's formula has once every shared value is written out."""
+    size = []
+    for step in tape.steps[: tape.output + 1]:
+        size.append(1 + sum(size[a] for a in step.args))
+    return size[tape.output]
+
+
 def partials(tape: Tape, simplify: bool = True) -> list:
     """∂output/∂x as a SymPy expression for every input x, simplified where feasible."""
     sp = _sympy()
@@ -103,7 +122,9 @@ def partials(tape: Tape, simplify: bool = True) -> list:
         d = sp.diff(out, sym)
         done = False
         if simplify and sp.count_ops(d) <= SIMPLIFY_LIMIT:
-            d, done = sp.simplify(d), True
+            shorter = sp.simplify(d)
+            d = shorter if sp.count_ops(shorter) <= sp.count_ops(d) else d
+            done = True
         found.append(Partial(name, d, done))
     return found
 

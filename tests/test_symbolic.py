@@ -104,3 +104,18 @@ def test_big_programs_are_refused(cli):
     r = cli("eval", src, "--a", "0.5", "--symbolic")
     assert r.exit_code == 2
     assert f"up to {symbolic.MAX_STEPS} steps" in r.stderr
+
+
+def test_formulas_that_explode_when_written_out_are_refused(cli):
+    # 40 steps, but each value is used twice: 2^40 operations once written out.
+    src = "; ".join(["x1 = a"] + [f"x{i} = sin(x{i - 1})*x{i - 1} + a" for i in range(2, 41)])
+    r = cli("eval", src, "--a", "0.3", "--symbolic")
+    assert r.exit_code == 2
+    assert f"up to {symbolic.MAX_TREE} operations" in r.stderr
+
+
+def test_a_big_derivative_is_shown_unsimplified(cli):
+    src = "; ".join(["x1 = a"] + [f"x{i} = sin(x{i - 1})*x{i - 1} + a" for i in range(2, 7)])
+    doc = json.loads(cli("eval", src, "--a", "0.3", "--symbolic", "--json").stdout)
+    assert doc["symbolic"]["a"]["simplified"] is False
+    assert doc["symbolic"]["a"]["formula_value"] == pytest.approx(doc["gradient"]["a"], rel=1e-9)
