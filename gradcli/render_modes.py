@@ -86,6 +86,8 @@ def render_forward(trace: TangentTrace, console: Console, nt: Notation, limit) -
                                     "tangent (forward-mode rule)", "tangent"], nt)
     _add_rows(table, forward_trace_rows(trace, nt), limit)
     console.print(table)
+    out = tape.output_name
+    console.print(Text(f"{nt.partial(out, wrt)} = {nt.dot(out, wrt)} = {full(trace.derivative)}"))
     console.print(Text(cost_line(tape, nt)))
     console.print()
 
@@ -177,3 +179,29 @@ def render_symbolic(study: Study, console: Console, nt: Notation) -> None:
     _add_rows(table, symbolic_rows(study, nt), None)
     console.print(table)
     console.print()
+
+
+# --- all of it, after the reverse-mode tables -------------------------------------------
+def render_study(study: Study, console: Console, nt: Notation, grad_only: bool, limit):
+    """The forward trace, the agreement, the check and the formulas; a mismatch's sentence."""
+    mismatch = None
+    trace = study.trace
+    if trace is not None:
+        if grad_only:
+            out = study.tape.output_name
+            if study.ev is None:
+                console.print(Text(f"{out} = {full(study.value)}"))
+            console.print(Text(f"{nt.partial(out, trace.wrt)} = {full(trace.derivative)} "
+                               "(forward mode)"))
+        else:
+            render_forward(trace, console, nt, limit)
+        if study.ev is not None:
+            same, sentence = agreement(study, nt)
+            console.print(Text(sentence))
+            console.print()
+            mismatch = None if same else sentence
+    if study.checks is not None:
+        render_check(study, console, nt)
+    if study.partials is not None:
+        render_symbolic(study, console, nt)
+    return mismatch

@@ -72,6 +72,7 @@ def test_cli_forward_trace_table(cli):
     assert nfd("ḟ = z·q̇ + q·ż = (-4)·1 + 3·0 = -4") in out
     assert nfd("q̇ = ẋ + ẏ = 1 + 0 = 1") in out
     assert nfd("ẋ = 1  (seed)") in out
+    assert nfd("∂f/∂x = ḟ = -4") in out
     assert "forward mode needs one pass per input (3), reverse mode one per output (1)" in out
     assert "Backward pass" not in out
 

@@ -94,38 +94,14 @@ def show(ev, grad_only: bool, all_rows: bool, ascii_only: bool) -> None:
 
 def show_study(found, grad_only: bool, all_rows: bool, ascii_only: bool) -> None:
     from ..notation import Notation
-    from ..render_modes import agreement, render_check, render_forward, render_symbolic
+    from ..render_modes import render_study
 
     nt = Notation(ascii_only=ascii_only or not stdout_unicode())
-    console = make_console()
-    limit = None if all_rows else 200
     if found.ev is not None:
         found.ev.warnings = []  # said once, below, with the other modes' warnings
         show(found.ev, grad_only, all_rows, ascii_only)
-    if found.trace is not None:
-        if grad_only:
-            out, w = found.tape.output_name, found.trace.wrt
-            if found.ev is None:
-                sys.stdout.write(f"{out} = {full_value(found.value)}\n")
-            sys.stdout.write(f"{nt.partial(out, w)} = {full_value(found.trace.derivative)} "
-                             "(forward mode)\n")
-        else:
-            render_forward(found.trace, console, nt, limit)
-        if found.ev is not None:
-            same, sentence = agreement(found, nt)
-            console.print(sentence, markup=False)
-            console.print()
-            if not same:
-                sys.stderr.write("error: " + sentence + "\n")
-    if found.checks is not None:
-        render_check(found, console, nt)
-    if found.partials is not None:
-        render_symbolic(found, console, nt)
+    mismatch = render_study(found, make_console(), nt, grad_only, None if all_rows else 200)
+    if mismatch:
+        sys.stderr.write("error: " + mismatch + "\n")
     for w in found.warnings:
         sys.stderr.write("warning: " + nt.text(w) + "\n")
-
-
-def full_value(x: float) -> str:
-    from ..notation import full
-
-    return full(x)
