@@ -8,7 +8,9 @@ CS231n's bands (BANDS below). Nothing here prints.
 Two places where the numbers legitimately differ are recognised, both from the registry:
   - a kink: a step whose op has a `kink` hook (relu, abs, max, min) and whose hook fires
     at the given values, or whose local partials differ between x−h and x+h — the
-    difference then straddles two slopes ("near a kink": within the step h);
+    difference then straddles two slopes ("near a kink": within the step h). This reads
+    the registry's kinked ops as what they are, piecewise linear: their partials are
+    constant between kinks, so a change between x−h and x+h means a kink was crossed;
   - rounding: a difference below what a difference quotient can resolve (about
     ε·|f|/h) counts as good whatever the ratio, so cos(π/2) = 6e-17 beside a numeric
     1e-11 is not called wrong.
