@@ -119,3 +119,23 @@ def test_a_big_derivative_is_shown_unsimplified(cli):
     doc = json.loads(cli("eval", src, "--a", "0.3", "--symbolic", "--json").stdout)
     assert doc["symbolic"]["a"]["simplified"] is False
     assert doc["symbolic"]["a"]["formula_value"] == pytest.approx(doc["gradient"]["a"], rel=1e-9)
+
+
+def test_all_three_together_piped_with_an_ascii_encoding():
+    from conftest import run_gradcli
+
+    args = ["eval", "q = relu(x) + y; f = q * sigmoid(z)", "--x", "-2", "--y", "5", "--z", "-4",
+            "--mode", "both", "--wrt", "y", "--check", "--symbolic"]
+    r = run_gradcli(*args, env={"PYTHONIOENCODING": "ascii"})
+    assert r.returncode == 0, r.stderr
+    r.stdout.encode("ascii")
+    assert "\x1b[" not in r.stdout
+    for part in ("Backward pass", "Forward mode", "agree", "Gradient check", "Symbolic partials",
+                 "df/dy = v6*dq/dy + q*dv6/dy", "<= fair <"):
+        assert part in r.stdout, part
+    doc = json.loads(run_gradcli(*args, "--json").stdout)
+    assert {"gradient", "nodes", "steps", "tangents", "wrt", "agree", "check",
+            "symbolic", "warnings"} <= set(doc)
+    assert doc["agree"] and all(c["verdict"] == "good" for c in doc["check"].values())
+    plain = json.loads(run_gradcli(*args[:8], "--json").stdout)
+    assert set(plain) == {"output", "value", "gradient", "inputs", "nodes", "steps", "warnings"}
