@@ -153,4 +153,20 @@ def formula(expression) -> str:
         def _print_Pi(self, expr):
             return "pi"
 
+        # gradcli's max, min and abs are lower-case, and max and min take two arguments.
+        def _print_Max(self, expr):
+            return self._nest("max", expr.args)
+
+        def _print_Min(self, expr):
+            return self._nest("min", expr.args)
+
+        def _print_Abs(self, expr):
+            return f"abs({self._print(expr.args[0])})"
+
+        def _nest(self, name, args):
+            text = self._print(args[-1])
+            for a in reversed(args[:-1]):
+                text = f"{name}({self._print(a)}, {text})"
+            return text
+
     return _Printer().doprint(expression).replace("**", "^")

@@ -139,3 +139,13 @@ def test_all_three_together_piped_with_an_ascii_encoding():
     assert doc["agree"] and all(c["verdict"] == "good" for c in doc["check"].values())
     plain = json.loads(run_gradcli(*args[:8], "--json").stdout)
     assert set(plain) == {"output", "value", "gradient", "inputs", "nodes", "steps", "warnings"}
+
+
+def test_kink_functions_print_in_gradcli_syntax():
+    x, y, z = sympy.symbols("x y z", real=True)
+    text = symbolic.formula(sympy.Max(x, y, z) + sympy.Abs(x) * sympy.Min(0, y))
+    tape = compile_program(text)
+    values = {"x": -0.5, "y": 2.0, "z": 1.5}
+    expected = float((sympy.Max(x, y, z) + sympy.Abs(x) * sympy.Min(0, y)).subs(
+        {sympy.Symbol(k, real=True): v for k, v in values.items()}))
+    assert evaluate(tape, values, record=False).value == pytest.approx(expected)
