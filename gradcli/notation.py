@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 MACRON = "\u0304"
+DOT = "\u0307"
 
 
 def fmt(x: float) -> str:
@@ -37,6 +38,14 @@ class Notation:
     def bar(self, name: str) -> str:
         """The adjoint of `name`: x̄ = ∂f/∂x (dx in ASCII, as the tutorials write it)."""
         return f"d{name}" if self.ascii else f"{name}{MACRON}"
+
+    def dot(self, name: str, wrt: str) -> str:
+        """The tangent of `name`: v̇ = ∂v/∂wrt in forward mode (dv/dwrt in ASCII)."""
+        if self.ascii:
+            return f"d{name}/d{wrt}"
+        # Baydin et al. write v̇3: the dot goes on the letters, before an index or prime.
+        stem = name.rstrip("0123456789'")
+        return f"{stem or name}{DOT}{name[len(stem):]}" if stem else f"{name}{DOT}"
 
     def partial(self, top: str, bottom: str) -> str:
         return f"d{top}/d{bottom}" if self.ascii else f"∂{top}/∂{bottom}"

@@ -10,7 +10,7 @@ from typing import Callable
 
 from .engine import Evaluation, evaluate
 from .errors import UsageError, suggest
-from .forward_mode import tangents
+from .forward_mode import tangent_trace
 from .lower import compile_program
 from .notation import Notation, fmt
 from .ops import OPS
@@ -245,7 +245,7 @@ def forward_vs_reverse_topic(nt: Notation) -> list:
     dot = (lambda n: f"t{n}") if nt.ascii else (lambda n: f"{n}\u0307")
     s1 = forward_step("Forward mode vs reverse mode", ev,
                       "Two ways to get the same derivatives of the same program.")
-    passes = {n: tangents(tape, ev.values, {n: 1.0}) for n in tape.inputs}
+    passes = {n: tangent_trace(tape, ev.values, n) for n in tape.inputs}
     s2 = Step("Forward mode: one pass per input")
     s2.say(f"Forward mode carries a tangent {dot('v')} = ∂v/∂(chosen input) along with each "
            f"value: {dot('v')} = Σ ∂v/∂u · {dot('u')} over v's operands, with the registry's "
@@ -257,11 +257,13 @@ def forward_vs_reverse_topic(nt: Notation) -> list:
             if not step.args:
                 continue
             terms = fm.terms[i]
-            sym = " + ".join(f"{factor(nt.math(tape.rule(i, p)))}{nt.times}{dot(tape.operand(a))}"
-                             for p, (a, _) in enumerate(terms))
-            val = " + ".join(f"{num(loc)}{nt.times}{num(fm.tangents[a])}" for a, loc in terms)
+            if not terms:
+                continue  # only literals: its tangent is 0
+            sym = " + ".join(f"{factor(nt.math(tape.rule(i, t.position)))}{nt.times}"
+                             f"{dot(tape.operand(t.input))}" for t in terms)
+            val = " + ".join(f"{num(t.local)}{nt.times}{num(t.tangent)}" for t in terms)
             lines.append(f"{dot(tape.label(i))} = {sym} = {val} = {fmt(fm.tangents[i])}")
-        lines.append(f"→ {nt.partial('f', name)} = {fmt(fm.derivative(tape))}")
+        lines.append(f"→ {nt.partial('f', name)} = {fmt(fm.derivative)}")
         s2.show(*lines)
     s3 = Step("Reverse mode: one pass per output")
     s3.say("Reverse mode seeds the output instead and gets every input's derivative in one "
@@ -270,7 +272,7 @@ def forward_vs_reverse_topic(nt: Notation) -> list:
               f"{nt.times}{nt.bar(tape.label(c.node))} = {num(c.local)}{nt.times}"
               f"{num(c.upstream)} = {fmt(c.contribution)}" for c in ev.contributions])
     s3.table(("input", "forward mode", "reverse mode"),
-             [(n, fmt(passes[n].derivative(tape)), fmt(g)) for n, g in ev.gradient.items()])
+             [(n, fmt(passes[n].derivative), fmt(g)) for n, g in ev.gradient.items()])
     s3.say(f"Same numbers. The trade-off: forward mode costs one pass per input "
            f"({len(tape.inputs)} here), reverse mode one pass per output (1 here). A neural "
            "network's loss has millions of inputs (weights) and one output, so backprop is "

@@ -32,6 +32,14 @@ def eval_command(
                                          help="Differentiate NAME instead of the last value."),
     ascii_only: bool = typer.Option(False, "--ascii",
                                     help="Plain ASCII notation (dx instead of x̄)."),
+    check: bool = typer.Option(False, "--check",
+                               help="Compare each partial with a central finite difference."),
+    mode: str = typer.Option("reverse", "--mode", metavar="reverse|forward|both",
+                             help="Reverse mode (adjoints), forward mode (tangents), or both."),
+    wrt: Optional[str] = typer.Option(None, "--wrt", metavar="NAME",
+                                      help="The input forward mode differentiates by."),
+    symbolic: bool = typer.Option(False, "--symbolic",
+                                  help="Show each partial as a formula (needs SymPy)."),
 ) -> None:
     def run() -> None:
         from ..arguments import read_invocation
@@ -39,6 +47,8 @@ def eval_command(
         from ..lower import compile_program
 
         inv = read_invocation(list(ctx.args), file)
+        if check or symbolic or mode != "reverse" or wrt is not None:
+            return run_study(inv)
         with no_cycle_collection():
             tape = compile_program(inv.source, inv.values, output)
             ev = evaluate(tape, inv.values, record=not grad_only)
@@ -48,6 +58,18 @@ def eval_command(
             sys.stdout.write(to_json(ev, grad_only) + "\n")
             return
         show(ev, grad_only, all_rows, ascii_only)
+
+    def run_study(inv) -> None:
+        from ..study import study
+
+        found = study(inv.source, inv.values, output, mode, wrt, check, symbolic,
+                      record=not grad_only)
+        if as_json:
+            from ..report_modes import study_json
+
+            sys.stdout.write(study_json(found, grad_only) + "\n")
+            return
+        show_study(found, grad_only, all_rows, ascii_only)
 
     guarded(run)
 
@@ -67,4 +89,19 @@ def show(ev, grad_only: bool, all_rows: bool, ascii_only: bool) -> None:
 
         render(ev, make_console(), nt, None if all_rows else 200)
     for w in ev.warnings:
+        sys.stderr.write("warning: " + nt.text(w) + "\n")
+
+
+def show_study(found, grad_only: bool, all_rows: bool, ascii_only: bool) -> None:
+    from ..notation import Notation
+    from ..render_modes import render_study
+
+    nt = Notation(ascii_only=ascii_only or not stdout_unicode())
+    if found.ev is not None:
+        found.ev.warnings = []  # said once, below, with the other modes' warnings
+        show(found.ev, grad_only, all_rows, ascii_only)
+    mismatch = render_study(found, make_console(), nt, grad_only, None if all_rows else 200)
+    if mismatch:
+        sys.stderr.write("error: " + mismatch + "\n")
+    for w in found.warnings:
         sys.stderr.write("warning: " + nt.text(w) + "\n")

@@ -1,0 +1,164 @@
+"""Forward mode: tangents against the reverse sweep, the CLI's trace, its errors."""
+import json
+import re
+import tomllib
+import unicodedata
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+
+from conftest import SHARED, run_gradcli
+from gradcli.engine import evaluate
+from gradcli.errors import GradcliError
+from gradcli.forward_mode import agree, tangent_trace
+from gradcli.lower import compile_program
+from test_properties import VARS, expressions, point
+
+CASES = SHARED / "acceptance" / "cases.toml"
+ANSI = re.compile(r"\x1b\[")
+
+
+def nfd(text):
+    """ẋ may be typed precomposed; gradcli writes a letter plus a combining dot."""
+    return unicodedata.normalize("NFD", text)
+
+
+def cases():
+    if not CASES.exists():
+        return []
+    return tomllib.loads(CASES.read_text())["case"]
+
+
+@pytest.mark.skipif(not CASES.exists(), reason="../shared/acceptance is not beside the repository")
+@pytest.mark.parametrize("case", cases(), ids=lambda c: c["id"])
+def test_one_forward_pass_per_input_gives_the_reverse_gradient(case):
+    values = {k: float(v) for k, v in case.get("inputs", {}).items()}
+    tape = compile_program(case["program"], values)
+    ev = evaluate(tape, values)
+    for name in tape.inputs:
+        trace = tangent_trace(tape, ev.values, name)
+        assert trace.derivative == pytest.approx(ev.gradient[name], rel=1e-12, abs=1e-12)
+        assert trace.derivative == pytest.approx(case["gradient"][name], abs=case["tol"])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(expressions(), point, point, point)
+def test_forward_and_reverse_agree_on_random_programs(src, x, y, z):
+    tape = compile_program(src)
+    inputs = {n: v for n, v in zip(VARS, (x, y, z)) if n in tape.inputs}
+    try:
+        ev = evaluate(tape, inputs, record=False)
+    except GradcliError:
+        assume(False)
+    for name in tape.inputs:
+        assert agree(tangent_trace(tape, ev.values, name, record=False).derivative,
+                     ev.gradient[name]), (src, inputs, name)
+
+
+def test_a_deep_program_needs_no_recursion():
+    src = "x0 = a\n" + "\n".join(f"x{i} = sin(x{i - 1}) + a" for i in range(1, 10001))
+    tape = compile_program(src)
+    ev = evaluate(tape, {"a": 0.1}, record=False)
+    trace = tangent_trace(tape, ev.values, "a", record=False)
+    assert trace.derivative == pytest.approx(ev.gradient["a"], rel=1e-12)
+
+
+def test_cli_forward_trace_table(cli):
+    r = cli("eval", "q = x + y; f = q * z", "--x", "-2", "--y", "5", "--z", "-4",
+            "--mode", "forward", "--wrt", "x")
+    assert r.exit_code == 0, r.output
+    out = nfd(r.stdout)
+    # The rule at each step is built from the registry's partials: mul is ("{1}", "{0}").
+    assert nfd("ḟ = z·q̇ + q·ż = (-4)·1 + 3·0 = -4") in out
+    assert nfd("q̇ = ẋ + ẏ = 1 + 0 = 1") in out
+    assert nfd("ẋ = 1  (seed)") in out
+    assert nfd("∂f/∂x = ḟ = -4") in out
+    assert "forward mode needs one pass per input (3), reverse mode one per output (1)" in out
+    assert "Backward pass" not in out
+
+
+def test_cli_forward_json(cli):
+    args = ["eval", "q = x + y; f = q * z", "--x", "-2", "--y", "5", "--z", "-4"]
+    reverse = json.loads(cli(*args, "--json").stdout)
+    for name in ("x", "y", "z"):
+        r = cli(*args, "--mode", "forward", "--wrt", name, "--json")
+        assert r.exit_code == 0, r.output
+        doc = json.loads(r.stdout)
+        assert doc["mode"] == "forward" and doc["wrt"] == name
+        assert doc["derivative"] == reverse["gradient"][name]
+        ids = [n["id"] for n in reverse["nodes"]]
+        assert list(doc["tangents"]) == ids
+        assert doc["tangents"][ids[-1]] == doc["derivative"]
+        assert doc["value"] == reverse["value"]
+        assert "gradient" not in doc  # forward mode computed one derivative, not all
+        assert [t["tangent"] for t in doc["forward_trace"]] == list(doc["tangents"].values())
+
+
+def test_wrt_may_be_left_out_with_one_input(cli):
+    r = cli("eval", "sin(x)*x", "--x", "2", "--mode", "forward", "--json")
+    doc = json.loads(r.stdout)
+    assert doc["wrt"] == "x"
+    assert doc["derivative"] == json.loads(cli("eval", "sin(x)*x", "--x", "2", "--json")
+                                           .stdout)["gradient"]["x"]
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--mode", "forward"], ["with respect to one input", "a, b", "--wrt"]),
+    (["--mode", "forward", "--wrt", "bb"], ["no input named 'bb'", "did you mean 'b'"]),
+    (["--wrt", "a"], ["--mode forward"]),
+    (["--mode", "fowrard"], ["unknown mode", "did you mean 'forward'"]),
+])
+def test_forward_mode_usage_errors(cli, args, words):
+    r = cli("eval", "a*b", "--a", "2", "--b", "3", *args)
+    assert r.exit_code == 2
+    assert r.stdout == ""
+    for w in words:
+        assert w in r.stderr
+
+
+def test_both_modes_print_both_traces_and_agree(cli):
+    args = ["eval", "d = a*b; e = a + b; f = d*e", "--a", "2", "--b", "-3", "--mode", "both",
+            "--wrt", "a"]
+    r = cli(*args)
+    assert r.exit_code == 0, r.output
+    assert "Backward pass" in r.stdout and "Forward mode" in r.stdout
+    grad = json.loads(cli("eval", *args[1:6], "--json").stdout)["gradient"]["a"]
+    assert f"forward and reverse mode agree: ∂f/∂a = {grad:g}" in r.stdout
+    doc = json.loads(cli(*args, "--json").stdout)
+    assert doc["agree"] is True and doc["derivative"] == doc["gradient"]["a"]
+    assert doc["steps"] and doc["forward_trace"]
+
+
+def test_a_disagreement_is_said_loudly(cli, monkeypatch):
+    import gradcli.study
+
+    real = gradcli.study.tangent_trace
+
+    def broken(*args, **kw):
+        trace = real(*args, **kw)
+        trace.tangents[trace.tape.output] += 1.0
+        return trace
+
+    monkeypatch.setattr(gradcli.study, "tangent_trace", broken)
+    r = cli("eval", "a*b", "--a", "2", "--b", "3", "--mode", "both", "--wrt", "a")
+    assert "MISMATCH" in r.stdout and "MISMATCH" in r.stderr
+    doc = json.loads(cli("eval", "a*b", "--a", "2", "--b", "3", "--mode", "both", "--wrt", "a",
+                         "--json").stdout)
+    assert doc["agree"] is False
+
+
+def test_forward_mode_in_ascii_and_piped():
+    r = run_gradcli("eval", "q = x + y; f = q * z", "--x", "-2", "--y", "5", "--z", "-4",
+                    "--mode", "both", "--wrt", "x", env={"PYTHONIOENCODING": "ascii"})
+    assert r.returncode == 0, r.stderr
+    assert "df/dx = z*dq/dx + q*dz/dx = (-4)*1 + 3*0 = -4" in r.stdout
+    assert not ANSI.search(r.stdout)
+    r.stdout.encode("ascii")
+
+
+def test_forward_mode_grad_only_and_kink_warning(cli):
+    r = cli("eval", "max(a, b)*c", "--a", "1", "--b", "1", "--c", "3", "--mode", "forward",
+            "--wrt", "a", "--grad-only")
+    assert r.exit_code == 0
+    assert r.stdout.splitlines() == ["f = 3", "∂f/∂a = 1.5 (forward mode)"]
+    assert "tie" in r.stderr
