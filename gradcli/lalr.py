@@ -15,10 +15,12 @@ alias (or the rule) is called with the remaining children.
 from __future__ import annotations
 
 import re
-from typing import Callable, Iterator
+from itertools import chain
+from typing import Callable
 
 
 class Tok:
+    """A token, as reported in a parse error."""
     __slots__ = ("type", "value", "start_pos", "end_pos")
 
     def __init__(self, type_: str, value: str, start: int, end: int):
@@ -44,6 +46,22 @@ class ParseError(Exception):
     def __init__(self, token: Tok, expected: set):
         self.token = token
         self.expected = expected
+
+
+class _End:
+    """The end of the input, shaped like the lexer's matches."""
+    lastgroup = "$END"
+
+    def __init__(self, pos: int):
+        self.pos = pos
+
+    def start(self) -> int:
+        return self.pos
+
+    end = start
+
+    def group(self) -> str:
+        return ""
 
 
 class _Splice(list):
@@ -120,32 +138,29 @@ class Driver:
     def expected(self, state: int) -> set:
         return {s for s in self.states[state] if s in self.terminal_names or s == END}
 
-    def tokens(self, text: str, states: list) -> Iterator[Tok]:
+    def parse(self, text: str):
+        """Lex and parse in one loop. Tokens on the value stack are the lexer's own
+        `re.Match` objects (group(), start(), end()): no token object is built."""
+        states_table = self.states
+        end_state = self.end_state
         ignore = self.ignore
-        for m in self.master.finditer(text):
+        state_stack = [self.start_state]
+        values: list = []
+        for m in chain(self.master.finditer(text), (_End(len(text)),)):
             kind = m.lastgroup
             if kind in ignore:
                 continue
             if kind == _BAD:
-                raise LexError(m.start(), self.expected(states[-1]))
-            yield Tok(kind, m.group(), m.start(), m.end())
-        yield Tok(END, "", len(text), len(text))
-
-    def parse(self, text: str):
-        states_table = self.states
-        end_state = self.end_state
-        state_stack = [self.start_state]
-        values: list = []
-        for tok in self.tokens(text, state_stack):
-            kind = tok.type
+                raise LexError(m.start(), self.expected(state_stack[-1]))
             while True:
                 action = states_table[state_stack[-1]].get(kind)
                 if action is None:
-                    raise ParseError(tok, self.expected(state_stack[-1]))
+                    raise ParseError(Tok(kind, m.group(), m.start(), m.end()),
+                                     self.expected(state_stack[-1]))
                 shift, arg = action
                 if shift:
                     state_stack.append(arg)
-                    values.append(tok)
+                    values.append(m)
                     break
                 size, origin, reduce = arg
                 if reduce is None:

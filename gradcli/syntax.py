@@ -57,7 +57,8 @@ class Syntax:
 
 class _Build:
     """Reduction callbacks, named after the grammar's rules and aliases; each returns the
-    index of the node it added."""
+    index of the node it added. Tokens arrive as the lexer's matches: group(), start(),
+    end()."""
 
     def __init__(self):
         self.syntax = Syntax("")
@@ -74,25 +75,25 @@ class _Build:
         return n.start, n.end
 
     def number(self, tok):
-        value = float(tok.value)
+        value = float(tok.group())
         if value == float("inf"):
             raise SourceError(f"the number {_short(tok)} is too large for a float",
-                              self.syntax.source, tok.start_pos)
-        return self._add("num", value, (), tok.start_pos, tok.end_pos)
+                              self.syntax.source, tok.start())
+        return self._add("num", value, (), tok.start(), tok.end())
 
     def name(self, tok):
-        return self._add("name", str(tok), (), tok.start_pos, tok.end_pos)
+        return self._add("name", tok.group(), (), tok.start(), tok.end())
 
     def binop(self, left, optok, right):
         start, _ = self._span(left)
         _, end = self._span(right)
-        return self._add("op", BINARY_SYMBOLS[str(optok)], (left, right), start, end)
+        return self._add("op", BINARY_SYMBOLS[optok.group()], (left, right), start, end)
 
     def unop(self, optok, operand):
-        start = optok.start_pos
+        start = optok.start()
         _, end = self._span(operand)
         node = self.syntax.nodes[operand]
-        if str(optok) == "+":
+        if optok.group() == "+":
             return operand
         if node.kind == "num" and operand == len(self.syntax.nodes) - 1:
             # Fold `-3` into one signed literal: `x^-1` should not need a negation step.
@@ -101,20 +102,20 @@ class _Build:
         return self._add("op", OPS["neg"], (operand,), start, end)
 
     def call(self, nametok, args):
-        fname = str(nametok)
+        fname = nametok.group()
         op = FUNCTIONS.get(fname)
         source = self.syntax.source
         if op is None:
             hint = suggest(fname, FUNCTIONS)
             raise SourceError(
-                f"unknown function '{fname}'", source, nametok.start_pos,
+                f"unknown function '{fname}'", source, nametok.start(),
                 (f"did you mean {hint}? " if hint else "")
                 + "Functions: " + ", ".join(sorted(FUNCTIONS)) + ".")
         if len(args) != op.arity:
             want = "1 argument" if op.arity == 1 else f"{op.arity} arguments"
-            raise SourceError(f"{fname} takes {want}, not {len(args)}", source, nametok.start_pos)
+            raise SourceError(f"{fname} takes {want}, not {len(args)}", source, nametok.start())
         _, end = self._span(args[-1])
-        return self._add("op", op, tuple(args), nametok.start_pos, end + 1)
+        return self._add("op", op, tuple(args), nametok.start(), end + 1)
 
     def args(self, *exprs):
         return list(exprs)
@@ -134,11 +135,11 @@ class _Build:
         self._statement("bare", None, None, root, self._span(root)[0])
 
     def assign(self, nametok, root):
-        self._statement("assign", str(nametok), None, root, nametok.start_pos)
+        self._statement("assign", nametok.group(), None, root, nametok.start())
 
     def augassign(self, nametok, optok, root):
-        aug = BINARY_SYMBOLS[str(optok)[0]]
-        self._statement("augassign", str(nametok), aug, root, nametok.start_pos)
+        aug = BINARY_SYMBOLS[optok.group()[0]]
+        self._statement("augassign", nametok.group(), aug, root, nametok.start())
 
     def program(self, *_):
         return self.syntax

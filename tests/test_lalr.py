@@ -1,7 +1,7 @@
 """The lean LALR driver agrees with lark's own parser on the same grammar and tables."""
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from lark import Lark
+from lark import Lark, Token
 from lark.exceptions import UnexpectedInput
 from lark.visitors import Transformer, v_args
 
@@ -12,10 +12,32 @@ from gradcli.syntax import Syntax, _Build, grammar_path, parse
 _reference_builder = _Build()
 _CALLBACKS = ("number", "name", "binop", "unop", "call", "args", "bare", "assign",
               "augassign", "program")
+
+
+class _AsMatch:
+    """A lark Token in the shape of the lexer match the builder expects."""
+
+    def __init__(self, tok):
+        self.tok = tok
+
+    def group(self):
+        return str(self.tok)
+
+    def start(self):
+        return self.tok.start_pos
+
+    def end(self):
+        return self.tok.end_pos
+
+
+def _adapt(args):
+    return [_AsMatch(a) if isinstance(a, Token) else a for a in args]
+
+
 _reference = Lark(
     grammar_path().read_text(), start="program", parser="lalr",
     transformer=v_args(inline=True)(type("T", (Transformer,), {
-        name: (lambda n: lambda self, *a: getattr(_reference_builder, n)(*a))(name)
+        name: (lambda n: lambda self, *a: getattr(_reference_builder, n)(*_adapt(a)))(name)
         for name in _CALLBACKS}))())
 
 
