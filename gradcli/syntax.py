@@ -67,6 +67,7 @@ class _Build(Transformer):
         super().__init__()
         self.syntax = Syntax("")
         self.stmt_first = 0
+        self.functions = FUNCTIONS
 
     def _add(self, kind, payload, kids, start, end) -> int:
         nodes = self.syntax.nodes
@@ -106,14 +107,14 @@ class _Build(Transformer):
 
     def call(self, nametok, args):
         fname = str(nametok)
-        op = FUNCTIONS.get(fname)
+        op = self.functions.get(fname)
         source = self.syntax.source
         if op is None:
-            hint = suggest(fname, FUNCTIONS)
+            hint = suggest(fname, self.functions)
             raise SourceError(
                 f"unknown function '{fname}'", source, nametok.start_pos,
                 (f"did you mean {hint}? " if hint else "")
-                + "Functions: " + ", ".join(sorted(FUNCTIONS)) + ".")
+                + "Functions: " + ", ".join(sorted(self.functions)) + ".")
         if len(args) != op.arity:
             want = "1 argument" if op.arity == 1 else f"{op.arity} arguments"
             raise SourceError(f"{fname} takes {want}, not {len(args)}", source, nametok.start_pos)
@@ -165,13 +166,18 @@ def _cache_file():
     return os.environ.get("GRADCLI_LARK_CACHE") or True
 
 
-def parse(source: str) -> Syntax:
-    """Parse program text; raises SourceError with a caret position on malformed input."""
+def parse(source: str, functions: Optional[dict] = None) -> Syntax:
+    """Parse program text; raises SourceError with a caret position on malformed input.
+
+    `functions` replaces the callable names (ops.RULE_FUNCTIONS lets rule texts call
+    their helpers); programs use ops.FUNCTIONS.
+    """
     from .syntax_errors import explain_unexpected
 
     parser = _get_parser()
     _builder.syntax = Syntax(source)
     _builder.stmt_first = 0
+    _builder.functions = FUNCTIONS if functions is None else functions
     try:
         parser.parse(source)
     except UnexpectedInput as exc:
