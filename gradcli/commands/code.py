@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from ..cli import EXIT_CODES, FREE_ARGS, app, guarded
+from ..cli import EXIT_CODES, FREE_ARGS, app, guarded, stdout_unicode
 
 CODE_HELP = """Write the program's forward and backward pass as a self-contained program.
 
@@ -38,6 +38,7 @@ def code_command(
         from ..engine import evaluate, no_cycle_collection
         from ..errors import UsageError
         from ..lower import compile_program
+        from ..notation import Notation
         from ..outfile import write_output
 
         language = lang.lower()
@@ -57,7 +58,8 @@ def code_command(
         else:
             text = code
         write_output(text, out_file)
+        nt = Notation(ascii_only=not stdout_unicode())
         for w in ev.warnings:
-            sys.stderr.write("warning: " + w + "\n")
+            sys.stderr.write("warning: " + nt.text(w) + "\n")
 
     guarded(run)
