@@ -44,7 +44,7 @@ class Target:
 
 _PY_HELPERS = {
     "ln": ("def ln(x):",
-           "    # ln 0 = -inf and ln of a negative number is nan, as in IEEE floats",
+           "    # as IEEE floats have it: ln 0 = -inf, and nan for a negative number",
            "    return math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)"),
     "sigmoid": ("def sigmoid(x):",
                 "    if x >= 0:  # two branches so that exp never overflows",
@@ -60,8 +60,6 @@ _PY_HELPERS = {
                   "    return 1.0 if x > 0 else (at0 if x == 0 else 0.0)"),
     "sign": ("def sign(x):",
              "    return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)"),
-    "where": ("def where(c, a, b):",
-              "    return a if c else b"),
 }
 
 _JS_HELPERS = {
@@ -83,23 +81,19 @@ _JS_HELPERS = {
     "sign": ("function sign(x) {",
              "  return x > 0 ? 1 : (x < 0 ? -1 : 0);",
              "}"),
-    "where": ("function where(c, a, b) {",
-              "  return c !== 0 ? a : b;",
-              "}"),
 }
 
 TARGETS = {
     "python": Target(
         "python", "#",
         {"log": "ln", "abs": "abs", "max": "max", "min": "min", "sigmoid": "sigmoid",
-         "softplus": "softplus", "relu": "relu", "heaviside": "heaviside", "sign": "sign",
-         "where": "where"},
+         "softplus": "softplus", "relu": "relu", "heaviside": "heaviside", "sign": "sign"},
         "math.{}", {"pi": "math.pi", "e": "math.e"}, _PY_HELPERS, ("import math",),
         "{} = {}", "{} = {}", "{} += {}", 'print({}, {})'),
     "js": Target(
         "js", "//",
         {"log": "Math.log", "sigmoid": "sigmoid", "softplus": "softplus", "relu": "relu",
-         "heaviside": "heaviside", "sign": "sign", "where": "where"},
+         "heaviside": "heaviside", "sign": "sign"},
         "Math.{}", {"pi": "Math.PI", "e": "Math.E"}, _JS_HELPERS, ('"use strict";',),
         "const {} = {};", "let {} = {};", "{} += {};", "console.log({}, {});"),
 }
@@ -170,6 +164,12 @@ def apply(op: Op, operands: list, target: Target) -> tuple:
             lt = lt if lp >= prec else f"({lt})"
             rt = rt if rp > prec else f"({rt})"
         return f"{lt} {sym} {rt}", prec
+    if op.name == "where":
+        # A conditional expression, so the branch not taken is never evaluated.
+        (ct, _), (at, _), (bt, _) = operands
+        if target.name == "python":
+            return f"({at} if {ct} else {bt})", ATOM
+        return f"({ct} !== 0 ? {at} : {bt})", ATOM
     fn = target.functions.get(op.name, target.default.format(op.name))
     return f"{fn}({', '.join(t for t, _ in operands)})", ATOM
 
