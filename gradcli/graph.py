@@ -170,28 +170,57 @@ def tree_rows(graph: Graph, nt: Notation, max_depth: int = DEFAULT_DEPTH) -> lis
 
 STYLES = {"input": "cyan", "const": "dim", "intermediate": "", "output": "bold yellow",
           "reuse": "magenta", "cut": "dim italic"}
+GUIDES = {False: ("├── ", "└── ", "│   ", "    "), True: ("|-- ", "`-- ", "|   ", "    ")}
 
 
-def build_tree(graph: Graph, nt: Notation, max_depth: int = DEFAULT_DEPTH):
-    """A rich Tree of tree_rows; rich draws it with a loop, and the depth limit keeps a
-    10,000-step chain from printing a 10,000-column staircase."""
-    from rich.text import Text
-    from rich.tree import Tree
+def tree_lines(rows: list, ascii_only: bool) -> list:
+    """(guide prefix, row) for each row: the tree's drawing, made in one pass.
 
-    rows = tree_rows(graph, nt, max_depth)
-    parents = []
-    root = None
-    for depth, kind, title, detail in rows:
-        label = Text()
-        if kind == "reuse":
-            label.append(("^ " if nt.ascii else "↑ ") + title, style=STYLES[kind])
-        else:
-            label.append(title, style=STYLES[kind])
-        label.append("   " + detail, style="dim" if kind in ("reuse", "cut") else "")
-        if root is None:
-            root = Tree(label, guide_style="dim")
-            parents = [root]
+    A row is the last child when no later sibling follows; `open_levels` remembers which
+    ancestors still have siblings to come, which decides `│` or blank in the margin.
+    """
+    tee, elbow, pipe, blank = GUIDES[ascii_only]
+    n = len(rows)
+    last = [True] * n
+    next_at_depth: dict = {}
+    # Walking backwards: a row has a later sibling if a row of the same depth follows
+    # it before any row of smaller depth does.
+    for k in range(n - 1, -1, -1):
+        depth = rows[k][0]
+        last[k] = depth not in next_at_depth
+        next_at_depth[depth] = k
+        # Deeper rows after this one are its own descendants: no sibling of an earlier row.
+        for d in [d for d in next_at_depth if d > depth]:
+            del next_at_depth[d]
+    out = []
+    open_levels: list = []  # for each depth 1..d-1: does that ancestor have siblings below?
+    for k, row in enumerate(rows):
+        depth = row[0]
+        if depth == 0:
+            out.append(("", row))
+            open_levels = []
             continue
-        del parents[depth:]
-        parents.append(parents[-1].add(label))
-    return root
+        del open_levels[depth - 1:]
+        margin = "".join(pipe if more else blank for more in open_levels)
+        out.append((margin + (elbow if last[k] else tee), row))
+        open_levels.append(not last[k])
+    return out
+
+
+def tree_text(graph: Graph, nt: Notation, max_depth: int = DEFAULT_DEPTH):
+    """The tree as rich Text lines, user text never read as markup. It is drawn with a
+    loop, not rich's Tree, and the depth limit keeps a 10,000-step chain from printing a
+    10,000-column staircase."""
+    from rich.text import Text
+
+    lines = []
+    for prefix, (depth, kind, title, detail) in tree_lines(tree_rows(graph, nt, max_depth),
+                                                           nt.ascii):
+        line = Text(prefix, style="dim")
+        if kind == "reuse":
+            line.append(("^ " if nt.ascii else "↑ ") + title, style=STYLES[kind])
+        else:
+            line.append(title, style=STYLES[kind])
+        line.append("   " + detail, style="dim" if kind in ("reuse", "cut") else "")
+        lines.append(line)
+    return lines

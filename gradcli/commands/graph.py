@@ -86,19 +86,14 @@ def graph_command(
 
 
 def _print_tree(graph, nt, depth: int, out_file: Optional[str]) -> None:
-    from ..graph import build_tree
+    from ..graph import tree_text
 
-    tree = build_tree(graph, nt, depth)
+    lines = tree_text(graph, nt, depth)
     if out_file in (None, "-"):
-        make_console().print(tree)
+        console = make_console()
+        for line in lines:
+            console.print(line)
         return
-    import io
-
-    from rich.console import Console
-
     from ..outfile import write_output
 
-    buffer = io.StringIO()
-    Console(file=buffer, width=200, color_system=None, highlight=False, markup=False,
-            emoji=False).print(tree)
-    write_output(buffer.getvalue(), out_file)
+    write_output("".join(line.plain + "\n" for line in lines), out_file)
