@@ -238,7 +238,9 @@ def generate(ev: Evaluation, lang: str = "python") -> str:
 
     names = _Names()
     expr: dict = {}  # step -> (text, precedence) as an operand
-    order = [i for i in range(len(steps)) if live[i] and not tape.is_const(i)]
+    # Every input gets a line and an adjoint, used or not (its gradient is then 0).
+    order = [i for i in range(len(steps))
+             if (live[i] or tape.is_input(i)) and not tape.is_const(i)]
     named_first = sorted(order, key=lambda i: steps[i].name is None)
     ident = {}
     for i in list(tape.inputs.values()) + named_first:
@@ -294,8 +296,10 @@ def generate(ev: Evaluation, lang: str = "python") -> str:
     lines += [f"{c} The forward pass computes one primitive per line. The backward pass runs",
               f"{c} the chain rule in reverse: d<name> holds the adjoint d{tape.output_name}/d<name>,",
               f"{c} and each line adds one local derivative times the adjoint above it (+=,",
-              f"{c} so a value used twice collects two terms).",
-              *target.head]
+              f"{c} so a value used twice collects two terms)."]
+    for warning in ev.warnings:
+        lines += [f"{c} gradcli warns: {part}" for part in warning.splitlines()]
+    lines += list(target.head)
     for helper in _used_helpers(ops_used, target):
         lines += [""] + list(target.helpers[helper])
     lines += ["", f"{c} inputs"]

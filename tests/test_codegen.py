@@ -194,6 +194,19 @@ def test_generated_code_keeps_pytorch_conventions_at_kinks(lang):
     ], lang)
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_edge_shapes_of_programs(lang):
+    check_all([
+        ("a = 2; f = 3*b", {"b": 0.5}),  # an input the output does not use: gradient 0
+        ("2*3", {}),  # no inputs at all
+        ("a", {"a": 1.5}),  # the output is an input
+        ("c = a; c += 1; c *= c", {"a": 1.5}),  # rebound names
+        ("pi*x + e^x", {"x": 3.0}),  # named constants
+        ("x^-1 + -x^2 + 2^-x - -x + -(-x) + (-2)^x", {"x": 3.0}),  # signs and powers
+        ("x - (y - x) - (x + y) / (x * y) / (x / y)", {"x": 3.0, "y": 2.0}),  # grouping
+    ], lang)
+
+
 def acceptance_cases():
     if not CASES.exists():
         return []
