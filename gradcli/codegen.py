@@ -40,6 +40,8 @@ class Target:
     let_decl: str
     add_line: str  # "{} += {}" / "{} += {};"
     print_line: str
+    one: str  # how the seed 1 and the zero start are written
+    zero: str
 
 
 _PY_HELPERS = {
@@ -89,13 +91,13 @@ TARGETS = {
         {"log": "ln", "abs": "abs", "max": "max", "min": "min", "sigmoid": "sigmoid",
          "softplus": "softplus", "relu": "relu", "heaviside": "heaviside", "sign": "sign"},
         "math.{}", {"pi": "math.pi", "e": "math.e"}, _PY_HELPERS, ("import math",),
-        "{} = {}", "{} = {}", "{} += {}", 'print({}, {})'),
+        "{} = {}", "{} = {}", "{} += {}", 'print({}, {})', "1.0", "0.0"),
     "js": Target(
         "js", "//",
         {"log": "Math.log", "sigmoid": "sigmoid", "softplus": "softplus", "relu": "relu",
          "heaviside": "heaviside", "sign": "sign"},
         "Math.{}", {"pi": "Math.PI", "e": "Math.E"}, _JS_HELPERS, ('"use strict";',),
-        "const {} = {};", "let {} = {};", "{} += {};", "console.log({}, {});"),
+        "const {} = {};", "let {} = {};", "{} += {};", "console.log({}, {});", "1", "0"),
 }
 
 # Names a generated program must not reuse for a value, in either language.
@@ -265,7 +267,7 @@ def generate(ev: Evaluation, lang: str = "python") -> str:
         forward.append((target.const_decl.format(ident[i], text), f"({tags[i]})"))
 
     # The backward pass: one line per contribution the engine made, in its order.
-    needs = {ev.contributions[k].input for k in range(len(ev.contributions))}
+    needs = {con.input for con in ev.contributions}
     adj_of = [i for i in order if i in needs or i == out or tape.is_input(i)]
     adj = {i: names.claim("d" + ident[i], f"dv{i + 1}") for i in adj_of}
     terms_into: dict = {}
@@ -308,9 +310,8 @@ def generate(ev: Evaluation, lang: str = "python") -> str:
     lines += ["", f"{c} forward pass"]
     lines += _aligned(forward, c)
     lines += ["", f"{c} backward pass: the output's adjoint is 1, every other starts at 0"]
-    lines.append(target.let_decl.format(adj[out], "1.0" if lang == "python" else "1"))
-    zero = "0.0" if lang == "python" else "0"
-    lines += [target.let_decl.format(adj[i], zero) for i in adj_of if i != out]
+    lines.append(target.let_decl.format(adj[out], target.one))
+    lines += [target.let_decl.format(adj[i], target.zero) for i in adj_of if i != out]
     lines += _aligned(backward, c)
     lines += ["", f"{c} the output and its gradient"]
     out_name = tape.output_name

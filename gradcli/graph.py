@@ -14,7 +14,6 @@ from typing import Optional
 from .engine import Evaluation
 from .notation import Notation, fmt
 
-KINDS = ("input", "const", "intermediate", "output")
 
 
 @dataclass
@@ -22,7 +21,7 @@ class GraphNode:
     index: int  # the tape step
     id: str  # "v3"
     label: str  # "x", or "v3" for an unnamed step
-    kind: str  # one of KINDS
+    kind: str  # "input", "const", "intermediate" or "output"
     op: str
     expression: str  # "a * b"
     value: float

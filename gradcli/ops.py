@@ -5,7 +5,9 @@ Each entry carries what everything else derives from:
   partials  the local derivatives ∂y/∂x_i, given the inputs and the forward result y
             (so exp, sigmoid and tanh reuse y as autograd's `ans` does)
   rules     the same partials as text in gradcli's own syntax, one per input:
-            {0}, {1} stand for the operands and {y} for the result
+            {0}, {1} stand for the operands and {y} for the result. Each is one
+            expression that gradcli's parser reads (generated code is translated from
+            it); conventions at kinks use the helpers in RULE_HELPERS below
   domain    where the forward value is undefined, and what to say
   about     one line for tables, help and explanations
 

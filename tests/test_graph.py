@@ -165,3 +165,12 @@ def test_a_10000_step_chain_draws_without_recursion(cli, deep_program, form):
         assert len(lines) < 200  # the depth limit keeps the staircase short
     elif form[-1] == "dot":
         assert res.stdout.count(" -> ") >= 2 * 10_000
+
+
+@needs_dot
+def test_the_file_extension_picks_the_format(cli, tmp_path):
+    for ext, start in [(".svg", b"<?xml"), (".dot", b"digraph"), (".mmd", b"flowchart"),
+                       (".txt", b"f = v5 + c")]:
+        target = tmp_path / f"g{ext}"
+        assert cli("graph", *SEED, "-o", str(target)).exit_code == 0
+        assert target.read_bytes().startswith(start), ext

@@ -25,8 +25,10 @@ Values are given as for `gradcli eval`.
              options_metavar="[OPTIONS] PROGRAM [--NAME VALUE | NAME=VALUE]...")
 def graph_command(
     ctx: typer.Context,
-    fmt_name: str = typer.Option("tree", "--format", "-F", metavar="|".join(FORMATS),
-                                 help="tree, dot, mermaid, svg or png."),
+    fmt_name: Optional[str] = typer.Option(
+        None, "--format", "-F", metavar="|".join(FORMATS),
+        help="tree (the default), dot, mermaid, svg or png; with -o, the file's extension "
+             "picks it (.dot .gv .mmd .svg .png)."),
     out_file: Optional[str] = typer.Option(None, "-o", "--out", metavar="FILE",
                                            help="Write to FILE instead of standard output."),
     file: Optional[str] = typer.Option(None, "-f", "--file", metavar="FILE",
@@ -49,7 +51,7 @@ def graph_command(
         from ..notation import Notation
         from ..outfile import write_output
 
-        name = fmt_name.lower()
+        name = (fmt_name or _format_of(out_file)).lower()
         if name not in FORMATS:
             raise UsageError(f"--format {fmt_name}: unknown format",
                              "choose one of: " + ", ".join(FORMATS))
@@ -83,6 +85,18 @@ def graph_command(
             sys.stderr.write("warning: " + nt.text(w) + "\n")
 
     guarded(run)
+
+
+EXTENSIONS = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".mermaid": "mermaid",
+              ".svg": "svg", ".png": "png"}
+
+
+def _format_of(out_file: Optional[str]) -> str:
+    from pathlib import PurePath
+
+    if out_file in (None, "-"):
+        return "tree"
+    return EXTENSIONS.get(PurePath(out_file).suffix.lower(), "tree")
 
 
 def _print_tree(graph, nt, depth: int, out_file: Optional[str]) -> None:
