@@ -174,3 +174,13 @@ def test_the_file_extension_picks_the_format(cli, tmp_path):
         target = tmp_path / f"g{ext}"
         assert cli("graph", *SEED, "-o", str(target)).exit_code == 0
         assert target.read_bytes().startswith(start), ext
+
+
+def test_tree_guides_follow_the_shape():
+    from gradcli.graph import tree_lines
+
+    rows = [(d, "intermediate", str(k), "") for k, d in enumerate([0, 1, 2, 3, 2, 1, 2])]
+    prefixes = [p for p, _ in tree_lines(rows, ascii_only=False)]
+    assert prefixes == ["", "├── ", "│   ├── ", "│   │   └── ", "│   └── ", "└── ", "    └── "]
+    ascii_prefixes = [p for p, _ in tree_lines(rows, ascii_only=True)]
+    assert ascii_prefixes[3] == "|   |   `-- "
