@@ -184,3 +184,10 @@ def test_tree_guides_follow_the_shape():
     assert prefixes == ["", "├── ", "│   ├── ", "│   │   └── ", "│   └── ", "└── ", "    └── "]
     ascii_prefixes = [p for p, _ in tree_lines(rows, ascii_only=True)]
     assert ascii_prefixes[3] == "|   |   `-- "
+
+
+def test_piped_tree_has_no_colour_codes():
+    from conftest import run_gradcli
+
+    proc = run_gradcli("graph", *FAN_OUT)
+    assert proc.returncode == 0 and "\x1b" not in proc.stdout and "↑ a" in proc.stdout
