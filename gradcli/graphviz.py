@@ -112,7 +112,7 @@ def to_mermaid(graph: Graph, nt: Notation) -> str:
         else:
             label = _mermaid_text(_edge_label(graph, e, nt))
             lines.append(f'  {src.id} -->|"{label}"| {dst.id}')
-    lines.append('  subgraph legend ["legend"]')
+    lines.append("  subgraph legend [Legend]")
     for kind, text in LEGEND.items():
         lines.append(f'    legend_{kind}["{text}"]')
         classes.setdefault(kind, []).append(f"legend_{kind}")
