@@ -5,7 +5,9 @@ Each entry carries what everything else derives from:
   partials  the local derivatives ∂y/∂x_i, given the inputs and the forward result y
             (so exp, sigmoid and tanh reuse y as autograd's `ans` does)
   rules     the same partials as text in gradcli's own syntax, one per input:
-            {0}, {1} stand for the operands and {y} for the result
+            {0}, {1} stand for the operands and {y} for the result. Each is one
+            expression that gradcli's parser reads (generated code is translated from
+            it); conventions at kinks use the helpers in RULE_HELPERS below
   domain    where the forward value is undefined, and what to say
   about     one line for tables, help and explanations
 
@@ -142,7 +144,7 @@ defop("mul", 2, lambda a, b: a * b, lambda a, b, y: (b, a), ("{1}", "{0}"),
 defop("div", 2, lambda a, b: a / b, _div_partials, ("1/{1}", "-{0}/{1}^2"),
       "division: ∂(a/b)/∂a = 1/b and ∂(a/b)/∂b = -a/b²", symbol="/",
       domain=lambda a, b: "division by zero" if b == 0 else None)
-defop("pow", 2, math.pow, _pow_partials, ("{1}*{0}^({1}-1)", "{y}*ln({0})"),
+defop("pow", 2, math.pow, _pow_partials, ("{1}*{0}^({1}-1)", "where({0}, {y}*ln({0}), 0)"),
       "power: ∂(x^c)/∂x = c·x^(c-1), ∂(x^c)/∂c = x^c·ln x", symbol="^",
       domain=_pow_domain, singular=_pow_singular, aliases=("pow",))
 defop("neg", 1, lambda a: -a, lambda a, y: (-1.0,), ("-1",), "negation flips the gradient's sign")
@@ -186,7 +188,7 @@ defop("tanh", 1, math.tanh, lambda x, y: (1.0 - y * y,), ("1-{y}^2",),
 defop("sigmoid", 1, _sigmoid, lambda x, y: (y * (1.0 - y),), ("{y}*(1-{y})",),
       "logistic sigmoid σ; its slope is written with the output: σ·(1-σ)")
 defop("relu", 1, lambda x: x if x > 0 else 0.0, lambda x, y: (1.0 if x > 0 else 0.0,),
-      ("1 if {0} > 0 else 0",), "rectified linear unit: passes the gradient where its input > 0",
+      ("heaviside({0}, 0)",), "rectified linear unit: passes the gradient where its input > 0",
       kink=lambda x: "relu'(0) is taken as 0 (PyTorch's convention)" if x == 0 else None)
 defop("softplus", 1, _softplus, lambda x, y: (_sigmoid(x),), ("sigmoid({0})",),
       "softplus ln(1 + eˣ), a smooth relu; its slope is σ(x)")
@@ -194,10 +196,10 @@ defop("abs", 1, abs, lambda x, y: (math.copysign(1.0, x) if x else 0.0,), ("sign
       "absolute value; its slope is the sign of the input",
       kink=lambda x: "abs'(0) is taken as 0 (PyTorch's convention)" if x == 0 else None)
 defop("max", 2, max, lambda a, b, y: _split(a > b, a == b),
-      ("1 if {0} > {1} else 0", "1 if {1} > {0} else 0"),
+      ("heaviside({0} - {1}, 0.5)", "heaviside({1} - {0}, 0.5)"),
       "max routes the gradient to the larger input (a tie splits it 0.5/0.5)", kink=_tie)
 defop("min", 2, min, lambda a, b, y: _split(a < b, a == b),
-      ("1 if {0} < {1} else 0", "1 if {1} < {0} else 0"),
+      ("heaviside({1} - {0}, 0.5)", "heaviside({0} - {1}, 0.5)"),
       "min routes the gradient to the smaller input (a tie splits it 0.5/0.5)", kink=_tie)
 
 # What a user may call by name. `pow(a, b)` is the same op as `a ^ b`.
@@ -212,3 +214,26 @@ BINARY_SYMBOLS = {"+": OPS["add"], "-": OPS["sub"], "*": OPS["mul"], "/": OPS["d
                   "^": OPS["pow"], "**": OPS["pow"]}
 
 CONSTANTS = {"pi": math.pi, "e": math.e}
+
+
+# Helpers that appear only inside rule texts, to state a derivative's convention at a kink
+# as an expression (a tie splits 0.5/0.5, d/dc x^c is 0 at x = 0). Programs cannot call
+# them and they have no derivative; generated code defines them in its prelude.
+def _heaviside(x, at0):
+    return 1.0 if x > 0 else (at0 if x == 0 else 0.0)
+
+
+def _sign(x):
+    return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
+
+
+RULE_HELPERS: dict[str, Op] = {op.name: op for op in (
+    Op("heaviside", 2, _heaviside, None, (),
+       "the step function: 0 below 0, 1 above, its second argument at 0 (numpy.heaviside)"),
+    Op("sign", 1, _sign, None, (), "the sign of a number: -1, 0 or 1"),
+    Op("where", 3, lambda c, a, b: a if c else b, None, (),
+       "where(c, a, b): a if c is not 0, else b (numpy.where)"),
+)}
+
+# The names rule texts may call: every function, and the helpers above.
+RULE_FUNCTIONS: dict[str, Op] = {**FUNCTIONS, **RULE_HELPERS}

@@ -64,6 +64,7 @@ class _Build:
         self.syntax = Syntax("")
         self.stmt_first = 0
         self.on_statement = None
+        self.functions = FUNCTIONS
 
     def _add(self, kind, payload, kids, start, end) -> int:
         nodes = self.syntax.nodes
@@ -103,14 +104,14 @@ class _Build:
 
     def call(self, nametok, args):
         fname = nametok.group()
-        op = FUNCTIONS.get(fname)
+        op = self.functions.get(fname)
         source = self.syntax.source
         if op is None:
-            hint = suggest(fname, FUNCTIONS)
+            hint = suggest(fname, self.functions)
             raise SourceError(
                 f"unknown function '{fname}'", source, nametok.start(),
                 (f"did you mean {hint}? " if hint else "")
-                + "Functions: " + ", ".join(sorted(FUNCTIONS)) + ".")
+                + "Functions: " + ", ".join(sorted(self.functions)) + ".")
         if len(args) != op.arity:
             want = "1 argument" if op.arity == 1 else f"{op.arity} arguments"
             raise SourceError(f"{fname} takes {want}, not {len(args)}", source, nametok.start())
@@ -199,11 +200,13 @@ def cache_dir() -> Path:
     return Path(base) / "gradcli"
 
 
-def parse(source: str, on_statement: Optional[Callable] = None) -> Syntax:
+def parse(source: str, on_statement: Optional[Callable] = None,
+          functions: Optional[dict] = None) -> Syntax:
     """Parse program text; raises SourceError with a caret position on malformed input.
 
     With `on_statement(syntax, statement)`, statements are handed over one at a time
-    and not kept in the result.
+    and not kept in the result. `functions` replaces the callable names
+    (ops.RULE_FUNCTIONS lets rule texts call their helpers); programs use ops.FUNCTIONS.
     """
     from .lalr import LexError, ParseError
     from .syntax_errors import lex_error, parse_error
@@ -212,6 +215,7 @@ def parse(source: str, on_statement: Optional[Callable] = None) -> Syntax:
     _builder.syntax = Syntax(source)
     _builder.stmt_first = 0
     _builder.on_statement = on_statement
+    _builder.functions = FUNCTIONS if functions is None else functions
     try:
         driver.parse(source)
     except LexError as exc:
@@ -220,5 +224,6 @@ def parse(source: str, on_statement: Optional[Callable] = None) -> Syntax:
         raise parse_error(source, exc.token, exc.expected) from None
     finally:
         _builder.on_statement = None
+        _builder.functions = FUNCTIONS
     syntax, _builder.syntax = _builder.syntax, Syntax("")
     return syntax

@@ -1,0 +1,65 @@
+"""`gradcli code`: the program's forward and backward pass as a runnable program."""
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import typer
+
+from ..cli import EXIT_CODES, FREE_ARGS, app, guarded, stdout_unicode
+
+CODE_HELP = """Write the program's forward and backward pass as a self-contained program.
+
+The forward pass is one primitive per line; the backward pass is one line per chain-rule
+term, `da += b * dx`, each pointing at the forward line it comes from. The program prints
+the output and its gradient. Values are given as for `gradcli eval` (--a 2 or a=2) and
+become the program's inputs.
+"""
+
+
+@app.command("code", context_settings=FREE_ARGS, help=CODE_HELP, epilog=EXIT_CODES,
+             options_metavar="[OPTIONS] PROGRAM [--NAME VALUE | NAME=VALUE]...")
+def code_command(
+    ctx: typer.Context,
+    lang: str = typer.Option("python", "--lang", "-l", metavar="python|js",
+                             help="The language to write: python or js (JavaScript)."),
+    file: Optional[str] = typer.Option(None, "-f", "--file", metavar="FILE",
+                                       help="Read the program from FILE (- for standard input)."),
+    out_file: Optional[str] = typer.Option(None, "-o", "--out", metavar="FILE",
+                                           help="Write the code to FILE instead of stdout."),
+    output: Optional[str] = typer.Option(None, "--output", metavar="NAME",
+                                         help="Differentiate NAME instead of the last value."),
+    as_json: bool = typer.Option(False, "--json",
+                                 help='Print {"lang": ..., "code": ...} and nothing else.'),
+) -> None:
+    def run() -> None:
+        from ..arguments import read_invocation
+        from ..codegen import LANGS, generate
+        from ..engine import evaluate, no_cycle_collection
+        from ..errors import UsageError
+        from ..lower import compile_program
+        from ..notation import Notation
+        from ..outfile import write_output
+
+        language = lang.lower()
+        if language in ("javascript", "node"):
+            language = "js"
+        if language not in LANGS:
+            raise UsageError(f"--lang {lang}: unknown language", "choose python or js")
+        inv = read_invocation(list(ctx.args), file)
+        with no_cycle_collection():
+            tape = compile_program(inv.source, inv.values, output)
+            ev = evaluate(tape, inv.values)
+            code = generate(ev, language)
+        if as_json:
+            import json
+
+            text = json.dumps({"lang": language, "code": code}, indent=1) + "\n"
+        else:
+            text = code
+        write_output(text, out_file)
+        nt = Notation(ascii_only=not stdout_unicode())
+        for w in ev.warnings:
+            sys.stderr.write("warning: " + nt.text(w) + "\n")
+
+    guarded(run)
