@@ -23,6 +23,17 @@ import programs  # noqa: E402
 
 SIZES = [1_000, 10_000, 100_000]
 
+# The floor for any lark-based tool: a bare LALR parse of the same file with the same
+# grammar (tables from lark's cache), building lark's parse tree and nothing else.
+LARK_PARSE = """
+import sys
+from lark import Lark
+from gradcli.syntax import grammar_path
+parser = Lark(grammar_path().read_text(), start="program", parser="lalr", cache=True)
+tree = parser.parse(open(sys.argv[1]).read())
+print(len(tree.children))
+"""
+
 
 def run(argv, cwd):
     """Wall seconds, peak RSS in MiB and stdout of one process."""
@@ -46,6 +57,8 @@ def measure_one(kind: str, path: str, cwd: str) -> None:
     if kind == "gradcli":
         args = [f"--{k}={v!r}" for k, v in programs.input_values().items()]
         argv = [sys.executable, "-m", "gradcli", "eval", "-f", path, "--grad-only", *args]
+    elif kind == "lark":
+        argv = [sys.executable, "-c", LARK_PARSE, path]
     else:
         argv = [sys.executable, path]
     wall, out = run(argv, cwd)
@@ -112,6 +125,10 @@ def main() -> None:
             files = {"gradcli": programs.gradcli_program(n), "micrograd": programs.micrograd_program(n),
                      "torch": programs.torch_program(n)}
             results = {}
+            lark_path = os.path.join(tmp, f"gradcli_{n}.grad")
+            Path(lark_path).write_text(files["gradcli"])
+            measure("lark", lark_path, tmp)  # once untimed, to fill lark's table cache
+            lark_wall, lark_peak, _ = measure("lark", lark_path, tmp)
             for kind in ["gradcli"] + peers:
                 path = os.path.join(tmp, f"{kind}_{n}" + (".grad" if kind == "gradcli" else ".py"))
                 Path(path).write_text(files[kind])
@@ -123,6 +140,9 @@ def main() -> None:
             for kind, (wall, peak, parsed) in results.items():
                 if kind == "gradcli":
                     print(f"{n:>7} {kind:>9} {wall:>8.2f} {peak:>9.1f}")
+                    print(f"{n:>7} {'lark parse':>9} {lark_wall:>8.2f} {lark_peak:>9.1f} "
+                          f"{g_wall / lark_wall:>17.2f}x {g_peak / lark_peak:>16.2f}x"
+                          "   (bare lark parse of the same file: the floor)")
                     continue
                 ok = "" if agree(g_parsed, parsed) else "   DISAGREES with gradcli"
                 print(f"{n:>7} {kind:>9} {wall:>8.2f} {peak:>9.1f} {g_wall / wall:>17.2f}x "

@@ -230,13 +230,7 @@ def generate(ev: Evaluation, lang: str = "python") -> str:
     out = tape.output
     c = target.comment
 
-    # Which steps the output depends on: the forward pass writes only those.
-    live = [False] * len(steps)
-    live[out] = True
-    for i in range(out, -1, -1):
-        if live[i]:
-            for a in steps[i].args:
-                live[a] = True
+    live = tape.live()  # the forward pass writes only what the output depends on
 
     names = _Names()
     expr: dict = {}  # step -> (text, precedence) as an operand

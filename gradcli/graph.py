@@ -58,12 +58,7 @@ def build_graph(ev: Evaluation) -> Graph:
     tape = ev.tape
     steps = tape.steps
     out = tape.output
-    live = [False] * len(steps)
-    live[out] = True
-    for i in range(out, -1, -1):
-        if live[i]:
-            for a in steps[i].args:
-                live[a] = True
+    live = tape.live()
     local = {(c.node, c.position): c.local for c in ev.contributions}
     terms = [0] * len(steps)
     for c in ev.contributions:

@@ -31,8 +31,7 @@ def multiply_lesson(nt: Notation, a: float = 2.0, b: float = 3.0, c: float = 1.0
     x, f = ev.values[ix], ev.value
     xbar, abar, bbar = ev.adjoints[ix], ev.adjoints[ia], ev.adjoints[ib]
     to_a = next(c_ for c_ in ev.contributions if c_.node == ix and c_.input == ia)
-    to_b = next(c_ for c_ in ev.contributions if c_.node == ix and c_.input == ib)
-    local_a, local_b = to_a.local, to_b.local  # ∂x/∂a, ∂x/∂b from the registry
+    local_a = to_a.local  # ∂x/∂a from the registry
     rule_a, rule_b = nt.math(tape.rule(ix, 0)), nt.math(tape.rule(ix, 1))
     T = nt.times
     # In ASCII the answer's `bx` names the adjoint, so `dx` keeps its calculus meaning.
@@ -134,8 +133,8 @@ def multiply_lesson(nt: Notation, a: float = 2.0, b: float = 3.0, c: float = 1.0
         rows.append((fmt(bb), fmt(e.gradient["a"]),
                      fmt(x_bar / bb) if bb else "undefined",
                      fmt(central_difference(tape, dict(inputs, b=bb), "a"))))
-    s.say(f"Scaling check: double b. Then each nudge of a moves x twice as far, so a's "
-          f"influence on f doubles. The gradient must grow with b; dx/b shrinks.")
+    s.say("Scaling check: double b. Then each nudge of a moves x twice as far, so a's "
+          "influence on f doubles. The gradient must grow with b; dx/b shrinks.")
     s.table(("b", f"{adj('a')} = b{T}{adj('x')} (engine)", "dx/b", "measured from f"), rows)
     steps.append(s)
 

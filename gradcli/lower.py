@@ -51,6 +51,9 @@ class Lowerer:
         self.env: dict = {}  # name -> step index of its current binding
         self.versions: dict = {}
         self.pending_bare: Optional[tuple] = None  # (step, line) of the latest bare expression
+        # Unnamed constants are shared: a program that writes `0.5` 100,000 times needs
+        # one step for it, not 100,000 (they receive no adjoint, so nothing is lost).
+        self.literals: dict = {}  # (value, text) -> step index
         self.statements = 0
 
     def new(self, op, args, name, start, end, const=None, text=None) -> int:
@@ -66,8 +69,15 @@ class Lowerer:
         if name in env:
             return env[name]
         if name in CONSTANTS and name not in self.assigned and name not in self.given:
-            return self.new(_CONST, (), None, start, end, CONSTANTS[name], name)
+            return self.literal(CONSTANTS[name], name, start, end)
         i = env[name] = self.tape.inputs[name] = self.new(_INPUT, (), name, start, end)
+        return i
+
+    def literal(self, value: float, text: str, start: int, end: int) -> int:
+        key = (value, text)
+        i = self.literals.get(key)
+        if i is None:
+            i = self.literals[key] = self.new(_CONST, (), None, start, end, value, text)
         return i
 
     def statement(self, syntax: Syntax, stmt: Statement) -> None:
@@ -98,8 +108,8 @@ class Lowerer:
             elif kind == "name":
                 where[n] = self.resolve(node.payload, node.start, node.end)
             else:
-                where[n] = self.new(_CONST, (), None, node.start, node.end, node.payload,
-                                    source[node.start:node.end].replace(" ", ""))
+                where[n] = self.literal(node.payload, source[node.start:node.end].replace(" ", ""),
+                                        node.start, node.end)
         value = where[stmt.root]
         if stmt.kind == "bare":
             tape.output = value
@@ -110,6 +120,8 @@ class Lowerer:
             value = self.new(stmt.aug, (target, value), None, stmt.start, stmt.end)
         step = tape.steps[value]
         if value >= first_new and step.name is None:
+            if step.op is _CONST:
+                del self.literals[(step.const, step.text)]  # named now: no longer shared
             step.name = stmt.target
             step.version = self.versions[stmt.target] = self.versions.get(stmt.target, 0) + 1
         else:

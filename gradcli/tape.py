@@ -73,11 +73,12 @@ class Tape:
             return f"({text})" if text.startswith("-") else text
         return self.label(i)
 
-    def expression(self, i: int) -> str:
-        """The right-hand side of step i in gradcli syntax: `a * b`, `sigmoid(v3)`."""
+    def expression(self, i: int, show=None) -> str:
+        """The right-hand side of step i in gradcli syntax: `a * b`, `sigmoid(v3)`.
+        `show(operand index)` writes the operands another way (their values, say)."""
         step = self.steps[i]
         op = step.op
-        names = [self.operand(a) for a in step.args]
+        names = [(show or self.operand)(a) for a in step.args]
         if op.name in ("input", "const"):
             return step.text or fmt(step.const) if step.const is not None else "input"
         if op.name == "copy":
@@ -98,6 +99,16 @@ class Tape:
         """The local partial ∂step/∂operand as text, with the operands' names filled in."""
         step = self.steps[i]
         return fill(step.op.rules[position], [self.operand(a) for a in step.args], self.label(i))
+
+    def live(self) -> list:
+        """Which steps the output depends on (itself included): what a pass must visit."""
+        live = [False] * len(self.steps)
+        live[self.output] = True
+        for i in range(self.output, -1, -1):
+            if live[i]:
+                for a in self.steps[i].args:
+                    live[a] = True
+        return live
 
     def fan_out(self) -> list:
         """How many times each step is used as an operand."""

@@ -12,7 +12,7 @@ from typing import Optional
 
 from .engine import Evaluation, forward
 from .notation import Notation, fmt
-from .render_eval import backward_row, forward_rows, result_rows
+from .render_eval import backward_row, result_rows
 from .tape import Tape
 
 PATH_LIMIT = 20  # more paths than this are summarised, not listed
@@ -101,16 +101,7 @@ def central_difference(tape: Tape, inputs: dict, name: str, h: float = 1e-6) -> 
 
 def substituted(tape: Tape, values: list, i: int) -> str:
     """Step i's right-hand side with its operands' values: `2 * 3`, `sigmoid(2)`."""
-    step = tape.steps[i]
-    vals = [num(values[a]) for a in step.args]
-    op = step.op
-    if op.name == "copy":
-        return vals[0]
-    if op.name == "neg":
-        return f"-{vals[0]}"
-    if op.symbol:
-        return f" {op.symbol} ".join(vals)
-    return f"{op.name}({', '.join(vals)})"
+    return tape.expression(i, lambda a: num(values[a]))
 
 
 def local_partials(tape: Tape, values: list, i: int) -> tuple:
@@ -233,7 +224,6 @@ def chain_lines(chain: Chain, out: str, nt: Notation) -> list:
 # --- any program, walked -----------------------------------------------------------------
 def walk(ev: Evaluation, nt: Notation) -> list:
     tape = ev.tape
-    out = tape.output_name
     steps = [_program_step(ev, nt), _forward_step(ev, nt)]
     steps += _backward_steps(ev, nt)
     paths = count_paths(tape)

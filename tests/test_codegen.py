@@ -298,4 +298,4 @@ def test_deep_program_generates_without_recursion(cli):
     assert res.exit_code == 0, res.stderr
     assert res.stdout.count("da += ") == n + 1  # a fans out to every step, and x0
     # Running 10,000 steps proves little more than 300 do, and costs seconds.
-    check(program[:program.index(f"\nx301 =")], {"a": 0.5}, "python")
+    check(program[:program.index("\nx301 =")], {"a": 0.5}, "python")

@@ -72,7 +72,7 @@ def test_lesson_covers_the_issue_steps_in_order():
 def test_lesson_values_from_the_command_line(cli):
     r = cli("explain", "--a", "5", "b=7", "--no-pause")
     assert r.exit_code == 0, r.output
-    assert f"ā = 7·2 = 14" in r.stdout and "dx/b = 2/7" in r.stdout
+    assert "ā = 7·2 = 14" in r.stdout and "dx/b = 2/7" in r.stdout
 
 
 def test_lesson_with_b_zero_does_not_divide(cli):

@@ -6,7 +6,6 @@ a hang or a RecursionError.
 """
 import ast
 import math
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings

@@ -173,7 +173,7 @@ class View:
             self.say()
 
     def asked(self, q) -> str:
-        nt, s = self.nt, q.situation
+        nt = self.nt
         out, name = q.tape.output_name, q.name
         if q.kind == "value":
             return f"What is the value of {name}?"
