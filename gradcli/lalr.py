@@ -134,6 +134,17 @@ class Driver:
             int(state): {symbol: (True, arg) if shift else (False, reducers[arg])
                          for symbol, (shift, arg) in row.items()}
             for state, row in spec["states"].items()}
+        self.units: dict = {}  # (state below, top state, lookahead) -> top after unit rules
+
+    def _after_units(self, key: tuple) -> int:
+        below, top, kind = key
+        while True:
+            action = self.states[top].get(kind)
+            if action is None or action[0] or action[1][2] is not None:
+                return top
+            top = self.states[below][action[1][1]][1]
+            if kind == END and top == self.end_state:
+                return top
 
     def expected(self, state: int) -> set:
         return {s for s in self.states[state] if s in self.terminal_names or s == END}
@@ -146,6 +157,7 @@ class Driver:
         ignore = self.ignore
         state_stack = [self.start_state]
         values: list = []
+        units = self.units
         for m in chain(self.master.finditer(text), (_End(len(text)),)):
             kind = m.lastgroup
             if kind in ignore:
@@ -164,8 +176,15 @@ class Driver:
                     break
                 size, origin, reduce = arg
                 if reduce is None:
-                    state_stack[-1] = states_table[state_stack[-2]][origin][1]
-                    if kind == END and state_stack[-1] == end_state:
+                    # A run of unit rules (atom → power → unary → product) only moves the
+                    # top state; where it ends depends on the state below, the top and the
+                    # lookahead, so it is worked out once per such triple.
+                    key = (state_stack[-2], state_stack[-1], kind)
+                    top = units.get(key)
+                    if top is None:
+                        top = units[key] = self._after_units(key)
+                    state_stack[-1] = top
+                    if kind == END and top == end_state:
                         return values[-1]
                     continue
                 if size:
