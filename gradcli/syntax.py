@@ -168,20 +168,25 @@ def _get_driver():
 def _load_table(grammar: str) -> dict:
     """The parse table for this grammar text: from the cache, else built by lark (and
     cached). Loading JSON takes ~1 ms; importing lark and building takes ~100 ms."""
-    import hashlib
     import json
+    import zlib
 
-    key = hashlib.sha256((TABLE_FORMAT + "\0" + grammar).encode("utf-8")).hexdigest()[:20]
-    path = cache_dir() / f"parser-{key}.json"
+    # The file name is a cheap checksum (hashlib's import alone costs ~4 ms of start-up);
+    # the cached table carries the grammar it was built from, compared in full on load.
+    key = f"{zlib.crc32(grammar.encode('utf-8')):08x}-{len(grammar)}"
+    path = cache_dir() / f"parser-{TABLE_FORMAT}-{key}.json"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        spec = json.loads(path.read_text(encoding="utf-8"))
+        if spec.get("grammar") == grammar:
+            return spec
+    except (OSError, ValueError, AttributeError):
         pass
     from lark import Lark
 
     from .lalr import table_spec
 
     spec = table_spec(Lark(grammar, start="program", parser="lalr"))
+    spec["grammar"] = grammar
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")

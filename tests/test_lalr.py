@@ -108,6 +108,12 @@ def test_parse_table_is_cached_and_lark_is_not_imported_once_cached(tmp_path):
     cached.write_text("{ not json")
     assert _compile_in_fresh_process(tmp_path) == ["5", "True"]   # rebuilt
     assert _compile_in_fresh_process(tmp_path) == ["5", "False"]
+    import json
+
+    spec = json.loads(cached.read_text())
+    spec["grammar"] += "\n// another grammar with the same checksum"
+    cached.write_text(json.dumps(spec))
+    assert _compile_in_fresh_process(tmp_path) == ["5", "True"]   # not this grammar's table
 
 
 def test_unwritable_cache_directory_still_parses(tmp_path):
