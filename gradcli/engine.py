@@ -15,7 +15,7 @@ from typing import Mapping
 
 from .errors import EvaluationError, UsageError, caret_excerpt, suggest
 from .notation import fmt
-from .ops import OPS
+from .ops import CONSTANTS, FUNCTIONS, OPS
 from .tape import Tape
 
 _INPUT, _CONST = OPS["input"], OPS["const"]
@@ -84,6 +84,10 @@ def input_values(tape: Tape, given: Mapping[str, float]) -> tuple[dict, list]:
             hint = suggest(m, [g for g in given if g not in tape.inputs])
             if hint:
                 hints.append(f"a value was given for {hint}; did you mean '{m}'?")
+            known = suggest(m, list(CONSTANTS) + list(FUNCTIONS))
+            if known:
+                # `pii*r` or `sigmod + 1`: perhaps a misspelt constant or function.
+                hints.append(f"'{m}' is not a known constant or function: did you mean {known}?")
         plural = "inputs" if len(missing) > 1 else "input"
         raise UsageError(f"no value for the {plural} {listed}",
                          f"pass {'them' if len(missing) > 1 else 'it'} as {example} "

@@ -84,6 +84,14 @@ def test_missing_value_suggests_a_misspelt_given_name():
     assert "did you mean 'alpha'" in info.value.detail
 
 
+def test_missing_value_for_a_misspelt_constant_suggests_it():
+    tape = compile_program("pii * r^2")
+    with pytest.raises(UsageError) as info:
+        evaluate(tape, {"r": 1})
+    assert "no value for the input pii" in info.value.message
+    assert "did you mean 'pi'" in info.value.detail
+
+
 def test_value_for_an_unused_name_is_a_warning():
     ev = run("a*b", a=1, b=2, z=3)
     assert any("does not use 'z'" in w for w in ev.warnings)
