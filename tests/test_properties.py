@@ -36,6 +36,16 @@ def expressions():
 point = st.floats(min_value=-2.5, max_value=2.5, allow_nan=False).filter(lambda v: abs(v) > 0.05)
 
 
+def evaluated_at(src, x, y, z, record=True):
+    """A random program evaluated at (x, y, z); points outside its domain are skipped."""
+    tape = compile_program(src)
+    inputs = {n: v for n, v in zip(VARS, (x, y, z)) if n in tape.inputs}
+    try:
+        return evaluate(tape, inputs, record=record)
+    except GradcliError:
+        assume(False)
+
+
 def numeric_gradient(tape, inputs, name, h=1e-6):
     up, down = dict(inputs), dict(inputs)
     up[name] += h
@@ -49,12 +59,8 @@ def numeric_gradient(tape, inputs, name, h=1e-6):
                                                                     HealthCheck.too_slow])
 @given(expressions(), point, point, point)
 def test_gradient_matches_finite_differences(src, x, y, z):
-    tape = compile_program(src)
-    inputs = {n: v for n, v in zip(VARS, (x, y, z)) if n in tape.inputs}
-    try:
-        ev = evaluate(tape, inputs)
-    except GradcliError:
-        assume(False)
+    ev = evaluated_at(src, x, y, z)
+    tape, inputs = ev.tape, ev.inputs
     assume(not ev.warnings)  # no kinks, ties or infinite slopes at this point
     assume(abs(ev.value) < 1e4)
     for name in tape.inputs:

@@ -7,12 +7,11 @@ import json
 import math
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 
 from gradcli.engine import evaluate
-from gradcli.errors import GradcliError
 from gradcli.lower import compile_program
-from test_properties import expressions, point
+from test_properties import evaluated_at, expressions, point
 from torch_oracle import REFERENCE, torch_gradient
 
 REF = json.loads(REFERENCE.read_text())
@@ -39,18 +38,12 @@ def test_matches_recorded_pytorch(case):
 @given(expressions(), point, point, point)
 def test_matches_live_pytorch_on_random_programs(src, x, y, z):
     pytest.importorskip("torch")
-    inputs = dict(zip(["x", "y", "z"], (x, y, z)))
-    tape = compile_program(src)
-    inputs = {n: v for n, v in inputs.items() if n in tape.inputs}
-    try:
-        ev = evaluate(tape, inputs)
-    except GradcliError:
-        assume(False)
-    value, grad = torch_gradient(src, inputs)
+    ev = evaluated_at(src, x, y, z)
+    value, grad = torch_gradient(src, ev.inputs)
     assert ev.value == pytest.approx(value, rel=1e-9, abs=1e-12)
     for name, want in grad.items():
         got = ev.gradient[name]
         if math.isnan(want) or math.isinf(want):
             assert not math.isfinite(got) or got == want
         else:
-            assert got == pytest.approx(want, rel=1e-7, abs=1e-9), (src, inputs, name)
+            assert got == pytest.approx(want, rel=1e-7, abs=1e-9), (src, ev.inputs, name)
