@@ -144,5 +144,13 @@ def render(dot_source: str, fmt_name: str) -> bytes:
                               "use --format dot, or a smaller program") from None
     if proc.returncode != 0:
         message = proc.stderr.decode("utf-8", "replace").strip()[:500]
+        if proc.returncode < 0 or proc.returncode == 128 + 9 or not message:
+            # Killed (usually out of memory on a graph of thousands of nodes).
+            why = (f"was killed by signal {-proc.returncode}" if proc.returncode < 0
+                   else f"stopped with exit code {proc.returncode} and no message")
+            raise EvaluationError(
+                f"Graphviz's dot {why} while laying out {dot_source.count('->')} edges: the "
+                "graph is probably too large for it",
+                "use --format dot (or mermaid, tree) for big programs")
         raise EvaluationError(f"Graphviz's dot failed: {message}")
     return proc.stdout

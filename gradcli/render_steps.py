@@ -48,12 +48,12 @@ def print_all(steps: list, console: Console, nt: Notation) -> None:
 
 def to_markdown(steps: list, nt: Notation, heading: str) -> str:
     t = nt.text
-    out = [f"# {t(heading)}", ""]
+    out = [f"# {_escape_markdown(t(heading))}", ""]
     for k, step in enumerate(steps, 1):
         out += [f"## {k}. {t(step.title)}", ""]
         for block in step.blocks:
             if isinstance(block, str):
-                out += [t(block), ""]
+                out += [_escape_html(t(block)), ""]
             elif isinstance(block, Lines):
                 out += ["```"] + [t(line) for line in block.lines] + ["```", ""]
             elif isinstance(block, Table):
@@ -65,7 +65,20 @@ def to_markdown(steps: list, nt: Notation, heading: str) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ") or " "
+    return _escape_html(text).replace("|", "\\|").replace("\n", " ") or " "
+
+
+def _escape_html(text: str) -> str:
+    """Program text (a comment, a name) must not become markup in the exported file."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _escape_markdown(text: str) -> str:
+    """A heading holds the user's program: `a*b*c` must not turn b into italics."""
+    text = _escape_html(text)
+    for ch in "\\`*_[]#":
+        text = text.replace(ch, "\\" + ch)
+    return text
 
 
 def export(steps: list, path: str, nt: Notation, heading: str) -> None:

@@ -50,9 +50,31 @@ def _forward_table(sp) -> dict:
         "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "asin": sp.asin, "acos": sp.acos,
         "atan": sp.atan, "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh,
         "sigmoid": lambda a: 1 / (1 + sp.exp(-a)),
-        "relu": lambda a: sp.Max(a, 0), "softplus": lambda a: sp.log(1 + sp.exp(a)),
+        "relu": _relu_function(sp), "softplus": lambda a: sp.log(1 + sp.exp(a)),
         "abs": sp.Abs, "max": sp.Max, "min": sp.Min,
     }
+
+
+_RELU = None
+
+
+def _relu_function(sp):
+    """relu as a SymPy function whose derivative is Heaviside(x, 0): relu'(0) = 0, the
+    registry's (and PyTorch's) convention. Max(x, 0) would differentiate to Heaviside(x),
+    which SymPy takes as 1/2 at 0."""
+    global _RELU
+    if _RELU is None:
+        class relu(sp.Function):
+            @classmethod
+            def eval(cls, x):
+                if x.is_number:
+                    return sp.Max(x, 0)
+
+            def fdiff(self, argindex=1):
+                return sp.Heaviside(self.args[0], 0)
+
+        _RELU = relu
+    return _RELU
 
 
 def covered_ops() -> set:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .engine import Evaluation, forward
-from .notation import Notation, fmt
+from .notation import Notation, fmt, full
 from .render_eval import backward_row, result_rows
 from .tape import Tape
 
@@ -222,7 +222,7 @@ def chain_lines(chain: Chain, out: str, nt: Notation) -> list:
 
 
 # --- any program, walked -----------------------------------------------------------------
-def walk(ev: Evaluation, nt: Notation) -> list:
+def walk(ev: Evaluation, nt: Notation, output: Optional[str] = None) -> list:
     tape = ev.tape
     steps = [_program_step(ev, nt), _forward_step(ev, nt)]
     steps += _backward_steps(ev, nt)
@@ -231,7 +231,10 @@ def walk(ev: Evaluation, nt: Notation) -> list:
         steps.append(_chain_step(ev, name, nt, paths))
     result = Step("Result").table(("", "value"), result_rows(ev, nt))
     program = _one_line(tape.source)
-    values = " ".join(f"--{n} {fmt(v)}" for n, v in ev.inputs.items())
+    # Exact values and the same --output, so the suggested command reproduces these numbers.
+    values = " ".join(f"--{n}={full(v)}" for n, v in ev.inputs.items())
+    if output is not None:
+        values += f" --output {output}"
     if len(program) + len(values) <= 100:
         result.say(f"gradcli eval \"{program}\" {values} shows the same numbers as tables.")
     else:

@@ -299,3 +299,14 @@ def test_deep_program_generates_without_recursion(cli):
     assert res.stdout.count("da += ") == n + 1  # a fans out to every step, and x0
     # Running 10,000 steps proves little more than 300 do, and costs seconds.
     check(program[:program.index("\nx301 =")], {"a": 0.5}, "python")
+
+
+def test_code_language_follows_the_output_file_extension(cli, tmp_path):
+    js = tmp_path / "prog.js"
+    assert cli("code", "a*b", "a=1", "b=2", "-o", str(js)).exit_code == 0
+    assert js.read_text().startswith("//")
+    py = tmp_path / "prog.py"
+    assert cli("code", "a*b", "a=1", "b=2", "-o", str(py)).exit_code == 0
+    assert py.read_text().startswith("#")
+    r = cli("code", "a*b", "a=1", "b=2", "-o", str(js), "--lang", "python")
+    assert r.exit_code == 2 and "make the extension and --lang agree" in r.stderr

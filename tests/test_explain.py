@@ -75,6 +75,34 @@ def test_lesson_values_from_the_command_line(cli):
     assert "ā = 7·2 = 14" in r.stdout and "dx/b = 2/7" in r.stdout
 
 
+@pytest.mark.parametrize("b", ["1", "-1"])
+def test_lesson_refuses_b_where_the_slip_gives_the_right_number(cli, b):
+    r = cli("explain", f"--b={b}", "--no-pause")
+    assert r.exit_code == 2
+    assert "the slip dx/b gives the same number" in r.stderr
+
+
+def test_explain_output_option_needs_a_program(cli):
+    r = cli("explain", "--output", "x")
+    assert r.exit_code == 2 and "--output applies to a program" in r.stderr
+
+
+def test_program_walk_suggests_an_eval_command_that_reproduces_it(cli):
+    r = cli("explain", "x = a*b; y = x + 1; f = y*y", "--a", "2", "--b", "0.1234567891",
+            "--output", "x", "--no-pause")
+    assert 'gradcli eval "x = a*b; y = x + 1; f = y*y" --a=2 --b=0.1234567891 --output x' \
+        in r.stdout.replace("\n", " ")
+
+
+def test_markdown_export_escapes_the_program_in_the_heading(cli, tmp_path):
+    out = tmp_path / "e.md"
+    r = cli("explain", "x = a*b*c # <b>hi</b>", "a=1", "b=2", "c=3", "--export", str(out))
+    assert r.exit_code == 0
+    heading = out.read_text().splitlines()[0]
+    assert heading.startswith("# gradcli explain: x = a\\*b\\*c")
+    assert "<b>" not in heading
+
+
 def test_lesson_with_b_zero_does_not_divide(cli):
     r = cli("explain", "--b", "0", "--no-pause")
     assert r.exit_code == 0, r.output

@@ -1,5 +1,6 @@
 """`gradcli graph`: every number drawn is the engine's, every label is escaped, and deep
 graphs draw without recursion. Rendering tests skip only when Graphviz's `dot` is absent."""
+import os
 import json
 import re
 import shutil
@@ -191,3 +192,13 @@ def test_piped_tree_has_no_colour_codes():
 
     proc = run_gradcli("graph", *FAN_OUT)
     assert proc.returncode == 0 and "\x1b" not in proc.stdout and "↑ a" in proc.stdout
+
+
+def test_dot_killed_by_a_signal_says_the_graph_is_too_large(cli, tmp_path, monkeypatch):
+    fake = tmp_path / "dot"
+    fake.write_text("#!/bin/sh\nkill -9 $$\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ.get('PATH', '')}")
+    r = cli("graph", "a*b", "a=1", "b=2", "--format", "svg", "-o", str(tmp_path / "g.svg"))
+    assert r.exit_code == 1
+    assert "killed by signal 9" in r.stderr and "--format dot" in r.stderr

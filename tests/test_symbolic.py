@@ -81,10 +81,14 @@ def test_symbolic_formula_notation(cli):
     assert "3*x^2*y" in plain and "dx" not in plain.split("Symbolic")[1].split("formula")[0]
 
 
-def test_at_a_kink_the_table_says_where_the_formula_and_convention_part(cli):
-    r = cli("eval", "relu(x)", "--x", "0", "--symbolic")
+def test_at_a_relu_kink_the_formula_follows_the_engines_convention(cli):
+    # relu'(0) = 0 (PyTorch's convention), so the formula is Heaviside(x, 0), not SymPy's
+    # default Heaviside(x), which is 1/2 at 0.
+    r = cli("eval", "relu(x)", "--x", "0", "--symbolic", "--json")
     assert r.exit_code == 0
-    assert "Heaviside(x)" in r.stdout and "the formula gives 0.5 here" in r.stdout
+    entry = json.loads(r.stdout)["symbolic"]["x"]
+    assert entry["formula"] == "Heaviside(x, 0)"
+    assert entry["value"] == entry["formula_value"] == 0.0
 
 
 def test_without_sympy_a_clear_message(cli, monkeypatch):

@@ -21,8 +21,10 @@ become the program's inputs.
              options_metavar="[OPTIONS] PROGRAM [--NAME VALUE | NAME=VALUE]...")
 def code_command(
     ctx: typer.Context,
-    lang: str = typer.Option("python", "--lang", "-l", metavar="python|js",
-                             help="The language to write: python or js (JavaScript)."),
+    lang: Optional[str] = typer.Option(
+        None, "--lang", "-l", metavar="python|js",
+        help="The language to write: python or js (JavaScript). Default: from -o's "
+             "extension (.py, .js), else python."),
     file: Optional[str] = typer.Option(None, "-f", "--file", metavar="FILE",
                                        help="Read the program from FILE (- for standard input)."),
     out_file: Optional[str] = typer.Option(None, "-o", "--out", metavar="FILE",
@@ -41,9 +43,7 @@ def code_command(
         from ..notation import Notation
         from ..outfile import write_output
 
-        language = lang.lower()
-        if language in ("javascript", "node"):
-            language = "js"
+        language = _language(lang, out_file)
         if language not in LANGS:
             raise UsageError(f"--lang {lang}: unknown language", "choose python or js")
         inv = read_invocation(list(ctx.args), file)
@@ -63,3 +63,25 @@ def code_command(
             sys.stderr.write("warning: " + nt.text(w) + "\n")
 
     guarded(run)
+
+
+_BY_EXTENSION = {".py": "python", ".js": "js", ".mjs": "js", ".cjs": "js"}
+
+
+def _language(lang: Optional[str], out_file: Optional[str]) -> str:
+    """--lang if given, else what -o's extension says; a mismatch is refused, since
+    `-o prog.js` holding Python would only fail later, under node."""
+    import os
+
+    from ..errors import UsageError
+
+    chosen = None if lang is None else lang.lower()
+    if chosen in ("javascript", "node"):
+        chosen = "js"
+    implied = None
+    if out_file and out_file != "-":
+        implied = _BY_EXTENSION.get(os.path.splitext(out_file)[1].lower())
+    if chosen and implied and chosen != implied:
+        raise UsageError(f"-o {out_file} is a {implied} file name but --lang is {lang}",
+                         "make the extension and --lang agree")
+    return chosen or implied or "python"

@@ -66,16 +66,19 @@ def explain_command(
 
 def build(args: list, file, topic_name, output, nt) -> tuple:
     """(heading, steps, warnings) for what the command line asks for."""
+    from ..errors import UsageError
+
     if topic_name is not None:
         if args or file:
-            from ..errors import UsageError
-
             raise UsageError("--topic takes no program", "give either --topic NAME or a program")
         from ..topics import topic
 
         t = topic(topic_name)
         return f"gradcli explain --topic {t.name}", t.build(nt), []
     lesson = lesson_values(args) if file is None else None
+    if lesson is not None and output is not None:
+        raise UsageError("--output applies to a program, not to the lesson",
+                         'give a program: gradcli explain "x = a*b; f = 2*x" --output x')
     if lesson is not None:
         from ..lesson import multiply_lesson
 
@@ -89,7 +92,7 @@ def build(args: list, file, topic_name, output, nt) -> tuple:
     with no_cycle_collection():
         tape = compile_program(inv.source, inv.values, output)
         ev = evaluate(tape, inv.values)
-    return f"gradcli explain: {_first_line(inv.source)}", walk(ev, nt), ev.warnings
+    return f"gradcli explain: {_first_line(inv.source)}", walk(ev, nt, output), ev.warnings
 
 
 def _first_line(source: str) -> str:
