@@ -49,14 +49,26 @@ def page(steps: list, console: Console, nt: Notation) -> None:
         show_pages(steps, console, nt, key)
 
 
+def screens(step_lines: list, height: int) -> list:
+    """A step's lines cut into screens that fit the terminal, leaving a line for the keys:
+    a step taller than the terminal is shown a screen at a time, title first."""
+    room = max(3, height - 1)
+    return [step_lines[i:i + room] for i in range(0, max(1, len(step_lines)), room)] or [[]]
+
+
 def show_pages(steps: list, console: Console, nt: Notation, key) -> None:
     total = len(steps)
-    k = 0
+    k = part = 0
     while 0 <= k < total:
+        with console.capture() as captured:
+            console.print(render_step(steps[k], nt, k + 1, total))
+        parts = screens(captured.get().rstrip("\n").split("\n"), console.size.height)
         console.clear()  # one screen per step, as in a pager; b brings the last one back
-        console.print(render_step(steps[k], nt, k + 1, total))
-        last = k == total - 1
-        hint = ("[Enter] finish  [b] back  [q] quit" if last
+        console.file.write("\n".join(parts[part]) + "\n")
+        more = part < len(parts) - 1
+        last = k == total - 1 and not more
+        hint = ("[Enter] more  [b] back  [q] quit" if more
+                else "[Enter] finish  [b] back  [q] quit" if last
                 else "[Enter] next  [b] back  [q] quit")
         console.print(Text(hint, style="dim"), end="")
         console.file.flush()
@@ -68,6 +80,8 @@ def show_pages(steps: list, console: Console, nt: Notation, key) -> None:
         if pressed in QUIT:
             return
         if pressed in BACK:
-            k = max(0, k - 1)
+            k, part = max(0, k - 1 if part == 0 else k), 0
+        elif more:
+            part += 1
         else:
-            k += 1
+            k, part = k + 1, 0

@@ -1,6 +1,7 @@
 """`gradcli explain`: the lesson's numbers, topics, walkthroughs, paging, output modes."""
 import math
 import re
+import os
 import sys
 import tomllib
 
@@ -275,9 +276,11 @@ def test_export_to_an_unknown_type_is_a_usage_error(cli, tmp_path):
 pexpect = pytest.importorskip("pexpect")
 
 
-def spawn(*args):
+def spawn(*args, rows=50):
+    # The terminal's own size decides the screens: no LINES/COLUMNS from the test runner.
+    env = {k: v for k, v in os.environ.items() if k not in ("LINES", "COLUMNS")}
     return pexpect.spawn(sys.executable, ["-m", "gradcli", "explain", *args], cwd=str(ROOT),
-                         encoding="utf-8", timeout=20, dimensions=(50, 120))
+                         encoding="utf-8", timeout=20, dimensions=(rows, 120), env=env)
 
 
 def test_paging_next_back_and_quit():
@@ -311,6 +314,20 @@ def test_paging_to_the_end_and_end_of_input():
     child = spawn()
     child.expect(r"\[Enter\] next")
     child.sendeof()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_a_step_taller_than_the_terminal_is_shown_a_screen_at_a_time():
+    child = spawn(rows=12)
+    child.expect(r"The forward pass: compute x, then f.*\(1/8\)")
+    child.expect(r"\[Enter\] more")  # the rest of step 1 is on the next screen
+    child.send("\r")
+    child.expect(r"\[Enter\] (more|next)")
+    child.send("b")
+    child.expect(r"The forward pass: compute x, then f.*\(1/8\)")
+    child.send("q")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
