@@ -90,6 +90,10 @@ def _load_commands() -> None:
 
 
 def main() -> None:
+    # A terminal or pipe that cannot encode a name like θ gets \u03b8, not a crash.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure") and not (stream.encoding or "").lower().startswith("utf"):
+            stream.reconfigure(errors="backslashreplace")
     app(prog_name="gradcli")
 
 

@@ -241,7 +241,7 @@ def generate(ev: Evaluation, lang: str = "python") -> str:
     ident = {}
     for i in list(tape.inputs.values()) + named_first:
         if i not in ident:
-            ident[i] = names.claim(_base_name(tape, i), f"v{i + 1}")
+            ident[i] = names.claim(_base_name(tape, i), tape.step_id(i))
     for i in range(len(steps)):
         if tape.is_const(i) and live[i]:
             step = steps[i]

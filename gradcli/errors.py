@@ -62,19 +62,33 @@ def caret_excerpt(source: str, pos: int, width: int = 72) -> str:
     start = source.rfind("\n", 0, pos) + 1
     end = source.find("\n", pos)
     end = len(source) if end < 0 else end
-    line = source[start:end]
+    line = source[start:end].rstrip("\r")  # a CRLF file's line ends before its \r
     col = pos - start
     lo = max(0, col - width // 2)
     hi = min(len(line), lo + width)
-    shown = line[lo:hi]
-    prefix = "…" if lo > 0 else ""
-    suffix = "…" if hi < len(line) else ""
-    shown = "".join(ch if ch.isprintable() else "?" for ch in shown)
-    return f"  {prefix}{shown}{suffix}\n  {' ' * (len(prefix) + col - lo)}^"
+    shown = "".join(ch if ch.isprintable() else "?" for ch in line[lo:hi])
+    prefix = "..." if lo > 0 else ""
+    suffix = "..." if hi < len(line) else ""
+    # The caret goes under the character: wide (CJK) characters take two cells.
+    pad = len(prefix) + sum(_cells(ch) for ch in shown[:col - lo])
+    return f"  {prefix}{shown}{suffix}\n  {' ' * pad}^"
+
+
+def _cells(ch: str) -> int:
+    import unicodedata
+
+    if unicodedata.combining(ch):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
 
 
 def suggest(name: str, candidates: Iterable[str]) -> Optional[str]:
-    found = difflib.get_close_matches(name, sorted(set(candidates)), n=2, cutoff=0.6)
+    """Up to two close candidates, ignoring case (SIGMOID -> sigmoid), never the name itself."""
+    by_lower: dict = {}
+    for c in sorted(set(candidates)):
+        if c != name:
+            by_lower.setdefault(c.lower(), c)
+    found = difflib.get_close_matches(name.lower(), list(by_lower), n=2, cutoff=0.6)
     if not found:
         return None
-    return " or ".join(f"'{c}'" for c in found)
+    return " or ".join(f"'{by_lower[c]}'" for c in found)

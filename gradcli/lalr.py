@@ -81,6 +81,7 @@ def table_spec(lark) -> dict:
     terminals = sorted(lark.terminals, key=lambda t: (
         -t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name))
     rules, rule_ids, states = [], {}, {}
+    kept_terminals = set()  # terminals some rule passes to a callback
     for state, actions in table.states.items():
         row = {}
         for symbol, (action, arg) in actions.items():
@@ -91,6 +92,8 @@ def table_spec(lark) -> dict:
                 rule_ids[arg] = len(rules)
                 keep = [i for i, sym in enumerate(arg.expansion)
                         if not (sym.is_term and sym.filter_out)]
+                kept_terminals.update(arg.expansion[i].name for i in keep
+                                      if arg.expansion[i].is_term)
                 rules.append({
                     "origin": arg.origin.name,
                     "size": len(arg.expansion),
@@ -109,6 +112,7 @@ def table_spec(lark) -> dict:
         "terminals": [[t.name, t.pattern.to_regexp()] for t in terminals],
         "rules": rules,
         "states": states,
+        "kept_terminals": sorted(kept_terminals),
     }
 
 
@@ -123,6 +127,7 @@ class Driver:
             [f"(?P<{name}>{regexp})" for name, regexp in spec["terminals"]]
             + [f"(?P<{_BAD}>.)"]), re.DOTALL)
         self.terminal_names = {name for name, _ in spec["terminals"]} - self.ignore
+        self.kept = set(spec["kept_terminals"])
         # For each state: terminal or nonterminal -> (True, next state) for a shift,
         # (False, (size, origin, reduce function)) for a reduction; reduce is None for a
         # unit rule such as `?sum: product`, which changes the state and not the value.
@@ -158,10 +163,16 @@ class Driver:
         state_stack = [self.start_state]
         values: list = []
         units = self.units
+        kept = self.kept
+        last_end = 0  # where the last real token ended: the caret for "unexpected end"
         for m in chain(self.master.finditer(text), (_End(len(text)),)):
             kind = m.lastgroup
             if kind in ignore:
                 continue
+            if kind == END:
+                m = _End(last_end)
+            else:
+                last_end = m.end()
             if kind == _BAD:
                 raise LexError(m.start(), self.expected(state_stack[-1]))
             while True:
@@ -172,7 +183,9 @@ class Driver:
                 shift, arg = action
                 if shift:
                     state_stack.append(arg)
-                    values.append(m)
+                    # Punctuation no callback reads is not kept: 10 MB of "(" would
+                    # otherwise hold ten million match objects.
+                    values.append(m if kind in kept else None)
                     break
                 size, origin, reduce = arg
                 if reduce is None:

@@ -40,7 +40,8 @@ def assigned_constants(source: str) -> set:
     """Which of pi and e the program assigns. An assignment's target always opens a
     statement, so a scan of the text answers before the first statement is lowered."""
     names = "|".join(map(re.escape, CONSTANTS))
-    return set(re.findall(rf"(?:^|[;\n])[ \t\f\r]*({names})[ \t\f\r]*[-+*/]?=(?!=)", source))
+    code = re.sub(r"#[^\n]*", "", source)  # `# ...; e = 3` in a comment assigns nothing
+    return set(re.findall(rf"(?:^|[;\n])[ \t\f\r]*({names})[ \t\f\r]*[-+*/]?=(?!=)", code))
 
 
 class Lowerer:
@@ -133,8 +134,19 @@ class Lowerer:
     def finish(self, output: Optional[str] = None) -> Tape:
         if not self.statements:
             raise UsageError("the program is empty: give an expression such as \"a*b\"")
+        self.tape.id_prefix = _free_prefix(set(self.versions) | set(self.tape.inputs))
         _choose_output(self.tape, self.env, output)
         return self.tape
+
+
+def _free_prefix(names: set) -> str:
+    """A letter for generated step ids that no user name of the form letter+digits uses."""
+    taken = {re.match(r"[^\W\d_]+", n).group() for n in names
+             if re.fullmatch(r"[^\W\d_]+\d+", n)}
+    for prefix in ("v", "t", "u", "w", "s", "tmp"):
+        if prefix not in taken:
+            return prefix
+    return "step"
 
 
 def _choose_output(tape: Tape, env: dict, output: Optional[str]) -> None:

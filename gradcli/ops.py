@@ -58,7 +58,8 @@ def _softplus(x: float) -> float:
 
 
 def _div_partials(a, b, y):
-    return (1.0 / b, -a / (b * b)) if b != 0 else (math.inf, math.nan)
+    # -(a/b)/b, not -a/(b*b): b*b underflows to 0 for |b| < 1e-162 while a/b is finite.
+    return (1.0 / b, -(a / b) / b) if b != 0 else (math.inf, math.nan)
 
 
 def _safe_pow(x: float, c: float) -> float:
@@ -115,8 +116,20 @@ def _needs(pred, text):
 OPS: dict[str, Op] = {}
 
 
+def _total(partials):
+    """A local derivative that cannot be computed in floats (a division that overflows,
+    a power of a subnormal) is reported as undefined (nan), never raised: every caller,
+    the reverse sweep, forward mode and the gradient check, then warns instead of failing."""
+    def safe(*args):
+        try:
+            return partials(*args)
+        except (ZeroDivisionError, OverflowError, ValueError):
+            return (math.nan,) * (len(args) - 1)
+    return safe
+
+
 def defop(name, arity, forward, partials, rules, about, **kw) -> Op:
-    op = Op(name, arity, forward, partials, tuple(rules), about, **kw)
+    op = Op(name, arity, forward, _total(partials), tuple(rules), about, **kw)
     OPS[name] = op
     return op
 
@@ -163,7 +176,7 @@ defop("log10", 1, math.log10, lambda x, y: (1.0 / (x * math.log(10.0)),), ("1/({
       domain=_needs(lambda x: x > 0, "log10 is undefined for {x} (it needs a positive number)"))
 defop("sqrt", 1, math.sqrt, lambda x, y: (0.5 / y if y else math.inf,), ("1/(2*{y})",),
       "square root; its slope is infinite at 0",
-      domain=_needs(lambda x: x >= 0, "sqrt is undefined for {x} (it needs a number ≥ 0)"),
+      domain=_needs(lambda x: x >= 0, "sqrt is undefined for {x} (it needs a number >= 0)"),
       singular=lambda x: "the slope of sqrt is infinite at 0" if x == 0 else None)
 
 # Trigonometric and hyperbolic.
@@ -172,11 +185,11 @@ defop("cos", 1, math.cos, lambda x, y: (-math.sin(x),), ("-sin({0})",), "cosine"
 defop("tan", 1, math.tan, lambda x, y: (1.0 + y * y,), ("1+{y}^2",), "tangent")
 defop("asin", 1, math.asin, lambda x, y: (_safe_pow(1.0 - x * x, -0.5),), ("1/sqrt(1-{0}^2)",),
       "arcsine",
-      domain=_needs(lambda x: -1 <= x <= 1, "asin is undefined for {x} (it needs -1 ≤ x ≤ 1)"),
+      domain=_needs(lambda x: -1 <= x <= 1, "asin is undefined for {x} (it needs -1 <= x <= 1)"),
       singular=lambda x: "the slope of asin is infinite at ±1" if abs(x) == 1 else None)
 defop("acos", 1, math.acos, lambda x, y: (-_safe_pow(1.0 - x * x, -0.5),), ("-1/sqrt(1-{0}^2)",),
       "arccosine",
-      domain=_needs(lambda x: -1 <= x <= 1, "acos is undefined for {x} (it needs -1 ≤ x ≤ 1)"),
+      domain=_needs(lambda x: -1 <= x <= 1, "acos is undefined for {x} (it needs -1 <= x <= 1)"),
       singular=lambda x: "the slope of acos is infinite at ±1" if abs(x) == 1 else None)
 defop("atan", 1, math.atan, lambda x, y: (1.0 / (1.0 + x * x),), ("1/(1+{0}^2)",), "arctangent")
 defop("sinh", 1, math.sinh, lambda x, y: (math.cosh(x),), ("cosh({0})",), "hyperbolic sine")

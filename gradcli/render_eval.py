@@ -91,7 +91,7 @@ def fan_out_notes(ev: Evaluation, nt: Notation) -> list:
             label = tape.label(i)
             shown = fmt(parts[0]) + "".join(
                 f" {'-' if p < 0 else '+'} {fmt(abs(p))}" for p in parts[1:6])
-            shown += " + …" if len(parts) > 6 else ""
+            shown += " + ..." if len(parts) > 6 else ""
             notes.append(f"fan-out: {label} is used {len(parts)} times, so its gradient is the "
                          f"sum of {len(parts)} contributions: {nt.bar(label)} = {shown} = "
                          f"{fmt(ev.adjoints[i])}")
@@ -146,8 +146,10 @@ def _add_rows(table: Table, rows: list, limit: int | None) -> None:
     for row in rows[:head]:
         table.add_row(*map(Text, row))
     left_out = len(rows) - limit
-    table.add_row(*([Text(f"… {left_out} rows left out (--all shows them) …")]
-                    + [Text("")] * (len(rows[0]) - 1)))
+    # The note goes in the last column, usually the widest, so the first stays narrow.
+    width = len(rows[0])
+    table.add_row(*([Text("...")] + [Text("")] * (width - 2)
+                    + [Text(f"{left_out} rows left out (--all shows them)")]))
     for row in rows[-tail:]:
         table.add_row(*map(Text, row))
 

@@ -78,7 +78,7 @@ class _Build:
     def number(self, tok):
         value = float(tok.group())
         if value == float("inf"):
-            raise SourceError(f"the number {_short(tok)} is too large for a float",
+            raise SourceError(f"the number {_short(tok.group())} is too large for a float",
                               self.syntax.source, tok.start())
         return self._add("num", value, (), tok.start(), tok.end())
 
@@ -153,7 +153,7 @@ def _short(text: str, limit: int = 20) -> str:
 
 _driver = None
 _builder = _Build()
-TABLE_FORMAT = "gradcli-lalr-1"  # bump when table_spec's shape changes
+TABLE_FORMAT = "gradcli-lalr-2"  # bump when table_spec's shape changes
 
 
 def _get_driver():

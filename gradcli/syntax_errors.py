@@ -44,8 +44,11 @@ def expected_words(expected) -> str:
 
 
 def _after(source: str, pos: int) -> str:
-    m = _LAST_TOKEN.search(source, 0, pos) if pos > 0 else None
-    if not m or not source[:pos].strip():
+    # Only a short window before pos: searching the whole line backtracks quadratically
+    # over a long run of name characters (a 40,000-character name took 44 s).
+    window = source[max(0, pos - 64):pos]
+    m = _LAST_TOKEN.search(window) if window.strip() else None
+    if not m:
         return ""
     last = m.group(1)
     if last in ("\n",):
@@ -70,11 +73,13 @@ def lex_error(source: str, pos: int, expected) -> SourceError:
 def parse_error(source: str, tok, expected) -> SourceError:
     """`tok` has .type, .value and .start_pos; type "$END" is the end of the input."""
     if tok.type == "$END":
-        # The parser stops at the last token; the caret belongs after the text.
-        pos = len(source.rstrip())
+        # At the end of the last real token (after it, not after a trailing comment).
+        pos = tok.start_pos
         what = "end of input"
     elif tok.type == "_SEP" and tok.value == "\n":
         pos, what = tok.start_pos, "end of line"
+        if pos and source[pos - 1] == "\r":
+            pos -= 1  # a CRLF file: the line ends at the \r
     else:
         pos = tok.start_pos
         what = _describe(tok.value) if len(tok.value) == 1 else f'"{tok.value[:20]}"'

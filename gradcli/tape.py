@@ -36,6 +36,9 @@ class Tape:
     output: int = -1
     output_name: str = "f"
     warnings: list = field(default_factory=list)
+    # Unnamed steps are called v1, v2, ...; a program that names its own values v3 gets
+    # another letter, so a generated name never equals a user's.
+    id_prefix: str = "v"
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -54,7 +57,7 @@ class Tape:
 
     # --- how steps are called and written -------------------------------------------
     def step_id(self, i: int) -> str:
-        return f"v{i + 1}"
+        return f"{self.id_prefix}{i + 1}"
 
     def label(self, i: int) -> str:
         """What a person calls step i: its name (primed when rebound), else its id."""
