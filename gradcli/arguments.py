@@ -40,8 +40,11 @@ def parse_number(name: str, text: str) -> float:
     return value
 
 
-def read_invocation(args: list, file: Optional[str] = None) -> Invocation:
-    """Split the leftover arguments into the program text and the values."""
+def read_invocation(args: list, file: Optional[str] = None, options=()) -> Invocation:
+    """Split the leftover arguments into the program text and the values.
+
+    `options` are the command's own long options: a value-less `--jsn` or a `--json`
+    that arrived here (after `--`) is then explained instead of read as an input."""
     inv = Invocation()
     positional = []
     i = 0
@@ -52,11 +55,15 @@ def read_invocation(args: list, file: Optional[str] = None) -> Invocation:
             _set(inv, m.group(1), m.group(2))
         elif _OPTION.fullmatch(arg):
             name = arg[2:]
-            if i + 1 >= len(args):
+            value = args[i + 1] if i + 1 < len(args) else None
+            if value is None or value.startswith("--"):
+                _explain_option(arg, options)
+            if value is None:
                 raise UsageError(f"--{name} needs a value", f"write --{name} VALUE or {name}=VALUE")
-            _set(inv, name, args[i + 1])
+            _set(inv, name, value)
             i += 1
         elif arg.startswith("--") and len(arg) > 2:
+            _explain_option(arg.split("=")[0], options)
             raise UsageError(f"unknown option {arg.split('=')[0]!r}",
                              "input values are written --NAME VALUE with NAME a valid name; "
                              "see --help for the options")
@@ -87,6 +94,20 @@ def read_invocation(args: list, file: Optional[str] = None) -> Invocation:
                              "the program is given once")
         _set(inv, m.group(1), m.group(2))
     return inv
+
+
+def _explain_option(arg: str, options) -> None:
+    """`--json` after `--`, or a misspelt option: say so rather than read an input."""
+    if arg in options:
+        raise UsageError(f"{arg} came after '--', where options are not read",
+                         "put options before '--': everything after it is the program "
+                         "and its values")
+    from .errors import suggest
+
+    hint = suggest(arg, options) if len(arg) > 4 else None  # not for --a: a missing value
+    if hint:
+        raise UsageError(f"unknown option {arg}: did you mean {hint}?",
+                         "an input value is written --NAME VALUE")
 
 
 def _set(inv: Invocation, name: str, text: str) -> None:

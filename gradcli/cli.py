@@ -24,8 +24,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
                        "and see every chain-rule step.\n\n" + EXIT_CODES)
 
 # Commands that take a program and `--NAME VALUE` pairs read them from ctx.args themselves.
+# No -h: a program such as "-h*2" must reach the command, not print help.
 FREE_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True,
-              "help_option_names": ["-h", "--help"]}
+             "help_option_names": ["--help"]}
 
 
 def _version(value: bool) -> None:
@@ -40,6 +41,11 @@ def main_options(
                                  help="Show the version and exit."),
 ) -> None:
     """gradcli: gradients by reverse-mode automatic differentiation, step by step."""
+
+
+def option_names(ctx) -> list:
+    """A command's long options, for read_invocation's hints."""
+    return [o for p in ctx.command.params for o in getattr(p, "opts", ()) if o.startswith("--")]
 
 
 def _fail(message: str, code: int) -> None:

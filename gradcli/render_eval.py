@@ -123,7 +123,9 @@ def result_rows(ev: Evaluation, nt: Notation) -> list:
     out = tape.output_name
     rows = [(out, full(ev.value))]
     for name, g in ev.gradient.items():
-        rows.append((nt.partial(out, name), full(g)))
+        # An infinite slope (sqrt at 0) is not a gradient: say so, with what floats gave.
+        rows.append((nt.partial(out, name), full(g) if g == g and abs(g) != float("inf")
+                     else f"undefined ({full(g)})"))
     return rows
 
 

@@ -15,6 +15,20 @@ def _number(x: float, what: str, warnings: list):
     return None
 
 
+class _Nulls:
+    """Counts the non-finite numbers of the traces: one warning for all of them, not one
+    per node (a 1,000-step chain after sqrt(0) would otherwise carry 4,000 warnings)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, x: float):
+        if math.isfinite(x):
+            return x
+        self.count += 1
+        return None
+
+
 def to_dict(ev: Evaluation, grad_only: bool = False) -> dict:
     tape = ev.tape
     warnings = list(ev.warnings)
@@ -27,6 +41,7 @@ def to_dict(ev: Evaluation, grad_only: bool = False) -> dict:
     }
     if not grad_only:
         plain = Notation(ascii_only=True)
+        null = _Nulls()
         doc["nodes"] = [{
             "id": tape.step_id(i),
             "name": step.name if step.name is not None else tape.step_id(i),
@@ -34,20 +49,23 @@ def to_dict(ev: Evaluation, grad_only: bool = False) -> dict:
             "op": step.op.name,
             "expression": tape.expression(i),
             "inputs": [tape.step_id(a) for a in step.args],
-            "value": _number(ev.values[i], f"the value of {tape.label(i)}", warnings),
-            "adjoint": _number(ev.adjoints[i], f"the adjoint of {tape.label(i)}", warnings),
+            "value": null(ev.values[i]),
+            "adjoint": null(ev.adjoints[i]),
             "source": [step.start, step.end],
         } for i, step in enumerate(tape.steps)]
         doc["steps"] = [{
             "node": tape.step_id(c.node),
             "input": tape.step_id(c.input),
             "rule": plain.math(tape.rule(c.node, c.position)),
-            "local": _number(c.local, f"∂{tape.label(c.node)}/∂{tape.label(c.input)}", warnings),
-            "upstream": _number(c.upstream, f"the adjoint of {tape.label(c.node)}", warnings),
-            "contribution": _number(c.contribution, "a contribution", warnings),
-            "total": _number(c.total, f"the adjoint of {tape.label(c.input)}", warnings),
+            "local": null(c.local),
+            "upstream": null(c.upstream),
+            "contribution": null(c.contribution),
+            "total": null(c.total),
         } for c in ev.contributions]
-    doc["warnings"] = warnings
+        if null.count:
+            warnings.append(f"{null.count} numbers in nodes and steps are infinite or "
+                            "undefined; written as null (JSON has no such number)")
+    doc["warnings"] = list(dict.fromkeys(warnings))  # each warning once, in order
     return doc
 
 

@@ -187,3 +187,80 @@ def test_as_a_process_with_an_ascii_only_output_encoding():
     r = run_gradcli("eval", "a*b", "--a", "2", "--b", "3", env={"PYTHONIOENCODING": "ascii"})
     assert r.returncode == 0, r.stderr
     assert "da += b*df" in r.stdout
+
+
+# --- found in review -------------------------------------------------------------------
+def test_syntax_error_on_a_very_long_line_is_fast():
+    src = "a" * 100_000 + "+)"
+    r = run_gradcli("eval", src, timeout=60)  # the caret's context was quadratic once
+    assert r.returncode == 2 and "unexpected" in r.stderr
+
+
+def test_dividing_by_a_tiny_number_is_a_result_not_a_crash(cli):
+    r = cli("eval", "a/b", "--a", "1", "--b", "1e-170", "--json")
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["value"] == pytest.approx(1e170)
+    assert doc["gradient"] == {"a": pytest.approx(1e170), "b": None}
+
+
+def test_output_that_cannot_encode_a_name_does_not_crash():
+    r = run_gradcli("eval", "θ*2", "θ=1", env={"PYTHONIOENCODING": "ascii"})
+    assert r.returncode == 0, r.stderr
+    assert "\\u03b8" in r.stdout
+
+
+def test_a_comment_does_not_assign_a_constant(cli):
+    r = cli("eval", "y = e*a # note; e = 3", "--a", "1", "--json")
+    assert json.loads(r.stdout)["value"] == pytest.approx(2.718281828459045)
+
+
+def test_caret_at_end_of_input_ignores_a_trailing_comment(cli):
+    r = cli("eval", "a*(b+ # comment")
+    assert "column 6" in r.stderr and 'after "+"' in r.stderr
+
+
+def test_user_names_never_clash_with_generated_ids(cli):
+    doc = json.loads(cli("eval", "v3 = a*b + c", "--a", "2", "--b", "3", "--c", "1",
+                         "--json").stdout)
+    names = [n["name"] for n in doc["nodes"]]
+    ids = [n["id"] for n in doc["nodes"]]
+    assert len(set(names)) == len(names) and len(set(ids)) == len(ids)
+    assert doc["gradient"] == {"a": 3.0, "b": 2.0, "c": 1.0}
+
+
+def test_programs_starting_with_minus_h_and_misspelt_options(cli):
+    assert json.loads(cli("eval", "-h*2", "--h", "2", "--json").stdout)["value"] == -4.0
+    r = cli("eval", "a*b", "--a", "2", "--b", "3", "--jsn")
+    assert r.exit_code == 2 and "did you mean '--json'" in r.stderr
+    r = cli("eval", "--", "-a", "--a", "2", "--json")
+    assert r.exit_code == 2 and "put options before '--'" in r.stderr
+
+
+def test_too_large_literal_message_shows_the_literal(cli):
+    assert "the number 1e400 is too large" in cli("eval", "1e400*a", "--a", "1").stderr
+
+
+def test_json_warnings_are_few_and_unique(cli):
+    src = "y0 = sqrt(a)\n" + "\n".join(f"y{i} = y{i - 1} * 1.5" for i in range(1, 1000))
+    doc = json.loads(cli("eval", src, "--a", "0", "--json").stdout)
+    assert len(doc["warnings"]) < 10
+    assert len(set(doc["warnings"])) == len(doc["warnings"])
+
+
+def test_carets_in_crlf_files_and_under_wide_characters(cli, tmp_path):
+    path = tmp_path / "crlf.grad"
+    path.write_bytes(b"x = a\r\ny = x*+\r\n")
+    r = cli("eval", "-f", str(path))
+    assert "line 2, column 8" in r.stderr
+    assert "  y = x*+\n         ^" in r.stderr
+    r = cli("eval", "日本 +* 2")
+    assert "  日本 +* 2\n        ^" in r.stderr  # two cells per wide character
+
+
+def test_suggestions_ignore_case(cli):
+    assert "did you mean 'sigmoid'" in cli("eval", "SIGMOID(a)", "--a", "1").stderr
+
+
+def test_an_infinite_slope_is_shown_as_undefined(cli):
+    assert "undefined (inf)" in cli("eval", "sqrt(a)", "--a", "0").stdout

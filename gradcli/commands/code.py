@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from ..cli import EXIT_CODES, FREE_ARGS, app, guarded, stdout_unicode
+from ..cli import EXIT_CODES, FREE_ARGS, app, guarded, option_names, stdout_unicode
 
 CODE_HELP = """Write the program's forward and backward pass as a self-contained program.
 
@@ -46,7 +46,7 @@ def code_command(
         language = _language(lang, out_file)
         if language not in LANGS:
             raise UsageError(f"--lang {lang}: unknown language", "choose python or js")
-        inv = read_invocation(list(ctx.args), file)
+        inv = read_invocation(list(ctx.args), file, option_names(ctx))
         with no_cycle_collection():
             tape = compile_program(inv.source, inv.values, output)
             ev = evaluate(tape, inv.values)

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from ..cli import EXIT_CODES, FREE_ARGS, app, guarded, make_console, stdout_unicode
+from ..cli import EXIT_CODES, FREE_ARGS, app, guarded, option_names, make_console, stdout_unicode
 
 EVAL_HELP = """Evaluate a program and its gradient, showing every chain-rule step.
 
@@ -14,7 +14,8 @@ PROGRAM is an expression or statements separated by ";" or newlines, e.g.
 "a*b", "q = x + y; f = q * z", "sigmoid(w*x + b)". Give input values as
 --a 2, --a=2, --a -2 or a=2, before or after the program. Use NAME=VALUE for a
 name that is also an option (json=2), -f FILE or - to read the program from a file or
-standard input, and put "--" before a program that starts with "-".
+standard input. A program that starts with "-f" (the file option) goes after "--", with
+every option before the "--".
 """
 
 
@@ -46,7 +47,7 @@ def eval_command(
         from ..engine import evaluate, no_cycle_collection
         from ..lower import compile_program
 
-        inv = read_invocation(list(ctx.args), file)
+        inv = read_invocation(list(ctx.args), file, option_names(ctx))
         if check or symbolic or mode != "reverse" or wrt is not None:
             return run_study(inv)
         with no_cycle_collection():

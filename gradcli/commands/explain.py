@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from ..cli import EXIT_CODES, FREE_ARGS, app, guarded, make_console, stdout_unicode
+from ..cli import EXIT_CODES, FREE_ARGS, app, guarded, option_names, make_console, stdout_unicode
 
 EXPLAIN_HELP = """Walk through backpropagation step by step, with numbers.
 
@@ -49,7 +49,7 @@ def explain_command(
             for t in TOPICS.values():
                 sys.stdout.write(f"{t.name:<{width}}  {nt.text(t.summary)}\n")
             return
-        heading, steps, warnings = build(list(ctx.args), file, topic, output,
+        heading, steps, warnings = build(list(ctx.args), file, topic, output, option_names(ctx),
                                          Notation(ascii_only=ascii_only) if export else nt)
         for w in warnings:
             sys.stderr.write("warning: " + nt.text(w) + "\n")
@@ -64,7 +64,7 @@ def explain_command(
     guarded(run)
 
 
-def build(args: list, file, topic_name, output, nt) -> tuple:
+def build(args: list, file, topic_name, output, options, nt) -> tuple:
     """(heading, steps, warnings) for what the command line asks for."""
     from ..errors import UsageError
 
@@ -88,7 +88,7 @@ def build(args: list, file, topic_name, output, nt) -> tuple:
     from ..lower import compile_program
     from ..walkthrough import walk
 
-    inv = read_invocation(args, file)
+    inv = read_invocation(args, file, options)
     with no_cycle_collection():
         tape = compile_program(inv.source, inv.values, output)
         ev = evaluate(tape, inv.values)

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from ..cli import EXIT_CODES, FREE_ARGS, app, guarded, make_console, stdout_unicode
+from ..cli import EXIT_CODES, FREE_ARGS, app, guarded, option_names, make_console, stdout_unicode
 
 FORMATS = ("tree", "dot", "mermaid", "svg", "png")
 
@@ -55,7 +55,7 @@ def graph_command(
         if name not in FORMATS:
             raise UsageError(f"--format {fmt_name}: unknown format",
                              "choose one of: " + ", ".join(FORMATS))
-        inv = read_invocation(list(ctx.args), file)
+        inv = read_invocation(list(ctx.args), file, option_names(ctx))
         with no_cycle_collection():
             tape = compile_program(inv.source, inv.values, output)
             ev = evaluate(tape, inv.values)
