@@ -71,18 +71,34 @@ TEMPLATES = (
       {"z": (2, 3, 4, -2, -3)}),
 )
 TOPICS = sorted({t.topic for t in TEMPLATES})
+# `gradcli explain --list` names its lessons differently; a learner moving from a lesson to
+# practice can use the lesson's name. forward-vs-reverse has no quiz of its own (every
+# question is reverse mode): it practises the chain its lesson differentiates both ways.
+ALIASES = {"multiply": ("mul",), "division": ("div",), "max-relu": ("max", "relu"),
+           "forward-vs-reverse": ("chain",)}
+
+
+def topic_names(topic: str) -> tuple:
+    """The template topics a --topic NAME selects."""
+    if topic in TOPICS:
+        return (topic,)
+    if topic in ALIASES:
+        return ALIASES[topic]
+    raise UsageError(f"--topic {topic}: no such topic",
+                     "topics: " + ", ".join(TOPICS) + "; also explain's names: "
+                     + ", ".join(f"{a} ({'+'.join(ts)})" for a, ts in ALIASES.items()))
 
 
 def generate(level: int = 1, count: int = 5, seed=None, topic=None) -> list:
     """`count` questions at `level` (all levels when topic is given and level is None)."""
-    if topic is not None and topic not in TOPICS:
-        raise UsageError(f"--topic {topic}: no such topic", "topics: " + ", ".join(TOPICS))
-    pool = [t for t in TEMPLATES if (topic is None or t.topic == topic)
+    topics = None if topic is None else topic_names(topic)
+    pool = [t for t in TEMPLATES if (topics is None or t.topic in topics)
             and (level is None or t.level == level)]
     if not pool:
         raise UsageError(f"no questions on {topic} at level {level}",
                          f"{topic} is at level "
-                         + ", ".join(sorted({str(t.level) for t in TEMPLATES if t.topic == topic})))
+                         + ", ".join(sorted({str(t.level) for t in TEMPLATES
+                                             if t.topic in topics})))
     rng = random.Random(seed)
     order = []
     while len(order) < count:
