@@ -266,8 +266,54 @@ def _overwrite(s: Situation) -> list:
         "sum": fmt(s.ev.adjoints[i])}}]
 
 
+_SIGN_ADVICE = {
+    "grad": "Check each local derivative's sign (a subtraction or a negative input flips it).",
+    "value": "Check the sign at each step of the forward pass (a negative factor, the order "
+             "of a subtraction).",
+}
+
+
 def _negated(s: Situation) -> list:
-    return [{"value": -s.correct, "facts": {}}]
+    advice = _SIGN_ADVICE["value" if s.kind == "value" else "grad"]
+    out = [{"value": -s.correct, "facts": {
+        "lead": "Your answer is the right one negated:", "advice": advice}}]
+    return out + (_forward_sign_slips(s) if s.kind == "value" else [])
+
+
+def _forward_sign_slips(s: Situation) -> list:
+    """A value question: one earlier step's value negated (a - b done as b - a, a sign
+    dropped in a product), and the forward pass carried on from there to the asked step."""
+    steps, target = s.tape.steps, s.target
+    below = [False] * len(steps)  # the steps the asked one is computed from
+    below[target] = True
+    for i in range(target, -1, -1):
+        if below[i]:
+            for a in steps[i].args:
+                below[a] = True
+    out = []
+    for j in range(target):
+        if not below[j] or not steps[j].args or s.values[j] == 0:
+            continue
+        values, changed = list(s.values), [False] * len(steps)
+        values[j], changed[j] = -values[j], True
+        try:
+            for i in range(j + 1, target + 1):
+                if below[i] and any(changed[a] for a in steps[i].args):
+                    xs = [values[a] for a in steps[i].args]
+                    if steps[i].op.domain and steps[i].op.domain(*xs):
+                        raise ValueError
+                    values[i], changed[i] = steps[i].op.forward(*xs), True
+        except (ValueError, ZeroDivisionError, OverflowError):
+            continue
+        gate = f"{s.label(j)} = {s.tape.expression(j)}"
+        out.append({"value": values[target], "facts": {
+            "gate": gate,
+            "lead": f"At {gate} the sign went wrong ({fmt(values[j])} instead of "
+                    f"{fmt(s.values[j])}), and carried on to {s.asked} that gives "
+                    f"{fmt(values[target])}:",
+            "advice": "Check the sign at that step (a negative factor, the order of a "
+                      "subtraction)."}})
+    return out
 
 
 def _stale(s: Situation) -> list:
@@ -385,9 +431,8 @@ CATALOGUE = (
         _gate_slip(lambda op, pos: _operand_rule(op, pos) is not None, wrong_term=_wrong_operand,
                    whole=False)),
     Misconception(
-        "sign-error", "the right size with the wrong sign",
-        "Your answer is the right one negated: the answer is {correct}, not {predicted}. "
-        "Check each local derivative's sign (a subtraction or a negative input flips it).",
+        "sign-error", "a sign flipped",
+        "{lead} the answer is {correct}, not {predicted}. {advice}",
         _negated, same_number_as=("sub-subtrahend-sign",)),
     Misconception(
         "sub-subtrahend-sign", "gave the subtracted input +x̄ instead of −x̄",

@@ -455,3 +455,49 @@ def test_explain_topic_names_work_in_the_quiz(cli):
     assert {q.topic for q in generate(None, 8, seed=1, topic="max-relu")} == {"max", "relu"}
     result = cli("quiz", "--topic", "multipy")
     assert result.exit_code == 2 and "multiply" in result.stderr
+
+
+# --- generated quizzes ask all three kinds ----------------------------------------------------
+def test_generated_quizzes_mix_values_adjoints_and_gradients():
+    kinds = {level: {"value": 0, "adjoint": 0, "grad": 0} for level in (1, 2, 3)}
+    for level in (1, 2, 3):
+        for seed in range(30):
+            for q in generate(level, 5, seed):
+                kinds[level][q.kind] += 1
+    for level, counts in kinds.items():
+        total = sum(counts.values())
+        assert max(counts, key=counts.get) == "grad", (level, counts)  # gradients lead
+        if level in (1, 2):
+            assert counts["value"] >= 0.1 * total, (level, counts)
+        if level in (2, 3):
+            assert counts["adjoint"] >= 0.1 * total, (level, counts)
+
+
+def _nudged(q, h):
+    """f with the asked step's value moved by h (its line rewritten as `x = (...) + h`)."""
+    lines = q.source.splitlines()
+    k = next(k for k, line in enumerate(lines) if line.startswith(q.name + " = "))
+    lines[k] = f"{q.name} = ({lines[k].split(' = ', 1)[1]}) + {h!r}"
+    return Question("n", "\n".join(lines), q.inputs, "value f").expected
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.sampled_from([1, 2, 3]), st.integers(0, 10 ** 6))
+def test_generated_values_and_adjoints_are_right(level, seed):
+    for q in generate(level, 4, seed):
+        if q.kind == "adjoint":  # a central difference on the asked step itself
+            h = 1e-6
+            fd = (_nudged(q, h) - _nudged(q, -h)) / (2 * h)
+            assert math.isclose(fd, q.expected, rel_tol=1e-5, abs_tol=1e-6), q.source
+        if q.kind == "value":
+            assert judge(q, repr(q.expected)).correct
+            assert "sign-error" in ids(judge(q, repr(-q.expected)))
+
+
+def test_a_sign_slip_in_the_forward_pass_is_recognised():
+    a, b, c, d = -2, 3, 4, 2
+    q = Question("t", "x = a * b\ny = x + c\nf = y * d", dict(a=a, b=b, c=c, d=d), "value y")
+    outcome = judge(q, repr(-(a * b) + c))  # x's sign dropped, then carried on
+    assert ids(outcome) == ["sign-error"], outcome.misconception
+    text = explain(outcome.mistakes[0], q.situation, Notation())
+    assert "At x = a * b" in text and fmt(float(a * b + c)) in text, text
