@@ -291,8 +291,11 @@ def _forward_sign_slips(s: Situation) -> list:
             for a in steps[i].args:
                 below[a] = True
     out = []
-    for j in range(target):
-        if not below[j] or not steps[j].args or s.values[j] == 0:
+    # Like the gate slips, only the steps nearest the asked one on a big program: each
+    # costs a forward pass from there.
+    nearest = [j for j in range(target - 1, -1, -1) if below[j] and steps[j].args]
+    for j in nearest[:MAX_GATES]:
+        if s.values[j] == 0:
             continue
         values, changed = list(s.values), [False] * len(steps)
         values[j], changed[j] = -values[j], True
