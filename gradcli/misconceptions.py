@@ -557,5 +557,5 @@ def explain(p: Prediction, s: Situation, nt: Notation) -> str:
         text += (" Carried on down to {asked}, that slip gives {bar_asked} = {predicted} "
                  "instead of {correct}.").format(**facts)
     if p.also:
-        text += " The same slip at " + " or at ".join(p.also) + " gives this number too."
+        text += " The same mistake made at " + " or at ".join(p.also) + " gives this number too."
     return nt.text(text)

@@ -398,7 +398,7 @@ def test_the_gate_of_the_asked_values_own_term_is_named_first():
     assert ids(outcome) == ["divided-instead-of-multiplied"]
     text = explain(outcome.mistakes[0], q.situation, Notation(ascii_only=True))
     assert text.startswith("At x = a * b you divided"), text
-    assert "The same slip at f = 2 * x gives this number too." in text
+    assert "The same mistake made at f = 2 * x gives this number too." in text
 
 
 def test_hint_names_unnamed_steps_by_their_expression(cli):
@@ -413,6 +413,10 @@ def test_hint_names_unnamed_steps_by_their_expression(cli):
     hint = result.stdout.split("> ?", 1)[1].split("> ", 1)[0]
     assert "hint: d(a * x)/da = x" in hint, hint
     assert not any(f"v{k}" in hint for k in range(1, 20)), hint
+    # The forward question's hint writes q as the program does.
+    before = "skip\n" * order.index("forward")
+    result = cli("quiz", "--script", str(path), "--answers", "-", input=before + "?\n")
+    assert "hint: q = a * x + b * y + c; work forward from the inputs" in result.stdout
 
 
 def test_missing_input_in_a_quiz_file_says_to_add_it(cli, tmp_path):

@@ -165,19 +165,35 @@ def session(questions: list, next_line, view, title: str, interactive: bool) -> 
     return outcomes, None
 
 
-def _displayed(tape) -> dict:
-    """How the learner sees each step: named steps, inputs and constants as
-    written; a step the program leaves unnamed (v3 = a*x inside q = a*x + b*y) by its
-    expression, in parentheses when infix. Built in one forward pass (no recursion)."""
+_BINDING = {"+": 1, "-": 1, "*": 2, "/": 2, "^": 3}  # how tightly an infix symbol binds
+
+
+def _displayed(tape) -> tuple:
+    """How the learner sees each step: (shown, written). `shown[i]` is how step i reads
+    as a term: named steps, inputs and constants as written; a step the program leaves
+    unnamed (v3 = a*x inside q = a*x + b*y) by its expression, in parentheses when infix.
+    `written[i]` is step i's right-hand side in those terms, with parentheses only where
+    the program needs them. One forward pass (no recursion)."""
     shown: dict = {}
-    for i in range(len(tape.steps)):
-        step = tape.steps[i]
+    written: dict = {}
+    for i, step in enumerate(tape.steps):
+        symbol = step.op.symbol
+        inner: dict = {}
+        for pos, a in enumerate(step.args):
+            text = shown[a]
+            child = tape.steps[a].op.symbol if tape.steps[a].name is None else None
+            if child and symbol and (
+                    _BINDING[child] > _BINDING[symbol]
+                    or (_BINDING[child] == _BINDING[symbol] and pos == 0 and symbol != "^")):
+                text = written[a]  # a*x + b*y + c, not ((a*x) + (b*y)) + c
+            # The same step on both sides (v - v) keeps the safer, parenthesised form.
+            inner[a] = text if inner.get(a, text) == text else shown[a]
+        written[i] = tape.expression(i, show=inner.get)
         if step.name is not None or not step.args:
             shown[i] = tape.operand(i)
         else:
-            text = tape.expression(i, show=shown.get)
-            shown[i] = f"({text})" if step.op.symbol else text
-    return shown
+            shown[i] = f"({written[i]})" if symbol else written[i]
+    return shown, written
 
 
 # --- what the learner sees --------------------------------------------------------------
@@ -223,12 +239,25 @@ class View:
         from ..tape import fill
 
         s, tape, nt = q.situation, q.tape, self.nt
-        shown = _displayed(tape)
+        shown, written = _displayed(tape)
         if q.kind == "value":
             i = s.target
-            step = tape.steps[i]
-            self.say(f"hint: {tape.label(i)} = {tape.expression(i, show=shown.get)}"
-                     + (f": {step.op.about}" if step.args else " (an input)"))
+            if not tape.steps[i].args:
+                self.say(f"hint: {tape.label(i)} is an input")
+                return
+            # The named steps it is computed from, in the order the forward pass takes them.
+            below = [False] * len(tape.steps)
+            below[i] = True
+            for k in range(i, -1, -1):
+                if below[k]:
+                    for a in tape.steps[k].args:
+                        below[a] = True
+            first = [f"{tape.label(k)} = {written[k]}"
+                     for k in range(i) if below[k] and tape.steps[k].args
+                     and tape.steps[k].name is not None]
+            self.say(f"hint: {tape.label(i)} = {written[i]}; work "
+                     "forward from the inputs"
+                     + (": first " + ", then ".join(first) if first else ""))
             return
         uses: dict = {}  # step -> the operand positions where the asked value goes in
         for i, step in enumerate(tape.steps):
@@ -246,7 +275,7 @@ class View:
             local = f"{nt.partial(node, name)} = {rule}"
             if step.name is not None:
                 twice = f" uses {name} {len(positions)} times" if len(positions) > 1 else ""
-                self.say(f"hint: {node} = {tape.expression(i, show=shown.get)}{twice}, so "
+                self.say(f"hint: {node} = {written[i]}{twice}, so "
                          f"{local} ({step.op.about})")
                 adjoint = nt.bar(node)
             else:
