@@ -34,6 +34,7 @@ class Prediction:
     id: str
     value: float
     facts: dict = field(default_factory=dict)
+    also: list = field(default_factory=list)  # other gates where this slip gives the number
 
 
 @dataclass(frozen=True)
@@ -144,53 +145,84 @@ def _derivative_at_output(op, y: float) -> Optional[float]:
         return None
 
 
-def _gate_slip(applies, wrong_local=None, wrong_term=None):
+def _gate_slip(applies, wrong_local=None, wrong_term=None, whole=True):
     """A predictor for a slip at one gate on the path to the asked step.
 
     `applies(op, pos)` says where the slip can happen; `wrong_local(op, pos, xs, y)` gives
-    the local derivative the learner uses, or `wrong_term(local, upstream, xs)` the term.
-    One prediction per gate where the slip changes the answer.
+    the local derivative the learner uses, or `wrong_term(local, upstream, xs, pos)` the
+    term. One prediction per gate term where the slip changes the answer; and where a gate
+    uses the same value more than once (x = a*a, b = a + a), also the slip made on the
+    gate as a whole: with its local derivative for that value, the sum over its uses
+    (∂(a*a)/∂a = 2a), as a learner who sees x = a² would. `whole=False` for slips that
+    only make sense between two different operands.
     """
     def predict(s: Situation) -> list:
         out = []
         if s.kind == "value":
             return out
+        uses: dict = {}
         for c in s.path:
             step = s.tape.steps[c.node]
+            uses.setdefault((c.node, c.input), []).append(c)
             if not applies(step.op, c.position):
                 continue
             xs = [s.values[a] for a in step.args]
-            if wrong_local is not None:
-                local = wrong_local(step.op, c.position, xs, s.values[c.node])
-                if local is None or not math.isfinite(local):
-                    continue
-                term = local * c.upstream
-            else:
-                local = None
-                term = wrong_term(c.local, c.upstream, xs, c.position)
-                if term is None or not math.isfinite(term):
-                    continue
-            if term == c.contribution:
+            term, local = _slipped(step.op, c.position, xs, s.values[c.node], c.local,
+                                   c.upstream, wrong_local, wrong_term)
+            if term is None or term == c.contribution:
                 continue
             value = s.sweep({(c.node, c.position): lambda _l, _u, t=term: t})
-            out.append(_gate_facts(s, c, value, term, local))
+            out.append(_gate_facts(s, [c], value, term, local))
+        for (node, _), cs in uses.items():
+            step = s.tape.steps[node]
+            if not whole or len(cs) < 2 or not all(applies(step.op, c.position) for c in cs):
+                continue
+            xs = [s.values[a] for a in step.args]
+            total_local = sum(c.local for c in cs)
+            term, local = _slipped(step.op, cs[0].position, xs, s.values[node], total_local,
+                                   cs[0].upstream, wrong_local, wrong_term)
+            if term is None or _same(term, sum(c.contribution for c in cs)):
+                continue
+            # The whole term goes through the first use; the others send nothing.
+            override = {(c.node, c.position): (lambda _l, _u, t=term if k == 0 else 0.0: t)
+                        for k, c in enumerate(cs)}
+            out.append(_gate_facts(s, cs, s.sweep(override), term, local))
         return out
     return predict
 
 
-def _gate_facts(s: Situation, c, value: float, term: float, local) -> dict:
+def _slipped(op, pos, xs, y, local, upstream, wrong_local, wrong_term):
+    """The wrong term (and the wrong local derivative, if that is the slip), or None."""
+    if wrong_local is not None:
+        wrong = wrong_local(op, pos, xs, y)
+        if wrong is None or not math.isfinite(wrong):
+            return None, None
+        return wrong * upstream, wrong
+    term = wrong_term(local, upstream, xs, pos)
+    if term is None or not math.isfinite(term):
+        return None, None
+    return term, None
+
+
+def _gate_facts(s: Situation, cs: list, value: float, term: float, local) -> dict:
+    """Names and numbers for an explanation of a slip at the terms `cs` of one gate."""
     tape = s.tape
+    c = cs[0]
     args = tape.steps[c.node].args
-    other = args[1 - c.position] if len(args) == 2 else None
+    total_local = sum(t.local for t in cs)
+    rule = " + ".join(tape.rule(t.node, t.position) for t in cs)
+    if len(cs) > 1:
+        # The value is both operands: the local derivative is the sum of the rules.
+        other, rule = f"({rule})", rule
+    else:
+        other = tape.operand(args[1 - c.position]) if len(args) == 2 else ""
     facts = {
         "gate": f"{tape.label(c.node)} = {tape.expression(c.node)}",
         "node": tape.label(c.node), "input": tape.label(c.input),
-        "operand": tape.operand(c.input),
-        "other": tape.operand(other) if other is not None else "",
-        "rule": tape.rule(c.node, c.position),
-        "local": fmt(c.local), "local_p": _paren(c.local), "upstream": fmt(c.upstream),
+        "operand": tape.operand(c.input), "other": other, "rule": rule,
+        "local": fmt(total_local), "local_p": _paren(total_local), "upstream": fmt(c.upstream),
         "own": fmt(s.values[c.input]),
-        "right_term": fmt(c.contribution), "wrong_term": fmt(term),
+        "right_term": fmt(sum(t.contribution for t in cs)), "wrong_term": fmt(term),
         "wrong_local": fmt(local) if local is not None else "",
         "x": fmt(s.values[args[0]]), "y": fmt(s.values[c.node]),
     }
@@ -234,8 +266,57 @@ def _overwrite(s: Situation) -> list:
         "sum": fmt(s.ev.adjoints[i])}}]
 
 
+_SIGN_ADVICE = {
+    "grad": "Check each local derivative's sign (a subtraction or a negative input flips it).",
+    "value": "Check the sign at each step of the forward pass (a negative factor, the order "
+             "of a subtraction).",
+}
+
+
 def _negated(s: Situation) -> list:
-    return [{"value": -s.correct, "facts": {}}]
+    advice = _SIGN_ADVICE["value" if s.kind == "value" else "grad"]
+    out = [{"value": -s.correct, "facts": {
+        "lead": "Your answer is the right one negated:", "advice": advice}}]
+    return out + (_forward_sign_slips(s) if s.kind == "value" else [])
+
+
+def _forward_sign_slips(s: Situation) -> list:
+    """A value question: one earlier step's value negated (a - b done as b - a, a sign
+    dropped in a product), and the forward pass carried on from there to the asked step."""
+    steps, target = s.tape.steps, s.target
+    below = [False] * len(steps)  # the steps the asked one is computed from
+    below[target] = True
+    for i in range(target, -1, -1):
+        if below[i]:
+            for a in steps[i].args:
+                below[a] = True
+    out = []
+    # Like the gate slips, only the steps nearest the asked one on a big program: each
+    # costs a forward pass from there.
+    nearest = [j for j in range(target - 1, -1, -1) if below[j] and steps[j].args]
+    for j in nearest[:MAX_GATES]:
+        if s.values[j] == 0:
+            continue
+        values, changed = list(s.values), [False] * len(steps)
+        values[j], changed[j] = -values[j], True
+        try:
+            for i in range(j + 1, target + 1):
+                if below[i] and any(changed[a] for a in steps[i].args):
+                    xs = [values[a] for a in steps[i].args]
+                    if steps[i].op.domain and steps[i].op.domain(*xs):
+                        raise ValueError
+                    values[i], changed[i] = steps[i].op.forward(*xs), True
+        except (ValueError, ZeroDivisionError, OverflowError):
+            continue
+        gate = f"{s.label(j)} = {s.tape.expression(j)}"
+        out.append({"value": values[target], "facts": {
+            "gate": gate,
+            "lead": f"At {gate} the sign went wrong ({fmt(values[j])} instead of "
+                    f"{fmt(s.values[j])}), and carried on to {s.asked} that gives "
+                    f"{fmt(values[target])}:",
+            "advice": "Check the sign at that step (a negative factor, the order of a "
+                      "subtraction)."}})
+    return out
 
 
 def _stale(s: Situation) -> list:
@@ -350,11 +431,11 @@ CATALOGUE = (
         "At {gate} the local derivative ∂{node}/∂{input} is the OTHER input, {rule_is}, so "
         "{bar_input} gets {other}·{bar_node} = {local}·{upstream} = {right_term}. Multiplying "
         "by {operand} = {own} itself gives {wrong_term}.",
-        _gate_slip(lambda op, pos: _operand_rule(op, pos) is not None, wrong_term=_wrong_operand)),
+        _gate_slip(lambda op, pos: _operand_rule(op, pos) is not None, wrong_term=_wrong_operand,
+                   whole=False)),
     Misconception(
-        "sign-error", "the right size with the wrong sign",
-        "Your answer is the right one negated: the answer is {correct}, not {predicted}. "
-        "Check each local derivative's sign (a subtraction or a negative input flips it).",
+        "sign-error", "a sign flipped",
+        "{lead} the answer is {correct}, not {predicted}. {advice}",
         _negated, same_number_as=("sub-subtrahend-sign",)),
     Misconception(
         "sub-subtrahend-sign", "gave the subtracted input +x̄ instead of −x̄",
@@ -440,13 +521,25 @@ def _same(a: float, b: float) -> bool:
 
 
 def matches(value: float, s: Situation, close: Callable[[float, float], bool]) -> list:
-    """The predictions an answer matches (first per id, catalogue order)."""
-    found, seen = [], set()
+    """The predictions an answer matches: one per id, catalogue order.
+
+    When one slip gives the number at several gates, the one named is the gate that sends
+    the asked value its own local derivative (where a learner works out that value's
+    term), else the first; the other gates are listed in `also`.
+    """
+    found: dict = {}
     for p in predictions(s):
-        if p.id not in seen and close(value, p.value):
-            seen.add(p.id)
-            found.append(p)
-    return found
+        if close(value, p.value):
+            found.setdefault(p.id, []).append(p)
+    out = []
+    for same in found.values():
+        own = [p for p in same if p.facts.get("input") == s.asked]
+        best = own[0] if own else same[0]
+        gates = [p.facts["gate"] for p in same if p is not best and "gate" in p.facts]
+        best.also = [g for k, g in enumerate(gates)
+                     if g not in gates[:k] and g != best.facts.get("gate")]
+        out.append(best)
+    return out
 
 
 def explain(p: Prediction, s: Situation, nt: Notation) -> str:
@@ -463,4 +556,6 @@ def explain(p: Prediction, s: Situation, nt: Notation) -> str:
         # The slip happened above the asked step: say where it leads.
         text += (" Carried on down to {asked}, that slip gives {bar_asked} = {predicted} "
                  "instead of {correct}.").format(**facts)
+    if p.also:
+        text += " The same mistake made at " + " or at ".join(p.also) + " gives this number too."
     return nt.text(text)

@@ -59,6 +59,16 @@ class Question:
         unused = [n for n in self.inputs if n not in tape.inputs]
         if unused:
             raise QuestionError("inputs", f"the program does not use {', '.join(unused)}")
+        missing = [n for n in tape.inputs if n not in self.inputs]
+        if missing:
+            # Said here, not by the engine: its advice is for the command line (--b VALUE).
+            listed = ", ".join(missing)
+            table = ", ".join([f"{k} = {v}" for k, v in self.inputs.items()]
+                              + [f"{m} = VALUE" for m in missing])
+            raise QuestionError("inputs", f"no value for the input{'s' if len(missing) > 1 else ''} "
+                                          f"{listed}",
+                                f"add {listed} to the question's inputs table: "
+                                f"inputs = {{ {table} }}")
         try:
             ev = evaluate(tape, self.inputs)
         except GradcliError as exc:

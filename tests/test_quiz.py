@@ -364,3 +364,144 @@ def test_option_errors(cli, script, tmp_path):
     result = cli("quiz", "--script", script, "--level", "2")
     assert result.exit_code == 2 and "--level cannot be used with --script" in result.stderr
     assert cli("quiz", "--pass-mark", "120").exit_code == 2
+
+
+# --- a value used twice by one gate: the slip made on the whole gate ----------------------
+WHOLE_GATE = [
+    # x = a*a: ∂x/∂a = 2a = 6 without the upstream 5
+    ("missing-upstream", "x = a*a\nf = 5*x", {"a": 3}, lambda a: 2 * a, "a + a"),
+    # b = a + a: ∂b/∂a = 2 without the upstream 3
+    ("missing-upstream", "b = a + a\nf = 3*b", {"a": 3}, lambda a: 1 + 1, "1 + 1"),
+    # x = a*a: x̄ / (2a) instead of 2a·x̄
+    ("divided-instead-of-multiplied", "x = a*a\nf = 5*x", {"a": 3}, lambda a: 5 / (2 * a),
+     "a + a"),
+]
+
+
+@pytest.mark.parametrize("mistake, program, inputs, wrong, rule", WHOLE_GATE)
+def test_slip_on_a_gate_using_a_value_twice(mistake, program, inputs, wrong, rule):
+    q = Question("t", program, inputs, "grad a")
+    outcome = judge(q, repr(wrong(inputs["a"])))
+    assert ids(outcome) == [mistake], (outcome.misconception,
+                                       [(p.id, p.value) for p in predictions(q.situation)])
+    text = explain(outcome.mistakes[0], q.situation, Notation(ascii_only=True))
+    assert rule in text and fmt(q.expected) in text, text
+
+
+def test_the_gate_of_the_asked_values_own_term_is_named_first():
+    # b̄ = x̄/a = 1 (the seed's slip at x = a*b) and x̄ = 1/2 at f = 2*x both give 1.
+    q = Question("t", "x = a*b\nf = 2*x", {"a": 2, "b": 3}, "grad b")
+    gates = [p.facts["gate"] for p in predictions(q.situation)
+             if p.id == "divided-instead-of-multiplied" and math.isclose(p.value, 1)]
+    assert sorted(gates) == ["f = 2 * x", "x = a * b"]
+    outcome = judge(q, "1")
+    assert ids(outcome) == ["divided-instead-of-multiplied"]
+    text = explain(outcome.mistakes[0], q.situation, Notation(ascii_only=True))
+    assert text.startswith("At x = a * b you divided"), text
+    assert "The same mistake made at f = 2 * x gives this number too." in text
+
+
+def test_hint_names_unnamed_steps_by_their_expression(cli):
+    path = EXAMPLES[0].parent / "hackers-guide-neuron.toml"
+    from gradcli.quizscript import load
+
+    order = [q.id for q in load(str(path)).questions]
+    before = "skip\n" * order.index("da")
+    result = cli("quiz", "--script", str(path), "--answers", "-", "--ascii",
+                 input=before + "?\n")
+    assert result.exit_code == 0, result.output
+    hint = result.stdout.split("> ?", 1)[1].split("> ", 1)[0]
+    assert "hint: d(a * x)/da = x" in hint, hint
+    assert not any(f"v{k}" in hint for k in range(1, 20)), hint
+    # The forward question's hint writes q as the program does.
+    before = "skip\n" * order.index("forward")
+    result = cli("quiz", "--script", str(path), "--answers", "-", input=before + "?\n")
+    assert "hint: q = a * x + b * y + c; work forward from the inputs" in result.stdout
+
+
+def test_missing_input_in_a_quiz_file_says_to_add_it(cli, tmp_path):
+    path = tmp_path / "q.toml"
+    path.write_text('[[question]]\nid = "a"\nprogram = "a*b"\ninputs = {a = 1}\n'
+                    'ask = "grad a"\n')
+    result = cli("quiz", "--script", str(path), "--answers", "-", input="")
+    assert result.exit_code == 2
+    assert "add b to the question's inputs table" in result.stderr, result.stderr
+    assert "--b" not in result.stderr and "b=VALUE" not in result.stderr
+
+
+@pytest.mark.parametrize("answers, stop", [("6\nquit\n", "(quit)"), ("6\n", "(no answer)")])
+def test_score_table_marks_where_the_quiz_stopped(cli, script, answers, stop):
+    result = cli("quiz", "--script", script, "--answers", "-", "--ascii", input=answers)
+    assert result.exit_code == 0, result.output
+    table = result.stdout.rsplit("your answer", 1)[1]
+    rows = {qid: next(line for line in table.splitlines() if f" {qid}: " in line)
+            for qid in ("da", "db", "fan", "val")}
+    assert stop in rows["db"] and "(not reached)" not in rows["db"], rows
+    assert "(not reached)" in rows["fan"] and "(not reached)" in rows["val"], rows
+    assert "(" not in rows["da"], rows
+
+
+def test_explain_topic_names_work_in_the_quiz(cli):
+    from gradcli.commands.quiz import TOPICS_HELP
+    from gradcli.quizgen import ALIASES, TOPICS
+    from gradcli.topics import TOPICS as LESSONS
+
+    for name in LESSONS:  # every lesson name is a quiz topic or an alias of some
+        assert name in TOPICS or name in ALIASES, name
+    for name in list(TOPICS) + list(ALIASES):
+        assert name in TOPICS_HELP, name
+    for alias, topics in ALIASES.items():
+        result = cli("quiz", "--topic", alias, "--count", "4", "--seed", "3", "--json", input="")
+        assert result.exit_code == 0, (alias, result.output)
+        assert len(json.loads(result.stdout)["questions"]) == 4
+        for q in generate(None, 6, seed=3, topic=alias):
+            assert q.topic in topics
+    assert {q.topic for q in generate(None, 8, seed=1, topic="max-relu")} == {"max", "relu"}
+    result = cli("quiz", "--topic", "multipy")
+    assert result.exit_code == 2 and "multiply" in result.stderr
+
+
+# --- generated quizzes ask all three kinds ----------------------------------------------------
+def test_generated_quizzes_mix_values_adjoints_and_gradients():
+    kinds = {level: {"value": 0, "adjoint": 0, "grad": 0} for level in (1, 2, 3)}
+    for level in (1, 2, 3):
+        for seed in range(30):
+            for q in generate(level, 5, seed):
+                kinds[level][q.kind] += 1
+    for level, counts in kinds.items():
+        total = sum(counts.values())
+        assert max(counts, key=counts.get) == "grad", (level, counts)  # gradients lead
+        if level in (1, 2):
+            assert counts["value"] >= 0.1 * total, (level, counts)
+        if level in (2, 3):
+            assert counts["adjoint"] >= 0.1 * total, (level, counts)
+
+
+def _nudged(q, h):
+    """f with the asked step's value moved by h (its line rewritten as `x = (...) + h`)."""
+    lines = q.source.splitlines()
+    k = next(k for k, line in enumerate(lines) if line.startswith(q.name + " = "))
+    lines[k] = f"{q.name} = ({lines[k].split(' = ', 1)[1]}) + {h!r}"
+    return Question("n", "\n".join(lines), q.inputs, "value f").expected
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.sampled_from([1, 2, 3]), st.integers(0, 10 ** 6))
+def test_generated_values_and_adjoints_are_right(level, seed):
+    for q in generate(level, 4, seed):
+        if q.kind == "adjoint":  # a central difference on the asked step itself
+            h = 1e-6
+            fd = (_nudged(q, h) - _nudged(q, -h)) / (2 * h)
+            assert math.isclose(fd, q.expected, rel_tol=1e-5, abs_tol=1e-6), q.source
+        if q.kind == "value":
+            assert judge(q, repr(q.expected)).correct
+            assert "sign-error" in ids(judge(q, repr(-q.expected)))
+
+
+def test_a_sign_slip_in_the_forward_pass_is_recognised():
+    a, b, c, d = -2, 3, 4, 2
+    q = Question("t", "x = a * b\ny = x + c\nf = y * d", dict(a=a, b=b, c=c, d=d), "value y")
+    outcome = judge(q, repr(-(a * b) + c))  # x's sign dropped, then carried on
+    assert ids(outcome) == ["sign-error"], outcome.misconception
+    text = explain(outcome.mistakes[0], q.situation, Notation())
+    assert "At x = a * b" in text and fmt(float(a * b + c)) in text, text

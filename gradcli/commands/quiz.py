@@ -20,6 +20,12 @@ Answer with a number, a fraction (3/4) or arithmetic (2*3 - 1, sigmoid(2)); type
 teacher's questions; --answers FILE (or -) reads one answer per line instead of asking.
 """
 
+# Written out, not imported from quizgen (which loads the engine): start-up time matters.
+# A test checks it against quizgen.TOPICS and quizgen.ALIASES.
+TOPICS_HELP = ("add, chain, div, exp, fan-out, max, mul, neuron, pow, quotient, relu, "
+               "sigmoid, sub, tanh; or explain's names: multiply, division, max-relu "
+               "(max and relu), forward-vs-reverse (chain)")
+
 COMMANDS_LINE = "answer with a number, 3/4 or 2*3 - 1; or type hint, skip, quit"
 
 
@@ -32,7 +38,7 @@ def quiz_command(
     count: int = typer.Option(5, "--count", min=1, max=100, help="How many questions."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Make the questions reproducible."),
     topic: Optional[str] = typer.Option(None, "--topic", metavar="NAME",
-                                        help="Only questions on NAME (mul, sigmoid, fan-out, ...)."),
+                                        help="Only questions on NAME: " + TOPICS_HELP + "."),
     script: Optional[str] = typer.Option(None, "--script", metavar="FILE.toml",
                                          help="Ask the questions in a quiz file."),
     answers: Optional[str] = typer.Option(None, "--answers", metavar="FILE",
@@ -65,7 +71,8 @@ def quiz_command(
             title = ""
         reader = _reader(answers, echo=not as_json)
         view = None if as_json else View(make_console(), Notation(ascii_only or not stdout_unicode()))
-        outcomes = session(questions, reader, view, title, interactive=answers is None and not as_json)
+        outcomes, stopped = session(questions, reader, view, title,
+                                    interactive=answers is None and not as_json)
         from ..quiz import report, score
 
         if as_json:
@@ -73,7 +80,7 @@ def quiz_command(
 
             sys.stdout.write(json.dumps(report(questions, outcomes)) + "\n")
         else:
-            view.summary(questions, outcomes)
+            view.summary(questions, outcomes, stopped)
         outcome["percent"] = 100.0 * score(outcomes) / len(questions)
 
     guarded(run)
@@ -112,8 +119,9 @@ def _reader(answers: Optional[str], echo: bool):
     return next_line
 
 
-def session(questions: list, next_line, view, title: str, interactive: bool) -> list:
-    """Ask every question; returns one Outcome per question answered or skipped."""
+def session(questions: list, next_line, view, title: str, interactive: bool) -> tuple:
+    """Ask every question. Returns one Outcome per question answered or skipped, and why
+    the quiz stopped early at the next question ("quit", "no answer") or None."""
     from ..quiz import Outcome, judge
 
     outcomes: list = []
@@ -129,7 +137,7 @@ def session(questions: list, next_line, view, title: str, interactive: bool) -> 
             if line is None:
                 if view:
                     view.say("\n(end of input)" if interactive else "\n(no more answers)")
-                return outcomes
+                return outcomes, "no answer"
             text = line.strip()
             word = text.lower()
             if word in ("hint", "?"):
@@ -137,7 +145,7 @@ def session(questions: list, next_line, view, title: str, interactive: bool) -> 
                     view.hint(q)
                 continue
             if word in ("quit", "exit", "q"):
-                return outcomes
+                return outcomes, "quit"
             if word == "skip":
                 outcomes.append(Outcome(None))
                 if view:
@@ -154,7 +162,38 @@ def session(questions: list, next_line, view, title: str, interactive: bool) -> 
             if view:
                 view.feedback(q, o)
             break
-    return outcomes
+    return outcomes, None
+
+
+_BINDING = {"+": 1, "-": 1, "*": 2, "/": 2, "^": 3}  # how tightly an infix symbol binds
+
+
+def _displayed(tape) -> tuple:
+    """How the learner sees each step: (shown, written). `shown[i]` is how step i reads
+    as a term: named steps, inputs and constants as written; a step the program leaves
+    unnamed (v3 = a*x inside q = a*x + b*y) by its expression, in parentheses when infix.
+    `written[i]` is step i's right-hand side in those terms, with parentheses only where
+    the program needs them. One forward pass (no recursion)."""
+    shown: dict = {}
+    written: dict = {}
+    for i, step in enumerate(tape.steps):
+        symbol = step.op.symbol
+        inner: dict = {}
+        for pos, a in enumerate(step.args):
+            text = shown[a]
+            child = tape.steps[a].op.symbol if tape.steps[a].name is None else None
+            if child and symbol and (
+                    _BINDING[child] > _BINDING[symbol]
+                    or (_BINDING[child] == _BINDING[symbol] and pos == 0 and symbol != "^")):
+                text = written[a]  # a*x + b*y + c, not ((a*x) + (b*y)) + c
+            # The same step on both sides (v - v) keeps the safer, parenthesised form.
+            inner[a] = text if inner.get(a, text) == text else shown[a]
+        written[i] = tape.expression(i, show=inner.get)
+        if step.name is not None or not step.args:
+            shown[i] = tape.operand(i)
+        else:
+            shown[i] = f"({written[i]})" if symbol else written[i]
+    return shown, written
 
 
 # --- what the learner sees --------------------------------------------------------------
@@ -197,23 +236,54 @@ class View:
         self.console.file.flush()
 
     def hint(self, q) -> None:
+        from ..tape import fill
+
         s, tape, nt = q.situation, q.tape, self.nt
+        shown, written = _displayed(tape)
         if q.kind == "value":
             i = s.target
-            step = tape.steps[i]
-            self.say(f"hint: {tape.label(i)} = {tape.expression(i)}"
-                     + (f": {step.op.about}" if step.args else " (an input)"))
+            if not tape.steps[i].args:
+                self.say(f"hint: {tape.label(i)} is an input")
+                return
+            # The named steps it is computed from, in the order the forward pass takes them.
+            below = [False] * len(tape.steps)
+            below[i] = True
+            for k in range(i, -1, -1):
+                if below[k]:
+                    for a in tape.steps[k].args:
+                        below[a] = True
+            first = [f"{tape.label(k)} = {written[k]}"
+                     for k in range(i) if below[k] and tape.steps[k].args
+                     and tape.steps[k].name is not None]
+            self.say(f"hint: {tape.label(i)} = {written[i]}; work "
+                     "forward from the inputs"
+                     + (": first " + ", then ".join(first) if first else ""))
             return
-        uses = [(i, pos) for i, step in enumerate(tape.steps)
-                for pos, a in enumerate(step.args) if a == s.target and s.needs[i]]
+        uses: dict = {}  # step -> the operand positions where the asked value goes in
+        for i, step in enumerate(tape.steps):
+            for pos, a in enumerate(step.args):
+                if a == s.target and s.needs[i]:
+                    uses.setdefault(i, []).append(pos)
         name = tape.label(s.target)
         terms = []
-        for i, pos in uses:
-            node = tape.label(i)
-            self.say(f"hint: {node} = {tape.expression(i)}, so "
-                     f"{nt.partial(node, name)} = {nt.math(tape.rule(i, pos))} "
-                     f"({tape.steps[i].op.about})")
-            terms.append(f"{nt.partial(node, name)}{nt.times}{nt.bar(node)}")
+        for i, positions in uses.items():
+            step = tape.steps[i]
+            node = shown[i]
+            operands = [shown[a] for a in step.args]
+            rule = " + ".join(nt.math(fill(step.op.rules[pos], operands, node))
+                              for pos in positions)
+            local = f"{nt.partial(node, name)} = {rule}"
+            if step.name is not None:
+                twice = f" uses {name} {len(positions)} times" if len(positions) > 1 else ""
+                self.say(f"hint: {node} = {written[i]}{twice}, so "
+                         f"{local} ({step.op.about})")
+                adjoint = nt.bar(node)
+            else:
+                # A step the program does not name: shown by its expression, not by an id
+                # ("v3") the learner never sees.
+                self.say(f"hint: {local} ({step.op.about})")
+                adjoint = nt.partial(tape.output_name, node)
+            terms.append(f"{nt.partial(node, name)}{nt.times}{adjoint}")
         if terms:
             self.say(f"      {nt.bar(name)} = " + " + ".join(terms)
                      + ("   (one term per use: they add up)" if len(terms) > 1 else "")
@@ -292,7 +362,7 @@ class View:
             table.add_row(*(Text(nt.text(cell)) for cell in row))
         self.console.print(table)
 
-    def summary(self, questions: list, outcomes: list) -> None:
+    def summary(self, questions: list, outcomes: list, stopped=None) -> None:
         from rich import box
         from rich.table import Table
         from rich.text import Text
@@ -308,7 +378,10 @@ class View:
         for n, q in enumerate(questions, 1):
             o = outcomes[n - 1] if n <= len(outcomes) else None
             if o is None:
-                answer, found = "(not reached)", ""
+                # The question the learner stopped at was reached; later ones were not.
+                answer = (f"({stopped})" if stopped and n == len(outcomes) + 1
+                          else "(not reached)")
+                found = ""
             elif o.answer is None:
                 answer, found = "(skipped)" if n <= len(outcomes) else "", ""
             else:
