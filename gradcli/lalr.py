@@ -164,15 +164,15 @@ class Driver:
         values: list = []
         units = self.units
         kept = self.kept
-        last_end = 0  # where the last real token ended: the caret for "unexpected end"
+        last = None  # the last real token: "unexpected end" puts its caret after it
         for m in chain(self.master.finditer(text), (_End(len(text)),)):
             kind = m.lastgroup
             if kind in ignore:
                 continue
             if kind == END:
-                m = _End(last_end)
+                m = _End(last.end() if last is not None else 0)
             else:
-                last_end = m.end()
+                last = m
             if kind == _BAD:
                 raise LexError(m.start(), self.expected(state_stack[-1]))
             while True:

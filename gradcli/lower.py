@@ -97,15 +97,17 @@ class Lowerer:
             env[stmt.target] = tape.inputs[stmt.target] = i
             tape.output = i
             return
-        first_new = len(tape.steps)
+        steps = tape.steps
+        first_new = len(steps)
         where = {}  # syntax node -> step index, for this statement's nodes
         source = syntax.source
         for n in range(stmt.first, stmt.root + 1):
             node = nodes[n]
             kind = node.kind
-            if kind == "op":
-                where[n] = self.new(node.payload, tuple([where[c] for c in node.kids]), None,
-                                    node.start, node.end)
+            if kind == "op":  # the common case, inlined: an unnamed step
+                steps.append(Step(node.payload, tuple([where[c] for c in node.kids]), None, 0,
+                                  node.start, node.end, None, None))
+                where[n] = len(steps) - 1
             elif kind == "name":
                 where[n] = self.resolve(node.payload, node.start, node.end)
             else:

@@ -75,20 +75,27 @@ class _Build:
         n = self.syntax.nodes[i]
         return n.start, n.end
 
+    # number, name and binop run once per leaf or operator of the program: they append
+    # directly rather than through _add and _span.
     def number(self, tok):
         value = float(tok.group())
         if value == float("inf"):
             raise SourceError(f"the number {_short(tok.group())} is too large for a float",
                               self.syntax.source, tok.start())
-        return self._add("num", value, (), tok.start(), tok.end())
+        nodes = self.syntax.nodes
+        nodes.append(Node("num", value, (), tok.start(), tok.end()))
+        return len(nodes) - 1
 
     def name(self, tok):
-        return self._add("name", tok.group(), (), tok.start(), tok.end())
+        nodes = self.syntax.nodes
+        nodes.append(Node("name", tok.group(), (), tok.start(), tok.end()))
+        return len(nodes) - 1
 
     def binop(self, left, optok, right):
-        start, _ = self._span(left)
-        _, end = self._span(right)
-        return self._add("op", BINARY_SYMBOLS[optok.group()], (left, right), start, end)
+        nodes = self.syntax.nodes
+        nodes.append(Node("op", BINARY_SYMBOLS[optok.group()], (left, right),
+                          nodes[left].start, nodes[right].end))
+        return len(nodes) - 1
 
     def unop(self, optok, operand):
         start = optok.start()
