@@ -43,6 +43,20 @@ def main_options(
     """gradcli: gradients by reverse-mode automatic differentiation, step by step."""
 
 
+# The options every program-taking command shares, declared once.
+PROGRAM_USAGE = "[OPTIONS] PROGRAM [--NAME VALUE | NAME=VALUE]..."
+
+
+def file_option():
+    return typer.Option(None, "-f", "--file", metavar="FILE",
+                        help="Read the program from FILE (- for standard input).")
+
+
+def output_option():
+    return typer.Option(None, "--output", metavar="NAME",
+                        help="Differentiate NAME instead of the last value.")
+
+
 def option_names(ctx) -> list:
     """A command's long options, for read_invocation's hints."""
     return [o for p in ctx.command.params for o in getattr(p, "opts", ()) if o.startswith("--")]

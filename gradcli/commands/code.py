@@ -6,7 +6,8 @@ from typing import Optional
 
 import typer
 
-from ..cli import EXIT_CODES, FREE_ARGS, app, guarded, option_names, stdout_unicode
+from ..cli import (EXIT_CODES, FREE_ARGS, PROGRAM_USAGE, app, file_option, guarded,
+                  option_names, output_option, stdout_unicode)
 
 CODE_HELP = """Write the program's forward and backward pass as a self-contained program.
 
@@ -18,19 +19,17 @@ become the program's inputs.
 
 
 @app.command("code", context_settings=FREE_ARGS, help=CODE_HELP, epilog=EXIT_CODES,
-             options_metavar="[OPTIONS] PROGRAM [--NAME VALUE | NAME=VALUE]...")
+             options_metavar=PROGRAM_USAGE)
 def code_command(
     ctx: typer.Context,
     lang: Optional[str] = typer.Option(
         None, "--lang", "-l", metavar="python|js",
         help="The language to write: python or js (JavaScript). Default: from -o's "
              "extension (.py, .js), else python."),
-    file: Optional[str] = typer.Option(None, "-f", "--file", metavar="FILE",
-                                       help="Read the program from FILE (- for standard input)."),
+    file: Optional[str] = file_option(),
     out_file: Optional[str] = typer.Option(None, "-o", "--out", metavar="FILE",
                                            help="Write the code to FILE instead of stdout."),
-    output: Optional[str] = typer.Option(None, "--output", metavar="NAME",
-                                         help="Differentiate NAME instead of the last value."),
+    output: Optional[str] = output_option(),
     as_json: bool = typer.Option(False, "--json",
                                  help='Print {"lang": ..., "code": ...} and nothing else.'),
 ) -> None:

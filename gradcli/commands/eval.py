@@ -6,7 +6,8 @@ from typing import Optional
 
 import typer
 
-from ..cli import EXIT_CODES, FREE_ARGS, app, guarded, option_names, make_console, stdout_unicode
+from ..cli import (EXIT_CODES, FREE_ARGS, PROGRAM_USAGE, app, file_option, guarded,
+                  make_console, option_names, output_option, stdout_unicode)
 
 EVAL_HELP = """Evaluate a program and its gradient, showing every chain-rule step.
 
@@ -20,17 +21,15 @@ every option before the "--".
 
 
 @app.command("eval", context_settings=FREE_ARGS, help=EVAL_HELP, epilog=EXIT_CODES,
-             options_metavar="[OPTIONS] PROGRAM [--NAME VALUE | NAME=VALUE]...")
+             options_metavar=PROGRAM_USAGE)
 def eval_command(
     ctx: typer.Context,
-    file: Optional[str] = typer.Option(None, "-f", "--file", metavar="FILE",
-                                       help="Read the program from FILE (- for standard input)."),
+    file: Optional[str] = file_option(),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document and nothing else."),
     grad_only: bool = typer.Option(False, "--grad-only",
                                    help="Print only the output value and the gradient."),
     all_rows: bool = typer.Option(False, "--all", help="Show every row of long tables."),
-    output: Optional[str] = typer.Option(None, "--output", metavar="NAME",
-                                         help="Differentiate NAME instead of the last value."),
+    output: Optional[str] = output_option(),
     ascii_only: bool = typer.Option(False, "--ascii",
                                     help="Plain ASCII notation (dx instead of x̄)."),
     check: bool = typer.Option(False, "--check",

@@ -6,7 +6,8 @@ from typing import Optional
 
 import typer
 
-from ..cli import EXIT_CODES, FREE_ARGS, app, guarded, option_names, make_console, stdout_unicode
+from ..cli import (EXIT_CODES, FREE_ARGS, app, file_option, guarded, make_console,
+                  option_names, output_option, stdout_unicode)
 
 EXPLAIN_HELP = """Walk through backpropagation step by step, with numbers.
 
@@ -22,8 +23,7 @@ next, b to go back, q to quit.
              options_metavar="[OPTIONS] [PROGRAM] [--NAME VALUE | NAME=VALUE]...")
 def explain_command(
     ctx: typer.Context,
-    file: Optional[str] = typer.Option(None, "-f", "--file", metavar="FILE",
-                                       help="Read the program from FILE (- for standard input)."),
+    file: Optional[str] = file_option(),
     topic: Optional[str] = typer.Option(None, "--topic", metavar="NAME",
                                         help="Run one short lesson (see --list)."),
     list_topics: bool = typer.Option(False, "--list", help="List the lessons and exit."),
@@ -34,8 +34,7 @@ def explain_command(
     export: Optional[str] = typer.Option(None, "--export", metavar="FILE",
                                          help="Write the whole walkthrough to FILE.md, "
                                               "FILE.html or FILE.svg."),
-    output: Optional[str] = typer.Option(None, "--output", metavar="NAME",
-                                         help="Differentiate NAME instead of the last value."),
+    output: Optional[str] = output_option(),
 ) -> None:
     def run() -> None:
         from ..notation import Notation

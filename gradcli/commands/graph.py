@@ -7,7 +7,8 @@ from typing import Optional
 
 import typer
 
-from ..cli import EXIT_CODES, FREE_ARGS, app, guarded, option_names, make_console, stdout_unicode
+from ..cli import (EXIT_CODES, FREE_ARGS, PROGRAM_USAGE, app, file_option, guarded,
+                  make_console, option_names, output_option, stdout_unicode)
 
 FORMATS = ("tree", "dot", "mermaid", "svg", "png")
 
@@ -22,7 +23,7 @@ Values are given as for `gradcli eval`.
 
 
 @app.command("graph", context_settings=FREE_ARGS, help=GRAPH_HELP, epilog=EXIT_CODES,
-             options_metavar="[OPTIONS] PROGRAM [--NAME VALUE | NAME=VALUE]...")
+             options_metavar=PROGRAM_USAGE)
 def graph_command(
     ctx: typer.Context,
     fmt_name: Optional[str] = typer.Option(
@@ -31,10 +32,8 @@ def graph_command(
              "picks it (.dot .gv .mmd .svg .png)."),
     out_file: Optional[str] = typer.Option(None, "-o", "--out", metavar="FILE",
                                            help="Write to FILE instead of standard output."),
-    file: Optional[str] = typer.Option(None, "-f", "--file", metavar="FILE",
-                                       help="Read the program from FILE (- for standard input)."),
-    output: Optional[str] = typer.Option(None, "--output", metavar="NAME",
-                                         help="Differentiate NAME instead of the last value."),
+    file: Optional[str] = file_option(),
+    output: Optional[str] = output_option(),
     depth: int = typer.Option(40, "--depth", metavar="N", min=1,
                               help="tree: draw at most N levels below the output."),
     as_json: bool = typer.Option(False, "--json",
