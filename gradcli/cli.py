@@ -17,7 +17,8 @@ from .errors import GradcliError
 
 EXIT_CODES = """Exit codes: 0 success; 1 the program cannot be evaluated at these values (log of a
 negative number, division by zero, overflow); 2 usage or syntax error (malformed program,
-unknown function, missing or malformed value, unreadable file); 3 internal error (a bug)."""
+unknown function, missing or malformed value, unreadable file); 3 internal error (a bug);
+130 interrupted (Ctrl-C); 141 the output was closed early (as `| head` does)."""
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="gradcli: compute gradients by reverse-mode automatic differentiation, "
@@ -73,8 +74,10 @@ def guarded(action) -> None:
         action()
     except GradcliError as exc:
         _fail(f"error: {exc}", exc.exit_code)
-    except (KeyboardInterrupt, BrokenPipeError):
+    except KeyboardInterrupt:
         _fail("", 130)
+    except BrokenPipeError:
+        _closed_pipe()
     except (typer.Exit, typer.Abort, SystemExit):
         raise
     except Exception as exc:  # a bug: say so without a traceback, unless asked for one
@@ -84,13 +87,32 @@ def guarded(action) -> None:
               f"{exc}\nset GRADCLI_DEBUG=1 to see the traceback", 3)
 
 
+EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE, what the shell reports for `... | head -1`
+
+
+def _closed_pipe() -> None:
+    """The reader went away (`| head`): stop quietly with the shell's SIGPIPE status.
+    stdout is pointed at /dev/null so the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    raise typer.Exit(EXIT_CLOSED_PIPE)
+
+
 def make_console(**options):
     """The stdout console: no markup or emoji from user text, wide rows when piped."""
     from rich.console import Console
 
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:  # rich's default exits 1, our evaluation error
+            self.quiet = True
+            _closed_pipe()
+
     if not sys.stdout.isatty() and "COLUMNS" not in os.environ:
         options.setdefault("width", 120)
-    return Console(highlight=False, emoji=False, markup=False, **options)
+    return _Console(highlight=False, emoji=False, markup=False, **options)
 
 
 def stdout_unicode() -> bool:

@@ -264,3 +264,18 @@ def test_suggestions_ignore_case(cli):
 
 def test_an_infinite_slope_is_shown_as_undefined(cli):
     assert "undefined (inf)" in cli("eval", "sqrt(a)", "--a", "0").stdout
+
+
+def test_output_closed_early_stops_quietly_with_141(tmp_path):
+    import subprocess
+    import sys
+
+    prog = tmp_path / "long.grad"
+    prog.write_text("x = a\n" + "\n".join(f"x = x + {i}" for i in range(2, 1500)))  # far more than a pipe buffers
+    proc = subprocess.Popen([sys.executable, "-m", "gradcli", "eval", "-f", str(prog), "--a", "1",
+                             "--all"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.readline()
+    proc.stdout.close()  # as `| head -1` does
+    proc.wait(timeout=60)
+    assert proc.returncode == 141
+    assert b"Traceback" not in proc.stderr.read()
