@@ -11,9 +11,9 @@ _WORDS = {
     "NUMBER": "a number",
     "NAME": "a name",
     "LPAR": '"("',
-    "ADDOP": 'an operator ("+", "-", …)',
-    "MULOP": 'an operator ("+", "-", …)',
-    "POWOP": 'an operator ("+", "-", …)',
+    "ADDOP": 'an operator ("+", "-", ...)',
+    "MULOP": 'an operator ("+", "-", ...)',
+    "POWOP": 'an operator ("+", "-", ...)',
     "RPAR": '")"',
     "COMMA": '","',
     "EQUAL": '"="',
@@ -25,8 +25,23 @@ _OPERAND = {"NUMBER", "NAME", "LPAR"}
 _LAST_TOKEN = re.compile(r"(\*\*|[-+*/^=(),;]=?|[^\W]+(?:\.\d*)?|\S)\s*$")
 
 
-def expected_words(expected) -> str:
+def _open_brackets(source: str, pos: int) -> int:
+    """How many "(" are open at pos on its statement (comments ignored)."""
+    start = max(source.rfind("\n", 0, pos), source.rfind(";", 0, pos)) + 1
+    text = source[start:pos].split("#")[0]
+    return text.count("(") - text.count(")")
+
+
+def expected_words(expected, source: str = "", pos: int = 0) -> str:
     names = set(expected)
+    if source:
+        # The parser's table shares states between bracketed and top-level contexts:
+        # with no "(" open, ")" and "," cannot be what is missing; with one open, the
+        # statement cannot end yet.
+        if _open_brackets(source, pos) <= 0:
+            names -= {"RPAR", "COMMA"}
+        else:
+            names -= {"_SEP", "$END"}
     if _OPERAND <= names:
         # An operand is wanted; a leading sign is allowed too, but saying so adds noise.
         names -= {"ADDOP"}
@@ -66,7 +81,8 @@ def _describe(ch: str) -> str:
 
 def lex_error(source: str, pos: int, expected) -> SourceError:
     ch = source[pos] if pos < len(source) else ""
-    return SourceError(f"unexpected {_describe(ch)}: expected {expected_words(expected)}"
+    return SourceError(f"unexpected {_describe(ch)}: "
+                       f"expected {expected_words(expected, source, pos)}"
                        f"{_after(source, pos)}", source, pos)
 
 
@@ -83,5 +99,5 @@ def parse_error(source: str, tok, expected) -> SourceError:
     else:
         pos = tok.start_pos
         what = _describe(tok.value) if len(tok.value) == 1 else f'"{tok.value[:20]}"'
-    return SourceError(f"unexpected {what}: expected {expected_words(expected)}"
+    return SourceError(f"unexpected {what}: expected {expected_words(expected, source, pos)}"
                        f"{_after(source, pos)}", source, pos)

@@ -164,3 +164,12 @@ def test_hundred_thousand_term_sum():
 def test_power_chain_is_right_associative_at_depth():
     tape = compile_program("^".join(["1"] * 20_000))
     assert evaluate(tape).value == 1.0
+
+
+def test_expected_words_fit_the_bracket_context():
+    with pytest.raises(SourceError) as info:
+        parse("2 = a")
+    assert '")"' not in info.value.message and '","' not in info.value.message
+    with pytest.raises(SourceError) as info:
+        parse("max(a b)")
+    assert '")"' in info.value.message and "end of the statement" not in info.value.message
