@@ -40,7 +40,6 @@ class SourceError(GradcliError):
         detail = excerpt + (("\n" + hint) if hint else "")
         where = f"line {self.line}, column {self.column}"
         super().__init__(f"{message} (at {where})", detail)
-        self.short = message
 
 
 class EvaluationError(GradcliError):

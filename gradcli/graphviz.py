@@ -5,6 +5,7 @@ nothing the user wrote reaches the output unquoted.
 """
 from __future__ import annotations
 
+import html
 import shutil
 import subprocess
 
@@ -73,13 +74,9 @@ def to_dot(graph: Graph, nt: Notation) -> str:
     note = nt.text("edge: local derivative ∂(step)/∂(operand)")
     lines.append('  legend [shape=plaintext, style="", label=<<table border="0" '
                  'cellborder="1" cellspacing="2" cellpadding="3"><tr>'
-                 f'{cells}<td border="0">{_html(note)}</td></tr></table>>];')
+                 f'{cells}<td border="0">{html.escape(note, quote=False)}</td></tr></table>>];')
     lines.append("}")
     return "\n".join(lines) + "\n"
-
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 # --- Mermaid ----------------------------------------------------------------------------

@@ -168,11 +168,5 @@ def report(questions: list, outcomes: list) -> dict:
     return {"score": score(outcomes), "total": len(questions), "questions": rows}
 
 
-def prediction_list(q: Question) -> list:
-    from .misconceptions import predictions
-
-    return predictions(q.situation)
-
-
 __all__ = ["Question", "QuestionError", "Outcome", "judge", "read_number", "report",
            "score", "Prediction"]

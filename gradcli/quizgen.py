@@ -20,7 +20,6 @@ MAX_DRAWS = 400
 SEPARATION = 0.05  # relative and absolute
 
 ANY = (-4, -3, -2, 2, 3, 4, -2.5, -1.5, 1.5, 2.5)
-POSITIVE = (2, 3, 4, 1.5, 2.5)
 SMALL = (-2, -1.5, 1.5, 2, -0.2, 0.2, 0.4, -0.4)
 SCALE = (2, 3, 4, 5)
 BIG_SCALE = (10, 20, 30)  # sigmoid slopes are small: scaled up, mistakes differ by > 0.05

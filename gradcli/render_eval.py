@@ -185,12 +185,3 @@ def render_result(ev: Evaluation, console: Console, nt: Notation) -> None:
     console.print(res)
 
 
-def render_grad_only(ev: Evaluation, console: Console, nt: Notation) -> None:
-    for name, value in result_rows(ev, nt):
-        console.print(Text(f"{name} = {value}"))
-
-
-def render_warnings(warnings: list, console: Console, nt: Notation) -> None:
-    for w in warnings:
-        console.print(Text("warning: " + nt.text(w)))
-

@@ -6,6 +6,7 @@ Prose is folded to ASCII here when the notation asks for it, so no builder can l
 """
 from __future__ import annotations
 
+import html
 import io
 from pathlib import Path
 
@@ -70,7 +71,7 @@ def _cell(text: str) -> str:
 
 def _escape_html(text: str) -> str:
     """Program text (a comment, a name) must not become markup in the exported file."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return html.escape(text, quote=False)
 
 
 def _escape_markdown(text: str) -> str:

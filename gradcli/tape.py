@@ -113,14 +113,6 @@ class Tape:
                     live[a] = True
         return live
 
-    def fan_out(self) -> list:
-        """How many times each step is used as an operand."""
-        uses = [0] * len(self.steps)
-        for step in self.steps:
-            for a in step.args:
-                uses[a] += 1
-        return uses
-
 
 def fill(template: str, operands: list, result: str) -> str:
     text = template.replace("{y}", result)
