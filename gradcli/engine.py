@@ -196,10 +196,11 @@ def backward(ev: Evaluation, record: bool = True) -> None:
         kink = op.kink(*xs) if op.kink else None
         if kink:
             notes.add(kink, lambda: _where(tape, values, i))
+        routes = op.routes
         for position, (a, local) in enumerate(zip(step.args, partials)):
             if not needs[a]:
                 continue  # constants get no adjoint, as in PyTorch
-            term = local * upstream
+            term = 0.0 if local == 0 and routes else local * upstream
             adjoints[a] += term
             reached[a] = True
             counts[a] += 1

@@ -39,6 +39,10 @@ class Op:
     # Why the rule is what it is: {0} {1} {y} are names, {d0} {d1} {dy} their adjoints.
     note: Optional[str] = None
     aliases: tuple = field(default=())
+    # The op selects where the gradient goes (relu, max, min): a branch not taken gets
+    # exactly 0, even when what arrives from above is inf or nan (PyTorch masks there;
+    # multiplying would give 0·nan = nan).
+    routes: bool = False
 
     @property
     def is_function(self) -> bool:
@@ -202,7 +206,8 @@ defop("sigmoid", 1, _sigmoid, lambda x, y: (y * (1.0 - y),), ("{y}*(1-{y})",),
       "logistic sigmoid σ; its slope is written with the output: σ·(1-σ)")
 defop("relu", 1, lambda x: x if x > 0 else 0.0, lambda x, y: (1.0 if x > 0 else 0.0,),
       ("heaviside({0}, 0)",), "rectified linear unit: passes the gradient where its input > 0",
-      kink=lambda x: "relu'(0) is taken as 0 (PyTorch's convention)" if x == 0 else None)
+      kink=lambda x: "relu'(0) is taken as 0 (PyTorch's convention)" if x == 0 else None,
+      routes=True)
 defop("softplus", 1, _softplus, lambda x, y: (_sigmoid(x),), ("sigmoid({0})",),
       "softplus ln(1 + eˣ), a smooth relu; its slope is σ(x)")
 defop("abs", 1, abs, lambda x, y: (math.copysign(1.0, x) if x else 0.0,), ("sign({0})",),
@@ -210,10 +215,12 @@ defop("abs", 1, abs, lambda x, y: (math.copysign(1.0, x) if x else 0.0,), ("sign
       kink=lambda x: "abs'(0) is taken as 0 (PyTorch's convention)" if x == 0 else None)
 defop("max", 2, max, lambda a, b, y: _split(a > b, a == b),
       ("heaviside({0} - {1}, 0.5)", "heaviside({1} - {0}, 0.5)"),
-      "max routes the gradient to the larger input (a tie splits it 0.5/0.5)", kink=_tie)
+      "max routes the gradient to the larger input (a tie splits it 0.5/0.5)", kink=_tie,
+      routes=True)
 defop("min", 2, min, lambda a, b, y: _split(a < b, a == b),
       ("heaviside({1} - {0}, 0.5)", "heaviside({0} - {1}, 0.5)"),
-      "min routes the gradient to the smaller input (a tie splits it 0.5/0.5)", kink=_tie)
+      "min routes the gradient to the smaller input (a tie splits it 0.5/0.5)", kink=_tie,
+      routes=True)
 
 # What a user may call by name. `pow(a, b)` is the same op as `a ^ b`.
 FUNCTIONS: dict[str, Op] = {}
