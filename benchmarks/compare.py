@@ -28,7 +28,7 @@ SIZES = [1_000, 10_000, 100_000]
 LARK_PARSE = """
 import sys
 from lark import Lark
-from gradcli.syntax import grammar_path
+from gradcli.language.syntax import grammar_path
 parser = Lark(grammar_path().read_text(), start="program", parser="lalr", cache=True)
 tree = parser.parse(open(sys.argv[1]).read())
 print(len(tree.children))

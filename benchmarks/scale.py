@@ -43,9 +43,9 @@ def program(n: int, seed: int = 0) -> str:
 
 
 def measure(n: int) -> dict:
-    from gradcli.engine import Evaluation, backward, forward, input_values, no_cycle_collection
-    from gradcli.lower import compile_program
-    from gradcli.syntax import parse
+    from gradcli.core.engine import Evaluation, backward, forward, input_values, no_cycle_collection
+    from gradcli.language.lower import compile_program
+    from gradcli.language.syntax import parse
 
     src = program(n)
     given = {f"x{i}": 0.1 * (i + 1) for i in range(16)}

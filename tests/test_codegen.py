@@ -15,8 +15,8 @@ import tomllib
 import pytest
 
 from conftest import SHARED, Cli
-from gradcli.codegen import translate_rule, TARGETS, ATOM
-from gradcli.ops import BINARY_SYMBOLS, FUNCTIONS, OPS
+from gradcli.emit.codegen import translate_rule, TARGETS, ATOM
+from gradcli.core.ops import BINARY_SYMBOLS, FUNCTIONS, OPS
 
 CASES = SHARED / "acceptance" / "cases.toml"
 NODE = shutil.which("node")

@@ -3,9 +3,9 @@ import math
 
 import pytest
 
-from gradcli.engine import evaluate
-from gradcli.errors import EvaluationError, UsageError
-from gradcli.lower import compile_program
+from gradcli.core.engine import evaluate
+from gradcli.core.errors import EvaluationError, UsageError
+from gradcli.language.lower import compile_program
 
 
 def run(src, **given):

@@ -8,13 +8,13 @@ import tomllib
 import pytest
 
 from conftest import ROOT, SHARED, run_gradcli
-from gradcli.engine import evaluate
-from gradcli.forward_mode import tangent_trace
-from gradcli.lesson import multiply_lesson
-from gradcli.lower import compile_program
-from gradcli.notation import Notation, fmt
-from gradcli.topics import TOPICS
-from gradcli.walkthrough import PATH_LIMIT, chain_of, count_paths, num, walk
+from gradcli.core.engine import evaluate
+from gradcli.modes.forward_mode import tangent_trace
+from gradcli.tutor.lesson import multiply_lesson
+from gradcli.language.lower import compile_program
+from gradcli.core.notation import Notation, fmt
+from gradcli.tutor.topics import TOPICS
+from gradcli.tutor.walkthrough import PATH_LIMIT, chain_of, count_paths, num, walk
 
 # This file is NFD-normalised: gradcli writes ā as a + combining macron.
 ANSI = re.compile(r"\x1b\[")

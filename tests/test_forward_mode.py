@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from conftest import SHARED, run_gradcli
-from gradcli.engine import evaluate
-from gradcli.forward_mode import agree, tangent_trace
-from gradcli.lower import compile_program
+from gradcli.core.engine import evaluate
+from gradcli.modes.forward_mode import agree, tangent_trace
+from gradcli.language.lower import compile_program
 from test_properties import evaluated_at, expressions, point
 
 CASES = SHARED / "acceptance" / "cases.toml"
@@ -124,16 +124,16 @@ def test_both_modes_print_both_traces_and_agree(cli):
 
 
 def test_a_disagreement_is_said_loudly(cli, monkeypatch):
-    import gradcli.study
+    import gradcli.modes.study
 
-    real = gradcli.study.tangent_trace
+    real = gradcli.modes.study.tangent_trace
 
     def broken(*args, **kw):
         trace = real(*args, **kw)
         trace.tangents[trace.tape.output] += 1.0
         return trace
 
-    monkeypatch.setattr(gradcli.study, "tangent_trace", broken)
+    monkeypatch.setattr(gradcli.modes.study, "tangent_trace", broken)
     r = cli("eval", "a*b", "--a", "2", "--b", "3", "--mode", "both", "--wrt", "a")
     assert "MISMATCH" in r.stdout and "MISMATCH" in r.stderr
     doc = json.loads(cli("eval", "a*b", "--a", "2", "--b", "3", "--mode", "both", "--wrt", "a",

@@ -6,9 +6,9 @@ import tomllib
 import pytest
 
 from conftest import SHARED, run_gradcli
-from gradcli.engine import evaluate
-from gradcli.gradcheck import BANDS, check_input, relative_error, step_size, verdict
-from gradcli.lower import compile_program
+from gradcli.core.engine import evaluate
+from gradcli.modes.gradcheck import BANDS, check_input, relative_error, step_size, verdict
+from gradcli.language.lower import compile_program
 
 CASES = SHARED / "acceptance" / "cases.toml"
 

@@ -8,11 +8,11 @@ import subprocess
 
 import pytest
 
-from gradcli.engine import evaluate
-from gradcli.graph import build_graph
-from gradcli.graphviz import _mermaid_text, to_dot, to_mermaid
-from gradcli.lower import compile_program
-from gradcli.notation import Notation, fmt
+from gradcli.core.engine import evaluate
+from gradcli.emit.graph import build_graph
+from gradcli.emit.graphviz import _mermaid_text, to_dot, to_mermaid
+from gradcli.language.lower import compile_program
+from gradcli.core.notation import Notation, fmt
 
 DOT = shutil.which("dot")
 needs_dot = pytest.mark.skipif(DOT is None, reason="Graphviz's dot is not installed")
@@ -178,7 +178,7 @@ def test_the_file_extension_picks_the_format(cli, tmp_path):
 
 
 def test_tree_guides_follow_the_shape():
-    from gradcli.graph import tree_lines
+    from gradcli.emit.graph import tree_lines
 
     rows = [(d, "intermediate", str(k), "") for k, d in enumerate([0, 1, 2, 3, 2, 1, 2])]
     prefixes = [p for p, _ in tree_lines(rows, ascii_only=False)]

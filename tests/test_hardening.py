@@ -14,7 +14,7 @@ from hypothesis.extra.lark import from_lark
 from lark import Lark
 
 from conftest import ROOT, run_gradcli
-from gradcli.syntax import grammar_path
+from gradcli.language.syntax import grammar_path
 
 
 def assert_clean(result):

@@ -5,8 +5,8 @@ from lark import Lark, Token
 from lark.exceptions import UnexpectedInput
 from lark.visitors import Transformer, v_args
 
-from gradcli.errors import SourceError
-from gradcli.syntax import Syntax, _Build, grammar_path, parse
+from gradcli.core.errors import SourceError
+from gradcli.language.syntax import Syntax, _Build, grammar_path, parse
 
 
 _reference_builder = _Build()
@@ -92,7 +92,7 @@ def _compile_in_fresh_process(cache_dir):
     import subprocess
     import sys
 
-    code = ("import sys; from gradcli.lower import compile_program; "
+    code = ("import sys; from gradcli.language.lower import compile_program; "
             "t = compile_program('q = x + y; f = q*z'); "
             "print(len(t), 'lark' in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from gradcli.ops import FUNCTIONS, OPS
+from gradcli.core.ops import FUNCTIONS, OPS
 
 GRID = [-2.3, -1.1, -0.6, 0.35, 0.8, 1.7, 2.9]
 INTERNAL = {"input", "const"}

@@ -7,9 +7,9 @@ from conftest import ROOT
 
 
 def test_editable_install_reads_the_repository_grammar():
-    from gradcli.syntax import grammar_path
+    from gradcli.language.syntax import grammar_path
 
-    assert grammar_path() == ROOT / "grammar" / "gradcli.lark"
+    assert grammar_path() == ROOT / "gradcli" / "language" / "gradcli.lark"
 
 
 def test_built_wheel_carries_the_grammar_and_runs_outside_the_repository(tmp_path):
@@ -21,13 +21,13 @@ def test_built_wheel_carries_the_grammar_and_runs_outside_the_repository(tmp_pat
     (wheel,) = dist.glob("gradcli-*.whl")
     with zipfile.ZipFile(wheel) as zf:
         names = zf.namelist()
-        assert "gradcli/grammar/gradcli.lark" in names
+        assert "gradcli/language/gradcli.lark" in names
         zf.extractall(tmp_path / "site")
     # Run from a directory outside the repository, with the unpacked wheel first on the path
     # (its dependencies come from this environment).
     code = ("import sys; sys.path.insert(0, sys.argv[1]); "
-            "import gradcli.syntax as s; assert str(s.grammar_path()).startswith(sys.argv[1]), "
-            "s.grammar_path(); from gradcli.cli import main; "
+            "import gradcli.language.syntax as s; assert str(s.grammar_path()).startswith(sys.argv[1]), "
+            "s.grammar_path(); from gradcli.cli.app import main; "
             "sys.argv = ['gradcli', 'eval', 'a*b', '--a', '2', '--b', '3', '--json']; main()")
     run = subprocess.run([sys.executable, "-c", code, str(tmp_path / "site")],
                          capture_output=True, text=True, cwd=tmp_path, timeout=60,

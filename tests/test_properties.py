@@ -4,11 +4,11 @@ import math
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from gradcli.engine import evaluate, forward
-from gradcli.errors import GradcliError
-from gradcli.lower import compile_program
-from gradcli.ops import FUNCTIONS
-from gradcli.syntax import parse
+from gradcli.core.engine import evaluate, forward
+from gradcli.core.errors import GradcliError
+from gradcli.language.lower import compile_program
+from gradcli.core.ops import FUNCTIONS
+from gradcli.language.syntax import parse
 
 VARS = ["x", "y", "z"]
 UNARY = sorted(n for n, op in FUNCTIONS.items() if op.arity == 1)

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gradcli.misconceptions import BY_ID, CATALOGUE, explain, predictions
-from gradcli.notation import Notation, fmt
-from gradcli.quiz import Question, judge, read_number
-from gradcli.quizgen import TEMPLATES, draw, generate
+from gradcli.tutor.misconceptions import BY_ID, CATALOGUE, explain, predictions
+from gradcli.core.notation import Notation, fmt
+from gradcli.tutor.quiz import Question, judge, read_number
+from gradcli.tutor.quizgen import TEMPLATES, draw, generate
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples" / "quizzes").glob("*.toml"))
@@ -283,7 +283,7 @@ def test_missing_script_file(cli, tmp_path):
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
 def test_example_quizzes_run(cli, path):
-    from gradcli.quizscript import load
+    from gradcli.tutor.quizscript import load
 
     questions = load(str(path)).questions
     assert questions
@@ -403,7 +403,7 @@ def test_the_gate_of_the_asked_values_own_term_is_named_first():
 
 def test_hint_names_unnamed_steps_by_their_expression(cli):
     path = EXAMPLES[0].parent / "hackers-guide-neuron.toml"
-    from gradcli.quizscript import load
+    from gradcli.tutor.quizscript import load
 
     order = [q.id for q in load(str(path)).questions]
     before = "skip\n" * order.index("da")
@@ -442,9 +442,9 @@ def test_score_table_marks_where_the_quiz_stopped(cli, script, answers, stop):
 
 
 def test_explain_topic_names_work_in_the_quiz(cli):
-    from gradcli.commands.quiz import TOPICS_HELP
-    from gradcli.quizgen import ALIASES, TOPICS
-    from gradcli.topics import TOPICS as LESSONS
+    from gradcli.cli.commands.quiz import TOPICS_HELP
+    from gradcli.tutor.quizgen import ALIASES, TOPICS
+    from gradcli.tutor.topics import TOPICS as LESSONS
 
     for name in LESSONS:  # every lesson name is a quiz topic or an alias of some
         assert name in TOPICS or name in ALIASES, name

@@ -7,13 +7,13 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
 from conftest import SHARED
-from gradcli.engine import evaluate
-from gradcli.lower import compile_program
-from gradcli.ops import OPS
+from gradcli.core.engine import evaluate
+from gradcli.language.lower import compile_program
+from gradcli.core.ops import OPS
 from test_properties import evaluated_at, expressions, point
 
 sympy = pytest.importorskip("sympy")
-from gradcli import symbolic  # noqa: E402  (after the skip: it needs SymPy to be useful)
+from gradcli.modes import symbolic  # noqa: E402  (after the skip: it needs SymPy to be useful)
 
 CASES = SHARED / "acceptance" / "cases.toml"
 

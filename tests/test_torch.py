@@ -9,8 +9,8 @@ import math
 import pytest
 from hypothesis import given, settings
 
-from gradcli.engine import evaluate
-from gradcli.lower import compile_program
+from gradcli.core.engine import evaluate
+from gradcli.language.lower import compile_program
 from test_properties import evaluated_at, expressions, point
 from torch_oracle import REFERENCE, torch_gradient
 

@@ -42,7 +42,7 @@ CASES = [
 def torch_gradient(src, inputs):
     import torch
 
-    from gradcli.lower import compile_program
+    from gradcli.language.lower import compile_program
 
     tape = compile_program(src, inputs)
     f64 = torch.float64

@@ -1,0 +1,145 @@
+"""The free-form part of a command line: the program and the input values.
+
+typer hands over whatever it does not recognise; this module reads it. Values come as
+`--a 2`, `--a=2`, `--a -2`, `--a=-1e-3` or `a=2`, in any order around the program.
+A name that collides with a real option (`--json`, `--help`) is given as `json=2`.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from ..core.errors import UsageError
+
+_NAME = r"[^\W\d]\w*"
+_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_PAIR = re.compile(rf"({_NAME})=(.*)", re.S)
+_OPTION_PAIR = re.compile(rf"--({_NAME})=(.*)", re.S)
+_OPTION = re.compile(rf"--({_NAME})")
+_IS_NUMBER = re.compile(rf"\s*{_NUMBER}\s*")
+_IS_PAIR_LIKE = re.compile(rf"{_NAME}={_NUMBER}")
+
+
+@dataclass
+class Invocation:
+    source: str = ""
+    origin: str = "<expression>"
+    values: dict = field(default_factory=dict)
+
+
+def parse_number(name: str, text: str) -> float:
+    if not _IS_NUMBER.fullmatch(text):
+        raise UsageError(f"the value for {name} is not a number: {text!r}",
+                         "write it as 2, -0.5, 1e-3 (finite decimal numbers only)")
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise UsageError(f"the value for {name} is too large for a float: {text[:30]!r}")
+    return value
+
+
+def read_invocation(args: list, file: Optional[str] = None, options=()) -> Invocation:
+    """Split the leftover arguments into the program text and the values.
+
+    `options` are the command's own long options: a value-less `--jsn` or a `--json`
+    that arrived here (after `--`) is then explained instead of read as an input."""
+    inv = Invocation()
+    positional = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        m = _OPTION_PAIR.fullmatch(arg)
+        if m:
+            _set(inv, m.group(1), m.group(2))
+        elif _OPTION.fullmatch(arg):
+            name = arg[2:]
+            value = args[i + 1] if i + 1 < len(args) else None
+            if value is None or value.startswith("--"):
+                _explain_option(arg, options)
+            if value is None:
+                raise UsageError(f"--{name} needs a value", f"write --{name} VALUE or {name}=VALUE")
+            _set(inv, name, value)
+            i += 1
+        elif arg.startswith("--") and len(arg) > 2:
+            _explain_option(arg.split("=")[0], options)
+            raise UsageError(f"unknown option {arg.split('=')[0]!r}",
+                             "input values are written --NAME VALUE with NAME a valid name; "
+                             "see --help for the options")
+        else:
+            positional.append(arg)
+        i += 1
+    # The program is the first positional argument, unless every one looks like `a=2`:
+    # then the first is the program (`gradcli eval "x=3"`).
+    if file is None:
+        program_at = next((k for k, a in enumerate(positional)
+                           if not _IS_PAIR_LIKE.fullmatch(a)), 0)
+        if not positional:
+            raise UsageError("no program given",
+                             'give an expression: gradcli eval "a*b" --a 2 --b 3 '
+                             "(or -f FILE, or - to read standard input)")
+        program = positional.pop(program_at)
+        if program == "-":
+            inv.source, inv.origin = _read_stdin(), "<stdin>"
+        else:
+            inv.source = program
+    else:
+        inv.source, inv.origin = read_program_file(file), file
+    for arg in positional:
+        m = _PAIR.fullmatch(arg)
+        if not m:
+            raise UsageError(f"unexpected argument {arg[:40]!r}",
+                             "values are written --NAME VALUE or NAME=VALUE; "
+                             "the program is given once")
+        _set(inv, m.group(1), m.group(2))
+    return inv
+
+
+def _explain_option(arg: str, options) -> None:
+    """`--json` after `--`, or a misspelt option: say so rather than read an input."""
+    if arg in options:
+        raise UsageError(f"{arg} came after '--', where options are not read",
+                         "put options before '--': everything after it is the program "
+                         "and its values")
+    from ..core.errors import suggest
+
+    hint = suggest(arg, options) if len(arg) > 4 else None  # not for --a: a missing value
+    if hint:
+        raise UsageError(f"unknown option {arg}: did you mean {hint}?",
+                         "an input value is written --NAME VALUE")
+
+
+def _set(inv: Invocation, name: str, text: str) -> None:
+    if name in inv.values:
+        raise UsageError(f"two values given for {name}")
+    inv.values[name] = parse_number(name, text)
+
+
+def _decode(data: bytes, origin: str) -> str:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{origin} is not UTF-8 text (byte {exc.start})") from None
+    return text.lstrip("\ufeff")
+
+
+def _read_stdin() -> str:
+    if sys.stdin is None:
+        raise UsageError("no standard input to read the program from")
+    return _decode(sys.stdin.buffer.read(), "standard input")
+
+
+def read_program_file(path: str) -> str:
+    if path == "-":
+        return _read_stdin()
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except IsADirectoryError:
+        raise UsageError(f"{path} is a directory, not a program file") from None
+    except FileNotFoundError:
+        raise UsageError(f"no such file: {path}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    return _decode(data, path)

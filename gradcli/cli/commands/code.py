@@ -1,0 +1,95 @@
+"""`gradcli code`: the program's forward and backward pass as a runnable program."""
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import typer
+
+from ..app import (
+    EXIT_CODES,
+    FREE_ARGS,
+    PROGRAM_USAGE,
+    app,
+    file_option,
+    guarded,
+    option_names,
+    output_option,
+    stdout_unicode,
+)
+
+CODE_HELP = """Write the program's forward and backward pass as a self-contained program.
+
+The forward pass is one primitive per line; the backward pass is one line per chain-rule
+term, `da += b * dx`, each pointing at the forward line it comes from. The program prints
+the output and its gradient. Values are given as for `gradcli eval` (--a 2 or a=2) and
+become the program's inputs.
+"""
+
+
+@app.command("code", context_settings=FREE_ARGS, help=CODE_HELP, epilog=EXIT_CODES,
+             options_metavar=PROGRAM_USAGE)
+def code_command(
+    ctx: typer.Context,
+    lang: Optional[str] = typer.Option(
+        None, "--lang", "-l", metavar="python|js",
+        help="The language to write: python or js (JavaScript). Default: from -o's "
+             "extension (.py, .js), else python."),
+    file: Optional[str] = file_option(),
+    out_file: Optional[str] = typer.Option(None, "-o", "--out", metavar="FILE",
+                                           help="Write the code to FILE instead of stdout."),
+    output: Optional[str] = output_option(),
+    as_json: bool = typer.Option(False, "--json",
+                                 help='Print {"lang": ..., "code": ...} and nothing else.'),
+) -> None:
+    def run() -> None:
+        from ...core.engine import evaluate, no_cycle_collection
+        from ...core.errors import UsageError
+        from ...core.notation import Notation
+        from ...emit.codegen import LANGS, generate
+        from ...language.lower import compile_program
+        from ..arguments import read_invocation
+        from ..outfile import write_output
+
+        language = _language(lang, out_file)
+        if language not in LANGS:
+            raise UsageError(f"--lang {lang}: unknown language", "choose python or js")
+        inv = read_invocation(list(ctx.args), file, option_names(ctx))
+        with no_cycle_collection():
+            tape = compile_program(inv.source, inv.values, output)
+            ev = evaluate(tape, inv.values)
+            code = generate(ev, language)
+        if as_json:
+            import json
+
+            text = json.dumps({"lang": language, "code": code}, indent=1) + "\n"
+        else:
+            text = code
+        write_output(text, out_file)
+        nt = Notation(ascii_only=not stdout_unicode())
+        for w in ev.warnings:
+            sys.stderr.write("warning: " + nt.text(w) + "\n")
+
+    guarded(run)
+
+
+_BY_EXTENSION = {".py": "python", ".js": "js", ".mjs": "js", ".cjs": "js"}
+
+
+def _language(lang: Optional[str], out_file: Optional[str]) -> str:
+    """--lang if given, else what -o's extension says; a mismatch is refused, since
+    `-o prog.js` holding Python would only fail later, under node."""
+    import os
+
+    from ...core.errors import UsageError
+
+    chosen = None if lang is None else lang.lower()
+    if chosen in ("javascript", "node"):
+        chosen = "js"
+    implied = None
+    if out_file and out_file != "-":
+        implied = _BY_EXTENSION.get(os.path.splitext(out_file)[1].lower())
+    if chosen and implied and chosen != implied:
+        raise UsageError(f"-o {out_file} is a {implied} file name but --lang is {lang}",
+                         "make the extension and --lang agree")
+    return chosen or implied or "python"

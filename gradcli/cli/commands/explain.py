@@ -1,0 +1,140 @@
+"""`gradcli explain`: the lesson, short topics, or any program walked step by step."""
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import typer
+
+from ..app import (
+    EXIT_CODES,
+    FREE_ARGS,
+    app,
+    file_option,
+    guarded,
+    make_console,
+    option_names,
+    output_option,
+    stdout_unicode,
+)
+
+EXPLAIN_HELP = """Walk through backpropagation step by step, with numbers.
+
+With no PROGRAM: the lesson on x = a*b (why backprop writes da = b*dx and not dx/b);
+give --a, --b, --c to change its numbers. With a PROGRAM (and values as for eval: --a 2,
+a=2, -f FILE, -): its forward pass, then the backward pass one node at a time, then each
+input's whole chain. At a terminal it pauses after each step: Enter, space or n for the
+next, b to go back, q to quit.
+"""
+
+
+@app.command("explain", context_settings=FREE_ARGS, help=EXPLAIN_HELP, epilog=EXIT_CODES,
+             options_metavar="[OPTIONS] [PROGRAM] [--NAME VALUE | NAME=VALUE]...")
+def explain_command(
+    ctx: typer.Context,
+    file: Optional[str] = file_option(),
+    topic: Optional[str] = typer.Option(None, "--topic", metavar="NAME",
+                                        help="Run one short lesson (see --list)."),
+    list_topics: bool = typer.Option(False, "--list", help="List the lessons and exit."),
+    no_pause: bool = typer.Option(False, "--no-pause",
+                                  help="Print every step at once (the default when piped)."),
+    ascii_only: bool = typer.Option(False, "--ascii",
+                                    help="Plain ASCII notation (dx instead of x̄)."),
+    export: Optional[str] = typer.Option(None, "--export", metavar="FILE",
+                                         help="Write the whole walkthrough to FILE.md, "
+                                              "FILE.html or FILE.svg."),
+    output: Optional[str] = output_option(),
+) -> None:
+    def run() -> None:
+        from ...core.notation import Notation
+
+        unicode_out = stdout_unicode()
+        nt = Notation(ascii_only=ascii_only or not unicode_out)
+        if list_topics:
+            from ...tutor.topics import TOPICS
+
+            width = max(map(len, TOPICS))
+            for t in TOPICS.values():
+                sys.stdout.write(f"{t.name:<{width}}  {nt.text(t.summary)}\n")
+            return
+        heading, steps, warnings = build(list(ctx.args), file, topic, output, option_names(ctx),
+                                         Notation(ascii_only=ascii_only) if export else nt)
+        for w in warnings:
+            sys.stderr.write("warning: " + nt.text(w) + "\n")
+        if export:
+            from ..render_steps import export as write
+
+            write(steps, export, Notation(ascii_only=ascii_only), heading)
+            sys.stdout.write(f"wrote {export} ({len(steps)} steps)\n")
+            return
+        show(steps, nt, no_pause)
+
+    guarded(run)
+
+
+def build(args: list, file, topic_name, output, options, nt) -> tuple:
+    """(heading, steps, warnings) for what the command line asks for."""
+    from ...core.errors import UsageError
+
+    if topic_name is not None:
+        if args or file:
+            raise UsageError("--topic takes no program", "give either --topic NAME or a program")
+        from ...tutor.topics import topic
+
+        t = topic(topic_name)
+        return f"gradcli explain --topic {t.name}", t.build(nt), []
+    lesson = lesson_values(args) if file is None else None
+    if lesson is not None and output is not None:
+        raise UsageError("--output applies to a program, not to the lesson",
+                         'give a program: gradcli explain "x = a*b; f = 2*x" --output x')
+    if lesson is not None:
+        from ...tutor.lesson import multiply_lesson
+
+        return "Why da = b * dx, and not dx / b", multiply_lesson(nt, **lesson), []
+    from ...core.engine import evaluate, no_cycle_collection
+    from ...language.lower import compile_program
+    from ...tutor.walkthrough import walk
+    from ..arguments import read_invocation
+
+    inv = read_invocation(args, file, options)
+    with no_cycle_collection():
+        tape = compile_program(inv.source, inv.values, output)
+        ev = evaluate(tape, inv.values)
+    return f"gradcli explain: {_first_line(inv.source)}", walk(ev, nt, output), ev.warnings
+
+
+def _first_line(source: str) -> str:
+    line = source.strip().splitlines()[0] if source.strip() else ""
+    return line if len(line) <= 60 else line[:57] + "..."
+
+
+def lesson_values(args: list):
+    """Values for the lesson when the arguments are only `--a 2` / `a=2` for a, b, c."""
+    from ...tutor.lesson import LESSON_INPUTS
+    from ..arguments import parse_number
+
+    values, k = {}, 0
+    while k < len(args):
+        arg = args[k]
+        if arg.startswith("--") and "=" not in arg and k + 1 < len(args):
+            name, text, k = arg[2:], args[k + 1], k + 2
+        elif "=" in arg:
+            name, _, text = arg.lstrip("-").partition("=")
+            k += 1
+        else:
+            return None
+        if name not in LESSON_INPUTS:
+            return None
+        values[name] = parse_number(name, text)
+    return values
+
+
+def show(steps: list, nt, no_pause: bool) -> None:
+    from ..pager import page
+    from ..render_steps import print_all
+
+    interactive = sys.stdin.isatty() and sys.stdout.isatty() and not no_pause
+    if interactive:
+        page(steps, make_console(), nt)
+    else:
+        print_all(steps, make_console(no_color=True), nt)

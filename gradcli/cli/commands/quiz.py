@@ -1,0 +1,394 @@
+"""`gradcli quiz`: practice questions whose wrong answers are diagnosed."""
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import typer
+
+from ..app import EXIT_CODES, app, guarded, make_console, stdout_unicode
+
+QUIZ_HELP = """Practise backprop: questions on small programs, each asking one number.
+
+A wrong answer is diagnosed: if it is what a known mistake gives (dividing by the local
+derivative instead of multiplying, forgetting the adjoint from above, counting only one
+path of a value used twice, ...) the mistake is named and explained with the question's
+numbers, then the correct chain-rule steps are shown.
+
+Answer with a number, a fraction (3/4) or arithmetic (2*3 - 1, sigmoid(2)); type hint
+(or ?) for the local rule, skip to move on, quit to stop. --script FILE.toml runs a
+teacher's questions; --answers FILE (or -) reads one answer per line instead of asking.
+"""
+
+# Written out, not imported from quizgen (which loads the engine): start-up time matters.
+# A test checks it against quizgen.TOPICS and quizgen.ALIASES.
+TOPICS_HELP = ("add, chain, div, exp, fan-out, max, mul, neuron, pow, quotient, relu, "
+               "sigmoid, sub, tanh; or explain's names: multiply, division, max-relu "
+               "(max and relu), forward-vs-reverse (chain)")
+
+COMMANDS_LINE = "answer with a number, 3/4 or 2*3 - 1; or type hint, skip, quit"
+
+
+@app.command("quiz", help=QUIZ_HELP, epilog=EXIT_CODES,
+             context_settings={"help_option_names": ["-h", "--help"]})
+def quiz_command(
+    level: Optional[int] = typer.Option(None, "--level", min=1, max=3,
+                                        help="1 one gate, 2 chains and functions, "
+                                             "3 fan-out, neurons, deeper programs [default: 1]."),
+    count: int = typer.Option(5, "--count", min=1, max=100, help="How many questions."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Make the questions reproducible."),
+    topic: Optional[str] = typer.Option(None, "--topic", metavar="NAME",
+                                        help="Only questions on NAME: " + TOPICS_HELP + "."),
+    script: Optional[str] = typer.Option(None, "--script", metavar="FILE.toml",
+                                         help="Ask the questions in a quiz file."),
+    answers: Optional[str] = typer.Option(None, "--answers", metavar="FILE",
+                                          help="Read answers from FILE, one a line (- for stdin)."),
+    as_json: bool = typer.Option(False, "--json", help="Print only a JSON report of the run."),
+    pass_mark: Optional[float] = typer.Option(None, "--pass-mark", min=0, max=100,
+                                              metavar="PERCENT",
+                                              help="Exit 1 when the score is below PERCENT."),
+    ascii_only: bool = typer.Option(False, "--ascii", help="Plain ASCII notation (dx, not x̄)."),
+) -> None:
+    outcome = {}
+
+    def run() -> None:
+        from ...core.errors import UsageError
+        from ...core.notation import Notation
+
+        if script is not None:
+            given = [name for name, v in (("--level", level), ("--seed", seed),
+                                          ("--topic", topic)) if v is not None]
+            if given:
+                raise UsageError(f"{', '.join(given)} cannot be used with --script")
+            from ...tutor.quizscript import load
+
+            loaded = load(script)
+            questions, title = loaded.questions, loaded.title
+        else:
+            from ...tutor.quizgen import generate
+
+            questions = generate(level if level is not None or topic else 1, count, seed, topic)
+            title = ""
+        reader = _reader(answers, echo=not as_json)
+        view = None if as_json else View(make_console(), Notation(ascii_only or not stdout_unicode()))
+        outcomes, stopped = session(questions, reader, view, title,
+                                    interactive=answers is None and not as_json)
+        from ...tutor.quiz import report, score
+
+        if as_json:
+            import json
+
+            sys.stdout.write(json.dumps(report(questions, outcomes)) + "\n")
+        else:
+            view.summary(questions, outcomes, stopped)
+        outcome["percent"] = 100.0 * score(outcomes) / len(questions)
+
+    guarded(run)
+    if pass_mark is not None and outcome.get("percent", 100.0) < pass_mark:
+        raise typer.Exit(1)
+
+
+# --- where answers come from ------------------------------------------------------------
+def _reader(answers: Optional[str], echo: bool):
+    """A function returning the next line (without its newline), or None at the end."""
+    if answers is None or answers == "-":
+        stream = sys.stdin
+    else:
+        from ...core.errors import UsageError
+
+        try:
+            with open(answers, encoding="utf-8") as fh:
+                lines = fh.read().splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read the answers file {answers}: "
+                             f"{getattr(exc, 'strerror', None) or exc}") from None
+        it = iter(lines)
+        stream = None
+
+    def next_line() -> Optional[str]:
+        if stream is None:
+            line = next(it, None)
+        else:
+            # Read lines ourselves: rich's FloatPrompt with a stream loops forever at EOF.
+            line = stream.readline()
+            line = line.rstrip("\r\n") if line else None
+        if echo and answers is not None and line is not None:
+            sys.stdout.write(line + "\n")
+        return line
+
+    return next_line
+
+
+def session(questions: list, next_line, view, title: str, interactive: bool) -> tuple:
+    """Ask every question. Returns one Outcome per question answered or skipped, and why
+    the quiz stopped early at the next question ("quit", "no answer") or None."""
+    from ...tutor.quiz import Outcome, judge
+
+    outcomes: list = []
+    if view:
+        view.start(title, len(questions))
+    for n, q in enumerate(questions, 1):
+        if view:
+            view.question(n, len(questions), q, first=n == 1)
+        while True:
+            if view:
+                view.prompt()
+            line = next_line()
+            if line is None:
+                if view:
+                    view.say("\n(end of input)" if interactive else "\n(no more answers)")
+                return outcomes, "no answer"
+            text = line.strip()
+            word = text.lower()
+            if word in ("hint", "?"):
+                if view:
+                    view.hint(q)
+                continue
+            if word in ("quit", "exit", "q"):
+                return outcomes, "quit"
+            if word == "skip":
+                outcomes.append(Outcome(None))
+                if view:
+                    view.skipped(q)
+                break
+            if not text and interactive:
+                continue
+            o = judge(q, text or None)
+            if o.problem and interactive:
+                if view:
+                    view.unreadable(o)
+                continue
+            outcomes.append(o)
+            if view:
+                view.feedback(q, o)
+            break
+    return outcomes, None
+
+
+_BINDING = {"+": 1, "-": 1, "*": 2, "/": 2, "^": 3}  # how tightly an infix symbol binds
+
+
+def _displayed(tape) -> tuple:
+    """How the learner sees each step: (shown, written). `shown[i]` is how step i reads
+    as a term: named steps, inputs and constants as written; a step the program leaves
+    unnamed (v3 = a*x inside q = a*x + b*y) by its expression, in parentheses when infix.
+    `written[i]` is step i's right-hand side in those terms, with parentheses only where
+    the program needs them. One forward pass (no recursion)."""
+    shown: dict = {}
+    written: dict = {}
+    for i, step in enumerate(tape.steps):
+        symbol = step.op.symbol
+        inner: dict = {}
+        for pos, a in enumerate(step.args):
+            text = shown[a]
+            child = tape.steps[a].op.symbol if tape.steps[a].name is None else None
+            if child and symbol and (
+                    _BINDING[child] > _BINDING[symbol]
+                    or (_BINDING[child] == _BINDING[symbol] and pos == 0 and symbol != "^")):
+                text = written[a]  # a*x + b*y + c, not ((a*x) + (b*y)) + c
+            # The same step on both sides (v - v) keeps the safer, parenthesised form.
+            inner[a] = text if inner.get(a, text) == text else shown[a]
+        written[i] = tape.expression(i, show=inner.get)
+        if step.name is not None or not step.args:
+            shown[i] = tape.operand(i)
+        else:
+            shown[i] = f"({written[i]})" if symbol else written[i]
+    return shown, written
+
+
+# --- what the learner sees --------------------------------------------------------------
+class View:
+    def __init__(self, console, nt):
+        self.console, self.nt = console, nt
+
+    def say(self, text: str = "") -> None:
+        from rich.text import Text
+
+        self.console.print(Text(self.nt.text(text)))
+
+    def start(self, title: str, total: int) -> None:
+        if title:
+            self.say(title)
+            self.say()
+
+    def asked(self, q) -> str:
+        nt = self.nt
+        out, name = q.tape.output_name, q.name
+        if q.kind == "value":
+            return f"What is the value of {name}?"
+        return f"What is {nt.bar(name)} = {nt.partial(out, name)}?"
+
+    def question(self, n: int, total: int, q, first: bool) -> None:
+        from ...core.notation import fmt
+
+        about = f"level {q.level}, {q.topic}" if q.level else q.id
+        self.say(f"Question {n} of {total}  ({about})")
+        for line in q.source.strip().splitlines():
+            self.say("    " + line)
+        if q.inputs:
+            self.say("  with " + ", ".join(f"{k} = {fmt(float(v))}" for k, v in q.inputs.items()))
+        self.say(q.prompt if q.prompt else self.asked(q))
+        if first:
+            self.say(f"({COMMANDS_LINE})")
+
+    def prompt(self) -> None:
+        self.console.file.write("> ")
+        self.console.file.flush()
+
+    def hint(self, q) -> None:
+        from ...core.tape import fill
+
+        s, tape, nt = q.situation, q.tape, self.nt
+        shown, written = _displayed(tape)
+        if q.kind == "value":
+            i = s.target
+            if not tape.steps[i].args:
+                self.say(f"hint: {tape.label(i)} is an input")
+                return
+            # The named steps it is computed from, in the order the forward pass takes them.
+            below = [False] * len(tape.steps)
+            below[i] = True
+            for k in range(i, -1, -1):
+                if below[k]:
+                    for a in tape.steps[k].args:
+                        below[a] = True
+            first = [f"{tape.label(k)} = {written[k]}"
+                     for k in range(i) if below[k] and tape.steps[k].args
+                     and tape.steps[k].name is not None]
+            self.say(f"hint: {tape.label(i)} = {written[i]}; work "
+                     "forward from the inputs"
+                     + (": first " + ", then ".join(first) if first else ""))
+            return
+        uses: dict = {}  # step -> the operand positions where the asked value goes in
+        for i, step in enumerate(tape.steps):
+            for pos, a in enumerate(step.args):
+                if a == s.target and s.needs[i]:
+                    uses.setdefault(i, []).append(pos)
+        name = tape.label(s.target)
+        terms = []
+        for i, positions in uses.items():
+            step = tape.steps[i]
+            node = shown[i]
+            operands = [shown[a] for a in step.args]
+            rule = " + ".join(nt.math(fill(step.op.rules[pos], operands, node))
+                              for pos in positions)
+            local = f"{nt.partial(node, name)} = {rule}"
+            if step.name is not None:
+                twice = f" uses {name} {len(positions)} times" if len(positions) > 1 else ""
+                self.say(f"hint: {node} = {written[i]}{twice}, so "
+                         f"{local} ({step.op.about})")
+                adjoint = nt.bar(node)
+            else:
+                # A step the program does not name: shown by its expression, not by an id
+                # ("v3") the learner never sees.
+                self.say(f"hint: {local} ({step.op.about})")
+                adjoint = nt.partial(tape.output_name, node)
+            terms.append(f"{nt.partial(node, name)}{nt.times}{adjoint}")
+        if terms:
+            self.say(f"      {nt.bar(name)} = " + " + ".join(terms)
+                     + ("   (one term per use: they add up)" if len(terms) > 1 else "")
+                     + ", and each adjoint comes from the steps above it")
+
+    def skipped(self, q) -> None:
+        from ...core.notation import fmt
+
+        self.say(f"skipped: the answer was {fmt(q.expected)}")
+        self.steps(q)
+        self.say()
+
+    def unreadable(self, o) -> None:
+        self.say(f"could not read that answer: {o.problem}")
+        self.say(f"({COMMANDS_LINE})")
+
+    def feedback(self, q, o) -> None:
+        from ...core.notation import fmt
+        from ...tutor.misconceptions import explain
+
+        target = self.target_name(q)
+        mark_ok, mark_bad = ("right", "wrong") if self.nt.ascii else ("✓ right", "✗ not quite")
+        if o.correct:
+            self.say(f"{mark_ok}: {target} = {fmt(q.expected)}")
+        elif o.answer is None:
+            self.say(f"{mark_bad}: no answer; {target} = {fmt(q.expected)}")
+        elif o.problem:
+            self.say(f"{mark_bad}: could not read {o.answer!r} ({o.problem}); "
+                     f"{target} = {fmt(q.expected)}")
+        else:
+            shown = o.answer if o.answer == fmt(o.value) else f"{o.answer} = {fmt(o.value)}"
+            self.say(f"{mark_bad}: you answered {shown}; {target} = {fmt(q.expected)}")
+            if len(o.mistakes) > 1:
+                self.say("Several known mistakes give exactly this number:")
+            for p in o.mistakes:
+                from ...tutor.misconceptions import BY_ID
+
+                self.say(f"* {BY_ID[p.id].title} [{p.id}]")
+                self.say("  " + explain(p, q.situation, self.nt))
+            if not o.mistakes:
+                self.say("(no known mistake gives that number)")
+        if not o.correct:
+            self.steps(q)
+        if q.explain:
+            self.say(q.explain)
+        self.say()
+
+    def target_name(self, q) -> str:
+        if q.kind == "value":
+            return q.name
+        return f"{self.nt.bar(q.name)} = {self.nt.partial(q.tape.output_name, q.name)}"
+
+    def steps(self, q) -> None:
+        """The correct steps: the rows `gradcli eval` shows."""
+        from rich import box
+        from rich.table import Table
+        from rich.text import Text
+
+        from ...report.rows import backward_rows, forward_rows
+
+        ev, nt = q.evaluation, self.nt
+        if q.kind == "value":
+            title, columns = "Forward pass", ["step", "name", "operation", "value"]
+            rows = forward_rows(ev)
+        else:
+            seed = f"{nt.bar(q.tape.output_name)} = 1"
+            title = f"The chain rule, step by step (from the output back, {seed})"
+            columns = ["#", "sends", "local derivative", "upstream",
+                       "contribution (chain rule)", "running total"]
+            rows = backward_rows(ev, nt)
+        table = Table(title=Text(nt.text(title)), title_justify="left",
+                      box=box.ASCII if nt.ascii else box.SIMPLE_HEAVY)
+        for c in columns:
+            table.add_column(Text(c), overflow="fold")
+        for row in rows:
+            table.add_row(*(Text(nt.text(cell)) for cell in row))
+        self.console.print(table)
+
+    def summary(self, questions: list, outcomes: list, stopped=None) -> None:
+        from rich import box
+        from rich.table import Table
+        from rich.text import Text
+
+        from ...core.notation import fmt
+        from ...tutor.quiz import score
+
+        nt = self.nt
+        table = Table(title=Text("Score"), title_justify="left",
+                      box=box.ASCII if nt.ascii else box.SIMPLE_HEAVY)
+        for c in ("#", "question", "your answer", "right answer", "mistake found"):
+            table.add_column(Text(c), overflow="fold")
+        for n, q in enumerate(questions, 1):
+            o = outcomes[n - 1] if n <= len(outcomes) else None
+            if o is None:
+                # The question the learner stopped at was reached; later ones were not.
+                answer = (f"({stopped})" if stopped and n == len(outcomes) + 1
+                          else "(not reached)")
+                found = ""
+            elif o.answer is None:
+                answer, found = "(skipped)" if n <= len(outcomes) else "", ""
+            else:
+                answer = o.answer + ("  " + ("ok" if nt.ascii else "✓") if o.correct else "")
+                found = ", ".join(p.id for p in o.mistakes) if o.mistakes else (
+                    "" if o.correct else "?")
+            table.add_row(Text(str(n)), Text(f"{q.id}: {q.ask}"), Text(answer),
+                          Text(fmt(q.expected)), Text(found))
+        self.console.print(table)
+        self.say(f"Score: {score(outcomes)} of {len(questions)}")

@@ -1,0 +1,87 @@
+"""Show steps one screen at a time at a terminal: Enter/space/n next, b back, q quit.
+
+Keys are read one at a time in cbreak mode (no Enter needed for b or q). End of input
+(a closed stdin, or Ctrl-D, which cbreak mode delivers as a character) ends the
+walkthrough cleanly, like q.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.text import Text
+
+from ..core.notation import Notation
+from .render_steps import render_step
+
+NEXT = {"\r", "\n", " ", "n", "j"}
+BACK = {"b", "p", "k"}
+QUIT = {"q", "\x04", ""}
+
+
+@contextmanager
+def keys(fd: int):
+    """Yield a function that reads one key press; cbreak mode for the whole session.
+
+    Set once, before the first screen, so a key typed early (even Ctrl-D) is read as a
+    key and not swallowed by the line editor when the mode changes.
+    """
+    import termios
+    import tty
+
+    try:
+        old = termios.tcgetattr(fd)
+    except termios.error:
+        old = None
+    if old is not None:
+        tty.setcbreak(fd)
+    try:
+        yield lambda: os.read(fd, 1).decode("utf-8", "replace")
+    finally:
+        if old is not None:
+            termios.tcsetattr(fd, termios.TCSADRAIN, old)
+
+
+def page(steps: list, console: Console, nt: Notation) -> None:
+    with keys(sys.stdin.fileno()) as key:
+        show_pages(steps, console, nt, key)
+
+
+def screens(step_lines: list, height: int) -> list:
+    """A step's lines cut into screens that fit the terminal, leaving a line for the keys:
+    a step taller than the terminal is shown a screen at a time, title first."""
+    room = max(3, height - 1)
+    return [step_lines[i:i + room] for i in range(0, max(1, len(step_lines)), room)] or [[]]
+
+
+def show_pages(steps: list, console: Console, nt: Notation, key) -> None:
+    total = len(steps)
+    k = part = 0
+    while 0 <= k < total:
+        with console.capture() as captured:
+            console.print(render_step(steps[k], nt, k + 1, total))
+        parts = screens(captured.get().rstrip("\n").split("\n"), console.size.height)
+        console.clear()  # one screen per step, as in a pager; b brings the last one back
+        console.file.write("\n".join(parts[part]) + "\n")
+        more = part < len(parts) - 1
+        last = k == total - 1 and not more
+        hint = ("[Enter] more  [b] back  [q] quit" if more
+                else "[Enter] finish  [b] back  [q] quit" if last
+                else "[Enter] next  [b] back  [q] quit")
+        console.print(Text(hint, style="dim"), end="")
+        console.file.flush()
+        while True:
+            pressed = key()
+            if pressed in NEXT or pressed in BACK or pressed in QUIT:
+                break
+        console.print()
+        if pressed in QUIT:
+            return
+        if pressed in BACK:
+            k, part = max(0, k - 1 if part == 0 else k), 0
+        elif more:
+            part += 1
+        else:
+            k, part = k + 1, 0

@@ -1,0 +1,166 @@
+"""Tables for `gradcli eval --mode forward|both`, `--check` and `--symbolic`.
+
+Rows are plain strings first (tests reuse them), cells are `Text`, never markup.
+"""
+from __future__ import annotations
+
+import math
+
+from rich.console import Console
+from rich.text import Text
+
+from ..core.notation import Notation, fmt, full
+from ..modes.forward_mode import TangentTrace, agree
+from ..modes.gradcheck import BANDS
+from ..modes.study import Study
+from ..report.rows import tangent_rule
+from .render_eval import _add_rows, _table
+
+
+def forward_trace_rows(trace: TangentTrace, nt: Notation) -> list:
+    tape = trace.tape
+    rows = []
+    for i, step in enumerate(tape.steps[: tape.output + 1]):
+        if tape.is_const(i) and step.name is None:
+            continue
+        label = tape.label(i)
+        operation = f"{label} = {fmt(trace.values[i])}" if tape.is_input(i) \
+            else f"{label} = {tape.expression(i)}"
+        rows.append((tape.step_id(i), operation, fmt(trace.values[i]),
+                     tangent_rule(trace, i, nt), fmt(trace.tangents[i])))
+    return rows
+
+
+def cost_line(tape, nt: Notation) -> str:
+    n = len(tape.inputs)
+    return nt.text(f"cost: forward mode needs one pass per input ({n}), reverse mode one per "
+                   "output (1); reverse wins with more inputs.")
+
+
+def render_forward(trace: TangentTrace, console: Console, nt: Notation, limit) -> None:
+    tape, wrt = trace.tape, trace.wrt
+    title = (f"Forward mode (tangents {nt.dot('v', wrt)} = {nt.partial('v', wrt)}, "
+             f"seeded with {nt.dot(wrt, wrt)} = 1)")
+    table = _table(nt.text(title), ["step", "operation", "value",
+                                    "tangent (forward-mode rule)", "tangent"], nt)
+    _add_rows(table, forward_trace_rows(trace, nt), limit)
+    console.print(table)
+    out = tape.output_name
+    console.print(Text(f"{nt.partial(out, wrt)} = {nt.dot(out, wrt)} = {full(trace.derivative)}"))
+    console.print(Text(cost_line(tape, nt)))
+    console.print()
+
+
+def agreement(study: Study, nt: Notation) -> tuple:
+    """(agree?, the sentence saying so) for --mode both."""
+    trace, out = study.trace, study.tape.output_name
+    wrt = trace.wrt
+    fwd, rev = trace.derivative, study.ev.gradient[wrt]
+    what = nt.partial(out, wrt)
+    if agree(fwd, rev):
+        return True, nt.text(f"forward and reverse mode agree: {what} = {full(fwd)} (tangent "
+                             f"{nt.dot(out, wrt)}) = {full(rev)} (adjoint {nt.bar(wrt)})")
+    return False, nt.text(f"MISMATCH: forward mode gives {what} = {full(fwd)} but reverse mode "
+                          f"gives {full(rev)}. This is a bug in gradcli; please report it.")
+
+
+# --- the gradient check -----------------------------------------------------------------
+def legend() -> str:
+    bounds = " ".join(f"{name} < 1e{round(math.log10(bound))} ≤" for bound, name, _ in BANDS[:-1])
+    return f"bands of |a − n|/max(|a|, |n|): {bounds} {BANDS[-1][1]}; h = 1e-6·max(1, |x|)"
+
+
+def check_rows(study: Study, nt: Notation) -> list:
+    out = study.tape.output_name
+    rows = []
+    for c in study.checks:
+        verdict = c.verdict
+        if c.near_kink and verdict not in ("good", "unavailable"):
+            verdict += " (at a kink: expected)"
+        elif c.near_kink:
+            verdict += " (near a kink)"
+        if c.within_rounding:
+            verdict += " (the difference is below the estimate's rounding error)"
+        rows.append((nt.partial(out, c.name), _digits(c.analytic),
+                     "unavailable" if c.numeric is None else _digits(c.numeric),
+                     "-" if c.relative_error is None else f"{c.relative_error:.1e}", verdict))
+    return rows
+
+
+def _digits(x: float) -> str:
+    # Ten digits: enough to see where a finite difference parts from the analytic value.
+    return fmt(x) if x != x or math.isinf(x) or x.is_integer() else f"{x:.10g}"
+
+
+def _titled(title: str, columns: list, nt: Notation):
+    table = _table(title, columns, nt)
+    table.min_width = len(title) + 2  # a short table would wrap its title
+    return table
+
+
+def render_check(study: Study, console: Console, nt: Notation) -> None:
+    table = _titled("Gradient check (analytic vs central finite difference)",
+                   ["", "analytic", "numeric", "relative error", "verdict"], nt)
+    _add_rows(table, check_rows(study, nt), None)
+    console.print(table)
+    lines = [legend()] + [f"{c.name}: estimate unavailable: {c.note}"
+                          for c in study.checks if c.note]
+    for line in lines:
+        console.print(Text(("* " if nt.ascii else "• ") + nt.text(line)))
+    console.print()
+
+
+# --- symbolic partials ------------------------------------------------------------------
+def symbolic_rows(study: Study, nt: Notation) -> list:
+    from ..modes.symbolic import evaluate_at, formula
+
+    out = study.tape.output_name
+    rows = []
+    for p in study.partials:
+        value = study.analytic[p.name]
+        at = evaluate_at(p.expression, study.inputs)
+        shown = fmt(value)
+        if at is None or not _close(at, value):
+            shown += f"  (the formula gives {'undefined' if at is None else fmt(at)} here)"
+        text = nt.math(formula(p.expression))
+        if not p.simplified:
+            text += "  (not simplified: too large)"
+        rows.append((nt.partial(out, p.name), text, shown))
+    return rows
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+
+
+def render_symbolic(study: Study, console: Console, nt: Notation) -> None:
+    table = _titled("Symbolic partials (SymPy, from the tape)", ["", "formula", "value"], nt)
+    _add_rows(table, symbolic_rows(study, nt), None)
+    console.print(table)
+    console.print()
+
+
+# --- all of it, after the reverse-mode tables -------------------------------------------
+def render_study(study: Study, console: Console, nt: Notation, grad_only: bool, limit):
+    """The forward trace, the agreement, the check and the formulas; a mismatch's sentence."""
+    mismatch = None
+    trace = study.trace
+    if trace is not None:
+        if grad_only:
+            out = study.tape.output_name
+            if study.ev is None:
+                console.print(Text(f"{out} = {full(study.value)}"))
+            console.print(Text(f"{nt.partial(out, trace.wrt)} = {full(trace.derivative)} "
+                               "(forward mode)"))
+        else:
+            render_forward(trace, console, nt, limit)
+        if study.ev is not None:
+            same, sentence = agreement(study, nt)
+            console.print(Text(sentence))
+            console.print()
+            mismatch = None if same else sentence
+    if study.checks is not None:
+        render_check(study, console, nt)
+    if study.partials is not None:
+        render_symbolic(study, console, nt)
+    return mismatch

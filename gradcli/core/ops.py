@@ -1,0 +1,260 @@
+"""The op registry: every primitive defined once, its derivative rule next to its forward.
+
+Each entry carries what everything else derives from:
+  forward   the value, computed with `math` in float64
+  partials  the local derivatives ∂y/∂x_i, given the inputs and the forward result y
+            (so exp, sigmoid and tanh reuse y as autograd's `ans` does)
+  rules     the same partials as text in gradcli's own syntax, one per input:
+            {0}, {1} stand for the operands and {y} for the result. Each is one
+            expression that gradcli's parser reads (generated code is translated from
+            it); conventions at kinks use the helpers in RULE_HELPERS below
+  domain    where the forward value is undefined, and what to say
+  about     one line for tables, help and explanations
+
+Kink conventions follow PyTorch's float64 autograd: relu'(0) = 0, abs'(0) = 0,
+max/min ties split the gradient 0.5/0.5, d/dy x^y = 0 at x = 0.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from .notation import fmt
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    arity: int
+    forward: Callable[..., float]
+    partials: Callable[..., tuple]
+    rules: tuple
+    about: str
+    symbol: Optional[str] = None  # infix operators: "+", "*", ...
+    domain: Optional[Callable[..., Optional[str]]] = None
+    # At a kink: which convention picks the derivative (relu'(0) = 0, ties split).
+    kink: Optional[Callable[..., Optional[str]]] = None
+    # Where a local derivative is infinite or undefined: why.
+    singular: Optional[Callable[..., Optional[str]]] = None
+    # Why the rule is what it is: {0} {1} {y} are names, {d0} {d1} {dy} their adjoints.
+    note: Optional[str] = None
+    aliases: tuple = field(default=())
+    # The op selects where the gradient goes (relu, max, min): a branch not taken gets
+    # exactly 0, even when what arrives from above is inf or nan (PyTorch masks there;
+    # multiplying would give 0·nan = nan).
+    routes: bool = False
+
+    @property
+    def is_function(self) -> bool:
+        return self.symbol is None
+
+
+def _sigmoid(x: float) -> float:
+    # Two branches so neither exp overflows.
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def _softplus(x: float) -> float:
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def _div_partials(a, b, y):
+    # -(a/b)/b, not -a/(b*b): b*b underflows to 0 for |b| < 1e-162 while a/b is finite.
+    return (1.0 / b, -(a / b) / b) if b != 0 else (math.inf, math.nan)
+
+
+def _safe_pow(x: float, c: float) -> float:
+    """x**c for a derivative, where an infinite slope is an answer, not an error."""
+    try:
+        return math.pow(x, c)
+    except (ValueError, ZeroDivisionError):
+        return math.inf if x == 0 else math.nan
+    except OverflowError:
+        return math.inf
+
+
+def _pow_partials(x, c, y):
+    # PyTorch: d/dx x^c = c·x^(c-1), which is 0 when c = 0 even at x = 0;
+    # d/dc x^c = x^c·ln x, taken as 0 at x = 0 and undefined (nan) for x < 0.
+    dx = 0.0 if c == 0 else c * _safe_pow(x, c - 1)
+    if x > 0:
+        dc = y * math.log(x)
+    elif x == 0:
+        dc = 0.0
+    else:
+        dc = math.nan
+    return dx, dc
+
+
+def _pow_domain(x, c):
+    if x == 0 and c < 0:
+        return f"0 cannot be raised to the negative power {fmt(c)} (division by zero)"
+    if x < 0 and not float(c).is_integer():
+        return f"a negative base ({fmt(x)}) cannot be raised to the non-integer power {fmt(c)}"
+    return None
+
+
+def _pow_singular(x, c):
+    if x < 0:
+        return "the derivative with respect to the exponent, x^y·ln x, is undefined for x < 0"
+    return None
+
+
+def _tie(a, b):
+    return "a tie: the gradient is split 0.5/0.5 (PyTorch's convention)" if a == b else None
+
+
+def _split(first_wins: bool, tie: bool):
+    if tie:
+        return (0.5, 0.5)
+    return (1.0, 0.0) if first_wins else (0.0, 1.0)
+
+
+def _needs(pred, text):
+    return lambda x: None if pred(x) else text.format(x=fmt(x))
+
+
+OPS: dict[str, Op] = {}
+
+
+def _total(partials):
+    """A local derivative that cannot be computed in floats (a division that overflows,
+    a power of a subnormal) is reported as undefined (nan), never raised: every caller,
+    the reverse sweep, forward mode and the gradient check, then warns instead of failing."""
+    def safe(*args):
+        try:
+            return partials(*args)
+        except (ZeroDivisionError, OverflowError, ValueError):
+            return (math.nan,) * (len(args) - 1)
+    return safe
+
+
+def defop(name, arity, forward, partials, rules, about, **kw) -> Op:
+    op = Op(name, arity, forward, _total(partials), tuple(rules), about, **kw)
+    OPS[name] = op
+    return op
+
+
+# The one table of rules. ---------------------------------------------------------------
+# Internal: an input, a literal, and `c = a` (a copy, so a renamed value gets its own row).
+defop("input", 0, None, lambda y: (), (), "an input value")
+defop("const", 0, None, lambda y: (), (), "a constant")
+defop("copy", 1, lambda a: a, lambda a, y: (1.0,), ("1",), "the same value under a new name")
+
+# Arithmetic.
+defop("add", 2, lambda a, b: a + b, lambda a, b, y: (1.0, 1.0), ("1", "1"),
+      "addition distributes the gradient unchanged to both inputs", symbol="+")
+defop("sub", 2, lambda a, b: a - b, lambda a, b, y: (1.0, -1.0), ("1", "-1"),
+      "subtraction passes the gradient to the first input and its negative to the second",
+      symbol="-")
+defop("mul", 2, lambda a, b: a * b, lambda a, b, y: (b, a), ("{1}", "{0}"),
+      "multiplication swaps: each input receives the other input times the gradient",
+      symbol="*",
+      note=("why {d0} += {1}·{dy} and not {dy}/{1}: nudging {0} by h moves {y} by {1}·h, "
+            "and each unit of {y} moves the output by {dy}, so the output moves by "
+            "{dy}·{1}·h. The gradient ∂f/∂{0} is that change per unit of h: {1}·{dy}. "
+            "{dy}/{1} would answer another question: how far {0} must move for {y} to "
+            "move by {dy}."))
+defop("div", 2, lambda a, b: a / b, _div_partials, ("1/{1}", "-{0}/{1}^2"),
+      "division: ∂(a/b)/∂a = 1/b and ∂(a/b)/∂b = -a/b²", symbol="/",
+      domain=lambda a, b: "division by zero" if b == 0 else None)
+defop("pow", 2, math.pow, _pow_partials, ("{1}*{0}^({1}-1)", "where({0}, {y}*ln({0}), 0)"),
+      "power: ∂(x^c)/∂x = c·x^(c-1), ∂(x^c)/∂c = x^c·ln x", symbol="^",
+      domain=_pow_domain, singular=_pow_singular, aliases=("pow",))
+defop("neg", 1, lambda a: -a, lambda a, y: (-1.0,), ("-1",), "negation flips the gradient's sign")
+
+# Exponentials and logarithms.
+defop("exp", 1, math.exp, lambda x, y: (y,), ("{y}",),
+      "exp is its own derivative, so the rule reuses the output")
+defop("log", 1, math.log, lambda x, y: (1.0 / x,), ("1/{0}",), "natural logarithm",
+      domain=_needs(lambda x: x > 0, "log is undefined for {x} (it needs a positive number)"),
+      aliases=("ln",))
+defop("log2", 1, math.log2, lambda x, y: (1.0 / (x * math.log(2.0)),), ("1/({0}*ln(2))",),
+      "base-2 logarithm",
+      domain=_needs(lambda x: x > 0, "log2 is undefined for {x} (it needs a positive number)"))
+defop("log10", 1, math.log10, lambda x, y: (1.0 / (x * math.log(10.0)),), ("1/({0}*ln(10))",),
+      "base-10 logarithm",
+      domain=_needs(lambda x: x > 0, "log10 is undefined for {x} (it needs a positive number)"))
+defop("sqrt", 1, math.sqrt, lambda x, y: (0.5 / y if y else math.inf,), ("1/(2*{y})",),
+      "square root; its slope is infinite at 0",
+      domain=_needs(lambda x: x >= 0, "sqrt is undefined for {x} (it needs a number >= 0)"),
+      singular=lambda x: "the slope of sqrt is infinite at 0" if x == 0 else None)
+
+# Trigonometric and hyperbolic.
+defop("sin", 1, math.sin, lambda x, y: (math.cos(x),), ("cos({0})",), "sine")
+defop("cos", 1, math.cos, lambda x, y: (-math.sin(x),), ("-sin({0})",), "cosine")
+defop("tan", 1, math.tan, lambda x, y: (1.0 + y * y,), ("1+{y}^2",), "tangent")
+defop("asin", 1, math.asin, lambda x, y: (_safe_pow(1.0 - x * x, -0.5),), ("1/sqrt(1-{0}^2)",),
+      "arcsine",
+      domain=_needs(lambda x: -1 <= x <= 1, "asin is undefined for {x} (it needs -1 <= x <= 1)"),
+      singular=lambda x: "the slope of asin is infinite at ±1" if abs(x) == 1 else None)
+defop("acos", 1, math.acos, lambda x, y: (-_safe_pow(1.0 - x * x, -0.5),), ("-1/sqrt(1-{0}^2)",),
+      "arccosine",
+      domain=_needs(lambda x: -1 <= x <= 1, "acos is undefined for {x} (it needs -1 <= x <= 1)"),
+      singular=lambda x: "the slope of acos is infinite at ±1" if abs(x) == 1 else None)
+defop("atan", 1, math.atan, lambda x, y: (1.0 / (1.0 + x * x),), ("1/(1+{0}^2)",), "arctangent")
+defop("sinh", 1, math.sinh, lambda x, y: (math.cosh(x),), ("cosh({0})",), "hyperbolic sine")
+defop("cosh", 1, math.cosh, lambda x, y: (math.sinh(x),), ("sinh({0})",), "hyperbolic cosine")
+defop("tanh", 1, math.tanh, lambda x, y: (1.0 - y * y,), ("1-{y}^2",),
+      "hyperbolic tangent; its slope is written with the output: 1 - tanh²")
+
+# Neural-network activations.
+defop("sigmoid", 1, _sigmoid, lambda x, y: (y * (1.0 - y),), ("{y}*(1-{y})",),
+      "logistic sigmoid σ; its slope is written with the output: σ·(1-σ)")
+defop("relu", 1, lambda x: x if x > 0 else 0.0, lambda x, y: (1.0 if x > 0 else 0.0,),
+      ("heaviside({0}, 0)",), "rectified linear unit: passes the gradient where its input > 0",
+      kink=lambda x: "relu'(0) is taken as 0 (PyTorch's convention)" if x == 0 else None,
+      routes=True)
+defop("softplus", 1, _softplus, lambda x, y: (_sigmoid(x),), ("sigmoid({0})",),
+      "softplus ln(1 + eˣ), a smooth relu; its slope is σ(x)")
+defop("abs", 1, abs, lambda x, y: (math.copysign(1.0, x) if x else 0.0,), ("sign({0})",),
+      "absolute value; its slope is the sign of the input",
+      kink=lambda x: "abs'(0) is taken as 0 (PyTorch's convention)" if x == 0 else None)
+defop("max", 2, max, lambda a, b, y: _split(a > b, a == b),
+      ("heaviside({0} - {1}, 0.5)", "heaviside({1} - {0}, 0.5)"),
+      "max routes the gradient to the larger input (a tie splits it 0.5/0.5)", kink=_tie,
+      routes=True)
+defop("min", 2, min, lambda a, b, y: _split(a < b, a == b),
+      ("heaviside({1} - {0}, 0.5)", "heaviside({0} - {1}, 0.5)"),
+      "min routes the gradient to the smaller input (a tie splits it 0.5/0.5)", kink=_tie,
+      routes=True)
+
+# What a user may call by name. `pow(a, b)` is the same op as `a ^ b`.
+FUNCTIONS: dict[str, Op] = {}
+for _op in OPS.values():
+    if _op.is_function and _op.name not in ("input", "const", "copy", "neg"):
+        FUNCTIONS[_op.name] = _op
+    for _alias in _op.aliases:
+        FUNCTIONS[_alias] = _op
+
+BINARY_SYMBOLS = {"+": OPS["add"], "-": OPS["sub"], "*": OPS["mul"], "/": OPS["div"],
+                  "^": OPS["pow"], "**": OPS["pow"]}
+
+CONSTANTS = {"pi": math.pi, "e": math.e}
+
+
+# Helpers that appear only inside rule texts, to state a derivative's convention at a kink
+# as an expression (a tie splits 0.5/0.5, d/dc x^c is 0 at x = 0). Programs cannot call
+# them and they have no derivative; generated code defines them in its prelude.
+def _heaviside(x, at0):
+    return 1.0 if x > 0 else (at0 if x == 0 else 0.0)
+
+
+def _sign(x):
+    return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
+
+
+RULE_HELPERS: dict[str, Op] = {op.name: op for op in (
+    Op("heaviside", 2, _heaviside, None, (),
+       "the step function: 0 below 0, 1 above, its second argument at 0 (numpy.heaviside)"),
+    Op("sign", 1, _sign, None, (), "the sign of a number: -1, 0 or 1"),
+    Op("where", 3, lambda c, a, b: a if c else b, None, (),
+       "where(c, a, b): a if c is not 0, else b (numpy.where)"),
+)}
+
+# The names rule texts may call: every function, and the helpers above.
+RULE_FUNCTIONS: dict[str, Op] = {**FUNCTIONS, **RULE_HELPERS}

@@ -1,0 +1,200 @@
+"""The computation graph of an evaluation: nodes with value and adjoint, edges with the
+local derivative, as micrograd's draw_dot shows them; and its tree and JSON forms.
+
+Nodes are the tape steps the output depends on, in tape order; an edge runs from an
+operand to the step that uses it (one edge per use, so `a * a` has two). Every number
+comes from the engine: values, adjoints, and the local derivatives it recorded.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ..core.engine import Evaluation
+from ..core.notation import Notation, fmt
+
+
+@dataclass
+class GraphNode:
+    index: int  # the tape step
+    id: str  # "v3"
+    label: str  # "x", or "v3" for an unnamed step
+    kind: str  # "input", "const", "intermediate" or "output"
+    op: str
+    expression: str  # "a * b"
+    value: float
+    adjoint: Optional[float]  # None for a constant: constants get no adjoint
+    args: tuple  # operand steps
+    terms: int  # how many chain-rule terms were summed into the adjoint
+
+
+@dataclass
+class GraphEdge:
+    source: int  # the operand's step
+    target: int  # the step using it
+    position: int  # which operand
+    local: float  # ∂target/∂source
+
+
+@dataclass
+class Graph:
+    output: int
+    output_name: str
+    value: float
+    nodes: dict = field(default_factory=dict)  # step -> GraphNode, in tape order
+    edges: list = field(default_factory=list)
+
+    def title(self, i: int) -> str:
+        """`x = a * b`, `a`, or a constant's own text."""
+        node = self.nodes[i]
+        if node.kind in ("input", "const"):
+            return node.expression if node.kind == "const" else node.label
+        return f"{node.label} = {node.expression}"
+
+
+def build_graph(ev: Evaluation) -> Graph:
+    tape = ev.tape
+    steps = tape.steps
+    out = tape.output
+    live = tape.live()
+    local = {(c.node, c.position): c.local for c in ev.contributions}
+    terms = [0] * len(steps)
+    for c in ev.contributions:
+        terms[c.input] += 1
+    graph = Graph(out, tape.output_name, ev.value)
+    for i, step in enumerate(steps):
+        if not live[i]:
+            continue
+        if tape.is_input(i):
+            kind = "input"
+        elif tape.is_const(i):
+            kind = "const"
+        else:
+            kind = "output" if i == out else "intermediate"
+        graph.nodes[i] = GraphNode(
+            i, tape.step_id(i), tape.label(i), kind, step.op.name, tape.expression(i),
+            ev.values[i], None if kind == "const" else ev.adjoints[i], tuple(step.args),
+            terms[i])
+        if step.args:
+            xs = [ev.values[a] for a in step.args]
+            partials = None
+            for position, a in enumerate(step.args):
+                d = local.get((i, position))
+                if d is None:
+                    # No term was sent (the operand is a constant): ask the registry.
+                    if partials is None:
+                        partials = step.op.partials(*xs, ev.values[i])
+                    d = partials[position]
+                graph.edges.append(GraphEdge(a, i, position, d))
+    return graph
+
+
+# --- JSON -------------------------------------------------------------------------------
+def _number(x: Optional[float]):
+    return x if x is None or math.isfinite(x) else None
+
+
+def to_dict(graph: Graph, warnings: list) -> dict:
+    return {
+        "output": graph.output_name,
+        "value": _number(graph.value),
+        "nodes": [{
+            "id": n.id, "label": n.label, "kind": n.kind, "op": n.op,
+            "expression": n.expression, "value": _number(n.value),
+            "adjoint": _number(n.adjoint), "terms": n.terms,
+            "inputs": [graph.nodes[a].id for a in n.args],
+        } for n in graph.nodes.values()],
+        "edges": [{
+            "from": graph.nodes[e.source].id, "to": graph.nodes[e.target].id,
+            "position": e.position, "local": _number(e.local),
+            "derivative": f"d{graph.nodes[e.target].label}/d{graph.nodes[e.source].label}",
+        } for e in graph.edges],
+        "warnings": list(warnings),
+    }
+
+
+# --- the tree ---------------------------------------------------------------------------
+DEFAULT_DEPTH = 40
+
+
+def record(graph: Graph, i: int, nt: Notation) -> str:
+    """micrograd's `data | grad`, with a note when the adjoint is a sum."""
+    node = graph.nodes[i]
+    if node.kind == "const":
+        return f"data {fmt(node.value)}"
+    text = f"data {fmt(node.value)} | grad {fmt(node.adjoint)}"
+    if node.terms > 1:
+        text += nt.text(f" (Σ of {node.terms} terms)")
+    return text
+
+
+def tree_rows(graph: Graph, nt: Notation, max_depth: int = DEFAULT_DEPTH) -> list:
+    """(depth, kind, title, detail) rows in drawing order, built without recursion.
+
+    kind is a node kind, "reuse" for a node already drawn above, or "cut" where the
+    depth limit stops the drawing.
+    """
+    rows = []
+    drawn = set()
+    stack = [(graph.output, 0)]
+    while stack:
+        i, depth = stack.pop()
+        node = graph.nodes[i]
+        if i in drawn:
+            rows.append((depth, "reuse", node.label,
+                         nt.text(f"drawn above; its grad sums {node.terms} terms")))
+            continue
+        drawn.add(i)
+        detail = record(graph, i, nt)
+        if node.kind == "input":
+            detail = "input, " + detail
+        elif node.kind == "const":
+            detail = "constant, " + detail
+        rows.append((depth, node.kind, nt.text(graph.title(i)), detail))
+        if node.args and depth == max_depth:
+            rows.append((depth + 1, "cut", "…" if not nt.ascii else "...",
+                         f"deeper than {max_depth} levels: not drawn (--depth N draws more)"))
+            continue
+        for a in reversed(node.args):
+            stack.append((a, depth + 1))
+    return rows
+
+
+STYLES = {"input": "cyan", "const": "dim", "intermediate": "", "output": "bold yellow",
+          "reuse": "magenta", "cut": "dim italic"}
+GUIDES = {False: ("├── ", "└── ", "│   ", "    "), True: ("|-- ", "`-- ", "|   ", "    ")}
+
+
+def tree_lines(rows: list, ascii_only: bool) -> list:
+    """(guide prefix, row) for each row: the tree's drawing, made in one pass.
+
+    A row is the last child when no later sibling follows; `open_levels` remembers which
+    ancestors still have siblings to come, which decides `│` or blank in the margin.
+    """
+    tee, elbow, pipe, blank = GUIDES[ascii_only]
+    n = len(rows)
+    last = [True] * n
+    next_at_depth: dict = {}
+    # Walking backwards: a row has a later sibling if a row of the same depth follows
+    # it before any row of smaller depth does.
+    for k in range(n - 1, -1, -1):
+        depth = rows[k][0]
+        last[k] = depth not in next_at_depth
+        next_at_depth[depth] = k
+        # Deeper rows after this one are its own descendants: no sibling of an earlier row.
+        for d in [d for d in next_at_depth if d > depth]:
+            del next_at_depth[d]
+    out = []
+    open_levels: list = []  # for each depth 1..d-1: does that ancestor have siblings below?
+    for k, row in enumerate(rows):
+        depth = row[0]
+        if depth == 0:
+            out.append(("", row))
+            open_levels = []
+            continue
+        del open_levels[depth - 1:]
+        margin = "".join(pipe if more else blank for more in open_levels)
+        out.append((margin + (elbow if last[k] else tee), row))
+        open_levels.append(not last[k])
+    return out

@@ -1,0 +1,153 @@
+"""The graph as Graphviz and Mermaid text, and as SVG/PNG through Graphviz's `dot`.
+
+Labels hold user text (names, literals), so every label is escaped for its format:
+nothing the user wrote reaches the output unquoted.
+"""
+from __future__ import annotations
+
+import html
+import shutil
+import subprocess
+
+from ..core.errors import EvaluationError, UsageError
+from ..core.notation import Notation, fmt
+from .graph import Graph, record
+
+# Fill colours: inputs blue, the output gold, intermediates white, constants grey.
+COLOURS = {"input": "#dbeafe", "output": "#fde68a", "intermediate": "#ffffff",
+           "const": "#f3f4f6"}
+LEGEND = {"input": "input", "intermediate": "intermediate step", "output": "output",
+          "const": "constant"}
+
+
+def _edge_label(graph: Graph, e, nt: Notation) -> str:
+    top, bottom = graph.nodes[e.target].label, graph.nodes[e.source].label
+    return nt.partial(top, bottom) + " = " + fmt(e.local)
+
+
+# --- Graphviz ---------------------------------------------------------------------------
+def _dot_string(text: str) -> str:
+    """A double-quoted dot string."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _record_field(text: str) -> str:
+    """Text inside a record label, where { } | < > and spaces at the ends are syntax."""
+    out = []
+    for ch in text:
+        if ch in "{}|<>\\\"":
+            out.append("\\" + ch)
+        elif ch in "\r\n":
+            out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def to_dot(graph: Graph, nt: Notation) -> str:
+    lines = ["digraph gradcli {",
+             "  rankdir=LR;",
+             '  node [shape=record, style=filled, fillcolor="#ffffff", fontname="Helvetica",'
+             " fontsize=11];",
+             '  edge [fontname="Helvetica", fontsize=10, color="#555555"];']
+    for i, node in graph.nodes.items():
+        if node.kind == "const":
+            label = _dot_string(node.expression)
+            lines.append(f"  {node.id} [label={label}, shape=ellipse, "
+                         f'fillcolor="{COLOURS["const"]}"];')
+            continue
+        title = nt.text(graph.title(i))
+        fields = [title] + [part.strip() for part in record(graph, i, nt).split("|")]
+        label = "{ " + " | ".join(_record_field(f) for f in fields) + " }"
+        extra = ", penwidth=2, peripheries=2" if node.kind == "output" else ""
+        lines.append(f'  {node.id} [label="{label}", fillcolor="{COLOURS[node.kind]}"{extra}];')
+    for e in graph.edges:
+        src, dst = graph.nodes[e.source], graph.nodes[e.target]
+        if src.kind == "const":
+            # A constant gets no adjoint (as in PyTorch), so its edge carries no derivative.
+            lines.append(f"  {src.id} -> {dst.id} [style=dashed];")
+        else:
+            label = _dot_string(_edge_label(graph, e, nt))
+            lines.append(f"  {src.id} -> {dst.id} [label={label}];")
+    # The legend: one small table, so it does not take more room than the graph.
+    cells = "".join(f'<td bgcolor="{COLOURS[kind]}">{text}</td>' for kind, text in LEGEND.items())
+    note = nt.text("edge: local derivative ∂(step)/∂(operand)")
+    lines.append('  legend [shape=plaintext, style="", label=<<table border="0" '
+                 'cellborder="1" cellspacing="2" cellpadding="3"><tr>'
+                 f'{cells}<td border="0">{html.escape(note, quote=False)}</td></tr></table>>];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+# --- Mermaid ----------------------------------------------------------------------------
+_MERMAID_SAFE = set(" .,:=+-*/()'_")
+
+
+def _mermaid_text(text: str) -> str:
+    """Text for a quoted Mermaid label: ASCII punctuation that Mermaid could read as
+    syntax (quotes, brackets, |, #, <, >) becomes an entity code."""
+    return "".join(ch if ch.isalnum() or ch in _MERMAID_SAFE
+                   or (ord(ch) > 127 and ch.isprintable()) else f"#{ord(ch)};"
+                   for ch in text)
+
+
+def to_mermaid(graph: Graph, nt: Notation) -> str:
+    lines = ["flowchart LR"]
+    classes: dict = {}
+    for i, node in graph.nodes.items():
+        if node.kind == "const":
+            lines.append(f'  {node.id}(["{_mermaid_text(node.expression)}"])')
+        else:
+            title = _mermaid_text(nt.text(graph.title(i)))
+            detail = _mermaid_text(record(graph, i, nt))
+            lines.append(f'  {node.id}["{title}<br/>{detail}"]')
+        classes.setdefault(node.kind, []).append(node.id)
+    for e in graph.edges:
+        src, dst = graph.nodes[e.source], graph.nodes[e.target]
+        if src.kind == "const":
+            lines.append(f"  {src.id} -.-> {dst.id}")
+        else:
+            label = _mermaid_text(_edge_label(graph, e, nt))
+            lines.append(f'  {src.id} -->|"{label}"| {dst.id}')
+    lines.append("  subgraph legend [Legend]")
+    for kind, text in LEGEND.items():
+        lines.append(f'    legend_{kind}["{text}"]')
+        classes.setdefault(kind, []).append(f"legend_{kind}")
+    lines.append("  end")
+    for kind, colour in COLOURS.items():
+        stroke = ",stroke-width:3px" if kind == "output" else ""
+        lines.append(f"  classDef {kind} fill:{colour},stroke:#333333{stroke}")
+    for kind, ids in classes.items():
+        # One `class` line per 50 nodes keeps lines short in big graphs.
+        for k in range(0, len(ids), 50):
+            lines.append(f"  class {','.join(ids[k:k + 50])} {kind}")
+    return "\n".join(lines) + "\n"
+
+
+# --- rendering with Graphviz -------------------------------------------------------------
+def render(dot_source: str, fmt_name: str) -> bytes:
+    """SVG or PNG bytes from dot source, by running Graphviz's `dot` program."""
+    exe = shutil.which("dot")
+    if exe is None:
+        raise UsageError(
+            f"--format {fmt_name} needs Graphviz's `dot` program, which is not on PATH",
+            "install Graphviz (Debian/Ubuntu: apt-get install graphviz; macOS: brew install "
+            "graphviz), or use --format dot and render the file elsewhere")
+    try:
+        proc = subprocess.run([exe, f"-T{fmt_name}"], input=dot_source.encode("utf-8"),
+                              capture_output=True, timeout=600)
+    except subprocess.TimeoutExpired:
+        raise EvaluationError("Graphviz took more than 10 minutes to lay out this graph",
+                              "use --format dot, or a smaller program") from None
+    if proc.returncode != 0:
+        message = proc.stderr.decode("utf-8", "replace").strip()[:500]
+        if proc.returncode < 0 or proc.returncode == 128 + 9 or not message:
+            # Killed (usually out of memory on a graph of thousands of nodes).
+            why = (f"was killed by signal {-proc.returncode}" if proc.returncode < 0
+                   else f"stopped with exit code {proc.returncode} and no message")
+            raise EvaluationError(
+                f"Graphviz's dot {why} while laying out {dot_source.count('->')} edges: the "
+                "graph is probably too large for it",
+                "use --format dot (or mermaid, tree) for big programs")
+        raise EvaluationError(f"Graphviz's dot failed: {message}")
+    return proc.stdout

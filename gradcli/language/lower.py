@@ -1,0 +1,176 @@
+"""Lower a parsed program to a tape: resolve names, find the inputs, pick the output.
+
+Inputs are the free names plus names whose first binding is a plain signed literal
+(`a = 2`, as Karpathy's `var a = 2`): the literal is the input's default. `pi` and `e`
+are constants unless the program assigns them or the user gives them a value.
+
+Lowering runs statement by statement as the parser finishes each one, so the syntax
+nodes of a 100,000-statement program never all exist at once.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Optional
+
+from ..core.errors import UsageError, suggest
+from ..core.ops import CONSTANTS, OPS
+from ..core.tape import Step, Tape
+from .syntax import Statement, Syntax, parse
+
+_INPUT, _CONST, _COPY = OPS["input"], OPS["const"], OPS["copy"]
+OUTPUT_NAMES = ("f", "out", "result")
+
+
+def compile_program(source: str, given: Iterable[str] = (), output: Optional[str] = None) -> Tape:
+    """Parse and lower `source`. `given` names the values the user supplies."""
+    lowerer = Lowerer(source, set(given))
+    parse(source, on_statement=lowerer.statement)
+    return lowerer.finish(output)
+
+
+def lower(syntax: Syntax, given: set, output: Optional[str] = None) -> Tape:
+    """Lower an already parsed program (all statements kept in `syntax`)."""
+    lowerer = Lowerer(syntax.source, given)
+    for stmt in syntax.statements:
+        lowerer.statement(syntax, stmt)
+    return lowerer.finish(output)
+
+
+def assigned_constants(source: str) -> set:
+    """Which of pi and e the program assigns. An assignment's target always opens a
+    statement, so a scan of the text answers before the first statement is lowered."""
+    names = "|".join(map(re.escape, CONSTANTS))
+    code = re.sub(r"#[^\n]*", "", source)  # `# ...; e = 3` in a comment assigns nothing
+    return set(re.findall(rf"(?:^|[;\n])[ \t\f\r]*({names})[ \t\f\r]*[-+*/]?=(?!=)", code))
+
+
+class Lowerer:
+    def __init__(self, source: str, given: set):
+        self.tape = Tape(source)
+        self.given = given
+        self.assigned = assigned_constants(source)
+        self.env: dict = {}  # name -> step index of its current binding
+        self.versions: dict = {}
+        self.pending_bare: Optional[tuple] = None  # (step, line) of the latest bare expression
+        # Unnamed constants are shared: a program that writes `0.5` 100,000 times needs
+        # one step for it, not 100,000 (they receive no adjoint, so nothing is lost).
+        self.literals: dict = {}  # (value, text) -> step index
+        self.statements = 0
+
+    def new(self, op, args, name, start, end, const=None, text=None) -> int:
+        version = 0
+        if name is not None:
+            version = self.versions[name] = self.versions.get(name, 0) + 1
+        steps = self.tape.steps
+        steps.append(Step(op, args, name, version, start, end, const, text))
+        return len(steps) - 1
+
+    def resolve(self, name: str, start: int, end: int) -> int:
+        env = self.env
+        if name in env:
+            return env[name]
+        if name in CONSTANTS and name not in self.assigned and name not in self.given:
+            return self.literal(CONSTANTS[name], name, start, end)
+        i = env[name] = self.tape.inputs[name] = self.new(_INPUT, (), name, start, end)
+        return i
+
+    def literal(self, value: float, text: str, start: int, end: int) -> int:
+        key = (value, text)
+        i = self.literals.get(key)
+        if i is None:
+            i = self.literals[key] = self.new(_CONST, (), None, start, end, value, text)
+        return i
+
+    def statement(self, syntax: Syntax, stmt: Statement) -> None:
+        tape, env, nodes = self.tape, self.env, syntax.nodes
+        self.statements += 1
+        if self.pending_bare is not None:
+            tape.warnings.append(
+                f"line {self.pending_bare[1]}: the value of this expression is not used "
+                "(only the last statement gives the output)")
+            self.pending_bare = None
+        root = nodes[stmt.root]
+        if (stmt.kind == "assign" and root.kind == "num" and stmt.target not in env
+                and stmt.target not in self.versions):
+            # `a = 2`: an input with a default, not a constant.
+            i = self.new(_INPUT, (), stmt.target, stmt.start, stmt.end, root.payload)
+            env[stmt.target] = tape.inputs[stmt.target] = i
+            tape.output = i
+            return
+        steps = tape.steps
+        first_new = len(steps)
+        where = {}  # syntax node -> step index, for this statement's nodes
+        source = syntax.source
+        for n in range(stmt.first, stmt.root + 1):
+            node = nodes[n]
+            kind = node.kind
+            if kind == "op":  # the common case, inlined: an unnamed step
+                steps.append(Step(node.payload, tuple([where[c] for c in node.kids]), None, 0,
+                                  node.start, node.end, None, None))
+                where[n] = len(steps) - 1
+            elif kind == "name":
+                where[n] = self.resolve(node.payload, node.start, node.end)
+            else:
+                where[n] = self.literal(node.payload, source[node.start:node.end].replace(" ", ""),
+                                        node.start, node.end)
+        value = where[stmt.root]
+        if stmt.kind == "bare":
+            tape.output = value
+            self.pending_bare = (value, tape.line_of(stmt.start))
+            return
+        if stmt.kind == "augassign":
+            target = self.resolve(stmt.target, stmt.start, stmt.start + len(stmt.target))
+            value = self.new(stmt.aug, (target, value), None, stmt.start, stmt.end)
+        step = tape.steps[value]
+        if value >= first_new and step.name is None:
+            if step.op is _CONST:
+                del self.literals[(step.const, step.text)]  # named now: no longer shared
+            step.name = stmt.target
+            step.version = self.versions[stmt.target] = self.versions.get(stmt.target, 0) + 1
+        else:
+            # `c = a`: a copy, so that c has a step (and a row) of its own.
+            value = self.new(_COPY, (value,), stmt.target, stmt.start, stmt.end)
+        env[stmt.target] = value
+        tape.output = value
+
+    def finish(self, output: Optional[str] = None) -> Tape:
+        if not self.statements:
+            raise UsageError("the program is empty: give an expression such as \"a*b\"")
+        self.tape.id_prefix = _free_prefix(set(self.versions) | set(self.tape.inputs))
+        _choose_output(self.tape, self.env, output)
+        return self.tape
+
+
+def _free_prefix(names: set) -> str:
+    """A letter for generated step ids that no user name of the form letter+digits uses."""
+    taken = {re.match(r"[^\W\d_]+", n).group() for n in names
+             if re.fullmatch(r"[^\W\d_]+\d+", n)}
+    for prefix in ("v", "t", "u", "w", "s", "tmp"):
+        if prefix not in taken:
+            return prefix
+    return "step"
+
+
+def _choose_output(tape: Tape, env: dict, output: Optional[str]) -> None:
+    steps = tape.steps
+    if output is not None:
+        if output not in env:
+            hint = suggest(output, env)
+            raise UsageError(f"--output {output}: the program has no value named '{output}'"
+                             + (f"; did you mean {hint}?" if hint else ""))
+        tape.output = env[output]
+    out = steps[tape.output]
+    if out.name is not None:
+        tape.output_name = out.name
+        return
+    used = set(env) | {s.name for s in steps if s.name}
+    names = [n for n in OUTPUT_NAMES if n not in used]
+    name = names[0] if names else next(f"f{i}" for i in range(1, len(steps) + 2)
+                                       if f"f{i}" not in used)
+    if out.op in (_INPUT, _CONST):
+        # A bare constant or name as the output still gets a row of its own.
+        steps.append(Step(_COPY, (tape.output,), name, 1, out.start, out.end, None, None))
+        tape.output = len(steps) - 1
+    else:
+        out.name, out.version = name, 1
+    tape.output_name = name

@@ -1,0 +1,73 @@
+"""What `gradcli eval` computes, by mode: the reverse sweep, the tangent trace, the gradient
+check and the symbolic partials, gathered in one place for the renderers. Nothing here
+prints.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ..core.engine import (
+    Evaluation,
+    evaluate,
+    forward,
+    input_values,
+    no_cycle_collection,
+)
+from ..core.errors import UsageError
+from ..core.tape import Tape
+from ..language.lower import compile_program
+from .forward_mode import TangentTrace, check_mode, resolve_wrt, tangent_trace
+
+
+@dataclass
+class Study:
+    tape: Tape
+    mode: str
+    inputs: dict
+    values: list
+    analytic: dict  # name -> the partial this mode computed (all inputs, or just wrt)
+    ev: Optional[Evaluation] = None  # the reverse sweep (modes reverse and both)
+    trace: Optional[TangentTrace] = None  # forward mode (modes forward and both)
+    checks: Optional[list] = None
+    partials: Optional[list] = None
+    warnings: list = field(default_factory=list)
+
+    @property
+    def value(self) -> float:
+        return self.values[self.tape.output]
+
+
+def study(source: str, given: dict, output: Optional[str] = None, mode: str = "reverse",
+          wrt: Optional[str] = None, check: bool = False, symbolic: bool = False,
+          record: bool = True) -> Study:
+    mode = check_mode(mode)
+    if wrt is not None and mode == "reverse":
+        raise UsageError("--wrt chooses the input for forward mode",
+                         "add --mode forward (or --mode both)")
+    with no_cycle_collection():
+        tape = compile_program(source, given, output)
+        name = resolve_wrt(tape, wrt) if mode != "reverse" else None
+        if mode == "forward":
+            inputs, warnings = input_values(tape, given)
+            values = forward(tape, inputs)
+            trace = tangent_trace(tape, values, name, record)
+            found = Study(tape, mode, inputs, values, {name: trace.derivative}, trace=trace,
+                          warnings=list(tape.warnings) + warnings + trace.warnings)
+        else:
+            ev = evaluate(tape, given, record=record)
+            trace = tangent_trace(tape, ev.values, name, record) if name else None
+            found = Study(tape, mode, ev.inputs, ev.values, ev.gradient, ev=ev, trace=trace,
+                          warnings=list(ev.warnings) + (trace.warnings if trace else []))
+    if symbolic:
+        from .symbolic import partials
+
+        found.partials = [p for p in partials(tape) if p.name in found.analytic]
+    if check:
+        from .gradcheck import check_gradient
+
+        found.checks = check_gradient(tape, found.inputs, found.values, found.analytic)
+        for c in found.checks:
+            found.warnings += c.kinks
+    found.warnings = list(dict.fromkeys(found.warnings))  # each said once
+    return found

@@ -1,0 +1,194 @@
+"""Symbolic partials: the tape converted to SymPy, then differentiated by SymPy.
+
+Each step becomes a SymPy expression of its operands' expressions, one step at a time in
+evaluation order (no recursion over the program; SymPy shares the repeated subtrees).
+The op is mapped by name to the SymPy function that computes the same value (FORWARD
+below: forward functions only, no derivative rules). ∂f/∂x is then `sympy.diff` of the
+output's expression, simplified. SymPy differentiates independently of the registry's
+rules, so the tests that compare its formulas with the engine check those rules too.
+
+SymPy is optional (`pip install 'gradcli[symbolic]'`) and slow on big expressions. SymPy
+walks an expression as a tree, so a value used twice is walked twice and 40 steps of
+`x = sin(x)*x + a` make a formula of 10^12 operations. Hence two limits, both checked on
+the tape before SymPy sees it: at most MAX_STEPS steps, and at most MAX_TREE operations
+in the output's formula written out in full. A derivative with more than SIMPLIFY_LIMIT
+operations is shown without simplifying it (simplify() takes seconds from about 80).
+Nothing here prints.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Optional
+
+from ..core.errors import UsageError
+from ..core.tape import Tape
+
+MAX_STEPS = 200
+MAX_TREE = 600
+SIMPLIFY_LIMIT = 50
+INSTALL_HINT = "pip install 'gradcli[symbolic]'"
+
+
+def _sympy():
+    try:
+        import sympy
+    except ImportError:
+        raise UsageError("--symbolic needs SymPy, which is not installed",
+                         f"install it with: {INSTALL_HINT}") from None
+    return sympy
+
+
+def _forward_table(sp) -> dict:
+    """Op name -> the SymPy function with the same value (the registry's `forward`)."""
+    return {
+        "copy": lambda a: a, "neg": lambda a: -a,
+        "add": lambda a, b: a + b, "sub": lambda a, b: a - b,
+        "mul": lambda a, b: a * b, "div": lambda a, b: a / b, "pow": lambda a, b: a ** b,
+        "exp": sp.exp, "log": sp.log, "log2": lambda a: sp.log(a, 2),
+        "log10": lambda a: sp.log(a, 10), "sqrt": sp.sqrt,
+        "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "asin": sp.asin, "acos": sp.acos,
+        "atan": sp.atan, "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh,
+        "sigmoid": lambda a: 1 / (1 + sp.exp(-a)),
+        "relu": _relu_function(sp), "softplus": lambda a: sp.log(1 + sp.exp(a)),
+        "abs": sp.Abs, "max": sp.Max, "min": sp.Min,
+    }
+
+
+_RELU = None
+
+
+def _relu_function(sp):
+    """relu as a SymPy function whose derivative is Heaviside(x, 0): relu'(0) = 0, the
+    registry's (and PyTorch's) convention. Max(x, 0) would differentiate to Heaviside(x),
+    which SymPy takes as 1/2 at 0."""
+    global _RELU
+    if _RELU is None:
+        class relu(sp.Function):
+            @classmethod
+            def eval(cls, x):
+                if x.is_number:
+                    return sp.Max(x, 0)
+
+            def fdiff(self, argindex=1):
+                return sp.Heaviside(self.args[0], 0)
+
+        _RELU = relu
+    return _RELU
+
+
+def covered_ops() -> set:
+    return set(_forward_table(_sympy()))
+
+
+@dataclass
+class Partial:
+    name: str
+    expression: object  # a SymPy expression in the inputs
+    simplified: bool
+
+
+def _constant(sp, text: Optional[str], value: float):
+    """A literal, exactly: 0.1 as 1/10, pi and e as themselves."""
+    if text == "pi":
+        return sp.pi
+    if text == "e":
+        return sp.E
+    try:
+        return sp.Rational(text if text else repr(value))
+    except (TypeError, ValueError):
+        return sp.Float(value)
+
+
+def to_sympy(tape: Tape) -> tuple:
+    """(output expression, {input name: Symbol}) for the tape up to its output."""
+    sp = _sympy()
+    if tape.output + 1 > MAX_STEPS:
+        raise UsageError(f"--symbolic handles programs of up to {MAX_STEPS} steps; this one "
+                         f"has {tape.output + 1}",
+                         "SymPy would take too long on a formula this big; use --check to "
+                         "verify the gradient numerically")
+    size = tree_size(tape)
+    if size > MAX_TREE:
+        raise UsageError(f"--symbolic handles formulas of up to {MAX_TREE} operations; this "
+                         f"program's, written out in full, has {size if size < 10**9 else 'over 10^9'}",
+                         "values used more than once are written out each time; use --check "
+                         "to verify the gradient numerically")
+    table = _forward_table(sp)
+    symbols = {name: sp.Symbol(name, real=True) for name in tape.inputs}
+    exprs = []
+    for i, step in enumerate(tape.steps[: tape.output + 1]):
+        if tape.is_input(i):
+            exprs.append(symbols[step.name])
+        elif tape.is_const(i):
+            exprs.append(_constant(sp, step.text, step.const))
+        else:
+            exprs.append(table[step.op.name](*[exprs[a] for a in step.args]))
+    return exprs[tape.output], symbols
+
+
+def tree_size(tape: Tape) -> int:
+    """How many operations the output's formula has once every shared value is written out."""
+    size = []
+    for step in tape.steps[: tape.output + 1]:
+        size.append(1 + sum(size[a] for a in step.args))
+    return size[tape.output]
+
+
+def partials(tape: Tape, simplify: bool = True) -> list:
+    """∂output/∂x as a SymPy expression for every input x, simplified where feasible."""
+    sp = _sympy()
+    out, symbols = to_sympy(tape)
+    found = []
+    for name, sym in symbols.items():
+        d = sp.diff(out, sym)
+        done = False
+        if simplify and sp.count_ops(d) <= SIMPLIFY_LIMIT:
+            shorter = sp.simplify(d)
+            d = shorter if sp.count_ops(shorter) <= sp.count_ops(d) else d
+            done = True
+        found.append(Partial(name, d, done))
+    return found
+
+
+def evaluate_at(expression, symbols_values: dict) -> Optional[float]:
+    """The formula's value at the inputs (None where SymPy finds it undefined or complex)."""
+    sp = _sympy()
+    subs = {sp.Symbol(n, real=True): sp.Float(v, 30) for n, v in symbols_values.items()}
+    try:
+        value = complex(expression.evalf(30, subs=subs))
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    if abs(value.imag) > 1e-12 * max(1.0, abs(value.real)) or not math.isfinite(value.real):
+        return None
+    return value.real
+
+
+def formula(expression) -> str:
+    """A formula in gradcli's own syntax where it can be (`^` for powers, `e`, `pi`)."""
+    from sympy.printing.str import StrPrinter
+
+    class _Printer(StrPrinter):
+        def _print_Exp1(self, expr):
+            return "e"
+
+        def _print_Pi(self, expr):
+            return "pi"
+
+        # gradcli's max, min and abs are lower-case, and max and min take two arguments.
+        def _print_Max(self, expr):
+            return self._nest("max", expr.args)
+
+        def _print_Min(self, expr):
+            return self._nest("min", expr.args)
+
+        def _print_Abs(self, expr):
+            return f"abs({self._print(expr.args[0])})"
+
+        def _nest(self, name, args):
+            text = self._print(args[-1])
+            for a in reversed(args[:-1]):
+                text = f"{name}({self._print(a)}, {text})"
+            return text
+
+    return _Printer().doprint(expression).replace("**", "^")

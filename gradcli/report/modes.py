@@ -1,0 +1,70 @@
+"""The JSON document of `gradcli eval` with --mode forward|both, --check, --symbolic."""
+from __future__ import annotations
+
+import json
+
+from ..core.notation import Notation
+from ..modes.forward_mode import agree
+from ..modes.study import Study
+from .evaluation import _number, to_dict
+
+
+def study_dict(study: Study, grad_only: bool = False) -> dict:
+    tape = study.tape
+    plain = Notation(ascii_only=True)
+    if study.ev is not None:
+        doc = to_dict(study.ev, grad_only)
+        warnings = doc.pop("warnings")
+        warnings += [w for w in study.warnings if w not in warnings]
+    else:
+        warnings = list(study.warnings)
+        doc = {"output": tape.output_name,
+               "value": _number(study.value, "the output value", warnings),
+               "inputs": dict(study.inputs)}
+    out = tape.output_name
+    trace = study.trace
+    if trace is not None:
+        from .rows import tangent_rule
+
+        doc["mode"] = study.mode
+        doc["wrt"] = trace.wrt
+        doc["derivative"] = _number(trace.derivative, f"d{out}/d{trace.wrt}", warnings)
+        doc["tangents"] = {tape.step_id(i): _number(t, f"the tangent of {tape.label(i)}", warnings)
+                           for i, t in enumerate(trace.tangents[: tape.output + 1])}
+        if not grad_only:
+            doc["forward_trace"] = [{
+                "id": tape.step_id(i), "label": tape.label(i), "expression": tape.expression(i),
+                "value": _number(trace.values[i], f"the value of {tape.label(i)}", warnings),
+                "rule": tangent_rule(trace, i, plain),
+                "tangent": _number(trace.tangents[i], f"the tangent of {tape.label(i)}",
+                                   warnings),
+            } for i in range(tape.output + 1) if not (tape.is_const(i) and tape.steps[i].name is None)]
+        if study.ev is not None:
+            doc["agree"] = agree(trace.derivative, study.ev.gradient[trace.wrt])
+    if study.checks is not None:
+        doc["check"] = {c.name: {
+            "analytic": _number(c.analytic, f"d{out}/d{c.name}", warnings),
+            "numeric": None if c.numeric is None else _number(c.numeric, "an estimate", warnings),
+            "relative_error": c.relative_error,
+            "verdict": c.verdict,
+            "near_kink": c.near_kink,
+            "h": c.h,
+            "kinks": c.kinks,
+            "note": c.note,
+            "within_rounding": c.within_rounding,
+        } for c in study.checks}
+    if study.partials is not None:
+        from ..modes.symbolic import evaluate_at, formula
+
+        doc["symbolic"] = {p.name: {
+            "formula": formula(p.expression),
+            "value": _number(study.analytic[p.name], f"d{out}/d{p.name}", warnings),
+            "formula_value": evaluate_at(p.expression, study.inputs),
+            "simplified": p.simplified,
+        } for p in study.partials}
+    doc["warnings"] = warnings
+    return doc
+
+
+def study_json(study: Study, grad_only: bool = False) -> str:
+    return json.dumps(study_dict(study, grad_only), allow_nan=False, indent=1)

@@ -1,0 +1,165 @@
+"""Table rows and notes as plain text: what the tables, JSON and lessons share.
+
+Rows are strings, so the rich tables (cli/), the lessons (tutor/) and the tests all read
+the same words; nothing here knows about terminals.
+"""
+from __future__ import annotations
+
+import re
+
+from ..core.engine import Contribution, Evaluation
+from ..core.notation import Notation, fmt, full
+from ..core.tape import fill
+from ..modes.forward_mode import TangentTrace
+
+_ATOM = re.compile(r"-?[\w.]+")
+
+
+# --- rows, as plain text ----------------------------------------------------------------
+def forward_rows(ev: Evaluation) -> list:
+    """(step, name, operation, value) for every step a person would write down."""
+    tape = ev.tape
+    rows = []
+    for i, step in enumerate(tape.steps):
+        if tape.is_const(i) and step.name is None:
+            continue  # unnamed literals appear inside the operations that use them
+        label = tape.label(i)
+        if tape.is_input(i):
+            source = "given" if step.name not in _defaults_used(ev) else "default"
+            operation = f"{label} = {fmt(ev.values[i])}  (input, {source})"
+        else:
+            operation = f"{label} = {tape.expression(i)}"
+        rows.append((tape.step_id(i), label, operation, fmt(ev.values[i])))
+    return rows
+
+
+def _defaults_used(ev: Evaluation) -> set:
+    tape = ev.tape
+    return {name for name, i in tape.inputs.items()
+            if tape.steps[i].const is not None and ev.inputs[name] == tape.steps[i].const}
+
+
+def backward_row(ev: Evaluation, c: Contribution, nt: Notation) -> tuple:
+    """(sends, local derivative, upstream, contribution, total) for one chain-rule term."""
+    tape = ev.tape
+    node, inp = tape.label(c.node), tape.label(c.input)
+    rule = nt.math(tape.rule(c.node, c.position))
+    bar_node, bar_in = nt.bar(node), nt.bar(inp)
+    local = nt.partial(node, inp) + f" = {rule}"
+    if rule != fmt(c.local):
+        local += f" = {fmt(c.local)}"
+    upstream = f"{bar_node} = {fmt(c.upstream)}"
+    if rule == "1":
+        contribution = f"{bar_in} += {bar_node} = {fmt(c.contribution)}"
+    elif rule in ("-1", "−1"):
+        contribution = f"{bar_in} += -{bar_node} = {fmt(c.contribution)}"
+    else:
+        factor = rule if _ATOM.fullmatch(rule) else f"({rule})"
+        contribution = (f"{bar_in} += {factor}{nt.times}{bar_node} = "
+                        f"{fmt(c.local)}{nt.times}{fmt(c.upstream)} = {fmt(c.contribution)}")
+    if c.count == 1:
+        total = f"{bar_in} = {fmt(c.total)}"
+    else:
+        sign = "-" if c.contribution < 0 else "+"
+        total = (f"{bar_in} = {fmt(c.total - c.contribution)} {sign} {fmt(abs(c.contribution))}"
+                 f" = {fmt(c.total)}")
+    sends = f"{node} → {inp}" if not nt.ascii else f"{node} -> {inp}"
+    if c.count > 1:
+        sends += f"  (path {c.count}, added)"
+    return sends, local, upstream, contribution, total
+
+
+def backward_rows(ev: Evaluation, nt: Notation) -> list:
+    return [(str(k),) + backward_row(ev, c, nt) for k, c in enumerate(ev.contributions, 1)]
+
+
+def fan_out_notes(ev: Evaluation, nt: Notation) -> list:
+    """One sentence per value whose adjoint is a sum of several contributions."""
+    tape = ev.tape
+    terms: dict = {}
+    for c in ev.contributions:
+        terms.setdefault(c.input, []).append(c.contribution)
+    notes = []
+    for i, parts in terms.items():
+        if len(parts) > 1:
+            label = tape.label(i)
+            shown = fmt(parts[0]) + "".join(
+                f" {'-' if p < 0 else '+'} {fmt(abs(p))}" for p in parts[1:6])
+            shown += " + ..." if len(parts) > 6 else ""
+            notes.append(f"fan-out: {label} is used {len(parts)} times, so its gradient is the "
+                         f"sum of {len(parts)} contributions: {nt.bar(label)} = {shown} = "
+                         f"{fmt(ev.adjoints[i])}")
+    return notes
+
+
+def rule_notes(ev: Evaluation, nt: Notation) -> list:
+    """The registry's notes (why b·x̄ and not x̄/b), filled in with the first such step."""
+    tape = ev.tape
+    seen, notes = set(), []
+    for c in ev.contributions:
+        op = tape.steps[c.node].op
+        if not op.note or op.name in seen:
+            continue
+        seen.add(op.name)
+        args = tape.steps[c.node].args
+        # Template slot 0 is the operand receiving the gradient, slot 1 the other one.
+        receiving, other = args[c.position], args[1 - c.position] if len(args) == 2 else None
+        names = [tape.operand(receiving)] + ([tape.operand(other)] if other is not None else [])
+        text = op.note.replace("{d0}", nt.bar(names[0])).replace("{dy}", nt.bar(tape.label(c.node)))
+        if other is not None:
+            text = text.replace("{d1}", nt.bar(names[1]))
+        notes.append(nt.text(fill(text, names, tape.label(c.node))))
+    return notes
+
+
+def result_rows(ev: Evaluation, nt: Notation) -> list:
+    tape = ev.tape
+    out = tape.output_name
+    rows = [(out, full(ev.value))]
+    for name, g in ev.gradient.items():
+        # An infinite slope (sqrt at 0) is not a gradient: say so, with what floats gave.
+        rows.append((nt.partial(out, name), full(g) if g == g and abs(g) != float("inf")
+                     else f"undefined ({full(g)})"))
+    return rows
+
+
+# --- forward mode -----------------------------------------------------------------------
+def tangent_rule(trace: TangentTrace, i: int, nt: Notation) -> str:
+    """`ḟ = z·q̇ + q·ż = -4·1 + 3·0 = -4`: Σ (∂v/∂u)·u̇ with the registry's rule texts."""
+    tape, wrt = trace.tape, trace.wrt
+    me = nt.dot(tape.label(i), wrt)
+    if tape.is_input(i):
+        seed = "seed" if tape.steps[i].name == wrt else "not differentiated"
+        return f"{me} = {fmt(trace.tangents[i])}  ({seed})"
+    symbols, numbers = [], []
+    for t in trace.terms[i]:
+        rule = nt.math(tape.rule(i, t.position))
+        u_dot = nt.dot(tape.label(t.input), wrt)
+        if rule == "1":
+            symbols.append(u_dot)
+            numbers.append(fmt(t.tangent))
+        elif rule in ("-1", "−1"):
+            symbols.append(f"-{u_dot}")
+            numbers.append(f"-{_paren(fmt(t.tangent))}")
+        else:
+            factor = rule if _ATOM.fullmatch(rule) else f"({rule})"
+            symbols.append(f"{factor}{nt.times}{u_dot}")
+            numbers.append(f"{_paren(fmt(t.local))}{nt.times}{_paren(fmt(t.tangent))}")
+    if not symbols:
+        return f"{me} = 0  (constant)"
+    text = f"{me} = {_sum(symbols)}"
+    worked = _sum(numbers)
+    if worked != fmt(trace.tangents[i]):
+        text += f" = {worked}"
+    return text + f" = {fmt(trace.tangents[i])}"
+
+
+def _paren(number: str) -> str:
+    return f"({number})" if number.startswith("-") else number
+
+
+def _sum(terms: list) -> str:
+    text = terms[0]
+    for t in terms[1:]:
+        text += f" - {t[1:]}" if t.startswith("-") and not t.startswith("-(") else f" + {t}"
+    return text

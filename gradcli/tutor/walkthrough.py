@@ -1,0 +1,376 @@
+"""Walkthroughs as data: a list of Steps built from an evaluation, for any renderer.
+
+A Step is a short screen: a title and blocks (paragraphs, formula lines, one small
+table). Nothing here prints; every number comes from the engine's values, adjoints,
+contributions or the op registry's partials, never from text typed here.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ..core.engine import Evaluation, forward
+from ..core.notation import Notation, fmt, full
+from ..core.tape import Tape
+from ..report.rows import backward_row, result_rows
+
+PATH_LIMIT = 20  # more paths than this are summarised, not listed
+NODE_LIMIT = 40  # backward steps shown one node per screen; the rest in one table
+FACTOR_LIMIT = 8  # a longer path shows its first and last three factors
+FORWARD_LIMIT = 200
+_ATOM = re.compile(r"-?[\w.]+")
+_CALL = re.compile(r"\w+\(")
+
+
+@dataclass
+class Lines:
+    """Formulas or code, shown as written, one per line."""
+    lines: list
+
+
+@dataclass
+class Table:
+    columns: tuple
+    rows: list
+
+
+@dataclass
+class Step:
+    title: str
+    blocks: list = field(default_factory=list)  # str (a paragraph), Lines, Table
+
+    def say(self, *paragraphs: str) -> "Step":
+        self.blocks.extend(paragraphs)
+        return self
+
+    def show(self, *lines: str) -> "Step":
+        self.blocks.append(Lines(list(lines)))
+        return self
+
+    def table(self, columns, rows) -> "Step":
+        self.blocks.append(Table(tuple(columns), [tuple(r) for r in rows]))
+        return self
+
+    def text(self) -> str:
+        """Everything in the step as plain text (for tests and search)."""
+        parts = [self.title]
+        for b in self.blocks:
+            if isinstance(b, str):
+                parts.append(b)
+            elif isinstance(b, Lines):
+                parts.extend(b.lines)
+            else:
+                parts.append(" | ".join(b.columns))
+                parts.extend(" | ".join(r) for r in b.rows)
+        return "\n".join(parts)
+
+
+# --- small helpers shared by the lessons -----------------------------------------------
+def num(x: float) -> str:
+    """A number as a factor in a product: negative ones in parentheses."""
+    return f"({fmt(x)})" if x < 0 else fmt(x)
+
+
+def factor(text: str) -> str:
+    """A rule's text as a factor in a product: parenthesised unless it is one atom or call."""
+    if _ATOM.fullmatch(text) or (_CALL.match(text) and _closes_at_end(text)):
+        return text
+    return f"({text})"
+
+
+def _closes_at_end(text: str) -> bool:
+    depth = 0
+    for k, ch in enumerate(text):
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and ch == ")":
+            return k == len(text) - 1
+    return False
+
+
+def output_at(tape: Tape, inputs: dict) -> float:
+    return forward(tape, inputs)[tape.output]
+
+
+def central_difference(tape: Tape, inputs: dict, name: str, h: float = 1e-6) -> float:
+    """∂f/∂name measured from f itself: (f(name+h) − f(name−h)) / 2h."""
+    up = dict(inputs, **{name: inputs[name] + h})
+    down = dict(inputs, **{name: inputs[name] - h})
+    return (output_at(tape, up) - output_at(tape, down)) / (2 * h)
+
+
+def substituted(tape: Tape, values: list, i: int) -> str:
+    """Step i's right-hand side with its operands' values: `2 * 3`, `sigmoid(2)`."""
+    return tape.expression(i, lambda a: num(values[a]))
+
+
+def local_partials(tape: Tape, values: list, i: int) -> tuple:
+    """The registry's local partials of step i at these values."""
+    step = tape.steps[i]
+    return step.op.partials(*[values[a] for a in step.args], values[i])
+
+
+# --- paths from an input to the output ---------------------------------------------------
+def output_index(tape: Tape) -> int:
+    """The output's step index; the tape may hold -1 ("the last step"), as for `f = 3`."""
+    return tape.output % len(tape.steps)
+
+
+def count_paths(tape: Tape, cap: int = PATH_LIMIT + 1) -> list:
+    """How many paths lead from each step to the output (capped, so it never blows up)."""
+    out = output_index(tape)
+    paths = [0] * (out + 1)
+    paths[out] = 1
+    for i in range(out, -1, -1):
+        p = paths[i]
+        if p:
+            for a in tape.steps[i].args:
+                paths[a] = min(cap, paths[a] + p)
+    return paths
+
+
+def enumerate_paths(tape: Tape, start: int, paths: list) -> list:
+    """Every path from `start` up to the output as a list of (node, operand position).
+
+    Iterative depth-first search with an explicit stack: programs can be 10k deep.
+    Call only when paths[start] is small.
+    """
+    out = output_index(tape)
+    consumers = [[] for _ in range(out + 1)]
+    for i in range(out + 1):
+        for pos, a in enumerate(tape.steps[i].args):
+            consumers[a].append((i, pos))
+    found = [[]] if start == out else []
+    path: list = []
+    stack = [iter(consumers[start])]
+    while stack:
+        edge = next(stack[-1], None)
+        if edge is None:
+            stack.pop()
+            if path:
+                path.pop()
+            continue
+        node = edge[0]
+        if not paths[node]:
+            continue
+        path.append(edge)
+        if node == out:
+            found.append(list(path))
+            path.pop()
+        else:
+            stack.append(iter(consumers[node]))
+    return found
+
+
+@dataclass
+class Chain:
+    """∂f/∂input as a sum over paths of products of local derivatives."""
+    name: str
+    count: int  # capped at PATH_LIMIT + 1
+    terms: Optional[list]  # per path: [(rule text, local value)], None when summarised
+    products: Optional[list]
+    gradient: float
+
+
+def chain_of(ev: Evaluation, name: str, nt: Notation, paths: Optional[list] = None) -> Chain:
+    tape = ev.tape
+    start = tape.inputs[name]
+    paths = paths if paths is not None else count_paths(tape)
+    count = paths[start] if start < len(paths) else 0
+    if count == 0 or count > PATH_LIMIT:
+        return Chain(name, count, None, None, ev.adjoints[start])
+    partials: dict = {}
+    terms, products = [], []
+    for path in enumerate_paths(tape, start, paths):
+        factors = []
+        product = 1.0
+        for node, pos in path:
+            if node not in partials:
+                partials[node] = local_partials(tape, ev.values, node)
+            local = partials[node][pos]
+            factors.append((factor(nt.math(tape.rule(node, pos))), local))
+            product *= local
+        terms.append(factors)
+        products.append(product)
+    return Chain(name, count, terms, products, ev.adjoints[start])
+
+
+def _elide(parts: list, times: str) -> str:
+    if len(parts) <= FACTOR_LIMIT:
+        return times.join(parts)
+    k = 3
+    return (times.join(parts[:k]) + f"{times}…{times}" + times.join(parts[-k:])
+            + f" ({len(parts)} factors)")
+
+
+def chain_lines(chain: Chain, out: str, nt: Notation) -> list:
+    """The three lines: symbolic path terms, values substituted, the number."""
+    head = f"{nt.partial(out, chain.name)} = "
+    number = fmt(chain.gradient)
+    sides = []
+    if chain.terms:
+        sides.append(" + ".join(_elide([t for t, _ in term], nt.times) or "1"
+                                for term in chain.terms))
+        sides.append(" + ".join(_elide([num(v) for _, v in term], nt.times) or "1"
+                                for term in chain.terms))
+        if len(chain.terms) > 1:
+            sides.append(" + ".join(num(p) for p in chain.products))
+    sides.append(number)
+    shown = [side for k, side in enumerate(sides) if k == 0 or side != sides[k - 1]]
+    pad = " " * (len(head) - 2) + "= "
+    return [head + shown[0]] + [pad + side for side in shown[1:]]
+
+
+# --- any program, walked -----------------------------------------------------------------
+def walk(ev: Evaluation, nt: Notation, output: Optional[str] = None) -> list:
+    tape = ev.tape
+    steps = [_program_step(ev, nt), _forward_step(ev, nt)]
+    steps += _backward_steps(ev, nt)
+    paths = count_paths(tape)
+    for name in tape.inputs:
+        steps.append(_chain_step(ev, name, nt, paths))
+    result = Step("Result").table(("", "value"), result_rows(ev, nt))
+    program = _one_line(tape.source)
+    # Exact values and the same --output, so the suggested command reproduces these numbers.
+    values = " ".join(f"--{n}={full(v)}" for n, v in ev.inputs.items())
+    if output is not None:
+        values += f" --output {output}"
+    if len(program) + len(values) <= 100:
+        result.say(f"gradcli eval \"{program}\" {values} shows the same numbers as tables.")
+    else:
+        result.say("gradcli eval with the same program and values shows the same numbers as "
+                   "tables.")
+    steps.append(result)
+    return steps
+
+
+def _one_line(source: str) -> str:
+    return "; ".join(line.strip() for line in source.strip().splitlines() if line.strip())
+
+
+def _program_step(ev: Evaluation, nt: Notation) -> Step:
+    tape = ev.tape
+    s = Step("The program")
+    s.show(*[line for line in tape.source.strip().splitlines() if line.strip()][:30])
+    given = ", ".join(f"{n} = {fmt(v)}" for n, v in ev.inputs.items())
+    s.say(f"Inputs: {given}." if given else "The program has no inputs.",
+          f"We compute {tape.output_name} (the forward pass), then walk backwards from it and "
+          f"find how much {tape.output_name} moves per unit of each input: the gradient "
+          f"{', '.join(nt.partial(tape.output_name, n) for n in tape.inputs) or '(none)'}.")
+    return s
+
+
+def _forward_step(ev: Evaluation, nt: Notation) -> Step:
+    tape = ev.tape
+    lines = []
+    for i, step in enumerate(tape.steps):
+        if not step.args:
+            continue
+        lines.append(f"{tape.label(i)} = {tape.expression(i)} = {substituted(tape, ev.values, i)}"
+                     f" = {fmt(ev.values[i])}")
+    if len(lines) > FORWARD_LIMIT:
+        left = len(lines) - FORWARD_LIMIT
+        lines = (lines[:FORWARD_LIMIT // 2] + [f"… {left} steps left out …"]
+                 + lines[-FORWARD_LIMIT // 2:])
+    s = Step("Forward pass: compute every value, one primitive at a time")
+    s.say("Each line is one operation of the program, its operands' values substituted.")
+    s.show(*(lines or [f"{tape.output_name} = {fmt(ev.value)}"]))
+    s.say(f"So {tape.output_name} = {fmt(ev.value)}.")
+    return s
+
+
+def _backward_steps(ev: Evaluation, nt: Notation) -> list:
+    tape = ev.tape
+    out = tape.output_name
+    by_node: dict = {}
+    for c in ev.contributions:
+        by_node.setdefault(c.node, []).append(c)
+    received: dict = {}
+    for c in ev.contributions:
+        received.setdefault(c.input, []).append(c)
+    seed = Step("Backward pass: start at the output")
+    seed.say(f"Reverse mode walks the steps from the last to the first. Each step's adjoint "
+             f"(the number written {nt.bar('v')} for a value v, `dv` in backprop code) is "
+             f"{nt.partial(out, 'v')}: how much {out} moves per unit change of v.",
+             f"It starts with {nt.bar(out)} = {nt.partial(out, out)} = 1, since {out} moves one "
+             f"for one with itself.")
+    if not ev.contributions:
+        seed.say(f"{out} depends on no input, so every gradient is 0.")
+    steps = [seed]
+    nodes = list(by_node)  # already in reverse evaluation order
+    for node in nodes[:NODE_LIMIT]:
+        steps.append(_node_step(ev, node, by_node[node], received.get(node, []), nt))
+    rest = nodes[NODE_LIMIT:]
+    if rest:
+        rows = [backward_row(ev, c, nt) for n in rest for c in by_node[n]]
+        if len(rows) > FORWARD_LIMIT:
+            rows = rows[:FORWARD_LIMIT]
+        s = Step(f"Backward pass: the remaining {len(rest)} steps")
+        s.say(f"The same rule at every step; the table shows up to {FORWARD_LIMIT} rows "
+              f"(gradcli eval --all shows every row).")
+        s.table(("sends", "local derivative", "upstream", "contribution", "running total"), rows)
+        steps.append(s)
+    return steps
+
+
+def _node_step(ev: Evaluation, node: int, sends: list, got: list, nt: Notation) -> Step:
+    tape = ev.tape
+    label = tape.label(node)
+    step = tape.steps[node]
+    s = Step(f"Backward: {label} = {tape.expression(node)}")
+    if node == output_index(tape):
+        arrive = f"{nt.bar(label)} = 1 arrives: {label} is the output (the seed)."
+    elif len(got) == 1:
+        arrive = (f"{nt.bar(label)} = {fmt(ev.adjoints[node])} arrives from "
+                  f"{tape.label(got[0].node)}.")
+    else:
+        parts = " + ".join(num(c.contribution) for c in got[:8]) + (" + …" if len(got) > 8 else "")
+        arrive = (f"{nt.bar(label)} arrives as a sum: {label} is used {len(got)} times, and "
+                  f"the contributions add: {nt.bar(label)} = {parts} = {fmt(ev.adjoints[node])}.")
+    s.say(arrive, f"Local rule ({step.op.name}): {step.op.about}.")
+    rules = []
+    for c in sends:
+        rule = nt.math(tape.rule(node, c.position))
+        rules.append(f"{nt.partial(label, tape.label(c.input))} = {rule}"
+                     + (f" = {fmt(c.local)}" if rule != fmt(c.local) else ""))
+    s.show(*rules)
+    s.table(("sends", "local derivative", "upstream", "contribution (chain rule)", "running total"),
+            [backward_row(ev, c, nt) for c in sends])
+    xs = [ev.values[a] for a in step.args]
+    kink = step.op.kink(*xs) if step.op.kink else None
+    if kink:
+        s.say(f"Note: {kink}.")
+    for c in sends:
+        if c.count > 1:
+            inp = tape.label(c.input)
+            s.say(f"{inp} has now received {c.count} contributions; they add up "
+                  f"({nt.bar(inp)} = {fmt(c.total)} so far), because every path from {inp} "
+                  f"to {tape.output_name} carries some of its influence.")
+    return s
+
+
+def _chain_step(ev: Evaluation, name: str, nt: Notation, paths: list) -> Step:
+    tape = ev.tape
+    out = tape.output_name
+    chain = chain_of(ev, name, nt, paths)
+    s = Step(f"The whole chain for {name}")
+    if chain.count == 0:
+        s.say(f"{out} does not depend on {name}: no path leads from {name} to {out}, so "
+              f"{nt.partial(out, name)} = 0.")
+        return s
+    if chain.terms is None:
+        s.say(f"There are more than {PATH_LIMIT} paths from {name} to {out}; listing them "
+              f"would not help. Each path contributes the product of the local derivatives "
+              f"along it, and the backward pass added all of them up at every fan-out:")
+        s.show(*chain_lines(chain, out, nt))
+        return s
+    many = len(chain.terms) > 1
+    s.say(f"{nt.partial(out, name)} is the sum, over every path from {name} to {out}, of the "
+          f"product of the local derivatives along the path. "
+          + (f"There are {len(chain.terms)} paths, one term each."
+             if many else "There is one path, so one product."))
+    s.show(*chain_lines(chain, out, nt))
+    s.say(f"The backward pass computed the same number, {nt.bar(name)} = {fmt(chain.gradient)}, "
+          f"without listing paths: it multiplied one local derivative per step and added at "
+          f"each fan-out.")
+    return s
