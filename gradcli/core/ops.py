@@ -62,31 +62,51 @@ def _softplus(x: float) -> float:
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
+def ieee_div(a: float, b: float) -> float:
+    """a / b as IEEE floats (and NumPy, PyTorch, JavaScript) have it: ±inf or nan at b = 0,
+    where Python raises. Derivatives use it, so an infinite slope is an answer."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if a != a or a == 0:
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
+
+
 def _div_partials(a, b, y):
-    # -(a/b)/b, not -a/(b*b): b*b underflows to 0 for |b| < 1e-162 while a/b is finite.
-    return (1.0 / b, -(a / b) / b) if b != 0 else (math.inf, math.nan)
+    # -y/b, the output reused, not -a/b²: b² underflows to 0 for |b| < 1e-162 while a/b is
+    # finite.
+    return ieee_div(1.0, b), ieee_div(-y, b)
 
 
-def _safe_pow(x: float, c: float) -> float:
-    """x**c for a derivative, where an infinite slope is an answer, not an error."""
+def _odd_integer(c: float) -> bool:
+    return float(c).is_integer() and abs(c) < 2.0**53 and int(c) % 2 == 1
+
+
+def ieee_pow(x: float, c: float) -> float:
+    """x^c as IEEE floats have it (C's pow, NumPy): ±inf at 0 with c < 0 and on overflow,
+    nan for a negative base with a non-integer power, where Python's math.pow raises."""
     try:
         return math.pow(x, c)
     except (ValueError, ZeroDivisionError):
-        return math.inf if x == 0 else math.nan
+        if x == 0:  # c < 0: the sign of a zero survives an odd power
+            return math.copysign(math.inf, x) if _odd_integer(c) else math.inf
+        return math.nan
     except OverflowError:
-        return math.inf
+        return -math.inf if x < 0 and _odd_integer(c) else math.inf
+
+
+def _ieee_log(x: float) -> float:
+    if x > 0:
+        return math.log(x)
+    return -math.inf if x == 0 else math.nan
 
 
 def _pow_partials(x, c, y):
     # PyTorch: d/dx x^c = c·x^(c-1), which is 0 when c = 0 even at x = 0;
     # d/dc x^c = x^c·ln x, taken as 0 at x = 0 and undefined (nan) for x < 0.
-    dx = 0.0 if c == 0 else c * _safe_pow(x, c - 1)
-    if x > 0:
-        dc = y * math.log(x)
-    elif x == 0:
-        dc = 0.0
-    else:
-        dc = math.nan
+    dx = c * ieee_pow(x, c - 1) if c else 0.0
+    dc = y * _ieee_log(x) if x else 0.0
     return dx, dc
 
 
@@ -159,10 +179,10 @@ defop("mul", 2, lambda a, b: a * b, lambda a, b, y: (b, a), ("{1}", "{0}"),
             "{dy}·{1}·h. The gradient ∂f/∂{0} is that change per unit of h: {1}·{dy}. "
             "{dy}/{1} would answer another question: how far {0} must move for {y} to "
             "move by {dy}."))
-defop("div", 2, lambda a, b: a / b, _div_partials, ("1/{1}", "-{0}/{1}^2"),
+defop("div", 2, lambda a, b: a / b, _div_partials, ("1/{1}", "-{y}/{1}"),
       "division: ∂(a/b)/∂a = 1/b and ∂(a/b)/∂b = -a/b²", symbol="/",
       domain=lambda a, b: "division by zero" if b == 0 else None)
-defop("pow", 2, math.pow, _pow_partials, ("{1}*{0}^({1}-1)", "where({0}, {y}*ln({0}), 0)"),
+defop("pow", 2, math.pow, _pow_partials, ("where({1}, {1}*{0}^({1}-1), 0)", "where({0}, {y}*ln({0}), 0)"),
       "power: ∂(x^c)/∂x = c·x^(c-1), ∂(x^c)/∂c = x^c·ln x", symbol="^",
       domain=_pow_domain, singular=_pow_singular, aliases=("pow",))
 defop("neg", 1, lambda a: -a, lambda a, y: (-1.0,), ("-1",), "negation flips the gradient's sign")
@@ -170,16 +190,16 @@ defop("neg", 1, lambda a: -a, lambda a, y: (-1.0,), ("-1",), "negation flips the
 # Exponentials and logarithms.
 defop("exp", 1, math.exp, lambda x, y: (y,), ("{y}",),
       "exp is its own derivative, so the rule reuses the output")
-defop("log", 1, math.log, lambda x, y: (1.0 / x,), ("1/{0}",), "natural logarithm",
+defop("log", 1, math.log, lambda x, y: (ieee_div(1.0, x),), ("1/{0}",), "natural logarithm",
       domain=_needs(lambda x: x > 0, "log is undefined for {x} (it needs a positive number)"),
       aliases=("ln",))
-defop("log2", 1, math.log2, lambda x, y: (1.0 / (x * math.log(2.0)),), ("1/({0}*ln(2))",),
+defop("log2", 1, math.log2, lambda x, y: (ieee_div(1.0, x * math.log(2.0)),), ("1/({0}*ln(2))",),
       "base-2 logarithm",
       domain=_needs(lambda x: x > 0, "log2 is undefined for {x} (it needs a positive number)"))
-defop("log10", 1, math.log10, lambda x, y: (1.0 / (x * math.log(10.0)),), ("1/({0}*ln(10))",),
+defop("log10", 1, math.log10, lambda x, y: (ieee_div(1.0, x * math.log(10.0)),), ("1/({0}*ln(10))",),
       "base-10 logarithm",
       domain=_needs(lambda x: x > 0, "log10 is undefined for {x} (it needs a positive number)"))
-defop("sqrt", 1, math.sqrt, lambda x, y: (0.5 / y if y else math.inf,), ("1/(2*{y})",),
+defop("sqrt", 1, math.sqrt, lambda x, y: (ieee_div(1.0, 2.0 * y),), ("1/(2*{y})",),
       "square root; its slope is infinite at 0",
       domain=_needs(lambda x: x >= 0, "sqrt is undefined for {x} (it needs a number >= 0)"),
       singular=lambda x: "the slope of sqrt is infinite at 0" if x == 0 else None)
@@ -188,11 +208,11 @@ defop("sqrt", 1, math.sqrt, lambda x, y: (0.5 / y if y else math.inf,), ("1/(2*{
 defop("sin", 1, math.sin, lambda x, y: (math.cos(x),), ("cos({0})",), "sine")
 defop("cos", 1, math.cos, lambda x, y: (-math.sin(x),), ("-sin({0})",), "cosine")
 defop("tan", 1, math.tan, lambda x, y: (1.0 + y * y,), ("1+{y}^2",), "tangent")
-defop("asin", 1, math.asin, lambda x, y: (_safe_pow(1.0 - x * x, -0.5),), ("1/sqrt(1-{0}^2)",),
+defop("asin", 1, math.asin, lambda x, y: (ieee_div(1.0, math.sqrt(1.0 - x * x)),), ("1/sqrt(1-{0}^2)",),
       "arcsine",
       domain=_needs(lambda x: -1 <= x <= 1, "asin is undefined for {x} (it needs -1 <= x <= 1)"),
       singular=lambda x: "the slope of asin is infinite at ±1" if abs(x) == 1 else None)
-defop("acos", 1, math.acos, lambda x, y: (-_safe_pow(1.0 - x * x, -0.5),), ("-1/sqrt(1-{0}^2)",),
+defop("acos", 1, math.acos, lambda x, y: (ieee_div(-1.0, math.sqrt(1.0 - x * x)),), ("-1/sqrt(1-{0}^2)",),
       "arccosine",
       domain=_needs(lambda x: -1 <= x <= 1, "acos is undefined for {x} (it needs -1 <= x <= 1)"),
       singular=lambda x: "the slope of acos is infinite at ±1" if abs(x) == 1 else None)

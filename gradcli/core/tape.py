@@ -115,7 +115,46 @@ class Tape:
 
 
 def fill(template: str, operands: list, result: str) -> str:
+    """A rule text with names (or values) put for {0}, {1} and {y}.
+
+    `where(c, a, b)` on a literal condition is written as the branch it picks: x^2's rule
+    reads `2*x^(2-1)`, not `where(2, 2*x^(2-1), 0)`; same value, fewer words."""
+    cond, branches = _where_parts(template)
+    if cond is not None and cond[1:-1].isdigit() and _is_number(operands[int(cond[1:-1])]):
+        template = branches[0] if float(operands[int(cond[1:-1])].strip("()")) else branches[1]
     text = template.replace("{y}", result)
     for k, name in enumerate(operands):
         text = text.replace("{%d}" % k, name)
     return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.strip("()"))
+    except ValueError:
+        return False
+    return True
+
+
+_WHERE_CACHE: dict = {}
+
+
+def _where_parts(template: str):
+    """`where({1}, A, B)` as ("{1}", (A, B)) when the whole template is one where; else None."""
+    if template in _WHERE_CACHE:
+        return _WHERE_CACHE[template]
+    found = (None, None)
+    if template.startswith("where(") and template.endswith(")"):
+        parts, depth, start = [], 0, len("where(")
+        for k in range(start, len(template) - 1):
+            ch = template[k]
+            depth += ch == "("
+            depth -= ch == ")"
+            if ch == "," and depth == 0:
+                parts.append(template[start:k].strip())
+                start = k + 1
+        parts.append(template[start:-1].strip())
+        if len(parts) == 3 and depth == 0:
+            found = (parts[0], (parts[1], parts[2]))
+    _WHERE_CACHE[template] = found
+    return found
