@@ -136,9 +136,29 @@ def test_a_disagreement_is_said_loudly(cli, monkeypatch):
     monkeypatch.setattr(gradcli.modes.study, "tangent_trace", broken)
     r = cli("eval", "a*b", "--a", "2", "--b", "3", "--mode", "both", "--wrt", "a")
     assert "MISMATCH" in r.stdout and "MISMATCH" in r.stderr
-    doc = json.loads(cli("eval", "a*b", "--a", "2", "--b", "3", "--mode", "both", "--wrt", "a",
-                         "--json").stdout)
-    assert doc["agree"] is False
+    assert r.exit_code == 3  # a bug in gradcli, not a success
+    r = cli("eval", "a*b", "--a", "2", "--b", "3", "--mode", "both", "--wrt", "a", "--json")
+    assert json.loads(r.stdout)["agree"] is False and r.exit_code == 3
+
+
+def test_forward_mode_follows_the_branch_reverse_mode_takes():
+    """relu, max and min route: a branch not taken carries exactly 0 in both modes, even
+    where a slope above it is infinite (PyTorch's reverse mode gives 0 here)."""
+    for program, values, wrt, want in [
+            ("sqrt(relu(x))", ["--x", "-1"], "x", 0.0),
+            ("pow(y, max(x, y))", ["--x", "1", "--y", "-1"], "y", 1.0)]:
+        r = run_gradcli("eval", program, *values, "--mode", "both", "--wrt", wrt, "--json")
+        doc = json.loads(r.stdout)
+        assert r.returncode == 0 and doc["agree"] is True, (program, r.stdout, r.stderr)
+        assert doc["derivative"] == doc["gradient"][wrt] == want
+
+
+def test_forward_mode_warnings_are_capped():
+    program = "; ".join(f"r{i} = relu(x + r{i - 1})" if i else "r0 = relu(x)"
+                        for i in range(400))
+    r = run_gradcli("eval", program, "--x", "0", "--mode", "forward", "--grad-only")
+    lines = r.stderr.splitlines()
+    assert len(lines) <= 5 and "more steps like this" in r.stderr, r.stderr
 
 
 def test_forward_mode_in_ascii_and_piped():

@@ -11,12 +11,13 @@ import gc
 import math
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Callable, Mapping, Optional
 
 from .errors import EvaluationError, UsageError, caret_excerpt, suggest
 from .notation import fmt
 from .ops import CONSTANTS, FUNCTIONS, OPS
 from .tape import Tape
+from .warnings import Warnings
 
 _INPUT, _CONST = OPS["input"], OPS["const"]
 
@@ -29,7 +30,7 @@ class Contribution:
     node: int
     position: int  # which operand of the step (0, 1)
     input: int
-    local: float  # ∂node/∂input
+    local: Optional[float]  # ∂node/∂input (None for an op that is not elementwise)
     upstream: float  # the node's adjoint ∂f/∂node
     contribution: float  # local × upstream
     total: float  # the input's adjoint after adding this term
@@ -168,78 +169,148 @@ def _where(tape: Tape, values: list, i: int) -> str:
 
 
 def backward(ev: Evaluation, record: bool = True) -> None:
-    """The reverse sweep, seeded with adjoint 1 at the output; a fresh store every run."""
-    tape, values = ev.tape, ev.values
+    """Fill in an evaluation's adjoints (and its recorded contributions) from the sweep."""
+    warnings = Warnings()
+    ev.adjoints = reverse_sweep(ev.tape, ev.values, record=ev.contributions if record else None,
+                                warnings=warnings)
+    ev.warnings.extend(warnings.lines())
+    for name, i in ev.tape.inputs.items():
+        if not math.isfinite(ev.adjoints[i]):
+            ev.warnings.append(f"the gradient with respect to {name} is undefined "
+                               f"({fmt(ev.adjoints[i])}) at these values")
+
+
+def reverse_sweep(tape: Tape, values: list, *, seed: Optional[int] = None, stop: int = 0,
+                  needs: Optional[list] = None, record: Optional[list] = None,
+                  substitute: Optional[Callable] = None, accumulate: bool = True,
+                  warnings: Optional[Warnings] = None) -> list:
+    """The reverse sweep: the one implementation of the chain rule backwards.
+
+    Seeded with adjoint 1 at `seed` (the output), it visits steps from there down to
+    `stop`, and for every operand that depends on an input adds the op's VJP term (local
+    partial × the step's adjoint) to the operand's adjoint: `+=`, so a value used twice
+    collects both terms. A fresh store every run. Those who want to see or change the
+    steps do it here, not in a copy:
+      record      a list to append each term to, as a Contribution (the tables)
+      substitute  (step, position, local, upstream, term) -> the term to use instead
+                  (the quiz predicts a learner's slip by swapping one term)
+      accumulate  False assigns instead of adding (another of the quiz's mistakes)
+      warnings    collects kinks met and slopes that are not finite
+    """
     steps = tape.steps
     n = len(steps)
+    needs = needs_grad(tape) if needs is None else needs
+    seed = tape.output if seed is None else seed
     adjoints = [0.0] * n
     reached = [False] * n
     counts = [0] * n
-    needs = _needs_grad(tape)
-    out = tape.output
-    adjoints[out], reached[out] = 1.0, True
-    contributions = ev.contributions
-    notes = _Notes()
-    for i in range(out, -1, -1):
+    adjoints[seed], reached[seed] = 1.0, True
+    for i in range(seed, stop - 1, -1):
         step = steps[i]
         if not reached[i] or not step.args or not needs[i]:
             continue
-        xs = [values[a] for a in step.args]
-        partials = step.op.partials(*xs, values[i])
-        upstream = adjoints[i]
         op = step.op
-        for position, (a, local) in enumerate(zip(step.args, partials)):
-            if needs[a] and not math.isfinite(local):
-                why = op.singular(*xs) if op.singular else None
-                notes.add(f"the derivative {tape.rule(i, position)} is undefined here"
-                          + (f": {why}" if why else ""), lambda: _where(tape, values, i))
-        kink = op.kink(*xs) if op.kink else None
-        if kink:
-            notes.add(kink, lambda: _where(tape, values, i))
-        routes = op.routes
-        for position, (a, local) in enumerate(zip(step.args, partials)):
+        xs = [values[a] for a in step.args]
+        ans = values[i]
+        g = adjoints[i]
+        partials = op.partials(*xs, ans) if op.partials is not None else None
+        if warnings is not None and partials is not None:
+            _notice(tape, values, i, partials, needs, warnings)
+        for position, a in enumerate(step.args):
             if not needs[a]:
                 continue  # constants get no adjoint, as in PyTorch
-            term = 0.0 if local == 0 and routes else local * upstream
-            adjoints[a] += term
+            local = partials[position] if partials is not None else None
+            term = op.vjp_term(position, local, g, ans, xs)
+            if substitute is not None:
+                term = substitute(i, position, local, g, term)
+            adjoints[a] = adjoints[a] + term if accumulate else term
             reached[a] = True
-            counts[a] += 1
-            if record:
-                contributions.append(Contribution(i, position, a, local, upstream, term,
-                                                  adjoints[a], counts[a]))
-    ev.adjoints = adjoints
-    ev.warnings.extend(notes.lines())
-    for name, i in tape.inputs.items():
-        if not math.isfinite(adjoints[i]):
-            ev.warnings.append(f"the gradient with respect to {name} is undefined "
-                               f"({fmt(adjoints[i])}) at these values")
+            if record is not None:
+                counts[a] += 1
+                record.append(Contribution(i, position, a, local, g, term, adjoints[a],
+                                           counts[a]))
+    return adjoints
 
 
-class _Notes:
-    """Kink and singularity warnings, at most a few of each kind: a 100k-step program
-    can hit relu'(0) thousands of times, and one line per hit would bury the result."""
+def tangent_sweep(tape: Tape, values: list, seeds: Mapping[int, float], *,
+                  record: Optional[list] = None, warnings: Optional[Warnings] = None) -> list:
+    """The forward sweep: tangents v̇ = Σ (∂v/∂u)·u̇ in evaluation order, from the seeds
+    (step -> tangent; forward mode seeds one input with 1).
 
-    SHOWN = 3
+    Each term is the op's JVP (`Op.jvp_term`), the same local partials the reverse sweep
+    multiplies by the adjoint. A step that does not depend on a seed has an exact zero
+    tangent (None while sweeping): an infinite slope after it gives 0, not inf·0 = nan,
+    as the reverse sweep gives literals no adjoint. `record`, a list, receives one list of
+    Terms per step (the forward-mode table).
+    """
+    steps = tape.steps
+    n = len(steps)
+    last = min(n, tape.output + 1)
+    tangents: list = [None] * n
+    for i, t in seeds.items():
+        tangents[i] = t
+    first = 0 if record is not None else (min(seeds) + 1 if seeds else last)
+    if record is not None:
+        record[:] = [[] for _ in range(n)]
+    for i in range(first, last):
+        step = steps[i]
+        if not step.args or i in seeds:
+            continue
+        ts = [tangents[a] for a in step.args]
+        if record is None and all(t is None for t in ts):
+            continue
+        op = step.op
+        xs = [values[a] for a in step.args]
+        ans = values[i]
+        partials = op.partials(*xs, ans) if op.partials is not None else None
+        total = None
+        for position, (a, t) in enumerate(zip(step.args, ts)):
+            local = partials[position] if partials is not None else None
+            term = None if t is None else op.jvp_term(position, local, t, ans, xs)
+            if term is not None:
+                total = term if total is None else total + term
+            if record is not None and not tape.is_const(a):
+                record[i].append(Term(position, a, local, 0.0 if t is None else t,
+                                      0.0 if term is None else term))
+        tangents[i] = total
+        if warnings is not None and partials is not None and any(t is not None for t in ts):
+            depends = [t is not None for t in ts]
+            _notice(tape, values, i, partials, None, warnings, depends)
+    return [0.0 if t is None else t for t in tangents]
 
-    def __init__(self):
-        self.by_kind: dict = {}
 
-    def add(self, kind: str, where) -> None:
-        seen = self.by_kind.setdefault(kind, [0, []])
-        seen[0] += 1
-        if seen[0] <= self.SHOWN:
-            seen[1].append(where())
-
-    def lines(self) -> list:
-        out = []
-        for kind, (count, places) in self.by_kind.items():
-            out += [f"{kind} {place}" for place in places]
-            if count > len(places):
-                out.append(f"{kind}: {count - len(places)} more steps like this")
-        return out
+@dataclass(eq=False)
+class Term:
+    """One summand (∂v/∂u)·u̇ of a step's tangent; u is the operand in `position`."""
+    __slots__ = ("position", "input", "local", "tangent", "term")
+    position: int
+    input: int
+    local: float
+    tangent: float
+    term: float
 
 
-def _needs_grad(tape: Tape) -> list:
+def _notice(tape: Tape, values: list, i: int, partials, needs, warnings: Warnings,
+            depends: Optional[list] = None) -> None:
+    """Warn of a local slope that is not finite and of a kink met at step i."""
+    step = tape.steps[i]
+    op = step.op
+    xs = None
+    for position, (a, local) in enumerate(zip(step.args, partials)):
+        relevant = depends[position] if depends is not None else needs[a]
+        if relevant and not math.isfinite(local):
+            xs = xs or [values[a] for a in step.args]
+            why = op.singular(*xs) if op.singular else None
+            warnings.add(f"the derivative {tape.rule(i, position)} is undefined here"
+                         + (f": {why}" if why else ""), lambda: _where(tape, values, i))
+    if op.kink is not None:
+        xs = xs or [values[a] for a in step.args]
+        kink = op.kink(*xs)
+        if kink:
+            warnings.add(kink, lambda: _where(tape, values, i))
+
+
+def needs_grad(tape: Tape) -> list:
     """Which steps depend on an input; only those receive adjoints."""
     needs = []
     for step in tape.steps:
@@ -248,4 +319,3 @@ def _needs_grad(tape: Tape) -> list:
         else:
             needs.append(any(needs[a] for a in step.args))
     return needs
-

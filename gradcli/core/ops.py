@@ -1,18 +1,28 @@
-"""The op registry: every primitive defined once, its derivative rule next to its forward.
+"""The op contract and its table: every primitive defined once, its derivative beside it.
 
-Each entry carries what everything else derives from:
+An op is a forward function and its derivative, in the style of HIPS autograd's `defvjp`
+and JAX's `defjvp`:
   forward   the value, computed with `math` in float64
-  partials  the local derivatives ∂y/∂x_i, given the inputs and the forward result y
-            (so exp, sigmoid and tanh reuse y as autograd's `ans` does)
-  rules     the same partials as text in gradcli's own syntax, one per input:
-            {0}, {1} stand for the operands and {y} for the result. Each is one
-            expression that gradcli's parser reads (generated code is translated from
-            it); conventions at kinks use the helpers in RULE_HELPERS below
+  partials  for an elementwise op, the local derivatives ∂y/∂x_i given the operands and
+            the forward result y (so exp, sigmoid and tanh reuse y as autograd's `ans`).
+            The contract derives both products from them (`vjp_term`, `jvp_term`):
+              VJP  x̄_i += ∂y/∂x_i · ȳ      (reverse mode: the adjoint arriving, ȳ)
+              JVP  ẏ   += ∂y/∂x_i · ẋ_i    (forward mode: the operand's tangent, ẋ_i)
+  vjp, jvp  for an op that is not elementwise (a matrix product, a sum over an axis), one
+            function per operand instead: vjp[i](g, ans, *xs) returns x_i's contribution
+            for the adjoint g arriving, jvp[i](t, ans, *xs) y's tangent term from x_i's
+            tangent t. The sweeps call these through the same `vjp_term`/`jvp_term`.
+  rules     the same partials as text in gradcli's own syntax, one per operand: {0}, {1}
+            stand for the operands and {y} for the result. Each is one expression that
+            gradcli's parser reads; tables show it and generated code is translated from
+            it. tests/test_rules.py evaluates every rule text at every op's edge points and
+            checks it against `partials`: one derivative, written twice, never disagreeing.
   domain    where the forward value is undefined, and what to say
   about     one line for tables, help and explanations
 
-Kink conventions follow PyTorch's float64 autograd: relu'(0) = 0, abs'(0) = 0,
-max/min ties split the gradient 0.5/0.5, d/dy x^y = 0 at x = 0.
+Derivatives are IEEE floats: an infinite slope is inf (ieee_div, ieee_pow), never an
+exception. Kink conventions follow PyTorch's float64 autograd: relu'(0) = 0, abs'(0) = 0,
+max/min ties split the gradient 0.5/0.5, d/dy x^y = 0 at x = 0, d/dx x^0 = 0.
 """
 from __future__ import annotations
 
@@ -44,10 +54,35 @@ class Op:
     # exactly 0, even when what arrives from above is inf or nan (PyTorch masks there;
     # multiplying would give 0·nan = nan).
     routes: bool = False
+    # Ops that are not elementwise give one function per operand instead of `partials`.
+    vjp: Optional[tuple] = None
+    jvp: Optional[tuple] = None
 
     @property
     def is_function(self) -> bool:
         return self.symbol is None
+
+    def vjp_term(self, position: int, local, g, ans, xs):
+        """What operand `position` receives when the adjoint `g` arrives at this op."""
+        if self.vjp is not None:
+            return self.vjp[position](g, ans, *xs)
+        if local == 0 and self.routes:
+            # A branch not taken gets exactly 0, even when g is inf or nan (PyTorch masks
+            # here; 0·nan would be nan).
+            return 0.0
+        return local * g
+
+    def jvp_term(self, position: int, local, t, ans, xs):
+        """This op's tangent term from operand `position`'s tangent `t`; None is an exact
+        zero that no later slope can turn into nan (JAX's symbolic zero)."""
+        if self.jvp is not None:
+            return self.jvp[position](t, ans, *xs)
+        if local == 0 and self.routes and math.isfinite(t):
+            # The branch not taken, as in the reverse sweep: nothing flows on from here.
+            # (A tangent that is already inf or nan still gives 0·t = nan, as reverse
+            # mode's exact 0 times the infinite slope below it does.)
+            return None
+        return local * t
 
 
 def _sigmoid(x: float) -> float:
@@ -154,7 +189,8 @@ def _total(partials):
 
 
 def defop(name, arity, forward, partials, rules, about, **kw) -> Op:
-    op = Op(name, arity, forward, _total(partials), tuple(rules), about, **kw)
+    op = Op(name, arity, forward, _total(partials) if partials else None, tuple(rules), about,
+            **kw)
     OPS[name] = op
     return op
 

@@ -1,30 +1,24 @@
 """Forward-mode AD: carry a tangent v̇ = ∂v/∂a beside every value (Baydin et al., Table 2).
 
-The tangent of a step is Σ (∂v/∂u)·u̇ over its operands u, where ∂v/∂u is the registry's
-own local partial (`Op.partials`, the same numbers the reverse sweep multiplies by the
-adjoint); the input a is seeded with ȧ = 1 and every other input with 0. One pass in
-evaluation order, linear in the tape's length. Nothing here prints.
+The tangent of a step is Σ (∂v/∂u)·u̇ over its operands u: the op contract's JVP, computed
+by the core's one forward sweep (`engine.tangent_sweep`) from the same local partials the
+reverse sweep multiplies by the adjoint; the input a is seeded with ȧ = 1 and every other
+input with 0. One pass in evaluation order, linear in the tape's length. Here: choosing
+the input, the trace kept for the tables, and what agreement with reverse mode means.
+Nothing here prints.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Optional
 
+from ..core.engine import tangent_sweep
 from ..core.errors import UsageError, suggest
 from ..core.tape import Tape
+from ..core.warnings import Warnings
 
 MODES = ("reverse", "forward", "both")
-
-
-@dataclass(eq=False)
-class Term:
-    """One summand (∂v/∂u)·u̇ of a step's tangent; u is the operand in `position`."""
-    __slots__ = ("position", "input", "local", "tangent", "term")
-    position: int
-    input: int
-    local: float
-    tangent: float
-    term: float
 
 
 @dataclass
@@ -70,45 +64,13 @@ def resolve_wrt(tape: Tape, wrt) -> str:
 
 
 def tangent_trace(tape: Tape, values: list, wrt: str, record: bool = True) -> TangentTrace:
-    steps = tape.steps
-    n = len(steps)
-    seed = tape.inputs[wrt]
-    tangents = [0.0] * n
-    # Which steps depend on the seeded input: the others have a tangent of exactly 0,
-    # so an infinite partial on their side gives 0, not inf·0 = nan (as the reverse
-    # sweep gives literals no adjoint).
-    depends = [False] * n
-    terms = [[] for _ in range(n)] if record else []
-    warnings = []
-    tangents[seed], depends[seed] = 1.0, True
-    for i in range(0 if record else seed + 1, min(n, tape.output + 1)):
-        step = steps[i]
-        if not step.args:
-            continue
-        depends[i] = any(depends[a] for a in step.args)
-        if not depends[i] and not record:
-            continue
-        xs = [values[a] for a in step.args]
-        op = step.op
-        partials = op.partials(*xs, values[i])
-        total = 0.0
-        for position, (a, local) in enumerate(zip(step.args, partials)):
-            if tape.is_const(a):
-                continue
-            term = local * tangents[a] if depends[a] else 0.0
-            total += term
-            if record:
-                terms[i].append(Term(position, a, local, tangents[a], term))
-            if depends[a] and not math.isfinite(local):
-                why = op.singular(*xs) if op.singular else None
-                warnings.append(f"the derivative {tape.rule(i, position)} is undefined here"
-                                + (f": {why}" if why else "")
-                                + f" (step {tape.label(i)} = {tape.expression(i)})")
-        tangents[i] = total
-        kink = op.kink(*xs) if op.kink and depends[i] else None
-        if kink:
-            warnings.append(f"{kink} (step {tape.label(i)} = {tape.expression(i)})")
-    return TangentTrace(tape, wrt, values, tangents, terms, warnings)
+    """Forward mode with respect to one input: the core's forward sweep, seeded with
+    ȧ = 1 at that input (every other input's tangent is 0)."""
+    terms: Optional[list] = [] if record else None
+    warnings = Warnings()
+    tangents = tangent_sweep(tape, values, {tape.inputs[wrt]: 1.0}, record=terms,
+                             warnings=warnings)
+    return TangentTrace(tape, wrt, values, tangents, terms or [], warnings.lines())
 
 
 def agree(a: float, b: float) -> bool:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Optional
 
-from ..core.engine import Evaluation
+from ..core.engine import Evaluation, needs_grad, reverse_sweep
 from ..core.errors import GradcliError
 from ..core.notation import Notation, fmt
 from ..core.tape import Tape, fill
@@ -56,10 +56,7 @@ class Situation:
         self.values = ev.values
         self.correct = ev.values[target] if kind == "value" else ev.adjoints[target]
         steps = self.tape.steps
-        self.needs = []
-        for step in steps:
-            self.needs.append(self.tape.is_input(len(self.needs))
-                              or any(self.needs[a] for a in step.args))
+        self.needs = needs_grad(self.tape)
         # Which steps the asked one feeds into: only chain-rule terms between those and
         # the asked step can change its adjoint.
         self.above = [False] * len(steps)
@@ -80,30 +77,20 @@ class Situation:
 
     def sweep(self, override: Optional[dict] = None, accumulate: bool = True,
               seed: Optional[int] = None) -> float:
-        """The asked step's adjoint from a reverse sweep with some terms replaced.
+        """The asked step's adjoint from the engine's reverse sweep, some terms replaced.
 
-        `override` maps (step, operand position) to a function (local, upstream) -> term.
+        `override` maps (step, operand position) to a function (local, upstream) -> term:
+        a learner's slip is a substitute rule passed to the one sweep, not a copy of it.
         """
-        tape, values, needs = self.tape, self.values, self.needs
-        steps = tape.steps
-        seed = tape.output if seed is None else seed
-        adj = [0.0] * len(steps)
-        reached = [False] * len(steps)
-        adj[seed], reached[seed] = 1.0, True
-        for i in range(seed, self.target - 1, -1):
-            step = steps[i]
-            if not reached[i] or not step.args:
-                continue
-            xs = [values[a] for a in step.args]
-            partials = step.op.partials(*xs, values[i])
-            for pos, (a, local) in enumerate(zip(step.args, partials)):
-                if not needs[a]:
-                    continue
-                slip = override.get((i, pos)) if override else None
-                term = slip(local, adj[i]) if slip else local * adj[i]
-                adj[a] = adj[a] + term if accumulate else term
-                reached[a] = True
-        return adj[self.target]
+        substitute = None
+        if override:
+            def substitute(i, position, local, upstream, term):
+                slip = override.get((i, position))
+                return slip(local, upstream) if slip else term
+        adjoints = reverse_sweep(self.tape, self.values, seed=seed, stop=self.target,
+                                 needs=self.needs, substitute=substitute,
+                                 accumulate=accumulate)
+        return adjoints[self.target]
 
 
 # --- gate slips: one chain-rule term computed wrongly ------------------------------------

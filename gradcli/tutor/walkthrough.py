@@ -183,16 +183,25 @@ def chain_of(ev: Evaluation, name: str, nt: Notation, paths: Optional[list] = No
     terms, products = [], []
     for path in enumerate_paths(tape, start, paths):
         factors = []
-        product = 1.0
         for node, pos in path:
             if node not in partials:
                 partials[node] = local_partials(tape, ev.values, node)
-            local = partials[node][pos]
-            factors.append((factor(nt.math(tape.rule(node, pos))), local))
-            product *= local
+            factors.append((factor(nt.math(tape.rule(node, pos))), partials[node][pos]))
         terms.append(factors)
-        products.append(product)
+        products.append(_path_product(tape, ev.values, path, partials))
     return Chain(name, count, terms, products, ev.adjoints[start])
+
+
+def _path_product(tape: Tape, values: list, path: list, partials: dict) -> float:
+    """One path's share of the gradient: the op contract's VJP applied along it from the
+    output down, as the reverse sweep does (so a branch relu or max did not take gives
+    exactly 0 even past an infinite slope, where a plain product would give nan)."""
+    g = 1.0
+    for node, pos in reversed(path):
+        step = tape.steps[node]
+        g = step.op.vjp_term(pos, partials[node][pos], g, values[node],
+                             [values[a] for a in step.args])
+    return g
 
 
 def _elide(parts: list, times: str) -> str:

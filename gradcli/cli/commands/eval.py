@@ -78,6 +78,11 @@ def eval_command(
             from ...report.modes import study_json
 
             sys.stdout.write(study_json(found, grad_only) + "\n")
+            if found.trace is not None and found.ev is not None:
+                from ...modes.forward_mode import agree
+
+                if not agree(found.trace.derivative, found.ev.gradient[found.trace.wrt]):
+                    raise typer.Exit(3)  # "agree": false in the document; a bug in gradcli
             return
         show_study(found, grad_only, all_rows, ascii_only)
 
@@ -111,7 +116,9 @@ def show_study(found, grad_only: bool, all_rows: bool, ascii_only: bool) -> None
         found.ev.warnings = []  # said once, below, with the other modes' warnings
         show(found.ev, grad_only, all_rows, ascii_only)
     mismatch = render_study(found, make_console(), nt, grad_only, None if all_rows else 200)
-    if mismatch:
-        sys.stderr.write("error: " + mismatch + "\n")
     for w in found.warnings:
         sys.stderr.write("warning: " + nt.text(w) + "\n")
+    if mismatch:
+        # Forward and reverse mode disagreeing is a bug in gradcli: exit 3, as any other.
+        sys.stderr.write("error: " + mismatch + "\n")
+        raise typer.Exit(3)
