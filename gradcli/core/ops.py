@@ -17,6 +17,8 @@ and JAX's `defjvp`:
             gradcli's parser reads; tables show it and generated code is translated from
             it. tests/test_rules.py evaluates every rule text at every op's edge points and
             checks it against `partials`: one derivative, written twice, never disagreeing.
+            (An op that is not elementwise writes its VJP instead, {dy} standing for the
+            adjoint arriving: `{dy} @ {1}.T`; tests/test_contract.py runs such ops.)
   domain    where the forward value is undefined, and what to say
   about     one line for tables, help and explanations
 
@@ -66,7 +68,7 @@ class Op:
         """What operand `position` receives when the adjoint `g` arrives at this op."""
         if self.vjp is not None:
             return self.vjp[position](g, ans, *xs)
-        if local == 0 and self.routes:
+        if self.routes and local == 0:
             # A branch not taken gets exactly 0, even when g is inf or nan (PyTorch masks
             # here; 0·nan would be nan).
             return 0.0
@@ -77,7 +79,7 @@ class Op:
         zero that no later slope can turn into nan (JAX's symbolic zero)."""
         if self.jvp is not None:
             return self.jvp[position](t, ans, *xs)
-        if local == 0 and self.routes and math.isfinite(t):
+        if self.routes and local == 0 and math.isfinite(t):
             # The branch not taken, as in the reverse sweep: nothing flows on from here.
             # (A tangent that is already inf or nan still gives 0·t = nan, as reverse
             # mode's exact 0 times the infinite slope below it does.)
