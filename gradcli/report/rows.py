@@ -6,11 +6,14 @@ the same words; nothing here knows about terminals.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from ..core.engine import Contribution, Evaluation
 from ..core.notation import Notation, fmt, full
 from ..core.tape import fill
-from ..modes.forward_mode import TangentTrace
+
+if TYPE_CHECKING:  # the eval tables need not import forward mode to start up
+    from ..modes.forward_mode import TangentTrace
 
 _ATOM = re.compile(r"-?[\w.]+")
 
