@@ -16,13 +16,14 @@ SHOWN = 3  # places kept per kind of warning
 class Warnings:
     def __init__(self, shown: int = SHOWN):
         self.shown = shown
-        self.by_kind: dict = {}  # kind -> [count, [places]]
+        self.by_kind: dict = {}  # kind -> [count, [places], what a place is called]
         self.plain: list = []  # one-off warnings, kept in order
 
-    def add(self, kind: str, where: Union[str, Callable[[], str], None] = None) -> None:
+    def add(self, kind: str, where: Union[str, Callable[[], str], None] = None,
+            unit: str = "steps") -> None:
         """One occurrence of `kind` at a place; `where` may be a callable, so a place is
-        only worded when it will be shown."""
-        seen = self.by_kind.setdefault(kind, [0, []])
+        only worded when it will be shown. `unit` names the places in the count."""
+        seen = self.by_kind.setdefault(kind, [0, [], unit])
         seen[0] += 1
         if seen[0] <= self.shown and where is not None:
             seen[1].append(where() if callable(where) else where)
@@ -33,9 +34,9 @@ class Warnings:
 
     def lines(self) -> list:
         out = list(self.plain)
-        for kind, (count, places) in self.by_kind.items():
+        for kind, (count, places, unit) in self.by_kind.items():
             out += [f"{kind} {place}" for place in places] or [kind]
             rest = count - max(len(places), 1)
             if rest > 0:
-                out.append(f"{kind}: {rest} more steps like this")
+                out.append(f"{kind}: {rest} more {unit} like this")
         return out

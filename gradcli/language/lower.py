@@ -15,6 +15,7 @@ from typing import Iterable, Optional
 from ..core.errors import UsageError, suggest
 from ..core.ops import CONSTANTS, OPS
 from ..core.tape import Step, Tape
+from ..core.warnings import Warnings
 from .syntax import Statement, Syntax, parse
 
 _INPUT, _CONST, _COPY = OPS["input"], OPS["const"], OPS["copy"]
@@ -56,6 +57,7 @@ class Lowerer:
         # one step for it, not 100,000 (they receive no adjoint, so nothing is lost).
         self.literals: dict = {}  # (value, text) -> step index
         self.statements = 0
+        self.notes = Warnings()
 
     def new(self, op, args, name, start, end, const=None, text=None) -> int:
         version = 0
@@ -85,9 +87,9 @@ class Lowerer:
         tape, env, nodes = self.tape, self.env, syntax.nodes
         self.statements += 1
         if self.pending_bare is not None:
-            tape.warnings.append(
-                f"line {self.pending_bare[1]}: the value of this expression is not used "
-                "(only the last statement gives the output)")
+            self.notes.add("the value of this expression is not used (only the last "
+                           "statement gives the output)", f"(line {self.pending_bare[1]})",
+                           unit="statements")
             self.pending_bare = None
         root = nodes[stmt.root]
         if (stmt.kind == "assign" and root.kind == "num" and stmt.target not in env
@@ -138,6 +140,7 @@ class Lowerer:
             raise UsageError("the program is empty: give an expression such as \"a*b\"")
         self.tape.id_prefix = _free_prefix(set(self.versions) | set(self.tape.inputs))
         _choose_output(self.tape, self.env, output)
+        self.tape.warnings = self.notes.lines()
         return self.tape
 
 
