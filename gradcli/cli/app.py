@@ -13,7 +13,7 @@ import sys
 import typer
 
 from .. import __version__
-from ..core.errors import GradcliError
+from ..core.errors import EXIT_INTERNAL, GradcliError
 
 EXIT_CODES = """Exit codes: 0 success; 1 the program cannot be evaluated at these values (log of a
 negative number, division by zero, overflow); 2 usage or syntax error (malformed program,
@@ -73,7 +73,9 @@ def guarded(action) -> None:
     try:
         action()
     except GradcliError as exc:
-        _fail(f"error: {exc}", exc.exit_code)
+        from .wording import cli_text
+
+        _fail(f"error: {cli_text(exc)}", exc.exit_code)
     except KeyboardInterrupt:
         _fail("", 130)
     except BrokenPipeError:
@@ -84,7 +86,7 @@ def guarded(action) -> None:
         if os.environ.get("GRADCLI_DEBUG"):
             raise
         _fail(f"internal error (a bug in gradcli, please report it): {type(exc).__name__}: "
-              f"{exc}\nset GRADCLI_DEBUG=1 to see the traceback", 3)
+              f"{exc}\nset GRADCLI_DEBUG=1 to see the traceback", EXIT_INTERNAL)
 
 
 EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE, what the shell reports for `... | head -1`
