@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Optional
 
-from .errors import EvaluationError, UsageError, caret_excerpt, suggest
+from .errors import DomainError, MissingInputs, caret_excerpt, close_matches, line_col, suggest
 from .notation import fmt
 from .ops import CONSTANTS, FUNCTIONS, OPS
 from .tape import Tape
@@ -57,7 +57,7 @@ class Evaluation:
 
 
 def input_values(tape: Tape, given: Mapping[str, float]) -> tuple[dict, list]:
-    """Every input's value: given on the command line, else the program's default."""
+    """Every input's value: the one given, else the program's default."""
     values, missing, warnings = {}, [], []
     for name, i in tape.inputs.items():
         if name in given:
@@ -78,21 +78,10 @@ def input_values(tape: Tape, given: Mapping[str, float]) -> tuple[dict, list]:
             warnings.append(f"the program does not use '{name}': its value is ignored"
                             + (f" (did you mean {hint}?)" if hint else ""))
     if missing:
-        listed = ", ".join(missing)
-        example = " ".join(f"--{m} VALUE" for m in missing)
-        hints = []
-        for m in missing:
-            hint = suggest(m, [g for g in given if g not in tape.inputs])
-            if hint:
-                hints.append(f"a value was given for {hint}; did you mean '{m}'?")
-            known = suggest(m, list(CONSTANTS) + list(FUNCTIONS))
-            if known:
-                # `pii*r` or `sigmod + 1`: perhaps a misspelt constant or function.
-                hints.append(f"'{m}' is not a known constant or function: did you mean {known}?")
-        plural = "inputs" if len(missing) > 1 else "input"
-        raise UsageError(f"no value for the {plural} {listed}",
-                         f"pass {'them' if len(missing) > 1 else 'it'} as {example} "
-                         f"(or {missing[0]}=VALUE)" + "".join("\n" + h for h in hints))
+        others = [g for g in given if g not in tape.inputs]
+        raise MissingInputs(
+            missing, {m: close_matches(m, others) for m in missing},
+            {m: close_matches(m, list(CONSTANTS) + list(FUNCTIONS)) for m in missing})
     return values, warnings
 
 
@@ -146,8 +135,7 @@ def forward(tape: Tape, inputs: Mapping[str, float]) -> list:
                 if not math.isfinite(y):
                     problem = "the result overflows a float" if y == y else "the result is not a number"
         if problem is not None:
-            raise EvaluationError(f"{problem} {_where(tape, values, i)}",
-                                  caret_excerpt(tape.source, step.start))
+            raise _domain_error(tape, values, i, problem)
         values[i] = y
     return values
 
@@ -166,6 +154,17 @@ def _where(tape: Tape, values: list, i: int) -> str:
     where = f"line {tape.line_of(step.start)}, " if tape.multiline else ""
     operands = (", " + ", ".join(parts)) if parts else ""
     return f"({where}step {tape.label(i)} = {tape.expression(i)}{operands})"
+
+
+def _domain_error(tape: Tape, values: list, i: int, problem: str) -> DomainError:
+    """The error for step i, whose value is undefined: its text and its facts."""
+    step = tape.steps[i]
+    line, column = line_col(tape.source, step.start)
+    return DomainError(problem, _where(tape, values, i), caret_excerpt(tape.source, step.start),
+                       step=tape.label(i), expression=tape.expression(i),
+                       operation=step.op.name,
+                       operands={tape.operand(a): values[a] for a in step.args},
+                       line=line, column=column, pos=step.start)
 
 
 def backward(ev: Evaluation, record: bool = True) -> None:
