@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, Optional
 
-from ..core.errors import UsageError, suggest
+from ..core.errors import UnknownName, UsageError, close_matches, quoted_or
 from ..core.ops import CONSTANTS, OPS
 from ..core.tape import Step, Tape
 from ..core.warnings import Warnings
@@ -158,9 +158,11 @@ def _choose_output(tape: Tape, env: dict, output: Optional[str]) -> None:
     steps = tape.steps
     if output is not None:
         if output not in env:
-            hint = suggest(output, env)
-            raise UsageError(f"--output {output}: the program has no value named '{output}'"
-                             + (f"; did you mean {hint}?" if hint else ""))
+            close = close_matches(output, env)
+            raise UnknownName(f"the program has no value named '{output}'"
+                              + (f"; did you mean {quoted_or(close)}?" if close else ""),
+                              name=output, kind="value", suggestions=close, known=list(env),
+                              parameter="output")
         tape.output = env[output]
     out = steps[tape.output]
     if out.name is not None:

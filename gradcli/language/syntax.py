@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, NamedTuple, Optional
 
-from ..core.errors import SourceError, suggest
+from ..core.errors import SourceError, UnknownFunction
 from ..core.ops import BINARY_SYMBOLS, FUNCTIONS, OPS, Op
 
 GRAMMAR_NAME = "gradcli.lark"
@@ -110,11 +110,7 @@ class _Build:
         op = self.functions.get(fname)
         source = self.syntax.source
         if op is None:
-            hint = suggest(fname, self.functions)
-            raise SourceError(
-                f"unknown function '{fname}'", source, nametok.start(),
-                (f"did you mean {hint}? " if hint else "")
-                + "Functions: " + ", ".join(sorted(self.functions)) + ".")
+            raise UnknownFunction(fname, source, nametok.start(), self.functions)
         if len(args) != op.arity:
             want = "1 argument" if op.arity == 1 else f"{op.arity} arguments"
             raise SourceError(f"{fname} takes {want}, not {len(args)}", source, nametok.start())
