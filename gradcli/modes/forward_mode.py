@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..core.engine import tangent_sweep
-from ..core.errors import UsageError, suggest
+from ..core.errors import UnknownName, WrtError, close_matches, quoted_or
 from ..core.tape import Tape
 from ..core.warnings import Warnings
 
@@ -38,9 +38,11 @@ class TangentTrace:
 def check_mode(mode: str) -> str:
     if mode in MODES:
         return mode
-    hint = suggest(mode, MODES)
-    raise UsageError(f"unknown mode {mode!r}" + (f" (did you mean {hint}?)" if hint else ""),
-                     "choose --mode reverse, forward or both")
+    close = close_matches(mode, MODES)
+    raise UnknownName(f"unknown mode {mode!r}"
+                      + (f" (did you mean {quoted_or(close)}?)" if close else ""),
+                      "the modes are " + ", ".join(MODES[:-1]) + " and " + MODES[-1],
+                      name=mode, kind="mode", suggestions=close, known=MODES, parameter="mode")
 
 
 def resolve_wrt(tape: Tape, wrt) -> str:
@@ -49,17 +51,9 @@ def resolve_wrt(tape: Tape, wrt) -> str:
     if wrt is None:
         if len(names) == 1:
             return names[0]
-        if not names:
-            raise UsageError("the program has no inputs, so there is nothing to differentiate "
-                             "with respect to")
-        raise UsageError("forward mode differentiates with respect to one input; the program "
-                         f"has {len(names)}: {', '.join(names)}",
-                         f"choose one with --wrt NAME, e.g. --wrt {names[0]}")
+        raise WrtError("several inputs" if names else "no inputs", names)
     if wrt not in tape.inputs:
-        hint = suggest(wrt, names)
-        raise UsageError(f"--wrt {wrt}: the program has no input named '{wrt}'"
-                         + (f" (did you mean {hint}?)" if hint else ""),
-                         "its inputs are: " + (", ".join(names) if names else "none"))
+        raise WrtError("unknown input", names, wrt)
     return wrt
 
 

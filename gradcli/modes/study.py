@@ -14,7 +14,7 @@ from ..core.engine import (
     input_values,
     no_cycle_collection,
 )
-from ..core.errors import UsageError
+from ..core.errors import WrtError
 from ..core.tape import Tape
 from ..language.lower import compile_program
 from .forward_mode import TangentTrace, check_mode, resolve_wrt, tangent_trace
@@ -43,8 +43,7 @@ def study(source: str, given: dict, output: Optional[str] = None, mode: str = "r
           record: bool = True) -> Study:
     mode = check_mode(mode)
     if wrt is not None and mode == "reverse":
-        raise UsageError("--wrt chooses the input for forward mode",
-                         "add --mode forward (or --mode both)")
+        raise WrtError("reverse mode", wrt=wrt, mode=mode)
     with no_cycle_collection():
         tape = compile_program(source, given, output)
         name = resolve_wrt(tape, wrt) if mode != "reverse" else None

@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass
 from typing import Optional
 
-from ..core.errors import UsageError
+from ..core.errors import MissingDependency, TooLarge
 from ..core.tape import Tape
 
 MAX_STEPS = 200
@@ -34,8 +34,9 @@ def _sympy():
     try:
         import sympy
     except ImportError:
-        raise UsageError("--symbolic needs SymPy, which is not installed",
-                         f"install it with: {INSTALL_HINT}") from None
+        raise MissingDependency("symbolic partials need SymPy, which is not installed",
+                                f"install it with: {INSTALL_HINT}", dependency="SymPy",
+                                feature="symbolic", install=INSTALL_HINT) from None
     return sympy
 
 
@@ -103,17 +104,20 @@ def _constant(sp, text: Optional[str], value: float):
 def to_sympy(tape: Tape) -> tuple:
     """(output expression, {input name: Symbol}) for the tape up to its output."""
     sp = _sympy()
-    if tape.output + 1 > MAX_STEPS:
-        raise UsageError(f"--symbolic handles programs of up to {MAX_STEPS} steps; this one "
-                         f"has {tape.output + 1}",
-                         "SymPy would take too long on a formula this big; use --check to "
-                         "verify the gradient numerically")
+    check = "a gradient check verifies the gradient numerically"
+    steps = tape.output + 1
+    if steps > MAX_STEPS:
+        raise TooLarge(f"symbolic partials handle programs of up to {MAX_STEPS} steps; this "
+                       f"one has {steps}",
+                       f"SymPy would take too long on a formula this big; {check}",
+                       what="symbolic", limit=MAX_STEPS, size=steps, unit="steps")
     size = tree_size(tape)
     if size > MAX_TREE:
-        raise UsageError(f"--symbolic handles formulas of up to {MAX_TREE} operations; this "
-                         f"program's, written out in full, has {size if size < 10**9 else 'over 10^9'}",
-                         "values used more than once are written out each time; use --check "
-                         "to verify the gradient numerically")
+        raise TooLarge(f"symbolic partials handle formulas of up to {MAX_TREE} operations; "
+                       f"this program's, written out in full, has "
+                       f"{size if size < 10**9 else 'over 10^9'}",
+                       f"values used more than once are written out each time; {check}",
+                       what="symbolic", limit=MAX_TREE, size=size, unit="operations")
     table = _forward_table(sp)
     symbols = {name: sp.Symbol(name, real=True) for name in tape.inputs}
     exprs = []
