@@ -19,6 +19,8 @@ def tree_text(graph: Graph, nt: Notation, max_depth: int = DEFAULT_DEPTH):
             line.append(("^ " if nt.ascii else "↑ ") + title, style=STYLES[kind])
         else:
             line.append(title, style=STYLES[kind])
+        if kind == "cut":
+            detail += " (--depth N draws more)"
         line.append("   " + detail, style="dim" if kind in ("reuse", "cut") else "")
         lines.append(line)
     return lines

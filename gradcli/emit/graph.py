@@ -154,7 +154,7 @@ def tree_rows(graph: Graph, nt: Notation, max_depth: int = DEFAULT_DEPTH) -> lis
         rows.append((depth, node.kind, nt.text(graph.title(i)), detail))
         if node.args and depth == max_depth:
             rows.append((depth + 1, "cut", "…" if not nt.ascii else "...",
-                         f"deeper than {max_depth} levels: not drawn (--depth N draws more)"))
+                         f"deeper than {max_depth} levels: not drawn"))
             continue
         for a in reversed(node.args):
             stack.append((a, depth + 1))

@@ -9,7 +9,7 @@ import html
 import shutil
 import subprocess
 
-from ..core.errors import EvaluationError, UsageError
+from ..core.errors import MissingDependency, RenderError
 from ..core.notation import Notation, fmt
 from .graph import Graph, record
 
@@ -128,26 +128,32 @@ def to_mermaid(graph: Graph, nt: Notation) -> str:
 def render(dot_source: str, fmt_name: str) -> bytes:
     """SVG or PNG bytes from dot source, by running Graphviz's `dot` program."""
     exe = shutil.which("dot")
+    edges = dot_source.count("->")
     if exe is None:
-        raise UsageError(
-            f"--format {fmt_name} needs Graphviz's `dot` program, which is not on PATH",
-            "install Graphviz (Debian/Ubuntu: apt-get install graphviz; macOS: brew install "
-            "graphviz), or use --format dot and render the file elsewhere")
+        install = ("install Graphviz (Debian/Ubuntu: apt-get install graphviz; macOS: brew "
+                   "install graphviz)")
+        raise MissingDependency(
+            f"{fmt_name} output needs Graphviz's `dot` program, which is not on PATH",
+            f"{install}, or write the graph as dot source and render it elsewhere",
+            dependency="Graphviz's `dot` program", feature=fmt_name, install=install)
     try:
         proc = subprocess.run([exe, f"-T{fmt_name}"], input=dot_source.encode("utf-8"),
                               capture_output=True, timeout=600)
     except subprocess.TimeoutExpired:
-        raise EvaluationError("Graphviz took more than 10 minutes to lay out this graph",
-                              "use --format dot, or a smaller program") from None
+        raise RenderError("Graphviz took more than 10 minutes to lay out this graph",
+                          "write the graph as dot source instead, or draw a smaller program",
+                          format=fmt_name, reason="timeout", edges=edges) from None
     if proc.returncode != 0:
         message = proc.stderr.decode("utf-8", "replace").strip()[:500]
         if proc.returncode < 0 or proc.returncode == 128 + 9 or not message:
             # Killed (usually out of memory on a graph of thousands of nodes).
             why = (f"was killed by signal {-proc.returncode}" if proc.returncode < 0
                    else f"stopped with exit code {proc.returncode} and no message")
-            raise EvaluationError(
-                f"Graphviz's dot {why} while laying out {dot_source.count('->')} edges: the "
+            raise RenderError(
+                f"Graphviz's dot {why} while laying out {edges} edges: the "
                 "graph is probably too large for it",
-                "use --format dot (or mermaid, tree) for big programs")
-        raise EvaluationError(f"Graphviz's dot failed: {message}")
+                "dot source, Mermaid or the text tree work for big programs",
+                format=fmt_name, reason="killed", edges=edges, tool_message=message)
+        raise RenderError(f"Graphviz's dot failed: {message}", format=fmt_name,
+                          reason="failed", edges=edges, tool_message=message)
     return proc.stdout
