@@ -7,7 +7,7 @@ forward passes, rules come from the op registry. Change a, b, c or k and the tex
 from __future__ import annotations
 
 from ..core.engine import evaluate, forward
-from ..core.errors import UsageError
+from ..core.errors import InvalidValue
 from ..core.notation import Notation, fmt
 from ..core.ops import OPS
 from ..language.lower import compile_program
@@ -25,10 +25,10 @@ def lesson_program(k: float) -> str:
 def multiply_lesson(nt: Notation, a: float = 2.0, b: float = 3.0, c: float = 1.0,
                     k: float = 2.0) -> list:
     if b in (1.0, -1.0) or k == 0:
-        raise UsageError(
+        raise InvalidValue(
             f"the lesson needs b other than 1 and -1 (got b = {fmt(b)})",
             "with b = ±1 the slip dx/b gives the same number as b·dx, so the lesson could "
-            "not show the difference; try --b 3")
+            "not show the difference", name="b", value=b, instead=3.0)
     tape = compile_program(lesson_program(k), ("a", "b", "c"))
     inputs = {"a": a, "b": b, "c": c}
     ev = evaluate(tape, inputs)

@@ -61,7 +61,7 @@ class Question:
             raise QuestionError("inputs", f"the program does not use {', '.join(unused)}")
         missing = [n for n in tape.inputs if n not in self.inputs]
         if missing:
-            # Said here, not by the engine: its advice is for the command line (--b VALUE).
+            # Said here, in the quiz file's terms: its inputs table.
             listed = ", ".join(missing)
             table = ", ".join([f"{k} = {v}" for k, v in self.inputs.items()]
                               + [f"{m} = VALUE" for m in missing])

@@ -12,7 +12,7 @@ import math
 import random
 from dataclasses import dataclass
 
-from ..core.errors import GradcliError, UsageError
+from ..core.errors import GradcliError, UnknownName, UsageError, close_matches, quoted_or
 from .misconceptions import BY_ID, predictions
 from .quiz import Question
 
@@ -98,9 +98,14 @@ def topic_names(topic: str) -> tuple:
         return (topic,)
     if topic in ALIASES:
         return ALIASES[topic]
-    raise UsageError(f"--topic {topic}: no such topic",
-                     "topics: " + ", ".join(TOPICS) + "; also explain's names: "
-                     + ", ".join(f"{a} ({'+'.join(ts)})" for a, ts in ALIASES.items()))
+    known = list(TOPICS) + list(ALIASES)
+    close = close_matches(topic, known)
+    raise UnknownName(f"no quiz topic named '{topic}'"
+                      + (f"; did you mean {quoted_or(close)}?" if close else ""),
+                      "topics: " + ", ".join(TOPICS) + "; also explain's names: "
+                      + ", ".join(f"{a} ({'+'.join(ts)})" for a, ts in ALIASES.items()),
+                      name=topic, kind="topic", suggestions=close,
+                      known=known, parameter="topic")
 
 
 def generate(level: int = 1, count: int = 5, seed=None, topic=None) -> list:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..core.engine import Evaluation, evaluate
-from ..core.errors import UsageError, suggest
+from ..core.errors import UnknownName, close_matches, quoted_or
 from ..core.notation import Notation, fmt
 from ..core.ops import OPS
 from ..core.tape import fill
@@ -311,6 +311,9 @@ TOPICS = {t.name: t for t in (
 def topic(name: str) -> Topic:
     if name in TOPICS:
         return TOPICS[name]
-    hint = suggest(name, TOPICS)
-    raise UsageError(f"no topic named '{name}'" + (f"; did you mean {hint}?" if hint else ""),
-                     "gradcli explain --list shows the topics")
+    close = close_matches(name, TOPICS)
+    raise UnknownName(f"no topic named '{name}'"
+                      + (f"; did you mean {quoted_or(close)}?" if close else ""),
+                      "the topics are: " + ", ".join(TOPICS),
+                      name=name, kind="lesson", suggestions=close, known=list(TOPICS),
+                      parameter="topic")
