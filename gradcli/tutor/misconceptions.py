@@ -82,13 +82,12 @@ class Situation:
         `override` maps (step, operand position) to a function (local, upstream) -> term:
         a learner's slip is a substitute rule passed to the one sweep, not a copy of it.
         """
-        substitute = None
-        if override:
-            def substitute(i, position, local, upstream, term):
-                slip = override.get((i, position))
-                return slip(local, upstream) if slip else term
+        def slipped(i, position, local, upstream, term):
+            slip = override.get((i, position))
+            return slip(local, upstream) if slip else term
+
         adjoints = reverse_sweep(self.tape, self.values, seed=seed, stop=self.target,
-                                 needs=self.needs, substitute=substitute,
+                                 needs=self.needs, substitute=slipped if override else None,
                                  accumulate=accumulate)
         return adjoints[self.target]
 
