@@ -112,32 +112,49 @@ def evaluate(tape: Tape, given: Mapping[str, float] = {}, record: bool = True) -
 
 
 def forward(tape: Tape, inputs: Mapping[str, float]) -> list:
-    steps = tape.steps
-    values = [0.0] * len(steps)
-    for i, step in enumerate(steps):
+    """Every step's value, in evaluation order; a domain error names the step."""
+    values = [0.0] * len(tape.steps)
+    for i, step in enumerate(tape.steps):
         op = step.op
         if op is _INPUT:
             values[i] = inputs[step.name]
-            continue
-        if op is _CONST:
+        elif op is _CONST:
             values[i] = step.const
-            continue
-        xs = [values[a] for a in step.args]
-        problem = op.domain(*xs) if op.domain else None
-        if problem is None:
-            try:
-                y = op.forward(*xs)
-            except OverflowError:
-                problem = "the result overflows a float"
-            except (ValueError, ZeroDivisionError) as exc:
-                problem = f"{op.name} is undefined here ({exc})"
-            else:
-                if not math.isfinite(y):
-                    problem = "the result overflows a float" if y == y else "the result is not a number"
-        if problem is not None:
-            raise _domain_error(tape, values, i, problem)
-        values[i] = y
+        else:
+            values[i] = _apply(tape, values, i)
     return values
+
+
+def reforward(tape: Tape, values: list, start: int, stop: int, only: list) -> list:
+    """The values again after `values[start]` changed: steps start+1 .. stop among `only`
+    that read a changed value are recomputed (the quiz's forward slips: one sign wrong,
+    carried on). A new list; a domain error raises as in `forward`."""
+    values = list(values)
+    changed = [False] * len(values)
+    changed[start] = True
+    for i in range(start + 1, stop + 1):
+        if only[i] and any(changed[a] for a in tape.steps[i].args):
+            values[i], changed[i] = _apply(tape, values, i), True
+    return values
+
+
+def _apply(tape: Tape, values: list, i: int) -> float:
+    """Step i's op on its operands' values, or a DomainError saying why it has none."""
+    op = tape.steps[i].op
+    xs = [values[a] for a in tape.steps[i].args]
+    problem = op.domain(*xs) if op.domain else None
+    if problem is None:
+        try:
+            y = op.forward(*xs)
+        except OverflowError:
+            problem = "the result overflows a float"
+        except (ValueError, ZeroDivisionError) as exc:
+            problem = f"{op.name} is undefined here ({exc})"
+        else:
+            if math.isfinite(y):
+                return y
+            problem = "the result overflows a float" if y == y else "the result is not a number"
+    raise _domain_error(tape, values, i, problem)
 
 
 def _where(tape: Tape, values: list, i: int) -> str:

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Optional
 
-from ..core.engine import Evaluation, needs_grad, reverse_sweep
-from ..core.errors import GradcliError
+from ..core.engine import Evaluation, needs_grad, reforward, reverse_sweep
+from ..core.errors import EvaluationError, GradcliError
 from ..core.notation import Notation, fmt
 from ..core.tape import Tape, fill
 
@@ -283,17 +283,12 @@ def _forward_sign_slips(s: Situation) -> list:
     for j in nearest[:MAX_GATES]:
         if s.values[j] == 0:
             continue
-        values, changed = list(s.values), [False] * len(steps)
-        values[j], changed[j] = -values[j], True
+        slipped = list(s.values)
+        slipped[j] = -slipped[j]
         try:
-            for i in range(j + 1, target + 1):
-                if below[i] and any(changed[a] for a in steps[i].args):
-                    xs = [values[a] for a in steps[i].args]
-                    if steps[i].op.domain and steps[i].op.domain(*xs):
-                        raise ValueError
-                    values[i], changed[i] = steps[i].op.forward(*xs), True
-        except (ValueError, ZeroDivisionError, OverflowError):
-            continue
+            values = reforward(s.tape, slipped, j, target, below)
+        except EvaluationError:
+            continue  # the slipped value leaves the domain: no number to predict
         gate = f"{s.label(j)} = {s.tape.expression(j)}"
         out.append({"value": values[target], "facts": {
             "gate": gate,
