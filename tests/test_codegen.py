@@ -310,3 +310,54 @@ def test_code_language_follows_the_output_file_extension(cli, tmp_path):
     assert py.read_text().startswith("#")
     r = cli("code", "a*b", "a=1", "b=2", "-o", str(js), "--lang", "python")
     assert r.exit_code == 2 and "make the extension and --lang agree" in r.stderr
+
+
+def _same(got: float, want: float) -> bool:
+    """Equal to rounding when finite; nan only for nan, inf only for the same-signed inf."""
+    if math.isnan(want) or math.isnan(got):
+        return math.isnan(want) and math.isnan(got)
+    if math.isinf(want) or math.isinf(got):
+        return got == want
+    return got == pytest.approx(want, rel=1e-9, abs=1e-300)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_generated_code_gives_inf_and_nan_where_eval_does(lang):
+    from gradcli.core.engine import evaluate
+    from gradcli.emit.codegen import generate as emit
+    from gradcli.language.lower import compile_program
+
+    cases = [
+        ("pow(y, max(x, y))", {"x": 1.0, "y": -1.0}),  # nan above max: the other branch gets 0
+        ("(-1)^(relu(a) + 2)", {"a": -2.0}),
+        ("(-1)^(min(a, b) + 2)", {"a": -2.0, "b": -5.0}),
+        ("a/b", {"a": 1.0, "b": 1e-200}),  # -a/b² overflows: -inf
+        ("a/b", {"a": -1e-300, "b": -5e-324}),
+        ("sqrt(relu(x))", {"x": -1.0}),  # 1/(2*0) = inf, routed to 0 by relu
+        ("sqrt(x)", {"x": 0.0}), ("sqrt(x) * y", {"x": 0.0, "y": -2.0}),
+        ("x^0.5", {"x": 0.0}), ("x^-1", {"x": 1e-200}), ("x^y", {"x": -2.0, "y": 3.0}),
+        ("x^y", {"x": 0.0, "y": 0.5}), ("x^y", {"x": 0.0, "y": 0.0}),
+        ("atan(x)", {"x": 1e200}), ("asin(x) + acos(x)", {"x": 1.0}),
+        ("sqrt(max(-x, x)) + sqrt(min(x, -x))", {"x": 0.0}),  # ±0 picks the sign of inf
+        ("3^35 + 1 - 3^35 + x", {"x": 1.0}),  # literals alone: floats, not exact integers
+        ("log(x)/log(2) - log2(x)", {"x": 5e-324}),
+    ]
+    evs = [evaluate(compile_program(src, values), values) for src, values in cases]
+    results = run_programs([emit(ev, lang) for ev in evs], lang)
+    for (src, values), ev, printed in zip(cases, evs, results):
+        out = ev.tape.output_name
+        assert _same(printed[out], ev.value), (src, values, printed)
+        for name, g in ev.gradient.items():
+            assert _same(printed[f"d{out}/d{name}"], g), (src, values, name, printed, g)
+
+
+def test_rule_helpers_are_emitted_only_when_called(cli):
+    plain = cli("code", "x = a*b; f = 2*x + c", "a=2", "b=3", "c=1").stdout
+    assert not any(h in plain for h in ("def fdiv", "def fpow", "def routed", "def "))
+    code = cli("code", "a/b + relu(a)^2", "a=2", "b=3").stdout
+    assert "def fdiv" in code and "def fpow" in code and "def routed" in code
+    assert "db += fdiv(-v3, b) * dv3" in code and "da += fdiv(1, b) * dv3" in code
+    # x^2's rule is where(2, 2*x^(2-1), 0): a literal condition is the branch it picks.
+    assert "2 * fpow(x, 2 - 1)" in cli("code", "x^2", "x=3").stdout
+    js = cli("code", "x^2", "x=3", "--lang", "js").stdout
+    assert "dx += 2 * x ** (2 - 1) * df;" in js

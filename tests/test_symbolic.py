@@ -148,3 +148,10 @@ def test_kink_functions_print_in_gradcli_syntax():
     expected = float((sympy.Max(x, y, z) + sympy.Abs(x) * sympy.Min(0, y)).subs(
         {sympy.Symbol(k, real=True): v for k, v in values.items()}))
     assert evaluate(tape, values, record=False).value == pytest.approx(expected)
+
+
+def test_a_formula_is_undefined_where_it_divides_by_an_exact_zero():
+    # evalf(subs=...) once made 1/sqrt(1 - x^2) at x = 1 a finite 1.8e75.
+    (p,) = symbolic.partials(compile_program("asin(x)"), simplify=False)
+    assert symbolic.evaluate_at(p.expression, {"x": 1.0}) is None
+    assert symbolic.evaluate_at(p.expression, {"x": 0.6}) == pytest.approx(1.25, rel=1e-12)

@@ -5,11 +5,26 @@ term, `da += b * dx`, in the engine's order, each pointing at the forward line i
 from. The local derivative in each line is the op registry's rule text (Op.rules), parsed
 with gradcli's own parser and written out in the target language: there is no second
 table of derivatives here, only how each op is spelled in Python and JavaScript.
+
+The program computes what `gradcli eval` computes (the same numbers to rounding: Python's
+forward pass bit for bit, a rule text's y^2 may round apart from the engine's y*y, and
+JavaScript's Math library from Python's in the last digit), and the same inf and nan:
+  - local derivatives are IEEE float arithmetic, as the engine's (ops.ieee_div, ieee_pow):
+    1/0 is inf and 0^-1 is inf, where Python raises, so the Python backward pass writes
+    `/` and `^` with two helpers, fdiv and fpow (JavaScript's own `/` and `**` are IEEE);
+  - relu, max and min route the gradient (Op.routes): a branch not taken gets exactly 0,
+    even when the adjoint arriving is inf or nan, so their terms are `routed(local, dv)`;
+  - the forward pass is written plainly: the engine has refused any value that is not a
+    finite number, so it never reaches a division by zero. Python computes a step of
+    literals alone (`3 ^ 35`) in exact integers, so those literals are written as floats;
+    JavaScript's Math.max(-0, 0) is +0 where the engine's max gives the first, so the
+    JavaScript defines max and min as the engine has them.
 """
 from __future__ import annotations
 
 import json
 import keyword
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -42,6 +57,12 @@ class Target:
     print_line: str
     one: str  # how the seed 1 and the zero start are written
     zero: str
+    # How a local derivative spells an infix op where the language's own operator is not
+    # IEEE arithmetic: "div" -> "fdiv" (Python raises at 1/0).
+    ieee: dict
+    # Integer literals are exact integers (Python), not floats: a step of literals alone
+    # writes them as floats, so that it rounds as the engine does.
+    exact_ints: bool
 
 
 _PY_HELPERS = {
@@ -62,6 +83,28 @@ _PY_HELPERS = {
                   "    return 1.0 if x > 0 else (at0 if x == 0 else 0.0)"),
     "sign": ("def sign(x):",
              "    return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)"),
+    "fdiv": ("def fdiv(a, b):",
+             "    # a / b as IEEE floats have it: Python raises at b = 0, floats give ±inf or nan",
+             "    if b != 0:",
+             "        return a / b",
+             "    if a == 0 or a != a:",
+             "        return math.nan",
+             "    return math.copysign(math.inf, a) * math.copysign(1.0, b)"),
+    "fpow": ("def fpow(x, c):",
+             "    # x ** c as IEEE floats have it: Python raises where floats give ±inf or nan",
+             "    odd = float(c).is_integer() and int(c) % 2 == 1",
+             "    try:",
+             "        return math.pow(x, c)",
+             "    except ValueError:  # 0 to a negative power, or a negative base to a fraction",
+             "        if x == 0:",
+             "            return math.copysign(math.inf, x) if odd else math.inf",
+             "        return math.nan",
+             "    except OverflowError:",
+             "        return -math.inf if x < 0 and odd else math.inf"),
+    "routed": ("def routed(local, upstream):",
+               "    # relu, max and min route the gradient: a branch not taken gets exactly 0,",
+               "    # even when the adjoint above is inf or nan (0 * nan would be nan)",
+               "    return 0.0 if local == 0 else local * upstream"),
 }
 
 _JS_HELPERS = {
@@ -76,6 +119,12 @@ _JS_HELPERS = {
     "relu": ("function relu(x) {",
              "  return x > 0 ? x : 0;",
              "}"),
+    "max": ("function max(a, b) {",
+            "  return b > a ? b : a;  // of 0 and -0 the first, where Math.max says 0",
+            "}"),
+    "min": ("function min(a, b) {",
+            "  return b < a ? b : a;  // of 0 and -0 the first, where Math.min says -0",
+            "}"),
     "heaviside": ("function heaviside(x, at0) {",
                   "  // the step function, with the value at 0 given (numpy.heaviside)",
                   "  return x > 0 ? 1 : (x === 0 ? at0 : 0);",
@@ -83,6 +132,11 @@ _JS_HELPERS = {
     "sign": ("function sign(x) {",
              "  return x > 0 ? 1 : (x < 0 ? -1 : 0);",
              "}"),
+    "routed": ("function routed(local, upstream) {",
+               "  // relu, max and min route the gradient: a branch not taken gets exactly 0,",
+               "  // even when the adjoint above is inf or nan (0 * NaN would be NaN)",
+               "  return local === 0 ? 0 : local * upstream;",
+               "}"),
 }
 
 TARGETS = {
@@ -91,13 +145,15 @@ TARGETS = {
         {"log": "ln", "abs": "abs", "max": "max", "min": "min", "sigmoid": "sigmoid",
          "softplus": "softplus", "relu": "relu", "heaviside": "heaviside", "sign": "sign"},
         "math.{}", {"pi": "math.pi", "e": "math.e"}, _PY_HELPERS, ("import math",),
-        "{} = {}", "{} = {}", "{} += {}", 'print({}, {})', "1.0", "0.0"),
+        "{} = {}", "{} = {}", "{} += {}", 'print({}, {})', "1.0", "0.0",
+        {"div": "fdiv", "pow": "fpow"}, True),
     "js": Target(
         "js", "//",
-        {"log": "Math.log", "sigmoid": "sigmoid", "softplus": "softplus", "relu": "relu",
-         "heaviside": "heaviside", "sign": "sign"},
+        {"log": "Math.log", "max": "max", "min": "min", "sigmoid": "sigmoid",
+         "softplus": "softplus", "relu": "relu", "heaviside": "heaviside", "sign": "sign"},
         "Math.{}", {"pi": "Math.PI", "e": "Math.E"}, _JS_HELPERS, ('"use strict";',),
-        "const {} = {};", "let {} = {};", "{} += {};", "console.log({}, {});", "1", "0"),
+        "const {} = {};", "let {} = {};", "{} += {};", "console.log({}, {});", "1", "0",
+        {}, False),
 }
 
 # Names a generated program must not reuse for a value, in either language.
@@ -107,7 +163,8 @@ new null package private protected public return static super switch this throw 
 typeof var void while with yield await arguments eval undefined NaN Infinity Math console
 globalThis""".split()
 RESERVED = (set(keyword.kwlist) | set(_JS_RESERVED) | set(RULE_FUNCTIONS) | set(OPS)
-            | {"ln", "math", "print", "abs", "max", "min"} | set(CONSTANTS))
+            | {"ln", "math", "print", "abs", "max", "min"} | set(CONSTANTS)
+            | set(_PY_HELPERS) | set(_JS_HELPERS))
 
 
 def _ident_key(name: str) -> str:
@@ -145,8 +202,17 @@ def _literal(x: float) -> tuple:
     return text, (UNARY if text.startswith("-") else ATOM)
 
 
-def apply(op: Op, operands: list, target: Target) -> tuple:
-    """`op` applied to operand expressions [(text, precedence)]: (text, precedence)."""
+_NUMBER = re.compile(r"-?\d[\d.]*(?:e[-+]?\d+)?")
+
+
+def _literal_value(text: str):
+    """The number an emitted literal stands for (`2`, `-0.5`, `1e+200`), else None."""
+    return float(text) if _NUMBER.fullmatch(text) else None
+
+
+def apply(op: Op, operands: list, target: Target, rule: bool = False) -> tuple:
+    """`op` applied to operand expressions [(text, precedence)]: (text, precedence).
+    `rule`: the expression is a local derivative, where `/` and `^` must be IEEE."""
     if op.name == "copy":
         return operands[0]
     if op.name == "neg":
@@ -155,6 +221,10 @@ def apply(op: Op, operands: list, target: Target) -> tuple:
             text = f"({text})"
         return f"-{text}", UNARY
     if op.name in _INFIX:
+        helper = target.ieee.get(op.name) if rule else None
+        if helper and not (op.name == "div" and _literal_value(operands[1][0])):
+            # A literal divisor other than 0 cannot raise: `/` stays.
+            return f"{helper}({operands[0][0]}, {operands[1][0]})", ATOM
         sym, prec = _INFIX[op.name]
         (lt, lp), (rt, rp) = operands
         if prec == POW:
@@ -167,17 +237,23 @@ def apply(op: Op, operands: list, target: Target) -> tuple:
             rt = rt if rp > prec else f"({rt})"
         return f"{lt} {sym} {rt}", prec
     if op.name == "where":
+        (ct, _), then, other = operands
+        picked = _literal_value(ct)
+        if picked is not None:
+            # On a literal, the branch it picks (as the tables show it: tape.fill).
+            return then if picked else other
         # A conditional expression, so the branch not taken is never evaluated.
-        (ct, _), (at, _), (bt, _) = operands
         if target.name == "python":
-            return f"({at} if {ct} else {bt})", ATOM
-        return f"({ct} !== 0 ? {at} : {bt})", ATOM
+            return f"({then[0]} if {ct} else {other[0]})", ATOM
+        return f"({ct} !== 0 ? {then[0]} : {other[0]})", ATOM
     fn = target.functions.get(op.name, target.default.format(op.name))
     return f"{fn}({', '.join(t for t, _ in operands)})", ATOM
 
 
 def _rule_nodes(template: str):
     """A rule text parsed with gradcli's parser: its flat, post-order node list."""
+    if template in _RULE_CACHE:
+        return _RULE_CACHE[template]
     from ..language.syntax import parse
 
     text = template.replace("{y}", "_y")
@@ -186,7 +262,8 @@ def _rule_nodes(template: str):
     syntax = parse(text, functions=RULE_FUNCTIONS)
     if len(syntax.statements) != 1 or syntax.statements[0].kind != "bare":
         raise ValueError(f"the rule {template!r} is not one expression")
-    return syntax.nodes, syntax.statements[0].root
+    _RULE_CACHE[template] = syntax.nodes, syntax.statements[0].root
+    return _RULE_CACHE[template]
 
 
 _RULE_CACHE: dict = {}
@@ -194,9 +271,7 @@ _RULE_CACHE: dict = {}
 
 def translate_rule(template: str, operands: list, result: tuple, target: Target) -> tuple:
     """A rule text (`{1}*{0}^({1}-1)`) as target code, with operand expressions filled in."""
-    if template not in _RULE_CACHE:
-        _RULE_CACHE[template] = _rule_nodes(template)
-    nodes, root = _RULE_CACHE[template]
+    nodes, root = _rule_nodes(template)
     out = [None] * len(nodes)
     for n, node in enumerate(nodes):  # post-order: every node's kids come before it
         if node.kind == "num":
@@ -212,81 +287,117 @@ def translate_rule(template: str, operands: list, result: tuple, target: Target)
             else:
                 raise ValueError(f"the rule {template!r} uses the unknown name {name!r}")
         else:
-            out[n] = apply(node.payload, [out[k] for k in node.kids], target)
+            out[n] = apply(node.payload, [out[k] for k in node.kids], target, rule=True)
     return out[root]
 
 
-def _used_helpers(ops: set, target: Target) -> list:
-    names = {target.functions.get(name) for name in ops}
-    return [h for h in target.helpers if h in names]
+@dataclass
+class _Program:
+    """What every part of the generated program refers to: identifiers and operands."""
+    ev: Evaluation
+    target: Target
+    names: _Names
+    order: list  # the steps that get a line, in evaluation order
+    ident: dict  # step -> identifier
+    expr: dict  # step -> (text, precedence) as an operand: its identifier or its literal
+
+    @property
+    def tape(self) -> Tape:
+        return self.ev.tape
 
 
-def generate(ev: Evaluation, lang: str = "python") -> str:
-    if lang not in TARGETS:
-        raise UsageError(f"unknown language {lang!r}", "choose one of: " + ", ".join(LANGS))
-    target = TARGETS[lang]
+def _layout(ev: Evaluation, target: Target) -> _Program:
+    """Name the values the program computes; literals are written in place."""
     tape = ev.tape
     steps = tape.steps
-    out = tape.output
-    c = target.comment
-
     live = tape.live()  # the forward pass writes only what the output depends on
-
-    names = _Names()
-    expr: dict = {}  # step -> (text, precedence) as an operand
     # Every input gets a line and an adjoint, used or not (its gradient is then 0).
     order = [i for i in range(len(steps))
              if (live[i] or tape.is_input(i)) and not tape.is_const(i)]
+    names = _Names()
+    ident: dict = {}
     named_first = sorted(order, key=lambda i: steps[i].name is None)
-    ident = {}
     for i in list(tape.inputs.values()) + named_first:
         if i not in ident:
             ident[i] = names.claim(_base_name(tape, i), tape.step_id(i))
+    expr: dict = {}
     for i in range(len(steps)):
         if tape.is_const(i) and live[i]:
-            step = steps[i]
-            expr[i] = ((target.constants[step.text], ATOM) if step.text in target.constants
-                       else _literal(step.const))
+            expr[i] = _constant(steps[i], target)
     for i, name in ident.items():
         expr[i] = (name, ATOM)
+    return _Program(ev, target, names, order, ident, expr)
 
-    ops_used = {steps[i].op.name for i in order}
-    forward, tags, plain = [], {}, {}
-    for i in order:
+
+def _constant(step, target: Target, as_float: bool = False) -> tuple:
+    if step.text in target.constants:
+        return target.constants[step.text], ATOM
+    text, prec = _literal(step.const)
+    if as_float and _NUMBER.fullmatch(text) and not any(ch in text for ch in ".e"):
+        text = f"{text}.0"
+    return text, prec
+
+
+def _forward(p: _Program) -> tuple:
+    """One line per step: rows (code, "(tag)"), each step's tag, and its line as a note."""
+    tape, target = p.tape, p.target
+    rows, tags, plain = [], {}, {}
+    for i in p.order:
         if tape.is_input(i):
             continue
+        args = tape.steps[i].args
+        operands = [p.expr[a] for a in args]
+        if target.exact_ints and all(tape.is_const(a) for a in args):
+            operands = [_constant(tape.steps[a], target, as_float=True) for a in args]
+        text, _ = apply(tape.steps[i].op, operands, target)
         tags[i] = len(tags) + 1
-        text, _ = apply(steps[i].op, [expr[a] for a in steps[i].args], target)
-        plain[i] = f"{ident[i]} = {text}"
-        forward.append((target.const_decl.format(ident[i], text), f"({tags[i]})"))
+        plain[i] = f"{p.ident[i]} = {text}"
+        rows.append((target.const_decl.format(p.ident[i], text), f"({tags[i]})"))
+    return rows, tags, plain
 
-    # The backward pass: one line per contribution the engine made, in its order.
-    needs = {con.input for con in ev.contributions}
-    adj_of = [i for i in order if i in needs or i == out or tape.is_input(i)]
-    adj = {i: names.claim("d" + ident[i], f"dv{i + 1}") for i in adj_of}
+
+def _adjoints(p: _Program) -> dict:
+    """step -> the name of its adjoint, for every step a term flows into or out of."""
+    tape = p.tape
+    needs = {con.input for con in p.ev.contributions}
+    return {i: p.names.claim("d" + p.ident[i], f"dv{i + 1}") for i in p.order
+            if i in needs or i == tape.output or tape.is_input(i)}
+
+
+def _term(p: _Program, con, upstream: str) -> str:
+    """One chain-rule term, local derivative × upstream adjoint, as the engine forms it."""
+    step = p.tape.steps[con.node]
+    template = step.op.rules[con.position]
+    local, prec = translate_rule(template, [p.expr[a] for a in step.args],
+                                 p.expr[con.node], p.target)
+    if step.op.routes:
+        return f"routed({local}, {upstream})"
+    if local == "1":
+        return upstream
+    if local == "-1":
+        return f"-{upstream}"
+    return f"{local if prec >= MUL else f'({local})'} * {upstream}"
+
+
+def _backward(p: _Program, adj: dict, tags: dict, plain: dict) -> list:
+    """One line per contribution the engine made, in its order: rows (code, note)."""
+    contributions = p.ev.contributions
     terms_into: dict = {}
-    for con in ev.contributions:
+    for con in contributions:
         terms_into[con.input] = terms_into.get(con.input, 0) + 1
-    backward = []
-    for con in ev.contributions:
-        step = steps[con.node]
-        template = step.op.rules[con.position]
-        ops_used.update(_rule_ops(template))
-        local, prec = translate_rule(template, [expr[a] for a in step.args],
-                                     expr[con.node], target)
-        upstream = adj[con.node]
-        if local == "1":
-            term = upstream
-        elif local == "-1":
-            term = f"-{upstream}"
-        else:
-            term = f"{local if prec >= MUL else f'({local})'} * {upstream}"
+    rows = []
+    for con in contributions:
         note = f"from ({tags[con.node]}) {plain[con.node]}"
         total = terms_into[con.input]
         if total > 1:
             note += f"  [term {con.count} of {total} into {adj[con.input]}]"
-        backward.append((target.add_line.format(adj[con.input], term), note))
+        term = _term(p, con, adj[con.node])
+        rows.append((p.target.add_line.format(adj[con.input], term), note))
+    return rows
 
+
+def _header(ev: Evaluation, c: str) -> list:
+    tape = ev.tape
     lines = [f"{c} Generated by gradcli from this program:"]
     lines += [f"{c}   {line}" for line in tape.source.strip().splitlines()]
     lines += [f"{c} The forward pass computes one primitive per line. The backward pass runs",
@@ -295,31 +406,48 @@ def generate(ev: Evaluation, lang: str = "python") -> str:
               f"{c} so a value used twice collects two terms)."]
     for warning in ev.warnings:
         lines += [f"{c} gradcli warns: {part}" for part in warning.splitlines()]
-    lines += list(target.head)
-    for helper in _used_helpers(ops_used, target):
-        lines += [""] + list(target.helpers[helper])
+    return lines
+
+
+def _helpers(code: list, target: Target) -> list:
+    """The definitions of the helpers that the code calls, in the table's order."""
+    lines = []
+    for name, definition in target.helpers.items():
+        # Helper names are reserved, so a call can only be the helper's.
+        called = re.compile(rf"(?<![\w.]){name}\(")
+        if any(called.search(text) for text in code):
+            lines += [""] + list(definition)
+    return lines
+
+
+def generate(ev: Evaluation, lang: str = "python") -> str:
+    if lang not in TARGETS:
+        raise UsageError(f"unknown language {lang!r}", "choose one of: " + ", ".join(LANGS))
+    target = TARGETS[lang]
+    c = target.comment
+    p = _layout(ev, target)
+    tape = ev.tape
+    forward, tags, plain = _forward(p)
+    adj = _adjoints(p)
+    backward = _backward(p, adj, tags, plain)
+    out, out_name = tape.output, tape.output_name
+
+    lines = _header(ev, c) + list(target.head)
+    lines += _helpers([code for code, _ in forward + backward], target)
     lines += ["", f"{c} inputs"]
-    for name, i in tape.inputs.items():
-        lines.append(target.const_decl.format(ident[i], _input_literal(ev.inputs[name])))
+    lines += [target.const_decl.format(p.ident[i], _input_literal(ev.inputs[name]))
+              for name, i in tape.inputs.items()]
     lines += ["", f"{c} forward pass"]
     lines += _aligned(forward, c)
     lines += ["", f"{c} backward pass: the output's adjoint is 1, every other starts at 0"]
     lines.append(target.let_decl.format(adj[out], target.one))
-    lines += [target.let_decl.format(adj[i], target.zero) for i in adj_of if i != out]
+    lines += [target.let_decl.format(name, target.zero) for i, name in adj.items() if i != out]
     lines += _aligned(backward, c)
     lines += ["", f"{c} the output and its gradient"]
-    out_name = tape.output_name
-    lines.append(target.print_line.format(json.dumps(f"{out_name} ="), ident[out]))
-    for name, i in tape.inputs.items():
-        lines.append(target.print_line.format(json.dumps(f"d{out_name}/d{name} ="), adj[i]))
+    lines.append(target.print_line.format(json.dumps(f"{out_name} ="), p.ident[out]))
+    lines += [target.print_line.format(json.dumps(f"d{out_name}/d{name} ="), adj[i])
+              for name, i in tape.inputs.items()]
     return "\n".join(lines) + "\n"
-
-
-def _rule_ops(template: str) -> set:
-    if template not in _RULE_CACHE:
-        _RULE_CACHE[template] = _rule_nodes(template)
-    nodes, _ = _RULE_CACHE[template]
-    return {n.payload.name for n in nodes if n.kind == "op"}
 
 
 def _input_literal(x: float) -> str:

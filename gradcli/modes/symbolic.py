@@ -160,7 +160,9 @@ def evaluate_at(expression, symbols_values: dict) -> Optional[float]:
     sp = _sympy()
     subs = {sp.Symbol(n, real=True): sp.Float(v, 30) for n, v in symbols_values.items()}
     try:
-        value = complex(expression.evalf(30, subs=subs))
+        # Substituted first, then evaluated: evalf(subs=...) loses track of an exact zero,
+        # and gave 1.8e75 for 1/sqrt(1 - x^2) at x = 1, where the formula is undefined.
+        value = complex(expression.subs(subs).evalf(30))
     except (TypeError, ValueError, ZeroDivisionError):
         return None
     if abs(value.imag) > 1e-12 * max(1.0, abs(value.real)) or not math.isfinite(value.real):
