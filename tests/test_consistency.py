@@ -58,14 +58,10 @@ check of the case, never by a list of programs:
               at the float inputs, and only where every op's float value and every rule
               text (evaluated exactly) are right: a wrong rule is never excused.
 
-KNOWN lists disagreements in gradcli itself, each recognised by a check: forward mode
-and the quiz's sweep do not route (a branch that relu, max or min did not take gets 0 in
-eval even under an inf or nan adjoint, 0·nan = nan in them), forward mode computes 0·inf
-where a 0 local derivative sits above an infinite one, and eval multiplies pow's zero
-branches (d/dx x^0, d/dc 0^c) by a nan from above where PyTorch masks them. Strict xfail
-tests list every known case (`pytest --runxfail tests/test_consistency.py` prints them)
-and fail as soon as none is left, so that the mark and the KNOWN entry are then removed;
-any disagreement neither excused nor known fails at once.
+No method has a list of known failures: relu, max and min route (a branch not taken
+gets exactly 0 even under an inf or nan adjoint) and pow's x-term at exponent 0 is masked,
+in every method alike, because all of them run the op contract's gates (Op.gates); any
+disagreement that no class above explains fails at once.
 """
 import dataclasses
 import functools
@@ -436,7 +432,7 @@ def _op_formula(name: str):
     from gradcli.modes import symbolic
 
     op = OPS[name]
-    text = (f"-a" if name == "neg" else f"a {op.symbol} b" if op.symbol
+    text = ("-a" if name == "neg" else f"a {op.symbol} b" if op.symbol
             else f"{name}({', '.join('ab'[:op.arity])})")
     expression, symbols = symbolic.to_sympy(compile_program(text))
     return expression, [symbols[s] for s in "ab"[:op.arity]]
@@ -551,26 +547,15 @@ def _rounding(case: Case, got: float, want: float) -> Optional[str]:
     return why
 
 
-# Disagreements in gradcli's own code, each recognised by a check.
-def _not_routed(case: Case, got: float, want: float) -> Optional[str]:
-    """Eval routed an inf or nan adjoint away from a branch relu, max or min did not
-    take (term 0); forward mode and the quiz multiply, 0·nan = nan (or an inf tangent
-    meets the 0)."""
-    ev = case.ev
-    if math.isfinite(got):
-        return None
-    if any(ev.tape.steps[c.node].op.routes and c.local == 0 and not math.isfinite(c.upstream)
-           for c in ev.contributions):
-        return "not routed: relu/max/min's branch not taken gets 0 in eval, 0·inf or 0·nan here"
-    return None
-
-
 def _zero_over_infinite_slope(case: Case, got: float, want: float) -> Optional[str]:
-    """A local derivative that is exactly 0 (pow's where-branch, a product with 0) on a
-    path through an infinite one: forward mode multiplies the inf tangent by the 0,
-    0·inf = nan, where eval multiplies the 0 by a finite adjoint first."""
+    """(forward mode) Both modes find the derivative undefined, one as nan, the other as
+    ±inf: a local derivative that is exactly 0 (a product with 0, pow's x-term at exponent
+    0) sits above an infinite one. Reverse mode sums the 0 into a finite adjoint before the
+    infinite slope multiplies it; forward mode meets the infinite tangent first, 0·inf =
+    nan. IEEE's 0·inf depends on the grouping, and the two modes group in opposite orders;
+    both warn of the infinite slope."""
     ev = case.ev
-    if not math.isnan(got):
+    if not math.isnan(got) or math.isfinite(want):
         return None
     if any(c.local == 0 and not ev.tape.steps[c.node].op.routes for c in ev.contributions) \
             and any(math.isinf(c.local) for c in ev.contributions):
@@ -578,28 +563,8 @@ def _zero_over_infinite_slope(case: Case, got: float, want: float) -> Optional[s
     return None
 
 
-def _pow_zero_branch(case: Case, got: float, want: float) -> Optional[str]:
-    """pow's rules are where(c, c·x^(c-1), 0) and where(x, y·ln x, 0); PyTorch masks the
-    incoming gradient there (0 even under nan), eval multiplies: 0·nan = nan."""
-    ev = case.ev
-    if not math.isnan(want):
-        return None
-    for c in ev.contributions:
-        step = ev.tape.steps[c.node]
-        if step.op.name != "pow" or math.isfinite(c.upstream):
-            continue
-        if ev.values[step.args[1 - c.position]] == 0:
-            return "pow's zero branch: PyTorch masks the nan or inf from above, eval multiplies"
-    return None
-
-
-EXCUSES = {"forward": [_range], "torch": [_range, _huge_slope],
+EXCUSES = {"forward": [_range, _zero_over_infinite_slope], "torch": [_range, _huge_slope],
            "symbolic": [_range, _huge_slope, _singular, _rounding]}
-KNOWN = {
-    "forward": [_not_routed, _zero_over_infinite_slope],
-    "quiz": [_not_routed],
-    "torch": [_pow_zero_branch],
-}
 
 
 METHODS = {"python": lambda: generated("python"), "js": lambda: generated("js"),
@@ -614,8 +579,8 @@ def checked(mode: str) -> tuple:
 
 
 def check(method, mode: str, cases: Optional[list] = None) -> tuple:
-    """(disagreements neither excused nor known, known ones, excused ones): text lines."""
-    failures, known, excused = [], [], []
+    """(disagreements no class explains, excused ones): text lines."""
+    failures, excused = [], []
     for case in corpus()[0] if cases is None else cases:
         got = method(case)
         if isinstance(got, str):
@@ -634,9 +599,8 @@ def check(method, mode: str, cases: Optional[list] = None) -> tuple:
             if why:
                 excused.append(f"{line}  [{why}]")
                 continue
-            why = _first(KNOWN.get(mode, []), case, value, truth)
-            (known if why else failures).append(f"{line}  [{why}]" if why else line)
-    return failures, known, excused
+            failures.append(line)
+    return failures, excused
 
 
 def _first(checks, case, got, want) -> Optional[str]:
@@ -694,54 +658,32 @@ EDGES = {  # (op, operand values, contribution) -> whether this term is at the e
 @pytest.mark.parametrize("lang", ["python", pytest.param("js", marks=pytest.mark.skipif(
     NODE is None, reason="node is not installed"))])
 def test_generated_code_computes_what_eval_computes(lang):
-    failures, known, excused = checked(lang)
-    assert not failures and not known and not excused, _listing(failures)
+    failures, excused = checked(lang)
+    assert not failures and not excused, _listing(failures + excused)
 
 
-def test_forward_mode_agrees_with_eval_or_fails_only_as_known():
-    failures, _, _ = checked("forward")
+def test_forward_mode_agrees_with_eval():
+    failures, _ = checked("forward")
     assert not failures, _listing(failures)
 
 
-@pytest.mark.xfail(strict=True, reason="forward mode gives nan where eval routes or groups "
-                   "an infinite slope away (KNOWN['forward']); remove this mark once fixed")
-def test_forward_mode_known_disagreements_are_gone():
-    _, known, _ = checked("forward")
-    assert not known, _listing(known)
-
-
-def test_quiz_sweep_agrees_with_eval_or_fails_only_as_known():
-    failures, _, excused = checked("quiz")
+def test_quiz_sweep_agrees_with_eval():
+    failures, excused = checked("quiz")
     assert not failures and not excused, _listing(failures)
-
-
-@pytest.mark.xfail(strict=True, reason="the quiz's sweep does not route at relu, max and "
-                   "min (KNOWN['quiz']); remove this mark once fixed")
-def test_quiz_sweep_known_disagreements_are_gone():
-    _, known, _ = checked("quiz")
-    assert not known, _listing(known)
 
 
 def test_symbolic_agrees_with_eval_where_sympy_finds_a_number():
     pytest.importorskip("sympy")
     cases = symbolic_cases()
     assert len(cases) == SYMBOLIC_CASES
-    failures, _, _ = check(symbolic_partials, "symbolic", cases)
+    failures, _ = check(symbolic_partials, "symbolic", cases)
     assert not failures, _listing(failures)
 
 
-def test_eval_agrees_with_pytorch_or_fails_only_as_known():
+def test_eval_agrees_with_pytorch():
     pytest.importorskip("torch")
-    failures, _, _ = checked("torch")
+    failures, _ = checked("torch")
     assert not failures, _listing(failures)
-
-
-@pytest.mark.xfail(strict=True, reason="eval multiplies pow's zero branch by a nan from "
-                   "above, PyTorch masks it (KNOWN['torch']); remove this mark once fixed")
-def test_eval_known_disagreements_with_pytorch_are_gone():
-    pytest.importorskip("torch")
-    _, known, _ = checked("torch")
-    assert not known, _listing(known)
 
 
 def _case(src: str, values: dict) -> Case:
@@ -754,14 +696,12 @@ CHECK_EXAMPLES = [  # (check, program, values, a method's number, eval's number)
     (_singular, "sqrt(x) * sqrt(x)", {"x": 0.0}, 1.0, math.nan),
     (_rounding, "max(x + 0.5, 0.5)", {"x": 1e-200}, 1.0, 0.5),
     (_rounding, "tanh(x) * 1e20", {"x": 20.0}, 0.0017, 0.0),
-    (_not_routed, "sqrt(relu(x))", {"x": -1.0}, math.nan, 0.0),
     (_zero_over_infinite_slope, "u = atan(x) ^ 0.5; f = u * (u ^ 0) + u", {"x": 0.0},
      math.nan, math.inf),
-    (_pow_zero_branch, "acos(y ^ (x ^ 0))", {"x": 1.0, "y": 1.0}, 0.0, math.nan),
 ]
 
 
-def test_each_excuse_and_known_class_names_its_example_and_no_ordinary_case():
+def test_each_excuse_names_its_example_and_no_ordinary_case():
     pytest.importorskip("sympy")
     ordinary = _case("u = x*y + sin(x) / y; f = max(u, x) ^ 2 + relu(y)", {"x": 0.7, "y": 1.3})
     for reason, src, values, got, want in CHECK_EXAMPLES:

@@ -36,6 +36,9 @@ CASES = [
     # A nan arriving at relu/max/min must not leak into the branch not taken.
     ("pow(y, max(x, y))", {"x": 1.0, "y": -1.0}), ("(-1)^(relu(a) + 2)", {"a": -2.0}),
     ("(-1)^(min(a, b) + 2)", {"a": -2.0, "b": -5.0}), ("(-1)^(abs(a) + 2)", {"a": 0.0}), ("y = a*2; f = b + 1", {"a": 1.0, "b": 2.0}),
+    # pow's x-term at exponent 0 is masked, not multiplied: 0 even under a nan from above.
+    ("acos(y ^ (x ^ 0))", {"x": 1.0, "y": 1.0}), ("sqrt(x^0 - 1)", {"x": 2.0}),
+    ("sqrt(x^c - 1)", {"x": 2.0, "c": 0.0}), ("sqrt(relu(x))", {"x": -1.0}),
 ]
 
 

@@ -24,7 +24,10 @@ and JAX's `defjvp`:
 
 Derivatives are IEEE floats: an infinite slope is inf (ieee_div, ieee_pow), never an
 exception. Kink conventions follow PyTorch's float64 autograd: relu'(0) = 0, abs'(0) = 0,
-max/min ties split the gradient 0.5/0.5, d/dy x^y = 0 at x = 0, d/dx x^0 = 0.
+max/min ties split the gradient 0.5/0.5, d/dy x^y = 0 at x = 0, d/dx x^0 = 0. Where PyTorch
+masks a term instead of multiplying (relu, max and min's branch not taken, pow's x-term at
+exponent 0), the op has a gate (`gates`): the term is exactly 0 there, in both sweeps, even
+when the adjoint arriving is inf or nan.
 """
 from __future__ import annotations
 
@@ -52,10 +55,12 @@ class Op:
     # Why the rule is what it is: {0} {1} {y} are names, {d0} {d1} {dy} their adjoints.
     note: Optional[str] = None
     aliases: tuple = field(default=())
-    # The op selects where the gradient goes (relu, max, min): a branch not taken gets
-    # exactly 0, even when what arrives from above is inf or nan (PyTorch masks there;
-    # multiplying would give 0·nan = nan).
-    routes: bool = False
+    # Where an operand's term is exactly 0 whatever adjoint arrives, even inf or nan (PyTorch
+    # masks there with `where`; multiplying would give 0·nan = nan). One entry per operand:
+    #   "local"  closed where its local partial is 0: the branch relu, max or min did not take
+    #   k        closed where operand k is 0: pow's x-term when the exponent is 0
+    #   None     never closed: the term is local × adjoint
+    gates: tuple = ()
     # Ops that are not elementwise give one function per operand instead of `partials`.
     vjp: Optional[tuple] = None
     jvp: Optional[tuple] = None
@@ -64,14 +69,24 @@ class Op:
     def is_function(self) -> bool:
         return self.symbol is None
 
+    @property
+    def routes(self) -> bool:
+        """relu, max and min: they route the gradient to the branch they took."""
+        return "local" in self.gates
+
+    def gate(self, position: int, local, xs):
+        """The number whose 0 closes operand `position`'s term, or None for no gate."""
+        kind = self.gates[position] if self.gates else None
+        if kind is None:
+            return None
+        return local if kind == "local" else xs[kind]
+
     def vjp_term(self, position: int, local, g, ans, xs):
         """What operand `position` receives when the adjoint `g` arrives at this op."""
         if self.vjp is not None:
             return self.vjp[position](g, ans, *xs)
-        if self.routes and local == 0:
-            # A branch not taken gets exactly 0, even when g is inf or nan (PyTorch masks
-            # here; 0·nan would be nan).
-            return 0.0
+        if self.gates and self.gate(position, local, xs) == 0:
+            return 0.0  # a closed gate: exactly 0, even when g is inf or nan
         return local * g
 
     def jvp_term(self, position: int, local, t, ans, xs):
@@ -79,10 +94,10 @@ class Op:
         zero that no later slope can turn into nan (JAX's symbolic zero)."""
         if self.jvp is not None:
             return self.jvp[position](t, ans, *xs)
-        if self.routes and local == 0 and math.isfinite(t):
-            # The branch not taken, as in the reverse sweep: nothing flows on from here.
-            # (A tangent that is already inf or nan still gives 0·t = nan, as reverse
-            # mode's exact 0 times the infinite slope below it does.)
+        if self.gates and self.gate(position, local, xs) == 0 and math.isfinite(t):
+            # A closed gate, as in the reverse sweep: nothing flows on from here. (A tangent
+            # that is already inf or nan still gives 0·t = nan, as reverse mode's exact 0
+            # times the infinite slope below it does.)
             return None
         return local * t
 
@@ -222,7 +237,7 @@ defop("div", 2, lambda a, b: a / b, _div_partials, ("1/{1}", "-{y}/{1}"),
       domain=lambda a, b: "division by zero" if b == 0 else None)
 defop("pow", 2, math.pow, _pow_partials, ("where({1}, {1}*{0}^({1}-1), 0)", "where({0}, {y}*ln({0}), 0)"),
       "power: ∂(x^c)/∂x = c·x^(c-1), ∂(x^c)/∂c = x^c·ln x", symbol="^",
-      domain=_pow_domain, singular=_pow_singular, aliases=("pow",))
+      domain=_pow_domain, singular=_pow_singular, aliases=("pow",), gates=(1, None))
 defop("neg", 1, lambda a: -a, lambda a, y: (-1.0,), ("-1",), "negation flips the gradient's sign")
 
 # Exponentials and logarithms.
@@ -266,7 +281,7 @@ defop("sigmoid", 1, _sigmoid, lambda x, y: (y * (1.0 - y),), ("{y}*(1-{y})",),
 defop("relu", 1, lambda x: x if x > 0 else 0.0, lambda x, y: (1.0 if x > 0 else 0.0,),
       ("heaviside({0}, 0)",), "rectified linear unit: passes the gradient where its input > 0",
       kink=lambda x: "relu'(0) is taken as 0 (PyTorch's convention)" if x == 0 else None,
-      routes=True)
+      gates=("local",))
 defop("softplus", 1, _softplus, lambda x, y: (_sigmoid(x),), ("sigmoid({0})",),
       "softplus ln(1 + eˣ), a smooth relu; its slope is σ(x)")
 defop("abs", 1, abs, lambda x, y: (math.copysign(1.0, x) if x else 0.0,), ("sign({0})",),
@@ -275,11 +290,11 @@ defop("abs", 1, abs, lambda x, y: (math.copysign(1.0, x) if x else 0.0,), ("sign
 defop("max", 2, max, lambda a, b, y: _split(a > b, a == b),
       ("heaviside({0} - {1}, 0.5)", "heaviside({1} - {0}, 0.5)"),
       "max routes the gradient to the larger input (a tie splits it 0.5/0.5)", kink=_tie,
-      routes=True)
+      gates=("local", "local"))
 defop("min", 2, min, lambda a, b, y: _split(a < b, a == b),
       ("heaviside({1} - {0}, 0.5)", "heaviside({0} - {1}, 0.5)"),
       "min routes the gradient to the smaller input (a tie splits it 0.5/0.5)", kink=_tie,
-      routes=True)
+      gates=("local", "local"))
 
 # What a user may call by name. `pow(a, b)` is the same op as `a ^ b`.
 FUNCTIONS: dict[str, Op] = {}

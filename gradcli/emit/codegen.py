@@ -12,8 +12,9 @@ JavaScript's Math library from Python's in the last digit), and the same inf and
   - local derivatives are IEEE float arithmetic, as the engine's (ops.ieee_div, ieee_pow):
     1/0 is inf and 0^-1 is inf, where Python raises, so the Python backward pass writes
     `/` and `^` with two helpers, fdiv and fpow (JavaScript's own `/` and `**` are IEEE);
-  - relu, max and min route the gradient (Op.routes): a branch not taken gets exactly 0,
-    even when the adjoint arriving is inf or nan, so their terms are `routed(local, dv)`;
+  - where the op contract has a gate (Op.gates), a term is exactly 0 even when the adjoint
+    arriving is inf or nan: relu, max and min route the gradient, so their terms are
+    `routed(local, dv)`; pow's x-term is `gated(c, ...)` (0 at c = 0, as PyTorch masks it);
   - the forward pass is written plainly: the engine has refused any value that is not a
     finite number, so it never reaches a division by zero. Python computes a step of
     literals alone (`3 ^ 35`) in exact integers, so those literals are written as floats;
@@ -101,6 +102,10 @@ _PY_HELPERS = {
              "        return math.nan",
              "    except OverflowError:",
              "        return -math.inf if x < 0 and odd else math.inf"),
+    "gated": ("def gated(gate, term):",
+              "    # PyTorch masks here: the term is exactly 0 where the gate is 0 (x^c's x-term",
+              "    # at c = 0), even when the adjoint above is inf or nan (0 * nan would be nan)",
+              "    return 0.0 if gate == 0 else term"),
     "routed": ("def routed(local, upstream):",
                "    # relu, max and min route the gradient: a branch not taken gets exactly 0,",
                "    # even when the adjoint above is inf or nan (0 * nan would be nan)",
@@ -132,6 +137,11 @@ _JS_HELPERS = {
     "sign": ("function sign(x) {",
              "  return x > 0 ? 1 : (x < 0 ? -1 : 0);",
              "}"),
+    "gated": ("function gated(gate, term) {",
+              "  // PyTorch masks here: the term is exactly 0 where the gate is 0 (x^c's x-term",
+              "  // at c = 0), even when the adjoint above is inf or nan (0 * NaN would be NaN)",
+              "  return gate === 0 ? 0 : term;",
+              "}"),
     "routed": ("function routed(local, upstream) {",
                "  // relu, max and min route the gradient: a branch not taken gets exactly 0,",
                "  // even when the adjoint above is inf or nan (0 * NaN would be NaN)",
@@ -370,8 +380,19 @@ def _term(p: _Program, con, upstream: str) -> str:
     template = step.op.rules[con.position]
     local, prec = translate_rule(template, [p.expr[a] for a in step.args],
                                  p.expr[con.node], p.target)
-    if step.op.routes:
+    kind = step.op.gates[con.position] if step.op.gates else None
+    if kind == "local":
         return f"routed({local}, {upstream})"
+    if kind is not None:
+        gate = p.expr[step.args[kind]]
+        if not p.tape.is_const(step.args[kind]):
+            return f"gated({gate[0]}, {_product(local, prec, upstream)})"
+        if p.tape.steps[step.args[kind]].const == 0:
+            return p.target.zero  # the gate is shut for good: x^0's x-term is exactly 0
+    return _product(local, prec, upstream)
+
+
+def _product(local: str, prec: int, upstream: str) -> str:
     if local == "1":
         return upstream
     if local == "-1":
