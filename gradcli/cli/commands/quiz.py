@@ -165,37 +165,6 @@ def session(questions: list, next_line, view, title: str, interactive: bool) -> 
     return outcomes, None
 
 
-_BINDING = {"+": 1, "-": 1, "*": 2, "/": 2, "^": 3}  # how tightly an infix symbol binds
-
-
-def _displayed(tape) -> tuple:
-    """How the learner sees each step: (shown, written). `shown[i]` is how step i reads
-    as a term: named steps, inputs and constants as written; a step the program leaves
-    unnamed (v3 = a*x inside q = a*x + b*y) by its expression, in parentheses when infix.
-    `written[i]` is step i's right-hand side in those terms, with parentheses only where
-    the program needs them. One forward pass (no recursion)."""
-    shown: dict = {}
-    written: dict = {}
-    for i, step in enumerate(tape.steps):
-        symbol = step.op.symbol
-        inner: dict = {}
-        for pos, a in enumerate(step.args):
-            text = shown[a]
-            child = tape.steps[a].op.symbol if tape.steps[a].name is None else None
-            if child and symbol and (
-                    _BINDING[child] > _BINDING[symbol]
-                    or (_BINDING[child] == _BINDING[symbol] and pos == 0 and symbol != "^")):
-                text = written[a]  # a*x + b*y + c, not ((a*x) + (b*y)) + c
-            # The same step on both sides (v - v) keeps the safer, parenthesised form.
-            inner[a] = text if inner.get(a, text) == text else shown[a]
-        written[i] = tape.expression(i, show=inner.get)
-        if step.name is not None or not step.args:
-            shown[i] = tape.operand(i)
-        else:
-            shown[i] = f"({written[i]})" if symbol else written[i]
-    return shown, written
-
-
 # --- what the learner sees --------------------------------------------------------------
 class View:
     def __init__(self, console, nt):
@@ -211,15 +180,9 @@ class View:
             self.say(title)
             self.say()
 
-    def asked(self, q) -> str:
-        nt = self.nt
-        out, name = q.tape.output_name, q.name
-        if q.kind == "value":
-            return f"What is the value of {name}?"
-        return f"What is {nt.bar(name)} = {nt.partial(out, name)}?"
-
     def question(self, n: int, total: int, q, first: bool) -> None:
         from ...core.notation import fmt
+        from ...tutor.quiztext import asked
 
         about = f"level {q.level}, {q.topic}" if q.level else q.id
         self.say(f"Question {n} of {total}  ({about})")
@@ -227,7 +190,7 @@ class View:
             self.say("    " + line)
         if q.inputs:
             self.say("  with " + ", ".join(f"{k} = {fmt(float(v))}" for k, v in q.inputs.items()))
-        self.say(q.prompt if q.prompt else self.asked(q))
+        self.say(q.prompt if q.prompt else asked(q, self.nt))
         if first:
             self.say(f"({COMMANDS_LINE})")
 
@@ -236,58 +199,10 @@ class View:
         self.console.file.flush()
 
     def hint(self, q) -> None:
-        from ...core.tape import fill
+        from ...tutor.quiztext import hint_lines
 
-        s, tape, nt = q.situation, q.tape, self.nt
-        shown, written = _displayed(tape)
-        if q.kind == "value":
-            i = s.target
-            if not tape.steps[i].args:
-                self.say(f"hint: {tape.label(i)} is an input")
-                return
-            # The named steps it is computed from, in the order the forward pass takes them.
-            below = [False] * len(tape.steps)
-            below[i] = True
-            for k in range(i, -1, -1):
-                if below[k]:
-                    for a in tape.steps[k].args:
-                        below[a] = True
-            first = [f"{tape.label(k)} = {written[k]}"
-                     for k in range(i) if below[k] and tape.steps[k].args
-                     and tape.steps[k].name is not None]
-            self.say(f"hint: {tape.label(i)} = {written[i]}; work "
-                     "forward from the inputs"
-                     + (": first " + ", then ".join(first) if first else ""))
-            return
-        uses: dict = {}  # step -> the operand positions where the asked value goes in
-        for i, step in enumerate(tape.steps):
-            for pos, a in enumerate(step.args):
-                if a == s.target and s.needs[i]:
-                    uses.setdefault(i, []).append(pos)
-        name = tape.label(s.target)
-        terms = []
-        for i, positions in uses.items():
-            step = tape.steps[i]
-            node = shown[i]
-            operands = [shown[a] for a in step.args]
-            rule = " + ".join(nt.math(fill(step.op.rules[pos], operands, node))
-                              for pos in positions)
-            local = f"{nt.partial(node, name)} = {rule}"
-            if step.name is not None:
-                twice = f" uses {name} {len(positions)} times" if len(positions) > 1 else ""
-                self.say(f"hint: {node} = {written[i]}{twice}, so "
-                         f"{local} ({step.op.about})")
-                adjoint = nt.bar(node)
-            else:
-                # A step the program does not name: shown by its expression, not by an id
-                # ("v3") the learner never sees.
-                self.say(f"hint: {local} ({step.op.about})")
-                adjoint = nt.partial(tape.output_name, node)
-            terms.append(f"{nt.partial(node, name)}{nt.times}{adjoint}")
-        if terms:
-            self.say(f"      {nt.bar(name)} = " + " + ".join(terms)
-                     + ("   (one term per use: they add up)" if len(terms) > 1 else "")
-                     + ", and each adjoint comes from the steps above it")
+        for line in hint_lines(q, self.nt):
+            self.say(line)
 
     def skipped(self, q) -> None:
         from ...core.notation import fmt
@@ -303,8 +218,9 @@ class View:
     def feedback(self, q, o) -> None:
         from ...core.notation import fmt
         from ...tutor.misconceptions import explain
+        from ...tutor.quiztext import target_name
 
-        target = self.target_name(q)
+        target = target_name(q, self.nt)
         mark_ok, mark_bad = ("right", "wrong") if self.nt.ascii else ("✓ right", "✗ not quite")
         if o.correct:
             self.say(f"{mark_ok}: {target} = {fmt(q.expected)}")
@@ -330,11 +246,6 @@ class View:
         if q.explain:
             self.say(q.explain)
         self.say()
-
-    def target_name(self, q) -> str:
-        if q.kind == "value":
-            return q.name
-        return f"{self.nt.bar(q.name)} = {self.nt.partial(q.tape.output_name, q.name)}"
 
     def steps(self, q) -> None:
         """The correct steps: the rows `gradcli eval` shows."""

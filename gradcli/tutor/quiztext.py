@@ -1,0 +1,130 @@
+"""What the quiz says, as plain text: hints.
+
+Nothing here prints: the terminal view (cli/commands/quiz.py) passes each line through
+the notation and draws the tables, so these words can be read and tested without it.
+"""
+from __future__ import annotations
+
+from ..core.notation import Notation
+from ..core.tape import Tape, fill
+from .quiz import Question
+
+_BINDING = {"+": 1, "-": 1, "*": 2, "/": 2, "^": 3}  # how tightly an infix symbol binds
+
+
+# --- naming what is asked ---------------------------------------------------------------
+def asked(q: Question, nt: Notation) -> str:
+    """The question itself, when the quiz file gives no prompt of its own."""
+    out, name = q.tape.output_name, q.name
+    if q.kind == "value":
+        return f"What is the value of {name}?"
+    return f"What is {nt.bar(name)} = {nt.partial(out, name)}?"
+
+
+def target_name(q: Question, nt: Notation) -> str:
+    if q.kind == "value":
+        return q.name
+    return f"{nt.bar(q.name)} = {nt.partial(q.tape.output_name, q.name)}"
+
+
+# --- hints ------------------------------------------------------------------------------
+def hint_lines(q: Question, nt: Notation) -> list:
+    """What `hint` says. A forward value: its step and the named steps to work out first.
+    An adjoint or gradient: the local rule at each step the asked value goes into, then
+    how those terms make up its adjoint."""
+    shown, written = _displayed(q.tape)
+    if q.kind == "value":
+        return _value_hint(q.tape, q.situation.target, written)
+    return _adjoint_hint(q, nt, shown, written)
+
+
+def _value_hint(tape: Tape, i: int, written: dict) -> list:
+    if not tape.steps[i].args:
+        return [f"hint: {tape.label(i)} is an input"]
+    # The named steps it is computed from, in the order the forward pass takes them.
+    below = _computed_on_the_way(tape, i)
+    first = [f"{tape.label(k)} = {written[k]}"
+             for k in range(i) if below[k] and tape.steps[k].args
+             and tape.steps[k].name is not None]
+    return [f"hint: {tape.label(i)} = {written[i]}; work "
+            "forward from the inputs"
+            + (": first " + ", then ".join(first) if first else "")]
+
+
+def _computed_on_the_way(tape: Tape, i: int) -> list:
+    """below[k]: step k is step i or one it is computed from. One sweep down the tape,
+    since a step's arguments always come before it."""
+    below = [False] * len(tape.steps)
+    below[i] = True
+    for k in range(i, -1, -1):
+        if below[k]:
+            for a in tape.steps[k].args:
+                below[a] = True
+    return below
+
+
+def _adjoint_hint(q: Question, nt: Notation, shown: dict, written: dict) -> list:
+    s, tape = q.situation, q.tape
+    name = tape.label(s.target)
+    lines, terms = [], []
+    for i, positions in _uses(tape, s).items():
+        step = tape.steps[i]
+        node = shown[i]
+        operands = [shown[a] for a in step.args]
+        rule = " + ".join(nt.math(fill(step.op.rules[pos], operands, node))
+                          for pos in positions)
+        local = f"{nt.partial(node, name)} = {rule}"
+        if step.name is not None:
+            twice = f" uses {name} {len(positions)} times" if len(positions) > 1 else ""
+            lines.append(f"hint: {node} = {written[i]}{twice}, so "
+                         f"{local} ({step.op.about})")
+            adjoint = nt.bar(node)
+        else:
+            # A step the program does not name: shown by its expression, not by an id
+            # ("v3") the learner never sees.
+            lines.append(f"hint: {local} ({step.op.about})")
+            adjoint = nt.partial(tape.output_name, node)
+        terms.append(f"{nt.partial(node, name)}{nt.times}{adjoint}")
+    if terms:
+        lines.append(f"      {nt.bar(name)} = " + " + ".join(terms)
+                     + ("   (one term per use: they add up)" if len(terms) > 1 else "")
+                     + ", and each adjoint comes from the steps above it")
+    return lines
+
+
+def _uses(tape: Tape, s) -> dict:
+    """step -> the operand positions where the asked value goes in."""
+    uses: dict = {}
+    for i, step in enumerate(tape.steps):
+        for pos, a in enumerate(step.args):
+            if a == s.target and s.needs[i]:
+                uses.setdefault(i, []).append(pos)
+    return uses
+
+
+def _displayed(tape: Tape) -> tuple:
+    """How the learner sees each step: (shown, written). `shown[i]` is how step i reads
+    as a term: named steps, inputs and constants as written; a step the program leaves
+    unnamed (v3 = a*x inside q = a*x + b*y) by its expression, in parentheses when infix.
+    `written[i]` is step i's right-hand side in those terms, with parentheses only where
+    the program needs them. One forward pass (no recursion)."""
+    shown: dict = {}
+    written: dict = {}
+    for i, step in enumerate(tape.steps):
+        symbol = step.op.symbol
+        inner: dict = {}
+        for pos, a in enumerate(step.args):
+            text = shown[a]
+            child = tape.steps[a].op.symbol if tape.steps[a].name is None else None
+            if child and symbol and (
+                    _BINDING[child] > _BINDING[symbol]
+                    or (_BINDING[child] == _BINDING[symbol] and pos == 0 and symbol != "^")):
+                text = written[a]  # a*x + b*y + c, not ((a*x) + (b*y)) + c
+            # The same step on both sides (v - v) keeps the safer, parenthesised form.
+            inner[a] = text if inner.get(a, text) == text else shown[a]
+        written[i] = tape.expression(i, show=inner.get)
+        if step.name is not None or not step.args:
+            shown[i] = tape.operand(i)
+        else:
+            shown[i] = f"({written[i]})" if symbol else written[i]
+    return shown, written
