@@ -1,13 +1,18 @@
-"""What the quiz says, as plain text: hints.
+"""What the quiz says, as plain text: hints, the verdict on an answer, the correct steps and
+the score table's rows.
 
 Nothing here prints: the terminal view (cli/commands/quiz.py) passes each line through
 the notation and draws the tables, so these words can be read and tested without it.
 """
 from __future__ import annotations
 
-from ..core.notation import Notation
+from ..core.notation import Notation, fmt
 from ..core.tape import Tape, fill
-from .quiz import Question
+from ..report.rows import backward_rows, forward_rows
+from .misconceptions import BY_ID, explain
+from .quiz import Outcome, Question
+
+SCORE_COLUMNS = ("#", "question", "your answer", "right answer", "mistake found")
 
 _BINDING = {"+": 1, "-": 1, "*": 2, "/": 2, "^": 3}  # how tightly an infix symbol binds
 
@@ -128,3 +133,68 @@ def _displayed(tape: Tape) -> tuple:
         else:
             shown[i] = f"({written[i]})" if symbol else written[i]
     return shown, written
+
+
+# --- after an answer --------------------------------------------------------------------
+def verdict_lines(q: Question, o: Outcome, nt: Notation) -> list:
+    """Right or not and the right number; for a wrong number, each known mistake that
+    gives it, explained with the question's numbers."""
+    target = target_name(q, nt)
+    mark_ok, mark_bad = ("right", "wrong") if nt.ascii else ("✓ right", "✗ not quite")
+    if o.correct:
+        return [f"{mark_ok}: {target} = {fmt(q.expected)}"]
+    if o.answer is None:
+        return [f"{mark_bad}: no answer; {target} = {fmt(q.expected)}"]
+    if o.problem:
+        return [f"{mark_bad}: could not read {o.answer!r} ({o.problem}); "
+                f"{target} = {fmt(q.expected)}"]
+    shown = o.answer if o.answer == fmt(o.value) else f"{o.answer} = {fmt(o.value)}"
+    return ([f"{mark_bad}: you answered {shown}; {target} = {fmt(q.expected)}"]
+            + _mistake_lines(o, q, nt))
+
+
+def _mistake_lines(o: Outcome, q: Question, nt: Notation) -> list:
+    lines = []
+    if len(o.mistakes) > 1:
+        lines.append("Several known mistakes give exactly this number:")
+    for p in o.mistakes:
+        lines.append(f"* {BY_ID[p.id].title} [{p.id}]")
+        lines.append("  " + explain(p, q.situation, nt))
+    if not o.mistakes:
+        lines.append("(no known mistake gives that number)")
+    return lines
+
+
+def steps_table(q: Question, nt: Notation) -> tuple:
+    """The correct steps as (title, columns, rows): the rows `gradcli eval` shows, the
+    forward pass for a value, the backward pass for an adjoint or a gradient."""
+    ev = q.evaluation
+    if q.kind == "value":
+        return "Forward pass", ["step", "name", "operation", "value"], forward_rows(ev)
+    seed = f"{nt.bar(q.tape.output_name)} = 1"
+    title = f"The chain rule, step by step (from the output back, {seed})"
+    columns = ["#", "sends", "local derivative", "upstream",
+               "contribution (chain rule)", "running total"]
+    return title, columns, backward_rows(ev, nt)
+
+
+# --- the end ----------------------------------------------------------------------------
+def score_rows(questions: list, outcomes: list, stopped, nt: Notation) -> list:
+    """One row per question under SCORE_COLUMNS; `stopped` ("quit", "no answer" or None)
+    marks the question the quiz ended at."""
+    rows = []
+    for n, q in enumerate(questions, 1):
+        o = outcomes[n - 1] if n <= len(outcomes) else None
+        if o is None:
+            # The question the learner stopped at was reached; later ones were not.
+            answer = (f"({stopped})" if stopped and n == len(outcomes) + 1
+                      else "(not reached)")
+            found = ""
+        elif o.answer is None:
+            answer, found = "(skipped)" if n <= len(outcomes) else "", ""
+        else:
+            answer = o.answer + ("  " + ("ok" if nt.ascii else "✓") if o.correct else "")
+            found = ", ".join(p.id for p in o.mistakes) if o.mistakes else (
+                "" if o.correct else "?")
+        rows.append((str(n), f"{q.id}: {q.ask}", answer, fmt(q.expected), found))
+    return rows

@@ -167,6 +167,10 @@ def session(questions: list, next_line, view, title: str, interactive: bool) -> 
 
 # --- what the learner sees --------------------------------------------------------------
 class View:
+    """The quiz at the terminal. Hints, verdicts and the tables' rows are worded in
+    tutor/quiztext.py; here every line goes through the notation (ASCII or not) and the
+    tables are drawn with rich."""
+
     def __init__(self, console, nt):
         self.console, self.nt = console, nt
 
@@ -216,31 +220,10 @@ class View:
         self.say(f"({COMMANDS_LINE})")
 
     def feedback(self, q, o) -> None:
-        from ...core.notation import fmt
-        from ...tutor.misconceptions import explain
-        from ...tutor.quiztext import target_name
+        from ...tutor.quiztext import verdict_lines
 
-        target = target_name(q, self.nt)
-        mark_ok, mark_bad = ("right", "wrong") if self.nt.ascii else ("✓ right", "✗ not quite")
-        if o.correct:
-            self.say(f"{mark_ok}: {target} = {fmt(q.expected)}")
-        elif o.answer is None:
-            self.say(f"{mark_bad}: no answer; {target} = {fmt(q.expected)}")
-        elif o.problem:
-            self.say(f"{mark_bad}: could not read {o.answer!r} ({o.problem}); "
-                     f"{target} = {fmt(q.expected)}")
-        else:
-            shown = o.answer if o.answer == fmt(o.value) else f"{o.answer} = {fmt(o.value)}"
-            self.say(f"{mark_bad}: you answered {shown}; {target} = {fmt(q.expected)}")
-            if len(o.mistakes) > 1:
-                self.say("Several known mistakes give exactly this number:")
-            for p in o.mistakes:
-                from ...tutor.misconceptions import BY_ID
-
-                self.say(f"* {BY_ID[p.id].title} [{p.id}]")
-                self.say("  " + explain(p, q.situation, self.nt))
-            if not o.mistakes:
-                self.say("(no known mistake gives that number)")
+        for line in verdict_lines(q, o, self.nt):
+            self.say(line)
         if not o.correct:
             self.steps(q)
         if q.explain:
@@ -249,57 +232,29 @@ class View:
 
     def steps(self, q) -> None:
         """The correct steps: the rows `gradcli eval` shows."""
+        from ...tutor.quiztext import steps_table
+
+        nt = self.nt
+        title, columns, rows = steps_table(q, nt)
+        self._table(nt.text(title), columns, [[nt.text(cell) for cell in row] for row in rows])
+
+    def summary(self, questions: list, outcomes: list, stopped=None) -> None:
+        from ...tutor.quiz import score
+        from ...tutor.quiztext import SCORE_COLUMNS, score_rows
+
+        self._table("Score", SCORE_COLUMNS, score_rows(questions, outcomes, stopped, self.nt))
+        self.say(f"Score: {score(outcomes)} of {len(questions)}")
+
+    def _table(self, title: str, columns, rows) -> None:
+        """Drawn as `gradcli eval` draws its tables; cells are text as given, not markup."""
         from rich import box
         from rich.table import Table
         from rich.text import Text
 
-        from ...report.rows import backward_rows, forward_rows
-
-        ev, nt = q.evaluation, self.nt
-        if q.kind == "value":
-            title, columns = "Forward pass", ["step", "name", "operation", "value"]
-            rows = forward_rows(ev)
-        else:
-            seed = f"{nt.bar(q.tape.output_name)} = 1"
-            title = f"The chain rule, step by step (from the output back, {seed})"
-            columns = ["#", "sends", "local derivative", "upstream",
-                       "contribution (chain rule)", "running total"]
-            rows = backward_rows(ev, nt)
-        table = Table(title=Text(nt.text(title)), title_justify="left",
-                      box=box.ASCII if nt.ascii else box.SIMPLE_HEAVY)
+        table = Table(title=Text(title), title_justify="left",
+                      box=box.ASCII if self.nt.ascii else box.SIMPLE_HEAVY)
         for c in columns:
             table.add_column(Text(c), overflow="fold")
         for row in rows:
-            table.add_row(*(Text(nt.text(cell)) for cell in row))
+            table.add_row(*(Text(cell) for cell in row))
         self.console.print(table)
-
-    def summary(self, questions: list, outcomes: list, stopped=None) -> None:
-        from rich import box
-        from rich.table import Table
-        from rich.text import Text
-
-        from ...core.notation import fmt
-        from ...tutor.quiz import score
-
-        nt = self.nt
-        table = Table(title=Text("Score"), title_justify="left",
-                      box=box.ASCII if nt.ascii else box.SIMPLE_HEAVY)
-        for c in ("#", "question", "your answer", "right answer", "mistake found"):
-            table.add_column(Text(c), overflow="fold")
-        for n, q in enumerate(questions, 1):
-            o = outcomes[n - 1] if n <= len(outcomes) else None
-            if o is None:
-                # The question the learner stopped at was reached; later ones were not.
-                answer = (f"({stopped})" if stopped and n == len(outcomes) + 1
-                          else "(not reached)")
-                found = ""
-            elif o.answer is None:
-                answer, found = "(skipped)" if n <= len(outcomes) else "", ""
-            else:
-                answer = o.answer + ("  " + ("ok" if nt.ascii else "✓") if o.correct else "")
-                found = ", ".join(p.id for p in o.mistakes) if o.mistakes else (
-                    "" if o.correct else "?")
-            table.add_row(Text(str(n)), Text(f"{q.id}: {q.ask}"), Text(answer),
-                          Text(fmt(q.expected)), Text(found))
-        self.console.print(table)
-        self.say(f"Score: {score(outcomes)} of {len(questions)}")
