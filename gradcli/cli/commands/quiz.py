@@ -71,9 +71,10 @@ def quiz_command(
             title = ""
         reader = _reader(answers, echo=not as_json)
         view = None if as_json else View(make_console(), Notation(ascii_only or not stdout_unicode()))
+        from ...tutor.quiz import report, score, session
+
         outcomes, stopped = session(questions, reader, view, title,
                                     interactive=answers is None and not as_json)
-        from ...tutor.quiz import report, score
 
         if as_json:
             import json
@@ -117,52 +118,6 @@ def _reader(answers: Optional[str], echo: bool):
         return line
 
     return next_line
-
-
-def session(questions: list, next_line, view, title: str, interactive: bool) -> tuple:
-    """Ask every question. Returns one Outcome per question answered or skipped, and why
-    the quiz stopped early at the next question ("quit", "no answer") or None."""
-    from ...tutor.quiz import Outcome, judge
-
-    outcomes: list = []
-    if view:
-        view.start(title, len(questions))
-    for n, q in enumerate(questions, 1):
-        if view:
-            view.question(n, len(questions), q, first=n == 1)
-        while True:
-            if view:
-                view.prompt()
-            line = next_line()
-            if line is None:
-                if view:
-                    view.say("\n(end of input)" if interactive else "\n(no more answers)")
-                return outcomes, "no answer"
-            text = line.strip()
-            word = text.lower()
-            if word in ("hint", "?"):
-                if view:
-                    view.hint(q)
-                continue
-            if word in ("quit", "exit", "q"):
-                return outcomes, "quit"
-            if word == "skip":
-                outcomes.append(Outcome(None))
-                if view:
-                    view.skipped(q)
-                break
-            if not text and interactive:
-                continue
-            o = judge(q, text or None)
-            if o.problem and interactive:
-                if view:
-                    view.unreadable(o)
-                continue
-            outcomes.append(o)
-            if view:
-                view.feedback(q, o)
-            break
-    return outcomes, None
 
 
 # --- what the learner sees --------------------------------------------------------------
