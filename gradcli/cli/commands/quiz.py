@@ -52,30 +52,14 @@ def quiz_command(
     outcome = {}
 
     def run() -> None:
-        from ...core.errors import UsageError
         from ...core.notation import Notation
-
-        if script is not None:
-            given = [name for name, v in (("--level", level), ("--seed", seed),
-                                          ("--topic", topic)) if v is not None]
-            if given:
-                raise UsageError(f"{', '.join(given)} cannot be used with --script")
-            from ...tutor.quizscript import load
-
-            loaded = load(script)
-            questions, title = loaded.questions, loaded.title
-        else:
-            from ...tutor.quizgen import generate
-
-            questions = generate(level if level is not None or topic else 1, count, seed, topic)
-            title = ""
-        reader = _reader(answers, echo=not as_json)
-        view = None if as_json else View(make_console(), Notation(ascii_only or not stdout_unicode()))
         from ...tutor.quiz import report, score, session
 
+        questions, title = _questions(script, level, count, seed, topic)
+        reader = _reader(answers, echo=not as_json)
+        view = None if as_json else View(make_console(), Notation(ascii_only or not stdout_unicode()))
         outcomes, stopped = session(questions, reader, view, title,
                                     interactive=answers is None and not as_json)
-
         if as_json:
             import json
 
@@ -87,6 +71,26 @@ def quiz_command(
     guarded(run)
     if pass_mark is not None and outcome.get("percent", 100.0) < pass_mark:
         raise typer.Exit(1)
+
+
+def _questions(script: Optional[str], level: Optional[int], count: int, seed: Optional[int],
+               topic: Optional[str]) -> tuple:
+    """(questions, title): a teacher's quiz file, else generated questions."""
+    from ...core.errors import UsageError
+
+    if script is not None:
+        given = [name for name, v in (("--level", level), ("--seed", seed),
+                                      ("--topic", topic)) if v is not None]
+        if given:
+            raise UsageError(f"{', '.join(given)} cannot be used with --script")
+        from ...tutor.quizscript import load
+
+        loaded = load(script)
+        return loaded.questions, loaded.title
+    from ...tutor.quizgen import generate
+
+    # A topic alone draws from every level; with neither, a quiz starts at level 1.
+    return generate(level if level is not None or topic else 1, count, seed, topic), ""
 
 
 # --- where answers come from ------------------------------------------------------------
