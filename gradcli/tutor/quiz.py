@@ -1,4 +1,5 @@
-"""Quiz questions and answers, without any printing: build, read an answer, judge it.
+"""Quiz questions and answers, without any printing: build, read an answer, judge it,
+ask a whole quiz through a view.
 
 A question is a program, its input values and what is asked ("grad a", "adjoint x",
 "value x"). The right number comes from the engine; an answer is read with gradcli's own
@@ -154,6 +155,55 @@ def judge(q: Question, answer: Optional[str]) -> Outcome:
     return Outcome(answer, value, False, found)
 
 
+def session(questions: list, next_line, view, title: str, interactive: bool) -> tuple:
+    """Ask every question. Returns one Outcome per question answered or skipped, and why
+    the quiz stopped early at the next question ("quit", "no answer") or None.
+
+    `next_line()` gives the learner's next line, None at the end; `view` (the terminal's,
+    in cli/commands/quiz.py; None for --json) shows the questions and what follows each
+    line. `interactive`: someone is typing, so an empty or unreadable line is asked again
+    rather than judged."""
+    outcomes: list = []
+    if view:
+        view.start(title, len(questions))
+    for n, q in enumerate(questions, 1):
+        if view:
+            view.question(n, len(questions), q, first=n == 1)
+        while True:
+            if view:
+                view.prompt()
+            line = next_line()
+            if line is None:
+                if view:
+                    view.say("\n(end of input)" if interactive else "\n(no more answers)")
+                return outcomes, "no answer"
+            text = line.strip()
+            word = text.lower()
+            if word in ("hint", "?"):
+                if view:
+                    view.hint(q)
+                continue
+            if word in ("quit", "exit", "q"):
+                return outcomes, "quit"
+            if word == "skip":
+                outcomes.append(Outcome(None))
+                if view:
+                    view.skipped(q)
+                break
+            if not text and interactive:
+                continue
+            o = judge(q, text or None)
+            if o.problem and interactive:
+                if view:
+                    view.unreadable(o)
+                continue
+            outcomes.append(o)
+            if view:
+                view.feedback(q, o)
+            break
+    return outcomes, None
+
+
 def score(outcomes: list) -> int:
     return sum(1 for o in outcomes if o is not None and o.correct)
 
@@ -169,4 +219,4 @@ def report(questions: list, outcomes: list) -> dict:
 
 
 __all__ = ["Question", "QuestionError", "Outcome", "judge", "read_number", "report",
-           "score", "Prediction"]
+           "score", "session", "Prediction"]

@@ -79,17 +79,7 @@ def graph_command(
             write_output(json.dumps(to_dict(graph, ev.warnings), indent=1,
                                     allow_nan=False) + "\n", out_file)
             return
-        if name == "tree":
-            _print_tree(graph, nt, depth, out_file)
-        else:
-            from ...emit import graphviz
-
-            if name == "mermaid":
-                write_output(graphviz.to_mermaid(graph, nt), out_file)
-            else:
-                source = graphviz.to_dot(graph, nt)
-                write_output(source if name == "dot" else graphviz.render(source, name),
-                             out_file)
+        _write_graph(graph, name, nt, depth, out_file)
         for w in ev.warnings:
             sys.stderr.write("warning: " + nt.text(w) + "\n")
 
@@ -106,6 +96,21 @@ def _format_of(out_file: Optional[str]) -> str:
     if out_file in (None, "-"):
         return "tree"
     return EXTENSIONS.get(PurePath(out_file).suffix.lower(), "tree")
+
+
+def _write_graph(graph, name: str, nt, depth: int, out_file: Optional[str]) -> None:
+    """The graph in format `name` (not json), to out_file or standard output."""
+    if name == "tree":
+        _print_tree(graph, nt, depth, out_file)
+        return
+    from ...emit import graphviz
+    from ..outfile import write_output
+
+    if name == "mermaid":
+        write_output(graphviz.to_mermaid(graph, nt), out_file)
+    else:
+        source = graphviz.to_dot(graph, nt)
+        write_output(source if name == "dot" else graphviz.render(source, name), out_file)
 
 
 def _print_tree(graph, nt, depth: int, out_file: Optional[str]) -> None:

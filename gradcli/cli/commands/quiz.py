@@ -52,29 +52,14 @@ def quiz_command(
     outcome = {}
 
     def run() -> None:
-        from ...core.errors import UsageError
         from ...core.notation import Notation
+        from ...tutor.quiz import report, score, session
 
-        if script is not None:
-            given = [name for name, v in (("--level", level), ("--seed", seed),
-                                          ("--topic", topic)) if v is not None]
-            if given:
-                raise UsageError(f"{', '.join(given)} cannot be used with --script")
-            from ...tutor.quizscript import load
-
-            loaded = load(script)
-            questions, title = loaded.questions, loaded.title
-        else:
-            from ...tutor.quizgen import generate
-
-            questions = generate(level if level is not None or topic else 1, count, seed, topic)
-            title = ""
+        questions, title = _questions(script, level, count, seed, topic)
         reader = _reader(answers, echo=not as_json)
         view = None if as_json else View(make_console(), Notation(ascii_only or not stdout_unicode()))
         outcomes, stopped = session(questions, reader, view, title,
                                     interactive=answers is None and not as_json)
-        from ...tutor.quiz import report, score
-
         if as_json:
             import json
 
@@ -86,6 +71,26 @@ def quiz_command(
     guarded(run)
     if pass_mark is not None and outcome.get("percent", 100.0) < pass_mark:
         raise typer.Exit(1)
+
+
+def _questions(script: Optional[str], level: Optional[int], count: int, seed: Optional[int],
+               topic: Optional[str]) -> tuple:
+    """(questions, title): a teacher's quiz file, else generated questions."""
+    from ...core.errors import UsageError
+
+    if script is not None:
+        given = [name for name, v in (("--level", level), ("--seed", seed),
+                                      ("--topic", topic)) if v is not None]
+        if given:
+            raise UsageError(f"{', '.join(given)} cannot be used with --script")
+        from ...tutor.quizscript import load
+
+        loaded = load(script)
+        return loaded.questions, loaded.title
+    from ...tutor.quizgen import generate
+
+    # A topic alone draws from every level; with neither, a quiz starts at level 1.
+    return generate(level if level is not None or topic else 1, count, seed, topic), ""
 
 
 # --- where answers come from ------------------------------------------------------------
@@ -119,85 +124,12 @@ def _reader(answers: Optional[str], echo: bool):
     return next_line
 
 
-def session(questions: list, next_line, view, title: str, interactive: bool) -> tuple:
-    """Ask every question. Returns one Outcome per question answered or skipped, and why
-    the quiz stopped early at the next question ("quit", "no answer") or None."""
-    from ...tutor.quiz import Outcome, judge
-
-    outcomes: list = []
-    if view:
-        view.start(title, len(questions))
-    for n, q in enumerate(questions, 1):
-        if view:
-            view.question(n, len(questions), q, first=n == 1)
-        while True:
-            if view:
-                view.prompt()
-            line = next_line()
-            if line is None:
-                if view:
-                    view.say("\n(end of input)" if interactive else "\n(no more answers)")
-                return outcomes, "no answer"
-            text = line.strip()
-            word = text.lower()
-            if word in ("hint", "?"):
-                if view:
-                    view.hint(q)
-                continue
-            if word in ("quit", "exit", "q"):
-                return outcomes, "quit"
-            if word == "skip":
-                outcomes.append(Outcome(None))
-                if view:
-                    view.skipped(q)
-                break
-            if not text and interactive:
-                continue
-            o = judge(q, text or None)
-            if o.problem and interactive:
-                if view:
-                    view.unreadable(o)
-                continue
-            outcomes.append(o)
-            if view:
-                view.feedback(q, o)
-            break
-    return outcomes, None
-
-
-_BINDING = {"+": 1, "-": 1, "*": 2, "/": 2, "^": 3}  # how tightly an infix symbol binds
-
-
-def _displayed(tape) -> tuple:
-    """How the learner sees each step: (shown, written). `shown[i]` is how step i reads
-    as a term: named steps, inputs and constants as written; a step the program leaves
-    unnamed (v3 = a*x inside q = a*x + b*y) by its expression, in parentheses when infix.
-    `written[i]` is step i's right-hand side in those terms, with parentheses only where
-    the program needs them. One forward pass (no recursion)."""
-    shown: dict = {}
-    written: dict = {}
-    for i, step in enumerate(tape.steps):
-        symbol = step.op.symbol
-        inner: dict = {}
-        for pos, a in enumerate(step.args):
-            text = shown[a]
-            child = tape.steps[a].op.symbol if tape.steps[a].name is None else None
-            if child and symbol and (
-                    _BINDING[child] > _BINDING[symbol]
-                    or (_BINDING[child] == _BINDING[symbol] and pos == 0 and symbol != "^")):
-                text = written[a]  # a*x + b*y + c, not ((a*x) + (b*y)) + c
-            # The same step on both sides (v - v) keeps the safer, parenthesised form.
-            inner[a] = text if inner.get(a, text) == text else shown[a]
-        written[i] = tape.expression(i, show=inner.get)
-        if step.name is not None or not step.args:
-            shown[i] = tape.operand(i)
-        else:
-            shown[i] = f"({written[i]})" if symbol else written[i]
-    return shown, written
-
-
 # --- what the learner sees --------------------------------------------------------------
 class View:
+    """The quiz at the terminal. Hints, verdicts and the tables' rows are worded in
+    tutor/quiztext.py; here every line goes through the notation (ASCII or not) and the
+    tables are drawn with rich."""
+
     def __init__(self, console, nt):
         self.console, self.nt = console, nt
 
@@ -211,15 +143,9 @@ class View:
             self.say(title)
             self.say()
 
-    def asked(self, q) -> str:
-        nt = self.nt
-        out, name = q.tape.output_name, q.name
-        if q.kind == "value":
-            return f"What is the value of {name}?"
-        return f"What is {nt.bar(name)} = {nt.partial(out, name)}?"
-
     def question(self, n: int, total: int, q, first: bool) -> None:
         from ...core.notation import fmt
+        from ...tutor.quiztext import asked
 
         about = f"level {q.level}, {q.topic}" if q.level else q.id
         self.say(f"Question {n} of {total}  ({about})")
@@ -227,7 +153,7 @@ class View:
             self.say("    " + line)
         if q.inputs:
             self.say("  with " + ", ".join(f"{k} = {fmt(float(v))}" for k, v in q.inputs.items()))
-        self.say(q.prompt if q.prompt else self.asked(q))
+        self.say(q.prompt if q.prompt else asked(q, self.nt))
         if first:
             self.say(f"({COMMANDS_LINE})")
 
@@ -236,58 +162,10 @@ class View:
         self.console.file.flush()
 
     def hint(self, q) -> None:
-        from ...core.tape import fill
+        from ...tutor.quiztext import hint_lines
 
-        s, tape, nt = q.situation, q.tape, self.nt
-        shown, written = _displayed(tape)
-        if q.kind == "value":
-            i = s.target
-            if not tape.steps[i].args:
-                self.say(f"hint: {tape.label(i)} is an input")
-                return
-            # The named steps it is computed from, in the order the forward pass takes them.
-            below = [False] * len(tape.steps)
-            below[i] = True
-            for k in range(i, -1, -1):
-                if below[k]:
-                    for a in tape.steps[k].args:
-                        below[a] = True
-            first = [f"{tape.label(k)} = {written[k]}"
-                     for k in range(i) if below[k] and tape.steps[k].args
-                     and tape.steps[k].name is not None]
-            self.say(f"hint: {tape.label(i)} = {written[i]}; work "
-                     "forward from the inputs"
-                     + (": first " + ", then ".join(first) if first else ""))
-            return
-        uses: dict = {}  # step -> the operand positions where the asked value goes in
-        for i, step in enumerate(tape.steps):
-            for pos, a in enumerate(step.args):
-                if a == s.target and s.needs[i]:
-                    uses.setdefault(i, []).append(pos)
-        name = tape.label(s.target)
-        terms = []
-        for i, positions in uses.items():
-            step = tape.steps[i]
-            node = shown[i]
-            operands = [shown[a] for a in step.args]
-            rule = " + ".join(nt.math(fill(step.op.rules[pos], operands, node))
-                              for pos in positions)
-            local = f"{nt.partial(node, name)} = {rule}"
-            if step.name is not None:
-                twice = f" uses {name} {len(positions)} times" if len(positions) > 1 else ""
-                self.say(f"hint: {node} = {written[i]}{twice}, so "
-                         f"{local} ({step.op.about})")
-                adjoint = nt.bar(node)
-            else:
-                # A step the program does not name: shown by its expression, not by an id
-                # ("v3") the learner never sees.
-                self.say(f"hint: {local} ({step.op.about})")
-                adjoint = nt.partial(tape.output_name, node)
-            terms.append(f"{nt.partial(node, name)}{nt.times}{adjoint}")
-        if terms:
-            self.say(f"      {nt.bar(name)} = " + " + ".join(terms)
-                     + ("   (one term per use: they add up)" if len(terms) > 1 else "")
-                     + ", and each adjoint comes from the steps above it")
+        for line in hint_lines(q, self.nt):
+            self.say(line)
 
     def skipped(self, q) -> None:
         from ...core.notation import fmt
@@ -301,94 +179,41 @@ class View:
         self.say(f"({COMMANDS_LINE})")
 
     def feedback(self, q, o) -> None:
-        from ...core.notation import fmt
-        from ...tutor.misconceptions import explain
+        from ...tutor.quiztext import verdict_lines
 
-        target = self.target_name(q)
-        mark_ok, mark_bad = ("right", "wrong") if self.nt.ascii else ("✓ right", "✗ not quite")
-        if o.correct:
-            self.say(f"{mark_ok}: {target} = {fmt(q.expected)}")
-        elif o.answer is None:
-            self.say(f"{mark_bad}: no answer; {target} = {fmt(q.expected)}")
-        elif o.problem:
-            self.say(f"{mark_bad}: could not read {o.answer!r} ({o.problem}); "
-                     f"{target} = {fmt(q.expected)}")
-        else:
-            shown = o.answer if o.answer == fmt(o.value) else f"{o.answer} = {fmt(o.value)}"
-            self.say(f"{mark_bad}: you answered {shown}; {target} = {fmt(q.expected)}")
-            if len(o.mistakes) > 1:
-                self.say("Several known mistakes give exactly this number:")
-            for p in o.mistakes:
-                from ...tutor.misconceptions import BY_ID
-
-                self.say(f"* {BY_ID[p.id].title} [{p.id}]")
-                self.say("  " + explain(p, q.situation, self.nt))
-            if not o.mistakes:
-                self.say("(no known mistake gives that number)")
+        for line in verdict_lines(q, o, self.nt):
+            self.say(line)
         if not o.correct:
             self.steps(q)
         if q.explain:
             self.say(q.explain)
         self.say()
 
-    def target_name(self, q) -> str:
-        if q.kind == "value":
-            return q.name
-        return f"{self.nt.bar(q.name)} = {self.nt.partial(q.tape.output_name, q.name)}"
-
     def steps(self, q) -> None:
         """The correct steps: the rows `gradcli eval` shows."""
+        from ...tutor.quiztext import steps_table
+
+        nt = self.nt
+        title, columns, rows = steps_table(q, nt)
+        self._table(nt.text(title), columns, [[nt.text(cell) for cell in row] for row in rows])
+
+    def summary(self, questions: list, outcomes: list, stopped=None) -> None:
+        from ...tutor.quiz import score
+        from ...tutor.quiztext import SCORE_COLUMNS, score_rows
+
+        self._table("Score", SCORE_COLUMNS, score_rows(questions, outcomes, stopped, self.nt))
+        self.say(f"Score: {score(outcomes)} of {len(questions)}")
+
+    def _table(self, title: str, columns, rows) -> None:
+        """Drawn as `gradcli eval` draws its tables; cells are text as given, not markup."""
         from rich import box
         from rich.table import Table
         from rich.text import Text
 
-        from ...report.rows import backward_rows, forward_rows
-
-        ev, nt = q.evaluation, self.nt
-        if q.kind == "value":
-            title, columns = "Forward pass", ["step", "name", "operation", "value"]
-            rows = forward_rows(ev)
-        else:
-            seed = f"{nt.bar(q.tape.output_name)} = 1"
-            title = f"The chain rule, step by step (from the output back, {seed})"
-            columns = ["#", "sends", "local derivative", "upstream",
-                       "contribution (chain rule)", "running total"]
-            rows = backward_rows(ev, nt)
-        table = Table(title=Text(nt.text(title)), title_justify="left",
-                      box=box.ASCII if nt.ascii else box.SIMPLE_HEAVY)
+        table = Table(title=Text(title), title_justify="left",
+                      box=box.ASCII if self.nt.ascii else box.SIMPLE_HEAVY)
         for c in columns:
             table.add_column(Text(c), overflow="fold")
         for row in rows:
-            table.add_row(*(Text(nt.text(cell)) for cell in row))
+            table.add_row(*(Text(cell) for cell in row))
         self.console.print(table)
-
-    def summary(self, questions: list, outcomes: list, stopped=None) -> None:
-        from rich import box
-        from rich.table import Table
-        from rich.text import Text
-
-        from ...core.notation import fmt
-        from ...tutor.quiz import score
-
-        nt = self.nt
-        table = Table(title=Text("Score"), title_justify="left",
-                      box=box.ASCII if nt.ascii else box.SIMPLE_HEAVY)
-        for c in ("#", "question", "your answer", "right answer", "mistake found"):
-            table.add_column(Text(c), overflow="fold")
-        for n, q in enumerate(questions, 1):
-            o = outcomes[n - 1] if n <= len(outcomes) else None
-            if o is None:
-                # The question the learner stopped at was reached; later ones were not.
-                answer = (f"({stopped})" if stopped and n == len(outcomes) + 1
-                          else "(not reached)")
-                found = ""
-            elif o.answer is None:
-                answer, found = "(skipped)" if n <= len(outcomes) else "", ""
-            else:
-                answer = o.answer + ("  " + ("ok" if nt.ascii else "✓") if o.correct else "")
-                found = ", ".join(p.id for p in o.mistakes) if o.mistakes else (
-                    "" if o.correct else "?")
-            table.add_row(Text(str(n)), Text(f"{q.id}: {q.ask}"), Text(answer),
-                          Text(fmt(q.expected)), Text(found))
-        self.console.print(table)
-        self.say(f"Score: {score(outcomes)} of {len(questions)}")

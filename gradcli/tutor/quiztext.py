@@ -1,0 +1,200 @@
+"""What the quiz says, as plain text: hints, the verdict on an answer, the correct steps and
+the score table's rows.
+
+Nothing here prints: the terminal view (cli/commands/quiz.py) passes each line through
+the notation and draws the tables, so these words can be read and tested without it.
+"""
+from __future__ import annotations
+
+from ..core.notation import Notation, fmt
+from ..core.tape import Tape, fill
+from ..report.rows import backward_rows, forward_rows
+from .misconceptions import BY_ID, explain
+from .quiz import Outcome, Question
+
+SCORE_COLUMNS = ("#", "question", "your answer", "right answer", "mistake found")
+
+_BINDING = {"+": 1, "-": 1, "*": 2, "/": 2, "^": 3}  # how tightly an infix symbol binds
+
+
+# --- naming what is asked ---------------------------------------------------------------
+def asked(q: Question, nt: Notation) -> str:
+    """The question itself, when the quiz file gives no prompt of its own."""
+    out, name = q.tape.output_name, q.name
+    if q.kind == "value":
+        return f"What is the value of {name}?"
+    return f"What is {nt.bar(name)} = {nt.partial(out, name)}?"
+
+
+def target_name(q: Question, nt: Notation) -> str:
+    if q.kind == "value":
+        return q.name
+    return f"{nt.bar(q.name)} = {nt.partial(q.tape.output_name, q.name)}"
+
+
+# --- hints ------------------------------------------------------------------------------
+def hint_lines(q: Question, nt: Notation) -> list:
+    """What `hint` says. A forward value: its step and the named steps to work out first.
+    An adjoint or gradient: the local rule at each step the asked value goes into, then
+    how those terms make up its adjoint."""
+    shown, written = _displayed(q.tape)
+    if q.kind == "value":
+        return _value_hint(q.tape, q.situation.target, written)
+    return _adjoint_hint(q, nt, shown, written)
+
+
+def _value_hint(tape: Tape, i: int, written: dict) -> list:
+    if not tape.steps[i].args:
+        return [f"hint: {tape.label(i)} is an input"]
+    # The named steps it is computed from, in the order the forward pass takes them.
+    below = _computed_on_the_way(tape, i)
+    first = [f"{tape.label(k)} = {written[k]}"
+             for k in range(i) if below[k] and tape.steps[k].args
+             and tape.steps[k].name is not None]
+    return [f"hint: {tape.label(i)} = {written[i]}; work "
+            "forward from the inputs"
+            + (": first " + ", then ".join(first) if first else "")]
+
+
+def _computed_on_the_way(tape: Tape, i: int) -> list:
+    """below[k]: step k is step i or one it is computed from. One sweep down the tape,
+    since a step's arguments always come before it."""
+    below = [False] * len(tape.steps)
+    below[i] = True
+    for k in range(i, -1, -1):
+        if below[k]:
+            for a in tape.steps[k].args:
+                below[a] = True
+    return below
+
+
+def _adjoint_hint(q: Question, nt: Notation, shown: dict, written: dict) -> list:
+    s, tape = q.situation, q.tape
+    name = tape.label(s.target)
+    lines, terms = [], []
+    for i, positions in _uses(tape, s).items():
+        step = tape.steps[i]
+        node = shown[i]
+        operands = [shown[a] for a in step.args]
+        rule = " + ".join(nt.math(fill(step.op.rules[pos], operands, node))
+                          for pos in positions)
+        local = f"{nt.partial(node, name)} = {rule}"
+        if step.name is not None:
+            twice = f" uses {name} {len(positions)} times" if len(positions) > 1 else ""
+            lines.append(f"hint: {node} = {written[i]}{twice}, so "
+                         f"{local} ({step.op.about})")
+            adjoint = nt.bar(node)
+        else:
+            # A step the program does not name: shown by its expression, not by an id
+            # ("v3") the learner never sees.
+            lines.append(f"hint: {local} ({step.op.about})")
+            adjoint = nt.partial(tape.output_name, node)
+        terms.append(f"{nt.partial(node, name)}{nt.times}{adjoint}")
+    if terms:
+        lines.append(f"      {nt.bar(name)} = " + " + ".join(terms)
+                     + ("   (one term per use: they add up)" if len(terms) > 1 else "")
+                     + ", and each adjoint comes from the steps above it")
+    return lines
+
+
+def _uses(tape: Tape, s) -> dict:
+    """step -> the operand positions where the asked value goes in."""
+    uses: dict = {}
+    for i, step in enumerate(tape.steps):
+        for pos, a in enumerate(step.args):
+            if a == s.target and s.needs[i]:
+                uses.setdefault(i, []).append(pos)
+    return uses
+
+
+def _displayed(tape: Tape) -> tuple:
+    """How the learner sees each step: (shown, written). `shown[i]` is how step i reads
+    as a term: named steps, inputs and constants as written; a step the program leaves
+    unnamed (v3 = a*x inside q = a*x + b*y) by its expression, in parentheses when infix.
+    `written[i]` is step i's right-hand side in those terms, with parentheses only where
+    the program needs them. One forward pass (no recursion)."""
+    shown: dict = {}
+    written: dict = {}
+    for i, step in enumerate(tape.steps):
+        symbol = step.op.symbol
+        inner: dict = {}
+        for pos, a in enumerate(step.args):
+            text = shown[a]
+            child = tape.steps[a].op.symbol if tape.steps[a].name is None else None
+            if child and symbol and (
+                    _BINDING[child] > _BINDING[symbol]
+                    or (_BINDING[child] == _BINDING[symbol] and pos == 0 and symbol != "^")):
+                text = written[a]  # a*x + b*y + c, not ((a*x) + (b*y)) + c
+            # The same step on both sides (v - v) keeps the safer, parenthesised form.
+            inner[a] = text if inner.get(a, text) == text else shown[a]
+        written[i] = tape.expression(i, show=inner.get)
+        if step.name is not None or not step.args:
+            shown[i] = tape.operand(i)
+        else:
+            shown[i] = f"({written[i]})" if symbol else written[i]
+    return shown, written
+
+
+# --- after an answer --------------------------------------------------------------------
+def verdict_lines(q: Question, o: Outcome, nt: Notation) -> list:
+    """Right or not and the right number; for a wrong number, each known mistake that
+    gives it, explained with the question's numbers."""
+    target = target_name(q, nt)
+    mark_ok, mark_bad = ("right", "wrong") if nt.ascii else ("✓ right", "✗ not quite")
+    if o.correct:
+        return [f"{mark_ok}: {target} = {fmt(q.expected)}"]
+    if o.answer is None:
+        return [f"{mark_bad}: no answer; {target} = {fmt(q.expected)}"]
+    if o.problem:
+        return [f"{mark_bad}: could not read {o.answer!r} ({o.problem}); "
+                f"{target} = {fmt(q.expected)}"]
+    shown = o.answer if o.answer == fmt(o.value) else f"{o.answer} = {fmt(o.value)}"
+    return ([f"{mark_bad}: you answered {shown}; {target} = {fmt(q.expected)}"]
+            + _mistake_lines(o, q, nt))
+
+
+def _mistake_lines(o: Outcome, q: Question, nt: Notation) -> list:
+    lines = []
+    if len(o.mistakes) > 1:
+        lines.append("Several known mistakes give exactly this number:")
+    for p in o.mistakes:
+        lines.append(f"* {BY_ID[p.id].title} [{p.id}]")
+        lines.append("  " + explain(p, q.situation, nt))
+    if not o.mistakes:
+        lines.append("(no known mistake gives that number)")
+    return lines
+
+
+def steps_table(q: Question, nt: Notation) -> tuple:
+    """The correct steps as (title, columns, rows): the rows `gradcli eval` shows, the
+    forward pass for a value, the backward pass for an adjoint or a gradient."""
+    ev = q.evaluation
+    if q.kind == "value":
+        return "Forward pass", ["step", "name", "operation", "value"], forward_rows(ev)
+    seed = f"{nt.bar(q.tape.output_name)} = 1"
+    title = f"The chain rule, step by step (from the output back, {seed})"
+    columns = ["#", "sends", "local derivative", "upstream",
+               "contribution (chain rule)", "running total"]
+    return title, columns, backward_rows(ev, nt)
+
+
+# --- the end ----------------------------------------------------------------------------
+def score_rows(questions: list, outcomes: list, stopped, nt: Notation) -> list:
+    """One row per question under SCORE_COLUMNS; `stopped` ("quit", "no answer" or None)
+    marks the question the quiz ended at."""
+    rows = []
+    for n, q in enumerate(questions, 1):
+        o = outcomes[n - 1] if n <= len(outcomes) else None
+        if o is None:
+            # The question the learner stopped at was reached; later ones were not.
+            answer = (f"({stopped})" if stopped and n == len(outcomes) + 1
+                      else "(not reached)")
+            found = ""
+        elif o.answer is None:
+            answer, found = "(skipped)" if n <= len(outcomes) else "", ""
+        else:
+            answer = o.answer + ("  " + ("ok" if nt.ascii else "✓") if o.correct else "")
+            found = ", ".join(p.id for p in o.mistakes) if o.mistakes else (
+                "" if o.correct else "?")
+        rows.append((str(n), f"{q.id}: {q.ask}", answer, fmt(q.expected), found))
+    return rows
