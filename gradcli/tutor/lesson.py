@@ -26,7 +26,12 @@ def lesson_program(k: float) -> str:
 
 def multiply_lesson(nt: Notation, a: float = 2.0, b: float = 3.0, c: float = 1.0,
                     k: float = 2.0) -> list:
-    if b in (1.0, -1.0) or k == 0:
+    if k == 0:
+        raise InvalidValue(
+            "the lesson needs k other than 0 (got k = 0)",
+            "with f = 0·x + c the output does not depend on x, so no gradient reaches a or b",
+            name="k", value=k, instead=2.0)
+    if b in (1.0, -1.0):
         raise InvalidValue(
             f"the lesson needs b other than 1 and -1 (got b = {fmt(b)})",
             "with b = ±1 the slip dx/b gives the same number as b·dx, so the lesson could "
