@@ -437,3 +437,30 @@ def test_an_error_without_wording_prints_as_it_is():
 
     assert cli_text(UsageError("two values given for a")) == "two values given for a"
     assert cli_text(WrtError("no inputs")) == str(WrtError("no inputs"))
+
+
+@pytest.mark.parametrize("value, words", [
+    ("abc", "is not a number: 'abc'"), (True, "is not a number: True"),
+    (float("inf"), "is not a finite number: inf"), (float("nan"), "is not a finite number: nan"),
+    (10 ** 400, "is not a finite number: 1000000000000000000000000000000000000..."),
+])
+def test_a_python_caller_gets_an_error_for_a_value_that_is_not_a_finite_number(value, words):
+    from gradcli.core.engine import evaluate
+    from gradcli.core.errors import InvalidValue
+    from gradcli.language.lower import compile_program
+
+    with pytest.raises(InvalidValue) as caught:
+        evaluate(compile_program("x * 2"), {"x": value})
+    assert caught.value.name == "x" and words in str(caught.value) and "--" not in str(caught.value)
+
+
+def test_numbers_of_any_numeric_type_are_values():
+    from fractions import Fraction
+
+    import numpy as np
+
+    from gradcli.core.engine import evaluate
+    from gradcli.language.lower import compile_program
+
+    for value in (2, 2.0, Fraction(2), np.float64(2), np.int64(2)):
+        assert evaluate(compile_program("x * 3"), {"x": value}).gradient == {"x": 3.0}

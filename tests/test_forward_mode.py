@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 
 from conftest import SHARED, run_gradcli
 from gradcli.core.engine import evaluate
-from gradcli.modes.forward_mode import agree, tangent_trace
+from gradcli.modes.forward_mode import compare, tangent_trace
 from gradcli.language.lower import compile_program
 from test_properties import evaluated_at, expressions, point
 
@@ -45,8 +45,8 @@ def test_one_forward_pass_per_input_gives_the_reverse_gradient(case):
 def test_forward_and_reverse_agree_on_random_programs(src, x, y, z):
     ev = evaluated_at(src, x, y, z, record=False)
     for name in ev.tape.inputs:
-        assert agree(tangent_trace(ev.tape, ev.values, name, record=False).derivative,
-                     ev.gradient[name]), (src, ev.inputs, name)
+        found = compare(tangent_trace(ev.tape, ev.values, name, record=False), ev)
+        assert not found.is_bug, (src, ev.inputs, name, found)
 
 
 def test_a_deep_program_needs_no_recursion():
@@ -139,6 +139,29 @@ def test_a_disagreement_is_said_loudly(cli, monkeypatch):
     assert r.exit_code == 3  # a bug in gradcli, not a success
     r = cli("eval", "a*b", "--a", "2", "--b", "3", "--mode", "both", "--wrt", "a", "--json")
     assert json.loads(r.stdout)["agree"] is False and r.exit_code == 3
+
+
+@pytest.mark.parametrize("program, values, verdict", [
+    ("v = sqrt(x); f = 2*v - v", ["--x", "0"], "float-edge"),  # nan vs inf: not the same
+    ("(x * 1e-200) * y * z", ["--x", "1", "--y", "1e200", "--z", "1e200"], "float-edge"),
+    ("tan(x * (cosh(x) / x))", ["--x", "1e-8"], "rounding"),
+    ("u = x; v = -(1e200 / u); f = v - ((u + v) + pi)", ["--x", "-1"], "rounding"),
+    ("d = a*b; f = d*a", ["--a", "2", "--b", "3"], "agree"),
+])
+def test_mode_both_tells_float_arithmetic_from_a_bug(program, values, verdict):
+    """Only a difference that floats cannot explain is a bug (exit 3); the sentence says
+    which it is, and never calls nan and inf the same number."""
+    r = run_gradcli("eval", program, *values, "--mode", "both", "--wrt", "x" if "--x" in values
+                    else "a", "--json")
+    doc = json.loads(r.stdout)
+    assert r.returncode == 0 and doc["agreement"] == verdict, (r.stdout, r.stderr)
+    assert doc["agree"] is (verdict == "agree")
+    r = run_gradcli("eval", program, *values, "--mode", "both", "--wrt", "x" if "--x" in values
+                    else "a", "--grad-only")
+    said = {"agree": "agree:", "rounding": "float rounding only",
+            "float-edge": "not a bug in gradcli"}[verdict]
+    text = " ".join(r.stdout.split())  # rich wraps lines to the pipe's width
+    assert said in text and "MISMATCH" not in text + r.stderr, r.stdout
 
 
 def test_forward_mode_follows_the_branch_reverse_mode_takes():

@@ -1,5 +1,7 @@
 """Warnings are data with one cap, wherever they come from: a big program says each kind
 of warning a few times and counts the rest, in every mode."""
+import json
+
 from conftest import run_gradcli
 
 RELUS = "; ".join(f"r{i} = relu(x + r{i - 1})" if i else "r0 = relu(x)" for i in range(500))
@@ -34,3 +36,18 @@ def test_the_cap_keeps_the_places_it_shows():
     w.add("once", lambda: "(here)")
     assert w.lines() == ["a kink (step 0)", "a kink (step 1)", "a kink: 3 more steps like this",
                          "once (here)"]
+
+
+def test_forward_mode_json_counts_its_nulls_once():
+    program = "y0 = sqrt(x)\n" + "\n".join(f"y{i} = y{i - 1} * 1.5" for i in range(1, 1000))
+    for extra in (["--mode", "forward"], ["--mode", "both", "--wrt", "x"]):
+        r = run_gradcli("eval", program, "--x", "0", "--json", *extra)
+        warnings = json.loads(r.stdout)["warnings"]
+        assert len(warnings) <= 6, warnings
+        assert any("numbers in tangents and forward_trace" in w for w in warnings), warnings
+
+
+def test_a_thousand_infinite_slopes_are_one_kind_of_warning():
+    program = " + ".join(f"sqrt(y*{i})" for i in range(1, 1000))
+    lines = _warnings("eval", program, "--y", "0", "--grad-only")
+    assert len(lines) <= 6 and any("996 more steps like this" in w for w in lines), lines

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.text import Text
 
 from ..core.notation import Notation, fmt, full
-from ..modes.forward_mode import TangentTrace, agree
+from ..modes.forward_mode import AGREE, FLOAT_EDGE, ROUNDING, TangentTrace, compare
 from ..modes.gradcheck import BANDS
 from ..modes.study import Study
 from ..report.rows import tangent_rule
@@ -52,16 +52,31 @@ def render_forward(trace: TangentTrace, console: Console, nt: Notation, limit) -
 
 
 def agreement(study: Study, nt: Notation) -> tuple:
-    """(agree?, the sentence saying so) for --mode both."""
+    """(a bug?, the sentence saying so) for --mode both."""
     trace, out = study.trace, study.tape.output_name
     wrt = trace.wrt
-    fwd, rev = trace.derivative, study.ev.gradient[wrt]
+    found = compare(trace, study.ev)
+    fwd, rev = full(found.forward), full(found.reverse)
     what = nt.partial(out, wrt)
-    if agree(fwd, rev):
-        return True, nt.text(f"forward and reverse mode agree: {what} = {full(fwd)} (tangent "
-                             f"{nt.dot(out, wrt)}) = {full(rev)} (adjoint {nt.bar(wrt)})")
-    return False, nt.text(f"MISMATCH: forward mode gives {what} = {full(fwd)} but reverse mode "
-                          f"gives {full(rev)}. This is a bug in gradcli; please report it.")
+    if found.verdict == AGREE:
+        text = (f"forward and reverse mode agree: {what} = {fwd} (tangent "
+                f"{nt.dot(out, wrt)}) = {rev} (adjoint {nt.bar(wrt)})")
+    elif found.verdict == ROUNDING:
+        text = (f"forward mode gives {what} = {fwd} and reverse mode {rev}: they differ by "
+                f"float rounding only. The terms summed reach {fmt(found.scale)}, and a sum "
+                "of floats is exact only to the rounding of its largest term, so neither "
+                "number's digits can be trusted here (not a bug: both modes add the same "
+                "terms in another order).")
+    elif found.verdict == FLOAT_EDGE:
+        text = (f"forward mode gives {what} = {fwd} and reverse mode {rev}: an infinite "
+                "slope or a number too large for a float lies on the way, where 0·inf and "
+                "inf − inf depend on the order of multiplying (forward mode multiplies from "
+                "the input up, reverse mode from the output down). Neither is a reliable "
+                "derivative at this point; this is not a bug in gradcli.")
+    else:
+        text = (f"MISMATCH: forward mode gives {what} = {fwd} but reverse mode gives {rev}. "
+                "This is a bug in gradcli; please report it.")
+    return found.is_bug, nt.text(text)
 
 
 # --- the gradient check -----------------------------------------------------------------
@@ -155,10 +170,10 @@ def render_study(study: Study, console: Console, nt: Notation, grad_only: bool, 
         else:
             render_forward(trace, console, nt, limit)
         if study.ev is not None:
-            same, sentence = agreement(study, nt)
+            bug, sentence = agreement(study, nt)
             console.print(Text(sentence))
             console.print()
-            mismatch = None if same else sentence
+            mismatch = sentence if bug else None
     if study.checks is not None:
         render_check(study, console, nt)
     if study.partials is not None:

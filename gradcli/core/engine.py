@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Optional
 
-from .errors import DomainError, MissingInputs, caret_excerpt, close_matches, line_col, suggest
+from .errors import DomainError, InvalidValue, MissingInputs, caret_excerpt, close_matches, line_col, suggest
 from .notation import fmt
 from .ops import CONSTANTS, FUNCTIONS, OPS
 from .tape import Tape
@@ -56,12 +56,35 @@ class Evaluation:
         return {name: self.adjoints[i] for name, i in self.tape.inputs.items()}
 
 
+def _finite(name: str, value) -> float:
+    """A value given for an input, as a float: a real, finite number, or an error that says
+    which input and why (the command line checks its text first; a Python caller may pass
+    anything)."""
+    number = None
+    if not isinstance(value, (bool, str, bytes)):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            pass
+        except OverflowError:
+            number = math.inf
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+    if number is None:
+        raise InvalidValue(f"the value for {name} is not a number: {shown}",
+                           "an input takes a real number", name=name, value=value)
+    if not math.isfinite(number):
+        raise InvalidValue(f"the value for {name} is not a finite number: {shown}",
+                           "gradcli computes with finite float64 numbers", name=name,
+                           value=value)
+    return number
+
+
 def input_values(tape: Tape, given: Mapping[str, float]) -> tuple[dict, list]:
     """Every input's value: the one given, else the program's default."""
     values, missing, warnings = {}, [], []
     for name, i in tape.inputs.items():
         if name in given:
-            values[name] = float(given[name])
+            values[name] = _finite(name, given[name])
         elif tape.steps[i].const is not None:
             values[name] = tape.steps[i].const
         else:
@@ -239,7 +262,9 @@ def reverse_sweep(tape: Tape, values: list, *, seed: Optional[int] = None, stop:
             term = op.vjp_term(position, local, g, ans, xs)
             if substitute is not None:
                 term = substitute(i, position, local, g, term)
-            adjoints[a] = adjoints[a] + term if accumulate else term
+            # The first term is the adjoint, later ones add to it (as PyTorch accumulates):
+            # 0.0 + (-0.0) would lose the sign of a zero gradient.
+            adjoints[a] = adjoints[a] + term if accumulate and reached[a] else term
             reached[a] = True
             if record is not None:
                 counts[a] += 1
@@ -317,8 +342,11 @@ def _notice(tape: Tape, values: list, i: int, partials, needs, warnings: Warning
         if relevant and not math.isfinite(local):
             xs = xs or [values[a] for a in step.args]
             why = op.singular(*xs) if op.singular else None
-            warnings.add(f"the derivative {tape.rule(i, position)} is undefined here"
-                         + (f": {why}" if why else ""), lambda: _where(tape, values, i))
+            # The kind names the op, not the step, so a thousand sqrt(0)s are one line and
+            # a count; each place shown names the rule with the step's own names.
+            warnings.add(f"a derivative of {op.name} is undefined here"
+                         + (f": {why}" if why else ""),
+                         lambda: f"({tape.rule(i, position)} at {_where(tape, values, i)[1:]}")
     if op.kink is not None:
         xs = xs or [values[a] for a in step.args]
         kink = op.kink(*xs)

@@ -95,9 +95,10 @@ class Op:
         if self.jvp is not None:
             return self.jvp[position](t, ans, *xs)
         if self.gates and self.gate(position, local, xs) == 0 and math.isfinite(t):
-            # A closed gate, as in the reverse sweep: nothing flows on from here. (A tangent
-            # that is already inf or nan still gives 0·t = nan, as reverse mode's exact 0
-            # times the infinite slope below it does.)
+            # A closed gate, as in the reverse sweep: exactly 0, nothing flows on from here.
+            # A tangent that is already inf or nan (an infinite slope below, or a product
+            # that overflowed) still gives 0·t = nan: the mirror of reverse mode, where the
+            # gate's exact 0 becomes nan when an infinite slope below multiplies it.
             return None
         return local * t
 
@@ -173,6 +174,8 @@ def _pow_domain(x, c):
 def _pow_singular(x, c):
     if x < 0:
         return "the derivative with respect to the exponent, x^y·ln x, is undefined for x < 0"
+    if x == 0 and 0 < c < 1:
+        return f"the slope of x^{fmt(c)}, {fmt(c)}·x^({fmt(c - 1)}), is infinite at x = 0"
     return None
 
 

@@ -17,7 +17,6 @@ class Warnings:
     def __init__(self, shown: int = SHOWN):
         self.shown = shown
         self.by_kind: dict = {}  # kind -> [count, [places], what a place is called]
-        self.plain: list = []  # one-off warnings, kept in order
 
     def add(self, kind: str, where: Union[str, Callable[[], str], None] = None,
             unit: str = "steps") -> None:
@@ -28,12 +27,8 @@ class Warnings:
         if seen[0] <= self.shown and where is not None:
             seen[1].append(where() if callable(where) else where)
 
-    def note(self, text: str) -> None:
-        if text not in self.plain:
-            self.plain.append(text)
-
     def lines(self) -> list:
-        out = list(self.plain)
+        out = []
         for kind, (count, places, unit) in self.by_kind.items():
             out += [f"{kind} {place}" for place in places] or [kind]
             rest = count - max(len(places), 1)

@@ -67,12 +67,73 @@ def tangent_trace(tape: Tape, values: list, wrt: str, record: bool = True) -> Ta
     return TangentTrace(tape, wrt, values, tangents, terms or [], warnings.lines())
 
 
-def agree(a: float, b: float) -> bool:
-    """Forward and reverse mode compute the same sums in another order: equal to rounding.
-
-    Past an infinite local slope the order matters more: one may reach inf where the
-    other reaches inf − inf = nan. Both then say the derivative is not a finite number.
-    """
+def same(a: float, b: float) -> bool:
+    """The same number: nan only with nan, an inf only with an inf of its sign, two finite
+    numbers equal to rounding."""
     if not (math.isfinite(a) and math.isfinite(b)):
-        return not (math.isfinite(a) or math.isfinite(b))
-    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+        return a == b or (a != a and b != b)
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-300)
+
+
+# What --mode both concludes when the two modes' numbers are set side by side.
+AGREE = "agree"  # the same number
+ROUNDING = "rounding"  # finite, apart by no more than the rounding of the terms summed
+FLOAT_EDGE = "float-edge"  # an infinite slope or an overflow on the way: order decides
+MISMATCH = "mismatch"  # none of these: a bug in gradcli
+
+
+@dataclass
+class Agreement:
+    verdict: str
+    forward: float
+    reverse: float
+    scale: float  # the largest finite term or running total either sweep added up
+
+    @property
+    def is_bug(self) -> bool:
+        return self.verdict == MISMATCH
+
+
+def compare(trace: TangentTrace, ev) -> Agreement:
+    """Forward mode's ∂f/∂wrt against the reverse sweep's, with a verdict.
+
+    The two modes add the same path products grouped in opposite orders (forward mode
+    multiplies from the input up, reverse mode from the output down). In exact arithmetic
+    they are equal; in floats they are equal to the rounding of the largest term summed
+    (terms of 1e200 that cancel leave no digit of a result near 1), and where a slope is
+    infinite or a product overflows, 0·inf and inf − inf come out as nan or ±inf
+    depending on the grouping. Only a difference that none of this explains is a bug.
+    """
+    tape, wrt = trace.tape, trace.wrt
+    fwd, rev = trace.derivative, ev.gradient[wrt]
+    terms = trace.terms if trace.terms else _recorded_terms(tape, trace.values, wrt)
+    contributions = ev.contributions or _recorded_contributions(tape, ev.values)
+    # What each sweep added up (its terms and running totals), and the slopes it used.
+    summed = [t.term for step in terms for t in step] + list(trace.tangents)
+    summed += [c.contribution for c in contributions] + [c.total for c in contributions]
+    slopes = [t.local for step in terms for t in step]
+    slopes += [c.local for c in contributions if c.local is not None]
+    scale = max((abs(x) for x in summed if math.isfinite(x)), default=0.0)
+    if same(fwd, rev):
+        verdict = AGREE
+    elif math.isfinite(fwd) and math.isfinite(rev) and abs(fwd - rev) <= 1e-9 * scale:
+        verdict = ROUNDING
+    elif not all(math.isfinite(x) for x in summed + slopes):
+        verdict = FLOAT_EDGE
+    else:
+        verdict = MISMATCH
+    return Agreement(verdict, fwd, rev, scale)
+
+
+def _recorded_terms(tape: Tape, values: list, wrt: str) -> list:
+    terms: list = []
+    tangent_sweep(tape, values, {tape.inputs[wrt]: 1.0}, record=terms)
+    return terms
+
+
+def _recorded_contributions(tape: Tape, values: list) -> list:
+    from ..core.engine import reverse_sweep
+
+    contributions: list = []
+    reverse_sweep(tape, values, record=contributions)
+    return contributions

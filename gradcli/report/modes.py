@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 
 from ..core.notation import Notation
-from ..modes.forward_mode import agree
+from ..modes.forward_mode import AGREE, compare
 from ..modes.study import Study
-from .evaluation import _number, to_dict
+from .evaluation import _Nulls, _number, to_dict
 
 
 def study_dict(study: Study, grad_only: bool = False) -> dict:
@@ -29,18 +29,25 @@ def study_dict(study: Study, grad_only: bool = False) -> dict:
         doc["mode"] = study.mode
         doc["wrt"] = trace.wrt
         doc["derivative"] = _number(trace.derivative, f"d{out}/d{trace.wrt}", warnings)
-        doc["tangents"] = {tape.step_id(i): _number(t, f"the tangent of {tape.label(i)}", warnings)
+        null = _Nulls()  # one warning for all the traces' non-finite numbers, not one each
+        doc["tangents"] = {tape.step_id(i): null(t)
                            for i, t in enumerate(trace.tangents[: tape.output + 1])}
         if not grad_only:
             doc["forward_trace"] = [{
                 "id": tape.step_id(i), "label": tape.label(i), "expression": tape.expression(i),
-                "value": _number(trace.values[i], f"the value of {tape.label(i)}", warnings),
+                "value": null(trace.values[i]),
                 "rule": tangent_rule(trace, i, plain),
-                "tangent": _number(trace.tangents[i], f"the tangent of {tape.label(i)}",
-                                   warnings),
+                "tangent": null(trace.tangents[i]),
             } for i in range(tape.output + 1) if not (tape.is_const(i) and tape.steps[i].name is None)]
+        if null.count:
+            warnings.append(f"{null.count} numbers in tangents and forward_trace are infinite "
+                            "or undefined; written as null (JSON has no such number)")
         if study.ev is not None:
-            doc["agree"] = agree(trace.derivative, study.ev.gradient[trace.wrt])
+            found = compare(trace, study.ev)
+            doc["agree"] = found.verdict == AGREE
+            # agree, rounding (apart by float rounding only), float-edge (an infinite slope
+            # or an overflow on the way) or mismatch (a bug; the command exits 3)
+            doc["agreement"] = found.verdict
     if study.checks is not None:
         doc["check"] = {c.name: {
             "analytic": _number(c.analytic, f"d{out}/d{c.name}", warnings),
@@ -62,7 +69,7 @@ def study_dict(study: Study, grad_only: bool = False) -> dict:
             "formula_value": evaluate_at(p.expression, study.inputs),
             "simplified": p.simplified,
         } for p in study.partials}
-    doc["warnings"] = warnings
+    doc["warnings"] = list(dict.fromkeys(warnings))  # each warning once, in order
     return doc
 
 

@@ -79,10 +79,10 @@ def eval_command(
 
             sys.stdout.write(study_json(found, grad_only) + "\n")
             if found.trace is not None and found.ev is not None:
-                from ...modes.forward_mode import agree
+                from ...modes.forward_mode import compare
 
-                if not agree(found.trace.derivative, found.ev.gradient[found.trace.wrt]):
-                    raise typer.Exit(3)  # "agree": false in the document; a bug in gradcli
+                if compare(found.trace, found.ev).is_bug:
+                    raise typer.Exit(3)  # "agreement": "mismatch": a bug in gradcli
             return
         show_study(found, grad_only, all_rows, ascii_only)
 
