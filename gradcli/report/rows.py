@@ -60,6 +60,11 @@ def backward_row(ev: Evaluation, c: Contribution, nt: Notation) -> tuple:
         factor = rule if _ATOM.fullmatch(rule) else f"({rule})"
         contribution = (f"{bar_in} += {factor}{nt.times}{bar_node} = "
                         f"{fmt(c.local)}{nt.times}{fmt(c.upstream)} = {fmt(c.contribution)}")
+    if _masked(c.local, c.upstream, c.contribution):
+        # 0·inf is nan in floats: say why the term is 0 instead of writing a false product.
+        contribution = (f"{bar_in} += 0  ({_gate_reason(tape, c.node, c.position)}: the term "
+                        f"is masked to exactly 0, as PyTorch does; {fmt(c.local)}{nt.times}"
+                        f"{fmt(c.upstream)} would be nan)")
     if c.count == 1:
         total = f"{bar_in} = {fmt(c.total)}"
     else:
@@ -70,6 +75,19 @@ def backward_row(ev: Evaluation, c: Contribution, nt: Notation) -> tuple:
     if c.count > 1:
         sends += f"  (path {c.count}, added)"
     return sends, local, upstream, contribution, total
+
+
+def _masked(local, factor, term) -> bool:
+    """A term that is 0 where local × factor is not (0·inf or 0·nan): a gate closed it."""
+    return local is not None and term == 0 and not local * factor == 0
+
+
+def _gate_reason(tape, node: int, position: int) -> str:
+    step = tape.steps[node]
+    kind = step.op.gates[position] if step.op.gates else None
+    if isinstance(kind, int):
+        return f"the exponent {tape.operand(step.args[kind])} is 0"
+    return f"{step.op.name} did not take this branch"
 
 
 def backward_rows(ev: Evaluation, nt: Notation) -> list:
@@ -134,10 +152,21 @@ def tangent_rule(trace: TangentTrace, i: int, nt: Notation) -> str:
     if tape.is_input(i):
         seed = "seed" if tape.steps[i].name == wrt else "not differentiated"
         return f"{me} = {fmt(trace.tangents[i])}  ({seed})"
-    symbols, numbers = [], []
+    symbols, numbers, why = [], [], []
     for t in trace.terms[i]:
         rule = nt.math(tape.rule(i, t.position))
         u_dot = nt.dot(tape.label(t.input), wrt)
+        if _masked(t.local, t.tangent, t.term):
+            # 0·inf is nan in floats: the term is an exact 0, and the row says why.
+            factor = rule if _ATOM.fullmatch(rule) else f"({rule})"
+            symbols.append(f"{factor}{nt.times}{u_dot}")
+            numbers.append("0")
+            if t.tangent == 0:
+                why.append(f"{u_dot} is exactly 0 ({tape.label(t.input)} does not change "
+                           f"with {wrt} here), so the slope {fmt(t.local)} multiplies nothing")
+            else:
+                why.append(f"{_gate_reason(tape, i, t.position)}: the term is exactly 0")
+            continue
         if rule == "1":
             symbols.append(u_dot)
             numbers.append(fmt(t.tangent))
@@ -154,7 +183,8 @@ def tangent_rule(trace: TangentTrace, i: int, nt: Notation) -> str:
     worked = _sum(numbers)
     if worked != fmt(trace.tangents[i]):
         text += f" = {worked}"
-    return text + f" = {fmt(trace.tangents[i])}"
+    text += f" = {fmt(trace.tangents[i])}"
+    return text + (f"  ({'; '.join(why)})" if why else "")
 
 
 def _paren(number: str) -> str:
