@@ -204,12 +204,20 @@ def test_forward_mode_grad_only_and_kink_warning(cli):
 def test_a_masked_term_is_never_written_as_a_false_product():
     """0·inf is nan in floats; where a gate makes a term exactly 0, the tables say so in
     words instead of writing `0·inf = 0`."""
-    r = run_gradcli("eval", "sqrt(relu(x))", "--x", "-1", "--mode", "both", "--wrt", "x")
-    text = " ".join(r.stdout.split())
-    assert "0·inf = 0" not in text and "inf·0 = 0" not in text, r.stdout
-    assert ("x̄ += 0 (relu did not take this branch: the term is masked to exactly 0, as "
-            "PyTorch does; 0·inf would be nan)") in text
-    assert "(v̇2 is exactly 0 (v2 does not change with x here), so the slope inf multiplies " \
-           "nothing)" in text
-    r = run_gradcli("eval", "sqrt(x^c - 1)", "--x", "2", "--c", "0")
-    assert "(the exponent c is 0: the term is masked to exactly 0" in " ".join(r.stdout.split())
+    from gradcli.core.notation import Notation
+    from gradcli.report.rows import backward_rows, tangent_rule
+
+    nt = Notation()
+    ev = evaluate(compile_program("sqrt(relu(x))"), {"x": -1.0})
+    rows = [" ".join(row) for row in backward_rows(ev, nt)]
+    trace = tangent_trace(ev.tape, ev.values, "x")
+    tangents = [tangent_rule(trace, i, nt) for i in range(len(ev.tape.steps))]
+    text = " | ".join(rows + tangents)
+    assert "0·inf = 0" not in text and "inf·0 = 0" not in text, text
+    assert ("x̄ += 0  (relu did not take this branch: the term is masked to exactly 0, as "
+            "PyTorch does; 0·inf would be nan)") in rows[1]
+    assert tangents[2] == ("f\u0307 = (1/(2·f))·v\u03072 = 0  (v\u03072 is exactly 0 (v2 does not change with "
+                           "x here), so the slope inf multiplies nothing)")
+    ev = evaluate(compile_program("sqrt(x^c - 1)"), {"x": 2.0, "c": 0.0})
+    assert any("(the exponent c is 0: the term is masked to exactly 0" in " ".join(row)
+               for row in backward_rows(ev, nt))
