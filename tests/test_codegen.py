@@ -5,6 +5,7 @@ every acceptance case too, and the kinks where PyTorch's conventions pick the de
 The Python runs in a subprocess; the JavaScript under node when node is installed.
 """
 import functools
+import os
 import json
 import math
 import shutil
@@ -46,7 +47,8 @@ process.stdin.on("end", () => {
   const log = console.log;
   for (const code of JSON.parse(Buffer.concat(chunks).toString("utf8"))) {
     const lines = [];
-    console.log = (...args) => lines.push(args.map(String).join(" "));
+    // as console.log writes its arguments (String(-0) would be "0")
+    console.log = (...args) => lines.push(require("util").format(...args));
     try { new Function(code)(); results.push([lines.join("\n"), null]); }
     catch (exc) { results.push([lines.join("\n"), String(exc)]); }
   }
@@ -356,8 +358,182 @@ def test_rule_helpers_are_emitted_only_when_called(cli):
     assert not any(h in plain for h in ("def fdiv", "def fpow", "def routed", "def "))
     code = cli("code", "a/b + relu(a)^2", "a=2", "b=3").stdout
     assert "def fdiv" in code and "def fpow" in code and "def routed" in code
-    assert "db += fdiv(-v3, b) * dv3" in code and "da += fdiv(1, b) * dv3" in code
+    assert "db += fdiv(-v3, b) * dv3" in code and "da += fdiv(1.0, b) * dv3" in code
     # x^2's rule is where(2, 2*x^(2-1), 0): a literal condition is the branch it picks.
-    assert "2 * fpow(x, 2 - 1)" in cli("code", "x^2", "x=3").stdout
+    # (In Python an integer literal not beside a float is written as a float: 2.0 - 1.0.)
+    assert "2 * fpow(x, 2.0 - 1.0)" in cli("code", "x^2", "x=3").stdout
     js = cli("code", "x^2", "x=3", "--lang", "js").stdout
     assert "dx += 2 * x ** (2 - 1) * df;" in js
+
+
+# --- exactly eval's numbers: names, Unicode, integers, the sign of zero ---------------
+
+def _identical(got: float, want: float, lang: str) -> bool:
+    """eval's number exactly: nan for nan, the same inf, the same zero (+0 or -0); a
+    finite number bit for bit in Python, and to JavaScript's Math library's last digit."""
+    if math.isnan(want) or math.isnan(got):
+        return math.isnan(want) and math.isnan(got)
+    if got == 0 or want == 0:
+        return got == want and math.copysign(1.0, got) == math.copysign(1.0, want)
+    if lang == "js" and math.isfinite(want):
+        return got == pytest.approx(want, rel=1e-15, abs=0)
+    return got == want
+
+
+def _emitted(program: str, values: dict, lang: str):
+    """(the evaluation, the code generated from it), the code checked to encode in UTF-8."""
+    from gradcli.core.engine import evaluate
+    from gradcli.emit.codegen import generate as emit
+    from gradcli.language.lower import compile_program
+
+    ev = evaluate(compile_program(program, values), values)
+    code = emit(ev, lang)
+    code.encode("utf-8")  # what `gradcli code` writes, to a file or standard output
+    return ev, code
+
+
+def _assert_identical(printed: dict, ev, lang: str, context) -> None:
+    out = ev.tape.output_name
+    assert _identical(printed[out], ev.value, lang), (context, printed, ev.value)
+    for name, g in ev.gradient.items():
+        assert _identical(printed[f"d{out}/d{name}"], g, lang), (context, name, printed, g)
+    assert len(printed) == 1 + len(ev.gradient), (context, printed)
+
+
+def check_identical(cases: list, lang: str) -> list:
+    """Generate, run (many programs in one process) and compare exactly with eval."""
+    emitted = [_emitted(program, values, lang) for program, values in cases]
+    results = run_programs([code for _, code in emitted], lang)
+    for case, (ev, _), printed in zip(cases, emitted, results):
+        _assert_identical(printed, ev, lang, case)
+    return [code for _, code in emitted]
+
+
+def run_script(code: str, lang: str) -> dict:
+    """Run one generated program as `gradcli code ... | python3` (or node) does: the
+    program as UTF-8 bytes on standard input, its output read as UTF-8."""
+    exe = [sys.executable, "-"] if lang == "python" else [NODE, "-"]
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    proc = subprocess.run(exe, input=code.encode("utf-8"), capture_output=True, timeout=60,
+                          env=env)
+    assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace") + "\n" + code
+    return parse_printed(proc.stdout.decode("utf-8"))
+
+
+def test_every_python_builtin_name_is_reserved():
+    import builtins
+    from gradcli.emit.codegen import RESERVED
+
+    assert set(dir(builtins)) | {"__debug__", "__builtins__"} <= RESERVED
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_names_of_builtins_and_of_what_the_helpers_call_are_renamed(lang):
+    codes = check_identical([
+        ("f = x^int", {"x": 2.0, "int": 3.0}),  # fpow calls float() and int()
+        ("f = x^float", {"x": -2.0, "float": 3.0}),
+        ("f = x^ValueError", {"x": 0.0, "ValueError": 0.5}),  # fpow's except clause
+        ("f = x^OverflowError", {"x": 1e-200, "OverflowError": -1.5}),  # x^(c-1) overflows
+        ("f = x^ZeroDivisionError", {"x": 0.0, "ZeroDivisionError": 2.0}),
+        ("__debug__ * 2", {"__debug__": 3.0}),  # Python cannot assign __debug__
+        ("__builtins__ * abs(x) + len - isinstance", {"__builtins__": 2.0, "x": -1.0,
+                                                       "len": 1.0, "isinstance": 0.5}),
+        ("Math * console + sigmoid(globalThis)", {"Math": 2.0, "console": 3.0,
+                                                   "globalThis": 0.0}),
+    ], lang)
+    if lang == "python":
+        assert "int_ = 3.0" in codes[0] and "__debug___ = 3.0" in codes[5]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_names_beyond_the_basic_multilingual_plane_print_as_they_are(lang):
+    # 𝑥 (U+1D465) is x to Python's identifiers (NFKC) but its own name in the labels.
+    ev, code = _emitted("x² = x*x; f = x² + 𝑥", {"x": 2.0, "𝑥": 3.0}, lang)
+    printed = run_script(code, lang)
+    assert set(printed) == {"f", "df/dx", "df/d𝑥"}
+    _assert_identical(printed, ev, lang, "x² = x*x; f = x² + 𝑥")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_any_text_in_a_comment_still_writes_utf8(lang):
+    # A command line that is not UTF-8 reaches Python as lone surrogates (\udcff).
+    ev, code = _emitted("f = a * b  # caf\udce9", {"a": 2.0, "b": 3.0}, lang)
+    _assert_identical(run_script(code, lang), ev, lang, "surrogate in a comment")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_python_never_computes_with_exact_integers(lang):
+    # Python's max returns the literal 3 itself, and 3 ** 35 is an exact integer; eval
+    # computes in floats, where m^35 + 1 - m^35 is 0.
+    check_identical([
+        ("m = max(3, x); f = m^35 + 1 - m^35", {"x": 1.0}),
+        ("m = min(3, x); f = m^35 + 1 - m^35", {"x": 5.0}),
+        ("m = max(x, 3); f = 1/m - (m - 1)/m^2 - 1/m^2", {"x": 1.0}),
+        ("f = max(7, x)^20 - max(7, x)^20 * (1 + 1e-16)", {"x": 1.0}),
+        ("f = 3^35 + 1 - 3^35 + max(relu(3), x)^35 - abs(-3)^35", {"x": 1.0}),
+    ], lang)
+
+
+def test_every_value_and_adjoint_of_generated_python_is_a_float():
+    # The rule in codegen.py: an integer literal stays an integer only beside a float in
+    # + - * / **; so no step and no adjoint can be an int, whatever the op.
+    programs = [op_program(op) for op in OPS.values()] + [
+        "m = max(3, x); f = m^35 + 1 - m^35", "relu(2) * x + min(x, 1) + abs(-2)",
+        "f = 2", "y = x; f = max(2, 3) + y", "x^2 + 2^x + (-2)^2 + x*0 + 0/x"]
+    harness = r"""
+import contextlib, io, json, sys
+bad = []
+for code in json.load(sys.stdin):
+    scope = {"__name__": "__main__"}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(compile(code, "<generated>", "exec"), scope)
+    bad += [(k, repr(v)) for k, v in scope.items() if type(v) is int]
+print(json.dumps(bad))
+"""
+    from gradcli.core.engine import evaluate
+    from gradcli.emit.codegen import generate as emit
+    from gradcli.language.lower import compile_program
+
+    codes = []
+    for program in programs:
+        values = {"x": 0.7, "y": 1.3} if "y" in program and "y =" not in program else {"x": 0.7}
+        tape = compile_program(program, values)
+        codes.append(emit(evaluate(tape, values), "python"))
+    proc = subprocess.run([sys.executable, "-c", harness], input=json.dumps(codes),
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == []
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_negative_zero_literal_keeps_its_sign(lang):
+    check_identical([
+        ("-0.0 * 3", {}),  # -0.0
+        ("-0", {}),  # -0.0
+        ("-0 + x", {"x": -0.0}),  # -0.0 + -0.0 is -0.0; 0 + -0.0 would be 0.0
+        ("x * -0", {"x": -2.0}),  # +0.0
+        ("x * -0.0 + 0 * x", {"x": 2.0}),
+        ("(-log(pi) * max(-0, (x - z)))", {"x": 1.0, "z": 1.0}),  # max keeps -0: f = +0
+        ("min(x, -0) * -1", {"x": 0.0}),
+        ("-(0) + x", {"x": -0.0}),
+    ], lang)
+
+
+def test_fpow_is_ieee_pow():
+    # The generated helper is ops.ieee_pow, guard for guard (|c| < 2^53 in the odd test).
+    from gradcli.core.ops import ieee_pow
+    from gradcli.emit.codegen import _PY_HELPERS
+
+    scope: dict = {}
+    exec("import math\n" + "\n".join(_PY_HELPERS["fpow"]), scope)
+    fpow = scope["fpow"]
+    big_odd = 3 ** 35  # an odd integer beyond 2^53: as a float it is even
+    xs = [0.0, -0.0, 2.0, -2.0, 0.5, -0.5, 1e-300, -1e-300, 1e300, -1e300, 5e-324, -5e-324,
+          math.inf, -math.inf, math.nan]
+    cs = [0.0, -0.0, 1.0, -1.0, 3.0, -3.0, 2.0, -2.0, 0.5, -0.5, 1001.0, -1001.0, 2.0**53,
+          -(2.0**53), 2.0**53 + 2, 1e300, -1e300, math.inf, -math.inf, math.nan,
+          3, -3, big_odd, -big_odd, 2**53 + 1, -(2**53 + 1)]
+    for x in xs:
+        for c in cs:
+            want, got = ieee_pow(x, c), fpow(x, c)
+            assert _identical(got, want, "python"), (x, c, got, want)

@@ -16,15 +16,19 @@ JavaScript's Math library from Python's in the last digit), and the same inf and
     arriving is inf or nan: relu, max and min route the gradient, so their terms are
     `routed(local, dv)`; pow's x-term is `gated(c, ...)` (0 at c = 0, as PyTorch masks it);
   - the forward pass is written plainly: the engine has refused any value that is not a
-    finite number, so it never reaches a division by zero. Python computes a step of
-    literals alone (`3 ^ 35`) in exact integers, so those literals are written as floats;
-    JavaScript's Math.max(-0, 0) is +0 where the engine's max gives the first, so the
-    JavaScript defines max and min as the engine has them.
+    finite number, so it never reaches a division by zero. Every number is a float, as
+    the engine's are: Python would compute with exact integers wherever an integer
+    literal is not beside a float (`3 ** 35`, `max(3, x)` returning the 3 itself), so
+    there it is written as a float (see _python_floats); a literal -0 is written -0.0,
+    with its sign. JavaScript's Math.max(-0, 0) is +0 where the engine's max gives the
+    first, so the JavaScript defines max and min as the engine has them.
 """
 from __future__ import annotations
 
+import builtins
 import json
 import keyword
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -61,8 +65,8 @@ class Target:
     # How a local derivative spells an infix op where the language's own operator is not
     # IEEE arithmetic: "div" -> "fdiv" (Python raises at 1/0).
     ieee: dict
-    # Integer literals are exact integers (Python), not floats: a step of literals alone
-    # writes them as floats, so that it rounds as the engine does.
+    # Integer literals are exact integers (Python), not floats: where one could flow into
+    # arithmetic it is written as a float (_python_floats), so it rounds as the engine does.
     exact_ints: bool
 
 
@@ -93,10 +97,11 @@ _PY_HELPERS = {
              "    return math.copysign(math.inf, a) * math.copysign(1.0, b)"),
     "fpow": ("def fpow(x, c):",
              "    # x ** c as IEEE floats have it: Python raises where floats give ±inf or nan",
-             "    odd = float(c).is_integer() and int(c) % 2 == 1",
+             "    odd = float(c).is_integer() and abs(c) < 2.0 ** 53 and int(c) % 2 == 1",
              "    try:",
              "        return math.pow(x, c)",
-             "    except ValueError:  # 0 to a negative power, or a negative base to a fraction",
+             "    except (ValueError, ZeroDivisionError):",
+             "        # 0 to a negative power, or a negative base to a fraction",
              "        if x == 0:",
              "            return math.copysign(math.inf, x) if odd else math.inf",
              "        return math.nan",
@@ -166,7 +171,10 @@ TARGETS = {
         {}, False),
 }
 
-# Names a generated program must not reuse for a value, in either language.
+# Names a generated program must not reuse for a value, in either language: keywords,
+# what the helpers and the program call (math, Math, console, float, int, ValueError, ...),
+# and every Python builtin (a value named `int` would shadow the one fpow calls), with
+# __debug__ (which Python cannot assign) and __builtins__.
 _JS_RESERVED = """break case catch class const continue debugger default delete do else enum
 export extends false finally for function if implements import in instanceof interface let
 new null package private protected public return static super switch this throw true try
@@ -174,7 +182,8 @@ typeof var void while with yield await arguments eval undefined NaN Infinity Mat
 globalThis""".split()
 RESERVED = (set(keyword.kwlist) | set(_JS_RESERVED) | set(RULE_FUNCTIONS) | set(OPS)
             | {"ln", "math", "print", "abs", "max", "min"} | set(CONSTANTS)
-            | set(_PY_HELPERS) | set(_JS_HELPERS))
+            | set(_PY_HELPERS) | set(_JS_HELPERS)
+            | set(dir(builtins)) | {"__debug__", "__builtins__"})
 
 
 def _ident_key(name: str) -> str:
@@ -206,7 +215,8 @@ def _base_name(tape: Tape, i: int) -> str:
 
 
 def _literal(x: float) -> tuple:
-    text = full(x)
+    # -0.0 as the tape holds it (`-0`, `-0.0`): full() writes it "0", and Python's -0 is 0.
+    text = "-0.0" if x == 0 and math.copysign(1.0, x) < 0 else full(x)
     if text in ("inf", "-inf", "nan"):
         raise UsageError(f"a constant {text} cannot be written in generated code")
     return text, (UNARY if text.startswith("-") else ATOM)
@@ -220,9 +230,38 @@ def _literal_value(text: str):
     return float(text) if _NUMBER.fullmatch(text) else None
 
 
+def _float_literal(operand: tuple) -> tuple:
+    """An integer literal (`3`) written as a float (`3.0`); anything else as it is."""
+    text, prec = operand
+    if _literal_value(text) is not None and not any(ch in text for ch in ".e"):
+        return f"{text}.0", prec
+    return operand
+
+
+def _python_floats(operands: list, infix: bool) -> list:
+    """Python's operands, so that no integer reaches its arithmetic.
+
+    The rule: an integer literal stays as written only as one operand of + - * / ** whose
+    other operand is not a literal; everywhere else (both operands literals, a function's
+    argument, negation, a copy, where's branches) it is written as a float. Then every
+    expression that is not a bare literal is a float, by induction: inputs are floats;
+    beside a float, an integer literal (below 1e15 as full() writes it, so exact) is
+    converted to the same float the engine holds; and every function the program calls,
+    math's and the helpers', returns a float given floats. max(3, x) is max(3.0, x), which
+    can return 3.0 but never the int 3, whose ** 35 would be exact."""
+    if infix and sum(_literal_value(t) is not None for t, _ in operands) == 1:
+        return operands
+    return [_float_literal(o) for o in operands]
+
+
 def apply(op: Op, operands: list, target: Target, rule: bool = False) -> tuple:
     """`op` applied to operand expressions [(text, precedence)]: (text, precedence).
     `rule`: the expression is a local derivative, where `/` and `^` must be IEEE."""
+    helper = target.ieee.get(op.name) if rule and op.name in _INFIX else None
+    if helper and op.name == "div" and _literal_value(operands[1][0]):
+        helper = None  # A literal divisor other than 0 cannot raise: `/` stays.
+    if target.exact_ints:
+        operands = _python_floats(operands, op.name in _INFIX and not helper)
     if op.name == "copy":
         return operands[0]
     if op.name == "neg":
@@ -231,9 +270,7 @@ def apply(op: Op, operands: list, target: Target, rule: bool = False) -> tuple:
             text = f"({text})"
         return f"-{text}", UNARY
     if op.name in _INFIX:
-        helper = target.ieee.get(op.name) if rule else None
-        if helper and not (op.name == "div" and _literal_value(operands[1][0])):
-            # A literal divisor other than 0 cannot raise: `/` stays.
+        if helper:
             return f"{helper}({operands[0][0]}, {operands[1][0]})", ATOM
         sym, prec = _INFIX[op.name]
         (lt, lp), (rt, rp) = operands
@@ -339,13 +376,10 @@ def _layout(ev: Evaluation, target: Target) -> _Program:
     return _Program(ev, target, names, order, ident, expr)
 
 
-def _constant(step, target: Target, as_float: bool = False) -> tuple:
+def _constant(step, target: Target) -> tuple:
     if step.text in target.constants:
         return target.constants[step.text], ATOM
-    text, prec = _literal(step.const)
-    if as_float and _NUMBER.fullmatch(text) and not any(ch in text for ch in ".e"):
-        text = f"{text}.0"
-    return text, prec
+    return _literal(step.const)
 
 
 def _forward(p: _Program) -> tuple:
@@ -355,10 +389,7 @@ def _forward(p: _Program) -> tuple:
     for i in p.order:
         if tape.is_input(i):
             continue
-        args = tape.steps[i].args
-        operands = [p.expr[a] for a in args]
-        if target.exact_ints and all(tape.is_const(a) for a in args):
-            operands = [_constant(tape.steps[a], target, as_float=True) for a in args]
+        operands = [p.expr[a] for a in tape.steps[i].args]
         text, _ = apply(tape.steps[i].op, operands, target)
         tags[i] = len(tags) + 1
         plain[i] = f"{p.ident[i]} = {text}"
@@ -420,14 +451,28 @@ def _backward(p: _Program, adj: dict, tags: dict, plain: dict) -> list:
 def _header(ev: Evaluation, c: str) -> list:
     tape = ev.tape
     lines = [f"{c} Generated by gradcli from this program:"]
-    lines += [f"{c}   {line}" for line in tape.source.strip().splitlines()]
+    lines += [f"{c}   {_utf8(line)}" for line in tape.source.strip().splitlines()]
     lines += [f"{c} The forward pass computes one primitive per line. The backward pass runs",
               f"{c} the chain rule in reverse: d<name> holds the adjoint d{tape.output_name}/d<name>,",
               f"{c} and each line adds one local derivative times the adjoint above it (+=,",
               f"{c} so a value used twice collects two terms)."]
     for warning in ev.warnings:
-        lines += [f"{c} gradcli warns: {part}" for part in warning.splitlines()]
+        lines += [f"{c} gradcli warns: {_utf8(part)}" for part in warning.splitlines()]
     return lines
+
+
+def _utf8(text: str) -> str:
+    """Comment text that encodes in UTF-8: a command line that is not UTF-8 reaches
+    Python as lone surrogates, which are written as their escapes (\\udce9)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _string(text: str) -> str:
+    """A string literal, the same in Python and JavaScript, for any name: JSON's escapes
+    mean the same in both, and the characters themselves are written as they are (ASCII
+    escapes would split a name beyond the BMP, 𝑥, into a surrogate pair, which is
+    JavaScript's spelling of it but two lone surrogates to Python)."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 def _helpers(code: list, target: Target) -> list:
@@ -465,8 +510,8 @@ def generate(ev: Evaluation, lang: str = "python") -> str:
     lines += [target.let_decl.format(name, target.zero) for i, name in adj.items() if i != out]
     lines += _aligned(backward, c)
     lines += ["", f"{c} the output and its gradient"]
-    lines.append(target.print_line.format(json.dumps(f"{out_name} ="), p.ident[out]))
-    lines += [target.print_line.format(json.dumps(f"d{out_name}/d{name} ="), adj[i])
+    lines.append(target.print_line.format(_string(f"{out_name} ="), p.ident[out]))
+    lines += [target.print_line.format(_string(f"d{out_name}/d{name} ="), adj[i])
               for name, i in tape.inputs.items()]
     return "\n".join(lines) + "\n"
 
