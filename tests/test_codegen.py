@@ -537,3 +537,16 @@ def test_fpow_is_ieee_pow():
         for c in cs:
             want, got = ieee_pow(x, c), fpow(x, c)
             assert _identical(got, want, "python"), (x, c, got, want)
+
+
+@pytest.mark.parametrize("lang", ["python", "js"])
+@pytest.mark.parametrize("program", ["c = 3; c = 4", "x = 1; c = 3; c = 4", "c = 3; c = -0.0"])
+def test_an_output_rebound_to_a_literal_gets_a_line(lang, program):
+    """The output is a literal: it still needs a line of its own (it was a KeyError)."""
+    ev = json.loads(CLI("eval", program, "--json").stdout)
+    r = CLI("code", program, "--lang", lang)
+    assert r.exit_code == 0, r.output
+    printed = run_program(r.stdout, lang)
+    assert printed[f"{ev['output']}"] == ev["value"]
+    assert math.copysign(1, printed[ev["output"]]) == math.copysign(1, ev["value"])
+    assert all(printed[f"d{ev['output']}/d{k}"] == g for k, g in ev["gradient"].items())

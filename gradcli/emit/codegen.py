@@ -359,8 +359,9 @@ def _layout(ev: Evaluation, target: Target) -> _Program:
     steps = tape.steps
     live = tape.live()  # the forward pass writes only what the output depends on
     # Every input gets a line and an adjoint, used or not (its gradient is then 0).
+    # The output always gets a line, even when it is a literal (`c = 3; c = 4`).
     order = [i for i in range(len(steps))
-             if (live[i] or tape.is_input(i)) and not tape.is_const(i)]
+             if (live[i] or tape.is_input(i)) and (not tape.is_const(i) or i == tape.output)]
     names = _Names()
     ident: dict = {}
     named_first = sorted(order, key=lambda i: steps[i].name is None)
@@ -389,8 +390,11 @@ def _forward(p: _Program) -> tuple:
     for i in p.order:
         if tape.is_input(i):
             continue
-        operands = [p.expr[a] for a in tape.steps[i].args]
-        text, _ = apply(tape.steps[i].op, operands, target)
+        if tape.is_const(i):  # the output is a literal: a float, as the engine's value
+            text, _ = _float_literal(_constant(tape.steps[i], target))
+        else:
+            operands = [p.expr[a] for a in tape.steps[i].args]
+            text, _ = apply(tape.steps[i].op, operands, target)
         tags[i] = len(tags) + 1
         plain[i] = f"{p.ident[i]} = {text}"
         rows.append((target.const_decl.format(p.ident[i], text), f"({tags[i]})"))
