@@ -262,9 +262,10 @@ def reverse_sweep(tape: Tape, values: list, *, seed: Optional[int] = None, stop:
             term = op.vjp_term(position, local, g, ans, xs)
             if substitute is not None:
                 term = substitute(i, position, local, g, term)
-            # The first term is the adjoint, later ones add to it (as PyTorch accumulates):
-            # 0.0 + (-0.0) would lose the sign of a zero gradient.
-            adjoints[a] = adjoints[a] + term if accumulate and reached[a] else term
+            # Every adjoint starts at 0 and adds its terms, as micrograd's and the generated
+            # code's `+=` do (so a zero gradient is +0.0 where PyTorch, which assigns the
+            # first term, may give -0.0).
+            adjoints[a] = adjoints[a] + term if accumulate else term
             reached[a] = True
             if record is not None:
                 counts[a] += 1
