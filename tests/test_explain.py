@@ -1,7 +1,9 @@
 """`gradcli explain`: the lesson's numbers, topics, walkthroughs, paging, output modes."""
+import json
 import math
 import re
 import os
+import shlex
 import sys
 import tomllib
 
@@ -91,8 +93,48 @@ def test_explain_output_option_needs_a_program(cli):
 def test_program_walk_suggests_an_eval_command_that_reproduces_it(cli):
     r = cli("explain", "x = a*b; y = x + 1; f = y*y", "--a", "2", "--b", "0.1234567891",
             "--output", "x", "--no-pause")
-    assert 'gradcli eval "x = a*b; y = x + 1; f = y*y" --a=2 --b=0.1234567891 --output x' \
-        in r.stdout.replace("\n", " ")
+    assert "gradcli eval --output x 'x = a*b; y = x + 1; f = y*y' --a=2 --b=0.1234567891 " \
+           "shows the same numbers as tables." in r.stdout.replace("\n", " ")
+
+
+SUGGESTED = re.compile(r"^(gradcli eval .*) shows the same numbers as tables\.$", re.M)
+
+
+@pytest.mark.parametrize("program, values, output", [
+    ("all*output", {"all": 2, "output": 3}, None),  # eval's --all and --output
+    ("-f*x", {"f": 2, "x": 3}, None),  # -f is eval's file option
+    ("-a*json + check", {"a": -1.5, "json": 1e-300, "check": 4}, None),
+    ("json = a*b; f = json + help*mode", {"a": 2, "b": -0.0, "help": 3, "mode": 0.1}, "json"),
+    ("mode=2", {}, None),  # the program looks like a value: it must come first
+    ("c = 2; c += c*θ; c *= wrt", {"θ": 1.25, "wrt": -3}, None),  # a default, a Greek name
+    # Comments that joining the lines must not keep; a program starting with --.
+    ("--a*symbolic # starts with --\n\n  y = a - file # it's a comment\n",
+     {"a": 2, "file": 5, "symbolic": 7}, None),
+    ("x = a/b\f+ 1 # one\r\nf = x*x\r\ngrad = f", {"a": 1, "b": 3}, "f"),  # \f, \r: spaces
+])
+def test_the_suggested_eval_command_runs_and_reproduces_the_walk(cli, tmp_path, program,
+                                                                  values, output):
+    """The closing `gradcli eval ...` is run as a shell would split it."""
+    path = tmp_path / "p.grad"
+    path.write_text(program, encoding="utf-8")
+    args = ["explain", "-f", str(path), "--no-pause"] + (["--output", output] if output else [])
+    args += [f"{name}={v!r}" for name, v in values.items()]
+    r = cli(*args)
+    assert r.exit_code == 0, r.output
+    command = SUGGESTED.search(r.stdout).group(1)
+    words = shlex.split(command)
+    assert words[:2] == ["gradcli", "eval"]
+    ran = cli(*words[1:])
+    assert ran.exit_code == 0, (command, ran.output)
+    ran = cli("eval", "--json", *words[2:])
+    assert ran.exit_code == 0, (command, ran.output)
+    ev = evaluate(compile_program(program, values, output), values)
+    doc = json.loads(ran.stdout)
+    assert doc["output"] == ev.tape.output_name and doc["value"] == ev.value
+    assert doc["gradient"] == ev.gradient
+    assert all(math.copysign(1, doc["inputs"][n]) == math.copysign(1, v)
+               for n, v in ev.inputs.items())
+    assert not ran.stderr  # no "does not use" or "computed by the program" warnings
 
 
 def test_markdown_export_escapes_the_program_in_the_heading(cli, tmp_path):

@@ -6,7 +6,9 @@ contributions or the op registry's partials, never from text typed here.
 """
 from __future__ import annotations
 
+import math
 import re
+import shlex
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -231,7 +233,11 @@ def chain_lines(chain: Chain, out: str, nt: Notation) -> list:
 
 
 # --- any program, walked -----------------------------------------------------------------
-def walk(ev: Evaluation, nt: Notation, output: Optional[str] = None) -> list:
+def walk(ev: Evaluation, nt: Notation, output: Optional[str] = None,
+         eval_options: Optional[list] = None) -> list:
+    """The walkthrough's steps. `eval_options`: every option `gradcli eval` reads
+    (`--json`, `-f`, ...), so that the closing command gives an input of that name as
+    `name=value`; None writes every value so."""
     tape = ev.tape
     steps = [_program_step(ev, nt), _forward_step(ev, nt)]
     steps += _backward_steps(ev, nt)
@@ -239,22 +245,52 @@ def walk(ev: Evaluation, nt: Notation, output: Optional[str] = None) -> list:
     for name in tape.inputs:
         steps.append(_chain_step(ev, name, nt, paths))
     result = Step("Result").table(("", "value"), result_rows(ev, nt))
-    program = _one_line(tape.source)
-    # Exact values and the same --output, so the suggested command reproduces these numbers.
-    values = " ".join(f"--{n}={full(v)}" for n, v in ev.inputs.items())
-    if output is not None:
-        values += f" --output {output}"
-    if len(program) + len(values) <= 100:
-        result.say(f"gradcli eval \"{program}\" {values} shows the same numbers as tables.")
+    command = eval_command(ev, output, eval_options)
+    if len(command) <= 120:
+        result.say(f"{command} shows the same numbers as tables.")
     else:
-        result.say("gradcli eval with the same program and values shows the same numbers as "
-                   "tables.")
+        same = "program, values and --output" if output is not None else "program and values"
+        result.say(f"gradcli eval with the same {same} shows the same numbers as tables.")
     steps.append(result)
     return steps
 
 
+def eval_command(ev: Evaluation, output: Optional[str] = None,
+                 eval_options: Optional[list] = None) -> str:
+    """A `gradcli eval` command line, quoted for a POSIX shell, that reproduces these
+    numbers: exact values, the same --output, options before `--` and the program.
+
+    The README's rules: an input whose `--name` is one of eval's options is written
+    `name=value`; a program that starts with `-` goes after `--` (else `-f*x` reads as
+    the file option). A program starting with `--` also gets a leading space, since
+    gradcli's own argument reader takes `--x...` for an option even after `--`."""
+    program = _one_line(ev.tape.source)
+    words = ["gradcli", "eval"]
+    if output is not None:
+        words += ["--output", output]
+    if program.startswith("-"):
+        words.append("--")
+        if program.startswith("--"):
+            program = " " + program
+    words.append(program)
+    for name, v in ev.inputs.items():
+        pair = f"{name}={_exact(v)}"
+        words.append(pair if eval_options is None or f"--{name}" in eval_options
+                     else f"--{pair}")
+    return " ".join(shlex.quote(w) for w in words)
+
+
+def _exact(x: float) -> str:
+    """A value as the command line reads it back exactly, -0 included."""
+    return "-0" if x == 0 and math.copysign(1.0, x) < 0 else full(x)
+
+
 def _one_line(source: str) -> str:
-    return "; ".join(line.strip() for line in source.strip().splitlines() if line.strip())
+    """The program on one line: its statements joined by `; `. Comments are dropped (one
+    would hide the statements after it) and lines are split at newlines only, as the
+    grammar does (a form feed or carriage return is blank space to it)."""
+    lines = (re.sub(r"#[^\n]*", "", line).strip() for line in source.split("\n"))
+    return "; ".join(line for line in lines if line)
 
 
 def _program_step(ev: Evaluation, nt: Notation) -> Step:
