@@ -402,8 +402,9 @@ def walk(ev: Evaluation, nt: Notation, output: Optional[str] = None,
     if len(command) <= 120:
         result.say(f"{command} shows the same numbers as tables.")
     else:
-        same = "program, values and --output" if output is not None else "program and values"
-        result.say(f"gradcli eval with the same {same} shows the same numbers as tables.")
+        option = f" --output {output}" if output is not None else ""
+        result.say(f"gradcli eval{option} with the same program and values shows the same "
+                   f"numbers as tables.")
     steps.append(result)
     return steps
 
@@ -418,9 +419,7 @@ def eval_command(ev: Evaluation, output: Optional[str] = None,
     the file option). A program starting with `--` also gets a leading space, since
     gradcli's own argument reader takes `--x...` for an option even after `--`."""
     program = _one_line(ev.tape.source)
-    words = ["gradcli", "eval"]
-    if output is not None:
-        words += ["--output", output]
+    words = []
     if program.startswith("-"):
         words.append("--")
         if program.startswith("--"):
@@ -430,7 +429,8 @@ def eval_command(ev: Evaluation, output: Optional[str] = None,
         pair = f"{name}={_exact(v)}"
         words.append(pair if eval_options is None or f"--{name}" in eval_options
                      else f"--{pair}")
-    return " ".join(shlex.quote(w) for w in words)
+    option = f" --output {shlex.quote(output)}" if output is not None else ""
+    return f"gradcli eval{option} " + " ".join(shlex.quote(w) for w in words)
 
 
 def _exact(x: float) -> str:
