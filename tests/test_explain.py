@@ -1,7 +1,9 @@
 """`gradcli explain`: the lesson's numbers, topics, walkthroughs, paging, output modes."""
+import json
 import math
 import re
 import os
+import shlex
 import sys
 import tomllib
 
@@ -91,8 +93,48 @@ def test_explain_output_option_needs_a_program(cli):
 def test_program_walk_suggests_an_eval_command_that_reproduces_it(cli):
     r = cli("explain", "x = a*b; y = x + 1; f = y*y", "--a", "2", "--b", "0.1234567891",
             "--output", "x", "--no-pause")
-    assert 'gradcli eval "x = a*b; y = x + 1; f = y*y" --a=2 --b=0.1234567891 --output x' \
-        in r.stdout.replace("\n", " ")
+    assert "gradcli eval --output x 'x = a*b; y = x + 1; f = y*y' --a=2 --b=0.1234567891 " \
+           "shows the same numbers as tables." in r.stdout.replace("\n", " ")
+
+
+SUGGESTED = re.compile(r"^(gradcli eval .*) shows the same numbers as tables\.$", re.M)
+
+
+@pytest.mark.parametrize("program, values, output", [
+    ("all*output", {"all": 2, "output": 3}, None),  # eval's --all and --output
+    ("-f*x", {"f": 2, "x": 3}, None),  # -f is eval's file option
+    ("-a*json + check", {"a": -1.5, "json": 1e-300, "check": 4}, None),
+    ("json = a*b; f = json + help*mode", {"a": 2, "b": -0.0, "help": 3, "mode": 0.1}, "json"),
+    ("mode=2", {}, None),  # the program looks like a value: it must come first
+    ("c = 2; c += c*θ; c *= wrt", {"θ": 1.25, "wrt": -3}, None),  # a default, a Greek name
+    # Comments that joining the lines must not keep; a program starting with --.
+    ("--a*symbolic # starts with --\n\n  y = a - file # it's a comment\n",
+     {"a": 2, "file": 5, "symbolic": 7}, None),
+    ("x = a/b\f+ 1 # one\r\nf = x*x\r\ngrad = f", {"a": 1, "b": 3}, "f"),  # \f, \r: spaces
+])
+def test_the_suggested_eval_command_runs_and_reproduces_the_walk(cli, tmp_path, program,
+                                                                  values, output):
+    """The closing `gradcli eval ...` is run as a shell would split it."""
+    path = tmp_path / "p.grad"
+    path.write_text(program, encoding="utf-8")
+    args = ["explain", "-f", str(path), "--no-pause"] + (["--output", output] if output else [])
+    args += [f"{name}={v!r}" for name, v in values.items()]
+    r = cli(*args)
+    assert r.exit_code == 0, r.output
+    command = SUGGESTED.search(r.stdout).group(1)
+    words = shlex.split(command)
+    assert words[:2] == ["gradcli", "eval"]
+    ran = cli(*words[1:])
+    assert ran.exit_code == 0, (command, ran.output)
+    ran = cli("eval", "--json", *words[2:])
+    assert ran.exit_code == 0, (command, ran.output)
+    ev = evaluate(compile_program(program, values, output), values)
+    doc = json.loads(ran.stdout)
+    assert doc["output"] == ev.tape.output_name and doc["value"] == ev.value
+    assert doc["gradient"] == ev.gradient
+    assert all(math.copysign(1, doc["inputs"][n]) == math.copysign(1, v)
+               for n, v in ev.inputs.items())
+    assert not ran.stderr  # no "does not use" or "computed by the program" warnings
 
 
 def test_markdown_export_escapes_the_program_in_the_heading(cli, tmp_path):
@@ -150,6 +192,106 @@ def test_chain_lines_show_symbols_values_and_number(cli):
     assert r.exit_code == 0, r.output
     assert "∂f/∂a = b·2·1" in r.stdout and "= 3·2·1" in r.stdout
     assert "Local rule (mul)" in r.stdout and "x̄ = 2 arrives from v" in r.stdout
+
+
+def chain_text(source, values, name="x", nt=UNI):
+    ev = evaluate(compile_program(source, values), values)
+    steps = walk(ev, nt)
+    return ev, next(s for s in steps if s.title == f"The whole chain for {name}").text()
+
+
+def test_infinite_slopes_the_sum_over_paths_is_not_said_to_equal_the_gradient(cli):
+    # v = sqrt(x) at 0: slope inf. The paths give inf·2 and inf·(-1); inf + (-inf) is nan
+    # in floats, while the sweep adds 2 + (-1) at v first and gives inf.
+    r = cli("explain", "v = sqrt(x); f = 2*v - v", "--x", "0", "--no-pause")
+    assert r.exit_code == 0, r.output
+    block = r.stdout.split("The whole chain for x")[1].split("Result")[0]
+    lines = [line.strip() for line in block.splitlines() if line.strip().startswith(("Σ", "="))]
+    assert lines == ["Σ over paths = (1/(2·v))·2·1 + (1/(2·v))·-1", "= inf·2·1 + inf·(-1)",
+                     "= inf + (-inf)", "= nan"]
+    words = " ".join(block.split())
+    assert "∂f/∂x =" not in words and "The backward pass computed the same number" not in words
+    assert ("an infinite slope at step v = sqrt(x), where x = 0: 1/(2·v) = inf (the slope of "
+            "sqrt is infinite at 0)") in words
+    assert ("In IEEE float arithmetic inf + (-inf) = nan, so the sum over paths is not defined "
+            "as a number: added as floats in the order shown it gives nan.") in words
+    assert ("The reverse sweep, which adds the terms at each step before multiplying (the "
+            "order PyTorch uses), gives x̄ = inf.") in words
+    ascii_out = cli("explain", "v = sqrt(x); f = 2*v - v", "--x", "0", "--ascii").stdout
+    assert ascii_out.isascii()
+    assert "    sum over paths = (1/(2*v))*2*1 + (1/(2*v))*-1\n" \
+           "                   = inf*2*1 + inf*(-1)" in ascii_out
+    assert "inf + (-inf) = nan" in ascii_out and "gives dx = inf." in " ".join(ascii_out.split())
+
+
+def test_a_closed_gate_past_an_infinite_slope_is_named_and_nan_is_not_summed_to_inf():
+    # relu(-u) at u = 0 is closed; u = sqrt(x) has slope inf at 0: path 1 is 0·inf = nan.
+    ev, text = chain_text("u = sqrt(x); f = relu(-u) + u", {"x": 0.0})
+    words = " ".join(text.split())
+    assert "Σ over paths = " in words and "= nan + inf = nan" in words
+    assert "= nan + inf = inf" not in words and "∂f/∂x =" not in words
+    assert "path 1's product is 0·inf = nan" in words
+    assert "gives x̄ = inf." in words and ev.gradient["x"] == math.inf
+    # Where the gate is met after the infinite slope, the path carries exactly 0, as said.
+    ev, text = chain_text("f = sqrt(relu(x - 1)) + x", {"x": 0.0})
+    words = " ".join(text.split())
+    assert "= 1·0·inf·1 + 1 = 0 + 1 = 1" in words
+    assert ("Path 1 passes a closed gate at step v4 = relu(v3), where v3 = -1 (heaviside(v3, 0) "
+            "= 0): as in PyTorch, which masks the term there rather than multiplying, it "
+            "carries exactly 0, where multiplying its factors as shown, 1·0·inf·1, would give "
+            "nan.") in words
+    assert "The backward pass computed the same number, x̄ = 1" in words
+
+
+def test_cancelling_terms_say_what_the_sum_as_written_and_the_sweep_give():
+    b = 0.999999999999
+    ev, text = chain_text("v = x*3; f = v*a - v*b", {"x": 1.0, "a": 1.0, "b": b})
+    as_written = 3.0 + 3.0 * -b  # the two paths' products, added in the order shown
+    sweep = 3.0 * (1.0 - b)  # the sweep adds a·1 + b·(-1) at v, then multiplies by 3
+    assert ev.gradient["x"] == sweep and fmt(as_written) != fmt(sweep)
+    words = " ".join(text.split())
+    assert "∂f/∂x =" not in words and "the same number" not in words
+    assert (f"Σ over paths = 3·a·1 + 3·b·-1 = 3·1·1 + 3·{b!r}·(-1) = 3 + ({-3.0 * b!r}) "
+            f"= {as_written!r}") in words
+    assert (f"The terms cancel: the largest is 3, and float rounding of a number that size "
+            f"(about {fmt(math.ulp(3.0))}) shows in the digits of what is left. So the sum as "
+            f"written gives {as_written!r} while the reverse sweep, which adds the terms at "
+            f"each step before multiplying (the order PyTorch uses), gives x̄ = {sweep!r}."
+            ) in words
+
+
+@pytest.mark.parametrize("source, values", [
+    ("d = a*b; e = a + b; f = d*e", {"a": 2, "b": 3}),
+    ("y = x*x*x; f = y/x + sin(y)", {"x": 0.7}),
+    ("q = x*y; w = sin(q)*x + q*exp(y); f = w*q + x/y - tanh(w)", {"x": 1.3, "y": -0.4}),
+    ("v = sqrt(x); f = 2*v - v", {"x": 0.0}),
+    ("v = sqrt(x); f = v + v", {"x": 0.0}),  # inf + inf = inf: the sum is the gradient
+    ("u = sqrt(x); f = relu(-u) + u", {"x": 0.0}),
+    ("v = x*3; f = v*a - v*b", {"x": 1.0, "a": 1.0, "b": 0.999999999999}),
+    ("v = x*0.1; f = v*a - v*b", {"x": 1.0, "a": 1.0, "b": 0.999999999999}),
+    ("v = x*3; f = v*a - v*b", {"x": 1.0, "a": 1.0, "b": 1.0}),  # exactly 0
+])
+def test_every_chain_says_the_sum_equals_the_gradient_only_when_it_does(source, values):
+    """The products added as floats in the order shown (Python's sum here) print as the
+    gradient wherever the lines end `= gradient`; elsewhere the lines end with that sum and
+    the sweep's gradient is given in words."""
+    ev = evaluate(compile_program(source, values), values)
+    paths = count_paths(ev.tape)
+    steps = {s.title: s.text() for s in walk(ev, UNI)}
+    for name, g in ev.gradient.items():
+        chain = chain_of(ev, name, UNI, paths)
+        text = steps[f"The whole chain for {name}"]
+        total = sum(chain.products, 0.0)
+        last = [line for line in text.splitlines() if line.lstrip().startswith("= ")
+                or "∂f/∂" in line or "Σ" in line][-1].strip()
+        if f"∂f/∂{name} = " in text:
+            assert fmt(total) == fmt(g) or (math.isnan(total) and math.isnan(g)), (name, text)
+            assert last.endswith(f"= {fmt(g)}") and "the same number" in text
+        else:
+            assert "Σ over paths = " in text and "the same number" not in text
+            assert last.endswith(f"= {fmt(total)}") or last.endswith(f"= {total!r}"), last
+            assert f"gives {UNI.bar(name)} = {fmt(g)}." in " ".join(text.split()) \
+                or f"gives {UNI.bar(name)} = {g!r}." in " ".join(text.split())
 
 
 def test_fan_out_node_shows_the_sum(cli):

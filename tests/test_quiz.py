@@ -429,6 +429,25 @@ def test_missing_input_in_a_quiz_file_says_to_add_it(cli, tmp_path):
     assert "--b" not in result.stderr and "b=VALUE" not in result.stderr
 
 
+def test_a_quiz_file_uses_the_programs_default_values_as_eval_does(cli, tmp_path):
+    # `c = 2` declares the input c with default 2: eval needs a value only for x, and so
+    # does a quiz file; a value given for c replaces the default in both.
+    program = "c = 2; c += c*x; c *= c; c /= x"
+    question = ('[[question]]\nid = "{id}"\nprogram = "' + program + '"\n'
+                "inputs = {inputs}\nask = \"grad {ask}\"\n")
+    path = tmp_path / "q.toml"
+    path.write_text(question.format(id="x", inputs="{ x = 1.5 }", ask="x")
+                    + question.format(id="c", inputs="{ x = 1.5 }", ask="c")
+                    + question.format(id="c3", inputs="{ x = 1.5, c = 3 }", ask="x"))
+    result = cli("quiz", "--script", str(path), "--answers", "-", "--json", input="")
+    assert result.exit_code == 0, result.output
+    expected = [r["expected"] for r in json.loads(result.stdout)["questions"]]
+    by_default = json.loads(cli("eval", program, "--x", "1.5", "--json").stdout)["gradient"]
+    given = json.loads(cli("eval", program, "--x", "1.5", "c=3", "--json").stdout)["gradient"]
+    assert expected == [by_default["x"], by_default["c"], given["x"]]
+    assert by_default["x"] != given["x"]
+
+
 @pytest.mark.parametrize("answers, stop", [("6\nquit\n", "(quit)"), ("6\n", "(no answer)")])
 def test_score_table_marks_where_the_quiz_stopped(cli, script, answers, stop):
     result = cli("quiz", "--script", script, "--answers", "-", "--ascii", input=answers)

@@ -40,7 +40,8 @@ class Question:
     situation: Situation = field(init=False, repr=False)
 
     def __post_init__(self):
-        from ..core.engine import evaluate
+        from ..core.engine import evaluate, input_values
+        from ..core.errors import MissingInputs
         from ..language.lower import compile_program
 
         self.kind, self.name = parse_ask(self.ask)
@@ -60,9 +61,13 @@ class Question:
         unused = [n for n in self.inputs if n not in tape.inputs]
         if unused:
             raise QuestionError("inputs", f"the program does not use {', '.join(unused)}")
-        missing = [n for n in tape.inputs if n not in self.inputs]
-        if missing:
+        try:
+            # eval's rule, from eval's function: the value given, else the program's
+            # default (`c = 2` declares the input c with default 2).
+            input_values(tape, self.inputs)
+        except MissingInputs as exc:
             # Said here, in the quiz file's terms: its inputs table.
+            missing = exc.names
             listed = ", ".join(missing)
             table = ", ".join([f"{k} = {v}" for k, v in self.inputs.items()]
                               + [f"{m} = VALUE" for m in missing])

@@ -6,7 +6,9 @@ contributions or the op registry's partials, never from text typed here.
 """
 from __future__ import annotations
 
+import math
 import re
+import shlex
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -170,6 +172,7 @@ class Chain:
     terms: Optional[list]  # per path: [(rule text, local value)], None when summarised
     products: Optional[list]
     gradient: float
+    paths: Optional[list] = None  # per path: [(node, operand position)], input first
 
 
 def chain_of(ev: Evaluation, name: str, nt: Notation, paths: Optional[list] = None) -> Chain:
@@ -181,7 +184,8 @@ def chain_of(ev: Evaluation, name: str, nt: Notation, paths: Optional[list] = No
         return Chain(name, count, None, None, ev.adjoints[start])
     partials: dict = {}
     terms, products = [], []
-    for path in enumerate_paths(tape, start, paths):
+    found = enumerate_paths(tape, start, paths)
+    for path in found:
         factors = []
         for node, pos in path:
             if node not in partials:
@@ -189,7 +193,7 @@ def chain_of(ev: Evaluation, name: str, nt: Notation, paths: Optional[list] = No
             factors.append((factor(nt.math(tape.rule(node, pos))), partials[node][pos]))
         terms.append(factors)
         products.append(_path_product(tape, ev.values, path, partials))
-    return Chain(name, count, terms, products, ev.adjoints[start])
+    return Chain(name, count, terms, products, ev.adjoints[start], found)
 
 
 def _path_product(tape: Tape, values: list, path: list, partials: dict) -> float:
@@ -212,26 +216,181 @@ def _elide(parts: list, times: str) -> str:
             + f" ({len(parts)} factors)")
 
 
+def path_sum(chain: Chain) -> float:
+    """The paths' products added as floats, left to right, as the lines show them."""
+    total = chain.products[0]
+    for p in chain.products[1:]:
+        total = total + p
+    return total
+
+
+def sum_agrees(chain: Chain) -> bool:
+    """Whether `= p1 + p2 + ... = gradient` is true of the floats: the sum in the order
+    shown equals the sweep's gradient exactly (nan as nan), or differs from it by no more
+    than float rounding of the largest term (n·(n + L) units in its last place, for n
+    paths of at most L factors: two orders of the same multiplications and additions
+    can differ by that much) and the difference does not show in the six digits printed.
+    The sweep adds at each fan-out before multiplying, so the two orders differ."""
+    total, g = path_sum(chain), chain.gradient
+    if total == g or (total != total and g != g):
+        return True
+    if not all(math.isfinite(x) for x in chain.products + [total, g]):
+        return False
+    n, longest = len(chain.products), max(len(t) for t in chain.terms)
+    rounding = n * (n + longest) * _EPS * max(abs(p) for p in chain.products)
+    return abs(total - g) <= rounding and fmt(total) == fmt(g)
+
+
+_EPS = 2.0 ** -52  # a unit in the last place of 1
+
+
+def _cancels(chain: Chain) -> bool:
+    """The terms cancel to below the six digits printed: 3 + (-2.999999999997)."""
+    big = max(abs(p) for p in chain.products)
+    return math.isfinite(big) and math.isfinite(chain.gradient) \
+        and big >= 1e5 * abs(chain.gradient)
+
+
+def _num_full(x: float) -> str:
+    return f"({full(x)})" if x < 0 else full(x)
+
+
 def chain_lines(chain: Chain, out: str, nt: Notation) -> list:
-    """The three lines: symbolic path terms, values substituted, the number."""
+    """The three lines: symbolic path terms, values substituted, the number.
+
+    When the paths' products, added as floats in the order shown, do not give the
+    sweep's gradient (`sum_agrees`), the lines are headed Σ over paths and end with what
+    that sum gives; `_chain_step` says why and what the sweep gives."""
     head = f"{nt.partial(out, chain.name)} = "
     number = fmt(chain.gradient)
     sides = []
     if chain.terms:
+        agree = sum_agrees(chain)
+        # Where the terms cancel, every digit counts: 3 + (-3) = 3e-12 would be untrue.
+        show = _num_full if (not agree or _cancels(chain)) else num
+        if not agree:
+            head = nt.text("Σ over paths = ")  # "sum over paths" in ASCII, aligned
+            number = (full if show is _num_full else fmt)(path_sum(chain))
         sides.append(" + ".join(_elide([t for t, _ in term], nt.times) or "1"
                                 for term in chain.terms))
-        sides.append(" + ".join(_elide([num(v) for _, v in term], nt.times) or "1"
+        sides.append(" + ".join(_elide([show(v) for _, v in term], nt.times) or "1"
                                 for term in chain.terms))
-        if len(chain.terms) > 1:
-            sides.append(" + ".join(num(p) for p in chain.products))
+        if len(chain.terms) > 1 or not agree:
+            sides.append(" + ".join(show(p) for p in chain.products))
     sides.append(number)
     shown = [side for k, side in enumerate(sides) if k == 0 or side != sides[k - 1]]
     pad = " " * (len(head) - 2) + "= "
     return [head + shown[0]] + [pad + side for side in shown[1:]]
 
 
+def chain_notes(ev: Evaluation, chain: Chain, nt: Notation) -> list:
+    """What is true when the sum over paths, in floats, is not the sweep's gradient; and
+    where a closed gate gives a path exactly 0 past an infinite slope. Paragraphs."""
+    if not chain.terms:
+        return []
+    notes = _gate_notes(ev, chain, nt)
+    if sum_agrees(chain):
+        return notes
+    tape, values = ev.tape, ev.values
+    total, g = path_sum(chain), chain.gradient
+    sweep = (f"the reverse sweep, which adds the terms at each step before multiplying (the "
+             f"order PyTorch uses), gives {nt.bar(chain.name)} = {full(g)}")
+    finite = all(math.isfinite(x) for x in chain.products + [total, g])
+    if finite:
+        big = max(abs(p) for p in chain.products)
+        if big > 2 * max(abs(total), abs(g)):
+            notes.append(f"The terms cancel: the largest is {fmt(big)}, and float rounding of "
+                         f"a number that size (about {fmt(math.ulp(big))}) shows in the digits "
+                         f"of what is left. So the sum as written gives {full(total)} while "
+                         f"{sweep}.")
+        else:
+            notes.append(f"Float rounding: the sum as written gives {full(total)} while "
+                         f"{sweep}; they differ by {fmt(abs(total - g))}, in the last digits.")
+        return notes
+    slopes, events = _not_finite(tape, values, chain, nt)
+    said = "The paths' products are not all finite numbers"
+    said += f": {'; '.join(slopes)}." if slopes else "."
+    if events:
+        said += f" In IEEE float arithmetic {', and '.join(events)}"
+        said += (", so the sum over paths is not defined as a number: added as floats in the "
+                 "order shown it gives nan." if total != total else
+                 f"; added as floats in the order shown the products give {fmt(total)}.")
+    else:
+        said += f" Added as floats in the order shown they give {fmt(total)}."
+    notes.append(f"{said} The reverse sweep, which adds the terms at each step before "
+                 f"multiplying (the order PyTorch uses), gives {nt.bar(chain.name)} = {fmt(g)}.")
+    return notes
+
+
+def _step_text(tape: Tape, values: list, node: int) -> str:
+    """`step v = sqrt(x), where x = 0`: a step and its operands' values."""
+    step = tape.steps[node]
+    at = []
+    for a in dict.fromkeys(step.args):
+        if not (tape.is_const(a) and tape.steps[a].name is None):
+            at.append(f"{tape.label(a)} = {fmt(values[a])}")
+    return (f"step {tape.label(node)} = {tape.expression(node)}"
+            + (f", where {', '.join(at)}" if at else ""))
+
+
+def _not_finite(tape: Tape, values: list, chain: Chain, nt: Notation) -> tuple:
+    """Why the products are not all finite, in this program's terms: the local
+    derivatives that are not finite, then what IEEE arithmetic makes of them."""
+    slopes, seen = [], set()
+    for path, term in zip(chain.paths or (), chain.terms):
+        for (node, pos), (_, local) in zip(path, term):
+            if math.isfinite(local) or (node, pos) in seen:
+                continue
+            seen.add((node, pos))
+            step = tape.steps[node]
+            why = step.op.singular(*[values[a] for a in step.args]) if step.op.singular else None
+            kind = "an infinite slope" if local == local else "an undefined slope"
+            slopes.append(f"{kind} at {_step_text(tape, values, node)}: "
+                          f"{nt.math(tape.rule(node, pos))} = {fmt(local)}"
+                          + (f" ({why})" if why else ""))
+    events = []
+    many = len(chain.products) > 1
+    for k, (term, p) in enumerate(zip(chain.terms, chain.products), 1):
+        locals_ = [v for _, v in term]
+        which = f"path {k}'s product" if many else "the product"
+        if p != p and 0 in locals_ and any(math.isinf(v) for v in locals_):
+            events.append(f"{which} is 0·inf = nan")
+        elif math.isinf(p) and all(math.isfinite(v) for v in locals_):
+            events.append(f"{which} overflows to {fmt(p)}")
+    if {math.inf, -math.inf} <= set(chain.products):
+        events.append("inf + (-inf) = nan")
+    return slopes, events
+
+
+def _gate_notes(ev: Evaluation, chain: Chain, nt: Notation) -> list:
+    """A path through relu's, max's or min's closed gate carries exactly 0 (PyTorch masks
+    the term), where multiplying its factors as shown would give 0·inf = nan."""
+    tape, values = ev.tape, ev.values
+    notes = []
+    for k, (path, term, p) in enumerate(zip(chain.paths or (), chain.terms, chain.products), 1):
+        plain = math.prod(v for _, v in term)
+        if math.isfinite(plain) or p != 0:
+            continue
+        for (node, pos), (rule, local) in zip(path, term):
+            step = tape.steps[node]
+            if step.op.gates and step.op.gate(pos, local, [values[a] for a in step.args]) == 0:
+                which = f"Path {k}" if len(chain.terms) > 1 else "The path"
+                shown = _elide([num(v) for _, v in term], nt.times)
+                notes.append(f"{which} passes a closed gate at {_step_text(tape, values, node)} "
+                             f"({rule} = {fmt(local)}): as in PyTorch, which masks the term "
+                             f"there rather than multiplying, it carries exactly 0, where "
+                             f"multiplying its factors as shown, {shown}, would give "
+                             f"{fmt(plain)}.")
+                break
+    return notes
+
+
 # --- any program, walked -----------------------------------------------------------------
-def walk(ev: Evaluation, nt: Notation, output: Optional[str] = None) -> list:
+def walk(ev: Evaluation, nt: Notation, output: Optional[str] = None,
+         eval_options: Optional[list] = None) -> list:
+    """The walkthrough's steps. `eval_options`: every option `gradcli eval` reads
+    (`--json`, `-f`, ...), so that the closing command gives an input of that name as
+    `name=value`; None writes every value so."""
     tape = ev.tape
     steps = [_program_step(ev, nt), _forward_step(ev, nt)]
     steps += _backward_steps(ev, nt)
@@ -239,22 +398,52 @@ def walk(ev: Evaluation, nt: Notation, output: Optional[str] = None) -> list:
     for name in tape.inputs:
         steps.append(_chain_step(ev, name, nt, paths))
     result = Step("Result").table(("", "value"), result_rows(ev, nt))
-    program = _one_line(tape.source)
-    # Exact values and the same --output, so the suggested command reproduces these numbers.
-    values = " ".join(f"--{n}={full(v)}" for n, v in ev.inputs.items())
-    if output is not None:
-        values += f" --output {output}"
-    if len(program) + len(values) <= 100:
-        result.say(f"gradcli eval \"{program}\" {values} shows the same numbers as tables.")
+    command = eval_command(ev, output, eval_options)
+    if len(command) <= 120:
+        result.say(f"{command} shows the same numbers as tables.")
     else:
-        result.say("gradcli eval with the same program and values shows the same numbers as "
-                   "tables.")
+        option = f" --output {output}" if output is not None else ""
+        result.say(f"gradcli eval{option} with the same program and values shows the same "
+                   f"numbers as tables.")
     steps.append(result)
     return steps
 
 
+def eval_command(ev: Evaluation, output: Optional[str] = None,
+                 eval_options: Optional[list] = None) -> str:
+    """A `gradcli eval` command line, quoted for a POSIX shell, that reproduces these
+    numbers: exact values, the same --output, options before `--` and the program.
+
+    The README's rules: an input whose `--name` is one of eval's options is written
+    `name=value`; a program that starts with `-` goes after `--` (else `-f*x` reads as
+    the file option). A program starting with `--` also gets a leading space, since
+    gradcli's own argument reader takes `--x...` for an option even after `--`."""
+    program = _one_line(ev.tape.source)
+    words = []
+    if program.startswith("-"):
+        words.append("--")
+        if program.startswith("--"):
+            program = " " + program
+    words.append(program)
+    for name, v in ev.inputs.items():
+        pair = f"{name}={_exact(v)}"
+        words.append(pair if eval_options is None or f"--{name}" in eval_options
+                     else f"--{pair}")
+    option = f" --output {shlex.quote(output)}" if output is not None else ""
+    return f"gradcli eval{option} " + " ".join(shlex.quote(w) for w in words)
+
+
+def _exact(x: float) -> str:
+    """A value as the command line reads it back exactly, -0 included."""
+    return "-0" if x == 0 and math.copysign(1.0, x) < 0 else full(x)
+
+
 def _one_line(source: str) -> str:
-    return "; ".join(line.strip() for line in source.strip().splitlines() if line.strip())
+    """The program on one line: its statements joined by `; `. Comments are dropped (one
+    would hide the statements after it) and lines are split at newlines only, as the
+    grammar does (a form feed or carriage return is blank space to it)."""
+    lines = (re.sub(r"#[^\n]*", "", line).strip() for line in source.split("\n"))
+    return "; ".join(line for line in lines if line)
 
 
 def _program_step(ev: Evaluation, nt: Notation) -> Step:
@@ -374,12 +563,17 @@ def _chain_step(ev: Evaluation, name: str, nt: Notation, paths: list) -> Step:
         s.show(*chain_lines(chain, out, nt))
         return s
     many = len(chain.terms) > 1
+    agree = sum_agrees(chain)
+    finite = all(math.isfinite(v) for term in chain.terms for _, v in term)
     s.say(f"{nt.partial(out, name)} is the sum, over every path from {name} to {out}, of the "
-          f"product of the local derivatives along the path. "
+          f"product of the local derivatives along the path"
+          + ("" if agree or finite else ", wherever those are finite numbers") + ". "
           + (f"There are {len(chain.terms)} paths, one term each."
              if many else "There is one path, so one product."))
     s.show(*chain_lines(chain, out, nt))
-    s.say(f"The backward pass computed the same number, {nt.bar(name)} = {fmt(chain.gradient)}, "
-          f"without listing paths: it multiplied one local derivative per step and added at "
-          f"each fan-out.")
+    s.say(*chain_notes(ev, chain, nt))
+    if agree:
+        s.say(f"The backward pass computed the same number, {nt.bar(name)} = "
+              f"{fmt(chain.gradient)}, without listing paths: it multiplied one local derivative "
+              f"per step and added at each fan-out.")
     return s

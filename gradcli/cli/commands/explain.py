@@ -58,7 +58,8 @@ def explain_command(
                 sys.stdout.write(f"{t.name:<{width}}  {nt.text(t.summary)}\n")
             return
         heading, steps, warnings = build(list(ctx.args), file, topic, output, option_names(ctx),
-                                         Notation(ascii_only=ascii_only) if export else nt)
+                                         Notation(ascii_only=ascii_only) if export else nt,
+                                         eval_options(ctx))
         for w in warnings:
             sys.stderr.write("warning: " + nt.text(w) + "\n")
         if export:
@@ -72,8 +73,9 @@ def explain_command(
     guarded(run)
 
 
-def build(args: list, file, topic_name, output, options, nt) -> tuple:
-    """(heading, steps, warnings) for what the command line asks for."""
+def build(args: list, file, topic_name, output, options, nt, eval_opts=None) -> tuple:
+    """(heading, steps, warnings) for what the command line asks for. `eval_opts`:
+    `gradcli eval`'s options, for the command the walkthrough ends with."""
     from ...core.errors import UsageError
 
     if topic_name is not None:
@@ -100,7 +102,21 @@ def build(args: list, file, topic_name, output, options, nt) -> tuple:
     with no_cycle_collection():
         tape = compile_program(inv.source, inv.values, output)
         ev = evaluate(tape, inv.values)
-    return f"gradcli explain: {_first_line(inv.source)}", walk(ev, nt, output), ev.warnings
+    return (f"gradcli explain: {_first_line(inv.source)}", walk(ev, nt, output, eval_opts),
+            ev.warnings)
+
+
+def eval_options(ctx) -> Optional[list]:
+    """Every option `gradcli eval` reads (`-f`, `--json`, ..., `--help`), asked of the eval
+    command itself; None if it cannot be found (every value is then written name=value)."""
+    root = ctx.find_root()
+    get = getattr(root.command, "get_command", None)
+    command = get(root, "eval") if get else None
+    if command is None:
+        return None
+    own = type(ctx)(command, parent=root, **command.context_settings)
+    return [o for p in command.get_params(own)
+            for o in (*getattr(p, "opts", ()), *getattr(p, "secondary_opts", ()))]
 
 
 def _first_line(source: str) -> str:
