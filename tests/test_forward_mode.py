@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from conftest import SHARED, run_gradcli
+from conftest import SHARED, examples, run_gradcli
 from gradcli.core.engine import evaluate
 from gradcli.modes.forward_mode import agree, tangent_trace
 from gradcli.language.lower import compile_program
@@ -40,7 +40,7 @@ def test_one_forward_pass_per_input_gives_the_reverse_gradient(case):
         assert trace.derivative == pytest.approx(case["gradient"][name], abs=case["tol"])
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(expressions(), point, point, point)
 def test_forward_and_reverse_agree_on_random_programs(src, x, y, z):
     ev = evaluated_at(src, x, y, z, record=False)

@@ -5,6 +5,7 @@ from lark import Lark, Token
 from lark.exceptions import UnexpectedInput
 from lark.visitors import Transformer, v_args
 
+from conftest import examples
 from gradcli.core.errors import SourceError
 from gradcli.language.syntax import Syntax, _Build, grammar_path, parse
 
@@ -63,7 +64,7 @@ def shape(syntax):
 PIECES = list("ab1.e+-*/^()=;,\n #x2") + ["sin", "**", "max(", "+=", "*=", " 3.5e-2", "θ"]
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=examples(600), deadline=None)
 @given(st.lists(st.sampled_from(PIECES), max_size=25).map("".join))
 def test_same_result_as_larks_own_driver(text):
     try:

@@ -4,6 +4,7 @@ import math
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from conftest import examples
 from gradcli.core.engine import evaluate, forward
 from gradcli.core.errors import GradcliError
 from gradcli.language.lower import compile_program
@@ -55,7 +56,7 @@ def numeric_gradient(tape, inputs, name, h=1e-6):
     return (hi - lo) / (2 * h)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much,
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.filter_too_much,
                                                                     HealthCheck.too_slow])
 @given(expressions(), point, point, point)
 def test_gradient_matches_finite_differences(src, x, y, z):
@@ -76,7 +77,7 @@ def test_gradient_matches_finite_differences(src, x, y, z):
         assert math.isclose(analytic, numeric, rel_tol=1e-4, abs_tol=1e-5), (src, inputs, name)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.lists(st.sampled_from(list("ab1.e+-*/^()=;,\n #x") + ["sin", "**", "max(", "+="]),
                 max_size=30).map("".join))
 def test_parser_only_ever_raises_its_own_error(text):
@@ -86,7 +87,7 @@ def test_parser_only_ever_raises_its_own_error(text):
         assert str(exc)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.text(max_size=60))
 def test_arbitrary_unicode_text_is_handled(text):
     try:

@@ -6,7 +6,7 @@ import tomllib
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
-from conftest import SHARED
+from conftest import SHARED, examples
 from gradcli.core.engine import evaluate
 from gradcli.language.lower import compile_program
 from gradcli.core.ops import OPS
@@ -47,7 +47,7 @@ def test_formulas_evaluate_to_the_engines_gradient(case):
         assert back.value == pytest.approx(ev.gradient[p.name], rel=1e-9, abs=1e-12), text
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(expressions(), point, point, point)
 def test_symbolic_derivative_matches_the_engine_on_random_programs(src, x, y, z):
     ev = evaluated_at(src, x, y, z, record=False)

@@ -9,6 +9,7 @@ import math
 import pytest
 from hypothesis import given, settings
 
+from conftest import examples
 from gradcli.core.engine import evaluate
 from gradcli.language.lower import compile_program
 from test_properties import evaluated_at, expressions, point
@@ -34,7 +35,7 @@ def test_matches_recorded_pytorch(case):
         assert same(ev.gradient[name], want), (name, ev.gradient[name], want)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(expressions(), point, point, point)
 def test_matches_live_pytorch_on_random_programs(src, x, y, z):
     pytest.importorskip("torch")
