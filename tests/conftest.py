@@ -3,6 +3,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the same parser from PyPI, a dependency there
+    import tomli as tomllib
+
 import pytest
 from hypothesis import HealthCheck, settings
 from typer.testing import CliRunner
@@ -11,6 +16,14 @@ from gradcli.cli.app import app
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+ACCEPTANCE_CASES = SHARED / "acceptance" / "cases.toml"
+
+
+def acceptance_cases() -> list:
+    """The worked examples of ../shared/acceptance; none when it is not beside the repository."""
+    if not ACCEPTANCE_CASES.exists():
+        return []
+    return tomllib.loads(ACCEPTANCE_CASES.read_text(encoding="utf-8"))["case"]
 
 # Hypothesis profiles. "ci", the default, makes every run see the same examples: the
 # seed comes from each test's own code (derandomize), nothing is replayed from a local

@@ -1,13 +1,12 @@
 """Forward mode: tangents against the reverse sweep, the CLI's trace, its errors."""
 import json
 import re
-import tomllib
 import unicodedata
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from conftest import SHARED, examples, run_gradcli
+from conftest import SHARED, acceptance_cases, examples, run_gradcli
 from gradcli.core.engine import evaluate
 from gradcli.modes.forward_mode import agree, tangent_trace
 from gradcli.language.lower import compile_program
@@ -22,14 +21,8 @@ def nfd(text):
     return unicodedata.normalize("NFD", text)
 
 
-def cases():
-    if not CASES.exists():
-        return []
-    return tomllib.loads(CASES.read_text())["case"]
-
-
 @pytest.mark.skipif(not CASES.exists(), reason="../shared/acceptance is not beside the repository")
-@pytest.mark.parametrize("case", cases(), ids=lambda c: c["id"])
+@pytest.mark.parametrize("case", acceptance_cases(), ids=lambda c: c["id"])
 def test_one_forward_pass_per_input_gives_the_reverse_gradient(case):
     values = {k: float(v) for k, v in case.get("inputs", {}).items()}
     tape = compile_program(case["program"], values)

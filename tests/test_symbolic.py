@@ -1,12 +1,11 @@
 """`gradcli eval --symbolic`: SymPy's formulas evaluate to the engine's numbers."""
 import json
 import sys
-import tomllib
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
-from conftest import SHARED, examples
+from conftest import SHARED, acceptance_cases, examples
 from gradcli.core.engine import evaluate
 from gradcli.language.lower import compile_program
 from gradcli.core.ops import OPS
@@ -18,16 +17,12 @@ from gradcli.modes import symbolic  # noqa: E402  (after the skip: it needs SymP
 CASES = SHARED / "acceptance" / "cases.toml"
 
 
-def cases():
-    return tomllib.loads(CASES.read_text())["case"] if CASES.exists() else []
-
-
 def test_every_op_in_the_registry_has_a_sympy_counterpart():
     assert set(OPS) - {"input", "const"} <= symbolic.covered_ops()
 
 
 @pytest.mark.skipif(not CASES.exists(), reason="../shared/acceptance is not beside the repository")
-@pytest.mark.parametrize("case", cases(), ids=lambda c: c["id"])
+@pytest.mark.parametrize("case", acceptance_cases(), ids=lambda c: c["id"])
 def test_formulas_evaluate_to_the_engines_gradient(case):
     values = {k: float(v) for k, v in case["inputs"].items()}
     tape = compile_program(case["program"], values)
