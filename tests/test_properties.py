@@ -1,13 +1,14 @@
 """Property tests: random programs against finite differences; random text never crashes."""
 import math
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import examples
 from gradcli.core.engine import evaluate, forward
 from gradcli.core.errors import GradcliError
 from gradcli.language.lower import compile_program
+from gradcli.modes.gradcheck import check_input
 from gradcli.core.ops import FUNCTIONS
 from gradcli.language.syntax import parse
 
@@ -59,6 +60,7 @@ def numeric_gradient(tape, inputs, name, h=1e-6):
 @settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.filter_too_much,
                                                                     HealthCheck.too_slow])
 @given(expressions(), point, point, point)
+@example("---max(x, y)", 2.5, 2.4999999999999996, 1.0)  # found by Hypothesis: a near tie
 def test_gradient_matches_finite_differences(src, x, y, z):
     ev = evaluated_at(src, x, y, z)
     tape, inputs = ev.tape, ev.inputs
@@ -71,7 +73,10 @@ def test_gradient_matches_finite_differences(src, x, y, z):
             assume(False)  # the point is within h of a domain edge
         analytic = ev.gradient[name]
         assume(abs(analytic) < 1e4)
-        # Near a kink (relu, abs, max) the difference straddles two slopes: skip those.
+        # Near a kink (relu, abs, max) the difference straddles two slopes: skip those. The
+        # gradient check finds every kink within h, however close (max(x, y) at x = 2.5,
+        # y = 2.5 - 4e-16); two step sizes also disagree where the slope changes fast.
+        assume(not check_input(tape, inputs, ev.values, name, analytic).near_kink)
         numeric_fine = numeric_gradient(tape, inputs, name, h=1e-7)
         assume(abs(numeric - numeric_fine) < 1e-3 * (1 + abs(numeric)))
         assert math.isclose(analytic, numeric, rel_tol=1e-4, abs_tol=1e-5), (src, inputs, name)
