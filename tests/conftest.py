@@ -3,13 +3,46 @@ import subprocess
 import sys
 from pathlib import Path
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the same parser from PyPI, a dependency there
+    import tomli as tomllib
+
 import pytest
+from hypothesis import HealthCheck, settings
 from typer.testing import CliRunner
 
 from gradcli.cli.app import app
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+ACCEPTANCE_CASES = SHARED / "acceptance" / "cases.toml"
+
+
+def acceptance_cases() -> list:
+    """The worked examples of ../shared/acceptance; none when it is not beside the repository."""
+    if not ACCEPTANCE_CASES.exists():
+        return []
+    return tomllib.loads(ACCEPTANCE_CASES.read_text(encoding="utf-8"))["case"]
+
+# Hypothesis profiles. "ci", the default, makes every run see the same examples: the
+# seed comes from each test's own code (derandomize), nothing is replayed from a local
+# database, and nothing depends on timing (no deadline, no too-slow health check), so a
+# run passes or fails the same on any machine and under any load. "explore" draws new
+# examples on each run (or from --hypothesis-seed=N) and keeps failures in .hypothesis/
+# to hunt for bugs; pin what it finds with @example. Pick one with HYPOTHESIS_PROFILE;
+# GRADCLI_EXAMPLES=10 multiplies every property test's example count by ten.
+settings.register_profile("ci", derandomize=True, database=None, deadline=None,
+                          print_blob=True, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("explore", deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+_SCALE = float(os.environ.get("GRADCLI_EXAMPLES", "1"))
+
+
+def examples(n: int) -> int:
+    """A property test's example count, scaled by GRADCLI_EXAMPLES."""
+    return max(1, round(n * _SCALE))
 
 
 class Cli:

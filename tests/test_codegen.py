@@ -11,11 +11,10 @@ import math
 import shutil
 import subprocess
 import sys
-import tomllib
 
 import pytest
 
-from conftest import SHARED, Cli
+from conftest import SHARED, Cli, acceptance_cases
 from gradcli.emit.codegen import translate_rule, TARGETS, ATOM
 from gradcli.core.ops import BINARY_SYMBOLS, FUNCTIONS, OPS
 
@@ -207,12 +206,6 @@ def test_edge_shapes_of_programs(lang):
         ("x^-1 + -x^2 + 2^-x - -x + -(-x) + (-2)^x", {"x": 3.0}),  # signs and powers
         ("x - (y - x) - (x + y) / (x * y) / (x / y)", {"x": 3.0, "y": 2.0}),  # grouping
     ], lang)
-
-
-def acceptance_cases():
-    if not CASES.exists():
-        return []
-    return tomllib.loads(CASES.read_text())["case"]
 
 
 @pytest.mark.skipif(not CASES.exists(), reason="../shared/acceptance is not beside the repository")

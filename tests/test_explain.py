@@ -5,11 +5,10 @@ import re
 import os
 import shlex
 import sys
-import tomllib
 
 import pytest
 
-from conftest import ROOT, SHARED, run_gradcli
+from conftest import ROOT, SHARED, acceptance_cases, run_gradcli
 from gradcli.core.engine import evaluate
 from gradcli.modes.forward_mode import tangent_trace
 from gradcli.tutor.lesson import multiply_lesson
@@ -22,12 +21,6 @@ from gradcli.tutor.walkthrough import PATH_LIMIT, chain_of, count_paths, num, wa
 ANSI = re.compile(r"\x1b\[")
 CASES = SHARED / "acceptance" / "cases.toml"
 UNI = Notation()
-
-
-def acceptance_cases():
-    if not CASES.exists():
-        return []
-    return tomllib.loads(CASES.read_text())["case"]
 
 
 def lesson_text(**values):

@@ -1,13 +1,12 @@
 """Forward mode: tangents against the reverse sweep, the CLI's trace, its errors."""
 import json
 import re
-import tomllib
 import unicodedata
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from conftest import SHARED, run_gradcli
+from conftest import SHARED, acceptance_cases, examples, run_gradcli
 from gradcli.core.engine import evaluate
 from gradcli.modes.forward_mode import compare, tangent_trace
 from gradcli.language.lower import compile_program
@@ -22,14 +21,8 @@ def nfd(text):
     return unicodedata.normalize("NFD", text)
 
 
-def cases():
-    if not CASES.exists():
-        return []
-    return tomllib.loads(CASES.read_text())["case"]
-
-
 @pytest.mark.skipif(not CASES.exists(), reason="../shared/acceptance is not beside the repository")
-@pytest.mark.parametrize("case", cases(), ids=lambda c: c["id"])
+@pytest.mark.parametrize("case", acceptance_cases(), ids=lambda c: c["id"])
 def test_one_forward_pass_per_input_gives_the_reverse_gradient(case):
     values = {k: float(v) for k, v in case.get("inputs", {}).items()}
     tape = compile_program(case["program"], values)
@@ -40,7 +33,7 @@ def test_one_forward_pass_per_input_gives_the_reverse_gradient(case):
         assert trace.derivative == pytest.approx(case["gradient"][name], abs=case["tol"])
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(expressions(), point, point, point)
 def test_forward_and_reverse_agree_on_random_programs(src, x, y, z):
     ev = evaluated_at(src, x, y, z, record=False)

@@ -1,11 +1,10 @@
 """`gradcli eval --check`: finite differences, the verdict bands, kinks and domain edges."""
 import json
 import math
-import tomllib
 
 import pytest
 
-from conftest import SHARED, run_gradcli
+from conftest import SHARED, acceptance_cases, run_gradcli
 from gradcli.core.engine import evaluate
 from gradcli.modes.gradcheck import BANDS, check_input, relative_error, step_size, verdict
 from gradcli.language.lower import compile_program
@@ -21,7 +20,7 @@ def check_doc(cli, *args):
 
 @pytest.mark.skipif(not CASES.exists(), reason="../shared/acceptance is not beside the repository")
 def test_every_acceptance_case_checks_good(cli):
-    for case in tomllib.loads(CASES.read_text())["case"]:
+    for case in acceptance_cases():
         args = [case["program"]] + [f"{k}={float(v)!r}" for k, v in case["inputs"].items()]
         doc = check_doc(cli, *args)
         assert set(doc["check"]) == set(doc["gradient"]), case["id"]

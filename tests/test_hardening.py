@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
 
-from conftest import ROOT, run_gradcli
+from conftest import ROOT, examples, run_gradcli
 from gradcli.language.syntax import grammar_path
 
 
@@ -29,7 +29,7 @@ def assert_clean(result):
 _GRAMMAR = Lark(grammar_path().read_text(), start="program", parser="lalr")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=list(HealthCheck))
 @given(from_lark(_GRAMMAR, explicit={
     "NAME": st.sampled_from(["a", "b", "x1", "θ", "sin", "e", "pi", "relu", "f"]),
     "NUMBER": st.sampled_from(["0", "1", "2.5", ".5", "1e-3", "1e308", "0.0"]),
@@ -42,13 +42,13 @@ def test_programs_from_the_grammar_never_crash_the_cli(cli, text):
     assert_clean(result)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.text(max_size=80))
 def test_arbitrary_text_never_crashes_the_cli(cli, text):
     assert_clean(cli("eval", "--", text, "--grad-only"))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.binary(max_size=60))
 def test_arbitrary_bytes_in_a_file_never_crash(cli, tmp_path, data):
     path = tmp_path / "prog.grad"

@@ -1,10 +1,11 @@
 """The lean LALR driver agrees with lark's own parser on the same grammar and tables."""
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from lark import Lark, Token
 from lark.exceptions import UnexpectedInput
 from lark.visitors import Transformer, v_args
 
+from conftest import examples
 from gradcli.core.errors import SourceError
 from gradcli.language.syntax import Syntax, _Build, grammar_path, parse
 
@@ -42,7 +43,9 @@ _reference = Lark(
 
 
 def lark_reference(source):
-    """Parse with lark's own LALR driver and the same callbacks; None on a syntax error."""
+    """Parse with lark's own LALR driver and the same callbacks: the syntax, None on a
+    syntax error, or the SourceError a callback raised (an unknown function, a wrong
+    argument count, a literal too large for a float)."""
     builder = _reference_builder
     builder.syntax = Syntax(source)
     builder.stmt_first = 0
@@ -50,6 +53,8 @@ def lark_reference(source):
         _reference.parse(source)
     except UnexpectedInput:
         return None
+    except SourceError as exc:
+        return exc
     return builder.syntax
 
 
@@ -63,18 +68,27 @@ def shape(syntax):
 PIECES = list("ab1.e+-*/^()=;,\n #x2") + ["sin", "**", "max(", "+=", "*=", " 3.5e-2", "θ"]
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=examples(600), deadline=None)
 @given(st.lists(st.sampled_from(PIECES), max_size=25).map("".join))
+# Found by Hypothesis. 2e2222: a literal beyond float range is refused by the `number`
+# callback, in both drivers alike (the test once knew only two of the callbacks' messages).
+# max(a)+=: two mistakes, each driver reports one (see below).
+@example("2e2222")
+@example("max(a)+=")
 def test_same_result_as_larks_own_driver(text):
+    reference = lark_reference(text)
     try:
         ours = parse(text)
     except SourceError as exc:
-        if "unknown function" in exc.message or " takes " in exc.message:
-            return  # raised by a callback, the same in both drivers
-        assert lark_reference(text) is None, text
+        assert not isinstance(reference, Syntax), (text, "lark's driver parses it")
+        if reference is not None and reference.message != exc.message:
+            # Both refuse it, for different mistakes. lark lexes by parser state: after
+            # `max(a)` it reads `+=` as `+` (an augmented assignment cannot come there),
+            # reduces the call and refuses it; this driver reads `+=` and stops at it. The
+            # reference's mistake then comes first in the text.
+            assert reference.pos <= exc.pos, (text, exc.message, reference.message)
         return
-    reference = lark_reference(text)
-    assert reference is not None, text
+    assert isinstance(reference, Syntax), (text, reference)
     assert shape(ours) == shape(reference)
 
 

@@ -1,12 +1,14 @@
 """Property tests: random programs against finite differences; random text never crashes."""
 import math
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
+from conftest import examples
 from gradcli.core.engine import evaluate, forward
 from gradcli.core.errors import GradcliError
 from gradcli.language.lower import compile_program
+from gradcli.modes.gradcheck import check_input
 from gradcli.core.ops import FUNCTIONS
 from gradcli.language.syntax import parse
 
@@ -55,9 +57,10 @@ def numeric_gradient(tape, inputs, name, h=1e-6):
     return (hi - lo) / (2 * h)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much,
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.filter_too_much,
                                                                     HealthCheck.too_slow])
 @given(expressions(), point, point, point)
+@example("---max(x, y)", 2.5, 2.4999999999999996, 1.0)  # found by Hypothesis: a near tie
 def test_gradient_matches_finite_differences(src, x, y, z):
     ev = evaluated_at(src, x, y, z)
     tape, inputs = ev.tape, ev.inputs
@@ -70,13 +73,16 @@ def test_gradient_matches_finite_differences(src, x, y, z):
             assume(False)  # the point is within h of a domain edge
         analytic = ev.gradient[name]
         assume(abs(analytic) < 1e4)
-        # Near a kink (relu, abs, max) the difference straddles two slopes: skip those.
+        # Near a kink (relu, abs, max) the difference straddles two slopes: skip those. The
+        # gradient check finds every kink within h, however close (max(x, y) at x = 2.5,
+        # y = 2.5 - 4e-16); two step sizes also disagree where the slope changes fast.
+        assume(not check_input(tape, inputs, ev.values, name, analytic).near_kink)
         numeric_fine = numeric_gradient(tape, inputs, name, h=1e-7)
         assume(abs(numeric - numeric_fine) < 1e-3 * (1 + abs(numeric)))
         assert math.isclose(analytic, numeric, rel_tol=1e-4, abs_tol=1e-5), (src, inputs, name)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.lists(st.sampled_from(list("ab1.e+-*/^()=;,\n #x") + ["sin", "**", "max(", "+="]),
                 max_size=30).map("".join))
 def test_parser_only_ever_raises_its_own_error(text):
@@ -86,7 +92,7 @@ def test_parser_only_ever_raises_its_own_error(text):
         assert str(exc)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.text(max_size=60))
 def test_arbitrary_unicode_text_is_handled(text):
     try:

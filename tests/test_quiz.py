@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import examples
 from gradcli.tutor.misconceptions import BY_ID, CATALOGUE, explain, predictions
 from gradcli.core.notation import Notation, fmt
 from gradcli.tutor.quiz import Question, judge, read_number
@@ -90,7 +91,7 @@ def test_stated_tolerance_is_absolute():
 TEMPLATE_ASKS = [(t, ask) for t in TEMPLATES for ask in t.asks]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(TEMPLATE_ASKS), st.integers(0, 10 ** 6))
 def test_each_predicted_mistake_is_recognised(template_ask, seed):
     template, ask = template_ask
@@ -109,7 +110,7 @@ def test_each_predicted_mistake_is_recognised(template_ask, seed):
             assert other == p.id or other in BY_ID[p.id].same_number_as, (p.id, other)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=examples(15), deadline=None)
 @given(st.sampled_from([1, 2, 3]), st.integers(0, 10 ** 6))
 def test_generated_quiz_at_every_level(level, seed):
     questions = generate(level, 3, seed)
@@ -504,7 +505,7 @@ def _nudged(q, h):
     return Question("n", "\n".join(lines), q.inputs, "value f").expected
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(st.sampled_from([1, 2, 3]), st.integers(0, 10 ** 6))
 def test_generated_values_and_adjoints_are_right(level, seed):
     for q in generate(level, 4, seed):

@@ -45,7 +45,7 @@ def _forward_table(sp) -> dict:
     return {
         "copy": lambda a: a, "neg": lambda a: -a,
         "add": lambda a, b: a + b, "sub": lambda a, b: a - b,
-        "mul": lambda a, b: a * b, "div": lambda a, b: a / b, "pow": lambda a, b: a ** b,
+        "mul": lambda a, b: a * b, "div": lambda a, b: a / b, "pow": _power_function(sp),
         "exp": sp.exp, "log": sp.log, "log2": lambda a: sp.log(a, 2),
         "log10": lambda a: sp.log(a, 10), "sqrt": sp.sqrt,
         "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "asin": sp.asin, "acos": sp.acos,
@@ -54,6 +54,19 @@ def _forward_table(sp) -> dict:
         "relu": _relu_function(sp), "softplus": lambda a: sp.log(1 + sp.exp(a)),
         "abs": sp.Abs, "max": sp.Max, "min": sp.Min,
     }
+
+
+def _power_function(sp):
+    """a^b, except that a base SymPy reduces to 0 (`0^x`, `(x - x)^x`) with an exponent
+    that varies is written as what it is where it is defined: 1 at b = 0, else 0 (b < 0 is
+    outside the domain). SymPy keeps 0**b for b of unknown sign and differentiates it to
+    0**b·log(0), nan everywhere; the registry (PyTorch) takes d/dc x^c = 0 at x = 0, and
+    0 is also the derivative of the function, constant 0 for b > 0."""
+    def power(a, b):
+        if a.is_zero and not b.is_number:
+            return sp.Piecewise((1, sp.Eq(b, 0)), (0, True))
+        return a ** b
+    return power
 
 
 _RELU = None
