@@ -254,7 +254,7 @@ def reverse_sweep(tape: Tape, values: list, *, seed: Optional[int] = None, stop:
         g = adjoints[i]
         partials = op.partials(*xs, ans) if op.partials is not None else None
         if warnings is not None and partials is not None:
-            _notice(tape, values, i, partials, needs, warnings)
+            _notice(tape, values, i, xs, partials, [needs[a] for a in step.args], warnings)
         for position, a in enumerate(step.args):
             if not needs[a]:
                 continue  # constants get no adjoint, as in PyTorch
@@ -315,9 +315,10 @@ def tangent_sweep(tape: Tape, values: list, seeds: Mapping[int, float], *,
                 record[i].append(Term(position, a, local, 0.0 if t is None else t,
                                       0.0 if term is None else term))
         tangents[i] = total
-        if warnings is not None and partials is not None and any(t is not None for t in ts):
+        if warnings is not None and partials is not None:
             depends = [t is not None for t in ts]
-            _notice(tape, values, i, partials, None, warnings, depends)
+            if any(depends):
+                _notice(tape, values, i, xs, partials, depends, warnings)
     return [0.0 if t is None else t for t in tangents]
 
 
@@ -332,16 +333,12 @@ class Term:
     term: float
 
 
-def _notice(tape: Tape, values: list, i: int, partials, needs, warnings: Warnings,
-            depends: Optional[list] = None) -> None:
+def _notice(tape: Tape, values: list, i: int, xs: list, partials, relevant: list,
+            warnings: Warnings) -> None:
     """Warn of a local slope that is not finite and of a kink met at step i."""
-    step = tape.steps[i]
-    op = step.op
-    xs = None
-    for position, (a, local) in enumerate(zip(step.args, partials)):
-        relevant = depends[position] if depends is not None else needs[a]
-        if relevant and not math.isfinite(local):
-            xs = xs or [values[a] for a in step.args]
+    op = tape.steps[i].op
+    for position, local in enumerate(partials):
+        if relevant[position] and not math.isfinite(local):
             why = op.singular(*xs) if op.singular else None
             # The kind names the op, not the step, so a thousand sqrt(0)s are one line and
             # a count; each place shown names the rule with the step's own names.
@@ -349,7 +346,6 @@ def _notice(tape: Tape, values: list, i: int, partials, needs, warnings: Warning
                          + (f": {why}" if why else ""),
                          lambda: f"({tape.rule(i, position)} at {_where(tape, values, i)[1:]}")
     if op.kink is not None:
-        xs = xs or [values[a] for a in step.args]
         kink = op.kink(*xs)
         if kink:
             warnings.add(kink, lambda: _where(tape, values, i))

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..core.engine import tangent_sweep
+from ..core.engine import reverse_sweep, tangent_sweep
 from ..core.errors import UnknownName, WrtError, close_matches, quoted_or
 from ..core.tape import Tape
 from ..core.warnings import Warnings
@@ -132,8 +132,6 @@ def _recorded_terms(tape: Tape, values: list, wrt: str) -> list:
 
 
 def _recorded_contributions(tape: Tape, values: list) -> list:
-    from ..core.engine import reverse_sweep
-
     contributions: list = []
     reverse_sweep(tape, values, record=contributions)
     return contributions
