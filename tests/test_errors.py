@@ -30,8 +30,9 @@ from gradcli.core.errors import (
 from gradcli.language.lower import compile_program
 
 PACKAGE = Path(__file__).resolve().parent.parent / "gradcli"
-FUNCTIONS = ("abs, acos, asin, atan, cos, cosh, exp, ln, log, log10, log2, max, min, pow, "
-             "relu, sigmoid, sin, sinh, softplus, sqrt, tan, tanh")
+FUNCTIONS = ("abs, acos, arange, asin, atan, cos, cosh, cross_entropy, exp, ln, log, log10, "
+             "log2, log_softmax, max, mean, min, onehot, pow, range, relu, reshape, sigmoid, "
+             "sin, sinh, softmax, softplus, sqrt, sum, tan, tanh")
 
 
 def raised(call, *args, **kwargs) -> GradcliError:

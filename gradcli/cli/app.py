@@ -58,6 +58,18 @@ def output_option():
                         help="Differentiate NAME instead of the last value.")
 
 
+def values_option():
+    return typer.Option(None, "--values", metavar="FILE",
+                        help="Read input values from FILE: .json (name -> number or nested "
+                             "list) or .npz. Values on the command line win.")
+
+
+def seed_option():
+    return typer.Option(None, "--seed", metavar="N",
+                        help="Seed for values drawn at random (randn, rand, randint); "
+                             "default 0, so a run repeats.")
+
+
 def option_names(ctx) -> list:
     """A command's long options, for read_invocation's hints."""
     return [o for p in ctx.command.params for o in getattr(p, "opts", ()) if o.startswith("--")]

@@ -28,6 +28,7 @@ class Invocation:
     source: str = ""
     origin: str = "<expression>"
     values: dict = field(default_factory=dict)
+    seed: int = 0  # for values drawn at random: randn(...), randint(...)
 
 
 def parse_number(name: str, text: str) -> float:
@@ -40,12 +41,15 @@ def parse_number(name: str, text: str) -> float:
     return value
 
 
-def read_invocation(args: list, file: Optional[str] = None, options=()) -> Invocation:
+def read_invocation(args: list, file: Optional[str] = None, options=(),
+                    values_file: Optional[str] = None, seed: Optional[int] = None) -> Invocation:
     """Split the leftover arguments into the program text and the values.
 
     `options` are the command's own long options: a value-less `--jsn` or a `--json`
-    that arrived here (after `--`) is then explained instead of read as an input."""
-    inv = Invocation()
+    that arrived here (after `--`) is then explained instead of read as an input.
+    `values_file` (.json or .npz) gives values too; one given on the command line wins.
+    `seed` seeds values drawn at random (default 0, so a run repeats)."""
+    inv = Invocation(seed=0 if seed is None else seed)
     positional = []
     i = 0
     while i < len(args):
@@ -93,6 +97,11 @@ def read_invocation(args: list, file: Optional[str] = None, options=()) -> Invoc
                              "values are written --NAME VALUE or NAME=VALUE; "
                              "the program is given once")
         _set(inv, m.group(1), m.group(2))
+    if values_file is not None:
+        from ..language.values import read_values_file
+
+        for name, value in read_values_file(values_file).items():
+            inv.values.setdefault(name, value)
     return inv
 
 
@@ -113,7 +122,12 @@ def _explain_option(arg: str, options) -> None:
 def _set(inv: Invocation, name: str, text: str) -> None:
     if name in inv.values:
         raise UsageError(f"two values given for {name}")
-    inv.values[name] = parse_number(name, text)
+    if _IS_NUMBER.fullmatch(text):
+        inv.values[name] = parse_number(name, text)
+    else:
+        from ..language.values import value_of
+
+        inv.values[name] = value_of(name, text, inv.seed)
 
 
 def _decode(data: bytes, origin: str) -> str:

@@ -48,12 +48,26 @@ class Evaluation:
 
     @property
     def value(self) -> float:
-        return self.values[self.tape.output]
+        v = self.values[self.tape.output]
+        return float(v) if self.tape.tensor else v
 
     @property
     def gradient(self) -> dict:
-        """∂output/∂input for every input, 0 for one the output does not use."""
-        return {name: self.adjoints[i] for name, i in self.tape.inputs.items()}
+        """∂output/∂input for every input, 0 for one the output does not use. In tensor
+        mode each is an array of its input's shape (a float for a number), and inputs that
+        are integer data (indices, targets, sizes) have none."""
+        if not self.tape.tensor:
+            return {name: self.adjoints[i] for name, i in self.tape.inputs.items()}
+        from .arrays import np
+
+        grads = {}
+        for name, i in self.tape.inputs.items():
+            if name in self.tape.integer_inputs:
+                continue
+            g = np.broadcast_to(np.asarray(self.adjoints[i], dtype=float),
+                                np.shape(self.values[i]))
+            grads[name] = float(g) if g.ndim == 0 else np.array(g)
+        return grads
 
 
 def _finite(name: str, value) -> float:
@@ -80,13 +94,25 @@ def _finite(name: str, value) -> float:
 
 
 def input_values(tape: Tape, given: Mapping[str, float]) -> tuple[dict, list]:
-    """Every input's value: the one given, else the program's default."""
+    """Every input's value: the one given, else the program's default. A value given as an
+    array switches the tape to tensor mode, where every value is a float64 array."""
     values, missing, warnings = {}, [], []
+    if not tape.tensor:
+        from .arrays import is_array
+
+        tape.tensor = any(is_array(given[name]) for name in tape.inputs if name in given)
+    if tape.tensor:
+        from .tensor_eval import array_value
     for name, i in tape.inputs.items():
         if name in given:
-            values[name] = _finite(name, given[name])
+            if tape.tensor:
+                values[name] = array_value(name, given[name], name in tape.integer_inputs)
+            else:
+                values[name] = _finite(name, given[name])
         elif tape.steps[i].const is not None:
             values[name] = tape.steps[i].const
+            if tape.tensor:
+                values[name] = array_value(name, values[name], name in tape.integer_inputs)
         else:
             missing.append(name)
     computed = {s.name for s in tape.steps if s.name and s.name not in tape.inputs}
@@ -129,6 +155,10 @@ def no_cycle_collection():
 def evaluate(tape: Tape, given: Mapping[str, float] = {}, record: bool = True) -> Evaluation:
     inputs, warnings = input_values(tape, given)
     values = forward(tape, inputs)
+    if tape.tensor:
+        from .tensor_eval import require_scalar_output
+
+        require_scalar_output(tape, values)
     ev = Evaluation(tape, inputs, values, [], [], list(tape.warnings) + warnings)
     backward(ev, record)
     return ev
@@ -136,6 +166,8 @@ def evaluate(tape: Tape, given: Mapping[str, float] = {}, record: bool = True) -
 
 def forward(tape: Tape, inputs: Mapping[str, float]) -> list:
     """Every step's value, in evaluation order; a domain error names the step."""
+    if tape.tensor:
+        return _forward_arrays(tape, inputs)
     values = [0.0] * len(tape.steps)
     for i, step in enumerate(tape.steps):
         op = step.op
@@ -145,6 +177,24 @@ def forward(tape: Tape, inputs: Mapping[str, float]) -> list:
             values[i] = step.const
         else:
             values[i] = _apply(tape, values, i)
+    return values
+
+
+def _forward_arrays(tape: Tape, inputs: Mapping) -> list:
+    """forward() in tensor mode: every value a float64 NumPy array (0-d for a number)."""
+    from .arrays import np
+    from .tensor_eval import apply_array
+
+    values: list = [None] * len(tape.steps)
+    with np.errstate(all="ignore"):  # undefined values are reported per step, not warned
+        for i, step in enumerate(tape.steps):
+            op = step.op
+            if op is _INPUT:
+                values[i] = inputs[step.name]
+            elif op is _CONST:
+                values[i] = np.asarray(step.const, dtype=float)
+            else:
+                values[i] = apply_array(tape, values, i)
     return values
 
 
@@ -213,6 +263,15 @@ def backward(ev: Evaluation, record: bool = True) -> None:
     ev.adjoints = reverse_sweep(ev.tape, ev.values, record=ev.contributions if record else None,
                                 warnings=warnings)
     ev.warnings.extend(warnings.lines())
+    if ev.tape.tensor:
+        from .arrays import np
+
+        for name, g in ev.gradient.items():
+            bad = int(np.size(g) - np.isfinite(g).sum())
+            if bad:
+                ev.warnings.append(f"the gradient with respect to {name} is undefined at "
+                                   f"{bad} of its {np.size(g)} entries at these values")
+        return
     for name, i in ev.tape.inputs.items():
         if not math.isfinite(ev.adjoints[i]):
             ev.warnings.append(f"the gradient with respect to {name} is undefined "
@@ -236,8 +295,19 @@ def reverse_sweep(tape: Tape, values: list, *, seed: Optional[int] = None, stop:
       accumulate  False assigns instead of adding (another of the quiz's mistakes)
       warnings    collects kinks met and slopes that are not finite
     """
+    if tape.tensor:
+        from .arrays import np
+
+        with np.errstate(all="ignore"):  # slopes that are not finite are warned of below
+            return _reverse(tape, values, seed, stop, needs, record, substitute, accumulate,
+                            warnings)
+    return _reverse(tape, values, seed, stop, needs, record, substitute, accumulate, warnings)
+
+
+def _reverse(tape, values, seed, stop, needs, record, substitute, accumulate, warnings):
     steps = tape.steps
     n = len(steps)
+    tensor = tape.tensor
     needs = needs_grad(tape) if needs is None else needs
     seed = tape.output if seed is None else seed
     adjoints = [0.0] * n
@@ -252,14 +322,19 @@ def reverse_sweep(tape: Tape, values: list, *, seed: Optional[int] = None, stop:
         xs = [values[a] for a in step.args]
         ans = values[i]
         g = adjoints[i]
-        partials = op.partials(*xs, ans) if op.partials is not None else None
+        partials = None
+        if op.partials is not None:
+            partials = op.array_partials(*xs, ans) if tensor else op.partials(*xs, ans)
         if warnings is not None and partials is not None:
             _notice(tape, values, i, xs, partials, [needs[a] for a in step.args], warnings)
         for position, a in enumerate(step.args):
             if not needs[a]:
                 continue  # constants get no adjoint, as in PyTorch
             local = partials[position] if partials is not None else None
-            term = op.vjp_term(position, local, g, ans, xs)
+            if tensor:
+                term = op.vjp_array(position, local, g, ans, xs, step.attrs or {})
+            else:
+                term = op.vjp_term(position, local, g, ans, xs)
             if substitute is not None:
                 term = substitute(i, position, local, g, term)
             # Every adjoint starts at 0 and adds its terms, as micrograd's and the generated
@@ -285,8 +360,18 @@ def tangent_sweep(tape: Tape, values: list, seeds: Mapping[int, float], *,
     as the reverse sweep gives literals no adjoint. `record`, a list, receives one list of
     Terms per step (the forward-mode table).
     """
+    if tape.tensor:
+        from .arrays import np
+
+        with np.errstate(all="ignore"):
+            return _tangents(tape, values, seeds, record, warnings)
+    return _tangents(tape, values, seeds, record, warnings)
+
+
+def _tangents(tape, values, seeds, record, warnings):
     steps = tape.steps
     n = len(steps)
+    tensor = tape.tensor
     last = min(n, tape.output + 1)
     tangents: list = [None] * n
     for i, t in seeds.items():
@@ -304,11 +389,18 @@ def tangent_sweep(tape: Tape, values: list, seeds: Mapping[int, float], *,
         op = step.op
         xs = [values[a] for a in step.args]
         ans = values[i]
-        partials = op.partials(*xs, ans) if op.partials is not None else None
+        partials = None
+        if op.partials is not None:
+            partials = op.array_partials(*xs, ans) if tensor else op.partials(*xs, ans)
         total = None
         for position, (a, t) in enumerate(zip(step.args, ts)):
             local = partials[position] if partials is not None else None
-            term = None if t is None else op.jvp_term(position, local, t, ans, xs)
+            if t is None:
+                term = None
+            elif tensor:
+                term = op.jvp_array(position, local, t, ans, xs, step.attrs or {})
+            else:
+                term = op.jvp_term(position, local, t, ans, xs)
             if term is not None:
                 total = term if total is None else total + term
             if record is not None and not tape.is_const(a):
@@ -337,6 +429,8 @@ def _notice(tape: Tape, values: list, i: int, xs: list, partials, relevant: list
             warnings: Warnings) -> None:
     """Warn of a local slope that is not finite and of a kink met at step i."""
     op = tape.steps[i].op
+    if tape.tensor:
+        return _notice_arrays(tape, values, i, xs, partials, relevant, warnings)
     for position, local in enumerate(partials):
         if relevant[position] and not math.isfinite(local):
             why = op.singular(*xs) if op.singular else None
@@ -351,12 +445,46 @@ def _notice(tape: Tape, values: list, i: int, xs: list, partials, relevant: list
             warnings.add(kink, lambda: _where(tape, values, i))
 
 
+def _notice_arrays(tape: Tape, values: list, i: int, xs: list, partials, relevant: list,
+                   warnings: Warnings) -> None:
+    """_notice on arrays: the first entry where a slope is not finite or a kink is met,
+    and how many entries are."""
+    from .arrays import np
+    from .tensor_eval import first_entry, kinks, where
+
+    op = tape.steps[i].op
+    shape = np.shape(values[i])
+    for position, local in enumerate(partials):
+        bad = ~np.isfinite(np.broadcast_to(local, shape))
+        if relevant[position] and bad.any():
+            at = first_entry(bad)
+            entry = [float(np.broadcast_to(x, shape)[at]) for x in xs]
+            why = op.singular(*entry) if op.singular else None
+            count = int(bad.sum())
+            warnings.add(f"a derivative of {op.name} is undefined here"
+                         + (f": {why}" if why else ""),
+                         lambda: f"({tape.rule(i, position)} at entry {list(at)} of {count}, "
+                                 f"{where(tape, values, i)[1:]}")
+    if op.kink is not None:
+        hit = kinks(op, xs)
+        at = first_entry(hit)
+        if at is not None:
+            entry = [float(np.broadcast_to(x, hit.shape)[at]) for x in xs]
+            kink = op.kink(*entry)
+            count = int(hit.sum())
+            if kink:
+                warnings.add(kink, lambda: f"({count} {'entry' if count == 1 else 'entries'}, "
+                                           f"the first {list(at)}, {where(tape, values, i)[1:]}")
+
+
 def needs_grad(tape: Tape) -> list:
-    """Which steps depend on an input; only those receive adjoints."""
+    """Which steps depend on an input; only those receive adjoints. Integer data (indices,
+    targets, sizes) is not differentiable, so it does not count."""
     needs = []
+    integer = tape.integer_inputs
     for step in tape.steps:
         if step.op is _INPUT:
-            needs.append(True)
+            needs.append(step.name not in integer)
         else:
             needs.append(any(needs[a] for a in step.args))
     return needs

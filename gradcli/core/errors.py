@@ -24,6 +24,9 @@ without reading its text. The command line words them for its own syntax (`--b V
     └── EvaluationError       well formed, but not computable at these values (exit 1)
         ├── DomainError       a step's value is undefined: problem, step, expression,
         │                     operation, operands, line, column, pos
+        ├── ShapeError        tensor mode: shapes that do not fit, an index out of range,
+        │                     an output that is not one number: problem, step,
+        │                     expression, operation, shapes, line, column, pos
         └── RenderError       Graphviz could not draw the graph: format, reason, edges
 
 Exit codes: 0 success; 1 the program could not be evaluated (a domain error such as log
@@ -255,6 +258,28 @@ class DomainError(EvaluationError):
         self.operation, self.operands = operation, dict(operands)
         self.line, self.column, self.pos = line, column, pos
         super().__init__(f"{problem} {where}", excerpt)
+
+
+class ShapeError(EvaluationError):
+    """Tensor mode: a step's operands do not fit (shapes that do not broadcast, a matrix
+    product whose inner sizes differ, an index out of range), or the output is not one
+    number. Shapes come from the values given, so this is exit 1, as a domain error.
+
+    problem     what is wrong, in words, with the shapes
+    step        the step's label ("v5", "logits"), or None for the output check
+    expression  its right-hand side ("X @ W")
+    operation   the op's name ("matmul")
+    shapes      each operand as written in the expression -> its shape (a tuple)
+    line, column, pos   where the step is in the source
+    """
+
+    def __init__(self, problem: str, where: str, excerpt: str, *, step: Optional[str],
+                 expression: str, operation: str, shapes: Mapping[str, tuple],
+                 line: int, column: int, pos: int):
+        self.problem, self.step, self.expression = problem, step, expression
+        self.operation, self.shapes = operation, dict(shapes)
+        self.line, self.column, self.pos = line, column, pos
+        super().__init__(f"{problem} {where}".strip(), excerpt)
 
 
 class RenderError(EvaluationError):

@@ -31,6 +31,21 @@ def full(x: float) -> str:
     return repr(x)
 
 
+def full_array(a) -> str:
+    """An array exactly, as one line of nested lists: [[1, 2.5], [3, -4]] (a number as full)."""
+    import numpy
+
+    a = numpy.asarray(a, dtype=float)
+    items = [full(float(v)) for v in a.ravel().tolist()]
+    if a.ndim == 0:
+        return items[0]
+    if a.size == 0:
+        return "[]" * 1
+    for d in reversed(a.shape[1:]):
+        items = ["[" + ", ".join(items[k:k + d]) + "]" for k in range(0, len(items), d)]
+    return "[" + ", ".join(items) + "]"
+
+
 class Notation:
     def __init__(self, ascii_only: bool = False):
         self.ascii = ascii_only

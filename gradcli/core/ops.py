@@ -35,6 +35,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
+from .arrays import np, sum_to
 from .notation import fmt
 
 
@@ -64,10 +65,27 @@ class Op:
     # Ops that are not elementwise give one function per operand instead of `partials`.
     vjp: Optional[tuple] = None
     jvp: Optional[tuple] = None
+    # Tensor mode. An elementwise op whose scalar kernels use `math` gives NumPy ones here,
+    # (forward, partials), with the same conventions (tests/test_tensor_ops.py compares
+    # them element by element); an op without them computes on arrays as written.
+    array: Optional[tuple] = None
+    # Ops that exist only for arrays (matmul, sum over an axis, indexing; tensor_ops.py).
+    tensor: bool = False
+    # Keyword arguments the op accepts, with their defaults: (("axis", None), ...).
+    keywords: tuple = ()
+    # Operands that are integer data (indices, targets, sizes): no adjoint flows to them.
+    integer: tuple = ()
+    # How a step is written when it is neither `a + b` nor `name(a, b)`: "{0}.T".
+    written: Optional[str] = None
 
     @property
     def is_function(self) -> bool:
         return self.symbol is None
+
+    @property
+    def call_name(self) -> str:
+        """How a program calls it: max and min over an axis are amax and amin inside."""
+        return {"amax": "max", "amin": "min", "arange": "range"}.get(self.name, self.name)
 
     @property
     def routes(self) -> bool:
@@ -101,6 +119,34 @@ class Op:
             # gate's exact 0 becomes nan when an infinite slope below multiplies it.
             return None
         return local * t
+
+    # Tensor mode: the same terms on NumPy arrays. --------------------------------------
+    def array_forward(self, *xs, **kw):
+        return (self.array[0] if self.array else self.forward)(*xs, **kw)
+
+    def array_partials(self, *xs_and_y):
+        return (self.array[1] if self.array else self.partials)(*xs_and_y)
+
+    def vjp_array(self, position: int, local, g, ans, xs, kw):
+        """vjp_term on arrays: an elementwise op's term local·ȳ is summed back to the
+        operand's shape (the adjoint of a broadcast is a sum); gates close with `where`."""
+        if self.vjp is not None:
+            return self.vjp[position](g, ans, *xs, **kw)
+        term = local * g
+        if self.gates and self.gates[position] is not None:
+            closed = self.gate(position, local, xs)
+            term = np.where(closed == 0, 0.0, term)
+        return sum_to(term, np.shape(xs[position]))
+
+    def jvp_array(self, position: int, local, t, ans, xs, kw):
+        """jvp_term on arrays: the term has the result's shape (broadcast forward)."""
+        if self.jvp is not None:
+            return self.jvp[position](t, ans, *xs, **kw)
+        term = local * t
+        if self.gates and self.gates[position] is not None:
+            closed = self.gate(position, local, xs)
+            term = np.where((closed == 0) & np.isfinite(t), 0.0, term)
+        return np.broadcast_to(term, np.shape(ans))
 
 
 def _sigmoid(x: float) -> float:
@@ -193,6 +239,30 @@ def _needs(pred, text):
     return lambda x: None if pred(x) else text.format(x=fmt(x))
 
 
+def _ufunc(name: str, partials: Optional[Callable] = None) -> tuple:
+    """Tensor-mode kernels: NumPy's function of the same name, and partials for arrays
+    (None: the scalar partials already compute on arrays)."""
+    return (lambda *xs: getattr(np, name)(*xs), partials)
+
+
+def _pow_partials_array(x, c, y):
+    # _pow_partials, element by element: the x-term is 0 where c = 0, the c-term 0 where
+    # x = 0 and nan where x < 0 (np.log's nan, as _ieee_log's).
+    dx = np.where(c != 0, c * np.power(x, c - 1.0), 0.0)
+    dc = np.where(x != 0, y * np.log(x), 0.0)
+    return dx, dc
+
+
+def _sigmoid_array(x):
+    # The scalar kernel's two branches, chosen element by element.
+    z = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
+
+
+def _split_array(first, second):
+    return np.where(first, 1.0, 0.0) + np.where(second, 0.5, 0.0)
+
+
 OPS: dict[str, Op] = {}
 
 
@@ -240,64 +310,85 @@ defop("div", 2, lambda a, b: a / b, _div_partials, ("1/{1}", "-{y}/{1}"),
       domain=lambda a, b: "division by zero" if b == 0 else None)
 defop("pow", 2, math.pow, _pow_partials, ("where({1}, {1}*{0}^({1}-1), 0)", "where({0}, {y}*ln({0}), 0)"),
       "power: ∂(x^c)/∂x = c·x^(c-1), ∂(x^c)/∂c = x^c·ln x", symbol="^",
-      domain=_pow_domain, singular=_pow_singular, aliases=("pow",), gates=(1, None))
+      domain=_pow_domain, singular=_pow_singular, aliases=("pow",), gates=(1, None),
+      array=_ufunc("power", _pow_partials_array))
 defop("neg", 1, lambda a: -a, lambda a, y: (-1.0,), ("-1",), "negation flips the gradient's sign")
 
 # Exponentials and logarithms.
 defop("exp", 1, math.exp, lambda x, y: (y,), ("{y}",),
-      "exp is its own derivative, so the rule reuses the output")
+      "exp is its own derivative, so the rule reuses the output",
+      array=_ufunc("exp"))
 defop("log", 1, math.log, lambda x, y: (ieee_div(1.0, x),), ("1/{0}",), "natural logarithm",
       domain=_needs(lambda x: x > 0, "log is undefined for {x} (it needs a positive number)"),
-      aliases=("ln",))
+      aliases=("ln",),
+      array=_ufunc("log"))
 defop("log2", 1, math.log2, lambda x, y: (ieee_div(1.0, x * math.log(2.0)),), ("1/({0}*ln(2))",),
       "base-2 logarithm",
-      domain=_needs(lambda x: x > 0, "log2 is undefined for {x} (it needs a positive number)"))
+      domain=_needs(lambda x: x > 0, "log2 is undefined for {x} (it needs a positive number)"),
+      array=_ufunc("log2"))
 defop("log10", 1, math.log10, lambda x, y: (ieee_div(1.0, x * math.log(10.0)),), ("1/({0}*ln(10))",),
       "base-10 logarithm",
-      domain=_needs(lambda x: x > 0, "log10 is undefined for {x} (it needs a positive number)"))
+      domain=_needs(lambda x: x > 0, "log10 is undefined for {x} (it needs a positive number)"),
+      array=_ufunc("log10"))
 defop("sqrt", 1, math.sqrt, lambda x, y: (ieee_div(1.0, 2.0 * y),), ("1/(2*{y})",),
       "square root; its slope is infinite at 0",
       domain=_needs(lambda x: x >= 0, "sqrt is undefined for {x} (it needs a number >= 0)"),
-      singular=lambda x: "the slope of sqrt is infinite at 0" if x == 0 else None)
+      singular=lambda x: "the slope of sqrt is infinite at 0" if x == 0 else None,
+      array=_ufunc("sqrt"))
 
 # Trigonometric and hyperbolic.
-defop("sin", 1, math.sin, lambda x, y: (math.cos(x),), ("cos({0})",), "sine")
-defop("cos", 1, math.cos, lambda x, y: (-math.sin(x),), ("-sin({0})",), "cosine")
-defop("tan", 1, math.tan, lambda x, y: (1.0 + y * y,), ("1+{y}^2",), "tangent")
+defop("sin", 1, math.sin, lambda x, y: (math.cos(x),), ("cos({0})",), "sine",
+      array=_ufunc("sin", lambda x, y: (np.cos(x),)))
+defop("cos", 1, math.cos, lambda x, y: (-math.sin(x),), ("-sin({0})",), "cosine",
+      array=_ufunc("cos", lambda x, y: (-np.sin(x),)))
+defop("tan", 1, math.tan, lambda x, y: (1.0 + y * y,), ("1+{y}^2",), "tangent",
+      array=_ufunc("tan"))
 defop("asin", 1, math.asin, lambda x, y: (ieee_div(1.0, math.sqrt(1.0 - x * x)),), ("1/sqrt(1-{0}^2)",),
       "arcsine",
       domain=_needs(lambda x: -1 <= x <= 1, "asin is undefined for {x} (it needs -1 <= x <= 1)"),
-      singular=lambda x: "the slope of asin is infinite at ±1" if abs(x) == 1 else None)
+      singular=lambda x: "the slope of asin is infinite at ±1" if abs(x) == 1 else None,
+      array=_ufunc("arcsin", lambda x, y: (1.0 / np.sqrt(1.0 - x * x),)))
 defop("acos", 1, math.acos, lambda x, y: (ieee_div(-1.0, math.sqrt(1.0 - x * x)),), ("-1/sqrt(1-{0}^2)",),
       "arccosine",
       domain=_needs(lambda x: -1 <= x <= 1, "acos is undefined for {x} (it needs -1 <= x <= 1)"),
-      singular=lambda x: "the slope of acos is infinite at ±1" if abs(x) == 1 else None)
-defop("atan", 1, math.atan, lambda x, y: (1.0 / (1.0 + x * x),), ("1/(1+{0}^2)",), "arctangent")
-defop("sinh", 1, math.sinh, lambda x, y: (math.cosh(x),), ("cosh({0})",), "hyperbolic sine")
-defop("cosh", 1, math.cosh, lambda x, y: (math.sinh(x),), ("sinh({0})",), "hyperbolic cosine")
+      singular=lambda x: "the slope of acos is infinite at ±1" if abs(x) == 1 else None,
+      array=_ufunc("arccos", lambda x, y: (-1.0 / np.sqrt(1.0 - x * x),)))
+defop("atan", 1, math.atan, lambda x, y: (1.0 / (1.0 + x * x),), ("1/(1+{0}^2)",), "arctangent",
+      array=_ufunc("arctan"))
+defop("sinh", 1, math.sinh, lambda x, y: (math.cosh(x),), ("cosh({0})",), "hyperbolic sine",
+      array=_ufunc("sinh", lambda x, y: (np.cosh(x),)))
+defop("cosh", 1, math.cosh, lambda x, y: (math.sinh(x),), ("sinh({0})",), "hyperbolic cosine",
+      array=_ufunc("cosh", lambda x, y: (np.sinh(x),)))
 defop("tanh", 1, math.tanh, lambda x, y: (1.0 - y * y,), ("1-{y}^2",),
-      "hyperbolic tangent; its slope is written with the output: 1 - tanh²")
+      "hyperbolic tangent; its slope is written with the output: 1 - tanh²",
+      array=_ufunc("tanh"))
 
 # Neural-network activations.
 defop("sigmoid", 1, _sigmoid, lambda x, y: (y * (1.0 - y),), ("{y}*(1-{y})",),
-      "logistic sigmoid σ; its slope is written with the output: σ·(1-σ)")
+      "logistic sigmoid σ; its slope is written with the output: σ·(1-σ)",
+      array=(_sigmoid_array, None))
 defop("relu", 1, lambda x: x if x > 0 else 0.0, lambda x, y: (1.0 if x > 0 else 0.0,),
       ("heaviside({0}, 0)",), "rectified linear unit: passes the gradient where its input > 0",
       kink=lambda x: "relu'(0) is taken as 0 (PyTorch's convention)" if x == 0 else None,
-      gates=("local",))
+      gates=("local",),
+      array=(lambda x: np.where(x > 0, x, 0.0), lambda x, y: (np.where(x > 0, 1.0, 0.0),)))
 defop("softplus", 1, _softplus, lambda x, y: (_sigmoid(x),), ("sigmoid({0})",),
-      "softplus ln(1 + eˣ), a smooth relu; its slope is σ(x)")
+      "softplus ln(1 + eˣ), a smooth relu; its slope is σ(x)",
+      array=(lambda x: np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x))), lambda x, y: (_sigmoid_array(x),)))
 defop("abs", 1, abs, lambda x, y: (math.copysign(1.0, x) if x else 0.0,), ("sign({0})",),
       "absolute value; its slope is the sign of the input",
-      kink=lambda x: "abs'(0) is taken as 0 (PyTorch's convention)" if x == 0 else None)
+      kink=lambda x: "abs'(0) is taken as 0 (PyTorch's convention)" if x == 0 else None,
+      array=(lambda x: np.abs(x), lambda x, y: (np.where(x != 0, np.sign(x), 0.0),)))
 defop("max", 2, max, lambda a, b, y: _split(a > b, a == b),
       ("heaviside({0} - {1}, 0.5)", "heaviside({1} - {0}, 0.5)"),
       "max routes the gradient to the larger input (a tie splits it 0.5/0.5)", kink=_tie,
-      gates=("local", "local"))
+      gates=("local", "local"),
+      array=(lambda a, b: np.maximum(a, b), lambda a, b, y: (_split_array(a > b, a == b), _split_array(b > a, a == b))))
 defop("min", 2, min, lambda a, b, y: _split(a < b, a == b),
       ("heaviside({1} - {0}, 0.5)", "heaviside({0} - {1}, 0.5)"),
       "min routes the gradient to the smaller input (a tie splits it 0.5/0.5)", kink=_tie,
-      gates=("local", "local"))
+      gates=("local", "local"),
+      array=(lambda a, b: np.minimum(a, b), lambda a, b, y: (_split_array(a < b, a == b), _split_array(b < a, a == b))))
 
 # What a user may call by name. `pow(a, b)` is the same op as `a ^ b`.
 FUNCTIONS: dict[str, Op] = {}

@@ -15,9 +15,8 @@ from .notation import fmt
 from .ops import OPS, Op
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Step:
-    __slots__ = ("op", "args", "name", "version", "start", "end", "const", "text")
     op: Op
     args: tuple
     name: Optional[str]  # the user's name, for a step the program named
@@ -26,6 +25,9 @@ class Step:
     end: int
     const: Optional[float]  # a literal's value, or an input's default
     text: Optional[str]  # how a constant is written: "pi", "2.5"
+    # Keywords of the call (axis=0, keepdims=true) and, for a subscript, which of its
+    # items are slices: what the op needs besides its operands' values.
+    attrs: Optional[dict] = None
 
 
 @dataclass
@@ -39,6 +41,11 @@ class Tape:
     # Unnamed steps are called v1, v2, ...; a program that names its own values v3 gets
     # another letter, so a generated name never equals a user's.
     id_prefix: str = "v"
+    # Tensor mode: the program has arrays (literals or ops that exist only for arrays);
+    # values given as arrays switch it on too (engine.input_values).
+    tensor: bool = False
+    # Inputs used as indices, targets or sizes: integer data, with no gradient.
+    integer_inputs: set = field(default_factory=set)
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -90,7 +97,14 @@ class Tape:
             return f"-{names[0]}"
         if op.symbol:
             return f" {op.symbol} ".join(names)
-        return f"{op.name}({', '.join(names)})"
+        if op.written:
+            return op.written.format(*names)
+        attrs = step.attrs or {}
+        if op.name == "index":
+            return f"{names[0]}[{subscripts(attrs.get('spec', ()), names[1:])}]"
+        given = [f"{k}={_keyword_text(attrs[k])}" for k, default in op.keywords
+                 if k in attrs and attrs[k] != default]
+        return f"{op.call_name}({', '.join(names + given)})"
 
     def is_input(self, i: int) -> bool:
         return self.steps[i].op is OPS["input"]
@@ -112,6 +126,25 @@ class Tape:
                 for a in self.steps[i].args:
                     live[a] = True
         return live
+
+
+def _keyword_text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def subscripts(spec, names) -> str:
+    """`i, :, 1:3`: a subscript's items, operands by name and slices as written."""
+    names = iter(names)
+    items = []
+    for item in spec:
+        if item is None:
+            items.append(next(names))
+        else:
+            start, stop = item
+            items.append(f"{'' if start is None else start}:{'' if stop is None else stop}")
+    return ", ".join(items)
 
 
 def fill(template: str, operands: list, result: str) -> str:

@@ -22,10 +22,12 @@ _INPUT, _CONST, _COPY = OPS["input"], OPS["const"], OPS["copy"]
 OUTPUT_NAMES = ("f", "out", "result")
 
 
-def compile_program(source: str, given: Iterable[str] = (), output: Optional[str] = None) -> Tape:
-    """Parse and lower `source`. `given` names the values the user supplies."""
+def compile_program(source: str, given: Iterable[str] = (), output: Optional[str] = None,
+                    constructors: bool = False) -> Tape:
+    """Parse and lower `source`. `given` names the values the user supplies;
+    `constructors` allows randn(...) and friends (values.py's constant expressions)."""
     lowerer = Lowerer(source, set(given))
-    parse(source, on_statement=lowerer.statement)
+    parse(source, on_statement=lowerer.statement, constructors=constructors)
     return lowerer.finish(output)
 
 
@@ -92,10 +94,11 @@ class Lowerer:
                            unit="statements")
             self.pending_bare = None
         root = nodes[stmt.root]
-        if (stmt.kind == "assign" and root.kind == "num" and stmt.target not in env
+        if (stmt.kind == "assign" and root.kind in ("num", "arr") and stmt.target not in env
                 and stmt.target not in self.versions):
-            # `a = 2`: an input with a default, not a constant.
-            i = self.new(_INPUT, (), stmt.target, stmt.start, stmt.end, root.payload)
+            # `a = 2`, `W = [[1, 2], [3, 4]]`: an input with a default, not a constant.
+            default = root.payload if root.kind == "num" else self.array(root)
+            i = self.new(_INPUT, (), stmt.target, stmt.start, stmt.end, default)
             env[stmt.target] = tape.inputs[stmt.target] = i
             tape.output = i
             return
@@ -112,6 +115,24 @@ class Lowerer:
                 where[n] = len(steps) - 1
             elif kind == "name":
                 where[n] = self.resolve(node.payload, node.start, node.end)
+            elif kind == "opx":
+                op, attrs = node.payload
+                args = tuple([where[c] for c in node.kids])
+                steps.append(Step(op, args, None, 0, node.start, node.end, None, None, attrs))
+                where[n] = len(steps) - 1
+                self.tape.tensor = self.tape.tensor or op.tensor
+                for position in op.integer:
+                    if position < len(args):
+                        self.integer_data(args[position])
+            elif kind == "used":
+                continue  # read by its parent (a keyword's value, an array's entry)
+            elif kind == "arr":
+                text = source[node.start:node.end]
+                key = ("array", text)
+                if key not in self.literals:
+                    self.literals[key] = self.new(_CONST, (), None, node.start, node.end,
+                                                  self.array(node), text)
+                where[n] = self.literals[key]
             else:
                 where[n] = self.literal(node.payload, source[node.start:node.end].replace(" ", ""),
                                         node.start, node.end)
@@ -126,7 +147,9 @@ class Lowerer:
         step = tape.steps[value]
         if value >= first_new and step.name is None:
             if step.op is _CONST:
-                del self.literals[(step.const, step.text)]  # named now: no longer shared
+                # Named now: no longer shared.
+                del self.literals[("array", step.text) if self.tape.tensor and
+                                  hasattr(step.const, "shape") else (step.const, step.text)]
             step.name = stmt.target
             step.version = self.versions[stmt.target] = self.versions.get(stmt.target, 0) + 1
         else:
@@ -134,6 +157,27 @@ class Lowerer:
             value = self.new(_COPY, (value,), stmt.target, stmt.start, stmt.end)
         env[stmt.target] = value
         tape.output = value
+
+    def array(self, node):
+        """An array literal's value: float64, as every array in tensor mode."""
+        import numpy
+
+        shape, numbers = node.payload
+        self.tape.tensor = True
+        return numpy.array(numbers, dtype=float).reshape(shape)
+
+    def integer_data(self, i: int) -> None:
+        """Step i is used as an index, a target or a size: every input it is computed from
+        is integer data, with no gradient (as PyTorch's integer tensors)."""
+        steps, todo, seen = self.tape.steps, [i], set()
+        while todo:
+            j = todo.pop()
+            if j in seen:
+                continue
+            seen.add(j)
+            if steps[j].op is _INPUT:
+                self.tape.integer_inputs.add(steps[j].name)
+            todo.extend(steps[j].args)
 
     def finish(self, output: Optional[str] = None) -> Tape:
         if not self.statements:

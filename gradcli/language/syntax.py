@@ -14,6 +14,7 @@ from typing import Callable, NamedTuple, Optional
 
 from ..core.errors import SourceError, UnknownFunction
 from ..core.ops import BINARY_SYMBOLS, FUNCTIONS, OPS, Op
+from ..core.tensor_ops import CONSTRUCTORS, TENSOR_CALLS, TENSOR_OPS
 
 GRAMMAR_NAME = "gradcli.lark"
 
@@ -24,8 +25,11 @@ def grammar_path() -> Path:
 
 
 class Node(NamedTuple):
-    """A syntax node: kind is "num" (payload: the float), "name" (payload: the name) or
-    "op" (payload: the Op). kids are node indices; start/end are source offsets.
+    """A syntax node: kind is "num" (payload: the float), "name" (payload: the name),
+    "op" (payload: the Op), "opx" (payload: (Op, attrs), an op with keywords or one that
+    exists only for arrays), "arr" (payload: (shape, the numbers in row-major order), an
+    array literal) or "used" (a number or name consumed by its parent: a keyword's value,
+    an array literal's entry). kids are node indices; start/end are source offsets.
     A tuple, because a program can have a million of them."""
     kind: str
     payload: object
@@ -61,6 +65,7 @@ class _Build:
         self.stmt_first = 0
         self.on_statement = None
         self.functions = FUNCTIONS
+        self.constructors = False  # randn(...) and friends: only in values given for inputs
 
     def _add(self, kind, payload, kids, start, end) -> int:
         nodes = self.syntax.nodes
@@ -89,8 +94,12 @@ class _Build:
 
     def binop(self, left, optok, right):
         nodes = self.syntax.nodes
-        nodes.append(Node("op", BINARY_SYMBOLS[optok.group()], (left, right),
-                          nodes[left].start, nodes[right].end))
+        op = BINARY_SYMBOLS.get(optok.group())
+        if op is None:  # `@`, the matrix product: an op that exists only for arrays
+            nodes.append(Node("opx", (TENSOR_OPS["matmul"], None), (left, right),
+                              nodes[left].start, nodes[right].end))
+            return len(nodes) - 1
+        nodes.append(Node("op", op, (left, right), nodes[left].start, nodes[right].end))
         return len(nodes) - 1
 
     def unop(self, optok, operand):
@@ -107,18 +116,143 @@ class _Build:
 
     def call(self, nametok, args):
         fname = nametok.group()
-        op = self.functions.get(fname)
         source = self.syntax.source
+        positional = [a for a in args if not isinstance(a, _Keyword)]
+        keywords = [a for a in args if isinstance(a, _Keyword)]
+        if any(isinstance(a, _Keyword) for a in args[:len(positional)]):
+            first = next(a for a in args if isinstance(a, _Keyword))
+            raise SourceError("a keyword argument goes after the operands", source, first.pos)
+        op = self.functions.get(fname)
+        tensor = TENSOR_CALLS.get(fname) if self.functions is FUNCTIONS else None
+        if self.constructors and fname in CONSTRUCTORS:
+            op = tensor = CONSTRUCTORS[fname]
+        if tensor is not None and (op is None or len(positional) != op.arity or keywords):
+            op = tensor  # sum(x, axis=0); max(x) reduces where max(a, b) compares
         if op is None:
-            raise UnknownFunction(fname, source, nametok.start(), self.functions)
-        if len(args) != op.arity:
+            known = set(self.functions)
+            if self.functions is FUNCTIONS:
+                known |= set(TENSOR_CALLS)
+            if self.constructors:
+                known |= set(CONSTRUCTORS)
+            raise UnknownFunction(fname, source, nametok.start(), known)
+        if op.arity >= 0 and len(positional) != op.arity:
             want = "1 argument" if op.arity == 1 else f"{op.arity} arguments"
-            raise SourceError(f"{fname} takes {want}, not {len(args)}", source, nametok.start())
-        _, end = self._span(args[-1])
-        return self._add("op", op, tuple(args), nametok.start(), end + 1)
+            raise SourceError(f"{fname} takes {want}, not {len(positional)}", source,
+                              nametok.start())
+        if op.arity < 0 and len(positional) < 2 and fname not in CONSTRUCTORS:
+            raise SourceError(f"{fname} takes an array and at least one size: "
+                              f"{fname}(x, rows, columns)", source, nametok.start())
+        attrs = {}
+        accepted = [k for k, _ in op.keywords]
+        for kw in keywords:
+            if kw.name not in accepted:
+                from ..core.errors import close_matches, quoted_or
+
+                close = close_matches(kw.name, accepted)
+                takes = (f"it takes {', '.join(k + '=' for k in accepted)}" if accepted
+                         else "it takes no keywords")
+                raise SourceError(f"{fname} has no keyword '{kw.name}'; {takes}"
+                                  + (f" (did you mean {quoted_or(close)}?)" if close else ""),
+                                  source, kw.pos)
+            attrs[kw.name] = kw.value
+        end = self._span(positional[-1])[1] if positional else nametok.end() + 1
+        if op.tensor or attrs:
+            return self._add("opx", (op, attrs or None), tuple(positional), nametok.start(),
+                             end + 1)
+        return self._add("op", op, tuple(positional), nametok.start(), end + 1)
 
     def args(self, *exprs):
         return list(exprs)
+
+    items = subscripts = args
+
+    # Tensor syntax: array literals, keywords, x.T and subscripts. -----------------------
+    def _consume(self, i):
+        """Mark node i as read by its parent: it becomes no step of its own."""
+        n = self.syntax.nodes[i]
+        self.syntax.nodes[i] = Node("used", n.payload, (), n.start, n.end)
+        return n
+
+    def array(self, items):
+        nodes, source = self.syntax.nodes, self.syntax.source
+        shape, flat = None, []
+        for i in items:
+            n = nodes[i]
+            if n.kind == "num":
+                item_shape, numbers = (), [n.payload]
+            elif n.kind == "arr":
+                item_shape, numbers = n.payload
+            else:
+                raise SourceError("an array literal holds numbers (or array literals); "
+                                  "compute with arrays outside the brackets", source, n.start)
+            if shape is None:
+                shape = item_shape
+            elif item_shape != shape:
+                raise SourceError(f"a ragged array literal: this entry has shape "
+                                  f"{_shape(item_shape)}, the first had {_shape(shape)} "
+                                  "(every row needs the same length)", source, n.start)
+            flat.extend(numbers)
+            self._consume(i)
+        start = nodes[items[0]].start - 1
+        end = nodes[items[-1]].end + 1
+        return self._add("arr", ((len(items),) + shape, flat), (), start, end)
+
+    def keyword(self, nametok, value):
+        n = self._consume(value)
+        word = n.payload if n.kind == "name" else None
+        if n.kind == "num":
+            v = n.payload
+        elif word in ("true", "false", "True", "False"):
+            v = word.lower() == "true"
+        elif word in ("none", "None"):
+            v = None
+        else:
+            raise SourceError(f"the keyword {nametok.group()}= takes a number, true or false",
+                              self.syntax.source, n.start)
+        return _Keyword(nametok.group(), v, nametok.start())
+
+    def attribute(self, operand, nametok):
+        if nametok.group() != "T":
+            raise SourceError(f"unknown attribute .{nametok.group()}: the one attribute is "
+                              ".T (the transpose)", self.syntax.source, nametok.start())
+        start, _ = self._span(operand)
+        return self._add("opx", (TENSOR_OPS["transpose"], None), (operand,), start,
+                         nametok.end())
+
+    def subscript(self, operand, items):
+        spec, kids = [], [operand]
+        for item in items:
+            if isinstance(item, _Slice):
+                spec.append((self._bound(item.start), self._bound(item.stop)))
+            else:
+                spec.append(None)
+                kids.append(item)
+        start, end = self._span(operand)
+        last = items[-1]
+        end = max(end, last.end if isinstance(last, _Slice) else self._span(last)[1]) + 1
+        return self._add("opx", (TENSOR_OPS["index"], {"spec": tuple(spec)}), tuple(kids),
+                         start, end)
+
+    def _bound(self, i):
+        if i is None:
+            return None
+        n = self._consume(i)
+        if n.kind != "num" or not float(n.payload).is_integer():
+            raise SourceError("a slice's bounds are whole numbers (x[1:3])",
+                              self.syntax.source, n.start)
+        return int(n.payload)
+
+    def slice_all(self):
+        return _Slice(None, None, -1)
+
+    def slice_from(self, start):
+        return _Slice(start, None, self._span(start)[1] + 1)
+
+    def slice_to(self, stop):
+        return _Slice(None, stop, self._span(stop)[1])
+
+    def slice_range(self, start, stop):
+        return _Slice(start, stop, self._span(stop)[1])
 
     def _statement(self, kind, target, aug, root, start):
         _, end = self._span(root)
@@ -143,6 +277,22 @@ class _Build:
 
     def program(self, *_):
         return self.syntax
+
+
+class _Keyword(NamedTuple):
+    name: str
+    value: object
+    pos: int
+
+
+class _Slice(NamedTuple):
+    start: Optional[int]  # node indices of the bounds, or None
+    stop: Optional[int]
+    end: int
+
+
+def _shape(shape: tuple) -> str:
+    return str(tuple(shape))
 
 
 def _short(text: str, limit: int = 20) -> str:
@@ -205,7 +355,7 @@ def cache_dir() -> Path:
 
 
 def parse(source: str, on_statement: Optional[Callable] = None,
-          functions: Optional[dict] = None) -> Syntax:
+          functions: Optional[dict] = None, constructors: bool = False) -> Syntax:
     """Parse program text; raises SourceError with a caret position on malformed input.
 
     With `on_statement(syntax, statement)`, statements are handed over one at a time
@@ -220,6 +370,7 @@ def parse(source: str, on_statement: Optional[Callable] = None,
     _builder.stmt_first = 0
     _builder.on_statement = on_statement
     _builder.functions = FUNCTIONS if functions is None else functions
+    _builder.constructors = constructors
     try:
         driver.parse(source)
     except LexError as exc:
@@ -229,5 +380,6 @@ def parse(source: str, on_statement: Optional[Callable] = None,
     finally:
         _builder.on_statement = None
         _builder.functions = FUNCTIONS
+        _builder.constructors = False
     syntax, _builder.syntax = _builder.syntax, Syntax("")
     return syntax

@@ -15,21 +15,27 @@ _WORDS = {
     "MULOP": 'an operator ("+", "-", ...)',
     "POWOP": 'an operator ("+", "-", ...)',
     "RPAR": '")"',
+    "RSQB": '"]"',
+    "COLON": '":"',
+    "DOT": '"."',
     "COMMA": '","',
+    "LSQB": '"["',
     "EQUAL": '"="',
     "AUGOP": '"+=" or a similar update',
     "_SEP": "the end of the statement",
     "$END": "the end of the input",
 }
 _OPERAND = {"NUMBER", "NAME", "LPAR"}
+# Other ways to go on that are true but rarely what was meant; named only when alone.
+_QUIET = {"ADDOP", "LSQB"}
 _LAST_TOKEN = re.compile(r"(\*\*|[-+*/^=(),;]=?|[^\W]+(?:\.\d*)?|\S)\s*$")
 
 
 def _open_brackets(source: str, pos: int) -> int:
-    """How many "(" are open at pos on its statement (comments ignored)."""
+    """How many "(" and "[" are open at pos on its statement (comments ignored)."""
     start = max(source.rfind("\n", 0, pos), source.rfind(";", 0, pos)) + 1
     text = source[start:pos].split("#")[0]
-    return text.count("(") - text.count(")")
+    return text.count("(") + text.count("[") - text.count(")") - text.count("]")
 
 
 def expected_words(expected, source: str = "", pos: int = 0) -> str:
@@ -39,12 +45,13 @@ def expected_words(expected, source: str = "", pos: int = 0) -> str:
         # with no "(" open, ")" and "," cannot be what is missing; with one open, the
         # statement cannot end yet.
         if _open_brackets(source, pos) <= 0:
-            names -= {"RPAR", "COMMA"}
+            names -= {"RPAR", "RSQB", "COMMA", "COLON"}
         else:
             names -= {"_SEP", "$END"}
     if _OPERAND <= names:
-        # An operand is wanted; a leading sign is allowed too, but saying so adds noise.
-        names -= {"ADDOP"}
+        # An operand is wanted; a leading sign or an array literal is allowed too, but
+        # saying so adds noise.
+        names -= _QUIET
     phrases = []
     for term, words in _WORDS.items():
         if term in names and words not in phrases:

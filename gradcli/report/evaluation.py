@@ -8,11 +8,32 @@ from ..core.engine import Evaluation
 from ..core.notation import Notation
 
 
-def _number(x: float, what: str, warnings: list):
+def _number(x, what: str, warnings: list):
+    if hasattr(x, "shape"):  # tensor mode: a nested list, null where not finite
+        null = _Nulls()
+        doc = null(x)
+        if null.count:
+            warnings.append(f"{what} has {null.count} entries that are infinite or undefined;"
+                            " written as null (JSON has no such number)")
+        return doc
     if math.isfinite(x):
         return x
     warnings.append(f"{what} is {x!r}; written as null (JSON has no such number)")
     return None
+
+
+def _nested(a, null):
+    """A NumPy array as nested lists of floats (null where not finite), built without
+    recursion: a row at a time from the innermost axis out."""
+    import numpy
+
+    a = numpy.asarray(a, dtype=float)
+    if a.ndim == 0:
+        return null(float(a))
+    flat = [null(float(v)) for v in a.ravel().tolist()]
+    for d in reversed(a.shape[1:]):
+        flat = [flat[k:k + d] for k in range(0, len(flat), d)]
+    return flat
 
 
 class _Nulls:
@@ -22,7 +43,11 @@ class _Nulls:
     def __init__(self):
         self.count = 0
 
-    def __call__(self, x: float):
+    def __call__(self, x):
+        if x is None:
+            return None
+        if hasattr(x, "shape"):
+            return _nested(x, self)
         if math.isfinite(x):
             return x
         self.count += 1
@@ -37,7 +62,7 @@ def to_dict(ev: Evaluation, grad_only: bool = False) -> dict:
         "value": _number(ev.value, "the output value", warnings),
         "gradient": {name: _number(g, f"∂{tape.output_name}/∂{name}", warnings)
                      for name, g in ev.gradient.items()},
-        "inputs": dict(ev.inputs),
+        "inputs": {name: _number(v, name, []) for name, v in ev.inputs.items()},
     }
     if not grad_only:
         plain = Notation(ascii_only=True)
@@ -49,6 +74,7 @@ def to_dict(ev: Evaluation, grad_only: bool = False) -> dict:
             "op": step.op.name,
             "expression": tape.expression(i),
             "inputs": [tape.step_id(a) for a in step.args],
+            **({"shape": list(ev.values[i].shape)} if tape.tensor else {}),
             "value": null(ev.values[i]),
             "adjoint": null(ev.adjoints[i]),
             "source": [step.start, step.end],

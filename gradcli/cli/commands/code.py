@@ -16,6 +16,8 @@ from ..app import (
     option_names,
     output_option,
     stdout_unicode,
+    seed_option,
+    values_option,
 )
 
 CODE_HELP = """Write the program's forward and backward pass as a self-contained program.
@@ -36,6 +38,8 @@ def code_command(
         help="The language to write: python or js (JavaScript). Default: from -o's "
              "extension (.py, .js), else python."),
     file: Optional[str] = file_option(),
+    values_file: Optional[str] = values_option(),
+    seed: Optional[int] = seed_option(),
     out_file: Optional[str] = typer.Option(None, "-o", "--out", metavar="FILE",
                                            help="Write the code to FILE instead of stdout."),
     output: Optional[str] = output_option(),
@@ -54,7 +58,7 @@ def code_command(
         language = _language(lang, out_file)
         if language not in LANGS:
             raise UsageError(f"--lang {lang}: unknown language", "choose python or js")
-        inv = read_invocation(list(ctx.args), file, option_names(ctx))
+        inv = read_invocation(list(ctx.args), file, option_names(ctx), values_file, seed)
         with no_cycle_collection():
             tape = compile_program(inv.source, inv.values, output)
             ev = evaluate(tape, inv.values)

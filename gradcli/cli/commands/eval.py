@@ -16,7 +16,9 @@ from ..app import (
     make_console,
     option_names,
     output_option,
+    seed_option,
     stdout_unicode,
+    values_option,
 )
 
 EVAL_HELP = """Evaluate a program and its gradient, showing every chain-rule step.
@@ -35,6 +37,8 @@ every option before the "--".
 def eval_command(
     ctx: typer.Context,
     file: Optional[str] = file_option(),
+    values_file: Optional[str] = values_option(),
+    seed: Optional[int] = seed_option(),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document and nothing else."),
     grad_only: bool = typer.Option(False, "--grad-only",
                                    help="Print only the output value and the gradient."),
@@ -56,7 +60,7 @@ def eval_command(
         from ...language.lower import compile_program
         from ..arguments import read_invocation
 
-        inv = read_invocation(list(ctx.args), file, option_names(ctx))
+        inv = read_invocation(list(ctx.args), file, option_names(ctx), values_file, seed)
         if check or symbolic or mode != "reverse" or wrt is not None:
             return run_study(inv)
         with no_cycle_collection():
@@ -90,14 +94,15 @@ def eval_command(
 
 
 def show(ev, grad_only: bool, all_rows: bool, ascii_only: bool) -> None:
-    from ...core.notation import Notation, full
+    from ...core.notation import Notation, full, full_array
 
     nt = Notation(ascii_only=ascii_only or not stdout_unicode())
     if grad_only:
         # Plain lines, cheap to produce and to parse, for big programs and scripts.
         out = ev.tape.output_name
         lines = [f"{out} = {full(ev.value)}"]
-        lines += [f"{nt.partial(out, n)} = {full(g)}" for n, g in ev.gradient.items()]
+        write = full_array if ev.tape.tensor else full
+        lines += [f"{nt.partial(out, n)} = {write(g)}" for n, g in ev.gradient.items()]
         sys.stdout.write("\n".join(lines) + "\n")
     else:
         from ..render_eval import render

@@ -16,6 +16,8 @@ from ..app import (
     option_names,
     output_option,
     stdout_unicode,
+    seed_option,
+    values_option,
 )
 
 EXPLAIN_HELP = """Walk through backpropagation step by step, with numbers.
@@ -44,6 +46,8 @@ def explain_command(
                                          help="Write the whole walkthrough to FILE.md, "
                                               "FILE.html or FILE.svg."),
     output: Optional[str] = output_option(),
+    values_file: Optional[str] = values_option(),
+    seed: Optional[int] = seed_option(),
 ) -> None:
     def run() -> None:
         from ...core.notation import Notation
@@ -59,7 +63,7 @@ def explain_command(
             return
         heading, steps, warnings = build(list(ctx.args), file, topic, output, option_names(ctx),
                                          Notation(ascii_only=ascii_only) if export else nt,
-                                         eval_options(ctx))
+                                         eval_options(ctx), values_file, seed)
         for w in warnings:
             sys.stderr.write("warning: " + nt.text(w) + "\n")
         if export:
@@ -73,7 +77,8 @@ def explain_command(
     guarded(run)
 
 
-def build(args: list, file, topic_name, output, options, nt, eval_opts=None) -> tuple:
+def build(args: list, file, topic_name, output, options, nt, eval_opts=None,
+          values_file=None, seed=None) -> tuple:
     """(heading, steps, warnings) for what the command line asks for. `eval_opts`:
     `gradcli eval`'s options, for the command the walkthrough ends with."""
     from ...core.errors import UsageError
@@ -98,7 +103,7 @@ def build(args: list, file, topic_name, output, options, nt, eval_opts=None) -> 
     from ...tutor.walkthrough import walk
     from ..arguments import read_invocation
 
-    inv = read_invocation(args, file, options)
+    inv = read_invocation(args, file, options, values_file, seed)
     with no_cycle_collection():
         tape = compile_program(inv.source, inv.values, output)
         ev = evaluate(tape, inv.values)

@@ -18,6 +18,8 @@ from ..app import (
     option_names,
     output_option,
     stdout_unicode,
+    seed_option,
+    values_option,
 )
 
 FORMATS = ("tree", "dot", "mermaid", "svg", "png")
@@ -43,6 +45,8 @@ def graph_command(
     out_file: Optional[str] = typer.Option(None, "-o", "--out", metavar="FILE",
                                            help="Write to FILE instead of standard output."),
     file: Optional[str] = file_option(),
+    values_file: Optional[str] = values_option(),
+    seed: Optional[int] = seed_option(),
     output: Optional[str] = output_option(),
     depth: int = typer.Option(40, "--depth", metavar="N", min=1,
                               help="tree: draw at most N levels below the output."),
@@ -64,7 +68,7 @@ def graph_command(
         if name not in FORMATS:
             raise UsageError(f"--format {fmt_name}: unknown format",
                              "choose one of: " + ", ".join(FORMATS))
-        inv = read_invocation(list(ctx.args), file, option_names(ctx))
+        inv = read_invocation(list(ctx.args), file, option_names(ctx), values_file, seed)
         with no_cycle_collection():
             tape = compile_program(inv.source, inv.values, output)
             ev = evaluate(tape, inv.values)

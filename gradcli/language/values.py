@@ -1,0 +1,129 @@
+"""Values for inputs, from text: a number, an array literal, or a constant expression of
+the language (`pi/2`, `-1/3`, `randn(64, 27) * 0.1`, `[[1, 2], [3, 4]]`), and from files
+(`.json`: an object of name -> number or nested list; `.npz`: NumPy's archive).
+
+A constant expression is compiled and run by the same parser and engine as a program,
+with no inputs; randn, rand, zeros, ones and randint are allowed here only, drawing from
+a generator seeded with (seed, the input's name).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Optional
+
+from ..core.errors import GradcliError, InvalidValue, UsageError
+
+_NUMBER = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*")
+
+
+def value_of(name: str, text: str, seed: Optional[int] = None):
+    """The value `text` gives input `name`: a float, or a NumPy array for an array."""
+    if _NUMBER.fullmatch(text):
+        value = float(text)
+        if value in (float("inf"), float("-inf")):
+            raise UsageError(f"the value for {name} is too large for a float: {text[:30]!r}")
+        return value
+    return constant_value(name, text, seed)
+
+
+def constant_value(name: str, text: str, seed: Optional[int]):
+    from ..core.engine import forward, input_values
+    from .lower import compile_program
+
+    try:
+        tape = compile_program(text, constructors=True)
+    except GradcliError as exc:
+        raise InvalidValue(f"the value for {name} is not a number: {_shown(text)}",
+                           f"{_WRITE} (here: {exc.message})", name=name, value=text) from None
+    if tape.inputs:
+        names = ", ".join(tape.inputs)
+        raise InvalidValue(f"the value for {name} is not a number: {_shown(text)}",
+                           f"{_WRITE}; a value cannot use other names ({names})",
+                           name=name, value=text)
+    if seed is None:
+        seed = 0
+    from ..core.tensor_ops import drawing
+
+    values_given, _ = input_values(tape, {})
+    with drawing(seed, name):
+        try:
+            values = forward(tape, values_given)
+        except GradcliError as exc:
+            raise InvalidValue(f"the value for {name} cannot be computed: {exc.message}",
+                               "", name=name, value=text) from None
+    value = values[tape.output]
+    if getattr(value, "ndim", 1) == 0:
+        return float(value)
+    return value
+
+
+_WRITE = ("write a number (2, -0.5, 1e-3), an array ([[1, 2], [3, 4]]) or a constant "
+          "expression (-1/3, pi/2, randn(3, 2) * 0.1)")
+
+
+def draws(text: str) -> bool:
+    """Whether a value's text draws random numbers (so the seed matters)."""
+    return bool(re.search(r"\b(randn|rand|randint)\s*\(", text))
+
+
+def _shown(text: str) -> str:
+    return repr(text) if len(text) <= 40 else repr(text[:37] + "...")
+
+
+def read_values_file(path: str) -> dict:
+    """name -> value from a .json or .npz file, or a UsageError that says what is wrong."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix not in (".json", ".npz"):
+        raise UsageError(f"cannot read values from {path}: the file must be .json or .npz")
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path} is a directory, not a values file") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    if suffix == ".json":
+        return _json_values(path, data)
+    return _npz_values(path, data)
+
+
+def _json_values(path: str, data: bytes) -> dict:
+    import json
+
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise UsageError(f"{path} is not valid JSON ({exc})") from None
+    if not isinstance(doc, dict):
+        raise UsageError(f"{path} must hold one JSON object of name -> number or nested list")
+    for name, value in doc.items():
+        if not _numeric(value):
+            raise UsageError(f"{path}: the value for {name!r} is not a number or a nested list "
+                             "of numbers")
+    return doc
+
+
+def _numeric(value) -> bool:
+    todo = [value]
+    while todo:  # iterative: a deeply nested list must not hit the recursion limit
+        v = todo.pop()
+        if isinstance(v, list):
+            todo.extend(v)
+        elif isinstance(v, bool) or not isinstance(v, (int, float)):
+            return False
+    return True
+
+
+def _npz_values(path: str, data: bytes) -> dict:
+    import io
+
+    import numpy
+
+    try:
+        with numpy.load(io.BytesIO(data), allow_pickle=False) as archive:
+            return {name: numpy.asarray(archive[name]) for name in archive.files}
+    except (ValueError, OSError, EOFError) as exc:
+        raise UsageError(f"{path} is not a readable .npz archive ({exc})") from None
