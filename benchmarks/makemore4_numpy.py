@@ -38,7 +38,7 @@ def forward_backward(values: dict):
     loss = -np.log(probs[rows, Yb]).mean()
 
     # Backward. Softmax and cross-entropy together: dlogits = (softmax - onehot(Yb)) / n.
-    dlogits = probs
+    dlogits = probs  # in place: probs is not needed after this
     dlogits[rows, Yb] -= 1
     dlogits /= n
     dh = dlogits @ W2.T
