@@ -259,6 +259,13 @@ def _sigmoid_array(x):
     return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
 
 
+def _first_unless(second_wins, a, b):
+    # Python's max(a, b) and min(a, b), element by element: a unless b is strictly beyond
+    # it, so a tie of 0.0 and -0.0 keeps the first operand's zero (as torch.maximum does;
+    # np.maximum keeps the second).
+    return np.where(second_wins, b, a)
+
+
 def _split_array(first, second):
     return np.where(first, 1.0, 0.0) + np.where(second, 0.5, 0.0)
 
@@ -383,12 +390,12 @@ defop("max", 2, max, lambda a, b, y: _split(a > b, a == b),
       ("heaviside({0} - {1}, 0.5)", "heaviside({1} - {0}, 0.5)"),
       "max routes the gradient to the larger input (a tie splits it 0.5/0.5)", kink=_tie,
       gates=("local", "local"),
-      array=(lambda a, b: np.maximum(a, b), lambda a, b, y: (_split_array(a > b, a == b), _split_array(b > a, a == b))))
+      array=(lambda a, b: _first_unless(b > a, a, b), lambda a, b, y: (_split_array(a > b, a == b), _split_array(b > a, a == b))))
 defop("min", 2, min, lambda a, b, y: _split(a < b, a == b),
       ("heaviside({1} - {0}, 0.5)", "heaviside({0} - {1}, 0.5)"),
       "min routes the gradient to the smaller input (a tie splits it 0.5/0.5)", kink=_tie,
       gates=("local", "local"),
-      array=(lambda a, b: np.minimum(a, b), lambda a, b, y: (_split_array(a < b, a == b), _split_array(b < a, a == b))))
+      array=(lambda a, b: _first_unless(b < a, a, b), lambda a, b, y: (_split_array(a < b, a == b), _split_array(b < a, a == b))))
 
 # What a user may call by name. `pow(a, b)` is the same op as `a ^ b`.
 FUNCTIONS: dict[str, Op] = {}
