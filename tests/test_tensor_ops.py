@@ -59,6 +59,35 @@ def edge_points(op):
             yield xs, y
 
 
+@pytest.mark.parametrize("op", ELEMENTWISE, ids=lambda op: op.name)
+def test_array_kernels_equal_scalar_kernels_at_edge_points(op):
+    points = list(edge_points(op))
+    assert points
+    columns = [np.array([xs[k] for xs, _ in points]) for k in range(op.arity)]
+    with np.errstate(all="ignore"):
+        forward = np.broadcast_to(op.array_forward(*columns), (len(points),))
+        # Both sides get the same y (the array kernel's), so a partial written with y is
+        # compared on its own, not through a last-bit difference in y.
+        partials = op.array_partials(*columns, forward)
+    forward_ulps = ULPS if op.name in LIBRARY_FORWARD else 0
+    partial_ulps = ULPS if op.name in LIBRARY_PARTIALS else 0
+    for j, (xs, y) in enumerate(points):
+        assert ulps_apart(forward[j], y) <= forward_ulps, (
+            f"{op.name}{xs}: array forward {forward[j]!r}, scalar {y!r}")
+        scalar = op.partials(*xs, float(forward[j]))
+        for k in range(op.arity):
+            got = np.broadcast_to(partials[k], (len(points),))[j]
+            assert ulps_apart(got, scalar[k]) <= partial_ulps, (
+                f"{op.name}{xs}: array partial {k} is {got!r}, scalar {scalar[k]!r}")
+
+
+def test_ulps_apart_tells_zeros_and_neighbours_apart():
+    assert ulps_apart(0.0, -0.0) == math.inf
+    assert ulps_apart(1.0, math.nextafter(1.0, 2.0)) == 1.0
+    assert ulps_apart(math.nan, math.nan) == 0.0 and ulps_apart(math.nan, 1.0) == math.inf
+    assert ulps_apart(math.inf, 1e308) == math.inf
+
+
 @pytest.mark.parametrize("name, a, b, want", [
     ("max", 0.0, -0.0, 0.0), ("max", -0.0, 0.0, -0.0),
     ("min", 0.0, -0.0, 0.0), ("min", -0.0, 0.0, -0.0)])
