@@ -3,6 +3,9 @@
 1. Array kernels against scalar kernels, element by element, at test_rules.py's edge points
    (0, -0.0, ±5e-324, ±1e-200, ±1e200, 1e308, kinks, ties): tensor mode must compute what
    scalar mode computes, forward values and local partials alike.
+2. Each op's VJP from the reverse sweep against central differences of the forward sweep,
+   with broadcasting in every direction, keepdims both ways, negative axes, 1-D @, repeated
+   indices, slices and x[range(n), y]; its JVP from the tangent sweep against its VJP.
 """
 import itertools
 import math
@@ -98,3 +101,286 @@ def test_max_and_min_of_signed_zeros_keep_the_first_operand(name, a, b, want):
     assert ulps_apart(op.forward(a, b), want) == 0
     got = op.array_forward(np.array([a, 1.0]), np.array([b, 1.0]))
     assert ulps_apart(got[0], want) == 0
+
+
+# --- 2. VJPs against central differences, JVPs against VJPs ----------------------------
+# Each case is one op applied to inputs; the program weighs its result with a random array
+# G_ (`f = sum(Y_ * G_)`), so the adjoint arriving at the op is G_ itself, every entry a
+# different number, and the gradient of f is the op's VJP of G_. It is checked against
+# central differences of the engine's own `forward`, entry by entry, and its shape against
+# the input's exactly (np.allclose broadcasts: a (3,) gradient would pass for a (1, 3)
+# input). The JVP is checked against the VJP by the dot-product test: for random tangents
+# u, <G_, J u> = <J^T G_, u>. The inputs are float64, drawn from a Generator seeded with the
+# case's name, away from kinks (|x| >= 0.2 for relu and abs, |a - b| >= 0.1 for max and
+# min, no ties in max/min reductions) and inside each function's domain.
+from typing import Callable, NamedTuple, Optional  # noqa: E402
+import zlib  # noqa: E402
+
+from gradcli.core.engine import forward, input_values, reverse_sweep, tangent_sweep  # noqa: E402
+from gradcli.core.tensor_ops import TENSOR_OPS  # noqa: E402
+from gradcli.language.lower import compile_program  # noqa: E402
+
+
+class Case(NamedTuple):
+    expr: str  # the op applied to the inputs, in gradcli's language
+    shapes: dict  # input name -> shape, or an integer array (integer data, no gradient)
+    draw: str = "any"  # how to draw the float inputs: DRAWS' keys
+    reference: Optional[Callable] = None  # NumPy's value of expr, from the inputs
+
+    @property
+    def id(self):
+        shown = ", ".join(f"{k}{tuple(v)}" if isinstance(v, tuple) else f"{k}={np.asarray(v).astype(int).tolist()}"
+                          for k, v in self.shapes.items())
+        return f"{self.expr} [{shown}]"
+
+
+def _uniform(lo, hi):
+    return lambda rng, shape: rng.uniform(lo, hi, shape)
+
+
+def _away(rng, shape):
+    """|x| in [0.2, 2], either sign: away from relu's and abs's kink at 0."""
+    return rng.uniform(0.2, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
+
+
+DRAWS = {"any": _uniform(-2.0, 2.0), "pos": _uniform(0.5, 2.0), "unit": _uniform(-0.8, 0.8),
+         "tan": _uniform(-1.0, 1.0), "away": _away}
+UNARY_DRAW = {"log": "pos", "log2": "pos", "log10": "pos", "sqrt": "pos", "asin": "unit",
+              "acos": "unit", "tan": "tan", "relu": "away", "abs": "away"}
+BINARY = {"add": "a + b", "sub": "a - b", "mul": "a * b", "div": "a / b", "pow": "a ^ b",
+          "max": "max(a, b)", "min": "min(a, b)"}
+# (2,3)∘(3,), (2,3)∘(2,1), (1,3)∘(2,1), ()∘(2,3), (3,)∘(2,3), each way round, and 3-D.
+BROADCASTS = [((2, 3), (3,)), ((3,), (2, 3)), ((2, 3), (2, 1)), ((2, 1), (2, 3)),
+              ((1, 3), (2, 1)), ((2, 1), (1, 3)), ((), (2, 3)), ((2, 3), ()), ((2, 3), (2, 3)),
+              ((), ()), ((2, 1, 3), (4, 1)), ((1, 3), (3,))]
+
+
+def _unary_cases():
+    for op in OPS.values():
+        if op.arity != 1 or not op.rules:
+            continue
+        expr = {"copy": "x", "neg": "-x"}.get(op.name, f"{op.name}(x)")
+        for shape in ((), (3,), (2, 3)):
+            yield Case(expr, {"x": shape}, UNARY_DRAW.get(op.name, "any"))
+
+
+def _binary_cases():
+    for name, expr in BINARY.items():
+        for sa, sb in BROADCASTS:
+            yield Case(expr, {"a": sa, "b": sb}, {"div": "div", "pow": "pow", "max": "apart",
+                                                   "min": "apart"}.get(name, "any"))
+
+
+def _reductions():
+    for call, fn in (("sum", np.sum), ("mean", np.mean), ("max", np.max), ("min", np.min)):
+        for shape, axis, keep in [((2, 3), None, False), ((2, 3), None, True),
+                                  ((2, 3), 0, False), ((2, 3), 1, False), ((2, 3), -1, False),
+                                  ((2, 3), -2, False), ((2, 3), 0, True), ((2, 3), 1, True),
+                                  ((2, 3), -1, True), ((3,), 0, False), ((3,), -1, True),
+                                  ((2, 3, 4), 1, False), ((2, 3, 4), -1, True), ((), None, False)]:
+            words = ([f"axis={axis}"] if axis is not None else []) + (["keepdims=true"] if keep else [])
+            expr = f"{call}({', '.join(['x'] + words)})"
+            yield Case(expr, {"x": shape}, "any",
+                       lambda d, fn=fn, axis=axis, keep=keep: fn(d["x"], axis=axis, keepdims=keep))
+
+
+def _ints(*values):
+    """Integer data as gradcli receives it: whole numbers in a float array."""
+    return np.array(values, dtype=float)
+
+
+def _int(value):
+    return np.array(float(value))
+
+
+TENSOR_CASES = [
+    # Matrix products, 1-D operands as NumPy's matmul treats them.
+    Case("A @ B", {"A": (2, 3), "B": (3, 4)}, reference=lambda d: d["A"] @ d["B"]),
+    Case("A @ B", {"A": (3,), "B": (3, 4)}, reference=lambda d: d["A"] @ d["B"]),
+    Case("A @ B", {"A": (2, 3), "B": (3,)}, reference=lambda d: d["A"] @ d["B"]),
+    Case("A @ B", {"A": (3,), "B": (3,)}, reference=lambda d: d["A"] @ d["B"]),
+    Case("A @ B", {"A": (1, 3), "B": (3, 1)}, reference=lambda d: d["A"] @ d["B"]),
+    Case("A @ B.T", {"A": (2, 3), "B": (4, 3)}, reference=lambda d: d["A"] @ d["B"].T),
+    Case("A.T @ A", {"A": (2, 3)}, reference=lambda d: d["A"].T @ d["A"]),
+    Case("A @ A", {"A": (3, 3)}, reference=lambda d: d["A"] @ d["A"]),
+    # Transpose.
+    Case("x.T", {"x": (2, 3)}, reference=lambda d: d["x"].T),
+    Case("x.T", {"x": (3,)}, reference=lambda d: d["x"].T),
+    Case("x.T", {"x": ()}, reference=lambda d: d["x"]),
+    # Reshape, one -1 allowed, sizes as literals or integer inputs.
+    Case("reshape(x, 3, 2)", {"x": (2, 3)}, reference=lambda d: d["x"].reshape(3, 2)),
+    Case("reshape(x, 6)", {"x": (2, 3)}, reference=lambda d: d["x"].reshape(6)),
+    Case("reshape(x, -1, 2)", {"x": (2, 3)}, reference=lambda d: d["x"].reshape(-1, 2)),
+    Case("reshape(x, 1, -1)", {"x": (3,)}, reference=lambda d: d["x"].reshape(1, -1)),
+    Case("reshape(x, 4, -1)", {"x": (2, 3, 4)}, reference=lambda d: d["x"].reshape(4, -1)),
+    Case("reshape(x, n, -1)", {"x": (2, 3, 2), "n": _int(3)},
+         reference=lambda d: d["x"].reshape(3, -1)),
+    # Indexing: integers, negative integers, slices, integer arrays with repeats.
+    Case("x[1]", {"x": (3, 4)}, reference=lambda d: d["x"][1]),
+    Case("x[-1]", {"x": (3, 4)}, reference=lambda d: d["x"][-1]),
+    Case("x[1, 2]", {"x": (3, 4)}, reference=lambda d: d["x"][1, 2]),
+    Case("x[:, 1]", {"x": (3, 4)}, reference=lambda d: d["x"][:, 1]),
+    Case("x[:, -1]", {"x": (3, 4)}, reference=lambda d: d["x"][:, -1]),
+    Case("x[1:]", {"x": (3, 4)}, reference=lambda d: d["x"][1:]),
+    Case("x[:2, 1:3]", {"x": (3, 4)}, reference=lambda d: d["x"][:2, 1:3]),
+    Case("x[-2:, :-1]", {"x": (3, 4)}, reference=lambda d: d["x"][-2:, :-1]),
+    Case("x[i]", {"x": (3, 4), "i": _ints(0, 2, 0, 0)}, reference=lambda d: d["x"][[0, 2, 0, 0]]),
+    Case("x[i]", {"x": (5,), "i": _ints(4, -1, 0)}, reference=lambda d: d["x"][[4, -1, 0]]),
+    Case("x[i]", {"x": (3, 4), "i": _int(2)}, reference=lambda d: d["x"][2]),
+    Case("x[:, i]", {"x": (3, 4), "i": _ints(1, 1, 3)}, reference=lambda d: d["x"][:, [1, 1, 3]]),
+    Case("x[i, :]", {"x": (3, 4), "i": _ints(-1, 0, -1)},
+         reference=lambda d: d["x"][[-1, 0, -1], :]),
+    Case("x[i, j]", {"x": (3, 4), "i": _ints(0, 2, 0), "j": _ints(1, 3, 1)},
+         reference=lambda d: d["x"][[0, 2, 0], [1, 3, 1]]),
+    Case("x[range(n), y]", {"x": (4, 3), "n": _int(4), "y": _ints(2, 0, 2, 1)},
+         reference=lambda d: d["x"][np.arange(4), [2, 0, 2, 1]]),
+    Case("C[X]", {"C": (4, 2), "X": np.array([[0.0, 2.0], [2.0, 3.0]])},
+         reference=lambda d: d["C"][np.array([[0, 2], [2, 3]])]),
+    Case("C[X, 1:]", {"C": (4, 3), "X": np.array([[0.0, 2.0], [2.0, 2.0]])},
+         reference=lambda d: d["C"][np.array([[0, 2], [2, 2]]), 1:]),
+    # range(n) and onehot(y, k): integer data in, float out, no gradient to them.
+    Case("range(n) * x", {"n": _int(3), "x": (2, 3)}, reference=lambda d: np.arange(3) * d["x"]),
+    Case("arange(n) * x", {"n": _int(3), "x": (3,)}, reference=lambda d: np.arange(3) * d["x"]),
+    Case("onehot(y, k) * W", {"y": _ints(2, 0, 2), "k": _int(4), "W": (3, 4)},
+         reference=lambda d: np.eye(4)[[2, 0, 2]] * d["W"]),
+    Case("onehot(y, 3) @ W", {"y": _ints(1, 1), "W": (3, 2)},
+         reference=lambda d: np.eye(3)[[1, 1]] @ d["W"]),
+    # Softmax and its log, along each axis.
+    Case("softmax(x)", {"x": (2, 3)}, reference=lambda d: _np_softmax(d["x"], -1)),
+    Case("softmax(x, axis=0)", {"x": (2, 3)}, reference=lambda d: _np_softmax(d["x"], 0)),
+    Case("softmax(x, axis=-2)", {"x": (2, 3)}, reference=lambda d: _np_softmax(d["x"], 0)),
+    Case("softmax(x)", {"x": (4,)}, reference=lambda d: _np_softmax(d["x"], -1)),
+    Case("softmax(x, axis=1)", {"x": (2, 3, 4)}, reference=lambda d: _np_softmax(d["x"], 1)),
+    Case("log_softmax(x)", {"x": (2, 3)}, reference=lambda d: np.log(_np_softmax(d["x"], -1))),
+    Case("log_softmax(x, axis=0)", {"x": (2, 3)},
+         reference=lambda d: np.log(_np_softmax(d["x"], 0))),
+    Case("log_softmax(x)", {"x": (4,)}, reference=lambda d: np.log(_np_softmax(d["x"], -1))),
+    Case("log_softmax(x, axis=1)", {"x": (2, 3, 4)},
+         reference=lambda d: np.log(_np_softmax(d["x"], 1))),
+    Case("log_softmax(x)[range(n), y]", {"x": (4, 3), "n": _int(4), "y": _ints(2, 0, 2, 1)},
+         reference=lambda d: np.log(_np_softmax(d["x"], -1))[np.arange(4), [2, 0, 2, 1]]),
+    # Cross-entropy: integer targets (repeated), mean over the rows; one row of logits.
+    Case("cross_entropy(L, y)", {"L": (4, 3), "y": _ints(0, 2, 2, 1)},
+         reference=lambda d: -np.mean(np.log(_np_softmax(d["L"], -1))[np.arange(4), [0, 2, 2, 1]])),
+    Case("cross_entropy(L, y)", {"L": (3,), "y": _int(1)},
+         reference=lambda d: -np.log(_np_softmax(d["L"], -1))[1]),
+    Case("cross_entropy(L, y)", {"L": (1, 5), "y": _ints(4)},
+         reference=lambda d: -np.log(_np_softmax(d["L"], -1))[0, 4]),
+]
+
+
+def _np_softmax(x, axis):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+CASES = [*_unary_cases(), *_binary_cases(), *_reductions(), *TENSOR_CASES]
+
+
+def inputs(case: Case, rng) -> dict:
+    """The case's input values: its integer arrays as given, floats drawn from `rng`."""
+    values = {}
+    for name, shape in case.shapes.items():
+        if not isinstance(shape, tuple):
+            values[name] = np.array(shape, dtype=float)
+            continue
+        draw = case.draw
+        if draw == "div":
+            draw = "away" if name == "b" else "any"
+        elif draw == "pow":
+            draw = "pos" if name == "a" else "any"
+        elif draw == "apart":
+            draw = "any"
+        values[name] = np.asarray(DRAWS[draw](rng, shape), dtype=float)
+    if case.draw == "apart":  # max, min: redraw b until no entry is within 0.1 of a tie
+        while np.min(np.abs(np.subtract(values["a"], values["b"]))) < 0.1:
+            values["b"] = rng.uniform(-2.0, 2.0, case.shapes["b"])
+    return values
+
+
+def weighed(case: Case, rng):
+    """The program `Y_ = expr; f = sum(Y_ * G_)`, its tape and input values, and Y_'s step."""
+    values = inputs(case, rng)
+    shape = np.shape(_forward(f"Y_ = {case.expr}", values)[1])
+    values["G_"] = rng.standard_normal(shape)
+    tape, out = _forward(f"Y_ = {case.expr}\nf = sum(Y_ * G_)", values)
+    y = max(i for i, s in enumerate(tape.steps) if s.name == "Y_")
+    return tape, values, y
+
+
+def _forward(source, values):
+    tape = compile_program(source, values.keys())
+    given, _ = input_values(tape, values)
+    return tape, forward(tape, given)[tape.output]
+
+
+def differentiable(tape, values):
+    return [n for n in values if n not in tape.integer_inputs and n != "G_"]
+
+
+def seed_of(case: Case) -> int:
+    return zlib.crc32(case.id.encode())
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_vjp_matches_central_differences(case):
+    rng = np.random.default_rng(seed_of(case))
+    tape, values, y = weighed(case, rng)
+    given, _ = input_values(tape, values)
+    forward_values = forward(tape, given)
+    if case.reference is not None:
+        want = case.reference(values)
+        got = forward_values[y]
+        assert np.shape(got) == np.shape(want)
+        np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15)
+    adjoints = reverse_sweep(tape, forward_values)
+    names = differentiable(tape, values)
+    assert names, "every case has an input to differentiate"
+    h = 1e-6
+    for name in names:
+        grad = adjoints[tape.inputs[name]]
+        assert np.shape(grad) == np.shape(values[name]), (
+            f"∂f/∂{name} has shape {np.shape(grad)}, {name} {np.shape(values[name])}")
+        numeric = np.zeros(np.shape(values[name]))
+        for idx in np.ndindex(np.shape(values[name])):
+            up, down = dict(given), dict(given)
+            up[name], down[name] = given[name].copy(), given[name].copy()
+            up[name][idx] += h
+            down[name][idx] -= h
+            numeric[idx] = (forward(tape, up)[tape.output]
+                            - forward(tape, down)[tape.output]) / (2 * h)
+        np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-7,
+                                   err_msg=f"∂f/∂{name} of {case.id}")
+    for name in tape.integer_inputs:  # integer data: no adjoint ever reaches it
+        assert np.all(np.asarray(adjoints[tape.inputs[name]]) == 0)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_jvp_is_the_transpose_of_the_vjp(case):
+    """The dot-product test: <G_, J u> (the tangent sweep) = <J^T G_, u> (the reverse sweep)."""
+    rng = np.random.default_rng(seed_of(case) + 1)
+    tape, values, y = weighed(case, rng)
+    given, _ = input_values(tape, values)
+    forward_values = forward(tape, given)
+    adjoints = reverse_sweep(tape, forward_values)
+    names = differentiable(tape, values)
+    u = {name: rng.standard_normal(np.shape(values[name])) for name in names}
+    tangents = tangent_sweep(tape, forward_values, {tape.inputs[n]: u[n] for n in names})
+    jvp = tangents[y]
+    assert np.shape(jvp) == np.shape(forward_values[y])
+    left = float(np.sum(values["G_"] * jvp))
+    terms = [float(np.sum(adjoints[tape.inputs[n]] * u[n])) for n in names]
+    scale = float(np.sum(np.abs(values["G_"] * jvp))) + sum(map(abs, terms)) + 1e-300
+    assert abs(left - sum(terms)) <= 1e-12 * scale, (left, sum(terms))
+    # The output's tangent is the same number: f = sum(Y_ * G_) with G_ held fixed.
+    assert abs(float(tangents[tape.output]) - left) <= 1e-12 * scale
+
+
+def test_every_op_that_computes_on_arrays_has_a_case():
+    """A new op without a case here fails this test."""
+    covered = set()
+    for case in CASES:
+        tape = compile_program(f"Y_ = {case.expr}", case.shapes.keys())
+        covered |= {s.op.name for s in tape.steps}
+    wanted = {n for n, op in OPS.items() if op.rules} | set(TENSOR_OPS)
+    assert wanted - covered == set()
