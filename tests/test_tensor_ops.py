@@ -384,3 +384,83 @@ def test_every_op_that_computes_on_arrays_has_a_case():
         covered |= {s.op.name for s in tape.steps}
     wanted = {n for n, op in OPS.items() if op.rules} | set(TENSOR_OPS)
     assert wanted - covered == set()
+
+
+# --- 3. Kink conventions on arrays -----------------------------------------------------
+# PyTorch's, as in scalar mode: relu'(0) = 0, abs'(0) = 0, an elementwise max/min tie splits
+# 0.5/0.5, a max/min reduction splits equally among its tied entries (torch.amax), pow's
+# x-term is 0 at exponent 0 and its exponent-term 0 at base 0, and a closed gate gives
+# exactly 0 even when the adjoint arriving is inf or nan. Each elementwise program is also
+# run in scalar mode entry by entry: tensor mode must give the very same numbers.
+from gradcli.core.engine import evaluate  # noqa: E402
+
+A = np.array
+KINK_PROGRAMS = [
+    # program, inputs, the gradient PyTorch's conventions give
+    ("relu(x)", {"x": A([-1.5, 0.0, -0.0, 2.0])}, {"x": A([0.0, 0.0, 0.0, 1.0])}),
+    ("abs(x)", {"x": A([-1.5, 0.0, -0.0, 2.0])}, {"x": A([-1.0, 0.0, 0.0, 1.0])}),
+    ("max(a, b)", {"a": A([1.0, 2.0, 3.0, -0.0]), "b": A([1.0, 0.0, 4.0, 0.0])},
+     {"a": A([0.5, 1.0, 0.0, 0.5]), "b": A([0.5, 0.0, 1.0, 0.5])}),
+    ("min(a, b)", {"a": A([1.0, 2.0, 3.0, -0.0]), "b": A([1.0, 0.0, 4.0, 0.0])},
+     {"a": A([0.5, 0.0, 1.0, 0.5]), "b": A([0.5, 1.0, 0.0, 0.5])}),
+    ("max(x, x)", {"x": A([1.0, -2.0])}, {"x": A([1.0, 1.0])}),
+    ("x ^ c", {"x": A([0.0, 0.0, 2.0, 2.0, -2.0]), "c": A([0.0, 2.0, 0.0, 0.5, 2.0])},
+     {"x": A([0.0, 0.0, 0.0, 0.5 * 2.0 ** -0.5, -4.0]),
+      "c": A([0.0, 0.0, math.log(2.0), 2.0 ** 0.5 * math.log(2.0), math.nan])}),
+    # A closed gate under an infinite adjoint (sqrt's slope at 0): exactly 0, not 0·inf.
+    ("sqrt(relu(x))", {"x": A([-1.0, 0.0, 4.0])}, {"x": A([0.0, 0.0, 0.25])}),
+    ("sqrt(x ^ c - 1)", {"x": A([2.0, 3.0]), "c": A([0.0, 1.0])},
+     {"x": A([0.0, 0.5 / math.sqrt(2.0)]), "c": A([math.inf, 3.0 * math.log(3.0) / (2 * math.sqrt(2.0))])}),
+    # A nan arriving at max (the derivative of y^z by z at y < 0) stays out of the branch
+    # not taken.
+    ("pow(y, max(x, y))", {"x": A([1.0, -3.0]), "y": A([-1.0, -1.0])},
+     {"x": A([math.nan, 0.0]), "y": A([1.0, math.nan])}),
+]
+
+
+def _scalar_gradient(program, values, k):
+    point = {name: float(np.ravel(v)[k]) for name, v in values.items()}
+    return evaluate(compile_program(program, point), point).gradient
+
+
+@pytest.mark.parametrize("program, values, want", KINK_PROGRAMS, ids=[p[0] for p in KINK_PROGRAMS])
+def test_kink_conventions_on_arrays(program, values, want):
+    ev = evaluate(compile_program(f"sum({program})", values), values)
+    for name, expected in want.items():
+        got = ev.gradient[name]
+        assert got.shape == expected.shape
+        for k in range(got.size):
+            assert ulps_apart(got[k], expected[k]) <= 1, (name, k, got, expected)
+            scalar = _scalar_gradient(program, values, k)[name]
+            assert ulps_apart(got[k], scalar) == 0, (name, k, got[k], scalar)
+
+
+@pytest.mark.parametrize("program, x, want", [
+    ("max(X)", [1.0, 3.0, 3.0, 3.0, 0.0], [0, 1 / 3, 1 / 3, 1 / 3, 0]),
+    ("min(X)", [1.0, -3.0, 2.0, -3.0], [0, 0.5, 0, 0.5]),
+    ("max(X)", [2.0, 2.0, 2.0, 2.0], [0.25] * 4),
+    ("max(X, axis=1)", [[2.0, 2.0, 1.0], [0.0, 5.0, 5.0]], [[0.5, 0.5, 0], [0, 0.5, 0.5]]),
+    ("max(X, axis=-1, keepdims=true)", [[2.0, 2.0, 2.0], [0.0, 5.0, 4.0]],
+     [[1 / 3, 1 / 3, 1 / 3], [0, 1, 0]]),
+    ("min(X, axis=0)", [[1.0, 2.0], [1.0, 0.0], [1.0, 0.0]], [[1 / 3, 0], [1 / 3, 0.5], [1 / 3, 0.5]]),
+    ("min(X, axis=0, keepdims=true)", [[4.0, -1.0], [4.0, 3.0]], [[0.5, 1], [0.5, 0]]),
+])
+def test_reduction_ties_split_equally(program, x, want):
+    """torch.amax/amin: tied entries share the adjoint equally (torch's max(dim) would send
+    it all to one index)."""
+    X = np.array(x)
+    ev = evaluate(compile_program(f"sum({program})", ["X"]), {"X": X})
+    np.testing.assert_array_equal(ev.gradient["X"], np.array(want, dtype=float))
+
+
+def test_kinks_met_are_said_with_their_count_and_first_entry():
+    X = np.array([-1.5, 0.0, -0.0, 2.0])
+    ev = evaluate(compile_program("sum(relu(x))", ["x"]), {"x": X})
+    assert ev.warnings == ["relu'(0) is taken as 0 (PyTorch's convention) (2 entries, the "
+                           "first [1], step v2 = relu(x), x (4,))"]
+    ev = evaluate(compile_program("sum(max(a, b))", ["a", "b"]),
+                  {"a": np.array([[1.0, 2.0], [3.0, 3.0]]), "b": np.array([3.0, 2.0])})
+    assert ev.warnings == ["a tie: the gradient is split 0.5/0.5 (PyTorch's convention) (2 "
+                           "entries, the first [0, 1], step v3 = max(a, b), a (2, 2), b (2,))"]
+    np.testing.assert_array_equal(ev.gradient["a"], [[0, 0.5], [0.5, 1]])
+    np.testing.assert_array_equal(ev.gradient["b"], [1.5, 0.5])  # b was broadcast: summed
