@@ -464,3 +464,15 @@ def test_kinks_met_are_said_with_their_count_and_first_entry():
                            "entries, the first [0, 1], step v3 = max(a, b), a (2, 2), b (2,))"]
     np.testing.assert_array_equal(ev.gradient["a"], [[0, 0.5], [0.5, 1]])
     np.testing.assert_array_equal(ev.gradient["b"], [1.5, 0.5])  # b was broadcast: summed
+
+
+def test_slopes_that_are_not_finite_are_said_with_their_count_and_first_entry():
+    ev = evaluate(compile_program("sum(sqrt(relu(x)))", ["x"]), {"x": np.array([-1.0, 0.0, 4.0])})
+    assert ev.warnings[0] == ("a derivative of sqrt is undefined here: the slope of sqrt is "
+                              "infinite at 0 (1/(2*v3) at 2 entries, the first [0], step v3 = "
+                              "sqrt(v2), v2 (3,))")
+    ev = evaluate(compile_program("sum(sqrt(x))", ["x"]), {"x": np.array([1.0, 0.0])})
+    assert ev.warnings[0] == ("a derivative of sqrt is undefined here: the slope of sqrt is "
+                              "infinite at 0 (1/(2*v2) at entry [1], step v2 = sqrt(x), x (2,))")
+    assert ev.warnings[1] == ("the gradient with respect to x is undefined at 1 of its 2 "
+                              "entries at these values")

@@ -463,8 +463,10 @@ def _notice_arrays(tape: Tape, values: list, i: int, xs: list, partials, relevan
             count = int(bad.sum())
             warnings.add(f"a derivative of {op.name} is undefined here"
                          + (f": {why}" if why else ""),
-                         lambda: f"({tape.rule(i, position)} at entry {list(at)} of {count}, "
-                                 f"{where(tape, values, i)[1:]}")
+                         lambda: f"({tape.rule(i, position)} at "
+                                 + (f"entry {list(at)}" if count == 1 else
+                                    f"{count} entries, the first {list(at)}")
+                                 + f", {where(tape, values, i)[1:]}")
     if op.kink is not None:
         hit = kinks(op, xs)
         at = first_entry(hit)
