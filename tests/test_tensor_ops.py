@@ -476,3 +476,211 @@ def test_slopes_that_are_not_finite_are_said_with_their_count_and_first_entry():
                               "infinite at 0 (1/(2*v2) at entry [1], step v2 = sqrt(x), x (2,))")
     assert ev.warnings[1] == ("the gradient with respect to x is undefined at 1 of its 2 "
                               "entries at these values")
+
+
+# --- 4. Live PyTorch on random tensor programs (skipped without torch; CI has none) --------
+# Hypothesis writes small programs from the ops: elementwise functions and arithmetic with
+# broadcasting, @ with transposes, reductions with axis and keepdims, softmax, indexing with
+# slices and integer arrays (repeats, negatives, x[range(n), t]), reshape, cross_entropy;
+# each statement's shape is tracked so every program is well formed. Input values come
+# from a Generator seeded by Hypothesis. The same tape is run by torch float64 autograd (a
+# translation step by step, below), and the value and every gradient must agree: a
+# relative 1e-9 for the value, 1e-7 for gradients (torch and NumPy use different vector
+# libraries for exp, tanh, ...: a few ulps, which a chain of five ops may magnify).
+import importlib.util  # noqa: E402
+
+from hypothesis import example, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from conftest import examples  # noqa: E402
+from gradcli.core.errors import DomainError  # noqa: E402
+
+TORCH_INPUTS = {"A": (2, 3), "B": (3,), "C": (2, 1), "D": (3, 2), "E": (1, 3), "s": ()}
+# Integer data: rows to pick (repeats, a negative index), targets for two rows, a count.
+TORCH_INTEGERS = {"i": _ints(1, 0, 1), "r": _ints(-1, 0), "t": _ints(1, 0), "n": _int(2)}
+SAFE_UNARY = ["sin", "cos", "tanh", "sigmoid", "atan", "softplus", "relu", "abs", "exp",
+              "sinh", "neg", "log", "log2", "log10", "sqrt", "asin", "acos", "tan", "cosh"]
+
+
+def _shape_after(fn, shape):
+    return np.shape(fn(np.zeros(shape)))
+
+
+@st.composite
+def tensor_programs(draw):
+    shapes = dict(TORCH_INPUTS)
+    lines = []
+    for k in range(draw(st.integers(1, 5))):
+        names = sorted(shapes)
+        x = draw(st.sampled_from(names))
+        sx = shapes[x]
+        kind = draw(st.sampled_from(["unary", "binary", "matmul", "reduce", "softmax",
+                                     "index", "reshape", "cross_entropy"]))
+        expr = shape = None
+        if kind == "binary":
+            partners = [y for y in names if _broadcasts(sx, shapes[y])]
+            y = draw(st.sampled_from(partners))
+            form = draw(st.sampled_from(["{a} + {b}", "{a} - {b}", "{a} * {b}",
+                                         "{a} / ({b} * {b} + 0.5)", "({a} * {a} + 0.5) ^ tanh({b})",
+                                         "max({a}, {b})", "min({a}, {b})"]))
+            expr, shape = form.format(a=x, b=y), np.broadcast_shapes(sx, shapes[y])
+        elif kind == "matmul":
+            options = []
+            for a in names:
+                for b in names:
+                    for ta in ("", ".T"):
+                        for tb in ("", ".T"):
+                            sa = shapes[a][::-1] if ta else shapes[a]
+                            sb = shapes[b][::-1] if tb else shapes[b]
+                            if 1 <= len(sa) <= 2 and 1 <= len(sb) <= 2 and sa[-1] == sb[0]:
+                                options.append((f"{a}{ta} @ {b}{tb}",
+                                                np.shape(np.zeros(sa) @ np.zeros(sb))))
+            expr, shape = draw(st.sampled_from(options))
+        elif kind == "reduce" and sx:
+            call = draw(st.sampled_from(["sum", "mean", "max", "min"]))
+            axis = draw(st.sampled_from([None] + list(range(-len(sx), len(sx)))))
+            keep = draw(st.booleans())
+            words = ([f"axis={axis}"] if axis is not None else []) + (["keepdims=true"] if keep else [])
+            expr = f"{call}({', '.join([x] + words)})"
+            shape = _shape_after(lambda z: np.sum(z, axis=axis, keepdims=keep), sx)
+        elif kind == "softmax" and sx:
+            call = draw(st.sampled_from(["softmax", "log_softmax"]))
+            axis = draw(st.sampled_from([None] + list(range(-len(sx), len(sx)))))
+            expr = f"{call}({x}" + (f", axis={axis})" if axis is not None else ")")
+            shape = sx
+        elif kind == "index" and sx:
+            forms = ["{x}[0]", "{x}[-1]", "{x}[:1]", "{x}[r]"]
+            if sx[0] >= 2:
+                forms += ["{x}[1:]", "{x}[i]"]
+            if len(sx) == 2:
+                forms += ["{x}[:, r]", "{x}[r, r]", "{x}[r, 1:]"]
+                if sx == (2, sx[1]) and sx[1] >= 2:
+                    forms += ["{x}[range(n), t]"]
+            form = draw(st.sampled_from(forms))
+            key = {"{x}[0]": 0, "{x}[-1]": -1, "{x}[:1]": slice(None, 1), "{x}[r]": [-1, 0],
+                   "{x}[1:]": slice(1, None), "{x}[i]": [1, 0, 1], "{x}[:, r]": (slice(None), [-1, 0]),
+                   "{x}[r, r]": ([-1, 0], [-1, 0]), "{x}[r, 1:]": ([-1, 0], slice(1, None)),
+                   "{x}[range(n), t]": ([0, 1], [1, 0])}[form]
+            expr, shape = form.format(x=x), _shape_after(lambda z: z[key], sx)
+        elif kind == "reshape":
+            sizes = draw(st.sampled_from([(-1,), (1, -1), (-1, 1)]))
+            expr = f"reshape({x}, {', '.join(map(str, sizes))})"
+            shape = _shape_after(lambda z: z.reshape(sizes), sx)
+        elif kind == "cross_entropy" and len(sx) == 2 and sx[0] == 2 and sx[1] >= 2:
+            expr, shape = f"cross_entropy({x}, t)", ()
+        if expr is None:  # unary, or a kind that does not fit x: an elementwise function
+            fn = draw(st.sampled_from(SAFE_UNARY))
+            expr = {"log": f"log({x} * {x} + 0.5)", "log2": f"log2({x} * {x} + 0.5)",
+                    "log10": f"log10({x} * {x} + 0.5)", "sqrt": f"sqrt({x} * {x} + 0.5)",
+                    "asin": f"asin(tanh({x}) * 0.9)", "acos": f"acos(tanh({x}) * 0.9)",
+                    "tan": f"tan(tanh({x}))", "neg": f"-{x}", "exp": f"exp(tanh({x}))",
+                    "sinh": f"sinh(tanh({x}))", "cosh": f"cosh(tanh({x}))"}.get(fn, f"{fn}({x})")
+            shape = sx
+        name = f"h{k}"
+        lines.append(f"{name} = {expr}")
+        shapes[name] = tuple(shape)
+    lines.append(f"f = {draw(st.sampled_from(['sum', 'mean']))}({name})")
+    return "\n".join(lines)
+
+
+def _broadcasts(a, b):
+    try:
+        np.broadcast_shapes(a, b)
+    except ValueError:
+        return False
+    return True
+
+
+def torch_run(tape, values):
+    """The tape run by torch float64 autograd: every step's tensor, and the input leaves."""
+    import torch
+    import torch.nn.functional as F
+
+    f64 = torch.float64
+    elementwise = {
+        "add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div,
+        "pow": torch.pow, "neg": torch.neg, "copy": lambda a: a, "exp": torch.exp,
+        "log": torch.log, "log2": torch.log2, "log10": torch.log10, "sqrt": torch.sqrt,
+        "sin": torch.sin, "cos": torch.cos, "tan": torch.tan, "asin": torch.asin,
+        "acos": torch.acos, "atan": torch.atan, "sinh": torch.sinh, "cosh": torch.cosh,
+        "tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu,
+        "softplus": F.softplus, "abs": torch.abs, "max": torch.maximum, "min": torch.minimum,
+    }
+
+    def dims(x, axis):
+        return tuple(range(x.ndim)) if axis is None else (int(axis),)
+
+    leaves, out = {}, []
+    for step in tape.steps:
+        op, attrs = step.op.name, step.attrs or {}
+        xs = [out[a] for a in step.args]
+        axis, keep = attrs.get("axis"), bool(attrs.get("keepdims", False))
+        if op == "input":
+            integer = step.name in tape.integer_inputs
+            t = torch.tensor(values[step.name], dtype=f64, requires_grad=not integer)
+            if not integer:
+                leaves[step.name] = t
+        elif op == "const":
+            t = torch.tensor(step.const, dtype=f64)
+        elif op in elementwise:
+            t = elementwise[op](*xs)
+        elif op == "matmul":
+            t = torch.matmul(*xs)
+        elif op == "transpose":
+            t = xs[0].permute(*reversed(range(xs[0].ndim)))
+        elif op in ("sum", "mean", "amax", "amin"):
+            fn = {"sum": torch.sum, "mean": torch.mean, "amax": torch.amax, "amin": torch.amin}[op]
+            t = fn(xs[0], dim=dims(xs[0], axis), keepdim=keep) if xs[0].ndim else xs[0]
+        elif op == "reshape":
+            t = xs[0].reshape([int(d) for d in xs[1:]])
+        elif op == "index":
+            rest, key = iter(xs[1:]), []
+            for item in attrs["spec"]:
+                key.append(slice(*item) if item is not None else next(rest).long())
+            t = xs[0][tuple(key)]
+        elif op == "arange":
+            t = torch.arange(int(xs[0]), dtype=f64)
+        elif op == "onehot":
+            t = F.one_hot(xs[0].long(), int(xs[1])).to(f64)
+        elif op in ("softmax", "log_softmax"):
+            fn = torch.softmax if op == "softmax" else torch.log_softmax
+            t = fn(xs[0], dim=int(attrs.get("axis", -1)))
+        elif op == "cross_entropy":
+            t = F.cross_entropy(xs[0], xs[1].long())
+        else:
+            raise AssertionError(f"no torch translation for {op}")
+        out.append(t)
+    return out, leaves
+
+
+HAS_TORCH = importlib.util.find_spec("torch") is not None
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
+@settings(max_examples=examples(200), deadline=None)
+@given(tensor_programs(), st.integers(0, 2**32 - 1))
+def test_matches_live_pytorch_on_random_tensor_programs(program, seed):
+    import torch
+
+    rng = np.random.default_rng(seed)
+    values = {name: rng.uniform(-2.0, 2.0, shape) for name, shape in TORCH_INPUTS.items()}
+    values.update(TORCH_INTEGERS)
+    tape = compile_program(program, values.keys())
+    given_values = {n: v for n, v in values.items() if n in tape.inputs}
+    out, leaves = torch_run(tape, given_values)
+    try:
+        ev = evaluate(tape, given_values)
+    except DomainError as exc:  # then torch's value of that step is not finite somewhere
+        step = next(i for i in range(len(tape.steps)) if tape.label(i) == exc.step)
+        assert not torch.isfinite(out[step]).all(), (program, exc)
+        return
+    loss = out[tape.output]
+    assert ev.value == pytest.approx(float(loss.detach()), rel=1e-9, abs=1e-12), program
+    grads = torch.autograd.grad(loss, list(leaves.values()), allow_unused=True)
+    assert set(ev.gradient) == set(leaves), program
+    for (name, leaf), g in zip(leaves.items(), grads):
+        want = np.zeros(leaf.shape) if g is None else g.numpy()
+        got = ev.gradient[name]
+        assert np.shape(got) == want.shape, (program, name)
+        np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-9, equal_nan=True,
+                                   err_msg=f"{program}\n∂f/∂{name}")
