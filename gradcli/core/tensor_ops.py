@@ -125,10 +125,23 @@ deftensor("transpose", 1, lambda x: np.transpose(x), (lambda g, ans, x: np.trans
 _REDUCE = (("axis", None), ("keepdims", False))
 
 
-def _reduction(fn):
+def _reduction(fn, name=None):
+    """A reduction's forward; with `name`, one that has no value over no entries (max, min,
+    mean: NumPy raises or warns there, PyTorch raises or gives nan)."""
     def forward(x, axis=None, keepdims=False):
-        return fn(x, axis=_axis(x, axis), keepdims=bool(keepdims))
+        axis = _axis(x, axis)
+        if name is not None:
+            _nonempty(x, axis, name)
+        return fn(x, axis=axis, keepdims=bool(keepdims))
     return forward
+
+
+def _nonempty(x, axis, name):
+    shape = np.shape(x)
+    if (np.size(x) if axis is None else shape[axis]) == 0:
+        over = ("an empty array has no value" if axis is None else
+                f"axis {axis} has no value: that axis is empty")
+        raise ShapeProblem(f"{name} over {over} (shape {shape_text(shape)})")
 
 
 def _sum_vjp(g, ans, x, axis=None, keepdims=False):
@@ -163,17 +176,17 @@ deftensor("sum", 1, _reduction(lambda x, **k: np.sum(x, **k)),
           ("{dy}",),
           "sum: every entry summed receives the adjoint of the sum, unchanged (broadcast "
           "back over the summed axis)", calls=("sum",), keywords=_REDUCE)
-deftensor("mean", 1, _reduction(lambda x, **k: np.mean(x, **k)),
+deftensor("mean", 1, _reduction(lambda x, **k: np.mean(x, **k), "mean"),
           (_mean_vjp,), (lambda t, ans, x, axis=None, keepdims=False:
                          np.mean(t, axis=_axis(x, axis), keepdims=bool(keepdims)),),
           ("{dy}/n",),
           "mean: every entry receives the adjoint divided by how many were averaged",
           calls=("mean",), keywords=_REDUCE)
-deftensor("amax", 1, _reduction(lambda x, **k: np.max(x, **k)), (_extreme_vjp,),
+deftensor("amax", 1, _reduction(lambda x, **k: np.max(x, **k), "max"), (_extreme_vjp,),
           (_extreme_jvp,), ("{dy} where {0} is the maximum",),
           "max over an axis: the adjoint goes to the largest entry (tied entries share it "
           "equally, as torch.amax)", calls=("max",), keywords=_REDUCE)
-deftensor("amin", 1, _reduction(lambda x, **k: np.min(x, **k)), (_extreme_vjp,),
+deftensor("amin", 1, _reduction(lambda x, **k: np.min(x, **k), "min"), (_extreme_vjp,),
           (_extreme_jvp,), ("{dy} where {0} is the minimum",),
           "min over an axis: the adjoint goes to the smallest entry (tied entries share it "
           "equally, as torch.amin)", calls=("min",), keywords=_REDUCE)
@@ -272,12 +285,16 @@ deftensor("onehot", 2, _onehot, (None, None), (None, None), (),
 # Softmax and cross-entropy. -----------------------------------------------------------
 def _log_softmax(x, axis=-1):
     axis = _axis(x, axis)
+    if np.size(x) == 0:  # no entries, nothing to normalise (np.max would raise)
+        return np.zeros(np.shape(x))
     shifted = x - np.max(x, axis=axis, keepdims=True)  # the numerically stable form
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
 def _softmax(x, axis=-1):
     axis = _axis(x, axis)
+    if np.size(x) == 0:
+        return np.zeros(np.shape(x))
     e = np.exp(x - np.max(x, axis=axis, keepdims=True))
     return e / np.sum(e, axis=axis, keepdims=True)
 
@@ -317,7 +334,11 @@ def _targets(logits, targets):
     if np.ndim(logits) not in (1, 2):
         raise ShapeProblem("cross_entropy takes logits of shape (n, classes) or (classes,), "
                            f"not {shape_text(np.shape(logits))}")
+    if np.size(logits) == 0:  # no class to pick, or no row to average over
+        raise ShapeProblem("cross_entropy needs at least one row and one class, not logits "
+                           f"of shape {shape_text(np.shape(logits))}")
     want = np.shape(logits)[:-1]
+
     if t.shape != want:
         raise ShapeProblem(f"cross_entropy needs one target per row: logits "
                            f"{shape_text(np.shape(logits))}, targets {shape_text(t.shape)} "
