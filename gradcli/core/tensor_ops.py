@@ -261,7 +261,11 @@ deftensor("index", -1, _index, (_index_vjp,),
 
 
 def _arange(n):
-    return np.arange(_size(n, "range's size"), dtype=float)
+    size = _size(n, "range's size")
+    if size < 0:  # np.arange(-1) is empty; torch.arange(-1) raises
+        raise ShapeProblem(f"range's size must not be negative, not {size}")
+    return np.arange(size, dtype=float)
+
 
 
 deftensor("arange", 1, _arange, (None,), (None,), (), "the numbers 0, 1, ..., n-1",
