@@ -440,7 +440,14 @@ _constructor("zeros", -1, lambda *d: np.zeros(_shape_of(d, "zeros")),
              "zeros(d1, d2, ...): an array of zeros")
 _constructor("ones", -1, lambda *d: np.ones(_shape_of(d, "ones")),
              "ones(d1, d2, ...): an array of ones")
-_constructor("randint", -1,
-             lambda k, *d: _rng().integers(0, _size(k, "randint's bound"),
-                                           _shape_of(d, "randint")).astype(float),
+def _randint(k, *dims):
+    bound = _size(k, "randint's bound")
+    if bound < 1:
+        raise ShapeProblem(f"randint(k, ...) draws whole numbers in 0..k-1, so k must be at "
+                           f"least 1, not {bound}")
+    return _rng().integers(0, bound, _shape_of(dims, "randint")).astype(float)
+
+
+_constructor("randint", -1, _randint,
+
              "randint(k, d1, ...): whole numbers in 0..k-1 (torch.randint(k, size))")
