@@ -56,6 +56,11 @@ def apply_array(tape: Tape, values: list, i: int):
         y = op.array_forward(*xs, **(step.attrs or {}))
     except ShapeProblem as exc:
         raise shape_error(tape, values, i, str(exc)) from None
+    except MemoryError as exc:  # randn(100000, 100000), a broadcast of two long vectors
+        why = str(exc)
+        raise shape_error(tape, values, i, "the result does not fit in memory"
+                          + (f" ({why[0].lower()}{why[1:]})" if why else "")) from None
+
     y = np.asarray(y, dtype=float)
     if not np.all(np.isfinite(y)):
         raise _element_error(tape, values, i, xs, y)
