@@ -406,7 +406,7 @@ class drawing:
 
     def __enter__(self):
         global _generator
-        _generator = np.random.default_rng(self.key)
+        _generator = self.key  # the generator is made at the first draw (_rng)
 
     def __exit__(self, *exc):
         global _generator
@@ -427,9 +427,13 @@ def _constructor(name, arity, make, about):
 
 
 def _rng():
+    global _generator
     if _generator is None:
         raise ShapeProblem("random values are drawn only in the values given for inputs")
+    if isinstance(_generator, list):
+        _generator = np.random.default_rng(_generator)
     return _generator
+
 
 
 _constructor("randn", -1, lambda *d: _rng().standard_normal(_shape_of(d, "randn")),

@@ -43,7 +43,10 @@ def constant_value(name: str, text: str, seed: Optional[int]):
                            name=name, value=text)
     if seed is None:
         seed = 0
+    if seed < 0 and draws(text):  # NumPy's generators take seeds of 0 and more
+        raise UsageError(f"the seed for random values must be 0 or more, not {seed}")
     from ..core.tensor_ops import drawing
+
 
     values_given, _ = input_values(tape, {})
     with drawing(seed, name):
