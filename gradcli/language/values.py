@@ -122,11 +122,32 @@ def _numeric(value) -> bool:
 
 def _npz_values(path: str, data: bytes) -> dict:
     import io
+    import zipfile
 
     import numpy
 
+    # An .npz is a zip of .npy files. Anything else (a lone .npy, text) would reach
+    # numpy.load's other branches: an array instead of an archive, or a hint to unpickle.
+    if not data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        raise UsageError(f"{path} is not a .npz archive (a zip of arrays, as numpy.savez "
+                         "writes)")
+    values = {}
     try:
         with numpy.load(io.BytesIO(data), allow_pickle=False) as archive:
-            return {name: numpy.asarray(archive[name]) for name in archive.files}
-    except (ValueError, OSError, EOFError) as exc:
+            for name in archive.files:
+                try:
+                    values[name] = numpy.asarray(archive[name])
+                except ValueError as exc:
+                    if "allow_pickle" not in str(exc):
+                        raise
+                    raise UsageError(f"{path}: the value for {name!r} holds Python objects, "
+                                     "which gradcli does not load (only arrays of numbers)"
+                                     ) from None
+    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as exc:
         raise UsageError(f"{path} is not a readable .npz archive ({exc})") from None
+    for name, value in values.items():
+        if value.dtype.kind not in "iuf":  # complex, bool, strings, dates: not real numbers
+            raise UsageError(f"{path}: the value for {name!r} is not an array of real numbers "
+                             f"(its type is {value.dtype})")
+    return values
+
