@@ -206,9 +206,10 @@ class _Build:
     def keyword(self, nametok, value):
         n = self._consume(value)
         word = n.payload if n.kind == "name" else None
-        if n.kind == "num":
-            v = n.payload
+        if n.kind == "num":  # axis=1 is the int 1, as NumPy takes it (and the tape writes it)
+            v = int(n.payload) if float(n.payload).is_integer() else n.payload
         elif word in ("true", "false", "True", "False"):
+
             v = word.lower() == "true"
         elif word in ("none", "None"):
             v = None
