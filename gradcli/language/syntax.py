@@ -134,8 +134,13 @@ class _Build:
                               nametok.start())
         if tensor is not None and (op is None or len(positional) != op.arity or keywords):
             op = tensor  # sum(x, axis=0); max(x) reduces where max(a, b) compares
+        if op is None and fname in CONSTRUCTORS and self.functions is FUNCTIONS:
+            raise SourceError(f"{fname}(...) makes values for an input, not a step of a "
+                              "program (a program is a function of its inputs): use an input "
+                              f"and give it the value {fname}(...)", source, nametok.start())
         if op is None:
             known = set(self.functions)
+
             if self.functions is FUNCTIONS:
                 known |= set(TENSOR_CALLS)
             if self.constructors:
