@@ -60,7 +60,6 @@ def apply_array(tape: Tape, values: list, i: int):
         why = str(exc)
         raise shape_error(tape, values, i, "the result does not fit in memory"
                           + (f" ({why[0].lower()}{why[1:]})" if why else "")) from None
-
     y = np.asarray(y, dtype=float)
     if not np.all(np.isfinite(y)):
         raise _element_error(tape, values, i, xs, y)

@@ -267,7 +267,6 @@ def _arange(n):
     return np.arange(size, dtype=float)
 
 
-
 deftensor("arange", 1, _arange, (None,), (None,), (), "the numbers 0, 1, ..., n-1",
           calls=("arange", "range"), integer=(0,))
 
@@ -342,7 +341,6 @@ def _targets(logits, targets):
         raise ShapeProblem("cross_entropy needs at least one row and one class, not logits "
                            f"of shape {shape_text(np.shape(logits))}")
     want = np.shape(logits)[:-1]
-
     if t.shape != want:
         raise ShapeProblem(f"cross_entropy needs one target per row: logits "
                            f"{shape_text(np.shape(logits))}, targets {shape_text(t.shape)} "
@@ -435,7 +433,6 @@ def _rng():
     return _generator
 
 
-
 _constructor("randn", -1, lambda *d: _rng().standard_normal(_shape_of(d, "randn")),
              "randn(d1, d2, ...): standard normal numbers of that shape")
 _constructor("rand", -1, lambda *d: _rng().random(_shape_of(d, "rand")),
@@ -453,5 +450,4 @@ def _randint(k, *dims):
 
 
 _constructor("randint", -1, _randint,
-
              "randint(k, d1, ...): whole numbers in 0..k-1 (torch.randint(k, size))")

@@ -128,7 +128,6 @@ class _Build:
             op = tensor = CONSTRUCTORS[fname]
         if (tensor is not None and op is not None and op is not tensor
                 and len(positional) not in (op.arity, tensor.arity)):
-
             raise SourceError(f"{fname} takes 1 argument (over an axis: {fname}(x, axis=0)) or "
                               f"2 (elementwise: {fname}(a, b)), not {len(positional)}", source,
                               nametok.start())
@@ -140,7 +139,6 @@ class _Build:
                               f"and give it the value {fname}(...)", source, nametok.start())
         if op is None:
             known = set(self.functions)
-
             if self.functions is FUNCTIONS:
                 known |= set(TENSOR_CALLS)
             if self.constructors:
@@ -214,7 +212,6 @@ class _Build:
         if n.kind == "num":  # axis=1 is the int 1, as NumPy takes it (and the tape writes it)
             v = int(n.payload) if float(n.payload).is_integer() else n.payload
         elif word in ("true", "false", "True", "False"):
-
             v = word.lower() == "true"
         elif word in ("none", "None"):
             v = None

@@ -47,7 +47,6 @@ def constant_value(name: str, text: str, seed: Optional[int]):
         raise UsageError(f"the seed for random values must be 0 or more, not {seed}")
     from ..core.tensor_ops import drawing
 
-
     values_given, _ = input_values(tape, {})
     with drawing(seed, name):
         try:
@@ -150,4 +149,3 @@ def _npz_values(path: str, data: bytes) -> dict:
             raise UsageError(f"{path}: the value for {name!r} is not an array of real numbers "
                              f"(its type is {value.dtype})")
     return values
-
