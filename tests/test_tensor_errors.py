@@ -389,3 +389,14 @@ def test_a_scalar_program_does_not_import_numpy():
         assert not {m for m in modules if m == "numpy" or m.startswith("numpy.")}, args
     # The check can fail: a program with arrays does import it.
     assert "numpy" in imports("eval", "sum(a*b)", "--a", "1", "--b", "2", "--grad-only")
+
+
+@pytest.mark.parametrize("program, words", [
+    ("sum(x[1e20])", "indices must be whole numbers that fit in 64 bits, and 1e+20 does not"),
+    ("sum(x[i])", "indices must be whole numbers that fit in 64 bits, and -1e+19 does not"),
+    ("sum(reshape(x, 1e20, -1))", "reshape's sizes must be whole numbers that fit in 64 bits"),
+])
+def test_integers_past_64_bits_are_said_as_given(cli, program, words):
+    """They were cast to int64 first, so the error named index -9223372036854775808."""
+    err = failed(cli("eval", program, "--x", "[1,2,3]", "--i", "[-1e19]"), 1)
+    assert words in err and "922337" not in err

@@ -59,7 +59,12 @@ def integers(value, what: str):
     if not np.all(a == np.round(a)):
         bad = a[a != np.round(a)].flat[0]
         raise ShapeProblem(f"{what} must be whole numbers, and {bad:g} is not")
+    too_big = (a >= 2.0**63) | (a < -2.0**63)  # past int64: astype would give a wrong number
+    if np.any(too_big):
+        raise ShapeProblem(f"{what} must be whole numbers that fit in 64 bits, and "
+                           f"{a[too_big].flat[0]:g} does not")
     return a.astype(np.int64)
+
 
 
 def _size(value, what: str) -> int:
