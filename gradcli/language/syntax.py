@@ -163,6 +163,9 @@ class _Build:
                 raise SourceError(f"{fname} has no keyword '{kw.name}'; {takes}"
                                   + (f" (did you mean {quoted_or(close)}?)" if close else ""),
                                   source, kw.pos)
+            wrong = _keyword_type(kw.name, dict(op.keywords)[kw.name], kw.value)
+            if wrong:
+                raise SourceError(f"{fname}'s keyword {wrong}", source, kw.pos)
             attrs[kw.name] = kw.value
         end = self._span(positional[-1])[1] if positional else nametok.end() + 1
         if op.tensor or attrs:
@@ -288,7 +291,23 @@ class _Build:
         return self.syntax
 
 
+def _keyword_type(name: str, default, value) -> Optional[str]:
+    """What is wrong with a keyword's value, or None: keepdims= takes true or false, axis=
+    a whole number (or none); true was read as axis 1 and keepdims=2 as true."""
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            shown = "none" if value is None else f"{value:g}"
+            return f"{name}= takes true or false, not {shown}"
+        return None
+    if isinstance(value, bool):
+        return f"{name}= takes a whole number, not {'true' if value else 'false'}"
+    if isinstance(value, float):  # whole numbers were made ints when read
+        return f"{name}= takes a whole number, not {value:g}"
+    return None
+
+
 class _Keyword(NamedTuple):
+
     name: str
     value: object
     pos: int
