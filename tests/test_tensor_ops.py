@@ -213,6 +213,7 @@ TENSOR_CASES = [
     Case("x.T", {"x": (2, 3)}, reference=lambda d: d["x"].T),
     Case("x.T", {"x": (3,)}, reference=lambda d: d["x"].T),
     Case("x.T", {"x": ()}, reference=lambda d: d["x"]),
+    Case("x.T", {"x": (2, 3, 4)}, reference=lambda d: d["x"].T),
     # Reshape, one -1 allowed, sizes as literals or integer inputs.
     Case("reshape(x, 3, 2)", {"x": (2, 3)}, reference=lambda d: d["x"].reshape(3, 2)),
     Case("reshape(x, 6)", {"x": (2, 3)}, reference=lambda d: d["x"].reshape(6)),
