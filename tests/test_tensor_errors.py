@@ -289,9 +289,9 @@ def test_a_bad_json_values_file_is_a_usage_error(cli, tmp_path, text, words):
 def test_a_values_file_that_is_missing_or_not_a_file_is_a_usage_error(cli, tmp_path):
     assert "no such file: " in failed(cli("eval", "sum(X)", "--values",
                                           str(tmp_path / "nope.json")), 2)
+    (tmp_path / "d.json").mkdir()
     assert "is a directory, not a values file" in failed(
-        cli("eval", "sum(X)", "--values", str(tmp_path) + "/d.json"
-            if (tmp_path / "d.json").mkdir() is None else ""), 2)
+        cli("eval", "sum(X)", "--values", str(tmp_path / "d.json")), 2)
     assert "the file must be .json or .npz" in failed(
         cli("eval", "sum(X)", "--values", _json(tmp_path, "{}", "v.txt")), 2)
     path = tmp_path / "latin.json"
