@@ -125,7 +125,8 @@ class Op:
         return (self.array[0] if self.array else self.forward)(*xs, **kw)
 
     def array_partials(self, *xs_and_y):
-        return (self.array[1] if self.array else self.partials)(*xs_and_y)
+        kernel = self.array[1] if self.array and self.array[1] else self.partials
+        return kernel(*xs_and_y)
 
     def vjp_array(self, position: int, local, g, ans, xs, kw):
         """vjp_term on arrays: an elementwise op's term local·ȳ is summed back to the
