@@ -390,7 +390,12 @@ def walk(ev: Evaluation, nt: Notation, output: Optional[str] = None,
          eval_options: Optional[list] = None) -> list:
     """The walkthrough's steps. `eval_options`: every option `gradcli eval` reads
     (`--json`, `-f`, ...), so that the closing command gives an input of that name as
-    `name=value`; None writes every value so."""
+    `name=value`; None writes every value so. A program on arrays has its own walk
+    (tensor_walk.py): shapes, the registry's VJPs, broadcasts summed back."""
+    if ev.tape.tensor:
+        from .tensor_walk import walk_tensor
+
+        return walk_tensor(ev, nt, output, eval_options)
     tape = ev.tape
     steps = [_program_step(ev, nt), _forward_step(ev, nt)]
     steps += _backward_steps(ev, nt)
