@@ -17,9 +17,8 @@ from .misconceptions import ASK_KINDS, Prediction, Situation, matches
 
 RELATIVE_TOLERANCE = 1e-3
 NOT_FOR_ARRAYS = "tensor quizzes are not supported yet"
-ARRAYS_INSTEAD = ("a question asks for one number of a program on numbers; "
-                  "`gradcli explain PROGRAM` walks a program with arrays step by step, and "
-                  "`gradcli explain --list` has lessons on them")
+ARRAYS_INSTEAD = ("a question asks for one number of a program on numbers; gradcli explain "
+                  "walks a program with arrays step by step, and has lessons on arrays")
 
 
 class QuestionError(UsageError):

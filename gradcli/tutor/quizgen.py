@@ -103,8 +103,7 @@ def topic_names(topic: str) -> tuple:
 
     if topic in LESSONS and LESSONS[topic].arrays:
         raise UsageError(f"explain's lesson '{topic}' is on arrays, and {NOT_FOR_ARRAYS}",
-                         f"read it with gradcli explain --topic {topic}; the quiz's topics: "
-                         + ", ".join(TOPICS))
+                         "the quiz's topics: " + ", ".join(TOPICS))
     known = list(TOPICS) + list(ALIASES)
     close = close_matches(topic, known)
     raise UnknownName(f"no quiz topic named '{topic}'"

@@ -592,6 +592,15 @@ def embedding_topic(nt: Notation) -> list:
     text = "for every position p of Xb:  dC[Xb[p]] += demb[p]"
     s4.show(text, *at.lines("  = ", loop))
     s4.say(checked(text, loop, dC))
+    m, (rows, width) = Xb.size, C.shape
+    matrix = f"dC = onehot(reshape(Xb, {m}), {rows}).T @ reshape(demb, {m}, {width})"
+    by_matrix = compute(matrix, {"Xb": Xb, "demb": demb})
+    s4.say(f"The same sum as one matrix product: row r of onehot(...).T has a 1 for every "
+           f"lookup of row r, so multiplying it by the {m} rows of {bar('emb')} adds exactly "
+           f"the rows that read r. Evaluated by gradcli"
+           f"{written_as(nt, 'emb')}:")
+    s4.show(matrix, *at.lines("  = ", by_matrix))
+    s4.say(checked(matrix, by_matrix, dC))
     return [s1, s2, s3, s4]
 
 

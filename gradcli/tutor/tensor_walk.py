@@ -11,7 +11,6 @@ small arrays shown entry by entry and big ones summarised (tutor/arraytext.py).
 from __future__ import annotations
 
 import re
-import shlex
 from typing import Optional
 
 from ..core.arrays import broadcast_axes, np, shape_text
@@ -19,10 +18,12 @@ from ..core.engine import Evaluation, forward
 from ..core.errors import GradcliError
 from ..core.notation import Notation, fmt, full_array
 from . import arraytext as at
-from .walkthrough import FORWARD_LIMIT, NODE_LIMIT, Step, factor, output_index
+from .walkthrough import FORWARD_LIMIT, NODE_LIMIT, Step, eval_command, factor, output_index
 
 H = 1e-6  # the nudge for the measured slope
 PROGRAM_LIMIT = 30  # statements shown in the first step
+# eval's tables of arrays are the display work's; its JSON writes every array in full.
+JSON = " --json"
 
 
 def walk_tensor(ev: Evaluation, nt: Notation, output: Optional[str] = None,
@@ -136,7 +137,7 @@ def _repeat_note(ev: Evaluation, node: int, inp: str) -> Optional[str]:
     kinds = kind + ("s" if len(many) > 1 else "") if kind != "entry" else \
         ("entry" if len(many) == 1 else "entries")
     if len(many) <= 4:
-        listed = ", ".join(f"{inp}[{', '.join(map(str, p))}] {c} times" for p, c in many)
+        listed = "; ".join(f"{inp}[{', '.join(map(str, p))}], {c} times" for p, c in many)
         said = f"{len(many)} {kinds} of {inp} {'was' if len(many) == 1 else 'were'} picked " \
                f"more than once ({listed})"
     else:
@@ -414,32 +415,16 @@ def _result_step(ev: Evaluation, nt: Notation, output: Optional[str],
     for name, g in ev.gradient.items():
         rows.append((nt.partial(tape.output_name, name), at.shape_of(g), at.text(g)))
     result.table(("", "shape", "value"), rows)
-    command = eval_command(ev, output, eval_options)
+    command = eval_command(ev, output, eval_options, exact=_compact, flags=JSON)
     if len(command) <= 120:
         result.say(f"{command} gives the same numbers.")
     else:
         option = f" --output {output}" if output is not None else ""
-        result.say(f"gradcli eval --json{option} with the same program and values gives the "
+        result.say(f"gradcli eval{JSON}{option} with the same program and values gives the "
                    f"same numbers.")
     return result
 
 
-def eval_command(ev: Evaluation, output: Optional[str] = None,
-                 eval_options: Optional[list] = None) -> str:
-    """walkthrough.eval_command for array values, each written exactly as nested lists;
-    with --json, which writes every array in full."""
-    from .walkthrough import _one_line
-
-    program = _one_line(ev.tape.source)
-    words = []
-    if program.startswith("-"):
-        words.append("--")
-        if program.startswith("--"):
-            program = " " + program
-    words.append(program)
-    for name, v in ev.inputs.items():
-        pair = f"{name}={full_array(v)}"
-        words.append(pair if eval_options is None or f"--{name}" in eval_options
-                     else f"--{pair}")
-    option = f" --output {shlex.quote(output)}" if output is not None else ""
-    return f"gradcli eval --json{option} " + " ".join(shlex.quote(w) for w in words)
+def _compact(v) -> str:
+    """An array exactly, without spaces ([[1,2.5],[3,-4]]): fewer words to quote."""
+    return full_array(v).replace(", ", ",")
