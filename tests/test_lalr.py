@@ -12,7 +12,8 @@ from gradcli.language.syntax import Syntax, _Build, grammar_path, parse
 
 _reference_builder = _Build()
 _CALLBACKS = ("number", "name", "binop", "unop", "call", "args", "bare", "assign",
-              "augassign", "program")
+              "augassign", "program", "array", "items", "keyword", "attribute", "subscript",
+              "subscripts", "slice_all", "slice_from", "slice_to", "slice_range")
 
 
 class _AsMatch:
@@ -59,13 +60,20 @@ def lark_reference(source):
 
 
 def shape(syntax):
-    return ([(n.kind, n.payload if n.kind != "op" else n.payload.name, n.kids, n.start, n.end)
-             for n in syntax.nodes],
+    def payload(n):
+        if n.kind == "op":
+            return n.payload.name
+        if n.kind == "opx":
+            return (n.payload[0].name, n.payload[1])
+        return n.payload
+
+    return ([(n.kind, payload(n), n.kids, n.start, n.end) for n in syntax.nodes],
             [(s.kind, s.target, s.aug and s.aug.name, s.root, s.first, s.start, s.end)
              for s in syntax.statements])
 
 
-PIECES = list("ab1.e+-*/^()=;,\n #x2") + ["sin", "**", "max(", "+=", "*=", " 3.5e-2", "θ"]
+PIECES = list("ab1.e+-*/^()=;,\n #x2[]:@") + ["sin", "**", "max(", "+=", "*=", " 3.5e-2", "θ",
+                                             ".T", "sum(", "axis=", "keepdims=true"]
 
 
 @settings(max_examples=examples(600), deadline=None)
