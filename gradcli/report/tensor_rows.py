@@ -18,7 +18,7 @@ from ..core.arrays import broadcast_axes, np, shape_text
 from ..core.engine import Contribution, Evaluation
 from ..core.notation import Notation, fmt
 from ..core.tape import fill, subscripts
-from .tensors import array_lines
+from .tensors import array_lines, wrap_words
 
 
 @dataclass
@@ -290,7 +290,7 @@ def _back(w: _Words):
     ax = _reduced_axis(w)
     keep = bool(w.attrs.get("keepdims", False))
     X, Y = w.x_shape, w.y_shape
-    if ax is None:
+    if ax is None or not Y:
         return w.dy, (f"{w.dy} {S(Y)} is broadcast back to {w.x}'s shape {S(X)}")
     if keep:
         return w.dy, (f"{w.dy} {S(Y)} kept axis {ax} as size 1 (keepdims=true), so it "
@@ -345,7 +345,7 @@ def _extreme(w: _Words) -> TensorStep:
     keep = bool(w.attrs.get("keepdims", False))
     full = np.expand_dims(y, ax) if ax is not None and not keep else y
     hit = x == np.broadcast_to(full, x.shape)
-    if ax is None:
+    if ax is None or x.ndim == 1:  # one maximum for the whole array
         counts = np.asarray(hit.sum())
         group = groups_word = ""
     else:
@@ -553,20 +553,11 @@ def tensor_backward_row(ev: Evaluation, c: Contribution, nt: Notation, width=Non
     bar_in = nt.bar(inp)
     term = array_lines(c.contribution, width, show_all)
     if c.count == 1:
-        term += _words(f"{bar_in} = this term", width)
+        term += wrap_words(f"{bar_in} = this term", width)
     else:
-        term += _words(f"{bar_in} = sum of {c.count} terms:", width)
+        term += wrap_words(f"{bar_in} = sum of {c.count} terms:", width)
         term += array_lines(c.total, width, show_all)
     return sends, nt.text(rule), nt.text("\n".join(term))
-
-
-def _words(text: str, width) -> list:
-    """A short label in lines of at most `width`, broken between words."""
-    if width is None:
-        return [text]
-    import textwrap
-
-    return textwrap.wrap(text, width, break_long_words=False) or [text]
 
 
 def tensor_fan_out_notes(ev: Evaluation, nt: Notation) -> list:
@@ -620,11 +611,14 @@ def tensor_rule_notes(ev: Evaluation, nt: Notation) -> list:
     if mul is not None:
         w = _Words(ev, mul, nt)
         other = w.names[1 - mul.position]
+        h = "eps" if nt.ascii else "ε"
+        spread = " (as broadcast)" if w.shape(1 - mul.position) != w.y_shape else ""
         notes.append(
             f"why {w.dx} += {other} * {w.dy} and not {w.dy} / {other}: nudging one entry "
-            f"of {w.x} by h moves the same entry of {w.y} by the matching entry of {other} "
-            f"times h, and each unit of that entry of {w.y} moves the output by the same "
-            f"entry of {w.dy}; so the gradient is {other} * {w.dy}, entry by entry. "
+            f"of {w.x} by {h} moves the same entry of {w.y} by the matching entry of "
+            f"{other}{spread} times {h}, and each unit of that entry of {w.y} moves the "
+            f"output by the same entry of {w.dy}; so the gradient is {other} * {w.dy}, entry "
+            f"by entry. "
             f"{w.dy} / {other} would answer another question: how far {w.x} must move for "
             f"{w.y} to move by {w.dy}.")
     if broadcast is not None:

@@ -1,8 +1,8 @@
 """Arrays as text: in full when small, summarised when big, every number with --all.
 
 One rule for every table that shows an array (the forward values, the backward terms,
-the result, the graph's nodes): an array of at most SMALL_ENTRIES entries and at most two
-axes is written in full as compact nested rows, columns aligned as NumPy aligns them;
+the result): an array of at most SMALL_ENTRIES entries, at most two axes and at most
+SMALL_ROWS rows is written in full as compact nested rows, columns aligned as NumPy aligns them;
 a bigger one as its mean, min and max and its top-left corner. `show_all` writes every
 array in full. A row wider than the room given is wrapped between entries, never inside
 a number. Nothing here recurses: nested rows are built a row at a time.
@@ -16,12 +16,16 @@ from ..core.notation import fmt
 
 SMALL_ENTRIES = 36  # about 6×6
 SMALL_AXES = 2
+SMALL_ROWS = 6  # a tall column (32, 1) is summarised: one line per entry is too many
 CORNER = (2, 3)  # the summary's top-left corner: 2 rows, 3 columns
 CORNER_1D = 6
 
 
 def is_small(a) -> bool:
-    return np.ndim(a) <= SMALL_AXES and np.size(a) <= SMALL_ENTRIES
+    """At most 36 entries, in one row or at most 2 axes and 6 rows."""
+    shape = np.shape(a)
+    return (len(shape) <= SMALL_AXES and np.size(a) <= SMALL_ENTRIES
+            and (len(shape) < 2 or shape[0] <= SMALL_ROWS))
 
 
 def array_lines(a, width=None, show_all: bool = False) -> list:
@@ -122,24 +126,44 @@ def _breaks(widths: list, nd: int, width) -> list:
     return breaks
 
 
-def corner(a):
+def corner(a, columns=None):
     """The summary's corner and how to say where it is: `[:2, :3]`."""
     a = np.asarray(a, dtype=float)
     if a.ndim == 1:
-        return a[:CORNER_1D], f"[:{CORNER_1D}]"
+        k = columns or CORNER_1D
+        return a[:k], f"[:{k}]"
+    k = columns or CORNER[1]
     lead = (0,) * (a.ndim - 2)
-    part = a[lead][: CORNER[0], : CORNER[1]]
-    where = ", ".join(["0"] * (a.ndim - 2) + [f":{CORNER[0]}", f":{CORNER[1]}"])
+    part = a[lead][: CORNER[0], :k]
+    where = ", ".join(["0"] * (a.ndim - 2) + [f":{CORNER[0]}", f":{k}"])
     return part, f"[{where}]"
 
 
 def summary_lines(a, width=None) -> list:
-    """mean, min, max, then the corner in full, labelled with where it sits."""
+    """mean, min, max, then the corner in full, labelled with where it sits. Where the
+    room is narrow the corner has fewer columns, rather than rows broken in two."""
     a = np.asarray(a, dtype=float)
-    part, where = corner(a)
+    most = CORNER_1D if a.ndim == 1 else CORNER[1]
+    for columns in range(most, 0, -1):
+        part, where = corner(a, columns)
+        lines = full_lines(part, None)
+        if width is None or max(map(len, lines)) <= width:
+            break
+    else:
+        part, where = corner(a, most)
+        lines = full_lines(part, width)
     more = part.size < a.size
     label = f"corner {where}:" if more else "entries:"
-    return [stats(a), label] + full_lines(part, width)
+    return wrap_words(stats(a), width) + [label] + lines
+
+
+def wrap_words(text: str, width) -> list:
+    """Prose in lines of at most `width`, broken between words (never inside a number)."""
+    if width is None:
+        return [text]
+    import textwrap
+
+    return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [text]
 
 
 # --- JSON with arrays kept compact -------------------------------------------------------
