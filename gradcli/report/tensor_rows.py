@@ -273,7 +273,7 @@ def _transpose(w: _Words) -> TensorStep:
                       f"{S(w.x_shape)} {w.arrow} {S(w.y_shape)}{_t(w)}",
                       [f"{w.y}[i, j] = {w.x}[j, i], so the adjoint is transposed back"
                        if len(w.x_shape) == 2 else
-                       f"transposing reverses the axes; the adjoint's axes are reversed back"])
+                       "transposing reverses the axes; the adjoint's axes are reversed back"])
 
 
 # --- reductions -----------------------------------------------------------------------
@@ -419,7 +419,7 @@ def _index(w: _Words) -> TensorStep:
             why.append(text + f" ({w.dx}[{subs}] += {w.dy} in NumPy would keep only one "
                        "contribution per repeated index: the scatter must add)")
         else:
-            why.append(f"no entry was picked twice here, so each receives at most one "
+            why.append("no entry was picked twice here, so each receives at most one "
                        "contribution")
         if unpicked:
             why.append(unpicked)
@@ -646,7 +646,7 @@ def tensor_rule_notes(ev: Evaluation, nt: Notation) -> list:
         more = f", and {len(shown) - 6} more" if len(shown) > 6 else ""
         if all(" like " in text for text in shown):
             notes.append("every adjoint has the shape of its value: " + ", ".join(shown[:6])
-                         + more + f"; check this first in a backward pass written by hand"
+                         + more + "; check this first in a backward pass written by hand"
                          + extra + ".")
         else:  # never, if the engine keeps its contract; said plainly if it does not
             notes.append("adjoint shapes: " + ", ".join(shown) + more)
