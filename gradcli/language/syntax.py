@@ -126,8 +126,8 @@ class _Build:
         tensor = TENSOR_CALLS.get(fname) if self.functions is FUNCTIONS else None
         if self.constructors and fname in CONSTRUCTORS:
             op = tensor = CONSTRUCTORS[fname]
-        if tensor is not None and op is not None and len(positional) not in (op.arity,
-                                                                             tensor.arity):
+        if (tensor is not None and op is not None and op is not tensor
+                and len(positional) not in (op.arity, tensor.arity)):
             raise SourceError(f"{fname} takes 1 argument (over an axis: {fname}(x, axis=0)) or "
                               f"2 (elementwise: {fname}(a, b)), not {len(positional)}", source,
                               nametok.start())
