@@ -425,7 +425,7 @@ def test_a_big_program_is_summarised_and_walks_through():
                     str(ROOT / "examples" / "makemore4-batch.json"), env={"COLUMNS": "80"})
     assert p.returncode == 0, p.stderr
     words = flat(p.stdout)
-    assert "2048 entries of shape (32, 64): min" in words
+    assert "2048 entries of shape (32, 64): mean" in words
     assert "rows of C were picked more than once" in words
     assert "n is integer data" in words and "Yb is integer data" in words
     assert words.count("the same to within the measurement's accuracy") == 7

@@ -1,8 +1,10 @@
 """Arrays as a learner reads them in a walkthrough: small ones entry by entry, big ones as
 their shape and a few numbers that summarise them.
 
-Minimal on purpose: the tutor's own formatter for its sentences and formula lines (the
-tables of `gradcli eval` have theirs in report/). Every entry is written with `fmt`, six
+Minimal on purpose: the tutor's own formatter for its sentences and formula lines, one
+line per array where a sentence or a table cell needs one, and 3-D arrays of a few
+entries in full (the embedding lesson's); the statistics of a big array are the ones
+`gradcli eval`'s tables give (report/tensors.py). Every entry is written with `fmt`, six
 significant digits, as the scalar walkthroughs write numbers; NumPy is reached only
 through core.arrays' lazy proxy, so importing this costs a scalar program nothing.
 """
@@ -12,6 +14,7 @@ import unicodedata
 
 from ..core.arrays import np, shape_text
 from ..core.notation import fmt
+from ..report.tensors import stats
 
 EXACT_LIMIT = 24  # arrays with at most this many entries are shown entry by entry
 LINE_LIMIT = 64  # a 2-D array longer than this on one line gets one row per line
@@ -40,12 +43,12 @@ def entries(a) -> str:
 
 
 def summary(a) -> str:
-    """A big array in a few words: its shape, smallest, largest and mean entry."""
+    """A big array in a few words: how many entries, its shape, and the statistics
+    `gradcli eval`'s tables give (report/tensors.py: mean, min, max)."""
     a = np.asarray(a, dtype=float)
     if a.size == 0:
         return f"an empty array of shape {shape_text(a.shape)}"
-    return (f"{a.size} entries of shape {shape_text(a.shape)}: min {fmt(float(a.min()))}, "
-            f"max {fmt(float(a.max()))}, mean {fmt(float(a.mean()))}")
+    return f"{a.size} entries of shape {shape_text(a.shape)}: {stats(a)}"
 
 
 def small(a) -> bool:
