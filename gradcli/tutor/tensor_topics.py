@@ -362,11 +362,11 @@ def softmax_cross_entropy_topic(nt: Notation) -> list:
     s1.say(inputs_line(ev))
     s1.show(*at.lines("probs = ", probs))
     d = abs(ev.value - fused.value)
-    same = ("the same number" if d == 0 else
-            f"equal but for the last digits (they differ by {fmt(d)}: the two add and "
-            f"round in a different order)" if d <= 1e-12 else f"not equal (by {fmt(d)})")
     if d > 1e-12:
         raise ClosedFormMismatch(f"the written-out loss differs from cross_entropy by {d!r}")
+    same = ("the same number" if d == 0 else
+            f"equal but for the last digits (they differ by {fmt(d)}: the two add and "
+            f"round in a different order)")
     s1.say(f"loss = {full(ev.value)}; gradcli's cross_entropy(logits, y) (PyTorch's "
            f"F.cross_entropy) gives {full(fused.value)}: {same}.")
 
