@@ -281,6 +281,7 @@ NOT_OPTIONS = {
                         "(add, fan-out, sigmoid, ...)"),
     ("tutor/walkthrough.py", "--"), ("tutor/walkthrough.py", " --output "),
     ("tutor/walkthrough.py", " rows (gradcli eval --all shows every row)."),
+    ("tutor/tensor_walk.py", " --json"), ("tutor/tensor_walk.py", " --output "),
 }
 
 

@@ -467,6 +467,8 @@ def test_explain_topic_names_work_in_the_quiz(cli):
     from gradcli.tutor.topics import TOPICS as LESSONS
 
     for name in LESSONS:  # every lesson name is a quiz topic or an alias of some
+        if LESSONS[name].arrays:  # lessons on arrays have no quiz yet: test_tensor_explain.py
+            continue
         assert name in TOPICS or name in ALIASES, name
     for name in list(TOPICS) + list(ALIASES):
         assert name in TOPICS_HELP, name

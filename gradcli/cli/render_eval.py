@@ -14,9 +14,12 @@ from rich.text import Text
 from ..core.engine import Evaluation
 from ..core.notation import Notation
 from ..report.rows import (
+    backward_columns,
     backward_rows,
     fan_out_notes,
+    forward_columns,
     forward_rows,
+    result_columns,
     result_rows,
     rule_notes,
 )
@@ -25,11 +28,17 @@ DEFAULT_ROW_LIMIT = 200
 
 
 # --- tables -----------------------------------------------------------------------------
-def _table(title: str, columns: list, nt: Notation) -> Table:
+def _table(title: str, columns: list, nt: Notation, arrays: dict | None = None) -> Table:
+    """A table whose cells fold; in tensor mode the columns holding arrays (`arrays`:
+    column -> width of its widest line) never wrap and keep that width, so a number is
+    never broken: the other columns wrap around them."""
     table = Table(title=Text(title), box=box.ASCII if nt.ascii else box.SIMPLE_HEAVY,
                   title_justify="left")
-    for name in columns:
-        table.add_column(Text(name), overflow="fold")
+    for k, name in enumerate(columns):
+        if arrays and k in arrays:
+            table.add_column(Text(name), no_wrap=True, min_width=arrays[k])
+        else:
+            table.add_column(Text(name), overflow="fold")
     return table
 
 
@@ -51,17 +60,57 @@ def _add_rows(table: Table, rows: list, limit: int | None) -> None:
         table.add_row(*map(Text, row))
 
 
+# Tensor mode: how wide an array's lines may be. The table's frame takes 3 characters per
+# column and 1 more; the prose columns keep at least PROSE_MIN characters.
+PROSE_MIN = 24
+
+
+def _frame(columns: int) -> int:
+    return 3 * columns + 1
+
+
+def _array_room(console: Console, fixed: int, columns: int, prose: int = PROSE_MIN) -> int:
+    """Room for an array column: what the terminal leaves after the frame, the narrow
+    columns (`fixed`) and the prose, at most half the width, at least 20 characters."""
+    width = console.width
+    return max(20, min(width // 2 if width >= 100 else width, width - _frame(columns)
+                       - fixed - prose))
+
+
+def _widest(rows: list, column: int) -> int:
+    return max((len(line) for row in rows for line in row[column].split("\n")), default=1)
+
+
 def render(ev: Evaluation, console: Console, nt: Notation, limit: int | None = DEFAULT_ROW_LIMIT):
     tape = ev.tape
-    fwd = _table("Forward pass (one primitive per step)", ["step", "name", "operation", "value"], nt)
-    _add_rows(fwd, forward_rows(ev), limit)
+    tensor = tape.tensor
+    show_all = limit is None
+    if tensor:
+        # step and name are short; shape about 10 characters.
+        probe = forward_rows(ev, None, False)
+        narrow = _widest(probe, 0) + min(_widest(probe, 1), 12) + _widest(probe, 3)
+        room = _array_room(console, narrow, 5, prose=16)
+        rows = forward_rows(ev, room, show_all)
+        fwd = _table("Forward pass (one primitive per step)", forward_columns(ev), nt,
+                     {4: _widest(rows, 4)})
+    else:
+        rows = forward_rows(ev)
+        fwd = _table("Forward pass (one primitive per step)", forward_columns(ev), nt)
+    _add_rows(fwd, rows, limit)
     console.print(fwd)
 
     seed = f"{nt.bar(tape.output_name)} = {nt.partial(tape.output_name, tape.output_name)} = 1"
     title = f"Backward pass (reverse order, seeded with {seed})"
-    bwd = _table(nt.text(title), ["#", "sends", "local derivative", "upstream",
-                                  "contribution (chain rule)", "running total"], nt)
-    rows = backward_rows(ev, nt)
+    if tensor:
+        sends = [f"{tape.label(c.node)} -> {tape.label(c.input)}" for c in ev.contributions]
+        narrow = len(str(len(sends))) + min(max(map(len, sends), default=5), 16)
+        room = _array_room(console, narrow, 4, prose=PROSE_MIN + 4)
+        rows = backward_rows(ev, nt, room, show_all)
+        bwd = _table(nt.text(title), backward_columns(ev), nt,
+                     {3: _widest(rows, 3)} if rows else None)
+    else:
+        rows = backward_rows(ev, nt)
+        bwd = _table(nt.text(title), backward_columns(ev), nt)
     _add_rows(bwd, rows, limit)
     if rows:
         console.print(bwd)
@@ -71,12 +120,20 @@ def render(ev: Evaluation, console: Console, nt: Notation, limit: int | None = D
     if notes:
         console.print(Group(*(Text(("* " if nt.ascii else "• ") + n) for n in notes)))
         console.print()
-    render_result(ev, console, nt)
+    render_result(ev, console, nt, show_all)
 
 
-def render_result(ev: Evaluation, console: Console, nt: Notation) -> None:
-    res = _table("Result", ["", "value"], nt)
-    _add_rows(res, result_rows(ev, nt), None)
+def render_result(ev: Evaluation, console: Console, nt: Notation, show_all: bool = False) -> None:
+    if ev.tape.tensor:
+        probe = result_rows(ev, nt)
+        narrow = _widest(probe, 0) + _widest(probe, 1)
+        rows = result_rows(ev, nt, _array_room(console, narrow, 3, prose=0), show_all)
+        res = _table("Result", result_columns(ev), nt, {2: _widest(rows, 2)})
+    else:
+        rows = result_rows(ev, nt)
+        res = _table("Result", result_columns(ev), nt)
+    _add_rows(res, rows, None)
     console.print(res)
-
-
+    if ev.tape.tensor:
+        console.print(Text("Arrays are shown to 6 significant digits; --grad-only and --json "
+                           "give every digit."))

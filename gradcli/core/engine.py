@@ -261,7 +261,7 @@ def backward(ev: Evaluation, record: bool = True) -> None:
     """Fill in an evaluation's adjoints (and its recorded contributions) from the sweep."""
     warnings = Warnings()
     ev.adjoints = reverse_sweep(ev.tape, ev.values, record=ev.contributions if record else None,
-                                warnings=warnings)
+                                warnings=warnings, free=ev.tape.tensor and not record)
     ev.warnings.extend(warnings.lines())
     if ev.tape.tensor:
         from .arrays import np
@@ -281,7 +281,7 @@ def backward(ev: Evaluation, record: bool = True) -> None:
 def reverse_sweep(tape: Tape, values: list, *, seed: Optional[int] = None, stop: int = 0,
                   needs: Optional[list] = None, record: Optional[list] = None,
                   substitute: Optional[Callable] = None, accumulate: bool = True,
-                  warnings: Optional[Warnings] = None) -> list:
+                  warnings: Optional[Warnings] = None, free: bool = False) -> list:
     """The reverse sweep: the one implementation of the chain rule backwards.
 
     Seeded with adjoint 1 at `seed` (the output), it visits steps from there down to
@@ -294,17 +294,21 @@ def reverse_sweep(tape: Tape, values: list, *, seed: Optional[int] = None, stop:
                   (the quiz predicts a learner's slip by swapping one term)
       accumulate  False assigns instead of adding (another of the quiz's mistakes)
       warnings    collects kinks met and slopes that are not finite
+      free        tensor mode: forget a step's adjoint once it is sent on (None in the
+                  result), so a big network's adjoints do not all live at once; inputs
+                  keep theirs
     """
     if tape.tensor:
         from .arrays import np
 
         with np.errstate(all="ignore"):  # slopes that are not finite are warned of below
             return _reverse(tape, values, seed, stop, needs, record, substitute, accumulate,
-                            warnings)
+                            warnings, free)
     return _reverse(tape, values, seed, stop, needs, record, substitute, accumulate, warnings)
 
 
-def _reverse(tape, values, seed, stop, needs, record, substitute, accumulate, warnings):
+def _reverse(tape, values, seed, stop, needs, record, substitute, accumulate, warnings,
+             free=False):
     steps = tape.steps
     n = len(steps)
     tensor = tape.tensor
@@ -324,9 +328,14 @@ def _reverse(tape, values, seed, stop, needs, record, substitute, accumulate, wa
         g = adjoints[i]
         partials = None
         if op.partials is not None:
-            partials = op.array_partials(*xs, ans) if tensor else op.partials(*xs, ans)
+            if tensor:
+                partials = op.array_partials(*xs, ans, wanted=[needs[a] for a in step.args])
+            else:
+                partials = op.partials(*xs, ans)
         if warnings is not None and partials is not None:
             _notice(tape, values, i, xs, partials, [needs[a] for a in step.args], warnings)
+        if free:
+            adjoints[i] = None  # sent on below; a big array need not outlive its step
         for position, a in enumerate(step.args):
             if not needs[a]:
                 continue  # constants get no adjoint, as in PyTorch
@@ -340,7 +349,12 @@ def _reverse(tape, values, seed, stop, needs, record, substitute, accumulate, wa
             # Every adjoint starts at 0 and adds its terms, as micrograd's and the generated
             # code's `+=` do (so a zero gradient is +0.0 where PyTorch, which assigns the
             # first term, may give -0.0).
-            adjoints[a] = adjoints[a] + term if accumulate else term
+            if tensor and not reached[a]:
+                # An array's first term is taken as it is, as PyTorch does, rather than
+                # copied into 0 + term (a zero entry may then be -0.0, as in PyTorch).
+                adjoints[a] = term
+            else:
+                adjoints[a] = adjoints[a] + term if accumulate else term
             reached[a] = True
             if record is not None:
                 counts[a] += 1
@@ -391,7 +405,10 @@ def _tangents(tape, values, seeds, record, warnings):
         ans = values[i]
         partials = None
         if op.partials is not None:
-            partials = op.array_partials(*xs, ans) if tensor else op.partials(*xs, ans)
+            if tensor:
+                partials = op.array_partials(*xs, ans, wanted=[t is not None for t in ts])
+            else:
+                partials = op.partials(*xs, ans)
         total = None
         for position, (a, t) in enumerate(zip(step.args, ts)):
             local = partials[position] if partials is not None else None
@@ -455,8 +472,10 @@ def _notice_arrays(tape: Tape, values: list, i: int, xs: list, partials, relevan
     op = tape.steps[i].op
     shape = np.shape(values[i])
     for position, local in enumerate(partials):
+        if local is None or not relevant[position]:
+            continue
         bad = ~np.isfinite(np.broadcast_to(local, shape))
-        if relevant[position] and bad.any():
+        if bad.any():
             at = first_entry(bad)
             entry = [float(np.broadcast_to(x, shape)[at]) for x in xs]
             why = op.singular(*entry) if op.singular else None

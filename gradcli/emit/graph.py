@@ -34,7 +34,9 @@ class GraphEdge:
     source: int  # the operand's step
     target: int  # the step using it
     position: int  # which operand
-    local: float  # ∂target/∂source
+    local: float  # ∂target/∂source (tensor mode: an array, or None for a tensor op)
+    # Tensor mode: the term in matrix form, {False: Unicode, True: ASCII}: `X̄ += v3̄ @ Wᵀ`.
+    rule: Optional[dict] = None
 
 
 @dataclass
@@ -44,6 +46,7 @@ class Graph:
     value: float
     nodes: dict = field(default_factory=dict)  # step -> GraphNode, in tape order
     edges: list = field(default_factory=list)
+    tensor: bool = False  # values and adjoints are arrays (shown summarised)
 
     def title(self, i: int) -> str:
         """`x = a * b`, `a`, or a constant's own text."""
@@ -62,7 +65,9 @@ def build_graph(ev: Evaluation) -> Graph:
     terms = [0] * len(steps)
     for c in ev.contributions:
         terms[c.input] += 1
-    graph = Graph(out, tape.output_name, ev.value)
+    graph = Graph(out, tape.output_name, ev.value, tensor=tape.tensor)
+    if tape.tensor:
+        return _tensor_graph(ev, graph, live, terms)
     for i, step in enumerate(steps):
         if not live[i]:
             continue
@@ -90,12 +95,47 @@ def build_graph(ev: Evaluation) -> Graph:
     return graph
 
 
+def _tensor_graph(ev: Evaluation, graph: Graph, live: list, terms: list) -> Graph:
+    """build_graph in tensor mode: the same nodes, with array values and adjoints (an
+    adjoint never reached is zeros of the value's shape); each edge that carried a term
+    has that term in matrix form, in both notations."""
+    from ..core.arrays import np
+    from ..report.tensor_rows import tensor_step
+
+    tape = ev.tape
+    found = {(c.node, c.position): c for c in ev.contributions}
+    unicode, plain = Notation(), Notation(ascii_only=True)
+    for i, step in enumerate(tape.steps):
+        if not live[i]:
+            continue
+        kind = ("input" if tape.is_input(i) else "const" if tape.is_const(i)
+                else "output" if i == graph.output else "intermediate")
+        value = np.asarray(ev.values[i], dtype=float)
+        integer = kind == "input" and step.name in tape.integer_inputs
+        adjoint = None if kind == "const" or integer else np.broadcast_to(
+            np.asarray(ev.adjoints[i], dtype=float), value.shape)
+        graph.nodes[i] = GraphNode(i, tape.step_id(i), tape.label(i), kind, step.op.name,
+                                   tape.expression(i), value, adjoint, tuple(step.args),
+                                   terms[i])
+        for position, a in enumerate(step.args):
+            c = found.get((i, position))
+            rule = None
+            if c is not None:
+                rule = {False: tensor_step(ev, c, unicode).formula,
+                        True: tensor_step(ev, c, plain).formula}
+            graph.edges.append(GraphEdge(a, i, position, None if c is None else c.local,
+                                         rule))
+    return graph
+
+
 # --- JSON -------------------------------------------------------------------------------
 def _number(x: Optional[float]):
     return x if x is None or math.isfinite(x) else None
 
 
 def to_dict(graph: Graph, warnings: list) -> dict:
+    if graph.tensor:
+        return _tensor_dict(graph, warnings)
     return {
         "output": graph.output_name,
         "value": _number(graph.value),
@@ -114,13 +154,58 @@ def to_dict(graph: Graph, warnings: list) -> dict:
     }
 
 
+def _tensor_dict(graph: Graph, warnings: list) -> dict:
+    """to_dict in tensor mode: each node's shape, its value and adjoint as nested lists
+    (null where not finite); each edge's local derivative where the op has one
+    (elementwise ops) and its term in matrix form."""
+    from ..core.arrays import np
+    from ..report.evaluation import Nulls
+
+    null = Nulls()
+    doc = {
+        "output": graph.output_name,
+        "value": _number(graph.value),
+        "nodes": [{
+            "id": n.id, "label": n.label, "kind": n.kind, "op": n.op,
+            "expression": n.expression, "shape": list(np.shape(n.value)),
+            "value": null(n.value), "adjoint": null(n.adjoint), "terms": n.terms,
+            "inputs": [graph.nodes[a].id for a in n.args],
+        } for n in graph.nodes.values()],
+        "edges": [{
+            "from": graph.nodes[e.source].id, "to": graph.nodes[e.target].id,
+            "position": e.position, "local": null(e.local),
+            "derivative": f"d{graph.nodes[e.target].label}/d{graph.nodes[e.source].label}",
+            "rule": None if e.rule is None else e.rule[True],
+        } for e in graph.edges],
+        "warnings": list(warnings),
+    }
+    if null.count:
+        doc["warnings"].append(f"{null.count} numbers in nodes and edges are infinite or "
+                               "undefined; written as null (JSON has no such number)")
+    return doc
+
+
 # --- the tree ---------------------------------------------------------------------------
 DEFAULT_DEPTH = 40
 
 
 def record(graph: Graph, i: int, nt: Notation) -> str:
-    """micrograd's `data | grad`, with a note when the adjoint is a sum."""
+    """micrograd's `data | grad`, with a note when the adjoint is a sum. In tensor mode
+    an array's shape comes first, and the value and adjoint are summarised (report/
+    tensors.one_line: a few entries in full, else mean, min and max)."""
     node = graph.nodes[i]
+    if graph.tensor:
+        from ..report.tensors import one_line, shape_of
+
+        shape = f"shape {shape_of(node.value)} | " if getattr(node.value, "ndim", 0) else ""
+        if node.kind == "const":
+            return f"{shape}data {one_line(node.value)}"
+        if node.adjoint is None:  # an index or targets: integer data
+            return f"{shape}data {one_line(node.value)} | integer data, no grad"
+        text = f"{shape}data {one_line(node.value)} | grad {one_line(node.adjoint)}"
+        if node.terms > 1:
+            text += nt.text(f" (Σ of {node.terms} terms)")
+        return text
     if node.kind == "const":
         return f"data {fmt(node.value)}"
     text = f"data {fmt(node.value)} | grad {fmt(node.adjoint)}"

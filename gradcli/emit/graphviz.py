@@ -21,6 +21,9 @@ LEGEND = {"input": "input", "intermediate": "intermediate step", "output": "outp
 
 
 def _edge_label(graph: Graph, e, nt: Notation) -> str:
+    if graph.tensor:
+        # The term in matrix form, `X̄ += v3̄ @ Wᵀ`: an array has no one-number slope.
+        return e.rule[nt.ascii] if e.rule else ""
     top, bottom = graph.nodes[e.target].label, graph.nodes[e.source].label
     return nt.partial(top, bottom) + " = " + fmt(e.local)
 
@@ -63,15 +66,17 @@ def to_dot(graph: Graph, nt: Notation) -> str:
         lines.append(f'  {node.id} [label="{label}", fillcolor="{COLOURS[node.kind]}"{extra}];')
     for e in graph.edges:
         src, dst = graph.nodes[e.source], graph.nodes[e.target]
-        if src.kind == "const":
-            # A constant gets no adjoint (as in PyTorch), so its edge carries no derivative.
+        if src.kind == "const" or (graph.tensor and e.rule is None):
+            # A constant gets no adjoint (as in PyTorch), so its edge carries no derivative;
+            # nor does integer data (an index, targets) in tensor mode.
             lines.append(f"  {src.id} -> {dst.id} [style=dashed];")
         else:
             label = _dot_string(_edge_label(graph, e, nt))
             lines.append(f"  {src.id} -> {dst.id} [label={label}];")
     # The legend: one small table, so it does not take more room than the graph.
     cells = "".join(f'<td bgcolor="{COLOURS[kind]}">{text}</td>' for kind, text in LEGEND.items())
-    note = nt.text("edge: local derivative ∂(step)/∂(operand)")
+    note = nt.text("edge: the term sent back, in matrix form" if graph.tensor
+                   else "edge: local derivative ∂(step)/∂(operand)")
     lines.append('  legend [shape=plaintext, style="", label=<<table border="0" '
                  'cellborder="1" cellspacing="2" cellpadding="3"><tr>'
                  f'{cells}<td border="0">{html.escape(note, quote=False)}</td></tr></table>>];')
@@ -104,7 +109,7 @@ def to_mermaid(graph: Graph, nt: Notation) -> str:
         classes.setdefault(node.kind, []).append(node.id)
     for e in graph.edges:
         src, dst = graph.nodes[e.source], graph.nodes[e.target]
-        if src.kind == "const":
+        if src.kind == "const" or (graph.tensor and e.rule is None):
             lines.append(f"  {src.id} -.-> {dst.id}")
         else:
             label = _mermaid_text(_edge_label(graph, e, nt))

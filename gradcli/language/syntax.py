@@ -307,7 +307,6 @@ def _keyword_type(name: str, default, value) -> Optional[str]:
 
 
 class _Keyword(NamedTuple):
-
     name: str
     value: object
     pos: int

@@ -54,6 +54,9 @@ class _Nulls:
         return None
 
 
+Nulls = _Nulls  # for the other JSON documents (the graph's)
+
+
 def to_dict(ev: Evaluation, grad_only: bool = False) -> dict:
     tape = ev.tape
     warnings = list(ev.warnings)
@@ -64,7 +67,9 @@ def to_dict(ev: Evaluation, grad_only: bool = False) -> dict:
                      for name, g in ev.gradient.items()},
         "inputs": {name: _number(v, name, []) for name, v in ev.inputs.items()},
     }
-    if not grad_only:
+    if not grad_only and tape.tensor:
+        _tensor_traces(ev, doc, warnings)
+    elif not grad_only:
         plain = Notation(ascii_only=True)
         null = _Nulls()
         doc["nodes"] = [{
@@ -74,7 +79,6 @@ def to_dict(ev: Evaluation, grad_only: bool = False) -> dict:
             "op": step.op.name,
             "expression": tape.expression(i),
             "inputs": [tape.step_id(a) for a in step.args],
-            **({"shape": list(ev.values[i].shape)} if tape.tensor else {}),
             "value": null(ev.values[i]),
             "adjoint": null(ev.adjoints[i]),
             "source": [step.start, step.end],
@@ -95,6 +99,61 @@ def to_dict(ev: Evaluation, grad_only: bool = False) -> dict:
     return doc
 
 
+def _tensor_traces(ev: Evaluation, doc: dict, warnings: list) -> None:
+    """The nodes and steps of a tensor program: each node's shape, its value and adjoint
+    as nested lists of that shape (an adjoint never reached is zeros); each step's
+    matrix-form rule (`dW += X.T @ dv3`), its shapes and why, and its arrays."""
+    from ..core.arrays import np
+    from .tensor_rows import tensor_step
+
+    tape = ev.tape
+    plain = Notation(ascii_only=True)
+    null = _Nulls()
+    nodes = []
+    for i, step in enumerate(tape.steps):
+        shape = np.shape(ev.values[i])
+        nodes.append({
+            "id": tape.step_id(i),
+            "name": step.name if step.name is not None else tape.step_id(i),
+            "label": tape.label(i),
+            "op": step.op.name,
+            "expression": tape.expression(i),
+            "inputs": [tape.step_id(a) for a in step.args],
+            "shape": list(shape),
+            "value": null(np.asarray(ev.values[i], dtype=float)),
+            # Integer data (an index, targets) has no adjoint: null.
+            "adjoint": None if step.name in tape.integer_inputs and tape.is_input(i) else
+            null(np.broadcast_to(np.asarray(ev.adjoints[i], dtype=float), shape)),
+            "source": [step.start, step.end],
+        })
+    steps = []
+    for c in ev.contributions:
+        s = tensor_step(ev, c, plain)
+        steps.append({
+            "node": tape.step_id(c.node),
+            "input": tape.step_id(c.input),
+            "rule": s.formula,
+            "shapes": s.shapes,
+            "why": s.why,
+            "node_shape": list(np.shape(ev.values[c.node])),
+            "input_shape": list(np.shape(ev.values[c.input])),
+            "local": null(c.local),
+            "upstream": null(c.upstream),
+            "contribution": null(c.contribution),
+            "total": null(c.total),
+        })
+    doc["nodes"], doc["steps"] = nodes, steps
+    if null.count:
+        warnings.append(f"{null.count} numbers in nodes and steps are infinite or "
+                        "undefined; written as null (JSON has no such number)")
+
+
 def to_json(ev: Evaluation, grad_only: bool = False) -> str:
     # ASCII escapes keep the document valid whatever the output encoding is.
-    return json.dumps(to_dict(ev, grad_only), allow_nan=False, indent=1)
+    doc = to_dict(ev, grad_only)
+    if ev.tape.tensor:
+        from .tensors import dumps
+
+        # Arrays compact, each innermost row on one line; the rest as for numbers.
+        return dumps(doc, indent=1)
+    return json.dumps(doc, allow_nan=False, indent=1)

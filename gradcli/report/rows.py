@@ -8,9 +8,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from ..core.arrays import np, shape_text
 from ..core.engine import Contribution, Evaluation
 from ..core.notation import Notation, fmt, full
 from ..core.tape import fill
+from .tensors import array_text
 
 if TYPE_CHECKING:  # the eval tables need not import forward mode to start up
     from ..modes.forward_mode import TangentTrace
@@ -19,25 +21,50 @@ _ATOM = re.compile(r"-?[\w.]+")
 
 
 # --- rows, as plain text ----------------------------------------------------------------
-def forward_rows(ev: Evaluation) -> list:
-    """(step, name, operation, value) for every step a person would write down."""
+# Tensor mode adds a shape column and writes arrays as report/tensors.py does: in full when
+# small, summarised when big, every number with `show_all`; `width` is the room an array's
+# lines may take. Scalar programs get the columns and rows they always had.
+def forward_columns(ev: Evaluation) -> list:
+    if ev.tape.tensor:
+        return ["step", "name", "operation", "shape", "value"]
+    return ["step", "name", "operation", "value"]
+
+
+def forward_rows(ev: Evaluation, width=None, show_all: bool = False) -> list:
+    """(step, name, operation, value) for every step a person would write down; in tensor
+    mode (step, name, operation, shape, value), the value in lines of text."""
     tape = ev.tape
     rows = []
+    tensor = tape.tensor
     for i, step in enumerate(tape.steps):
         if tape.is_const(i) and step.name is None:
             continue  # unnamed literals appear inside the operations that use them
         label = tape.label(i)
         if tape.is_input(i):
             source = "given" if step.name not in _defaults_used(ev) else "default"
-            operation = f"{label} = {fmt(ev.values[i])}  (input, {source})"
+            if tensor and step.name in tape.integer_inputs:
+                source += "; integer data: no gradient"
+            if tensor and np.ndim(ev.values[i]) > 0:
+                operation = f"{label}  (input, {source})"
+            else:
+                operation = f"{label} = {fmt(float(ev.values[i]))}  (input, {source})"
         else:
             operation = f"{label} = {tape.expression(i)}"
-        rows.append((tape.step_id(i), label, operation, fmt(ev.values[i])))
+        if tensor:
+            rows.append((tape.step_id(i), label, operation, shape_text(np.shape(ev.values[i])),
+                         array_text(ev.values[i], width, show_all)))
+        else:
+            rows.append((tape.step_id(i), label, operation, fmt(ev.values[i])))
     return rows
 
 
 def _defaults_used(ev: Evaluation) -> set:
     tape = ev.tape
+    if tape.tensor:
+        return {name for name, i in tape.inputs.items()
+                if tape.steps[i].const is not None
+                and np.shape(ev.inputs[name]) == np.shape(tape.steps[i].const)
+                and bool(np.all(np.asarray(ev.inputs[name]) == tape.steps[i].const))}
     return {name for name, i in tape.inputs.items()
             if tape.steps[i].const is not None and ev.inputs[name] == tape.steps[i].const}
 
@@ -90,13 +117,30 @@ def _gate_reason(tape, node: int, position: int) -> str:
     return f"{step.op.name} did not take this branch"
 
 
-def backward_rows(ev: Evaluation, nt: Notation) -> list:
+def backward_columns(ev: Evaluation) -> list:
+    if ev.tape.tensor:
+        return ["#", "sends", "chain rule in matrix form: shapes, why",
+                "contribution,\nrunning total"]
+    return ["#", "sends", "local derivative", "upstream", "contribution (chain rule)",
+            "running total"]
+
+
+def backward_rows(ev: Evaluation, nt: Notation, width=None, show_all: bool = False) -> list:
+    if ev.tape.tensor:
+        from .tensor_rows import tensor_backward_row
+
+        return [(str(k),) + tensor_backward_row(ev, c, nt, width, show_all)
+                for k, c in enumerate(ev.contributions, 1)]
     return [(str(k),) + backward_row(ev, c, nt) for k, c in enumerate(ev.contributions, 1)]
 
 
 def fan_out_notes(ev: Evaluation, nt: Notation) -> list:
     """One sentence per value whose adjoint is a sum of several contributions."""
     tape = ev.tape
+    if tape.tensor:
+        from .tensor_rows import tensor_fan_out_notes
+
+        return tensor_fan_out_notes(ev, nt)
     terms: dict = {}
     for c in ev.contributions:
         terms.setdefault(c.input, []).append(c.contribution)
@@ -114,8 +158,13 @@ def fan_out_notes(ev: Evaluation, nt: Notation) -> list:
 
 
 def rule_notes(ev: Evaluation, nt: Notation) -> list:
-    """The registry's notes (why b·x̄ and not x̄/b), filled in with the first such step."""
+    """The registry's notes (why b·x̄ and not x̄/b), filled in with the first such step.
+    A tensor program gets notes written for arrays (report/tensor_rows.py)."""
     tape = ev.tape
+    if tape.tensor:
+        from .tensor_rows import tensor_rule_notes
+
+        return tensor_rule_notes(ev, nt)
     seen, notes = set(), []
     for c in ev.contributions:
         op = tape.steps[c.node].op
@@ -133,9 +182,21 @@ def rule_notes(ev: Evaluation, nt: Notation) -> list:
     return notes
 
 
-def result_rows(ev: Evaluation, nt: Notation) -> list:
+def result_columns(ev: Evaluation) -> list:
+    return ["", "shape", "value"] if ev.tape.tensor else ["", "value"]
+
+
+def result_rows(ev: Evaluation, nt: Notation, width=None, show_all: bool = False) -> list:
     tape = ev.tape
     out = tape.output_name
+    if tape.tensor:
+        # Arrays to six significant digits, as in the tables above; --grad-only and
+        # --json give every number exactly.
+        rows = [(out, "()", full(ev.value))]
+        for name, g in ev.gradient.items():
+            rows.append((nt.partial(out, name), shape_text(np.shape(g)),
+                         full(g) if np.ndim(g) == 0 else array_text(g, width, show_all)))
+        return rows
     rows = [(out, full(ev.value))]
     for name, g in ev.gradient.items():
         # An infinite slope (sqrt at 0) is not a gradient: say so, with what floats gave.

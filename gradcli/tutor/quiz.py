@@ -16,6 +16,9 @@ from ..core.errors import GradcliError, UsageError
 from .misconceptions import ASK_KINDS, Prediction, Situation, matches
 
 RELATIVE_TOLERANCE = 1e-3
+NOT_FOR_ARRAYS = "tensor quizzes are not supported yet"
+ARRAYS_INSTEAD = ("a question asks for one number of a program on numbers; gradcli explain "
+                  "walks a program with arrays step by step, and has lessons on arrays")
 
 
 class QuestionError(UsageError):
@@ -49,6 +52,13 @@ class Question:
             tape = compile_program(self.source, self.inputs)
         except GradcliError as exc:
             raise QuestionError("program", exc.message, exc.detail) from None
+        if tape.tensor:
+            raise QuestionError("program", f"{NOT_FOR_ARRAYS}: this program works on arrays "
+                                           f"({_array_use(tape)})", ARRAYS_INSTEAD)
+        arrays = [n for n, v in self.inputs.items() if _is_array(v)]
+        if arrays:
+            raise QuestionError("inputs", f"{NOT_FOR_ARRAYS}: the value of {arrays[0]} is an "
+                                          f"array", ARRAYS_INSTEAD)
         if self.kind == "grad" and self.name not in tape.inputs:
             listed = ", ".join(tape.inputs) or "none"
             raise QuestionError("ask", f"'{self.name}' is not an input of the program "
@@ -107,6 +117,29 @@ class Question:
         return abs(answer - expected) <= RELATIVE_TOLERANCE * abs(expected)
 
 
+def _is_array(value) -> bool:
+    return hasattr(value, "shape") or isinstance(value, (list, tuple, dict))
+
+
+def _array_use(tape) -> str:
+    """What makes a program one on arrays, in its own words: an array literal (a named
+    one first), else its first operation on arrays."""
+    for step in tape.steps:
+        if step.const is not None and _is_array(step.const):
+            return f"{step.name} is an array" if step.name else "it has an array literal"
+    for step in tape.steps:
+        op = step.op
+        if op.tensor:
+            if op.symbol:
+                return f"it uses {op.symbol}"
+            if op.written:
+                return f"it uses {op.written.format('x')}"
+            if op.name == "index":
+                return "it indexes an array"
+            return f"it calls {op.call_name}"
+    return "its values are arrays"
+
+
 def parse_ask(ask: str) -> tuple:
     parts = ask.split() if isinstance(ask, str) else []
     if len(parts) != 2 or parts[0] not in ASK_KINDS:
@@ -124,6 +157,8 @@ def read_number(text: str) -> float:
     if not text:
         raise UsageError("an empty answer")
     tape = compile_program(text)
+    if tape.tensor:
+        raise UsageError("an answer is one number, not an array")
     if tape.inputs:
         raise UsageError(f"an answer is a number or arithmetic on numbers; "
                          f"'{next(iter(tape.inputs))}' is a name")

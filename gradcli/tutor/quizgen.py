@@ -98,6 +98,12 @@ def topic_names(topic: str) -> tuple:
         return (topic,)
     if topic in ALIASES:
         return ALIASES[topic]
+    from .quiz import NOT_FOR_ARRAYS
+    from .topics import TOPICS as LESSONS
+
+    if topic in LESSONS and LESSONS[topic].arrays:
+        raise UsageError(f"explain's lesson '{topic}' is on arrays, and {NOT_FOR_ARRAYS}",
+                         "the quiz's topics: " + ", ".join(TOPICS))
     known = list(TOPICS) + list(ALIASES)
     close = close_matches(topic, known)
     raise UnknownName(f"no quiz topic named '{topic}'"

@@ -102,6 +102,10 @@ def _question(path: str, n: int, entry, seen: dict) -> Question:
     seen[qid] = n
     inputs = {}
     for name, value in entry["inputs"].items():
+        if isinstance(value, (list, dict)):
+            from .quiz import ARRAYS_INSTEAD, NOT_FOR_ARRAYS
+
+            fail("inputs", f"{NOT_FOR_ARRAYS}: the value of {name} is an array", ARRAYS_INSTEAD)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             fail("inputs", f"the value of {name} must be a finite number, got {value!r}")
         inputs[name] = value

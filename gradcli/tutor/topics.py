@@ -15,6 +15,7 @@ from ..core.ops import OPS
 from ..core.tape import fill
 from ..language.lower import compile_program
 from ..modes.forward_mode import tangent_trace
+from .tensor_topics import TENSOR_TOPICS
 from .walkthrough import (
     Step,
     central_difference,
@@ -33,6 +34,7 @@ class Topic:
     name: str
     summary: str
     build: Callable[[Notation], list]
+    arrays: bool = False  # a lesson on arrays (tensor_topics.py): no quiz practises it yet
 
 
 def run(source: str, values: dict) -> Evaluation:
@@ -305,6 +307,7 @@ TOPICS = {t.name: t for t in (
     Topic("division", "d(1/x) = −1/x², and both inputs of a / b", division_topic),
     Topic("forward-vs-reverse", "tangents vs adjoints on the same program; which is cheaper",
           forward_vs_reverse_topic),
+    *(Topic(name, summary, build, arrays=True) for name, summary, build in TENSOR_TOPICS),
 )}
 
 

@@ -390,7 +390,12 @@ def walk(ev: Evaluation, nt: Notation, output: Optional[str] = None,
          eval_options: Optional[list] = None) -> list:
     """The walkthrough's steps. `eval_options`: every option `gradcli eval` reads
     (`--json`, `-f`, ...), so that the closing command gives an input of that name as
-    `name=value`; None writes every value so."""
+    `name=value`; None writes every value so. A program on arrays has its own walk
+    (tensor_walk.py): shapes, the registry's VJPs, broadcasts summed back."""
+    if ev.tape.tensor:
+        from .tensor_walk import walk_tensor
+
+        return walk_tensor(ev, nt, output, eval_options)
     tape = ev.tape
     steps = [_program_step(ev, nt), _forward_step(ev, nt)]
     steps += _backward_steps(ev, nt)
@@ -410,9 +415,10 @@ def walk(ev: Evaluation, nt: Notation, output: Optional[str] = None,
 
 
 def eval_command(ev: Evaluation, output: Optional[str] = None,
-                 eval_options: Optional[list] = None) -> str:
+                 eval_options: Optional[list] = None, exact=None, flags: str = "") -> str:
     """A `gradcli eval` command line, quoted for a POSIX shell, that reproduces these
     numbers: exact values, the same --output, options before `--` and the program.
+    `exact` writes a value (default: a number exactly); `flags` go after `eval`.
 
     The README's rules: an input whose `--name` is one of eval's options is written
     `name=value`; a program that starts with `-` goes after `--` (else `-f*x` reads as
@@ -426,11 +432,11 @@ def eval_command(ev: Evaluation, output: Optional[str] = None,
             program = " " + program
     words.append(program)
     for name, v in ev.inputs.items():
-        pair = f"{name}={_exact(v)}"
+        pair = f"{name}={(exact or _exact)(v)}"
         words.append(pair if eval_options is None or f"--{name}" in eval_options
                      else f"--{pair}")
     option = f" --output {shlex.quote(output)}" if output is not None else ""
-    return f"gradcli eval{option} " + " ".join(shlex.quote(w) for w in words)
+    return f"gradcli eval{flags}{option} " + " ".join(shlex.quote(w) for w in words)
 
 
 def _exact(x: float) -> str:

@@ -25,8 +25,9 @@ EXPLAIN_HELP = """Walk through backpropagation step by step, with numbers.
 With no PROGRAM: the lesson on x = a*b (why backprop writes da = b*dx and not dx/b);
 give --a, --b, --c to change its numbers. With a PROGRAM (and values as for eval: --a 2,
 a=2, -f FILE, -): its forward pass, then the backward pass one node at a time, then each
-input's whole chain. At a terminal it pauses after each step: Enter, space or n for the
-next, b to go back, q to quit.
+input's whole chain; on arrays, each value's shape, the rule each operation hands its
+adjoint back by, and each input's gradient. At a terminal it pauses after each step:
+Enter, space or n for the next, b to go back, q to quit.
 """
 
 

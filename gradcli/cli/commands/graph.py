@@ -80,8 +80,13 @@ def graph_command(
 
             from ...emit.graph import to_dict
 
-            write_output(json.dumps(to_dict(graph, ev.warnings), indent=1,
-                                    allow_nan=False) + "\n", out_file)
+            if graph.tensor:
+                from ...report.tensors import dumps  # arrays compact, a row per line
+
+                text = dumps(to_dict(graph, ev.warnings), indent=1)
+            else:
+                text = json.dumps(to_dict(graph, ev.warnings), indent=1, allow_nan=False)
+            write_output(text + "\n", out_file)
             return
         _write_graph(graph, name, nt, depth, out_file)
         for w in ev.warnings:

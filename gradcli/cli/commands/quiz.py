@@ -89,6 +89,14 @@ def _questions(script: Optional[str], level: Optional[int], count: int, seed: Op
         return loaded.questions, loaded.title
     from ...tutor.quizgen import generate
 
+    if topic is not None:
+        from ...tutor.quiz import NOT_FOR_ARRAYS
+        from ...tutor.topics import TOPICS as LESSONS
+
+        if topic in LESSONS and LESSONS[topic].arrays:
+            raise UsageError(f"explain's lesson '{topic}' is on arrays, and {NOT_FOR_ARRAYS}",
+                             f"read it with gradcli explain --topic {topic}; gradcli quiz "
+                             f"--topic takes the lessons on numbers")
     # A topic alone draws from every level; with neither, a quiz starts at level 1.
     return generate(level if level is not None or topic else 1, count, seed, topic), ""
 
