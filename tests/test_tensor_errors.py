@@ -261,6 +261,11 @@ def _json(tmp_path, text, name="v.json"):
     return str(path)
 
 
+def test_a_json_values_file_takes_whole_numbers_past_int64(cli, tmp_path):
+    path = _json(tmp_path, '{"X": [1, 100000000000000000000000000000]}')
+    assert ok(cli("eval", "sum(X)", "--values", path, "--json"))["value"] == 1e29 + 1
+
+
 def test_a_json_values_file_gives_arrays_and_numbers(cli, tmp_path):
     path = _json(tmp_path, '{"X": [[1, 2], [3, 4]], "w": 2}')
     doc = ok(cli("eval", "sum(X * w)", "--values", path, "--json"))
@@ -278,8 +283,12 @@ def test_a_json_values_file_gives_arrays_and_numbers(cli, tmp_path):
     ('{"X": [1, NaN]}', "the value for X is not finite everywhere: [1, nan]"),
     ('{"X": [Infinity]}', "the value for X is not finite everywhere: [inf]"),
     ('{"X": [1e999]}', "the value for X is not finite everywhere: [inf]"),
-    ('{"X": [[1, 2], [3]]}', "the value for X is not a rectangular array (every row needs the "
-                             "same length)"),
+    ('{"X": [[1, 2], [3]]}', "the value for 'X' is not a rectangular array (every row needs "
+                             "the same length)"),
+    ('{"X": [[1, 2], 3]}', "the value for 'X' is not a rectangular array"),
+    ('{"X": [1, [true]]}', "the value for 'X' is not a rectangular array"),
+    ('{"X": [[1, 2], ["a", "b"]]}', "the value for 'X' is not a number or a nested list of numbers"),
+    ('{"X": null}', "the value for 'X' is not a number or a nested list of numbers"),
 ])
 def test_a_bad_json_values_file_is_a_usage_error(cli, tmp_path, text, words):
     err = failed(cli("eval", "sum(X)", "--values", _json(tmp_path, text)), 2)

@@ -102,22 +102,28 @@ def _json_values(path: str, data: bytes) -> dict:
     if not isinstance(doc, dict):
         raise UsageError(f"{path} must hold one JSON object of name -> number or nested list")
     for name, value in doc.items():
-        if not _numeric(value):
-            raise UsageError(f"{path}: the value for {name!r} is not a number or a nested list "
-                             "of numbers")
+        problem = _not_numeric(value)
+        if problem:
+            raise UsageError(f"{path}: the value for {name!r} {problem}")
     return doc
 
 
-def _numeric(value) -> bool:
-    """A number or a rectangular nested list of numbers (not booleans, not strings),
-    checked by NumPy in one pass (a deep list does not recurse in Python)."""
+def _not_numeric(value) -> Optional[str]:
+    """None for a number or a rectangular nested list of numbers (not booleans, not
+    strings), checked by NumPy in one pass (a deep list does not recurse in Python); else
+    what is wrong."""
     import numpy
 
     try:
-        kind = numpy.asarray(value).dtype.kind
-    except (ValueError, TypeError):  # ragged
-        return False
-    return kind in "iuf"
+        a = numpy.asarray(value)
+    except (ValueError, TypeError):  # rows of different lengths
+        return "is not a rectangular array (every row needs the same length)"
+    if a.dtype.kind in "iuf":
+        return None
+    if a.dtype.kind == "O" and all(type(v) in (int, float) for v in a.flat):
+        return None  # whole numbers past int64 (10**30): numbers all the same
+    return "is not a number or a nested list of numbers"
+
 
 
 def _npz_values(path: str, data: bytes) -> dict:
