@@ -96,6 +96,36 @@ def test_array_kernels_equal_scalar_kernels_at_edge_points(op):
                 f"{op.name}{xs}: array partial {k} is {got!r}, scalar {scalar[k]!r}")
 
 
+@pytest.mark.parametrize("c", sorted(set(EDGES + [0.5, -0.5, 2.0, -1.0, 1.0, 3.0, -2.0, 1 / 3])))
+def test_pow_with_a_number_exponent_equals_scalar_pow_at_edge_points(c):
+    """x ^ 0.5, x ^ 2, x ^ -1 with one exponent for the whole array take NumPy's fast paths
+    (sqrt, x*x, 1/x): correctly rounded, so within an ulp of the C library's pow, but
+    sqrt(-0.0) is -0.0 where pow(-0.0, 0.5) is 0.0."""
+    op = OPS["pow"]
+    x = np.array(EDGES)
+    with np.errstate(all="ignore"):
+        forward = op.array_forward(x, np.array(c))
+        partials = [np.broadcast_to(p, x.shape) for p in op.array_partials(x, np.array(c), forward)]
+    checked = 0
+    for j, xv in enumerate(EDGES):  # by position: EDGES.index(-0.0) would find 0.0
+        xs = (xv, c)
+        if op.domain(*xs):
+            continue
+        try:
+            y = op.forward(*xs)
+        except (ValueError, ZeroDivisionError, OverflowError):
+            continue
+        if not math.isfinite(y):
+            continue
+        assert ulps_apart(forward[j], y) <= ULPS, (xs, forward[j], y)
+        scalar = op.partials(*xs, float(forward[j]))
+        for position in range(2):
+            assert ulps_apart(partials[position][j], scalar[position]) <= ULPS, (
+                xs, position, partials[position][j], scalar[position])
+        checked += 1
+    assert checked
+
+
 def test_ulps_apart_tells_zeros_and_neighbours_apart():
     assert ulps_apart(0.0, -0.0) == math.inf
     assert ulps_apart(1.0, math.nextafter(1.0, 2.0)) == 1.0

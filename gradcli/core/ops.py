@@ -266,7 +266,13 @@ def _number_if_0d(c):
 
 
 def _pow_array(x, c):
-    return np.power(x, _number_if_0d(c))
+    c = _number_if_0d(c)
+    y = np.power(x, c)
+    # The fast path for 0.5 is sqrt, and sqrt(-0.0) is -0.0 where pow(-0.0, 0.5) is 0.0
+    # (math.pow, and NumPy's own power with an array exponent): adding 0.0 turns -0.0
+    # into 0.0 and leaves every other number as it is.
+    return y + 0.0 if type(c) is float and c == 0.5 else y
+
 
 
 # _pow_partials, element by element, one function per operand so that x^2's unused
