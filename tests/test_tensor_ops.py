@@ -413,6 +413,19 @@ def test_jvp_is_the_transpose_of_the_vjp(case):
     assert abs(float(tangents[tape.output]) - left) <= 1e-12 * scale
 
 
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_a_sweep_that_forgets_adjoints_gives_the_same_gradient(case):
+    """--grad-only evaluates without recording, and the sweep then drops each step's
+    adjoint once it is sent on (engine.reverse_sweep's `free`): the same numbers."""
+    rng = np.random.default_rng(seed_of(case) + 2)
+    tape, values, y = weighed(case, rng)
+    kept = evaluate(tape, values).gradient
+    freed = evaluate(tape, values, record=False).gradient
+    assert kept.keys() == freed.keys()
+    for name in kept:
+        np.testing.assert_array_equal(freed[name], kept[name])
+
+
 def test_every_op_that_computes_on_arrays_has_a_case():
     """A new op without a case here fails this test."""
     covered = set()
