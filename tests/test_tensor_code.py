@@ -405,7 +405,12 @@ def test_scalar_programs_as_numpy_agree_with_eval():
             if CLI("eval", "--grad-only", *_args(program, values)).exit_code == 0:
                 cases.append((program, values))
     cases += [("relu(x) * y + abs(z) + max(x, w)", {"x": "0", "y": "3", "z": "0", "w": "0"}),
-              ("sqrt(relu(x))", {"x": "-1"}), ("x ^ y", {"x": "0", "y": "2"})]
+              ("sqrt(relu(x))", {"x": "-1"}), ("x ^ y", {"x": "0", "y": "2"}),
+              ("sqrt(x)", {"x": "0"}),  # an infinite slope: inf, as eval says
+              ("a = 2; f = 3*b", {"b": "0.5"}), ("2*3", {}), ("a", {"a": "1.5"}),
+              ("c = a; c += 1; c *= c", {"a": "1.5"}), ("pi*x + e^x", {"x": "3"}),
+              ("x^-1 + -x^2 + 2^-x - -x + -(-x) + (-2)^x", {"x": "3"}),
+              ("x - (y - x) - (x + y) / (x * y) / (x / y)", {"x": "3", "y": "2"})]
     generated = [generate(p, v) for p, v in cases]
     results = run_all([code for code, _ in generated])
     exact = 0
@@ -443,6 +448,9 @@ def test_language_defaults_for_arrays(tmp_path):
     assert r.exit_code == 0 and "np.float64(2.0)" in out.read_text(encoding="utf-8")
     r = CLI("code", "--lang", "numpy", "a*b", "a=2", "b=3", "-o", str(tmp_path / "g.js"))
     assert r.exit_code == 2 and "make the extension and --lang agree" in r.stderr
+    r = CLI("code", "sum(X * 2)", "X=[[1, 2], [3, 4]]", "-o", str(tmp_path / "g.js"))
+    assert r.exit_code == 2 and "(JavaScript) writes programs of numbers only" in r.stderr
+    assert not (tmp_path / "g.js").exists()
 
 
 def test_generate_refuses_arrays_for_python_callers():

@@ -26,11 +26,12 @@ or as a closed form whose grouping the engine computes differently (cross_entrop
 (softmax - onehot)·(dy/n)); those four are spelled here (_SPELLED), in the engine's
 arithmetic, and tests/test_tensor_code.py checks each against `gradcli eval`.
 
-The numbers are the engine's, bit for bit: every line does the engine's arithmetic in the
-engine's order and grouping (the same NumPy functions, `local * adjoint` then the sum back
-to shape, ties in a max reduction split as `(x == m) / count`), and the inputs are written
-with every digit. Only the sign of a zero can differ (the engine starts each adjoint at
-+0.0), which neither the printed numbers nor any later product can show.
+In tensor mode the numbers are the engine's, bit for bit: every line does the engine's
+arithmetic in the engine's order and grouping (the same NumPy functions, `local * adjoint`
+then the sum back to shape, an adjoint's first term taken as it is, ties in a max
+reduction split as `(x == m) / count`), and the inputs are written with every digit. A
+program of numbers runs as NumPy too, on 0-d values; eval computes those with Python's
+math, from which NumPy's tanh (and the like) may differ in the last digit.
 """
 from __future__ import annotations
 
@@ -808,7 +809,7 @@ def _input_line(w: _Writer, name: str, i: int) -> str:
 
 _FULL = ("def full(a):",
          "    # every number exactly (the shortest form that reads back the same), 6 for 6.0,",
-         "    # an array as nested lists: as `gradcli eval --grad-only` writes them",
+         "    # an array as nested lists: as gradcli eval writes them",
          "    a = np.asarray(a, dtype=float)",
          "    items = [str(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x)",
          "             for x in a.ravel().tolist()]",
@@ -834,8 +835,14 @@ def _header(ev: Evaluation) -> list:
     lines += ["# The forward pass is the program's statements. The backward pass runs the chain",
               f"# rule in reverse: d<name> holds the adjoint d{out}/d<name>, with the shape of <name>;",
               "# a value used twice collects its terms with +=, and an operand that was broadcast",
-              "# gets its adjoint summed back to its own shape. It prints what",
-              "# `gradcli eval --grad-only` prints."]
+              "# gets its adjoint summed back to its own shape."]
+    if tape.tensor:
+        lines += ["# It prints the lines gradcli eval prints for the gradient alone (grad-only),",
+                  "# to the last digit: the same NumPy arithmetic in the same order."]
+    else:
+        lines += ["# It prints the lines gradcli eval prints for the gradient alone (grad-only),",
+                  "# to rounding: eval computes numbers with Python's math, and NumPy's tanh",
+                  "# (and the like) may differ from it in the last digit."]
     for warning in ev.warnings:
         lines += [f"# gradcli warns: {_utf8(part)}" for part in warning.splitlines()]
     return lines
@@ -892,7 +899,7 @@ def generate_numpy(ev: Evaluation) -> str:
     lines += _aligned(forward)
     lines += ["", "# backward pass: from the output's adjoint (1) down to the inputs'"]
     lines += _aligned(zeros + backward)
-    lines += ["", "# the output and its gradient, as `gradcli eval --grad-only` prints them"]
+    lines += ["", "# the output and its gradient, as gradcli eval prints them (grad-only)"]
     lines.append(f"print({_string(tape.output_name + ' =')}, full({w.ident[out]}))")
     lines += [f"print(partial({_string(tape.output_name)}, {_string(name)}) + \" =\", "
               f"full({w.adj_name[i]}))" for name, i in grads]

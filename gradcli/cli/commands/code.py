@@ -68,8 +68,11 @@ def code_command(
             ev = evaluate(tape, inv.values)
             if tape.tensor and language != "numpy":
                 if lang is not None:
-                    raise UsageError(_scalar_only(language, ev), "use --lang numpy")
-                language = "numpy"  # chosen by -o's extension, .py: NumPy is Python too
+                    raise UsageError(_scalar_only(f"--lang {language}", ev), "use --lang numpy")
+                if language == "js":
+                    raise UsageError(_scalar_only(f"-o {out_file} (JavaScript)", ev),
+                                     "write NumPy instead: -o FILE.py, or --lang numpy")
+                language = "numpy"  # -o FILE.py, or no choice made: NumPy is Python too
             code = generate(ev, language)
         if as_json:
             import json
@@ -85,17 +88,16 @@ def code_command(
     guarded(run)
 
 
-def _scalar_only(language: str, ev) -> str:
+def _scalar_only(chosen: str, ev) -> str:
     """Why Python or JavaScript cannot be written: which value is an array."""
     import numpy
 
     from ...core.arrays import shape_text
 
-    name = {"python": "python", "js": "js"}[language]
     arrays = [f"{n} is {shape_text(numpy.shape(v))}" for n, v in ev.inputs.items()
               if numpy.ndim(v)]
     which = f" ({arrays[0]})" if arrays else ""
-    return (f"--lang {name} writes programs of numbers only, and this program has "
+    return (f"{chosen} writes programs of numbers only, and this program has "
             f"arrays{which}: NumPy code handles them")
 
 
