@@ -105,6 +105,10 @@ _RULE_WORDS = {**RULE_FUNCTIONS,
                "sum": Op("sum", 2, None, None, (), "a sum along an axis, in a rule text",
                          keywords=(("keepdims", False),))}
 
+# An unnamed value is written inside the statement that uses it up to this many steps
+# deep (or this many steps in all); beyond, it gets a line of its own.
+MAX_DEPTH, MAX_SIZE = 12, 24
+
 # Tensor ops whose VJP is spelled below instead of translated from its text (see above).
 _SPELLED = ("amax", "amin", "reshape", "index", "cross_entropy")
 
@@ -260,7 +264,10 @@ class _Plan:
             for k in _value_refs(tape, con):
                 referenced[k] = True
         # Values: named, inputs and the output have lines; literals are written in place.
+        # So does a value whose expression would nest too deep or grow too long (Python
+        # refuses 200 nested brackets; a long sum would be rewritten at every step).
         self.line = [False] * n
+        depth, size = [0] * n, [0] * n
         for i, step in enumerate(steps):
             if not self.live[i] and not tape.is_input(i):
                 continue
@@ -270,6 +277,12 @@ class _Plan:
                 continue
             elif self.uses[i] > 1 or (referenced[i] and not self._cheap(i)):
                 self.line[i] = True
+            else:
+                depth[i] = 1 + max((depth[a] for a in step.args), default=0)
+                size[i] = 1 + sum(size[a] for a in step.args)
+                self.line[i] = depth[i] > MAX_DEPTH or size[i] > MAX_SIZE
+            if self.line[i]:
+                depth[i] = size[i] = 0
         # Adjoints, from the output down: an unnamed value's adjoint is written inside the
         # terms it sends when it arrives as one expression and either goes on unchanged
         # (dhprebn through `+ b1`) or feeds one term; otherwise the value gets a line.
