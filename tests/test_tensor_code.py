@@ -16,7 +16,6 @@ import math
 import random
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -463,3 +462,20 @@ def test_generate_refuses_arrays_for_python_callers():
     with pytest.raises(UsageError, match="programs of numbers only"):
         emit(ev, "python")
     assert "X.sum()" in emit(ev, "numpy")
+
+
+def test_deep_and_long_programs_stay_valid_python():
+    # Python refuses 200 nested brackets; a nest of 400 calls and a sum of 1,500 terms
+    # (no names to break them) still give a program that runs and prints eval's lines.
+    deep = "sum(" + "sin(" * 400 + "X" + ")" * 400 + ")"
+    long = "sum(" + " + ".join(f"X * {k}" for k in range(1, 1501)) + ")"
+    codes = check_all([(deep, {"X": X}), (long, {"X": X})])
+    assert max(len(line) for code in codes for line in code.splitlines()
+               if not line.startswith("#")) < 200
+
+
+def test_json_form_names_numpy():
+    r = CLI("code", "--json", "sum(X * 2)", "X=[[1, 2], [3, 4]]")
+    assert r.exit_code == 0
+    doc = json.loads(r.stdout)
+    assert doc["lang"] == "numpy" and "dX = " in doc["code"]
