@@ -85,21 +85,79 @@ def legend() -> str:
     return f"bands of |a − n|/max(|a|, |n|): {bounds} {BANDS[-1][1]}; h = 1e-6·max(1, |x|)"
 
 
+def _verdict(c, short: bool = False) -> str:
+    verdict = c.verdict
+    if c.near_kink and verdict not in ("good", "unavailable"):
+        verdict += " (at a kink: expected)"
+    elif c.near_kink:
+        verdict += " (near a kink)"
+    if c.within_rounding:
+        verdict += "*" if short else " (the difference is below the estimate's rounding error)"
+    return verdict
+
+
+ROUNDING_LINE = ("good*: |a − n| is below the estimate's own rounding error (about ε·|f|/h), "
+                 "so good whatever the ratio")
+
+
 def check_rows(study: Study, nt: Notation) -> list:
+    if study.tape.tensor:
+        return array_check_rows(study, nt)
     out = study.tape.output_name
     rows = []
     for c in study.checks:
-        verdict = c.verdict
-        if c.near_kink and verdict not in ("good", "unavailable"):
-            verdict += " (at a kink: expected)"
-        elif c.near_kink:
-            verdict += " (near a kink)"
-        if c.within_rounding:
-            verdict += " (the difference is below the estimate's rounding error)"
         rows.append((nt.partial(out, c.name), _digits(c.analytic),
                      "unavailable" if c.numeric is None else _digits(c.numeric),
-                     "-" if c.relative_error is None else f"{c.relative_error:.1e}", verdict))
+                     "-" if c.relative_error is None else f"{c.relative_error:.1e}",
+                     _verdict(c)))
     return rows
+
+
+ARRAY_CHECK_COLUMNS = ["", "entries", "entry", "analytic", "numeric", "relative error",
+                       "verdict"]
+ENTRY_LINE = ("each row shows the input's entry that most deserves a look: a verdict other "
+              "than good away from a kink first, then at a kink, then the largest error")
+
+
+def array_check_rows(study: Study, nt: Notation) -> list:
+    """One row per input of a tensor program: how many entries were checked, and the
+    entry that most deserves a look (a verdict other than good away from a kink, else at a
+    kink, else the largest relative error), with its numbers."""
+    out = study.tape.output_name
+    rows = []
+    for c in study.checks:
+        w = c.worst
+        # "200 of 1920": a sample (said under the table); "all 6": every entry
+        checked = f"{len(c.entries)} of {c.total}" if c.sampled \
+            else ("all " + str(c.total) if c.total > 1 else "1")
+        rows.append((nt.partial(out, c.name), checked,
+                     "[" + ", ".join(map(str, w.index)) + "]" if w.index else "-",
+                     _digits(w.analytic),
+                     "unavailable" if w.numeric is None else _digits(w.numeric),
+                     "-" if w.relative_error is None else f"{w.relative_error:.1e}",
+                     _verdict(w, short=True)))
+    return rows
+
+
+def array_check_lines(study: Study) -> list:
+    """Under the table: each input's verdicts counted where not all are good, which
+    inputs were sampled and how, and why an estimate was unavailable."""
+    from ..modes.gradcheck import SAMPLE_SEED
+
+    lines = [ENTRY_LINE]
+    if any(c.worst.within_rounding for c in study.checks):
+        lines.append(ROUNDING_LINE)
+    for c in study.checks:
+        counts = c.counts
+        if set(counts) != {"good"}:
+            lines.append(f"{c.name}: " + ", ".join(f"{n} {v}" for v, n in counts.items()))
+        if c.sampled:
+            lines.append(f"{c.name}: {len(c.entries)} of its {c.total} entries checked, "
+                         f"drawn at random (seed {SAMPLE_SEED} and the name: the same "
+                         "entries every run)")
+        if c.note:
+            lines.append(f"{c.name}: estimate unavailable {c.note}")
+    return lines
 
 
 def _digits(x: float) -> str:
@@ -114,12 +172,17 @@ def _titled(title: str, columns: list, nt: Notation):
 
 
 def render_check(study: Study, console: Console, nt: Notation) -> None:
-    table = _titled("Gradient check (analytic vs central finite difference)",
-                   ["", "analytic", "numeric", "relative error", "verdict"], nt)
+    if study.tape.tensor:
+        table = _titled("Gradient check (analytic vs central finite difference, entry by "
+                        "entry)", ARRAY_CHECK_COLUMNS, nt)
+        lines = [legend() + " (x: the entry nudged)"] + array_check_lines(study)
+    else:
+        table = _titled("Gradient check (analytic vs central finite difference)",
+                        ["", "analytic", "numeric", "relative error", "verdict"], nt)
+        lines = [legend()] + [f"{c.name}: estimate unavailable: {c.note}"
+                              for c in study.checks if c.note]
     _add_rows(table, check_rows(study, nt), None)
     console.print(table)
-    lines = [legend()] + [f"{c.name}: estimate unavailable: {c.note}"
-                          for c in study.checks if c.note]
     for line in lines:
         console.print(Text(("* " if nt.ascii else "• ") + nt.text(line)))
     console.print()

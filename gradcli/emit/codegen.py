@@ -39,7 +39,8 @@ from ..core.notation import full
 from ..core.ops import CONSTANTS, OPS, RULE_FUNCTIONS, Op
 from ..core.tape import Tape
 
-LANGS = ("python", "js")
+LANGS = ("python", "js", "numpy")
+SCALAR_LANGS = ("python", "js")
 
 # Precedence of an emitted expression, loosest first; a literal or a call is an atom.
 ADD, MUL, UNARY, POW, ATOM = 1, 2, 3, 4, 5
@@ -289,6 +290,8 @@ def apply(op: Op, operands: list, target: Target, rule: bool = False) -> tuple:
         if picked is not None:
             # On a literal, the branch it picks (as the tables show it: tape.fill).
             return then if picked else other
+        if target.name == "numpy":  # element by element: both branches are computed
+            return f"np.where({ct}, {then[0]}, {other[0]})", ATOM
         # A conditional expression, so the branch not taken is never evaluated.
         if target.name == "python":
             return f"({then[0]} if {ct} else {other[0]})", ATOM
@@ -491,8 +494,16 @@ def _helpers(code: list, target: Target) -> list:
 
 
 def generate(ev: Evaluation, lang: str = "python") -> str:
+    if lang == "numpy":
+        from .numpy_code import generate_numpy
+
+        return generate_numpy(ev)
     if lang not in TARGETS:
         raise UsageError(f"unknown language {lang!r}", "choose one of: " + ", ".join(LANGS))
+    if ev.tape.tensor:
+        raise UsageError(f"{_LANG_NAMES[lang]} code is written for programs of numbers only, "
+                         "and this program has arrays",
+                         "NumPy code (the numpy language) handles arrays")
     target = TARGETS[lang]
     c = target.comment
     p = _layout(ev, target)
@@ -518,6 +529,9 @@ def generate(ev: Evaluation, lang: str = "python") -> str:
     lines += [target.print_line.format(_string(f"d{out_name}/d{name} ="), adj[i])
               for name, i in tape.inputs.items()]
     return "\n".join(lines) + "\n"
+
+
+_LANG_NAMES = {"python": "Python", "js": "JavaScript"}
 
 
 def _input_literal(x: float) -> str:

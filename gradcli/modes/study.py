@@ -14,7 +14,7 @@ from ..core.engine import (
     input_values,
     no_cycle_collection,
 )
-from ..core.errors import WrtError
+from ..core.errors import UsageError, WrtError
 from ..core.tape import Tape
 from ..language.lower import compile_program
 from .forward_mode import TangentTrace, check_mode, resolve_wrt, tangent_trace
@@ -46,6 +46,9 @@ def study(source: str, given: dict, output: Optional[str] = None, mode: str = "r
         raise WrtError("reverse mode", wrt=wrt, mode=mode)
     with no_cycle_collection():
         tape = compile_program(source, given, output)
+        if mode != "reverse" or symbolic:
+            _scalar_only(tape, given, "forward mode is" if mode != "reverse" else
+                         "symbolic partials are")
         name = resolve_wrt(tape, wrt) if mode != "reverse" else None
         if mode == "forward":
             inputs, warnings = input_values(tape, given)
@@ -70,3 +73,23 @@ def study(source: str, given: dict, output: Optional[str] = None, mode: str = "r
             found.warnings += c.kinks
     found.warnings = list(dict.fromkeys(found.warnings))  # each said once
     return found
+
+
+def _scalar_only(tape: Tape, given: dict, what: str) -> None:
+    """Forward mode and symbolic partials work on programs of numbers only, for now: say
+    so for a program with arrays (its literals, its ops or the values given), and what
+    does the job there."""
+    from ..core.tensor_eval import uses_arrays
+
+    if not uses_arrays(tape, given):
+        return
+    from ..core.arrays import is_array, np, shape_text
+
+    arrays = [f"{name} is {shape_text(np.shape(v))}" for name, v in given.items()
+              if name in tape.inputs and is_array(v)]
+    which = f" ({arrays[0]})" if arrays else ""
+    raise UsageError(f"{what} for programs of numbers only (for now), and this "
+                     f"program has arrays{which}",
+                     "for a program with arrays, the reverse sweep (the default mode) gives "
+                     "every entry of the gradient, and the gradient check compares each "
+                     "entry with a finite difference")

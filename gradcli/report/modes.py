@@ -5,6 +5,7 @@ import json
 
 from ..core.notation import Notation
 from ..modes.forward_mode import AGREE, compare
+from ..modes.gradcheck import SAMPLE_SEED, ArrayCheck
 from ..modes.study import Study
 from .evaluation import _Nulls, _number, to_dict
 
@@ -49,17 +50,8 @@ def study_dict(study: Study, grad_only: bool = False) -> dict:
             # or an overflow on the way) or mismatch (a bug; the command exits 3)
             doc["agreement"] = found.verdict
     if study.checks is not None:
-        doc["check"] = {c.name: {
-            "analytic": _number(c.analytic, f"d{out}/d{c.name}", warnings),
-            "numeric": None if c.numeric is None else _number(c.numeric, "an estimate", warnings),
-            "relative_error": c.relative_error,
-            "verdict": c.verdict,
-            "near_kink": c.near_kink,
-            "h": c.h,
-            "kinks": c.kinks,
-            "note": c.note,
-            "within_rounding": c.within_rounding,
-        } for c in study.checks}
+        doc["check"] = {c.name: _check_dict(c, f"d{out}/d{c.name}", warnings)
+                        for c in study.checks}
     if study.partials is not None:
         from ..modes.symbolic import evaluate_at, formula
 
@@ -71,6 +63,44 @@ def study_dict(study: Study, grad_only: bool = False) -> dict:
         } for p in study.partials}
     doc["warnings"] = list(dict.fromkeys(warnings))  # each warning once, in order
     return doc
+
+
+def _check_dict(c, what: str, warnings: list) -> dict:
+    """One input's check: a number's (Check), or an array's, entry by entry (ArrayCheck):
+    its shape, how many entries were checked (all, or a seeded sample), the verdicts
+    counted, the entry that most deserves a look, and every entry checked."""
+    if not isinstance(c, ArrayCheck):
+        return _entry_dict(c, what, warnings)
+    worst = c.worst
+    return {
+        "shape": list(c.shape),
+        "entries_total": c.total,
+        "entries_checked": len(c.entries),
+        "sampled": c.sampled,
+        "sample_seed": SAMPLE_SEED if c.sampled else None,
+        "verdict": worst.verdict,
+        "near_kink": worst.near_kink,
+        "counts": c.counts,
+        "worst": {"index": list(worst.index),
+                  **_entry_dict(worst, f"{what}{list(worst.index)}", warnings)},
+        "entries": [{"index": list(e.index), **_entry_dict(e, f"{what}{list(e.index)}", warnings)}
+                    for e in c.entries],
+        "kinks": c.kinks,
+    }
+
+
+def _entry_dict(c, what: str, warnings: list) -> dict:
+    return {
+        "analytic": _number(c.analytic, what, warnings),
+        "numeric": None if c.numeric is None else _number(c.numeric, "an estimate", warnings),
+        "relative_error": c.relative_error,
+        "verdict": c.verdict,
+        "near_kink": c.near_kink,
+        "h": c.h,
+        "kinks": c.kinks,
+        "note": c.note,
+        "within_rounding": c.within_rounding,
+    }
 
 
 def study_json(study: Study, grad_only: bool = False) -> str:

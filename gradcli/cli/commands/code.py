@@ -22,10 +22,14 @@ from ..app import (
 
 CODE_HELP = """Write the program's forward and backward pass as a self-contained program.
 
-The forward pass is one primitive per line; the backward pass is one line per chain-rule
-term, `da += b * dx`, each pointing at the forward line it comes from. The program prints
-the output and its gradient. Values are given as for `gradcli eval` (--a 2 or a=2) and
-become the program's inputs.
+Python and JavaScript (programs of numbers): the forward pass is one primitive per line;
+the backward pass is one line per chain-rule term, `da += b * dx`, each pointing at the
+forward line it comes from. NumPy (any program, arrays included; the default for a
+program with arrays): the forward pass is the program's statements and the backward pass
+is written makemore style, `dW1 = embcat.T @ dhprebn`, `db1 = dhprebn.sum(0)`. The
+program prints the output and its gradient (NumPy: exactly as `gradcli eval --grad-only`
+does). Values are given as for `gradcli eval` (--a 2 or a=2) and become the program's
+inputs.
 """
 
 
@@ -34,9 +38,9 @@ become the program's inputs.
 def code_command(
     ctx: typer.Context,
     lang: Optional[str] = typer.Option(
-        None, "--lang", "-l", metavar="python|js",
-        help="The language to write: python or js (JavaScript). Default: from -o's "
-             "extension (.py, .js), else python."),
+        None, "--lang", "-l", metavar="python|js|numpy",
+        help="The language to write: python, js (JavaScript) or numpy. Default: numpy "
+             "for a program with arrays, else from -o's extension (.py, .js), else python."),
     file: Optional[str] = file_option(),
     values_file: Optional[str] = values_option(),
     seed: Optional[int] = seed_option(),
@@ -57,11 +61,18 @@ def code_command(
 
         language = _language(lang, out_file)
         if language not in LANGS:
-            raise UsageError(f"--lang {lang}: unknown language", "choose python or js")
+            raise UsageError(f"--lang {lang}: unknown language", "choose python, js or numpy")
         inv = read_invocation(list(ctx.args), file, option_names(ctx), values_file, seed)
         with no_cycle_collection():
             tape = compile_program(inv.source, inv.values, output)
             ev = evaluate(tape, inv.values)
+            if tape.tensor and language != "numpy":
+                if lang is not None:
+                    raise UsageError(_scalar_only(f"--lang {language}", ev), "use --lang numpy")
+                if language == "js":
+                    raise UsageError(_scalar_only(f"-o {out_file} (JavaScript)", ev),
+                                     "write NumPy instead: -o FILE.py, or --lang numpy")
+                language = "numpy"  # -o FILE.py, or no choice made: NumPy is Python too
             code = generate(ev, language)
         if as_json:
             import json
@@ -75,6 +86,19 @@ def code_command(
             sys.stderr.write("warning: " + nt.text(w) + "\n")
 
     guarded(run)
+
+
+def _scalar_only(chosen: str, ev) -> str:
+    """Why Python or JavaScript cannot be written: which value is an array."""
+    import numpy
+
+    from ...core.arrays import shape_text
+
+    arrays = [f"{n} is {shape_text(numpy.shape(v))}" for n, v in ev.inputs.items()
+              if numpy.ndim(v)]
+    which = f" ({arrays[0]})" if arrays else ""
+    return (f"{chosen} writes programs of numbers only, and this program has "
+            f"arrays{which}: NumPy code handles them")
 
 
 _BY_EXTENSION = {".py": "python", ".js": "js", ".mjs": "js", ".cjs": "js"}
@@ -93,7 +117,8 @@ def _language(lang: Optional[str], out_file: Optional[str]) -> str:
     implied = None
     if out_file and out_file != "-":
         implied = _BY_EXTENSION.get(os.path.splitext(out_file)[1].lower())
-    if chosen and implied and chosen != implied:
+    same = chosen == implied or (chosen == "numpy" and implied == "python")
+    if chosen and implied and not same:
         raise UsageError(f"-o {out_file} is a {implied} file name but --lang is {lang}",
                          "make the extension and --lang agree")
     return chosen or implied or "python"
