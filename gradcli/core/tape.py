@@ -100,6 +100,10 @@ class Tape:
         if op.written:
             return op.written.format(*names)
         attrs = step.attrs or {}
+        if op.tensor and show is None:
+            # Inside brackets a negative literal needs no parentheses: reshape(x, n, -1).
+            names = [n[1:-1] if n.startswith("(-") and self.is_const(a) else n
+                     for n, a in zip(names, step.args)]
         if op.name == "index":
             return f"{names[0]}[{subscripts(attrs.get('spec', ()), names[1:])}]"
         given = [f"{k}={_keyword_text(attrs[k])}" for k, default in op.keywords
