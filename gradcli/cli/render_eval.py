@@ -99,7 +99,8 @@ def render(ev: Evaluation, console: Console, nt: Notation, limit: int | None = D
     _add_rows(fwd, rows, limit)
     console.print(fwd)
 
-    seed = f"{nt.bar(tape.output_name)} = {nt.partial(tape.output_name, tape.output_name)} = 1"
+    out = tape.output_label  # f' when the program rebinds f: the rows' name for it
+    seed = f"{nt.bar(out)} = {nt.partial(out, out)} = 1"
     title = f"Backward pass (reverse order, seeded with {seed})"
     if tensor:
         sends = [f"{tape.label(c.node)} -> {tape.label(c.input)}" for c in ev.contributions]

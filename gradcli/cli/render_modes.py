@@ -46,7 +46,9 @@ def render_forward(trace: TangentTrace, console: Console, nt: Notation, limit) -
     _add_rows(table, forward_trace_rows(trace, nt), limit)
     console.print(table)
     out = tape.output_name
-    console.print(Text(f"{nt.partial(out, wrt)} = {nt.dot(out, wrt)} = {full(trace.derivative)}"))
+    # The tangent by its row's name: f' where the program rebinds f (ḟ is the first f's).
+    console.print(Text(f"{nt.partial(out, wrt)} = {nt.dot(tape.output_label, wrt)} = "
+                       f"{full(trace.derivative)}"))
     console.print(Text(cost_line(tape, nt)))
     console.print()
 
@@ -60,7 +62,7 @@ def agreement(study: Study, nt: Notation) -> tuple:
     what = nt.partial(out, wrt)
     if found.verdict == AGREE:
         text = (f"forward and reverse mode agree: {what} = {fwd} (tangent "
-                f"{nt.dot(out, wrt)}) = {rev} (adjoint {nt.bar(wrt)})")
+                f"{nt.dot(study.tape.output_label, wrt)}) = {rev} (adjoint {nt.bar(wrt)})")
     elif found.verdict == ROUNDING:
         text = (f"forward mode gives {what} = {fwd} and reverse mode {rev}: they differ by "
                 f"float rounding only. The terms summed reach {fmt(found.scale)}, and a sum "
@@ -96,8 +98,10 @@ def _verdict(c, short: bool = False) -> str:
     return verdict
 
 
-ROUNDING_LINE = ("good*: |a − n| is below the estimate's own rounding error (about ε·|f|/h), "
-                 "so good whatever the ratio")
+def rounding_line(out: str) -> str:
+    """Under an array check with a good* verdict; `out` is the program's output."""
+    return (f"good*: |a − n| is below the estimate's own rounding error (about ε·|{out}|/h), "
+            "so good whatever the ratio")
 
 
 def check_rows(study: Study, nt: Notation) -> list:
@@ -146,7 +150,7 @@ def array_check_lines(study: Study) -> list:
 
     lines = [ENTRY_LINE]
     if any(c.worst.within_rounding for c in study.checks):
-        lines.append(ROUNDING_LINE)
+        lines.append(rounding_line(study.tape.output_name))
     for c in study.checks:
         counts = c.counts
         if set(counts) != {"good"}:

@@ -53,7 +53,8 @@ class Op:
     kink: Optional[Callable[..., Optional[str]]] = None
     # Where a local derivative is infinite or undefined: why.
     singular: Optional[Callable[..., Optional[str]]] = None
-    # Why the rule is what it is: {0} {1} {y} are names, {d0} {d1} {dy} their adjoints.
+    # Why the rule is what it is: {0} {1} {y} are names, {d0} {d1} {dy} their adjoints,
+    # {out} the program's output (whatever it is called: L, loss, f').
     note: Optional[str] = None
     aliases: tuple = field(default=())
     # Where an operand's term is exactly 0 whatever adjoint arrives, even inf or nan (PyTorch
@@ -349,7 +350,7 @@ defop("mul", 2, lambda a, b: a * b, lambda a, b, y: (b, a), ("{1}", "{0}"),
       symbol="*",
       note=("why {d0} += {1}·{dy} and not {dy}/{1}: nudging {0} by h moves {y} by {1}·h, "
             "and each unit of {y} moves the output by {dy}, so the output moves by "
-            "{dy}·{1}·h. The gradient ∂f/∂{0} is that change per unit of h: {1}·{dy}. "
+            "{dy}·{1}·h. The gradient ∂{out}/∂{0} is that change per unit of h: {1}·{dy}. "
             "{dy}/{1} would answer another question: how far {0} must move for {y} to "
             "move by {dy}."))
 defop("div", 2, lambda a, b: a / b, _div_partials, ("1/{1}", "-{y}/{1}"),

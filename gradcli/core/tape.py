@@ -75,6 +75,13 @@ class Tape:
             return step.name
         return step.name + ("'" * (step.version - 1) if step.version <= 4 else f"'{step.version}")
 
+    @property
+    def output_label(self) -> str:
+        """What the tables call the output: its name, primed when the program rebinds it
+        (`f = a*b; f = 3*f` outputs f', and f̄ is the first f's adjoint). Sentences that
+        speak of the output beside the tables' rows use this, never a fixed `f`."""
+        return self.label(self.output)
+
     def operand(self, i: int) -> str:
         """How step i appears as an operand: unnamed constants by their value."""
         step = self.steps[i]

@@ -158,17 +158,26 @@ def fan_out_notes(ev: Evaluation, nt: Notation) -> list:
 
 
 def rule_notes(ev: Evaluation, nt: Notation) -> list:
-    """The registry's notes (why b·x̄ and not x̄/b), filled in with the first such step.
+    """The registry's notes (why b·x̄ and not x̄/b), filled in with the first such step and
+    the output's own name.
     A tensor program gets notes written for arrays (report/tensor_rows.py)."""
     tape = ev.tape
     if tape.tensor:
         from .tensor_rows import tensor_rule_notes
 
         return tensor_rule_notes(ev, nt)
+    # A note speaks of one term as the whole gradient (∂out/∂a is b·x̄), which is true
+    # only where the operand receives that one term: not where it is used elsewhere too,
+    # nor where it is both operands (x = a*a, where a nudge of a moves x by 2a·h).
+    terms: dict = {}
+    for c in ev.contributions:
+        terms[c.input] = terms.get(c.input, 0) + 1
     seen, notes = set(), []
     for c in ev.contributions:
         op = tape.steps[c.node].op
         if not op.note or op.name in seen:
+            continue
+        if terms[c.input] > 1 or len(set(tape.steps[c.node].args)) < len(tape.steps[c.node].args):
             continue
         seen.add(op.name)
         args = tape.steps[c.node].args
@@ -176,6 +185,7 @@ def rule_notes(ev: Evaluation, nt: Notation) -> list:
         receiving, other = args[c.position], args[1 - c.position] if len(args) == 2 else None
         names = [tape.operand(receiving)] + ([tape.operand(other)] if other is not None else [])
         text = op.note.replace("{d0}", nt.bar(names[0])).replace("{dy}", nt.bar(tape.label(c.node)))
+        text = text.replace("{out}", tape.output_label)
         if other is not None:
             text = text.replace("{d1}", nt.bar(names[1]))
         notes.append(nt.text(fill(text, names, tape.label(c.node))))

@@ -230,6 +230,8 @@ def _products(w: _Words, p: str, P: tuple, q: str, Q: tuple) -> list:
 
 
 def _matmul_2d(w: _Words, a, b, A, B, Y) -> TensorStep:
+    # The index form is this row's term (`+=`, as its formula): where the operand is used
+    # again elsewhere, its adjoint is more than this sum.
     dy, dx = w.dy, w.dx
     t = _t(w)
     if w.c.position == 0:
@@ -238,7 +240,7 @@ def _matmul_2d(w: _Words, a, b, A, B, Y) -> TensorStep:
         shapes = f"{S(A)} {w.arrow} {S(Y)} @ {S(B)}{t}"
         parts = f"{dy} {S(Y)} @ {w.T(b)} {S(B[::-1])}"
         candidates = _products(w, dy, Y, b, B)
-        index = (f"{dx}[i, k] = {w.sigma('j')}{dy}[i, j]{w.dot}{b}[k, j], which is "
+        index = (f"{dx}[i, k] += {w.sigma('j')}{dy}[i, j]{w.dot}{b}[k, j], which is "
                  f"{chosen}")
         of = f"{dy} and {b}"
     else:
@@ -247,7 +249,7 @@ def _matmul_2d(w: _Words, a, b, A, B, Y) -> TensorStep:
         shapes = f"{S(B)} {w.arrow} {S(A)}{t} @ {S(Y)}"
         parts = f"{w.T(a)} {S(A[::-1])} @ {dy} {S(Y)}"
         candidates = _products(w, a, A, dy, Y)
-        index = (f"{dx}[k, j] = {w.sigma('i')}{a}[i, k]{w.dot}{dy}[i, j], which is "
+        index = (f"{dx}[k, j] += {w.sigma('i')}{a}[i, k]{w.dot}{dy}[i, j], which is "
                  f"{chosen}")
         of = f"{a} and {dy}"
     fits = [text for text, shape in candidates if shape == target]
@@ -583,6 +585,11 @@ def tensor_rule_notes(ev: Evaluation, nt: Notation) -> list:
     and that every adjoint has its value's shape. Each note only where it applies."""
     tape = ev.tape
     notes = []
+    # A value used more than once gets its adjoint from several terms: a note must not
+    # call one of them the whole of it.
+    terms: dict = {}
+    for c in ev.contributions:
+        terms[c.input] = terms.get(c.input, 0) + 1
     matmul = mul = broadcast = None
     for c in ev.contributions:
         step = tape.steps[c.node]
@@ -590,6 +597,7 @@ def tensor_rule_notes(ev: Evaluation, nt: Notation) -> list:
         if step.op.name == "matmul" and matmul is None and all(len(s) == 2 for s in shapes):
             matmul = c
         elif (step.op.name == "mul" and mul is None and step.args[0] != step.args[1]
+              and terms[c.input] == 1
               and np.shape(ev.values[c.input]) == np.shape(ev.values[c.node])
               and np.ndim(ev.values[c.node]) > 0):
             mul = c
@@ -601,13 +609,15 @@ def tensor_rule_notes(ev: Evaluation, nt: Notation) -> list:
         w = _Words(ev, matmul, nt)
         a, b = w.names
         dot, t = w.dot, _t(w)
+        # `=` where this product is all the operand's adjoint, `+=` where it is one term.
+        eq_a, eq_b = ("=" if terms.get(arg, 0) <= 1 else "+=" for arg in w.args)
         notes.append(
             f"why {nt.bar(b)} += {w.T(a)} @ {w.dy} in that order: {b}[k, j] enters every "
             f"{w.y}[i, j] = {w.sigma('k')}{a}[i, k]{dot}{b}[k, j] of column j, with slope "
-            f"{a}[i, k]; the chain rule adds those paths, {nt.bar(b)}[k, j] = "
+            f"{a}[i, k]; the chain rule adds those paths, {nt.bar(b)}[k, j] {eq_b} "
             f"{w.sigma('i')}{a}[i, k]{dot}{w.dy}[i, j], a sum over i: the matrix product "
-            f"{a}{t} @ {w.dy}. Likewise {nt.bar(a)} = {w.dy} @ {b}{t}. The shapes check it: "
-            f"each adjoint has its operand's shape.")
+            f"{a}{t} @ {w.dy}. Likewise {nt.bar(a)} {eq_a} {w.dy} @ {b}{t}. The shapes check "
+            f"it: each adjoint has its operand's shape.")
     if mul is not None:
         w = _Words(ev, mul, nt)
         other = w.names[1 - mul.position]

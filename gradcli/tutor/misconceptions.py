@@ -378,14 +378,15 @@ def _is(name):
 
 # --- the catalogue --------------------------------------------------------------------------
 # Explanations are filled with the prediction's facts (see _gate_facts) plus `asked`,
-# `predicted`, `correct`, and {bar_X} for the adjoint of fact X.
+# `predicted`, `correct`, `out` (the program's output, as the tables name it: L, f') and
+# {bar_X} for the adjoint of fact X.
 CATALOGUE = (
     Misconception(
         "divided-instead-of-multiplied", "divided by the local derivative instead of multiplying",
         "At {gate} you divided: {bar_input} = {bar_node}/{other} = {upstream}/{local_p} = "
         "{wrong_term}. The chain rule multiplies the local derivative ∂{node}/∂{input} = "
         "{rule_is} by the adjoint arriving from above: {bar_input} = {other}·{bar_node} = "
-        "{local}·{upstream} = {right_term}. {bar_node} is ∂f/∂{node}, a rate, not a small "
+        "{local}·{upstream} = {right_term}. {bar_node} is ∂{out}/∂{node}, a rate, not a small "
         "change you can solve for.",
         _gate_slip(lambda op, pos: _operand_rule(op, pos) is not None, wrong_term=_divide)),
     Misconception(
@@ -453,8 +454,8 @@ CATALOGUE = (
         same_number_as=("missing-upstream",)),
     Misconception(
         "forward-value-instead-of-gradient", "gave the forward value instead of the gradient",
-        "{predicted} is the VALUE of {asked}; the question asks for {bar_asked} = ∂f/∂{asked}, "
-        "how much f changes per unit change of {asked}.",
+        "{predicted} is the VALUE of {asked}; the question asks for {bar_asked} = "
+        "∂{out}/∂{asked}, how much {out} changes per unit change of {asked}.",
         _forward_value),
     Misconception(
         "quotient-of-derivatives", "took (u/v)' as u'/v'",
@@ -524,7 +525,8 @@ def matches(value: float, s: Situation, close: Callable[[float, float], bool]) -
 
 
 def explain(p: Prediction, s: Situation, nt: Notation) -> str:
-    facts = dict(p.facts, asked=s.asked, predicted=fmt(p.value), correct=fmt(s.correct))
+    facts = dict(p.facts, asked=s.asked, predicted=fmt(p.value), correct=fmt(s.correct),
+                 out=s.tape.output_label)
     if "rule" in facts:
         facts["rule"] = nt.math(facts["rule"])
         # "∂x/∂b = a = 3", but "∂f/∂x = 3", not "3 = 3"

@@ -20,7 +20,7 @@ _BINDING = {"+": 1, "-": 1, "*": 2, "/": 2, "^": 3}  # how tightly an infix symb
 # --- naming what is asked ---------------------------------------------------------------
 def asked(q: Question, nt: Notation) -> str:
     """The question itself, when the quiz file gives no prompt of its own."""
-    out, name = q.tape.output_name, q.name
+    out, name = q.tape.output_label, q.name  # f' where the program rebinds f
     if q.kind == "value":
         return f"What is the value of {name}?"
     return f"What is {nt.bar(name)} = {nt.partial(out, name)}?"
@@ -29,7 +29,7 @@ def asked(q: Question, nt: Notation) -> str:
 def target_name(q: Question, nt: Notation) -> str:
     if q.kind == "value":
         return q.name
-    return f"{nt.bar(q.name)} = {nt.partial(q.tape.output_name, q.name)}"
+    return f"{nt.bar(q.name)} = {nt.partial(q.tape.output_label, q.name)}"
 
 
 # --- hints ------------------------------------------------------------------------------
@@ -88,7 +88,7 @@ def _adjoint_hint(q: Question, nt: Notation, shown: dict, written: dict) -> list
             # A step the program does not name: shown by its expression, not by an id
             # ("v3") the learner never sees.
             lines.append(f"hint: {local} ({step.op.about})")
-            adjoint = nt.partial(tape.output_name, node)
+            adjoint = nt.partial(tape.output_label, node)
         terms.append(f"{nt.partial(node, name)}{nt.times}{adjoint}")
     if terms:
         lines.append(f"      {nt.bar(name)} = " + " + ".join(terms)
@@ -171,7 +171,7 @@ def steps_table(q: Question, nt: Notation) -> tuple:
     ev = q.evaluation
     if q.kind == "value":
         return "Forward pass", ["step", "name", "operation", "value"], forward_rows(ev)
-    seed = f"{nt.bar(q.tape.output_name)} = 1"
+    seed = f"{nt.bar(q.tape.output_label)} = 1"
     title = f"The chain rule, step by step (from the output back, {seed})"
     columns = ["#", "sends", "local derivative", "upstream",
                "contribution (chain rule)", "running total"]

@@ -204,7 +204,7 @@ def _forward_step(ev: Evaluation, nt: Notation) -> Step:
 
 def _backward_steps(ev: Evaluation, nt: Notation) -> list:
     tape = ev.tape
-    out = tape.output_name
+    out = tape.output_label  # as the rows name it: f' where the program rebinds f
     by_node: dict = {}
     received: dict = {}
     for c in ev.contributions:

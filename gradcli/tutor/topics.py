@@ -57,7 +57,7 @@ def forward_step(title: str, ev: Evaluation, intro: str) -> Step:
 
 
 def check_rows(ev: Evaluation, nt: Notation) -> list:
-    """(input, engine gradient, central difference measured on f) for every input."""
+    """(input, engine gradient, central difference measured on the output) for every input."""
     tape = ev.tape
     return [(name, fmt(g), fmt(central_difference(tape, ev.inputs, name)))
             for name, g in ev.gradient.items()]
@@ -66,13 +66,13 @@ def check_rows(ev: Evaluation, nt: Notation) -> list:
 def check_table(s: Step, ev: Evaluation, nt: Notation) -> Step:
     out = ev.tape.output_name
     return s.table(("input", f"{nt.partial(out, '·')} by backprop",
-                    "measured: (f(+h) − f(−h))/2h"), check_rows(ev, nt))
+                    f"measured: ({out}(+h) − {out}(−h))/2h"), check_rows(ev, nt))
 
 
 def chains(s: Step, ev: Evaluation, nt: Notation) -> Step:
     paths = count_paths(ev.tape)
     for name in ev.tape.inputs:
-        s.show(*chain_lines(chain_of(ev, name, nt, paths), ev.tape.output_name, nt))
+        s.show(*chain_lines(chain_of(ev, name, nt, paths), ev.tape.output_label, nt))
     return s
 
 
@@ -112,7 +112,7 @@ def fan_out_topic(nt: Notation) -> list:
                 f"{nt.bar(tape.label(c.node))} = {num(c.local)}{nt.times}{num(c.upstream)} = "
                 f"{fmt(c.contribution)}")
     s2.say("As a sum over paths of products of local derivatives:")
-    s2.show(*chain_lines(chain_of(ev, "a", nt), "f", nt))
+    s2.show(*chain_lines(chain_of(ev, "a", nt), tape.output_label, nt))
     s2.say(f"Measured on f: {fmt(central_difference(tape, ev.inputs, 'a'))}. Nudging a moves "
            f"x AND y, and f feels both.")
     s3 = Step("The two classic slips")
@@ -153,7 +153,7 @@ def chain_topic(nt: Notation) -> list:
     s4.say(f"x{depth} = σ(σ(…σ(a)…)), {depth} gates deep. The same iteration walks it (and a "
            "chain 10,000 gates deep): no recursion, one multiply per gate. Each sigmoid's "
            "local derivative is at most 1/4, so the product shrinks fast:")
-    s4.show(*chain_lines(chain_of(deep, "a", nt), deep.tape.output_name, nt))
+    s4.show(*chain_lines(chain_of(deep, "a", nt), deep.tape.output_label, nt))
     s4.say("This is the vanishing gradient: a long product of small local derivatives.")
     return [s1, s2, s3, s4]
 

@@ -95,7 +95,7 @@ def output_at(tape: Tape, inputs: dict) -> float:
 
 
 def central_difference(tape: Tape, inputs: dict, name: str, h: float = 1e-6) -> float:
-    """∂f/∂name measured from f itself: (f(name+h) − f(name−h)) / 2h."""
+    """∂out/∂name measured on the output itself: (out(name+h) − out(name−h)) / 2h."""
     up = dict(inputs, **{name: inputs[name] + h})
     down = dict(inputs, **{name: inputs[name] - h})
     return (output_at(tape, up) - output_at(tape, down)) / (2 * h)
@@ -166,7 +166,7 @@ def enumerate_paths(tape: Tape, start: int, paths: list) -> list:
 
 @dataclass
 class Chain:
-    """∂f/∂input as a sum over paths of products of local derivatives."""
+    """∂out/∂input as a sum over paths of products of local derivatives."""
     name: str
     count: int  # capped at PATH_LIMIT + 1
     terms: Optional[list]  # per path: [(rule text, local value)], None when summarised
@@ -485,7 +485,7 @@ def _forward_step(ev: Evaluation, nt: Notation) -> Step:
 
 def _backward_steps(ev: Evaluation, nt: Notation) -> list:
     tape = ev.tape
-    out = tape.output_name
+    out = tape.output_label  # as the rows name it: f' where the program rebinds f
     by_node: dict = {}
     for c in ev.contributions:
         by_node.setdefault(c.node, []).append(c)
@@ -549,13 +549,13 @@ def _node_step(ev: Evaluation, node: int, sends: list, got: list, nt: Notation) 
             inp = tape.label(c.input)
             s.say(f"{inp} has now received {c.count} contributions; they add up "
                   f"({nt.bar(inp)} = {fmt(c.total)} so far), because every path from {inp} "
-                  f"to {tape.output_name} carries some of its influence.")
+                  f"to {tape.output_label} carries some of its influence.")
     return s
 
 
 def _chain_step(ev: Evaluation, name: str, nt: Notation, paths: list) -> Step:
     tape = ev.tape
-    out = tape.output_name
+    out = tape.output_label  # the paths end at the output's step, named as in the rows
     chain = chain_of(ev, name, nt, paths)
     s = Step(f"The whole chain for {name}")
     if chain.count == 0:
