@@ -28,6 +28,9 @@ class Step:
     # Keywords of the call (axis=0, keepdims=true) and, for a subscript, which of its
     # items are slices: what the op needs besides its operands' values.
     attrs: Optional[dict] = None
+    # For a step written out from a call of a function the program defines: the call,
+    # as written ("sig(a*x + b)"; "g(t + 1) in sig(a*x + b)" for a call inside its body).
+    call: Optional[str] = None
 
 
 @dataclass
