@@ -23,9 +23,14 @@ OUTPUT_NAMES = ("f", "out", "result")
 
 
 def compile_program(source: str, given: Iterable[str] = (), output: Optional[str] = None,
-                    constructors: bool = False) -> Tape:
+                    constructors: bool = False, dialect: str = "gradcli") -> Tape:
     """Parse and lower `source`. `given` names the values the user supplies;
-    `constructors` allows randn(...) and friends (values.py's constant expressions)."""
+    `constructors` allows randn(...) and friends (values.py's constant expressions);
+    `dialect` reads pasted code: "python", "js", or "auto" (see dialects.py)."""
+    if dialect != "gradcli":
+        from .dialects import compile_pasted
+
+        return compile_pasted(source, set(given), output, dialect)
     lowerer = Lowerer(source, set(given))
     parse(source, on_statement=lowerer.statement, constructors=constructors)
     return lowerer.finish(output)

@@ -72,6 +72,9 @@ class _Build:
         self.on_statement = None
         self.functions = FUNCTIONS
         self.constructors = False  # randn(...) and friends: only in values given for inputs
+        # Pasted code may define its own sigmoid or relu: the definition then replaces
+        # gradcli's function for the calls below it. gradcli's own language refuses that.
+        self.pasted = False
 
     def _add(self, kind, payload, kids, start, end) -> int:
         nodes = self.syntax.nodes
@@ -206,7 +209,8 @@ class _Build:
 
         syntax = self.syntax
         fn = define_function(syntax.nodes, syntax.functions, syntax.source, nametok, params,
-                             self.stmt_first, root, _builtin)
+                             self.stmt_first, root,
+                             (lambda name: False) if self.pasted else _builtin)
         syntax.functions[fn.name] = fn
         self._statement("define", fn.name, None, root, nametok.start())
 
@@ -509,31 +513,57 @@ def cache_dir() -> Path:
 
 
 def parse(source: str, on_statement: Optional[Callable] = None,
-          functions: Optional[dict] = None, constructors: bool = False) -> Syntax:
+          functions: Optional[dict] = None, constructors: bool = False,
+          tokens=None, pasted: bool = False) -> Syntax:
     """Parse program text; raises SourceError with a caret position on malformed input.
 
     With `on_statement(syntax, statement)`, statements are handed over one at a time
     and not kept in the result. `functions` replaces the callable names
     (ops.RULE_FUNCTIONS lets rule texts call their helpers); programs use ops.FUNCTIONS.
+    `tokens` are gradcli tokens made from pasted JavaScript (see from_js.py), positioned
+    in `source`, parsed instead of lexing `source`.
     """
     from .lalr import LexError, ParseError
     from .syntax_errors import lex_error, parse_error
 
     driver = _get_driver()
-    _builder.syntax = Syntax(source)
-    _builder.stmt_first = 0
-    _builder.on_statement = on_statement
-    _builder.functions = FUNCTIONS if functions is None else functions
-    _builder.constructors = constructors
-    try:
-        driver.parse(source)
-    except LexError as exc:
-        raise lex_error(source, exc.pos, exc.expected) from None
-    except ParseError as exc:
-        raise parse_error(source, exc.token, exc.expected) from None
-    finally:
+    with building(source, on_statement, functions, constructors, pasted):
+        try:
+            driver.parse(source, tokens)
+        except LexError as exc:
+            raise lex_error(source, exc.pos, exc.expected) from None
+        except ParseError as exc:
+            raise parse_error(source, exc.token, exc.expected) from None
+        return _builder.syntax
+
+
+class building:
+    """`with building(source, on_statement) as b:` the builder, ready for a parse of
+    `source` (or for a front end that calls its callbacks itself: from_python.py), and
+    reset afterwards."""
+
+    def __init__(self, source, on_statement=None, functions=None, constructors=False,
+                 pasted=False):
+        self.args = (source, on_statement, functions, constructors, pasted)
+
+    def __enter__(self) -> "_Build":
+        source, on_statement, functions, constructors, pasted = self.args
+        _builder.pasted = pasted
+        _builder.syntax = Syntax(source)
+        _builder.stmt_first = 0
+        _builder.on_statement = on_statement
+        _builder.functions = FUNCTIONS if functions is None else functions
+        _builder.constructors = constructors
+        return _builder
+
+    def __exit__(self, *exc_info) -> None:
         _builder.on_statement = None
         _builder.functions = FUNCTIONS
         _builder.constructors = False
-    syntax, _builder.syntax = _builder.syntax, Syntax("")
-    return syntax
+        _builder.pasted = False
+        _builder.syntax = Syntax("")
+
+
+def terminal_types() -> set:
+    """The names of the grammar's tokens (NAME, NUMBER, ADDOP, LPAR, _SEP, ...)."""
+    return set(_get_driver().terminal_names)
