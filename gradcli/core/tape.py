@@ -93,7 +93,11 @@ class Tape:
         op = step.op
         names = [(show or self.operand)(a) for a in step.args]
         if op.name in ("input", "const"):
-            return step.text or fmt(step.const) if step.const is not None else "input"
+            if step.text:
+                return step.text
+            if step.const is None or getattr(step.const, "ndim", 0):
+                return "input"  # an array default (W = [[1, 2], [3, 4]]) has no one number
+            return fmt(step.const)
         if op.name == "copy":
             return names[0]
         if op.name == "neg":
