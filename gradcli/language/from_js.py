@@ -23,6 +23,7 @@ import re
 from typing import Optional
 
 from ..core.errors import ForeignCode, SourceError
+from ..core.ops import CONSTANTS
 
 MATH_FUNCTIONS = {
     **{f: f for f in ("exp", "log", "tanh", "sqrt", "sin", "cos", "tan", "asin", "acos",
@@ -498,10 +499,11 @@ class _Reader:
             called = k + 3 < len(expr) and expr[k + 3][1] == "("
             if called and attr[1] in MATH_FUNCTIONS:
                 self.emit("NAME", MATH_FUNCTIONS[attr[1]], start, attr[3])
-            elif not called and attr[1] in MATH_CONSTANTS:
-                self.emit("NAME", MATH_CONSTANTS[attr[1]], start, attr[3])
-            elif not called and text != "Math" and attr[1] in ("pi", "e"):
-                self.emit("NAME", attr[1], start, attr[3])
+            elif not called and (attr[1] in MATH_CONSTANTS or text != "Math" and attr[1]
+                                 in ("pi", "e")):
+                # The number itself, written as pasted: a program's own `e` is no matter.
+                value = CONSTANTS[MATH_CONSTANTS.get(attr[1], attr[1])]
+                self.emit("NUMBER", repr(value), start, attr[3])
             else:
                 known = ", ".join(f"Math.{f}" for f in MATH_FUNCTIONS)
                 raise self.fail(f"{text}.{attr[1]} is not a function gradcli has (it has "

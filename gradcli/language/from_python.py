@@ -24,6 +24,7 @@ import ast
 from typing import Optional
 
 from ..core.errors import ForeignCode, SourceError
+from ..core.ops import CONSTANTS
 from .syntax import _Keyword, _Slice
 
 # module.function -> gradcli's function ("@" is the matrix product, "" passes its first
@@ -395,6 +396,8 @@ class Translator:
         if isinstance(node, ast.Call):
             kind = self.call_kind(node)
             args = list(node.args)
+            if self.refused(node, kind):
+                return []  # say what the call is before what its arguments are
             if kind == "value" or kind == "pass":
                 return args[:1]
             if kind == "method":
@@ -416,6 +419,17 @@ class Translator:
         if isinstance(node, ast.List):
             return list(node.elts)
         return []
+
+    def refused(self, node, kind: str) -> bool:
+        """A call that call() refuses whatever its arguments: os.system(...), x.foo()."""
+        f = node.func
+        if kind == "module":
+            return MODULE_FUNCTIONS.get(f.attr) is None
+        if kind == "method":
+            return f.attr not in METHODS or f.attr == "backward"
+        if kind == "name":
+            return f.id in IGNORED_CALLS or f.id in self.imported or f.id in ("float", "int")
+        return kind == "other"
 
     def call_kind(self, node) -> str:
         """"value" for Value(x), "pass" for np.array(x) or x.item(), "module" for
@@ -516,9 +530,6 @@ class Translator:
                 what = f.id if isinstance(f, ast.Name) else f.attr
                 raise self.fail(f"{what}() needs a number: Value(2.0)", node, "Value")
             return done[id(node.args[0])]
-        args = [done[id(a)] for a in node.args]
-        keywords = [b.keyword(_T(k.arg, self.pos(k)), self.keyword_value(k.value))
-                    for k in node.keywords]
         if kind == "name":
             fname = f.id
             if fname in IGNORED_CALLS:
@@ -532,6 +543,7 @@ class Translator:
             if fname == "float" or fname == "int":
                 raise self.fail(f"{fname}(...) converts a value; write the value itself",
                                 f, "conversion")
+            args, keywords = self.arguments(node, done)
             return self.span(b.call(self.tok(fname, f), args + keywords), node)
         if kind == "module":
             module = self.modules[f.value.id]
@@ -542,6 +554,7 @@ class Translator:
                                 "gradcli's functions: " + ", ".join(
                                     sorted(t for t in set(MODULE_FUNCTIONS.values()) if t
                                            and t != "@")))
+            args, keywords = self.arguments(node, done)
             if target == "@":
                 if len(args) != 2 or keywords:
                     raise self.fail(f"{f.value.id}.{f.attr} takes two arrays", node,
@@ -558,10 +571,17 @@ class Translator:
                                 "methods: " + ", ".join(sorted(m for m, t in METHODS.items()
                                                                if t)))
             receiver = done[id(f.value)]
+            args, keywords = self.arguments(node, done)
             return self.span(b.call(_T(target, self.pos(node)), [receiver] + args + keywords),
                              node)
         raise self.fail("a call of something other than a name: gradcli calls functions by "
                         "name, exp(x)", node, "call")
+
+    def arguments(self, node, done: dict) -> tuple:
+        args = [done[id(a)] for a in node.args]
+        keywords = [self.b.keyword(_T(k.arg, self.pos(k)), self.keyword_value(k.value))
+                    for k in node.keywords]
+        return args, keywords
 
     def keyword_value(self, value) -> int:
         """axis=0, keepdims=True: Python's True, False and None are the builder's words."""
@@ -590,7 +610,8 @@ class Translator:
             if constant is None:
                 raise self.fail(f"{value.id}.{node.attr} is not a number gradcli has (it has "
                                 f"{value.id}.pi and {value.id}.e)", node, "module constant")
-            return b.name(_T(constant, self.pos(node), self.end(node)))
+            # The number itself, written as pasted: a program's own `e` is no matter.
+            return b.number(_T(repr(CONSTANTS[constant]), self.pos(node), self.end(node)))
         shown = ast.unparse(value)
         if node.attr == "data":
             raise self.fail(f"{shown}.data is micrograd's bare number, cut off from the "
