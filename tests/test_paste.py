@@ -472,3 +472,33 @@ def test_foreign_code_errors_carry_the_construct():
     with pytest.raises(ForeignCode) as exc:
         compile_program("for i in range(2):\n    pass", dialect="python")
     assert exc.value.construct == "loop"
+
+
+# --- any text: a result or gradcli's own error ---------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from conftest import examples  # noqa: E402
+from gradcli.core.errors import GradcliError  # noqa: E402
+
+PIECES = ["var ", "let ", "a", "b", "x", " = ", "1", "2.5", ";", "\n", "  ", "(", ")", "[",
+          "]", ",", "+", "-", "*", "/", "**", "^", "//", "/*", "*/", "#", "Math.exp(",
+          "math.exp(", "np.", ".relu()", ".backward()", ".data", ".grad", "Value(", "print(",
+          "f'{a:.2f}'", "'s'", "def f(t):\n    return ", "function g(t) { return ", "}",
+          "{", "=>", "?", ":", "==", "import os", "sig(t) = ", "sig(", "return ", "if ",
+          "for ", "++", "%", "\\d", "θ", "$", "`", "\x00"]
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=20).map("".join),
+       st.sampled_from(["auto", "python", "js"]))
+def test_any_pasted_text_gives_a_result_or_gradcli_s_own_error(text, dialect):
+    try:
+        tape = compile_program(text, dialect=dialect)
+    except GradcliError:
+        return
+    given_values = {name: 0.5 for name in tape.inputs}
+    try:
+        evaluate(tape, given_values)
+    except GradcliError:
+        pass

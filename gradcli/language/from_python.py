@@ -81,8 +81,12 @@ class _T:
 
 def parse_python(source: str) -> ast.Module:
     """Python's own parse of the text (never compiled to code, never run)."""
+    import warnings
+
     try:
-        return ast.parse(source)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # '\d' in a string: Python's warning, not ours
+            return ast.parse(source)
     except SyntaxError as exc:
         pos = _offset(source, exc.lineno or 1, max((exc.offset or 1) - 1, 0), chars=True)
         raise SourceError(f"this is not valid Python: {exc.msg}", source, pos) from None
