@@ -282,6 +282,7 @@ NOT_OPTIONS = {
     ("tutor/walkthrough.py", "--"), ("tutor/walkthrough.py", " --output "),
     ("tutor/walkthrough.py", " rows (gradcli eval --all shows every row)."),
     ("tutor/tensor_walk.py", " --json"), ("tutor/tensor_walk.py", " --output "),
+    ("language/from_js.py", "--"),  # JavaScript's decrement operator
 }
 
 

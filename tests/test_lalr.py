@@ -13,7 +13,7 @@ from gradcli.language.syntax import Syntax, _Build, grammar_path, parse
 _reference_builder = _Build()
 _CALLBACKS = ("number", "name", "binop", "unop", "call", "args", "bare", "assign",
               "augassign", "program", "array", "items", "keyword", "attribute", "subscript",
-              "subscripts", "slice_all", "slice_from", "slice_to", "slice_range")
+              "subscripts", "slice_all", "slice_from", "slice_to", "slice_range", "define")
 
 
 class _AsMatch:

@@ -53,6 +53,14 @@ def file_option():
                         help="Read the program from FILE (- for standard input).")
 
 
+def from_option():
+    return typer.Option(None, "--from", metavar="auto|gradcli|python|js",
+                        help="Read the program as code pasted from a tutorial: python "
+                             "(micrograd, CS231n) or js (the Hacker's guide). Default: "
+                             "from -f's extension (.py, .js), else auto (gradcli's own "
+                             "language, else what the code looks like).")
+
+
 def output_option():
     return typer.Option(None, "--output", metavar="NAME",
                         help="Differentiate NAME instead of the last value.")

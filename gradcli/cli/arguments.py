@@ -29,6 +29,8 @@ class Invocation:
     origin: str = "<expression>"
     values: dict = field(default_factory=dict)
     seed: int = 0  # for values drawn at random: randn(...), randint(...)
+    # How to read the program: "auto", "gradcli", "python" or "js" (language/dialects.py).
+    dialect: str = "auto"
 
 
 def parse_number(name: str, text: str) -> float:
@@ -42,14 +44,23 @@ def parse_number(name: str, text: str) -> float:
 
 
 def read_invocation(args: list, file: Optional[str] = None, options=(),
-                    values_file: Optional[str] = None, seed: Optional[int] = None) -> Invocation:
+                    values_file: Optional[str] = None, seed: Optional[int] = None,
+                    dialect: Optional[str] = None) -> Invocation:
     """Split the leftover arguments into the program text and the values.
 
     `options` are the command's own long options: a value-less `--jsn` or a `--json`
     that arrived here (after `--`) is then explained instead of read as an input.
     `values_file` (.json or .npz) gives values too; one given on the command line wins.
-    `seed` seeds values drawn at random (default 0, so a run repeats)."""
+    `seed` seeds values drawn at random (default 0, so a run repeats).
+    `dialect` is --from: how to read the program; without it, -f's extension (.py, .js)
+    decides, else "auto"."""
+    from ..language.dialects import BY_EXTENSION, dialect_name
+
     inv = Invocation(seed=0 if seed is None else seed)
+    if dialect is not None:
+        inv.dialect = dialect_name(dialect)
+    elif file is not None and file != "-":
+        inv.dialect = BY_EXTENSION.get(Path(file).suffix.lower(), "auto")
     positional = []
     i = 0
     while i < len(args):

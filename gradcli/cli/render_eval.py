@@ -81,21 +81,34 @@ def _widest(rows: list, column: int) -> int:
     return max((len(line) for row in rows for line in row[column].split("\n")), default=1)
 
 
+def _with_calls(ev: Evaluation, columns: list, rows: list) -> tuple:
+    """A program that calls functions it defines gets a column after "operation" saying
+    which call each step was written out from ("sig(a*x + b)")."""
+    tape = ev.tape
+    if not any(step.call for step in tape.steps):
+        return columns, rows
+    shown = [step.call or "" for i, step in enumerate(tape.steps)
+             if not (tape.is_const(i) and step.name is None)]  # as forward_rows skips
+    return (columns[:3] + ["from call"] + columns[3:],
+            [row[:3] + (call,) + row[3:] for row, call in zip(rows, shown)])
+
+
 def render(ev: Evaluation, console: Console, nt: Notation, limit: int | None = DEFAULT_ROW_LIMIT):
     tape = ev.tape
     tensor = tape.tensor
     show_all = limit is None
+    calls = any(step.call for step in tape.steps)
     if tensor:
         # step and name are short; shape about 10 characters.
         probe = forward_rows(ev, None, False)
         narrow = _widest(probe, 0) + min(_widest(probe, 1), 12) + _widest(probe, 3)
-        room = _array_room(console, narrow, 5, prose=16)
-        rows = forward_rows(ev, room, show_all)
-        fwd = _table("Forward pass (one primitive per step)", forward_columns(ev), nt,
-                     {4: _widest(rows, 4)})
+        room = _array_room(console, narrow, 5 + calls, prose=16 + 12 * calls)
+        columns, rows = _with_calls(ev, forward_columns(ev), forward_rows(ev, room, show_all))
+        fwd = _table("Forward pass (one primitive per step)", columns, nt,
+                     {4 + calls: _widest(rows, 4 + calls)})
     else:
-        rows = forward_rows(ev)
-        fwd = _table("Forward pass (one primitive per step)", forward_columns(ev), nt)
+        columns, rows = _with_calls(ev, forward_columns(ev), forward_rows(ev))
+        fwd = _table("Forward pass (one primitive per step)", columns, nt)
     _add_rows(fwd, rows, limit)
     console.print(fwd)
 

@@ -8,6 +8,7 @@ after "error: " is `cli_text(exc)`; an error with no wording here prints as str(
 from __future__ import annotations
 
 from ..core.errors import (
+    ForeignCode,
     GradcliError,
     InvalidValue,
     MissingDependency,
@@ -105,7 +106,18 @@ def invalid_value(exc: InvalidValue) -> str:
     return _lines(exc.message, f"{exc.why}; try --{exc.name} {exc.instead:g}")
 
 
+_DIALECT_WORDS = {"python": "Python", "js": "JavaScript"}
+
+
+def foreign_code(exc: ForeignCode) -> str:
+    if exc.dialect is None:
+        return None
+    return _lines(str(exc), f"or paste the code as it is and read it as "
+                            f"{_DIALECT_WORDS[exc.dialect]}: --from {exc.dialect}")
+
+
 _WORDING = {
+    ForeignCode: foreign_code,
     MissingInputs: missing_inputs,
     WrtError: wrt_error,
     UnknownName: unknown_name,

@@ -21,6 +21,8 @@ without reading its text. The command line words them for its own syntax (`--b V
     │   ├── TooLarge          a size limit was passed: what, limit, size, unit
     │   └── InvalidValue      a value that cannot be used here: name, value, instead
     ├── SourceError           the program text is malformed: pos, line, column (exit 2)
+    │   └── ForeignCode       code of another language pasted in (Python, JavaScript):
+    │                         construct, dialect (the language it would read as, or None)
     └── EvaluationError       well formed, but not computable at these values (exit 1)
         ├── DomainError       a step's value is undefined: problem, step, expression,
         │                     operation, operands, line, column, pos
@@ -76,6 +78,22 @@ class SourceError(GradcliError):
         detail = excerpt + (("\n" + hint) if hint else "")
         where = f"line {self.line}, column {self.column}"
         super().__init__(f"{message} (at {where})", detail)
+
+
+class ForeignCode(SourceError):
+    """Code from a tutorial that this reading does not take: `x.relu()` or `Math.exp` in
+    gradcli's language, a loop or a class in pasted Python, a condition in JavaScript.
+    The message says what to write instead.
+
+    construct  what was found, in a word or two ("method call", "for loop")
+    dialect    "python" or "js" when reading the text as that language would take it, or
+               None (the text is already read as pasted code, or no reading would)
+    """
+
+    def __init__(self, message: str, source: str, pos: int, hint: str = "", *,
+                 construct: str, dialect: Optional[str] = None):
+        self.construct, self.dialect = construct, dialect
+        super().__init__(message, source, pos, hint)
 
 
 class EvaluationError(GradcliError):

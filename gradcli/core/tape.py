@@ -28,6 +28,9 @@ class Step:
     # Keywords of the call (axis=0, keepdims=true) and, for a subscript, which of its
     # items are slices: what the op needs besides its operands' values.
     attrs: Optional[dict] = None
+    # For a step written out from a call of a function the program defines: the call,
+    # as written ("sig(a*x + b)"; "g(t + 1) in sig(a*x + b)" for a call inside its body).
+    call: Optional[str] = None
 
 
 @dataclass
@@ -97,7 +100,11 @@ class Tape:
         op = step.op
         names = [(show or self.operand)(a) for a in step.args]
         if op.name in ("input", "const"):
-            return step.text or fmt(step.const) if step.const is not None else "input"
+            if step.text:
+                return step.text
+            if step.const is None or getattr(step.const, "ndim", 0):
+                return "input"  # an array default (W = [[1, 2], [3, 4]]) has no one number
+            return fmt(step.const)
         if op.name == "copy":
             return names[0]
         if op.name == "neg":

@@ -154,9 +154,11 @@ class Driver:
     def expected(self, state: int) -> set:
         return {s for s in self.states[state] if s in self.terminal_names or s == END}
 
-    def parse(self, text: str):
+    def parse(self, text: str, tokens=None):
         """Lex and parse in one loop. Tokens on the value stack are the lexer's own
-        `re.Match` objects (group(), start(), end()): no token object is built."""
+        `re.Match` objects (group(), start(), end()): no token object is built.
+        `tokens` replaces the lexer: objects shaped like its matches (lastgroup, group(),
+        start(), end()), as pasted code's front ends make them from another language."""
         states_table = self.states
         end_state = self.end_state
         ignore = self.ignore
@@ -165,7 +167,8 @@ class Driver:
         units = self.units
         kept = self.kept
         last = None  # the last real token: "unexpected end" puts its caret after it
-        for m in chain(self.master.finditer(text), (_End(len(text)),)):
+        stream = self.master.finditer(text) if tokens is None else tokens
+        for m in chain(stream, (_End(len(text)),)):
             kind = m.lastgroup
             if kind in ignore:
                 continue

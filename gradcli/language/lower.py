@@ -23,9 +23,14 @@ OUTPUT_NAMES = ("f", "out", "result")
 
 
 def compile_program(source: str, given: Iterable[str] = (), output: Optional[str] = None,
-                    constructors: bool = False) -> Tape:
+                    constructors: bool = False, dialect: str = "gradcli") -> Tape:
     """Parse and lower `source`. `given` names the values the user supplies;
-    `constructors` allows randn(...) and friends (values.py's constant expressions)."""
+    `constructors` allows randn(...) and friends (values.py's constant expressions);
+    `dialect` reads pasted code: "python", "js", or "auto" (see dialects.py)."""
+    if dialect != "gradcli":
+        from .dialects import compile_pasted
+
+        return compile_pasted(source, set(given), output, dialect)
     lowerer = Lowerer(source, set(given))
     parse(source, on_statement=lowerer.statement, constructors=constructors)
     return lowerer.finish(output)
@@ -48,10 +53,11 @@ def assigned_constants(source: str) -> set:
 
 
 class Lowerer:
-    def __init__(self, source: str, given: set):
+    def __init__(self, source: str, given: set, assigned: Optional[set] = None):
         self.tape = Tape(source)
         self.given = given
-        self.assigned = assigned_constants(source)
+        # Which of pi and e the program assigns; pasted code's front ends say it themselves.
+        self.assigned = assigned_constants(source) if assigned is None else assigned
         self.env: dict = {}  # name -> step index of its current binding
         self.versions: dict = {}
         self.pending_bare: Optional[tuple] = None  # (step, line) of the latest bare expression
@@ -60,6 +66,8 @@ class Lowerer:
         self.literals: dict = {}  # (value, text) -> step index
         self.statements = 0
         self.notes = Warnings()
+        self.defined: list = []  # the functions the program defines, by name
+        self.pinned: Optional[int] = None  # the value pasted code calls .backward() on
 
     def new(self, op, args, name, start, end, const=None, text=None) -> int:
         version = 0
@@ -87,6 +95,9 @@ class Lowerer:
 
     def statement(self, syntax: Syntax, stmt: Statement) -> None:
         tape, env, nodes = self.tape, self.env, syntax.nodes
+        if stmt.kind == "define":
+            self.defined.append(stmt.target)
+            return
         self.statements += 1
         if self.pending_bare is not None:
             self.notes.add("the value of this expression is not used (only the last "
@@ -126,6 +137,10 @@ class Lowerer:
                         self.integer_data(args[position])
             elif kind == "used":
                 continue  # read by its parent (a keyword's value, an array's entry)
+            elif kind == "ucall":
+                fn, text = node.payload
+                where[n] = self.inline(fn, [where[c] for c in node.kids], text, node.start,
+                                       node.end, source)
             elif kind == "arr":
                 text = source[node.start:node.end]
                 key = ("array", text)
@@ -137,6 +152,10 @@ class Lowerer:
                 where[n] = self.literal(node.payload, source[node.start:node.end].replace(" ", ""),
                                         node.start, node.end)
         value = where[stmt.root]
+        if stmt.kind == "output":
+            # `g.backward()`: g, as bound here, is the output, whatever follows.
+            self.pinned = value
+            return
         if stmt.kind == "bare":
             tape.output = value
             self.pending_bare = (value, tape.line_of(stmt.start))
@@ -157,6 +176,43 @@ class Lowerer:
             value = self.new(_COPY, (value,), stmt.target, stmt.start, stmt.end)
         env[stmt.target] = value
         tape.output = value
+
+    def inline(self, fn, args: list, text: str, start: int, end: int, source: str) -> int:
+        """A call of a user function: its body's steps, written out with the parameters
+        bound to the arguments' steps; each step remembers the call it came from (its
+        `call`) and points at the call in the source. Returns the result's step."""
+        steps = self.tape.steps
+        local = [0] * len(fn.nodes)
+        origins = fn.origins
+        for j, node in enumerate(fn.nodes):
+            kind = node.kind
+            if kind == "op" or kind == "opx":
+                op, attrs = (node.payload, None) if kind == "op" else node.payload
+                operands = tuple([local[c] for c in node.kids])
+                below = origins[j]
+                steps.append(Step(op, operands, None, 0, start, end, None, None, attrs,
+                                  text if below is None else f"{below} in {text}"))
+                local[j] = len(steps) - 1
+                if op.tensor:
+                    self.tape.tensor = True
+                    for position in op.integer:
+                        if position < len(operands):
+                            self.integer_data(operands[position])
+            elif kind == "param":
+                local[j] = args[node.payload]
+            elif kind == "name":
+                local[j] = self.resolve(node.payload, start, end)
+            elif kind == "num":
+                local[j] = self.literal(node.payload,
+                                        source[node.start:node.end].replace(" ", ""),
+                                        node.start, node.end)
+            elif kind == "arr":
+                key = ("array", source[node.start:node.end])
+                if key not in self.literals:
+                    self.literals[key] = self.new(_CONST, (), None, node.start, node.end,
+                                                  self.array(node), key[1])
+                local[j] = self.literals[key]
+        return local[fn.root]
 
     def array(self, node):
         """An array literal's value: float64, as every array in tensor mode."""
@@ -181,7 +237,13 @@ class Lowerer:
 
     def finish(self, output: Optional[str] = None) -> Tape:
         if not self.statements:
+            if self.defined:
+                names = ", ".join(self.defined)
+                raise UsageError(f"the program only defines functions ({names}): add a "
+                                 f"statement that uses one, such as f = {self.defined[0]}(x)")
             raise UsageError("the program is empty: give an expression such as \"a*b\"")
+        if self.pinned is not None:
+            self.tape.output = self.pinned
         self.tape.id_prefix = _free_prefix(set(self.versions) | set(self.tape.inputs))
         _choose_output(self.tape, self.env, output)
         self.tape.warnings = self.notes.lines()

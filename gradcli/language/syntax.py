@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, NamedTuple, Optional
 
-from ..core.errors import SourceError, UnknownFunction
+from ..core.errors import ForeignCode, SourceError, UnknownFunction
 from ..core.ops import BINARY_SYMBOLS, FUNCTIONS, OPS, Op
 from ..core.tensor_ops import CONSTRUCTORS, TENSOR_CALLS, TENSOR_OPS
 
@@ -28,8 +28,11 @@ class Node(NamedTuple):
     """A syntax node: kind is "num" (payload: the float), "name" (payload: the name),
     "op" (payload: the Op), "opx" (payload: (Op, attrs), an op with keywords or one that
     exists only for arrays), "arr" (payload: (shape, the numbers in row-major order), an
-    array literal) or "used" (a number or name consumed by its parent: a keyword's value,
-    an array literal's entry). kids are node indices; start/end are source offsets.
+    array literal), "ucall" (payload: (Function, the call's text), a call of a function
+    the program defines; kids are its arguments), "param" (only in a Function's body:
+    payload is the parameter's position) or "used" (a number or name consumed by its
+    parent: a keyword's value, an array literal's entry). kids are node indices;
+    start/end are source offsets.
     A tuple, because a program can have a million of them."""
     kind: str
     payload: object
@@ -39,7 +42,9 @@ class Node(NamedTuple):
 
 
 class Statement(NamedTuple):
-    kind: str  # "bare", "assign" or "augassign"
+    # "bare", "assign", "augassign", "define" (a user function: target is its name) or
+    # "output" (pasted code's `g.backward()`: root is the value differentiated)
+    kind: str
     target: Optional[str]
     aug: Optional[Op]  # the op of `+=` and friends
     root: int  # node index of the expression
@@ -53,6 +58,7 @@ class Syntax:
     source: str
     nodes: list = field(default_factory=list)
     statements: list = field(default_factory=list)
+    functions: dict = field(default_factory=dict)  # name -> functions.Function
 
 
 class _Build:
@@ -66,6 +72,9 @@ class _Build:
         self.on_statement = None
         self.functions = FUNCTIONS
         self.constructors = False  # randn(...) and friends: only in values given for inputs
+        # Pasted code may define its own sigmoid or relu: the definition then replaces
+        # gradcli's function for the calls below it. gradcli's own language refuses that.
+        self.pasted = False
 
     def _add(self, kind, payload, kids, start, end) -> int:
         nodes = self.syntax.nodes
@@ -122,6 +131,9 @@ class _Build:
         if any(isinstance(a, _Keyword) for a in args[:len(positional)]):
             first = next(a for a in args if isinstance(a, _Keyword))
             raise SourceError("a keyword argument goes after the operands", source, first.pos)
+        user = self.syntax.functions.get(fname) if self.functions is FUNCTIONS else None
+        if user is not None:
+            return self._user_call(user, nametok, positional, keywords)
         op = self.functions.get(fname)
         tensor = TENSOR_CALLS.get(fname) if self.functions is FUNCTIONS else None
         if self.constructors and fname in CONSTRUCTORS:
@@ -143,6 +155,10 @@ class _Build:
                 known |= set(TENSOR_CALLS)
             if self.constructors:
                 known |= set(CONSTRUCTORS)
+            if self.functions is FUNCTIONS:
+                _not_yet_defined(fname, source, nametok.start())
+                _foreign_call(fname, source, nametok, positional, self.syntax.nodes)
+                known |= set(self.syntax.functions)
             raise UnknownFunction(fname, source, nametok.start(), known)
         if op.arity >= 0 and len(positional) != op.arity:
             want = "1 argument" if op.arity == 1 else f"{op.arity} arguments"
@@ -172,6 +188,31 @@ class _Build:
             return self._add("opx", (op, attrs or None), tuple(positional), nametok.start(),
                              end + 1)
         return self._add("op", op, tuple(positional), nametok.start(), end + 1)
+
+    def _user_call(self, fn, nametok, positional, keywords):
+        source = self.syntax.source
+        if keywords:
+            raise SourceError(f"{fn.name} takes no keywords: call it as {fn.signature()}",
+                              source, keywords[0].pos)
+        if len(positional) != len(fn.params):
+            raise SourceError(fn.arguments(len(positional)), source, nametok.start())
+        from .functions import call_text
+
+        start = nametok.start()
+        last = self._span(positional[-1])[1]
+        text = call_text(source, start, last)
+        return self._add("ucall", (fn, text), tuple(positional), start, last + 1)
+
+    def define(self, nametok, params, root):
+        """`sig(t) = 1 / (1 + exp(-t))`: a function, kept for the calls that follow."""
+        from .functions import define_function
+
+        syntax = self.syntax
+        fn = define_function(syntax.nodes, syntax.functions, syntax.source, nametok, params,
+                             self.stmt_first, root,
+                             (lambda name: False) if self.pasted else _builtin)
+        syntax.functions[fn.name] = fn
+        self._statement("define", fn.name, None, root, nametok.start())
 
     def args(self, *exprs):
         return list(exprs)
@@ -225,8 +266,9 @@ class _Build:
 
     def attribute(self, operand, nametok):
         if nametok.group() != "T":
-            raise SourceError(f"unknown attribute .{nametok.group()}: the one attribute is "
-                              ".T (the transpose)", self.syntax.source, nametok.start())
+            start, end = self._span(operand)
+            raise attribute_error(self.syntax.source, self.syntax.nodes[operand], start, end,
+                                   nametok)
         start, _ = self._span(operand)
         return self._add("opx", (TENSOR_OPS["transpose"], None), (operand,), start,
                          nametok.end())
@@ -289,6 +331,95 @@ class _Build:
 
     def program(self, *_):
         return self.syntax
+
+
+def _builtin(name: str) -> bool:
+    return name in FUNCTIONS or name in TENSOR_CALLS or name in CONSTRUCTORS
+
+
+def _not_yet_defined(name: str, source: str, pos: int) -> None:
+    """A call of a function the program defines itself, from its own body or above its
+    definition: say so, instead of "unknown function"."""
+    from .functions import defining, definition_line
+
+    if defining(source, pos) == name:
+        raise SourceError(f"{name} calls itself: a function cannot be recursive (gradcli "
+                          "writes each call out into the tape, and a recursive one would "
+                          "never end)", source, pos)
+    line = definition_line(source, name, pos)
+    if line is not None:
+        raise SourceError(f"{name} is defined after this use (on line {line}): define a "
+                          "function before the statements that call it", source, pos)
+
+
+def _foreign_call(name: str, source: str, nametok, args: list, nodes: list) -> None:
+    """`Value(-4.0)`, `print(...)`, `draw_dot(g)` in gradcli's language: what to write."""
+    pos = nametok.start()
+    if name == "Value":
+        inside = (source[nodes[args[0]].start:nodes[args[0]].end] if args else "2.0")
+        raise ForeignCode(f"Value({inside}) is micrograd's number: in gradcli write {inside}",
+                          source, pos, construct="Value", dialect="python")
+    if name == "print":
+        raise ForeignCode("print(...) shows a value in Python; gradcli shows every value and "
+                          "gradient itself: leave this line out", source, pos,
+                          construct="print", dialect="python")
+    if name == "draw_dot":
+        raise ForeignCode("draw_dot(...) draws micrograd's graph; gradcli's graph command "
+                          "draws it (with data | grad on each node): leave this line out",
+                          source, pos, construct="draw_dot", dialect="python")
+
+
+# What pasted code's attributes mean, and what to write in gradcli's language instead.
+_MODULES = {"Math": ("JavaScript's", "js"), "console": ("JavaScript's", "js"),
+            "math": ("Python's", "python"), "np": ("NumPy's", "python"),
+            "numpy": ("NumPy's", "python"), "torch": ("PyTorch's", "python"),
+            "F": ("PyTorch's", "python")}
+
+
+def attribute_error(source: str, node, start: int, end: int, nametok) -> SourceError:
+    """`x.relu()`, `Math.exp(x)`, `g.backward()`, `x.data` in gradcli's language: what to
+    write instead. `node` is the receiver's syntax node, start/end its span."""
+    attr = nametok.group()
+    after = source[nametok.end():nametok.end() + 200].lstrip(" \t")
+    called = after.startswith("(")
+    receiver = source[start:end]
+    dot = nametok.start() - 1
+    if node is not None and node.kind == "name" and node.payload in _MODULES:
+        module = node.payload
+        whose, dialect = _MODULES[module]
+        if module == "console":
+            return ForeignCode(f"{module}.{attr}(...) prints in JavaScript; gradcli shows every "
+                               "value itself: leave this line out", source, start,
+                               construct="print", dialect=dialect)
+        if called:
+            return ForeignCode(f"{module}.{attr}(...) is {whose} way to call {attr}: in "
+                               f"gradcli write {attr}(...) without the '{module}.'", source,
+                               start, construct="module function", dialect=dialect)
+        return ForeignCode(f"{module}.{attr} is {whose} name: in gradcli write "
+                           f"{attr.lower()}", source, start, construct="module constant",
+                           dialect=dialect)
+    if attr in ("backward", "_backward", "zero_grad"):
+        return ForeignCode(f"{receiver}.{attr}() runs backpropagation in micrograd or PyTorch; "
+                           "gradcli runs the backward pass itself, from the last value: "
+                           "leave this line out", source, dot, construct="backward",
+                           dialect="python")
+    if attr == "data":
+        return ForeignCode(f"{receiver}.data is micrograd's number inside a Value: in gradcli "
+                           f"write {receiver}", source, dot, construct="data",
+                           dialect="python")
+    if attr == "grad":
+        return ForeignCode(f"{receiver}.grad is the gradient backward() fills in; gradcli "
+                           "computes every gradient itself (they are in the Result table)",
+                           source, dot, construct="grad", dialect="python")
+    if called:
+        if receiver.startswith("(") and receiver.endswith(")"):
+            receiver = receiver[1:-1]
+        shown = receiver if 0 < len(receiver) <= 30 else "x"
+        return ForeignCode(f".{attr}() is a method call, as in micrograd; in gradcli a "
+                           f"function is called by name: write {attr}({shown})", source,
+                           dot, construct="method call", dialect="python")
+    return SourceError(f"unknown attribute .{attr}: the one attribute is .T (the transpose)",
+                       source, nametok.start())
 
 
 def _keyword_type(name: str, default, value) -> Optional[str]:
@@ -382,31 +513,57 @@ def cache_dir() -> Path:
 
 
 def parse(source: str, on_statement: Optional[Callable] = None,
-          functions: Optional[dict] = None, constructors: bool = False) -> Syntax:
+          functions: Optional[dict] = None, constructors: bool = False,
+          tokens=None, pasted: bool = False) -> Syntax:
     """Parse program text; raises SourceError with a caret position on malformed input.
 
     With `on_statement(syntax, statement)`, statements are handed over one at a time
     and not kept in the result. `functions` replaces the callable names
     (ops.RULE_FUNCTIONS lets rule texts call their helpers); programs use ops.FUNCTIONS.
+    `tokens` are gradcli tokens made from pasted JavaScript (see from_js.py), positioned
+    in `source`, parsed instead of lexing `source`.
     """
     from .lalr import LexError, ParseError
     from .syntax_errors import lex_error, parse_error
 
     driver = _get_driver()
-    _builder.syntax = Syntax(source)
-    _builder.stmt_first = 0
-    _builder.on_statement = on_statement
-    _builder.functions = FUNCTIONS if functions is None else functions
-    _builder.constructors = constructors
-    try:
-        driver.parse(source)
-    except LexError as exc:
-        raise lex_error(source, exc.pos, exc.expected) from None
-    except ParseError as exc:
-        raise parse_error(source, exc.token, exc.expected) from None
-    finally:
+    with building(source, on_statement, functions, constructors, pasted):
+        try:
+            driver.parse(source, tokens)
+        except LexError as exc:
+            raise lex_error(source, exc.pos, exc.expected) from None
+        except ParseError as exc:
+            raise parse_error(source, exc.token, exc.expected) from None
+        return _builder.syntax
+
+
+class building:
+    """`with building(source, on_statement) as b:` the builder, ready for a parse of
+    `source` (or for a front end that calls its callbacks itself: from_python.py), and
+    reset afterwards."""
+
+    def __init__(self, source, on_statement=None, functions=None, constructors=False,
+                 pasted=False):
+        self.args = (source, on_statement, functions, constructors, pasted)
+
+    def __enter__(self) -> "_Build":
+        source, on_statement, functions, constructors, pasted = self.args
+        _builder.pasted = pasted
+        _builder.syntax = Syntax(source)
+        _builder.stmt_first = 0
+        _builder.on_statement = on_statement
+        _builder.functions = FUNCTIONS if functions is None else functions
+        _builder.constructors = constructors
+        return _builder
+
+    def __exit__(self, *exc_info) -> None:
         _builder.on_statement = None
         _builder.functions = FUNCTIONS
         _builder.constructors = False
-    syntax, _builder.syntax = _builder.syntax, Syntax("")
-    return syntax
+        _builder.pasted = False
+        _builder.syntax = Syntax("")
+
+
+def terminal_types() -> set:
+    """The names of the grammar's tokens (NAME, NUMBER, ADDOP, LPAR, _SEP, ...)."""
+    return set(_get_driver().terminal_names)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..core.errors import SourceError
+from ..core.errors import ForeignCode, SourceError
 
 # Terminal names as lark reports them, in words; the order is the order they are listed in.
 _WORDS = {
@@ -86,7 +86,130 @@ def _describe(ch: str) -> str:
     return f"character U+{ord(ch):04X}"
 
 
+# Code of the tutorials' languages, recognised where gradcli's grammar stops: a pattern on
+# the statement's text up to the error -> (what it is, its language, what to write instead).
+_STATEMENT = re.compile(r"[ \t\f\r]*(?P<word>var|let|const|import|from|def|function|return|"
+                        r"if|for|while|class|else|elif)\b")
+_WORDS_INSTEAD = {
+    "var": ("a JavaScript declaration", "js", "in gradcli write the assignment without "
+            "'{word}': x = a * b"),
+    "import": ("a Python import", "python", "gradcli needs no imports: leave this line out"),
+    "def": ("a Python function definition", "python", "in gradcli define a function in "
+            "one line: sig(t) = 1 / (1 + exp(-t))"),
+    "function": ("a JavaScript function", "js", "in gradcli define a function in one "
+                 "line: sig(t) = 1 / (1 + exp(-t))"),
+    "return": ("a return statement", None, "in gradcli a function is one line: "
+               "sig(t) = 1 / (1 + exp(-t))"),
+    "if": ("a condition", None, _CONDITION := "gradcli reads straight-line arithmetic, "
+           "without conditions or loops: for a > 0 ? a : 0 write relu(a), for the larger "
+           "of two max(a, b)"),
+    "for": ("a loop", None, "gradcli reads straight-line arithmetic, without loops: write "
+            "each step of the loop out"),
+    "class": ("a class", None, "gradcli reads plain arithmetic on numbers: write the "
+              "computation with names and numbers"),
+}
+for _word, _same in (("let", "var"), ("const", "var"), ("from", "import"), ("while", "for"),
+                     ("else", "if"), ("elif", "if")):
+    _WORDS_INSTEAD[_word] = _WORDS_INSTEAD[_same]
+_CHARS_INSTEAD = {
+    "?": ("a conditional expression", _CONDITION),
+    "<": ("a comparison", _CONDITION),
+    ">": ("a comparison", _CONDITION),
+    "!": ("a condition", _CONDITION),
+    "&": ("a condition", _CONDITION),
+    "|": ("a condition", _CONDITION),
+    "%": ("a remainder", "gradcli has none (its derivative is 1 almost everywhere and "
+          "undefined at the jumps)"),
+    "{": ("braces", "gradcli reads one statement per line or between ';', without blocks; "
+          "define a function in one line: sig(t) = 1 / (1 + exp(-t))"),
+    "}": ("braces", "gradcli reads one statement per line or between ';', without blocks"),
+    "'": ("a string", "gradcli computes with numbers, not strings"),
+    '"': ("a string", "gradcli computes with numbers, not strings"),
+}
+_METHOD = re.compile(r"(?P<recv>[^\W\d]\w*|\))[ \t]*\.[ \t]*(?P<attr>[^\W\d]\w*)[ \t]*$")
+
+
+def _statement_start(source: str, pos: int) -> int:
+    return max(source.rfind("\n", 0, pos), source.rfind(";", 0, pos)) + 1
+
+
+def foreign(source: str, pos: int):
+    """A ForeignCode error if gradcli's parser stopped at `pos` on code of another
+    language (a `var`, a `//` comment, `Math.exp(x)`, `x.relu()`, a condition), else None."""
+    start = _statement_start(source, pos)
+    m = _STATEMENT.match(source, start)
+    if m and m.end() <= pos:
+        what, dialect, instead = _WORDS_INSTEAD[m.group("word")]
+        return ForeignCode(f"{m.group('word')} starts {what}; {instead.format(word=m.group('word'))}",
+                           source, start + m.start("word") - m.start(), construct=what,
+                           dialect=dialect)
+    ch = source[pos:pos + 2]
+    if source[pos - 1:pos + 1] in ("//", "/*") and pos > 0:
+        pos, ch = pos - 1, source[pos - 1:pos + 1]
+    if ch in ("//", "/*"):
+        return ForeignCode(f"{ch} starts a comment in JavaScript; gradcli's comments start with "
+                           "# and run to the end of the line", source, pos,
+                           construct="comment", dialect="js")
+    if ch == "==" or ch[:1] in _CHARS_INSTEAD:
+        what, instead = _CHARS_INSTEAD.get(ch[:1], ("a comparison", _CONDITION))
+        return ForeignCode(f"{what} ({ch if ch == '==' else ch[:1]}): {instead}", source, pos,
+                           construct=what)
+    if source[pos:pos + 1] == "(":
+        m = _METHOD.search(source[max(start, pos - 300):pos])
+        if m:
+            from .syntax import attribute_error
+
+            offset = max(start, pos - 300)
+            attr_start = offset + m.start("attr")
+            recv_end = offset + m.end("recv")
+            if m.group("recv") == ")":
+                recv_start = _matching_open(source, recv_end - 1, start)
+                node = None
+            else:
+                recv_start = offset + m.start("recv")
+                node = _Name(m.group("recv"))
+            return attribute_error(source, node, recv_start, recv_end,
+                                   _Match(m.group("attr"), attr_start))
+    return None
+
+
+class _Name:
+    kind = "name"
+
+    def __init__(self, name):
+        self.payload = name
+
+
+class _Match:
+    def __init__(self, text, start):
+        self.text, self.pos = text, start
+
+    def group(self):
+        return self.text
+
+    def start(self):
+        return self.pos
+
+    def end(self):
+        return self.pos + len(self.text)
+
+
+def _matching_open(source: str, close: int, lowest: int) -> int:
+    depth = 0
+    for k in range(close, max(lowest, close - 300) - 1, -1):
+        if source[k] == ")":
+            depth += 1
+        elif source[k] == "(":
+            depth -= 1
+            if depth == 0:
+                return k
+    return close
+
+
 def lex_error(source: str, pos: int, expected) -> SourceError:
+    known = foreign(source, pos)
+    if known is not None:
+        return known
     ch = source[pos] if pos < len(source) else ""
     return SourceError(f"unexpected {_describe(ch)}: "
                        f"expected {expected_words(expected, source, pos)}"
@@ -95,6 +218,10 @@ def lex_error(source: str, pos: int, expected) -> SourceError:
 
 def parse_error(source: str, tok, expected) -> SourceError:
     """`tok` has .type, .value and .start_pos; type "$END" is the end of the input."""
+    if tok.type != "$END":
+        known = foreign(source, tok.start_pos)
+        if known is not None:
+            return known
     if tok.type == "$END":
         # At the end of the last real token (after it, not after a trailing comment).
         pos = tok.start_pos

@@ -40,12 +40,12 @@ class Study:
 
 def study(source: str, given: dict, output: Optional[str] = None, mode: str = "reverse",
           wrt: Optional[str] = None, check: bool = False, symbolic: bool = False,
-          record: bool = True) -> Study:
+          record: bool = True, dialect: str = "gradcli") -> Study:
     mode = check_mode(mode)
     if wrt is not None and mode == "reverse":
         raise WrtError("reverse mode", wrt=wrt, mode=mode)
     with no_cycle_collection():
-        tape = compile_program(source, given, output)
+        tape = compile_program(source, given, output, dialect=dialect)
         if mode != "reverse" or symbolic:
             _scalar_only(tape, given, "forward mode is" if mode != "reverse" else
                          "symbolic partials are")

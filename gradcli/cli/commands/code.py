@@ -12,6 +12,7 @@ from ..app import (
     PROGRAM_USAGE,
     app,
     file_option,
+    from_option,
     guarded,
     option_names,
     output_option,
@@ -42,6 +43,7 @@ def code_command(
         help="The language to write: python, js (JavaScript) or numpy. Default: numpy "
              "for a program with arrays, else from -o's extension (.py, .js), else python."),
     file: Optional[str] = file_option(),
+    read_as: Optional[str] = from_option(),
     values_file: Optional[str] = values_option(),
     seed: Optional[int] = seed_option(),
     out_file: Optional[str] = typer.Option(None, "-o", "--out", metavar="FILE",
@@ -62,9 +64,10 @@ def code_command(
         language = _language(lang, out_file)
         if language not in LANGS:
             raise UsageError(f"--lang {lang}: unknown language", "choose python, js or numpy")
-        inv = read_invocation(list(ctx.args), file, option_names(ctx), values_file, seed)
+        inv = read_invocation(list(ctx.args), file, option_names(ctx), values_file, seed,
+                              read_as)
         with no_cycle_collection():
-            tape = compile_program(inv.source, inv.values, output)
+            tape = compile_program(inv.source, inv.values, output, dialect=inv.dialect)
             ev = evaluate(tape, inv.values)
             if tape.tensor and language != "numpy":
                 if lang is not None:

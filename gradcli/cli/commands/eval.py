@@ -12,6 +12,7 @@ from ..app import (
     PROGRAM_USAGE,
     app,
     file_option,
+    from_option,
     guarded,
     make_console,
     option_names,
@@ -37,6 +38,7 @@ every option before the "--".
 def eval_command(
     ctx: typer.Context,
     file: Optional[str] = file_option(),
+    read_as: Optional[str] = from_option(),
     values_file: Optional[str] = values_option(),
     seed: Optional[int] = seed_option(),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document and nothing else."),
@@ -60,11 +62,12 @@ def eval_command(
         from ...language.lower import compile_program
         from ..arguments import read_invocation
 
-        inv = read_invocation(list(ctx.args), file, option_names(ctx), values_file, seed)
+        inv = read_invocation(list(ctx.args), file, option_names(ctx), values_file, seed,
+                              read_as)
         if check or symbolic or mode != "reverse" or wrt is not None:
             return run_study(inv)
         with no_cycle_collection():
-            tape = compile_program(inv.source, inv.values, output)
+            tape = compile_program(inv.source, inv.values, output, dialect=inv.dialect)
             ev = evaluate(tape, inv.values, record=not grad_only)
         if as_json:
             from ...report.evaluation import to_json
@@ -77,7 +80,7 @@ def eval_command(
         from ...modes.study import study
 
         found = study(inv.source, inv.values, output, mode, wrt, check, symbolic,
-                      record=not grad_only)
+                      record=not grad_only, dialect=inv.dialect)
         if as_json:
             from ...report.modes import study_json
 

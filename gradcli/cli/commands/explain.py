@@ -11,6 +11,7 @@ from ..app import (
     FREE_ARGS,
     app,
     file_option,
+    from_option,
     guarded,
     make_console,
     option_names,
@@ -36,6 +37,7 @@ Enter, space or n for the next, b to go back, q to quit.
 def explain_command(
     ctx: typer.Context,
     file: Optional[str] = file_option(),
+    read_as: Optional[str] = from_option(),
     topic: Optional[str] = typer.Option(None, "--topic", metavar="NAME",
                                         help="Run one short lesson (see --list)."),
     list_topics: bool = typer.Option(False, "--list", help="List the lessons and exit."),
@@ -64,7 +66,7 @@ def explain_command(
             return
         heading, steps, warnings = build(list(ctx.args), file, topic, output, option_names(ctx),
                                          Notation(ascii_only=ascii_only) if export else nt,
-                                         eval_options(ctx), values_file, seed)
+                                         eval_options(ctx), values_file, seed, read_as)
         for w in warnings:
             sys.stderr.write("warning: " + nt.text(w) + "\n")
         if export:
@@ -79,7 +81,7 @@ def explain_command(
 
 
 def build(args: list, file, topic_name, output, options, nt, eval_opts=None,
-          values_file=None, seed=None) -> tuple:
+          values_file=None, seed=None, read_as=None) -> tuple:
     """(heading, steps, warnings) for what the command line asks for. `eval_opts`:
     `gradcli eval`'s options, for the command the walkthrough ends with."""
     from ...core.errors import UsageError
@@ -104,9 +106,9 @@ def build(args: list, file, topic_name, output, options, nt, eval_opts=None,
     from ...tutor.walkthrough import walk
     from ..arguments import read_invocation
 
-    inv = read_invocation(args, file, options, values_file, seed)
+    inv = read_invocation(args, file, options, values_file, seed, read_as)
     with no_cycle_collection():
-        tape = compile_program(inv.source, inv.values, output)
+        tape = compile_program(inv.source, inv.values, output, dialect=inv.dialect)
         ev = evaluate(tape, inv.values)
     return (f"gradcli explain: {_first_line(inv.source)}", walk(ev, nt, output, eval_opts),
             ev.warnings)

@@ -13,6 +13,7 @@ from ..app import (
     PROGRAM_USAGE,
     app,
     file_option,
+    from_option,
     guarded,
     make_console,
     option_names,
@@ -45,6 +46,7 @@ def graph_command(
     out_file: Optional[str] = typer.Option(None, "-o", "--out", metavar="FILE",
                                            help="Write to FILE instead of standard output."),
     file: Optional[str] = file_option(),
+    read_as: Optional[str] = from_option(),
     values_file: Optional[str] = values_option(),
     seed: Optional[int] = seed_option(),
     output: Optional[str] = output_option(),
@@ -68,9 +70,10 @@ def graph_command(
         if name not in FORMATS:
             raise UsageError(f"--format {fmt_name}: unknown format",
                              "choose one of: " + ", ".join(FORMATS))
-        inv = read_invocation(list(ctx.args), file, option_names(ctx), values_file, seed)
+        inv = read_invocation(list(ctx.args), file, option_names(ctx), values_file, seed,
+                              read_as)
         with no_cycle_collection():
-            tape = compile_program(inv.source, inv.values, output)
+            tape = compile_program(inv.source, inv.values, output, dialect=inv.dialect)
             ev = evaluate(tape, inv.values)
             graph = build_graph(ev)
         to_terminal = out_file in (None, "-")
