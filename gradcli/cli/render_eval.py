@@ -23,15 +23,20 @@ from ..report.rows import (
     result_rows,
     rule_notes,
 )
+from .fit import FitTable
 
 DEFAULT_ROW_LIMIT = 200
 
 
 # --- tables -----------------------------------------------------------------------------
-def _table(title: str, columns: list, nt: Notation, arrays: dict | None = None) -> Table:
-    """A table whose cells fold; in tensor mode the columns holding arrays (`arrays`:
-    column -> width of its widest line) never wrap and keep that width, so a number is
-    never broken: the other columns wrap around them."""
+def _table(title: str, columns: list, nt: Notation, arrays: dict | None = None,
+           fallbacks=()) -> Table | FitTable:
+    """A table that never breaks a word: cells wrap at spaces, and at narrow widths the
+    `fallbacks` stack or drop columns (see fit.py). In tensor mode the columns holding
+    arrays (`arrays`: column -> width of its widest line) never wrap and keep that width,
+    so a number is never broken: the other columns wrap around them."""
+    if not arrays:
+        return FitTable(columns, [], title=title, ascii=nt.ascii, fallbacks=fallbacks)
     table = Table(title=Text(title), box=box.ASCII if nt.ascii else box.SIMPLE_HEAVY,
                   title_justify="left")
     for k, name in enumerate(columns):
@@ -42,7 +47,7 @@ def _table(title: str, columns: list, nt: Notation, arrays: dict | None = None) 
     return table
 
 
-def _add_rows(table: Table, rows: list, limit: int | None) -> None:
+def _add_rows(table: Table | FitTable, rows: list, limit: int | None) -> None:
     if limit is None or len(rows) <= limit:
         for row in rows:
             table.add_row(*map(Text, row))
@@ -124,7 +129,12 @@ def render(ev: Evaluation, console: Console, nt: Notation, limit: int | None = D
                      {3: _widest(rows, 3)} if rows else None)
     else:
         rows = backward_rows(ev, nt)
-        bwd = _table(nt.text(title), backward_columns(ev), nt)
+        columns = backward_columns(ev)
+        # Narrow: the contribution under the rule, then the running total under the
+        # sender, then without the upstream column (the contribution repeats it).
+        bwd = _table(nt.text(title), columns, nt, fallbacks=(
+            ("stack", columns[4], columns[2]), ("stack", columns[5], columns[1]),
+            ("drop", columns[3])))
     _add_rows(bwd, rows, limit)
     if rows:
         console.print(bwd)

@@ -10,15 +10,14 @@ import html
 import io
 from pathlib import Path
 
-from rich import box
 from rich.console import Console, Group
 from rich.padding import Padding
-from rich.table import Table as RichTable
 from rich.text import Text
 
 from ..core.errors import UsageError
 from ..core.notation import Notation
 from ..tutor.walkthrough import Lines, Step, Table
+from .fit import FitTable
 
 EXPORT_FORMATS = (".md", ".html", ".svg")
 
@@ -33,11 +32,8 @@ def render_step(step: Step, nt: Notation, index: int, total: int):
             body = Text("\n".join(t(line) for line in block.lines), style="yellow")
             parts += [Padding(body, (0, 0, 0, 4), expand=False), Text("")]
         elif isinstance(block, Table):
-            table = RichTable(box=box.ASCII if nt.ascii else box.SIMPLE_HEAVY)
-            for col in block.columns:
-                table.add_column(Text(t(col)), overflow="fold")
-            for row in block.rows:
-                table.add_row(*(Text(t(cell)) for cell in row))
+            table = FitTable([t(col) for col in block.columns],
+                             [[t(cell) for cell in row] for row in block.rows], ascii=nt.ascii)
             parts += [table, Text("")]
     return Group(*parts)
 

@@ -214,14 +214,6 @@ class View:
 
     def _table(self, title: str, columns, rows) -> None:
         """Drawn as `gradcli eval` draws its tables; cells are text as given, not markup."""
-        from rich import box
-        from rich.table import Table
-        from rich.text import Text
+        from ..fit import FitTable
 
-        table = Table(title=Text(title), title_justify="left",
-                      box=box.ASCII if self.nt.ascii else box.SIMPLE_HEAVY)
-        for c in columns:
-            table.add_column(Text(c), overflow="fold")
-        for row in rows:
-            table.add_row(*(Text(cell) for cell in row))
-        self.console.print(table)
+        self.console.print(FitTable(columns, rows, title=title, ascii=self.nt.ascii))
