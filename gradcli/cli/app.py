@@ -8,6 +8,7 @@ error (malformed program, unknown function, missing or bad value, unreadable fil
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 import typer
@@ -123,8 +124,43 @@ def _closed_pipe() -> None:
     raise typer.Exit(EXIT_CLOSED_PIPE)
 
 
+def piped_width() -> int:
+    """The width for output that is not a terminal (`gradcli explain | less`): COLUMNS
+    when set, else the terminal the user is looking at (the controlling tty, or stderr's),
+    else 80."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        fd = os.open("/dev/tty", os.O_RDONLY | getattr(os, "O_NOCTTY", 0))
+    except OSError:
+        fd = None
+    for probe in ([fd] if fd is not None else []) + [sys.stderr]:
+        try:
+            size = os.get_terminal_size(probe if isinstance(probe, int) else probe.fileno())
+        except (OSError, ValueError, AttributeError):
+            continue
+        if size.columns > 0:
+            if fd is not None:
+                os.close(fd)
+            return size.columns
+    if fd is not None:
+        os.close(fd)
+    return 80
+
+
+_TRAILING = re.compile(r"(?:[ \t]|\x1b\[[0-9;]*m)+(?=\n)")
+_STYLE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _strip_trailing(text: str) -> str:
+    """No line ends in spaces; the style codes among those spaces are kept."""
+    return _TRAILING.sub(lambda m: "".join(_STYLE.findall(m.group())), text)
+
+
 def make_console(**options):
-    """The stdout console: no markup or emoji from user text, wide rows when piped."""
+    """The stdout console: no markup or emoji from user text; when piped, as wide as the
+    user's terminal; no line ends in spaces (rich pads every table line)."""
     from rich.console import Console
 
     class _Console(Console):
@@ -132,8 +168,11 @@ def make_console(**options):
             self.quiet = True
             _closed_pipe()
 
-    if not sys.stdout.isatty() and "COLUMNS" not in os.environ:
-        options.setdefault("width", 120)
+        def _render_buffer(self, buffer) -> str:
+            return _strip_trailing(super()._render_buffer(buffer))
+
+    if not sys.stdout.isatty():
+        options.setdefault("width", piped_width())
     return _Console(highlight=False, emoji=False, markup=False, **options)
 
 
