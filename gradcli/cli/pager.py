@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.text import Text
 
 from ..core.notation import Notation
+from .fit import FitTable
 from .render_steps import render_step
 
 NEXT = {"\r", "\n", " ", "n", "j"}
@@ -49,20 +50,56 @@ def page(steps: list, console: Console, nt: Notation) -> None:
         show_pages(steps, console, nt, key)
 
 
-def screens(step_lines: list, height: int) -> list:
-    """A step's lines cut into screens that fit the terminal, leaving a line for the keys:
-    a step taller than the terminal is shown a screen at a time, title first."""
+def blocks(step, console: Console, nt: Notation, index: int, total: int) -> list:
+    """A step as (header, rows) blocks of printed lines: a table's header is its title,
+    column names and rule; any other text is rows of one line with no header."""
+    out = []
+    for part in render_step(step, nt, index, total).renderables:
+        with console.capture() as captured:
+            console.print(part)
+        lines = captured.get().rstrip("\n").split("\n")
+        if isinstance(part, FitTable):
+            out.append(part.blocks(lines))
+        else:
+            out.append(([], [[line] for line in lines]))
+    return out
+
+
+def paginate(step_blocks: list, height: int) -> list:
+    """Screens that fit the terminal, leaving a line for the keys. A table row is never
+    cut from its header: a table that goes on to the next screen repeats its header
+    there; only a row taller than a screen is cut."""
     room = max(3, height - 1)
-    return [step_lines[i:i + room] for i in range(0, max(1, len(step_lines)), room)] or [[]]
+    pages: list = [[]]
+    for header, rows in step_blocks:
+        if not rows:
+            rows = [[]]
+        shown = False  # this table's header is on the current screen
+        for row in rows:
+            need = len(row) + (0 if shown else len(header))
+            if pages[-1] and len(pages[-1]) + need > room:
+                pages.append([])
+                shown = False
+            if not shown:
+                pages[-1].extend(header)
+                shown = True
+            lines = list(row)
+            while len(pages[-1]) + len(lines) > room:  # taller than a screen
+                cut = max(1, room - len(pages[-1]))
+                pages[-1].extend(lines[:cut])
+                lines = lines[cut:]
+                pages.append(list(header))
+            pages[-1].extend(lines)
+    while len(pages) > 1 and not any(line.strip() for line in pages[-1]):
+        pages.pop()
+    return pages
 
 
 def show_pages(steps: list, console: Console, nt: Notation, key) -> None:
     total = len(steps)
     k = part = 0
     while 0 <= k < total:
-        with console.capture() as captured:
-            console.print(render_step(steps[k], nt, k + 1, total))
-        parts = screens(captured.get().rstrip("\n").split("\n"), console.size.height)
+        parts = paginate(blocks(steps[k], console, nt, k + 1, total), console.size.height)
         console.clear()  # one screen per step, as in a pager; b brings the last one back
         console.file.write("\n".join(parts[part]) + "\n")
         more = part < len(parts) - 1
