@@ -414,3 +414,35 @@ def test_integers_past_64_bits_are_said_as_given(cli, program, words):
     """They were cast to int64 first, so the error named index -9223372036854775808."""
     err = failed(cli("eval", program, "--x", "[1,2,3]", "--i", "[-1e19]"), 1)
     assert words in err and "922337" not in err
+
+
+# --- Found by the break-it review: limits NumPy has, and a keyword given twice ------------
+def test_a_keyword_given_twice_is_a_syntax_error(cli):
+    err = failed(cli("eval", "sum(x, axis=0, axis=1)", "--x", "[[1,2,3]]"), 2)
+    assert "the keyword axis= is given twice" in err and "column 16" in err
+
+
+@pytest.mark.parametrize("depth", [33, 65])
+def test_too_many_axes_in_a_literal_is_a_syntax_error(cli, depth):
+    program = "sum(" + "[" * depth + "1" + "]" * depth + " * x)"
+    err = failed(cli("eval", program, "--x", "2"), 2)
+    assert "an array literal has at most 32 axes" in err
+
+
+def test_too_many_axes_in_a_value_is_a_usage_error(cli, tmp_path):
+    deep = "[" * 65 + "1" + "]" * 65
+    err = failed(cli("eval", "sum(x)", "--x", deep), 2)
+    assert "the value for x" in err
+    path = tmp_path / "deep.json"
+    path.write_text('{"x": ' + "[" * 3000 + "1" + "]" * 3000 + "}")
+    err = failed(cli("eval", "sum(x)", "--values", str(path)), 2)
+    assert "nests its lists too deeply" in err
+    path.write_text('{"x": ' + "[" * 40 + "1" + "]" * 40 + "}")
+    err = failed(cli("eval", "sum(x * y)", "--values", str(path), "--y", "2"), 2)
+    assert "the value for x has too many axes (40; at most 32)" in err
+
+
+def test_broadcasting_past_32_axes_and_reshape_past_32_are_shape_errors(cli):
+    ones = ", ".join(["1"] * 33)
+    err = failed(cli("eval", f"sum(reshape(x, {ones}) * y)", "--x", "[2]", "--y", "3"), 1)
+    assert "reshape makes at most 32 axes, not 33" in err

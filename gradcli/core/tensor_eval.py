@@ -24,12 +24,20 @@ def array_value(name: str, value, integer: bool):
     try:
         a = np.asarray(value, dtype=float)
     except (TypeError, ValueError) as exc:
+        if "dimension" in str(exc):  # NumPy's limit on axes
+            raise InvalidValue(f"the value for {name} has too many axes (at most 32)",
+                               "an input takes a number or a nested list of numbers",
+                               name=name, value=value) from None
         ragged = "inhomogeneous" in str(exc) or "sequence" in str(exc)
         raise InvalidValue(f"the value for {name} is not "
                            + ("a rectangular array (every row needs the same length)"
                               if ragged else f"a number or an array of numbers: {shown}"),
                            "an input takes a number or a nested list of numbers",
                            name=name, value=value) from None
+    if a.ndim > 32:  # NumPy broadcasts at most 32 axes, as array literals allow
+        raise InvalidValue(f"the value for {name} has too many axes ({a.ndim}; at most 32)",
+                           "an input takes a number or a nested list of numbers",
+                           name=name, value=value)
     if not np.all(np.isfinite(a)):
         raise InvalidValue(f"the value for {name} is not finite everywhere: {shown}",
                            "gradcli computes with finite float64 numbers", name=name,
@@ -50,7 +58,7 @@ def apply_array(tape: Tape, values: list, i: int):
     if not op.tensor and len(xs) == 2:
         try:
             np.broadcast_shapes(np.shape(xs[0]), np.shape(xs[1]))
-        except ValueError:
+        except (ValueError, RuntimeError):  # RuntimeError: more than 32 axes
             raise shape_error(tape, values, i, _broadcast_problem(op, xs)) from None
     try:
         y = op.array_forward(*xs, **(step.attrs or {}))

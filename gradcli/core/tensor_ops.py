@@ -202,6 +202,8 @@ def _reshape(x, *dims):
     sizes = [_size(d, "reshape's sizes") for d in dims]
     if not sizes:
         raise ShapeProblem("reshape needs the new sizes: reshape(x, rows, columns)")
+    if len(sizes) > 32:
+        raise ShapeProblem(f"reshape makes at most 32 axes, not {len(sizes)}")
     if sizes.count(-1) > 1:
         raise ShapeProblem("reshape allows one -1 (the size worked out from the others)")
     if any(d < -1 or d == 0 for d in sizes):

@@ -182,6 +182,8 @@ class _Build:
             wrong = _keyword_type(kw.name, dict(op.keywords)[kw.name], kw.value)
             if wrong:
                 raise SourceError(f"{fname}'s keyword {wrong}", source, kw.pos)
+            if kw.name in attrs:
+                raise SourceError(f"the keyword {kw.name}= is given twice", source, kw.pos)
             attrs[kw.name] = kw.value
         end = self._span(positional[-1])[1] if positional else nametok.end() + 1
         if op.tensor or attrs:
@@ -248,6 +250,9 @@ class _Build:
             self._consume(i)
         start = nodes[items[0]].start - 1
         end = nodes[items[-1]].end + 1
+        if len(shape) + 1 > MAX_AXES:
+            raise SourceError(f"an array literal has at most {MAX_AXES} axes (NumPy's limit "
+                              "for arithmetic)", source, start)
         return self._add("arr", ((len(items),) + shape, flat), (), start, end)
 
     def keyword(self, nametok, value):
@@ -435,6 +440,9 @@ def _keyword_type(name: str, default, value) -> Optional[str]:
     if isinstance(value, float):  # whole numbers were made ints when read
         return f"{name}= takes a whole number, not {value:g}"
     return None
+
+
+MAX_AXES = 32  # NumPy broadcasts at most 32 axes
 
 
 class _Keyword(NamedTuple):

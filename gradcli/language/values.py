@@ -99,6 +99,8 @@ def _json_values(path: str, data: bytes) -> dict:
         doc = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise UsageError(f"{path} is not valid JSON ({exc})") from None
+    except RecursionError:  # Python's JSON reader recurses once per bracket
+        raise UsageError(f"{path} nests its lists too deeply to read") from None
     if not isinstance(doc, dict):
         raise UsageError(f"{path} must hold one JSON object of name -> number or nested list")
     for name, value in doc.items():
