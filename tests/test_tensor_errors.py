@@ -436,7 +436,8 @@ def test_too_many_axes_in_a_value_is_a_usage_error(cli, tmp_path):
     path = tmp_path / "deep.json"
     path.write_text('{"x": ' + "[" * 3000 + "1" + "]" * 3000 + "}")
     err = failed(cli("eval", "sum(x)", "--values", str(path)), 2)
-    assert "nests its lists too deeply" in err
+    # Python's JSON reader refuses this depth on some builds and reads it on others.
+    assert "nests its lists too deeply" in err or "has too many axes" in err
     path.write_text('{"x": ' + "[" * 40 + "1" + "]" * 40 + "}")
     err = failed(cli("eval", "sum(x * y)", "--values", str(path), "--y", "2"), 2)
     assert "the value for x has too many axes (40; at most 32)" in err
