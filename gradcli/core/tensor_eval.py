@@ -24,7 +24,7 @@ def array_value(name: str, value, integer: bool):
     try:
         a = np.asarray(value, dtype=float)
     except (TypeError, ValueError) as exc:
-        if "maximum supported dimension" in str(exc):  # NumPy's limit on axes
+        if "maximum" in str(exc):  # NumPy's limit on axes
             raise InvalidValue(f"the value for {name} has too many axes (at most 32)",
                                "an input takes a number or a nested list of numbers",
                                name=name, value=value) from None
