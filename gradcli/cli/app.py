@@ -15,6 +15,9 @@ import typer
 
 from .. import __version__
 from ..core.errors import EXIT_INTERNAL, GradcliError
+from .typer_compat import install as _fast_typer_options
+
+_fast_typer_options()  # typer >= 0.29 would import pydantic for every option (typer_compat.py)
 
 EXIT_CODES = """Exit codes: 0 success; 1 the program cannot be evaluated at these values (log of a
 negative number, division by zero, overflow); 2 usage or syntax error (malformed program,
