@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping, Optional
 
 from .errors import DomainError, InvalidValue, MissingInputs, caret_excerpt, close_matches, line_col, suggest
-from .notation import fmt
+from .notation import fmt, full
 from .ops import CONSTANTS, FUNCTIONS, OPS
 from .tape import Tape
 from .warnings import Warnings
@@ -230,8 +230,10 @@ def _apply(tape: Tape, values: list, i: int) -> float:
     raise _domain_error(tape, values, i, problem)
 
 
-def _where(tape: Tape, values: list, i: int) -> str:
-    """`(step v3 = log(x), x = 0)`: the step and its operands' values."""
+def _where(tape: Tape, values: list, i: int, exact: bool = False) -> str:
+    """`(step v3 = log(x), x = 0)`: the step and its operands' values (every digit when
+    `exact`)."""
+    number = full if exact else fmt
     step = tape.steps[i]
     shown, parts = set(), []
     for a in step.args:
@@ -240,7 +242,7 @@ def _where(tape: Tape, values: list, i: int) -> str:
         shown.add(a)
         unnamed_step = tape.steps[a].name is None and tape.steps[a].args
         how = f"{tape.expression(a)} = " if unnamed_step else ""
-        parts.append(f"{tape.label(a)} = {how}{fmt(values[a])}")
+        parts.append(f"{tape.label(a)} = {how}{number(values[a])}")
     where = f"line {tape.line_of(step.start)}, " if tape.multiline else ""
     operands = (", " + ", ".join(parts)) if parts else ""
     return f"({where}step {tape.label(i)} = {tape.expression(i)}{operands})"
@@ -250,7 +252,12 @@ def _domain_error(tape: Tape, values: list, i: int, problem: str) -> DomainError
     """The error for step i, whose value is undefined: its text and its facts."""
     step = tape.steps[i]
     line, column = line_col(tape.source, step.start)
-    return DomainError(problem, _where(tape, values, i), caret_excerpt(tape.source, step.start),
+    xs = [values[a] for a in step.args]
+    # Operands shown in six digits that the op would accept (asin of "1"): show every digit.
+    exact = (step.op.domain is not None and not step.op.tensor
+             and all(isinstance(x, float) for x in xs)
+             and step.op.domain(*(float(fmt(x)) for x in xs)) is None)
+    return DomainError(problem, _where(tape, values, i, exact), caret_excerpt(tape.source, step.start),
                        step=tape.label(i), expression=tape.expression(i),
                        operation=step.op.name,
                        operands={tape.operand(a): values[a] for a in step.args},
