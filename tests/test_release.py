@@ -94,10 +94,12 @@ def test_the_changelog_has_a_section_for_this_version():
     assert "## [Unreleased]" in text
 
 
-def test_a_run_does_not_import_pydantic_whatever_the_typer_line():
+@pytest.mark.parametrize("argv", [["eval", "f = a*b", "--a", "2", "--b", "3", "--seed", "4",
+                                   "--output", "f"],
+                                  ["graph", "a*b", "--a", "2", "--b", "3", "--depth", "3"]])
+def test_a_run_does_not_import_pydantic_whatever_the_typer_line(argv):
     """typer 0.29 converts options with pydantic; typer_compat converts gradcli's own."""
-    p = subprocess.run([sys.executable, "-X", "importtime", "-m", "gradcli", "eval", "f = a*b",
-                        "--a", "2", "--b", "3", "--seed", "4", "--output", "f"],
+    p = subprocess.run([sys.executable, "-X", "importtime", "-m", "gradcli", *argv],
                        capture_output=True, text=True)
     assert p.returncode == 0, p.stderr[-2000:]
     imported = {line.split("|")[-1].strip() for line in p.stderr.splitlines()
@@ -114,6 +116,13 @@ def test_a_bad_integer_option_says_so_and_exits_2(value, error):
     assert p.returncode == 2
     assert error in p.stderr
     assert "Traceback" not in p.stderr
+
+
+def test_an_option_below_its_minimum_says_so_in_clicks_words():
+    p = subprocess.run([sys.executable, "-m", "gradcli", "graph", "a*b", "--a", "2", "--b", "3",
+                        "--depth", "0"], capture_output=True, text=True)
+    assert p.returncode == 2
+    assert "Invalid value for '--depth': 0 is not in the range x>=1." in p.stderr
 
 
 def test_plain_option_types_are_recognised_and_others_left_to_typer():

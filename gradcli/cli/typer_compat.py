@@ -4,7 +4,8 @@ typer 0.29 converts every option's value through a pydantic TypeAdapter, so each
 imports pydantic and builds a validator per option: 40-90 ms before gradcli does anything,
 for options that are plain strings and integers. Every option gradcli declares is a `str`,
 `int`, `float` or `bool` (or `Optional` of one). For those this module gives typer the
-conversion click always did (`int("3")`, with click's words when it fails), by handing
+conversion click always did (`int("3")`, `min=` and `max=` checked, with click's words
+when it fails), by handing
 typer's parameter a runtime converter of typer's own base class before typer builds the
 pydantic one. Anything else — a parser, a choice, a range, a path — is left to typer.
 
@@ -30,6 +31,22 @@ def _convert(kind: type, value: object) -> object:
     if isinstance(value, kind) and not isinstance(value, bool):
         return value
     return kind(value)
+
+
+def _out_of_range(value: object, info: object) -> str:
+    """click's words for a number outside an option's `min=`/`max=` ("" when inside)."""
+    low, high = getattr(info, "min", None), getattr(info, "max", None)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return ""
+    if (low is None or value >= low) and (high is None or value <= high):
+        return ""
+    if high is None:
+        bounds = f"x>={low}"
+    elif low is None:
+        bounds = f"x<={high}"
+    else:
+        bounds = f"{low}<=x<={high}"
+    return f"{value} is not in the range {bounds}."
 
 
 def _plain(annotation: object) -> type | None:
@@ -61,10 +78,14 @@ def install() -> bool:
 
         def _coerce_value(self, value, param, ctx):  # noqa: ANN001, ANN202 (typer's signature)
             try:
-                return _convert(self.annotation, value)
+                converted = _convert(self.annotation, value)
             except (KeyError, TypeError, ValueError):
                 raise BadParameter(f"{value!r} is not a valid {_WORDS[self.annotation]}.",
                                    ctx=ctx, param=param) from None
+            problem = _out_of_range(converted, self.parameter_info)
+            if problem:
+                raise BadParameter(problem, ctx=ctx, param=param)
+            return converted
 
     def get_runtime_param(self):  # noqa: ANN001, ANN202
         if getattr(self, "_runtime_param", None) is None:
@@ -72,8 +93,7 @@ def install() -> bool:
             info = descriptor.parameter_info
             kind = _plain(descriptor.annotation)
             if (kind is not None and getattr(info, "parser", None) is None
-                    and getattr(info, "min", None) is None and getattr(info, "max", None) is None
-                    and descriptor.file_annotation is None):
+                    and not getattr(info, "clamp", False) and descriptor.file_annotation is None):
                 self._runtime_param = PlainRuntimeParam(parameter_info=info, annotation=kind)
         return original(self)
 
