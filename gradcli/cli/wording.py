@@ -97,6 +97,9 @@ def render_error(exc: RenderError) -> str:
         return _lines(exc.message, "use --format dot, or a smaller program")
     if exc.reason == "killed":
         return _lines(exc.message, "use --format dot (or mermaid, tree) for big programs")
+    if exc.reason == "too big":
+        return _lines(exc.message, "use --format dot (or mermaid), or the text tree "
+                                   "(--format tree) with a smaller --depth")
     return None
 
 

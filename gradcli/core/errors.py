@@ -304,8 +304,8 @@ class RenderError(EvaluationError):
     """Graphviz could not draw the graph.
 
     format        the picture asked for ("svg", "png")
-    reason        "timeout", "killed" (by a signal, or with no message: usually out of
-                  memory) or "failed"
+    reason        "too big" (refused before Graphviz started), "timeout", "killed" (by a
+                  signal or its limits: usually out of time or memory) or "failed"
     edges         how many edges the graph has
     tool_message  what Graphviz said ("" if nothing)
     """
