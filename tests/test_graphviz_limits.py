@@ -107,7 +107,7 @@ def test_dot_gets_a_memory_limit(tmp_path):
     proc = run(program, tmp_path / "g.svg", env={"GRADCLI_DOT_MEMORY_MB": "30"})
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 1, err
-    assert "at the limits gradcli gives it" in err and "30 MB" in err
+    assert "within the limits gradcli gives it: 60 s and 30 MB" in err
     assert "Traceback" not in err
 
 

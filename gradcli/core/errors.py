@@ -19,6 +19,7 @@ without reading its text. The command line words them for its own syntax (`--b V
     │   ├── WrtError          forward mode's input: reason, wrt, inputs, suggestions, mode
     │   ├── MissingDependency an optional program or package is absent: dependency, feature
     │   ├── TooLarge          a size limit was passed: what, limit, size, unit
+    │   ├── SymbolicTimeout   SymPy did not finish within its time budget: seconds
     │   └── InvalidValue      a value that cannot be used here: name, value, instead
     ├── SourceError           the program text is malformed: pos, line, column (exit 2)
     │   └── ForeignCode       code of another language pasted in (Python, JavaScript):
@@ -223,6 +224,17 @@ class MissingDependency(UsageError):
     def __init__(self, message: str, detail: str = "", *, dependency: str, feature: str,
                  install: str):
         self.dependency, self.feature, self.install = dependency, feature, install
+        super().__init__(message, detail)
+
+
+class SymbolicTimeout(UsageError):
+    """SymPy did not finish within its time budget.
+
+    seconds  the budget
+    """
+
+    def __init__(self, message: str, detail: str = "", *, seconds: int):
+        self.seconds = seconds
         super().__init__(message, detail)
 
 

@@ -212,8 +212,8 @@ def render(dot_source: str, fmt_name: str) -> bytes:
             why = (f"was killed by signal {-proc.returncode}" if proc.returncode < 0
                    else f"stopped with exit code {proc.returncode}")
             raise RenderError(
-                f"Graphviz's dot {why} while laying out {edges} edges, at the limits gradcli "
-                f"gives it ({limits}): the graph is too large for it",
+                f"Graphviz's dot {why} while laying out {edges} edges (within the limits "
+                f"gradcli gives it: {limits}): the graph is probably too large for it",
                 "dot source, Mermaid or the text tree work for big programs",
                 format=fmt_name, reason="killed", edges=edges, tool_message=message)
         raise RenderError(f"Graphviz's dot failed: {message}", format=fmt_name,
