@@ -38,6 +38,8 @@ every option before the "--".
 def functions_help() -> list:
     """`eval --help`'s lists of the functions a program can call, read from the op tables
     (core/ops.py, core/tensor_ops.py), so a new op is listed when it is defined."""
+    import re
+
     from ...core.ops import FUNCTIONS
     from ...core.tensor_ops import CONSTRUCTORS, TENSOR_CALLS
 
@@ -48,7 +50,10 @@ def functions_help() -> list:
         out = []
         for op, called in names.items():
             args = operands(op)
-            out.append((", ".join(f"{n}({args})" for n in dict.fromkeys(called)), op.about))
+            # "sum: every entry ...", "onehot(y, k): row i ...": the term already says it
+            about = re.sub(rf"^(?:{'|'.join(map(re.escape, called))})(?:\([^)]*\))?: ", "",
+                           op.about)
+            out.append((", ".join(f"{n}({args})" for n in dict.fromkeys(called)), about))
         return out
 
     def scalar(op) -> str:
