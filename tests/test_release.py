@@ -108,8 +108,8 @@ def test_a_run_does_not_import_pydantic_whatever_the_typer_line(argv):
     assert not {m for m in imported if m.split(".")[0] == "pydantic"}
 
 
-@pytest.mark.parametrize("value, error", [("x", "'x' is not a valid integer"),
-                                          ("4.5", "'4.5' is not a valid integer")])
+@pytest.mark.parametrize("value, error", [("x", "'x' is not a valid int"),
+                                          ("4.5", "'4.5' is not a valid int")])
 def test_a_bad_integer_option_says_so_and_exits_2(value, error):
     p = subprocess.run([sys.executable, "-m", "gradcli", "eval", "a*b", "--a", "2", "--b", "3",
                         "--seed", value], capture_output=True, text=True)

@@ -1,10 +1,23 @@
-"""Where a command's text or bytes go: standard output, or the file given with -o."""
+"""Where a command's text or bytes go: standard output, or the file given with -o.
+
+Standard output is written in chunks, each flushed, so a failure (a reader that closed the
+pipe, a full disk) stops the writing at the chunk that failed, and surfaces inside the
+command as BrokenPipeError or app.StreamError, never at the interpreter's exit."""
 from __future__ import annotations
 
 import sys
 from typing import Optional, Union
 
 from ..core.errors import UsageError
+
+CHUNK = 1 << 16  # characters or bytes per write to standard output
+
+
+def write_text(text: str) -> None:
+    """`text` to standard output, chunk by chunk, each checked."""
+    for at in range(0, len(text), CHUNK):
+        sys.stdout.write(text[at:at + CHUNK])
+        sys.stdout.flush()
 
 
 def write_output(data: Union[str, bytes], path: Optional[str] = None) -> None:
@@ -22,8 +35,9 @@ def write_output(data: Union[str, bytes], path: Optional[str] = None) -> None:
                          "write it to a file with -o FILE")
     buffer = getattr(sys.stdout, "buffer", None)
     if buffer is None:
-        sys.stdout.write(data if isinstance(data, str) else data.decode("latin-1"))
+        write_text(data if isinstance(data, str) else data.decode("latin-1"))
         return
     sys.stdout.flush()
-    buffer.write(raw)
-    buffer.flush()
+    for at in range(0, len(raw), CHUNK):
+        buffer.write(raw[at:at + CHUNK])
+        buffer.flush()

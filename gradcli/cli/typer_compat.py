@@ -17,7 +17,7 @@ from __future__ import annotations
 import types
 import typing
 
-_WORDS = {str: "string", int: "integer", float: "float", bool: "boolean"}
+_WORDS = {str: "str", int: "int", float: "float", bool: "boolean"}  # typer 0.28's words
 _BOOLEANS = {"1": True, "true": True, "t": True, "yes": True, "y": True, "on": True,
              "0": False, "false": False, "f": False, "no": False, "n": False, "off": False}
 

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from ..app import EXIT_CODES, app, guarded, make_console, stdout_unicode
+from ..app import EXIT_CODES, app, guarded, make_console, short_help, stdout_unicode
 
 QUIZ_HELP = """Practise backprop: questions on small programs, each asking one number.
 
@@ -29,7 +29,7 @@ TOPICS_HELP = ("add, chain, div, exp, fan-out, max, mul, neuron, pow, quotient, 
 COMMANDS_LINE = "answer with a number, 3/4 or 2*3 - 1; or type hint, skip, quit"
 
 
-@app.command("quiz", help=QUIZ_HELP, epilog=EXIT_CODES,
+@app.command("quiz", help=QUIZ_HELP, epilog=EXIT_CODES, short_help=short_help(QUIZ_HELP),
              context_settings={"help_option_names": ["-h", "--help"]})
 def quiz_command(
     level: Optional[int] = typer.Option(None, "--level", min=1, max=3,
