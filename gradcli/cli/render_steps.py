@@ -92,7 +92,6 @@ def export(steps: list, path: str, nt: Notation, heading: str) -> None:
         print_all(steps, console, nt)
         content = (console.export_html(inline_styles=True) if suffix == ".html"
                    else console.export_svg(title=nt.text(heading)))
-    try:
-        Path(path).write_text(content, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+    from .outfile import write_file
+
+    write_file(path, content)

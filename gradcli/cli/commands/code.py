@@ -67,6 +67,9 @@ def code_command(
         language = _language(lang, out_file)
         if language not in LANGS:
             raise UsageError(f"--lang {lang}: unknown language", "choose python, js or numpy")
+        from ..outfile import refuse_overwriting_inputs
+
+        refuse_overwriting_inputs(out_file, (file, values_file), "-o")
         inv = read_invocation(list(ctx.args), file, option_names(ctx), values_file, seed,
                               read_as)
         with no_cycle_collection():

@@ -74,6 +74,10 @@ def explain_command(
             for t in TOPICS.values():
                 sys.stdout.write(f"{t.name:<{width}}  {nt.text(t.summary)}\n")
             return
+        if export:
+            from ..outfile import refuse_overwriting_inputs
+
+            refuse_overwriting_inputs(export, (file, values_file), "--export")
         heading, steps, warnings = build(list(ctx.args), file, topic, output, option_names(ctx),
                                          Notation(ascii_only=ascii_only) if export else nt,
                                          eval_options(ctx), values_file, seed, read_as)

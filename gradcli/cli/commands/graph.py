@@ -73,6 +73,9 @@ def graph_command(
         if name not in FORMATS:
             raise UsageError(f"--format {fmt_name}: unknown format",
                              "choose one of: " + ", ".join(FORMATS))
+        from ..outfile import refuse_overwriting_inputs
+
+        refuse_overwriting_inputs(out_file, (file, values_file), "-o")
         inv = read_invocation(list(ctx.args), file, option_names(ctx), values_file, seed,
                               read_as)
         with no_cycle_collection():
