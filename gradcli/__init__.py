@@ -10,10 +10,6 @@ The API (gradcli/api.py) and the error family (gradcli/core/errors.py) are impor
 first use (PEP 562), so `import gradcli`, which every command-line run does, stays cheap:
 it loads none of rich, lark or NumPy.
 """
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
-
 __version__ = "0.1.0"
 
 # name -> the module that defines it, imported when the name is first asked for.
@@ -29,7 +25,12 @@ _LAZY = {
 
 __all__ = ["__version__", *_LAZY]
 
+# Not `from typing import TYPE_CHECKING`: the typing module would be one more import on
+# every command-line run. Type checkers read any TYPE_CHECKING as true.
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # for type checkers and editors: the names as if imported eagerly
+    from typing import Any
+
     from .api import (
         BackwardStep,
         Explanation,
@@ -61,7 +62,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the names as if imported eag
     from .core.warnings import GradcliWarning
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> "Any":
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'gradcli' has no attribute {name!r}")
@@ -72,5 +73,5 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-def __dir__() -> list:
+def __dir__() -> "list[str]":
     return sorted(set(globals()) | set(_LAZY))
