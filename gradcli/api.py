@@ -34,8 +34,8 @@ if TYPE_CHECKING:
     from .emit.graph import Graph as _Graph
     from .tutor.walkthrough import Step as _WalkStep
 
-__all__ = ["evaluate", "explain", "graph", "code", "topics", "Result", "BackwardStep", "Explanation",
-           "GraphResult"]
+__all__ = ["evaluate", "explain", "graph", "code", "topics", "Result", "BackwardStep",
+           "Explanation", "GraphResult"]
 
 #: A number, or (tensor mode) an array: a NumPy array or nested lists of numbers.
 Value = Union[float, "numpy.ndarray"]
@@ -134,18 +134,18 @@ class Result:
     tensor    whether the program ran in tensor mode (arrays)
     """
 
-    def __init__(self, ev: "Evaluation"):
+    def __init__(self, ev: "Evaluation") -> None:
         self._ev = ev
         self.value: float = ev.value
-        self.gradient: dict = ev.gradient
-        self.inputs: dict = dict(ev.inputs)
+        self.gradient: "dict[str, Value]" = ev.gradient
+        self.inputs: "dict[str, Value]" = dict(ev.inputs)
         self.output: str = ev.tape.output_name
-        self.warnings: list = list(ev.warnings)
+        self.warnings: "list[str]" = list(ev.warnings)
         self.tensor: bool = ev.tape.tensor
-        self._steps: Optional[list] = None
+        self._steps: "Optional[list[BackwardStep]]" = None
 
     @property
-    def steps(self) -> list:
+    def steps(self) -> "list[BackwardStep]":
         """The backward trace as data: a list of BackwardStep."""
         if self._steps is None:
             self._steps = _backward_steps(self._ev)
@@ -156,7 +156,7 @@ class Result:
         """The program's text."""
         return self._ev.tape.source
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> "dict[str, object]":
         """The document `gradcli eval --json` prints, as Python data."""
         from .report.evaluation import to_dict
 
@@ -190,7 +190,7 @@ def _short(x) -> str:
     return fmt(float(x))
 
 
-def _backward_steps(ev: "Evaluation") -> list:
+def _backward_steps(ev: "Evaluation") -> "list[BackwardStep]":
     from .core.notation import Notation
 
     tape = ev.tape
@@ -314,7 +314,7 @@ class _RichTables:
     """The sections as rich tables, drawn for the console that renders them: ASCII
     notation and boxes when it cannot show ∂ and x̄."""
 
-    def __init__(self, ev: "Evaluation"):
+    def __init__(self, ev: "Evaluation") -> None:
         self._ev = ev
 
     def __rich_console__(self, console, options):
@@ -362,7 +362,7 @@ class Explanation:
     steps  the walkthrough's steps (gradcli.tutor.walkthrough.Step: .title, .blocks, .text())
     """
 
-    def __init__(self, title: str, steps: list):
+    def __init__(self, title: str, steps: list) -> None:
         self.title = title
         self.steps: list = steps
 
@@ -451,11 +451,11 @@ class GraphResult:
     nodes, edges  the graph as data (gradcli.emit.graph's GraphNode and GraphEdge)
     """
 
-    def __init__(self, graph: "_Graph", warnings: list):
+    def __init__(self, graph: "_Graph", warnings: list) -> None:
         self._graph = graph
-        self.nodes: list = graph.nodes
+        self.nodes: list = list(graph.nodes.values())  # GraphNode, in tape order
         self.edges: list = graph.edges
-        self.warnings: list = warnings
+        self.warnings: "list[str]" = warnings
 
     def to_dot(self, ascii: bool = False) -> str:
         """Graphviz source, as `gradcli graph --format dot` writes it."""
@@ -533,7 +533,7 @@ def code(program: str, values: Optional[Mapping[str, GivenValue]] = None, /, *,
     return generate(ev, chosen)
 
 
-def topics() -> dict:
+def topics() -> "dict[str, str]":
     """The short lessons `explain(topic=...)` gives: name -> what it is about."""
     from .tutor.topics import TOPICS
 
