@@ -23,7 +23,16 @@ _LAZY = {
     "GradcliWarning": "gradcli.core.warnings",
 }
 
-__all__ = ["__version__", *_LAZY]
+__all__ = [
+    "__version__",
+    # the API
+    "evaluate", "explain", "graph", "code", "topics", "Result", "BackwardStep", "Explanation",
+    "GraphResult",
+    # errors and warnings
+    "GradcliError", "UsageError", "SourceError", "EvaluationError", "MissingInputs",
+    "UnknownName", "UnknownFunction", "WrtError", "MissingDependency", "TooLarge",
+    "InvalidValue", "ForeignCode", "DomainError", "ShapeError", "RenderError", "GradcliWarning",
+]
 
 # Not `from typing import TYPE_CHECKING`: the typing module would be one more import on
 # every command-line run. Type checkers read any TYPE_CHECKING as true.

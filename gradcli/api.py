@@ -362,9 +362,9 @@ class Explanation:
     steps  the walkthrough's steps (gradcli.tutor.walkthrough.Step: .title, .blocks, .text())
     """
 
-    def __init__(self, title: str, steps: list) -> None:
+    def __init__(self, title: str, steps: "list[_WalkStep]") -> None:
         self.title = title
-        self.steps: list = steps
+        self.steps: "list[_WalkStep]" = steps
 
     def text(self) -> str:
         """Every step as plain text."""
