@@ -319,7 +319,14 @@ def test_the_readme_python_example_runs_as_written():
     assert len(test.examples) >= 8
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
     out = io.StringIO()
-    runner.run(test, out=out.write)
+    import builtins
+
+    had = builtins.__dict__.copy()
+    try:
+        runner.run(test, out=out.write)
+    finally:  # the interactive display sets builtins._: leave builtins as they were
+        for name in set(builtins.__dict__) - set(had):
+            delattr(builtins, name)
     assert runner.failures == 0, out.getvalue()
 
 
