@@ -16,7 +16,7 @@ from typing import Callable, Mapping, Optional
 from .errors import DomainError, InvalidValue, MissingInputs, caret_excerpt, close_matches, line_col, suggest
 from .notation import fmt, full
 from .ops import CONSTANTS, FUNCTIONS, OPS
-from .tape import Tape
+from .tape import Step, Tape
 from .warnings import Warnings
 
 _INPUT, _CONST = OPS["input"], OPS["const"]
@@ -97,6 +97,8 @@ def input_values(tape: Tape, given: Mapping[str, float]) -> tuple[dict, list]:
     """Every input's value: the one given, else the program's default. A value given as an
     array switches the tape to tensor mode, where every value is a float64 array."""
     values, missing, warnings = {}, [], []
+    if any(name in CONSTANTS and name not in tape.inputs for name in given):
+        _constants_given(tape, given)
     if not tape.tensor:
         from .arrays import is_array
 
@@ -132,6 +134,25 @@ def input_values(tape: Tape, given: Mapping[str, float]) -> tuple[dict, list]:
             missing, {m: close_matches(m, others) for m in missing},
             {m: close_matches(m, list(CONSTANTS) + list(FUNCTIONS)) for m in missing})
     return values, warnings
+
+
+def _constants_given(tape: Tape, given: Mapping) -> None:
+    """A name given a value is an input. A tape compiled without knowing of the value read
+    `e` or `pi` as the constant (2.718..., 3.14...): its constant step becomes the input of
+    that name, with the constant as its default, so the value given is the value used
+    (rather than Euler's number, with a warning that the value is ignored)."""
+    changed = False
+    for name in given:
+        if name not in CONSTANTS or name in tape.inputs:
+            continue
+        for i, step in enumerate(tape.steps):
+            if step.op is _CONST and step.name is None and step.text == name:
+                tape.steps[i] = Step(_INPUT, (), name, 1, step.start, step.end,
+                                     CONSTANTS[name], None)
+                tape.inputs[name] = i
+                changed = True
+    if changed:  # inputs are listed in the order the program first uses them
+        tape.inputs = dict(sorted(tape.inputs.items(), key=lambda item: item[1]))
 
 
 @contextmanager
