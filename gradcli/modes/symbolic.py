@@ -277,35 +277,14 @@ def formulas(tape: Tape, names: list, at: dict) -> list:
     to_sympy_checks(tape)
     if not hasattr(os, "fork"):
         return _formulas_here(tape, names, at)
-    import multiprocessing
-
     seconds = budget_seconds()
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    for stream in (sys.stdout, sys.stderr):  # the child must not write the parent's buffers
-        try:
-            stream.flush()
-        except (OSError, ValueError):
-            pass
-    child = context.Process(target=_child, args=(send, tape, names, at), daemon=True)
-    child.start()
-    send.close()
-    try:
-        if not receive.poll(seconds):
-            raise SymbolicTimeout(
-                f"SymPy did not finish the symbolic partials within {seconds} s",
-                "the formula is too hard for SymPy to differentiate and simplify in that "
-                "time; a gradient check verifies the gradient numerically",
-                seconds=seconds)
-        try:
-            kind, payload = receive.recv()
-        except EOFError:
-            kind, payload = "error", "SymPy's process ended without an answer"
-    finally:
-        if child.is_alive():
-            child.kill()
-        child.join()
-        receive.close()
+    kind, payload = _in_child(lambda: _formulas_here(tape, names, at), seconds)
+    if kind == "timeout":
+        raise SymbolicTimeout(
+            f"SymPy did not finish the symbolic partials within {seconds} s",
+            "the formula is too hard for SymPy to differentiate and simplify in that "
+            "time; a gradient check verifies the gradient numerically",
+            seconds=seconds)
     if kind == "ok":
         return payload
     if kind == "deep":
@@ -316,12 +295,54 @@ def formulas(tape: Tape, names: list, at: dict) -> list:
     raise RuntimeError(payload)
 
 
-def _child(send, tape: Tape, names: list, at: dict) -> None:
+def _in_child(work, seconds: float) -> tuple:
+    """(kind, payload) from `work()` run in a forked child: ("ok", its result), ("deep", "")
+    for a RecursionError, ("error", text) for another exception, or ("timeout", "") when
+    `seconds` pass first, the child then killed. The child leaves by os._exit, so it never
+    flushes or closes anything the parent still holds (buffered output included)."""
+    import pickle
+    import select
+    import signal
+    import time
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        code = 0
+        try:
+            os.close(read_end)
+            try:
+                message = ("ok", work())
+            except RecursionError:
+                message = ("deep", "")
+            except Exception as exc:  # handed to the parent, which raises it as a bug
+                message = ("error", f"{type(exc).__name__}: {exc}")
+            data = pickle.dumps(message)
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(data)
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    chunks, deadline = [], time.monotonic() + seconds
     try:
-        message = ("ok", _formulas_here(tape, names, at))
-    except RecursionError:
-        message = ("deep", "")
-    except Exception as exc:  # handed to the parent, which raises it as a bug
-        message = ("error", f"{type(exc).__name__}: {exc}")
-    send.send(message)
-    send.close()
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([read_end], [], [], left)[0]:
+                return ("timeout", "")
+            chunk = os.read(read_end, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(read_end)
+        try:
+            os.kill(pid, signal.SIGKILL)  # done or not, it has nothing more to give
+        except ProcessLookupError:
+            pass
+        os.waitpid(pid, 0)
+    try:
+        return pickle.loads(b"".join(chunks))
+    except Exception:  # the child died before writing a whole answer
+        return ("error", "SymPy's process ended without an answer")
