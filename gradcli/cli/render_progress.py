@@ -79,8 +79,11 @@ def render_summary(console, s: dict, store: str, suggest: str, ascii: bool) -> N
             say(f"  {n}. {kind} {_topic(w['name'])}: {w['recent_right']} of "
                 f"{w['recent_seen']} right")
         say(f"Practise them: {suggest}")
+    elif all(t["recent_right"] == t["recent_seen"] for t in s["topics"]):
+        say(f"Your last answers on every topic were right. Keep them fresh: {suggest}")
     else:
-        say(f"Every topic's last answers were right. Keep them fresh: {suggest}")
+        say("No weak spot among the quiz's topics and mistakes; the answers to quiz files "
+            "that were wrong have no topic and no catalogued mistake.")
 
 
 def render_merge(console, m: dict, ascii: bool) -> None:

@@ -82,7 +82,9 @@ def progress_command(
         from ...tutor.progress import summary
 
         s = summary(rows)
-        suggest = review_command(db)
+        # --review draws on the generator's topics; answers to quiz files have none.
+        suggest = (review_command(db) if any(t["topic"] for t in s["topics"])
+                   else "gradcli quiz" + (f" --db {shlex.quote(db)}" if db else ""))
         if as_json:
             import json
 
@@ -227,6 +229,6 @@ def review_set(db: Optional[str], count: int, seed: Optional[int]) -> tuple:
     when = "due now" if due else "none is due yet, so the nearest to due"
     title = (f"Review: {len(questions)} question{'s' if len(questions) > 1 else ''} on "
              f"{cards} ({when}). A right answer moves a topic up a box, a wrong one back to "
-             f"box 1; box 1 to {max(INTERVALS)} come back after "
+             f"box 1; a topic in box {', '.join(str(k) for k in INTERVALS)} comes back after "
              f"{', '.join(str(v) for v in INTERVALS.values())} quiz sessions.")
     return questions, title
