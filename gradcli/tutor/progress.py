@@ -192,6 +192,10 @@ class Store:
             raise StoreError(self.path, "cannot open", "no such file")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(self.path, "cannot open", f"cannot create its folder "
+                                                       f"{self.path.parent}: {_cause(exc)}") from None
+        try:
             self.db = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(self.path, _reason(exc), _cause(exc)) from None

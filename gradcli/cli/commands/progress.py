@@ -201,11 +201,12 @@ def finish_recording(recorder) -> None:
         n = recorder.kept
         lines.append(f"the {n} answer{'s' if n > 1 else ''} of this quiz {'were' if n > 1 else 'was'} "
                      f"kept in {recorder.fallback}")
+        they = "they are" if n > 1 else "it is"
         if recorder.fallback_merges:
-            lines.append("they are added to the store the next time it opens")
+            lines.append(f"{they} added to the store the next time it opens")
         else:
             lines.append(f"move that file beside the store, as "
-                         f"{recorder.path.name}.unsaved-NAME.jsonl, and they are added to it "
+                         f"{recorder.path.name}.unsaved-NAME.jsonl, and {they} added to it "
                          f"the next time it opens")
     lines.append(exc.detail)
     sys.stderr.write("\n".join(line for line in lines if line) + "\n")
