@@ -5,6 +5,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -199,6 +200,43 @@ def test_two_quiz_sessions_at_once_lose_nothing(tmp_path):
     assert not list(tmp_path.glob("*.unsaved-*"))
     uids = [r["uid"] for r in exported(db, tmp_path)]
     assert len(set(uids)) == 80
+
+
+WRITER = """
+import sys, time
+from pathlib import Path
+from gradcli.tutor.progress import Store, answer_row
+from gradcli.tutor.quiz import judge
+from gradcli.tutor.quizgen import generate
+q = generate(1, 1, seed=1)[0]
+rows = [answer_row(q, judge(q, "1"), 0.0, sys.argv[2]) for _ in range(150)]
+store = Store(sys.argv[1])
+Path(sys.argv[3]).touch()
+while not Path(sys.argv[4]).exists():
+    time.sleep(0.01)
+for row in rows:
+    store.insert([row])
+store.close()
+"""
+
+
+def test_two_writers_released_together_lose_nothing(tmp_path):
+    """Both writers are open and waiting before either writes; then 150 transactions each."""
+    db = tmp_path / "p.sqlite3"
+    go = tmp_path / "go"
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(db), name,
+                               str(tmp_path / f"ready-{name}"), str(go)],
+                              stderr=subprocess.PIPE, text=True) for name in ("a", "b")]
+    for name in ("a", "b"):
+        while not (tmp_path / f"ready-{name}").exists():
+            assert all(p.poll() is None for p in procs), [p.stderr.read() for p in procs]
+            time.sleep(0.02)
+    go.touch()
+    for p in procs:
+        assert p.wait(timeout=300) == 0, p.stderr.read()
+    con = sqlite3.connect(db)
+    counts = dict(con.execute("SELECT session, count(*) FROM answers GROUP BY session"))
+    assert counts == {"a": 150, "b": 150}
 
 
 def test_a_locked_store_keeps_the_answers_and_takes_them_in_later(tmp_path, script):

@@ -510,13 +510,16 @@ def merge(paths: list) -> dict:
     """A teacher's table: one row per learner (per file), and per topic over them all."""
     learners = []
     all_rows = []
-    for path in paths:
+    stems = [Path(p).stem for p in paths]
+    for path, stem in zip(paths, stems):
+        # Each learner is named by the file; two files of one name by their paths.
+        name = stem if stems.count(stem) == 1 else str(path)
         rows = load_export(path)
         s = summary(rows)
         recent = rows[-RECENT:]
         worst = s["weakest"][0] if s["weakest"] else None
         top = s["misconceptions"][0] if s["misconceptions"] else None
-        learners.append({"learner": Path(path).stem, "file": str(path), "answers": len(rows),
+        learners.append({"learner": name, "file": str(path), "answers": len(rows),
                          "right": s["right"], "sessions": len(s["sessions"]),
                          "recent_right": sum(1 for r in recent if r["correct"]),
                          "recent_seen": len(recent),
@@ -524,7 +527,7 @@ def merge(paths: list) -> dict:
                          "weakest_kind": None if worst is None else worst["kind"],
                          "top_misconception": None if top is None else top["misconception"],
                          "top_misconception_made": 0 if top is None else top["made"]})
-        all_rows.extend(dict(r, learner=Path(path).stem) for r in rows)
+        all_rows.extend(dict(r, learner=name) for r in rows)
     topics: dict = {}
     for r in all_rows:
         t = topics.setdefault(r["topic"], {"topic": r["topic"], "learners": set(),
