@@ -425,13 +425,32 @@ def test_review_asks_the_weak_topic_with_fresh_numbers(tmp_path):
         result = quiz(db, "--review", "--count", "3", "--seed", seed, "--answers", "-",
                       input="skip\nskip\nskip\n")
         assert result.returncode == 0, result.stderr
-        assert "Review: 3 questions on relu (box 1) (due now)" in result.stdout
+        assert "Review: 3 questions on relu (box 1); due now." in result.stdout
         reviewed = [r for r in exported(db, tmp_path) if r["review"]][-3:]
         assert [r["topic"] for r in reviewed] == ["relu"] * 3
         # The mistake made twice is one the questions can show.
         assert all("relu-mask-by-gradient" in r["possible"] for r in reviewed)
         inputs.append([r["inputs"] for r in reviewed])
     assert inputs[0] != inputs[1]
+
+
+def test_right_review_answers_put_the_topic_off(tmp_path):
+    from gradcli.tutor.review import review_questions
+
+    db = tmp_path / "p.sqlite3"
+    _seed_store(db)
+    questions, _ = review_questions(Store(db).rows(), 3, seed=5)
+    right = "".join(f"{q.expected!r}\n" for q in questions)
+    result = quiz(db, "--review", "--count", "3", "--seed", "5", "--answers", "-", "--json",
+                  input=right)
+    assert json.loads(result.stdout)["score"] == 3
+    relu = next(c for c in cards(Store(db).rows()) if c.topic == "relu")
+    # Box 1, then three right answers: box 4, due 8 sessions after this one.
+    assert (relu.box, relu.due, relu.due_in) == (4, False, INTERVALS[4] - 1)
+    result = quiz(db, "--review", "--count", "1", "--seed", "5", "--answers", "-",
+                  input="skip\n")
+    assert "Review: 1 question on relu (box 4); none is due yet, so the nearest to due." \
+        in result.stdout
 
 
 def test_a_right_answer_moves_a_card_later_and_a_wrong_one_sooner(tmp_path):

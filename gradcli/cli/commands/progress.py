@@ -229,7 +229,7 @@ def review_set(db: Optional[str], count: int, seed: Optional[int]) -> tuple:
     due = [c for c in deck if c.due]
     when = "due now" if due else "none is due yet, so the nearest to due"
     title = (f"Review: {len(questions)} question{'s' if len(questions) > 1 else ''} on "
-             f"{cards} ({when}). A right answer moves a topic up a box, a wrong one back to "
+             f"{cards}; {when}. A right answer moves a topic up a box, a wrong one back to "
              f"box 1; a topic in box {', '.join(str(k) for k in INTERVALS)} comes back after "
              f"{', '.join(str(v) for v in INTERVALS.values())} quiz sessions.")
     return questions, title
