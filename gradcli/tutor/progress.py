@@ -41,29 +41,42 @@ COLUMNS = ("uid", "answered_at", "session", "question_id", "program", "inputs", 
 JSON_COLUMNS = ("inputs", "misconceptions", "possible")
 BOOL_COLUMNS = ("correct", "skipped", "review")
 
+# The columns that need a word (SQL comments would start with two dashes, which this
+# layer keeps for the command line's options):
+#   uid: a random id: merging never adds a row twice
+#   answered_at: UTC, ISO 8601
+#   session: one quiz run
+#   inputs: JSON: name -> number
+#   ask: "grad a", "adjoint x", "value f"
+#   topic: the generator's topic; NULL for a quiz file
+#   answer: what was typed; NULL when skipped
+#   misconceptions: JSON list: the mistakes the answer matched
+#   possible: JSON list: the mistakes the question could show
+#   seconds: from the question shown to the answer
+#   review: asked by a review (tutor/review.py)
 MIGRATIONS = [
     # 1: one row per answered (or skipped) question.
     """CREATE TABLE answers (
         id INTEGER PRIMARY KEY,
-        uid TEXT NOT NULL UNIQUE,          -- a random id: merging never adds a row twice
-        answered_at TEXT NOT NULL,         -- UTC, ISO 8601
-        session TEXT NOT NULL,             -- one quiz run
+        uid TEXT NOT NULL UNIQUE,
+        answered_at TEXT NOT NULL,
+        session TEXT NOT NULL,
         question_id TEXT,
         program TEXT NOT NULL,
-        inputs TEXT NOT NULL,              -- JSON: name -> number
-        ask TEXT NOT NULL,                 -- "grad a", "adjoint x", "value f"
+        inputs TEXT NOT NULL,
+        ask TEXT NOT NULL,
         prompt TEXT,
         level INTEGER,
-        topic TEXT,                        -- the generator's topic; NULL for a quiz file
-        answer TEXT,                       -- what was typed; NULL when skipped
+        topic TEXT,
+        answer TEXT,
         value REAL,
         expected REAL NOT NULL,
         correct INTEGER NOT NULL,
         skipped INTEGER NOT NULL,
-        misconceptions TEXT NOT NULL,      -- JSON list: the mistakes the answer matched
-        possible TEXT NOT NULL,            -- JSON list: the mistakes the question could show
-        seconds REAL,                      -- from the question shown to the answer
-        review INTEGER NOT NULL            -- asked by quiz --review
+        misconceptions TEXT NOT NULL,
+        possible TEXT NOT NULL,
+        seconds REAL,
+        review INTEGER NOT NULL
     )""",
     "CREATE INDEX answers_topic ON answers(topic)",
 ]
@@ -499,7 +512,7 @@ def load_export(path) -> list:
     if not isinstance(doc, dict) or doc.get("format") != EXPORT_FORMAT \
             or not isinstance(doc.get("answers"), list):
         raise UsageError(f"{path} is not a gradcli progress export",
-                         "write one with gradcli progress --export FILE.json")
+                         "expected a JSON file exported from a gradcli progress store")
     try:
         return [check_row(r) for r in doc["answers"]]
     except ValueError as exc:
