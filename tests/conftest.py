@@ -1,6 +1,9 @@
+import atexit
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 try:
@@ -15,6 +18,11 @@ from typer.testing import CliRunner
 from gradcli.cli.app import app
 
 ROOT = Path(__file__).resolve().parent.parent
+# Quizzes record every answer (gradcli progress): the tests' go to a store of their own,
+# never to the store of whoever runs them.
+_STORE_DIR = tempfile.mkdtemp(prefix="gradcli-tests-")
+atexit.register(shutil.rmtree, _STORE_DIR, True)
+os.environ["GRADCLI_DB"] = os.path.join(_STORE_DIR, "progress.sqlite3")
 SHARED = ROOT.parent / "shared"
 ACCEPTANCE_CASES = SHARED / "acceptance" / "cases.toml"
 
