@@ -18,8 +18,9 @@ _LAZY = {
                      "BackwardStep", "Explanation", "GraphResult"), "gradcli.api"),
     **dict.fromkeys(("GradcliError", "UsageError", "SourceError", "EvaluationError",
                      "MissingInputs", "UnknownName", "UnknownFunction", "WrtError",
-                     "MissingDependency", "TooLarge", "InvalidValue", "ForeignCode",
-                     "DomainError", "ShapeError", "RenderError"), "gradcli.core.errors"),
+                     "MissingDependency", "TooLarge", "SymbolicTimeout", "InvalidValue",
+                     "ForeignCode", "DomainError", "ShapeError", "RenderError"),
+                    "gradcli.core.errors"),
     "GradcliWarning": "gradcli.core.warnings",
 }
 
@@ -31,7 +32,7 @@ __all__ = [
     # errors and warnings
     "GradcliError", "UsageError", "SourceError", "EvaluationError", "MissingInputs",
     "UnknownName", "UnknownFunction", "WrtError", "MissingDependency", "TooLarge",
-    "InvalidValue", "ForeignCode", "DomainError", "ShapeError", "RenderError", "GradcliWarning",
+    "SymbolicTimeout", "InvalidValue", "ForeignCode", "DomainError", "ShapeError", "RenderError", "GradcliWarning",
 ]
 
 # Not `from typing import TYPE_CHECKING`: the typing module would be one more import on
@@ -62,6 +63,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the names as if imported eag
         RenderError,
         ShapeError,
         SourceError,
+        SymbolicTimeout,
         TooLarge,
         UnknownFunction,
         UnknownName,
