@@ -242,7 +242,7 @@ class SymbolicTimeout(UsageError):
     seconds  the budget
     """
 
-    def __init__(self, message: str, detail: str = "", *, seconds: int):
+    def __init__(self, message: str, detail: str = "", *, seconds: int) -> None:
         self.seconds = seconds
         super().__init__(message, detail)
 
