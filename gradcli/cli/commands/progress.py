@@ -8,11 +8,12 @@ from typing import List, Optional
 
 import typer
 
-from ..app import EXIT_CODES, app, guarded, make_console, stdout_unicode
+from ..app import EXIT_CODES, app, guarded, make_console, short_help, stdout_unicode
 
-PROGRESS_HELP = """What your quiz answers say: per topic and per mistake, how often seen, how
-often right in the last 10, the trend; accuracy per quiz session as a small chart; your
-three weakest spots.
+PROGRESS_HELP = """Your quiz progress: weak spots, trends and what to practise next.
+
+Per topic and per mistake: how often seen, how often right in the last 10, the trend;
+accuracy per quiz session as a small chart; your three weakest spots.
 
 Every answered quiz question is recorded (unless gradcli quiz --no-save) in
 $XDG_DATA_HOME/gradcli/progress.sqlite3 (default ~/.local/share/gradcli/), or in
@@ -39,7 +40,7 @@ def review_command(db: Optional[str]) -> str:
     return "gradcli quiz --review" + (f" --db {shlex.quote(db)}" if db else "")
 
 
-@app.command("progress", help=PROGRESS_HELP, epilog=EXIT_CODES,
+@app.command("progress", help=PROGRESS_HELP, epilog=EXIT_CODES, short_help=short_help(PROGRESS_HELP),
              context_settings={"help_option_names": ["-h", "--help"]})
 def progress_command(
     files: Optional[List[str]] = typer.Argument(None, metavar="[FILE.json]...",
