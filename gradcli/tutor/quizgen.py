@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..core.errors import GradcliError, UnknownName, UsageError, close_matches, quoted_or
 from .misconceptions import BY_ID, predictions
-from .quiz import Question
+from .quiz import Question, unfairness
 
 MAX_DRAWS = 400
 SEPARATION = 0.05  # relative and absolute
@@ -168,7 +168,7 @@ def draw(t: Template, rng: random.Random, qid: str, ask=None) -> Question:
                          topic=t.topic)
         except GradcliError:
             continue
-        if workable(q) and distinguishable(q):
+        if workable(q) and distinguishable(q) and not unfairness(q):
             return q
     raise GradcliError(f"could not draw values for the '{t.name}' question that keep every "
                        f"mistake distinguishable ({MAX_DRAWS} tries); this is a bug in its "
