@@ -37,6 +37,7 @@ TOPICS_HELP = ("add, chain, div, exp, fan-out, max, mul, neuron, pow, quotient, 
                "sigmoid, sub, tanh; or explain's names: multiply, division, max-relu "
                "(max and relu), forward-vs-reverse (chain)")
 
+PROMPT = "> "
 COMMANDS_LINE = "answer with a number, 3/4 or 2*3 - 1; or type hint, skip, quit"
 
 
@@ -78,7 +79,8 @@ def quiz_command(
             return
         questions, title = _questions(script, level, count, seed, topic, nt)
         reader = _reader(answers, echo=not as_json)
-        view = None if as_json else View(make_console(), nt)
+        view = None if as_json else View(make_console(), nt,
+                                          prompted=getattr(reader, "prompts", False))
         outcomes, stopped = session(questions, reader, view, title,
                                     interactive=answers is None and not as_json)
         if as_json:
@@ -168,7 +170,27 @@ def _questions(script: Optional[str], level: Optional[int], count: int, seed: Op
 
 # --- where answers come from ------------------------------------------------------------
 def _reader(answers: Optional[str], echo: bool):
-    """A function returning the next line (without its newline), or None at the end."""
+    """A function returning the next line (without its newline), or None at the end.
+
+    At a terminal the line is read with the standard library's readline where it exists
+    (Linux, macOS): arrow keys edit the answer and up/down recall earlier answers of this
+    session (kept in memory only, never written to a file). Such a reader shows the
+    prompt itself (`prompts`), so readline can redraw the line."""
+    if answers is None and echo and sys.stdin.isatty() and sys.stdout.isatty():
+        try:
+            import readline  # noqa: F401  (input() edits lines once it is loaded)
+        except ImportError:  # Windows, or a Python built without it: plain lines
+            readline = None
+        if readline is not None:
+            def edited() -> Optional[str]:
+                try:
+                    return input(PROMPT)
+                except EOFError:
+                    sys.stdout.write("\n")
+                    return None
+
+            edited.prompts = True
+            return edited
     if answers is None or answers == "-":
         stream = sys.stdin
     else:
@@ -203,8 +225,9 @@ class View:
     tutor/quiztext.py; here every line goes through the notation (ASCII or not) and the
     tables are drawn with rich."""
 
-    def __init__(self, console, nt):
+    def __init__(self, console, nt, prompted: bool = False):
         self.console, self.nt = console, nt
+        self.prompted = prompted  # the reader shows the prompt (readline's input())
 
     def say(self, text: str = "") -> None:
         from rich.text import Text
@@ -231,7 +254,9 @@ class View:
             self.say(f"({COMMANDS_LINE})")
 
     def prompt(self) -> None:
-        self.console.file.write("> ")
+        if self.prompted:
+            return
+        self.console.file.write(PROMPT)
         self.console.file.flush()
 
     def hint(self, q) -> None:
