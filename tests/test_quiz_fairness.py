@@ -2,6 +2,7 @@
 precision typed, generated quizzes vary, and the answer prompt edits lines."""
 import os
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -141,3 +142,40 @@ def test_the_answer_prompt_edits_lines_and_recalls_history():
     child.close()
     assert child.exitstatus == 0
     assert "unexpected character" not in (child.before or "")
+
+
+# --- 3. variety ------------------------------------------------------------------------------
+def _used_twice(q) -> bool:
+    """An input or step of the program that is an operand more than once (fan-out)."""
+    uses = {}
+    for step in q.tape.steps:
+        for a in step.args:
+            if not q.tape.is_const(a):
+                uses[a] = uses.get(a, 0) + 1
+    return any(n > 1 for n in uses.values())
+
+
+def test_generated_quizzes_use_many_program_shapes():
+    shapes = {}
+    for level in (1, 2, 3):
+        seen = {q.shape for seed in range(8) for q in generate(level, 5, seed)}
+        shapes[level] = seen
+        assert len(seen) >= {1: 7, 2: 10, 3: 8}[level], (level, sorted(seen))
+    assert len(set().union(*shapes.values())) >= 25, shapes
+    # The programs themselves differ, not only their names.
+    sources = {re.sub(r"\d+", "k", q.source) for level in (1, 2, 3)
+               for seed in range(8) for q in generate(level, 5, seed)}
+    assert len(sources) >= 25, sorted(sources)
+
+
+def test_the_same_seed_gives_the_same_quiz():
+    for level in (1, 2, 3):
+        first = [(q.source, q.inputs, q.ask) for q in generate(level, 6, 42)]
+        again = [(q.source, q.inputs, q.ask) for q in generate(level, 6, 42)]
+        assert first == again
+
+
+def test_fan_out_topic_always_uses_a_value_twice():
+    for seed in range(15):
+        for q in generate(None, 4, seed, topic="fan-out"):
+            assert _used_twice(q), q.source

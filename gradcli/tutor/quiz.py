@@ -54,6 +54,7 @@ class Question:
     explain: Optional[str] = None
     level: Optional[int] = None
     topic: Optional[str] = None
+    shape: Optional[str] = None  # the template a generated question was drawn from
     situation: Situation = field(init=False, repr=False)
 
     def __post_init__(self):

@@ -43,6 +43,13 @@ TEMPLATES = (
     T("sub", 1, "sub", "x = a - b\nf = {k} * x", ("grad a", "grad b", "value x", "value f"), {}),
     T("div", 1, "div", "x = a / b\nf = {k} * x", ("grad a", "grad b", "value x", "value f"),
       {"b": (-4, -2, 2, 4, 2.5, -2.5)}),
+    # ... or by another input, so the arriving adjoint is a value of the program.
+    T("mul-by-input", 1, "mul", "x = a * b\nf = x * c", ("grad a", "grad b", "value x"), {}),
+    T("mul-over", 1, "mul", "x = a * b\nf = x / {k}", ("grad a", "grad b", "value x"), {}),
+    T("sub-over", 1, "sub", "x = a - b\nf = x / {k}", ("grad a", "grad b", "value x"), {}),
+    T("div-by-input", 1, "div", "x = a / b\nf = x * c", ("grad a", "grad b", "value x"),
+      {"b": (-4, -2, 2, 4, 2.5, -2.5)}),
+    T("square", 1, "pow", "x = a ^ 2\nf = {k} * x", ("grad a", "value x"), {}),
     # Level 2: chains of two or three gates, unary functions.
     # (An adjoint is asked where it is not simply a forward value: in x = a*b, y = x + c,
     # f = y*d, x̄ = d; after exp or relu it is f or c again.)
@@ -64,6 +71,18 @@ TEMPLATES = (
       ("grad a", "grad b", "value f"), {}),
     T("pow", 2, "pow", "y = a ^ b\nf = {k} * y", ("grad a", "grad b", "value y"),
       {"a": (2, 3), "b": (2, 3)}),
+    T("sigmoid-affine", 2, "sigmoid", "q = a * b + c\ns = sigmoid(q)\nf = {K} * s",
+      ("grad b", "value s"), {"a": (2, -2, 3, -3, 4, -4), "b": (0.4, -0.4, 0.6, -0.6),
+                              "c": (0.4, -0.4, 0.6, -0.6)}),
+    T("tanh-of-product", 2, "tanh", "q = a * b\nt = tanh(q)\nf = {k} * t",
+      ("grad a", "grad b", "value t"), {"b": (0.4, -0.4, 0.6, -0.6, 0.75, -0.75)}),
+    T("exp-affine", 2, "exp", "q = a * b + c\ny = exp(q)\nf = {k} * y",
+      ("grad a", "value y"), {"a": SMALL, "b": SMALL, "c": SMALL}),
+    T("squared-error", 2, "chain", "e = p - y\nf = e ^ 2", ("grad p", "grad y", "value e"),
+      {}),
+    T("scaled-error", 2, "chain", "p = w * x\ne = p - y\nf = e ^ 2",
+      ("grad w", "grad x", "adjoint p", "value e"), {}),
+    T("rebound", 2, "chain", "x = a * b\nx += c\nf = {k} * x", ("grad a", "grad c"), {}),
     # Level 3: fan-out, neurons, deeper programs.
     T("fan-out", 3, "fan-out", "x = a * b\ny = a + c\nf = x * y", ("grad a",), {}),
     T("fan-out-sub", 3, "fan-out", "p = a * c\nq = a * d\ng = p - q\nf = {k} * g",
@@ -77,6 +96,16 @@ TEMPLATES = (
        "w1": (-2, -1.5, -2.5, -3, -4), "b1": (1.5, 2, 2.5, 3, 4, 5, 6)}),
     T("quotient", 3, "quotient", "u = x + y\nv = x * z\nf = u / v", ("grad x", "grad z"),
       {"z": (2, 3, 4, -2, -3)}),
+    T("fan-out-sum", 3, "fan-out", "x = a * b\ny = x + a\nf = y * c", ("grad a",), {}),
+    T("fan-out-rebound", 3, "fan-out", "x = a * b\nx += a\nf = {k} * x", ("grad a",), {}),
+    T("neuron-three", 3, "neuron", "z = w0*x0 + w1*x1 + w2*x2 + b\nf = sigmoid(z)",
+      ("grad w0", "grad x1", "grad w2", "grad b"),
+      {name: SMALL + (1.5, 2.5) for name in ("w0", "x0", "w1", "x1", "w2", "x2", "b")}),
+    T("tanh-neuron", 3, "neuron", "z = w0*x0 + w1*x1 + b\nf = {k} * tanh(z)",
+      ("grad w0", "grad x1", "grad b"),
+      {name: SMALL + (1.5, 2.5) for name in ("w0", "x0", "w1", "x1", "b")}),
+    T("softmax-of-two", 3, "quotient", "ea = exp(a)\neb = exp(b)\np = ea / (ea + eb)\n"
+      "f = {K} * p", ("grad b",), {"a": SMALL, "b": SMALL}),
 )
 TOPICS = sorted({t.topic for t in TEMPLATES})
 # How often each kind of question is asked, by level (among the kinds a template offers):
@@ -165,7 +194,7 @@ def draw(t: Template, rng: random.Random, qid: str, ask=None) -> Question:
         inputs = {n: int(v) if v.is_integer() else v for n, v in inputs.items()}
         try:
             q = Question(qid, source, inputs, ask, level=t.level,
-                         topic=t.topic)
+                         topic=t.topic, shape=t.name)
         except GradcliError:
             continue
         if workable(q) and distinguishable(q) and not unfairness(q):
