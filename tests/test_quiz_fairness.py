@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gradcli.core.notation import Notation
-from gradcli.tutor.quiz import Question, judge, unfairness
+from gradcli.tutor.quiz import Question, judge
 from gradcli.tutor.quizgen import generate
 from gradcli.tutor.quiztext import verdict_lines
 
@@ -75,6 +75,8 @@ def test_every_shipped_quiz_is_fair(cli, path):
 
 @pytest.mark.parametrize("level", [1, 2, 3])
 def test_generated_questions_are_never_unfair(level):
+    from gradcli.tutor.quiz import unfairness
+
     for seed in range(40):
         for q in generate(level, 3, seed):
             assert unfairness(q) == [], (q.source, q.inputs, q.ask)
@@ -170,12 +172,16 @@ def test_generated_quizzes_use_many_program_shapes():
 
 def test_the_same_seed_gives_the_same_quiz():
     for level in (1, 2, 3):
-        first = [(q.source, q.inputs, q.ask) for q in generate(level, 6, 42)]
-        again = [(q.source, q.inputs, q.ask) for q in generate(level, 6, 42)]
+        first = [(q.shape, q.source, q.inputs, q.ask) for q in generate(level, 6, 42)]
+        again = [(q.shape, q.source, q.inputs, q.ask) for q in generate(level, 6, 42)]
         assert first == again
+        assert len({shape for shape, *_ in first}) >= 4, first
 
 
 def test_fan_out_topic_always_uses_a_value_twice():
+    sources = set()
     for seed in range(15):
         for q in generate(None, 4, seed, topic="fan-out"):
             assert _used_twice(q), q.source
+            sources.add(re.sub(r"\d+", "k", q.source))
+    assert len(sources) >= 4, sorted(sources)  # several fan-out programs, not one or two
