@@ -185,3 +185,32 @@ def test_fan_out_topic_always_uses_a_value_twice():
             assert _used_twice(q), q.source
             sources.add(re.sub(r"\d+", "k", q.source))
     assert len(sources) >= 4, sorted(sources)  # several fan-out programs, not one or two
+
+
+# --- quiz and explain take the same topic names -------------------------------------------------
+def test_quiz_and_explain_accept_the_same_topic_names(cli):
+    from gradcli.tutor.quizgen import ALIASES, TOPICS
+    from gradcli.tutor.topics import TOPICS as LESSONS
+
+    quiz_names = set(TOPICS) | set(ALIASES)
+    lessons = {name for name, t in LESSONS.items() if not t.arrays}
+    assert lessons <= quiz_names
+    for name in sorted(quiz_names):
+        shown = cli("explain", "--topic", name)
+        assert shown.exit_code == 0, (name, shown.output)
+        asked = cli("quiz", "--topic", name, "--count", "1", "--seed", "2", "--json", input="")
+        assert asked.exit_code == 0, (name, asked.output)
+
+
+# --- one place where an answered question is complete ------------------------------------------
+def test_each_completed_question_is_reported_once():
+    from gradcli.tutor.quiz import session
+
+    questions = generate(1, 3, 4)
+    lines = iter(["hint", "skip", "12345", "quit"])
+    seen = []
+    outcomes, stopped = session(questions, lambda: next(lines, None), None, "", False,
+                                on_answer=lambda n, q, o: seen.append((n, q.id, o.answer)))
+    assert stopped == "quit"
+    assert seen == [(1, "q1", None), (2, "q2", "12345")]
+    assert [o.answer for o in outcomes] == [None, "12345"]

@@ -324,53 +324,65 @@ def unfairness(q: Question) -> list:
     return out
 
 
-def session(questions: list, next_line, view, title: str, interactive: bool) -> tuple:
+def session(questions: list, next_line, view, title: str, interactive: bool,
+            on_answer=None) -> tuple:
     """Ask every question. Returns one Outcome per question answered or skipped, and why
     the quiz stopped early at the next question ("quit", "no answer") or None.
 
     `next_line()` gives the learner's next line, None at the end; `view` (the terminal's,
     in cli/commands/quiz.py; None for --json) shows the questions and what follows each
     line. `interactive`: someone is typing, so an empty or unreadable line is asked again
-    rather than judged."""
+    rather than judged. `on_answer(n, question, outcome)`, when given, is called once per
+    question that is complete (answered or skipped), after its feedback: the one place
+    where a finished question can be recorded."""
     outcomes: list = []
     if view:
         view.start(title, len(questions))
     for n, q in enumerate(questions, 1):
         if view:
             view.question(n, len(questions), q, first=n == 1)
-        while True:
-            if view:
-                view.prompt()
-            line = next_line()
-            if line is None:
-                if view:
-                    view.say("\n(end of input)" if interactive else "\n(no more answers)")
-                return outcomes, "no answer"
-            text = line.strip()
-            word = text.lower()
-            if word in ("hint", "?"):
-                if view:
-                    view.hint(q)
-                continue
-            if word in ("quit", "exit", "q"):
-                return outcomes, "quit"
-            if word == "skip":
-                outcomes.append(Outcome(None))
-                if view:
-                    view.skipped(q)
-                break
-            if not text and interactive:
-                continue
-            o = judge(q, text or None)
-            if o.problem and interactive:
-                if view:
-                    view.unreadable(o)
-                continue
-            outcomes.append(o)
-            if view:
-                view.feedback(q, o)
-            break
+        outcome, stopped = ask(q, next_line, view, interactive)
+        if stopped:
+            return outcomes, stopped
+        outcomes.append(outcome)
+        if on_answer is not None:
+            on_answer(n, q, outcome)
     return outcomes, None
+
+
+def ask(q: Question, next_line, view, interactive: bool) -> tuple:
+    """One question, from its prompt to its feedback: (Outcome, None) once it is answered
+    or skipped, or (None, why) when the quiz stops here ("quit", "no answer")."""
+    while True:
+        if view:
+            view.prompt()
+        line = next_line()
+        if line is None:
+            if view:
+                view.say("\n(end of input)" if interactive else "\n(no more answers)")
+            return None, "no answer"
+        text = line.strip()
+        word = text.lower()
+        if word in ("hint", "?"):
+            if view:
+                view.hint(q)
+            continue
+        if word in ("quit", "exit", "q"):
+            return None, "quit"
+        if word == "skip":
+            if view:
+                view.skipped(q)
+            return Outcome(None), None
+        if not text and interactive:
+            continue
+        o = judge(q, text or None)
+        if o.problem and interactive:
+            if view:
+                view.unreadable(o)
+            continue
+        if view:
+            view.feedback(q, o)
+        return o, None
 
 
 def score(outcomes: list) -> int:

@@ -114,11 +114,26 @@ TOPICS = sorted({t.topic for t in TEMPLATES})
 KIND_WEIGHTS = {1: {"grad": 0.7, "value": 0.3},
                 2: {"grad": 0.55, "adjoint": 0.25, "value": 0.2},
                 3: {"grad": 0.7, "adjoint": 0.3}}
-# `gradcli explain --list` names its lessons differently; a learner moving from a lesson to
-# practice can use the lesson's name. forward-vs-reverse has no quiz of its own (every
-# question is reverse mode): it practises the chain its lesson differentiates both ways.
-ALIASES = {"multiply": ("mul",), "division": ("div",), "max-relu": ("max", "relu"),
-           "forward-vs-reverse": ("chain",)}
+# explain's lessons as quiz topics: each lesson practises the gates topics.GATES sends to
+# it (the one list of names both commands take). forward-vs-reverse has no quiz of its own
+# (every question is reverse mode): it practises the chain its lesson differentiates both
+# ways; a lesson that is also a gate topic (add, chain, sigmoid, fan-out) is that topic.
+def _lesson_aliases() -> dict:
+    from .topics import GATES, TOPICS as LESSONS
+
+    out = {}
+    for lesson, t in LESSONS.items():
+        if t.arrays or lesson in TOPICS:
+            continue
+        gates = tuple(g for g in TOPICS if GATES.get(g) == lesson)
+        out[lesson] = gates or PRACTISED_BY[lesson]
+    return out
+
+
+PRACTISED_BY = {"forward-vs-reverse": ("chain",)}
+
+
+ALIASES = _lesson_aliases()
 
 
 def topic_names(topic: str) -> tuple:

@@ -34,8 +34,9 @@ prints the same list on stderr as warnings before the first question.
 # Written out, not imported from quizgen (which loads the engine): start-up time matters.
 # A test checks it against quizgen.TOPICS and quizgen.ALIASES.
 TOPICS_HELP = ("add, chain, div, exp, fan-out, max, mul, neuron, pow, quotient, relu, "
-               "sigmoid, sub, tanh; or explain's names: multiply, division, max-relu "
-               "(max and relu), forward-vs-reverse (chain)")
+               "sigmoid, sub, tanh; or explain's lessons: multiply, division (div and "
+               "quotient), max-relu (max and relu), forward-vs-reverse (chain). gradcli "
+               "explain --topic takes the same names")
 
 PROMPT = "> "
 COMMANDS_LINE = "answer with a number, 3/4 or 2*3 - 1; or type hint, skip, quit"
