@@ -267,8 +267,9 @@ def _gate(q: Question, p) -> str:
 
 
 def _where(q: Question, ps: list) -> str:
-    gates = [g for g in (_gate(q, p) for p in ps if "gate" in p.facts) if g]
-    return f" (the slips are at {' and at '.join(dict.fromkeys(gates))})" if gates else ""
+    """Where each gate slip of the pair is made: " (wrong-operand at a * x (inside q))"."""
+    at = [f"{p.id} at {_gate(q, p)}" for p in ps if "gate" in p.facts and _gate(q, p)]
+    return f" ({'; '.join(at)})" if at else ""
 
 
 def _advice(q: Question, p) -> str:
