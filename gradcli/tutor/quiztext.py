@@ -281,8 +281,9 @@ def _advice(q: Question, p) -> str:
                     f"{f['local']}, and dividing by {f['local']} is multiplying by it: give "
                     f"{f['other']} a value other than 1 and -1")
         if p.id == "missing-upstream":
-            return (f"at {gate} the adjoint arriving from above is {f['upstream']}: choose "
-                    "inputs that make it other than 1, or ask about another value")
+            return (f"at {gate} the adjoint arriving from above is {f['upstream']}: make it "
+                    "other than 1 (other inputs, or a constant factor between there and the "
+                    "output), or ask about another value")
         if p.id == "wrong-operand":
             return (f"at {gate} {f['operand']} and {f['other']} are both {f['own']}: give "
                     "them different values")
