@@ -296,6 +296,10 @@ def _step(q: Question, label) -> Optional[int]:
     return next((i for i in range(len(q.tape)) if q.tape.label(i) == label), None)
 
 
+def _group(mistake: str) -> frozenset:
+    return frozenset((mistake, *BY_ID[mistake].same_number_as))
+
+
 def unfairness(q: Question) -> list:
     """What makes q unfair: each mistake that passes for the right answer, then each pair
     of different mistakes (not catalogued as the same number seen two ways) whose
@@ -315,8 +319,10 @@ def unfairness(q: Question) -> list:
         for other in wrong[k + 1:]:
             if other.id == p.id or other.id in BY_ID[p.id].same_number_as:
                 continue
-            key = tuple(sorted((p.id, other.id)))
-            if key in pairs or key[0] in seen and key[1] in seen:
+            # A mistake and its catalogued twin (missing-fan-out-sum and overwrite-not-
+            # accumulate) count as one: the pair is reported once.
+            key = frozenset((_group(p.id), _group(other.id)))
+            if key in pairs or p.id in seen and other.id in seen:
                 continue
             if q.could_pass_for(p.value, other.value) or q.could_pass_for(other.value, p.value):
                 pairs.add(key)
