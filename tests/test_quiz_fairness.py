@@ -210,7 +210,7 @@ def test_each_completed_question_is_reported_once():
     lines = iter(["hint", "skip", "12345", "quit"])
     seen = []
     outcomes, stopped = session(questions, lambda: next(lines, None), None, "", False,
-                                on_answer=lambda n, q, o: seen.append((n, q.id, o.answer)))
+                                record=lambda q, o, seconds: seen.append((q.id, o.answer)))
     assert stopped == "quit"
-    assert seen == [(1, "q1", None), (2, "q2", "12345")]
+    assert seen == [("q1", None), ("q2", "12345")]
     assert [o.answer for o in outcomes] == [None, "12345"]

@@ -239,6 +239,7 @@ class Outcome:
     # A plain number that is the right answer rounded to fewer than MIN_DIGITS significant
     # digits: how many it has (wrong, but the feedback says why).
     short_digits: Optional[int] = None
+    skipped: bool = False  # the learner typed skip
 
     @property
     def misconception(self):
@@ -331,34 +332,43 @@ def unfairness(q: Question) -> list:
 
 
 def session(questions: list, next_line, view, title: str, interactive: bool,
-            on_answer=None) -> tuple:
+            record=None) -> tuple:
     """Ask every question. Returns one Outcome per question answered or skipped, and why
     the quiz stopped early at the next question ("quit", "no answer") or None.
 
     `next_line()` gives the learner's next line, None at the end; `view` (the terminal's,
     in cli/commands/quiz.py; None for --json) shows the questions and what follows each
     line. `interactive`: someone is typing, so an empty or unreadable line is asked again
-    rather than judged. `on_answer(n, question, outcome)`, when given, is called once per
-    question that is complete (answered or skipped), after its feedback: the one place
-    where a finished question can be recorded."""
+    rather than judged. `record(q, outcome, seconds)`, when given, is called once per
+    question answered or skipped, before its feedback (tutor/progress.py keeps them):
+    the one place where a question is complete."""
+    import time
+
     outcomes: list = []
     if view:
         view.start(title, len(questions))
     for n, q in enumerate(questions, 1):
         if view:
             view.question(n, len(questions), q, first=n == 1)
-        outcome, stopped = ask(q, next_line, view, interactive)
+        shown = time.monotonic()
+        o, stopped = ask(q, next_line, view, interactive)
         if stopped:
             return outcomes, stopped
-        outcomes.append(outcome)
-        if on_answer is not None:
-            on_answer(n, q, outcome)
+        outcomes.append(o)
+        if record:
+            record(q, o, time.monotonic() - shown)
+        if view:
+            if o.skipped:
+                view.skipped(q)
+            else:
+                view.feedback(q, o)
     return outcomes, None
 
 
 def ask(q: Question, next_line, view, interactive: bool) -> tuple:
-    """One question, from its prompt to its feedback: (Outcome, None) once it is answered
-    or skipped, or (None, why) when the quiz stops here ("quit", "no answer")."""
+    """One question, from its prompt to its answer (hints and unreadable lines in between):
+    (Outcome, None) once it is answered or skipped (no answer), or (None, why) when the
+    quiz stops here ("quit", "no answer"). The feedback is session's to show."""
     while True:
         if view:
             view.prompt()
@@ -376,9 +386,7 @@ def ask(q: Question, next_line, view, interactive: bool) -> tuple:
         if word in ("quit", "exit", "q"):
             return None, "quit"
         if word == "skip":
-            if view:
-                view.skipped(q)
-            return Outcome(None), None
+            return Outcome(None, skipped=True), None
         if not text and interactive:
             continue
         o = judge(q, text or None)
@@ -386,8 +394,6 @@ def ask(q: Question, next_line, view, interactive: bool) -> tuple:
             if view:
                 view.unreadable(o)
             continue
-        if view:
-            view.feedback(q, o)
         return o, None
 
 
