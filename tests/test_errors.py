@@ -366,7 +366,7 @@ CLI_CASES = [
     (["quiz", "--topic", "multipy"], 2,
      "error: --topic multipy: no such topic\ntopics: add, chain, div, exp, fan-out, max, mul, "
      "neuron, pow, quotient, relu, sigmoid, sub, tanh; also explain's names: multiply (mul), "
-     "division (div), max-relu (max+relu), forward-vs-reverse (chain)\n"),
+     "max-relu (max+relu), division (div+quotient), forward-vs-reverse (chain)\n"),
 ]
 
 

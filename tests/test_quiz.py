@@ -73,7 +73,9 @@ def test_right_answers_and_answer_forms():
         assert judge(q, text).correct, text
     assert not judge(q, "6.001").correct  # an integer answer is exact
     q = Question("t", "f = sigmoid(q)", {"q": 2}, "grad q")
-    assert judge(q, "0.105").correct  # relative 1e-3 otherwise
+    assert judge(q, "0.1050").correct  # the exact 0.10499... to the 4 digits typed
+    assert not judge(q, "0.105").correct  # 3 significant digits are not enough
+    assert judge(q, "0.105*1").correct  # arithmetic: relative 1e-3, as before
     assert judge(q, "sigmoid(2)*(1-sigmoid(2))").correct
     assert not judge(q, "0.1").correct
     assert read_number("3/4") == 0.75
@@ -351,12 +353,12 @@ def test_interactive_end_of_input_ends_cleanly():
 
 def test_hint_shows_the_registry_rule_for_each_use(cli):
     path = EXAMPLES[0].parent / "fan-out.toml"
-    result = cli("quiz", "--script", str(path), "--answers", "-", "--ascii", input="?\n15\n")
+    result = cli("quiz", "--script", str(path), "--answers", "-", "--ascii", input="?\n18\n")
     assert result.exit_code == 0, result.output
     assert "hint: x = a * b, so dx/da = b" in result.stdout
     assert "hint: y = a + c, so dy/da = 1" in result.stdout
     assert "one term per use" in result.stdout
-    assert "right: da = df/da = 15" in result.stdout
+    assert "right: da = df/da = 18" in result.stdout
 
 
 def test_option_errors(cli, script, tmp_path):

@@ -67,6 +67,9 @@ class Situation:
         # Each gate slip costs a sweep: on a big program, look at the gates nearest the
         # asked step (the sweep records them last), where a learner's slip is likeliest.
         self.path = path[-MAX_GATES:]
+        # Set by unchanged_slips() only: gate slips that leave their term as it was (dx/b
+        # with b = -1) are then predicted too, so a quiz can tell they hide the mistake.
+        self.keep_unchanged = False
 
     def label(self, i: int) -> str:
         return self.tape.label(i)
@@ -155,7 +158,7 @@ def _gate_slip(applies, wrong_local=None, wrong_term=None, whole=True):
             xs = [s.values[a] for a in step.args]
             term, local = _slipped(step.op, c.position, xs, s.values[c.node], c.local,
                                    c.upstream, wrong_local, wrong_term)
-            if term is None or term == c.contribution:
+            if term is None or (term == c.contribution and not s.keep_unchanged):
                 continue
             value = s.sweep({(c.node, c.position): lambda _l, _u, t=term: t})
             out.append(_gate_facts(s, [c], value, term, local))
@@ -167,7 +170,8 @@ def _gate_slip(applies, wrong_local=None, wrong_term=None, whole=True):
             total_local = sum(c.local for c in cs)
             term, local = _slipped(step.op, cs[0].position, xs, s.values[node], total_local,
                                    cs[0].upstream, wrong_local, wrong_term)
-            if term is None or _same(term, sum(c.contribution for c in cs)):
+            if term is None or (_same(term, sum(c.contribution for c in cs))
+                                and not s.keep_unchanged):
                 continue
             # The whole term goes through the first use; the others send nothing.
             override = {(c.node, c.position): (lambda _l, _u, t=term if k == 0 else 0.0: t)
@@ -492,6 +496,23 @@ def predictions(s: Situation) -> list:
             if math.isfinite(p["value"]) and not _same(p["value"], s.correct):
                 out.append(Prediction(m.id, p["value"], p["facts"]))
     return out
+
+
+def all_predictions(s: Situation) -> list:
+    """Every catalogued mistake's number on this question, those giving the right number
+    included, and a gate slip that leaves its term unchanged (dx/b where b = -1: dividing
+    by -1 is multiplying by it) included too: what a quiz checks to see that no mistake
+    passes for the right answer. A gate slip's facts name its gate's step ("node")."""
+    s.keep_unchanged = True
+    try:
+        out = []
+        for m in CATALOGUE:
+            for p in m.predict(s):
+                if math.isfinite(p["value"]):
+                    out.append(Prediction(m.id, p["value"], p["facts"]))
+        return out
+    finally:
+        s.keep_unchanged = False
 
 
 def _paren(x: float) -> str:

@@ -9,13 +9,27 @@ eval); a wrong answer is matched against the catalogue's predictions.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Optional
 
 from ..core.errors import GradcliError, UsageError
-from .misconceptions import ASK_KINDS, Prediction, Situation, matches
+from .misconceptions import (ASK_KINDS, BY_ID, Prediction, Situation, all_predictions,
+                             matches)
 
+# When a typed answer is right (README, "Practice: gradcli quiz"):
+# - a plain number (6, -0.105, 1.0499e-1) is right when it is the exact value rounded to
+#   the significant digits typed, at least MIN_DIGITS of them (0.1050 for 0.10499...), or
+#   within EXACT_RELATIVE of it (5.9999999 for 6); an integer typed with fewer digits (0,
+#   -2) is right only as the exact value itself;
+# - arithmetic (12/2, 0.104994/(-1)) is judged as it always was: within RELATIVE_TOLERANCE,
+#   exactly (1e-9) when the right answer is an integer;
+# - a question with its own `tolerance` uses that (absolute) for every answer.
 RELATIVE_TOLERANCE = 1e-3
+EXACT_RELATIVE = 1e-6
+FLOAT_NOISE = 1e-12  # absolute: an exact 0 computed as 1e-17
+MIN_DIGITS = 4
+_LITERAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 NOT_FOR_ARRAYS = "tensor quizzes are not supported yet"
 ARRAYS_INSTEAD = ("a question asks for one number of a program on numbers; gradcli explain "
                   "walks a program with arrays step by step, and has lessons on arrays")
@@ -40,6 +54,7 @@ class Question:
     explain: Optional[str] = None
     level: Optional[int] = None
     topic: Optional[str] = None
+    shape: Optional[str] = None  # the template a generated question was drawn from
     situation: Situation = field(init=False, repr=False)
 
     def __post_init__(self):
@@ -108,6 +123,8 @@ class Question:
         return self.situation.correct
 
     def close(self, answer: float, expected: float) -> bool:
+        """The rule for an answer written as arithmetic (and, looser than `agrees`, for
+        recognising a mistake's number)."""
         if not math.isfinite(answer):
             return False
         if self.tolerance is not None:
@@ -115,6 +132,53 @@ class Question:
         if expected.is_integer():
             return abs(answer - expected) <= 1e-9 * max(1.0, abs(expected))
         return abs(answer - expected) <= RELATIVE_TOLERANCE * abs(expected)
+
+    def agrees(self, value: float, text: Optional[str], target: float) -> bool:
+        """Whether an answer stands for the number `target`: `text` as typed (a plain
+        number is held to the digits typed; None or arithmetic to `close`)."""
+        if not math.isfinite(value):
+            return False
+        if self.tolerance is not None:
+            return abs(value - target) <= self.tolerance
+        digits = typed_digits(text) if text is not None else None
+        if digits is None:
+            return self.close(value, target)
+        if abs(value - target) <= max(EXACT_RELATIVE * abs(target), FLOAT_NOISE):
+            return True
+        return digits >= MIN_DIGITS and rounds_to(target, text, digits)
+
+    def could_pass_for(self, a: float, b: float) -> bool:
+        """Whether a learner who has the number `a` could type it so that it is taken for
+        `b`: as arithmetic, or rounded to MIN_DIGITS or more significant digits."""
+        if self.tolerance is not None:
+            return abs(a - b) <= self.tolerance
+        if self.close(a, b) or abs(a - b) <= max(EXACT_RELATIVE * abs(b), FLOAT_NOISE):
+            return True
+        return any(_rounded(a, n) == _rounded(b, n) for n in range(MIN_DIGITS, 9))
+
+
+def typed_digits(text: str) -> Optional[int]:
+    """The significant digits of an answer typed as a plain number ("0.1050" -> 4,
+    "-2" -> 1, "600" -> 3, "0" -> 0), or None when it is arithmetic or a name."""
+    t = text.strip()
+    if not _LITERAL.fullmatch(t):
+        return None
+    mantissa = _LITERAL.fullmatch(t).group(1).replace(".", "")
+    return len(mantissa.lstrip("0"))
+
+
+def _rounded(x: float, digits: int) -> str:
+    return f"{x:.{max(digits, 1) - 1}e}"
+
+
+def rounds_to(exact: float, text: str, digits: int) -> bool:
+    """The exact value rounded to `digits` significant digits is the number typed."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        return Decimal(_rounded(exact, digits)) == Decimal(text.strip())
+    except InvalidOperation:
+        return False
 
 
 def _is_array(value) -> bool:
@@ -172,6 +236,10 @@ class Outcome:
     correct: bool = False
     mistakes: list = field(default_factory=list)  # Predictions matched
     problem: Optional[str] = None  # why the answer could not be read
+    # A plain number that is the right answer rounded to fewer than MIN_DIGITS significant
+    # digits: how many it has (wrong, but the feedback says why).
+    short_digits: Optional[int] = None
+    skipped: bool = False  # the learner typed skip
 
     @property
     def misconception(self):
@@ -189,10 +257,78 @@ def judge(q: Question, answer: Optional[str]) -> Outcome:
         value = read_number(answer)
     except GradcliError as exc:
         return Outcome(answer, problem=exc.message)
-    if q.close(value, q.expected):
+    if q.agrees(value, answer, q.expected):
         return Outcome(answer, value, True)
-    found: list = matches(value, q.situation, q.close)
-    return Outcome(answer, value, False, found)
+    digits = typed_digits(answer)
+    short = (digits if digits is not None and q.tolerance is None and 0 < digits < MIN_DIGITS
+             and rounds_to(q.expected, answer, digits) else None)
+    found: list = matches(value, q.situation,
+                          lambda v, p: q.agrees(v, answer, p) or q.close(v, p))
+    return Outcome(answer, value, False, found, short_digits=short)
+
+
+# --- questions where a mistake cannot be told apart ---------------------------------------
+@dataclass
+class Unfair:
+    """A question on which a catalogued mistake passes for the right answer ("right"), or
+    two different mistakes give numbers a learner's answer cannot tell apart ("ambiguous").
+    `mistakes` are the Predictions (worded in quiztext.unfair_lines)."""
+    kind: str
+    mistakes: list
+    correct: float
+
+
+def _exempt(q: Question, p: Prediction) -> bool:
+    """Slips that are no slip on this question whatever its values: forgetting the adjoint
+    arriving at the output's own gate (it is the seed, 1 by definition), and passing the
+    adjoint through a gate that routes it (relu, max, min), whose local derivative is 1
+    on the branch taken."""
+    node = _step(q, p.facts.get("node"))
+    if node is None:
+        return False
+    if p.id == "missing-upstream" and node == q.tape.output:
+        return True
+    return p.id == "missing-local-derivative" and q.tape.steps[node].op.routes
+
+
+def _step(q: Question, label) -> Optional[int]:
+    if label is None:
+        return None
+    return next((i for i in range(len(q.tape)) if q.tape.label(i) == label), None)
+
+
+def _group(mistake: str) -> frozenset:
+    return frozenset((mistake, *BY_ID[mistake].same_number_as))
+
+
+def unfairness(q: Question) -> list:
+    """What makes q unfair: each mistake that passes for the right answer, then each pair
+    of different mistakes (not catalogued as the same number seen two ways) whose
+    numbers cannot be told apart. Empty when every mistake can be diagnosed."""
+    preds = [p for p in all_predictions(q.situation) if not _exempt(q, p)]
+    out, seen = [], set()
+    wrong = []
+    for p in preds:
+        if q.could_pass_for(p.value, q.expected):
+            if p.id not in seen:
+                seen.add(p.id)
+                out.append(Unfair("right", [p], q.expected))
+        else:
+            wrong.append(p)
+    pairs = set()
+    for k, p in enumerate(wrong):
+        for other in wrong[k + 1:]:
+            if other.id == p.id or other.id in BY_ID[p.id].same_number_as:
+                continue
+            # A mistake and its catalogued twin (missing-fan-out-sum and overwrite-not-
+            # accumulate) count as one: the pair is reported once.
+            key = frozenset((_group(p.id), _group(other.id)))
+            if key in pairs or p.id in seen and other.id in seen:
+                continue
+            if q.could_pass_for(p.value, other.value) or q.could_pass_for(other.value, p.value):
+                pairs.add(key)
+                out.append(Unfair("ambiguous", [p, other], q.expected))
+    return out
 
 
 def session(questions: list, next_line, view, title: str, interactive: bool,
@@ -204,7 +340,8 @@ def session(questions: list, next_line, view, title: str, interactive: bool,
     in cli/commands/quiz.py; None for --json) shows the questions and what follows each
     line. `interactive`: someone is typing, so an empty or unreadable line is asked again
     rather than judged. `record(q, outcome, seconds)`, when given, is called once per
-    question answered or skipped (tutor/progress.py keeps them)."""
+    question answered or skipped, before its feedback (tutor/progress.py keeps them):
+    the one place where a question is complete."""
     import time
 
     outcomes: list = []
@@ -214,43 +351,50 @@ def session(questions: list, next_line, view, title: str, interactive: bool,
         if view:
             view.question(n, len(questions), q, first=n == 1)
         shown = time.monotonic()
-        while True:
-            if view:
-                view.prompt()
-            line = next_line()
-            if line is None:
-                if view:
-                    view.say("\n(end of input)" if interactive else "\n(no more answers)")
-                return outcomes, "no answer"
-            text = line.strip()
-            word = text.lower()
-            if word in ("hint", "?"):
-                if view:
-                    view.hint(q)
-                continue
-            if word in ("quit", "exit", "q"):
-                return outcomes, "quit"
-            if word == "skip":
-                outcomes.append(Outcome(None))
-                if record:
-                    record(q, outcomes[-1], time.monotonic() - shown)
-                if view:
-                    view.skipped(q)
-                break
-            if not text and interactive:
-                continue
-            o = judge(q, text or None)
-            if o.problem and interactive:
-                if view:
-                    view.unreadable(o)
-                continue
-            outcomes.append(o)
-            if record:
-                record(q, o, time.monotonic() - shown)
-            if view:
+        o, stopped = ask(q, next_line, view, interactive)
+        if stopped:
+            return outcomes, stopped
+        outcomes.append(o)
+        if record:
+            record(q, o, time.monotonic() - shown)
+        if view:
+            if o.skipped:
+                view.skipped(q)
+            else:
                 view.feedback(q, o)
-            break
     return outcomes, None
+
+
+def ask(q: Question, next_line, view, interactive: bool) -> tuple:
+    """One question, from its prompt to its answer (hints and unreadable lines in between):
+    (Outcome, None) once it is answered or skipped (no answer), or (None, why) when the
+    quiz stops here ("quit", "no answer"). The feedback is session's to show."""
+    while True:
+        if view:
+            view.prompt()
+        line = next_line()
+        if line is None:
+            if view:
+                view.say("\n(end of input)" if interactive else "\n(no more answers)")
+            return None, "no answer"
+        text = line.strip()
+        word = text.lower()
+        if word in ("hint", "?"):
+            if view:
+                view.hint(q)
+            continue
+        if word in ("quit", "exit", "q"):
+            return None, "quit"
+        if word == "skip":
+            return Outcome(None, skipped=True), None
+        if not text and interactive:
+            continue
+        o = judge(q, text or None)
+        if o.problem and interactive:
+            if view:
+                view.unreadable(o)
+            continue
+        return o, None
 
 
 def score(outcomes: list) -> int:
@@ -267,5 +411,5 @@ def report(questions: list, outcomes: list) -> dict:
     return {"score": score(outcomes), "total": len(questions), "questions": rows}
 
 
-__all__ = ["Question", "QuestionError", "Outcome", "judge", "read_number", "report",
-           "score", "session", "Prediction"]
+__all__ = ["Question", "QuestionError", "Outcome", "Unfair", "judge", "read_number",
+           "report", "score", "session", "unfairness", "Prediction"]

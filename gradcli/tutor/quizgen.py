@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..core.errors import GradcliError, UnknownName, UsageError, close_matches, quoted_or
 from .misconceptions import BY_ID, predictions
-from .quiz import Question
+from .quiz import Question, unfairness
 
 MAX_DRAWS = 400
 SEPARATION = 0.05  # relative and absolute
@@ -43,6 +43,13 @@ TEMPLATES = (
     T("sub", 1, "sub", "x = a - b\nf = {k} * x", ("grad a", "grad b", "value x", "value f"), {}),
     T("div", 1, "div", "x = a / b\nf = {k} * x", ("grad a", "grad b", "value x", "value f"),
       {"b": (-4, -2, 2, 4, 2.5, -2.5)}),
+    # ... or by another input, so the arriving adjoint is a value of the program.
+    T("mul-by-input", 1, "mul", "x = a * b\nf = x * c", ("grad a", "grad b", "value x"), {}),
+    T("mul-over", 1, "mul", "x = a * b\nf = x / {k}", ("grad a", "grad b", "value x"), {}),
+    T("sub-over", 1, "sub", "x = a - b\nf = x / {k}", ("grad a", "grad b", "value x"), {}),
+    T("div-by-input", 1, "div", "x = a / b\nf = x * c", ("grad a", "grad b", "value x"),
+      {"b": (-4, -2, 2, 4, 2.5, -2.5)}),
+    T("square", 1, "pow", "x = a ^ 2\nf = {k} * x", ("grad a", "value x"), {}),
     # Level 2: chains of two or three gates, unary functions.
     # (An adjoint is asked where it is not simply a forward value: in x = a*b, y = x + c,
     # f = y*d, x̄ = d; after exp or relu it is f or c again.)
@@ -64,6 +71,18 @@ TEMPLATES = (
       ("grad a", "grad b", "value f"), {}),
     T("pow", 2, "pow", "y = a ^ b\nf = {k} * y", ("grad a", "grad b", "value y"),
       {"a": (2, 3), "b": (2, 3)}),
+    T("sigmoid-affine", 2, "sigmoid", "q = a * b + c\ns = sigmoid(q)\nf = {K} * s",
+      ("grad b", "value s"), {"a": (2, -2, 3, -3, 4, -4), "b": (0.4, -0.4, 0.6, -0.6),
+                              "c": (0.4, -0.4, 0.6, -0.6)}),
+    T("tanh-of-product", 2, "tanh", "q = a * b\nt = tanh(q)\nf = {k} * t",
+      ("grad a", "grad b", "value t"), {"b": (0.4, -0.4, 0.6, -0.6, 0.75, -0.75)}),
+    T("exp-affine", 2, "exp", "q = a * b + c\ny = exp(q)\nf = {k} * y",
+      ("grad a", "value y"), {"a": SMALL, "b": SMALL, "c": SMALL}),
+    T("squared-error", 2, "chain", "e = p - y\nf = e ^ 2", ("grad p", "grad y", "value e"),
+      {}),
+    T("scaled-error", 2, "chain", "p = w * x\ne = p - y\nf = e ^ 2",
+      ("grad w", "grad x", "adjoint p", "value e"), {}),
+    T("rebound", 2, "chain", "x = a * b\nx += c\nf = {k} * x", ("grad a", "grad c"), {}),
     # Level 3: fan-out, neurons, deeper programs.
     T("fan-out", 3, "fan-out", "x = a * b\ny = a + c\nf = x * y", ("grad a",), {}),
     T("fan-out-sub", 3, "fan-out", "p = a * c\nq = a * d\ng = p - q\nf = {k} * g",
@@ -77,6 +96,16 @@ TEMPLATES = (
        "w1": (-2, -1.5, -2.5, -3, -4), "b1": (1.5, 2, 2.5, 3, 4, 5, 6)}),
     T("quotient", 3, "quotient", "u = x + y\nv = x * z\nf = u / v", ("grad x", "grad z"),
       {"z": (2, 3, 4, -2, -3)}),
+    T("fan-out-sum", 3, "fan-out", "x = a * b\ny = x + a\nf = y * c", ("grad a",), {}),
+    T("fan-out-rebound", 3, "fan-out", "x = a * b\nx += a\nf = {k} * x", ("grad a",), {}),
+    T("neuron-three", 3, "neuron", "z = w0*x0 + w1*x1 + w2*x2 + b\nf = sigmoid(z)",
+      ("grad w0", "grad x1", "grad w2", "grad b"),
+      {name: SMALL + (1.5, 2.5) for name in ("w0", "x0", "w1", "x1", "w2", "x2", "b")}),
+    T("tanh-neuron", 3, "neuron", "z = w0*x0 + w1*x1 + b\nf = {k} * tanh(z)",
+      ("grad w0", "grad x1", "grad b"),
+      {name: SMALL + (1.5, 2.5) for name in ("w0", "x0", "w1", "x1", "b")}),
+    T("softmax-of-two", 3, "quotient", "ea = exp(a)\neb = exp(b)\np = ea / (ea + eb)\n"
+      "f = {K} * p", ("grad b",), {"a": SMALL, "b": SMALL}),
 )
 TOPICS = sorted({t.topic for t in TEMPLATES})
 # How often each kind of question is asked, by level (among the kinds a template offers):
@@ -85,11 +114,26 @@ TOPICS = sorted({t.topic for t in TEMPLATES})
 KIND_WEIGHTS = {1: {"grad": 0.7, "value": 0.3},
                 2: {"grad": 0.55, "adjoint": 0.25, "value": 0.2},
                 3: {"grad": 0.7, "adjoint": 0.3}}
-# `gradcli explain --list` names its lessons differently; a learner moving from a lesson to
-# practice can use the lesson's name. forward-vs-reverse has no quiz of its own (every
-# question is reverse mode): it practises the chain its lesson differentiates both ways.
-ALIASES = {"multiply": ("mul",), "division": ("div",), "max-relu": ("max", "relu"),
-           "forward-vs-reverse": ("chain",)}
+# explain's lessons as quiz topics: each lesson practises the gates topics.GATES sends to
+# it (the one list of names both commands take). forward-vs-reverse has no quiz of its own
+# (every question is reverse mode): it practises the chain its lesson differentiates both
+# ways; a lesson that is also a gate topic (add, chain, sigmoid, fan-out) is that topic.
+def _lesson_aliases() -> dict:
+    from .topics import GATES, TOPICS as LESSONS
+
+    out = {}
+    for lesson, t in LESSONS.items():
+        if t.arrays or lesson in TOPICS:
+            continue
+        gates = tuple(g for g in TOPICS if GATES.get(g) == lesson)
+        out[lesson] = gates or PRACTISED_BY[lesson]
+    return out
+
+
+PRACTISED_BY = {"forward-vs-reverse": ("chain",)}
+
+
+ALIASES = _lesson_aliases()
 
 
 def topic_names(topic: str) -> tuple:
@@ -165,10 +209,10 @@ def draw(t: Template, rng: random.Random, qid: str, ask=None) -> Question:
         inputs = {n: int(v) if v.is_integer() else v for n, v in inputs.items()}
         try:
             q = Question(qid, source, inputs, ask, level=t.level,
-                         topic=t.topic)
+                         topic=t.topic, shape=t.name)
         except GradcliError:
             continue
-        if workable(q) and distinguishable(q):
+        if workable(q) and distinguishable(q) and not unfairness(q):
             return q
     raise GradcliError(f"could not draw values for the '{t.name}' question that keep every "
                        f"mistake distinguishable ({MAX_DRAWS} tries); this is a bug in its "

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import UsageError
-from .quiz import Question, QuestionError
+from .quiz import Question, QuestionError, unfairness
 
 FIELDS = {"id": str, "program": str, "inputs": dict, "ask": str, "prompt": str,
           "tolerance": (int, float), "explain": str}
@@ -117,3 +117,14 @@ def _question(path: str, n: int, entry, seen: dict) -> Question:
                         tolerance, entry.get("explain"))
     except QuestionError as exc:
         fail(exc.field, exc.message, exc.detail)
+
+
+def check(script: Script) -> list:
+    """(position, question, Unfair) for each way a question of the file is unfair: a
+    catalogued mistake passes for its right answer, or two mistakes cannot be told apart."""
+    return [(n, q, u) for n, q in enumerate(script.questions, 1) for u in unfairness(q)]
+
+
+def where(script: Script, n: int, q: Question) -> str:
+    """How a report names a question: the file, its position and id."""
+    return f"{script.path}: question {n} (id \"{q.id}\")"

@@ -10,7 +10,7 @@ from ..core.notation import Notation, fmt
 from ..core.tape import Tape, fill
 from ..report.rows import backward_rows, forward_rows
 from .misconceptions import BY_ID, explain
-from .quiz import Outcome, Question
+from .quiz import MIN_DIGITS, Outcome, Question, Unfair
 
 SCORE_COLUMNS = ("#", "question", "your answer", "right answer", "mistake found")
 
@@ -148,9 +148,37 @@ def verdict_lines(q: Question, o: Outcome, nt: Notation) -> list:
     if o.problem:
         return [f"{mark_bad}: could not read {o.answer!r} ({o.problem}); "
                 f"{target} = {fmt(q.expected)}"]
-    shown = o.answer if o.answer == fmt(o.value) else f"{o.answer} = {fmt(o.value)}"
-    return ([f"{mark_bad}: you answered {shown}; {target} = {fmt(q.expected)}"]
-            + _mistake_lines(o, q, nt))
+    mine, right = apart(o.value, q.expected)
+    shown = o.answer if o.answer.strip() in (mine, fmt(o.value)) else f"{o.answer} = {mine}"
+    lines = [f"{mark_bad}: you answered {shown}; {target} = {right}"]
+    if o.short_digits:
+        n = o.short_digits
+        lines.append(f"({o.answer.strip()} is {right} rounded to {n} significant "
+                     f"digit{'s' if n > 1 else ''}: give at least {MIN_DIGITS}, "
+                     f"{_sig(q.expected, MIN_DIGITS)})")
+        return lines
+    return lines + _mistake_lines(o, q, nt)
+
+
+def _sig(x: float, digits: int) -> str:
+    """x to `digits` significant digits, trailing zeros kept (0.1050)."""
+    from decimal import Decimal
+
+    text = format(Decimal(f"{x:.{digits - 1}e}"), "f")
+    return text
+
+
+def apart(a: float, b: float) -> tuple:
+    """a and b written with enough digits that two different numbers never read alike:
+    six significant digits (fmt), more where those agree."""
+    if a == b:
+        return fmt(a), fmt(b)
+    x, y = fmt(a), fmt(b)
+    digits = 7
+    while x == y and digits <= 17:
+        x, y = f"{a:.{digits}g}", f"{b:.{digits}g}"
+        digits += 1
+    return x, y
 
 
 def _mistake_lines(o: Outcome, q: Question, nt: Notation) -> list:
@@ -198,3 +226,77 @@ def score_rows(questions: list, outcomes: list, stopped, nt: Notation) -> list:
                 "" if o.correct else "?")
         rows.append((str(n), f"{q.id}: {q.ask}", answer, fmt(q.expected), found))
     return rows
+
+
+# --- a quiz file's questions where a mistake cannot be diagnosed ---------------------------
+def unfair_lines(q: Question, u: Unfair, nt: Notation) -> list:
+    """Which mistake (or pair), the numbers, and what to change: for `--check-script` and
+    the warning before a quiz file is run."""
+    if u.kind == "right":
+        p = u.mistakes[0]
+        value, right = apart(p.value, q.expected)
+        target = f"{target_name(q, nt)} = {right}"
+        said = (f"the mistake {p.id} ({BY_ID[p.id].title}) gives {value}, which is "
+                f"taken for the right answer {target}: a learner who makes it is marked "
+                "right")
+        return [nt.text(said), nt.text("  change: " + _advice(q, p))]
+    p, other = u.mistakes
+    x, y = apart(p.value, other.value)
+    target = f"the right answer: {target_name(q, nt)} = {fmt(q.expected)}"
+    said = (f"the mistakes {p.id} ({x}) and {other.id} ({y}) give numbers a typed answer "
+            f"cannot tell apart ({target}), so a wrong answer could not be diagnosed")
+    return [nt.text(said),
+            nt.text("  change: the inputs (or what is asked) so that these two mistakes "
+                    "give different numbers" + _where(q, [p, other]))]
+
+
+def _gate(q: Question, p) -> str:
+    """The gate a slip is at, as the learner reads the program ("q = a*x + b*y + c" for
+    a named step, "a * x (inside q)" for a step the program leaves unnamed)."""
+    label = p.facts.get("node")
+    i = next((k for k in range(len(q.tape)) if q.tape.label(k) == label), None)
+    if i is None:
+        return p.facts.get("gate", "")
+    shown, written = _displayed(q.tape)
+    if q.tape.steps[i].name is not None:
+        return f"{shown[i]} = {written[i]}"
+    owner = next((k for k in range(i + 1, len(q.tape))
+                  if q.tape.steps[k].name is not None
+                  and _computed_on_the_way(q.tape, k)[i]), None)
+    return written[i] + (f" (inside {q.tape.label(owner)})" if owner is not None else "")
+
+
+def _where(q: Question, ps: list) -> str:
+    """Where each gate slip of the pair is made: " (wrong-operand at a * x (inside q))"."""
+    at = [f"{p.id} at {_gate(q, p)}" for p in ps if "gate" in p.facts and _gate(q, p)]
+    return f" ({'; '.join(at)})" if at else ""
+
+
+def _advice(q: Question, p) -> str:
+    f = p.facts
+    if "gate" in f and "input" in f:
+        gate = _gate(q, p)
+        if p.id == "divided-instead-of-multiplied":
+            return (f"at {gate} the local derivative for {f['input']} is {f['other']} = "
+                    f"{f['local']}, and dividing by {f['local']} is multiplying by it: give "
+                    f"{f['other']} a value other than 1 and -1")
+        if p.id == "missing-upstream":
+            return (f"at {gate} the adjoint arriving from above is {f['upstream']}: make it "
+                    "other than 1 (other inputs, or a constant factor between there and the "
+                    "output), or ask about another value")
+        if p.id == "wrong-operand":
+            return (f"at {gate} {f['operand']} and {f['other']} are both {f['own']}: give "
+                    "them different values")
+        if p.id == "missing-local-derivative":
+            return (f"at {gate} the local derivative is {f['local']}: choose inputs that "
+                    "make it other than 1")
+        if p.id == "relu-mask-by-gradient":
+            return (f"at {gate} the input {f['operand']} = {f['x']} and the arriving "
+                    f"adjoint {f['upstream']} have the same sign: give them opposite signs")
+        return f"the inputs at {gate}, so that this slip changes the number"
+    if p.id in ("sign-error", "stale-grad") and q.expected == 0:
+        return "the right answer is 0: choose inputs that make it other than 0"
+    if p.id == "forward-value-instead-of-gradient":
+        return (f"the value of {q.name} equals its gradient here: choose inputs that make "
+                "them differ, or ask about another value")
+    return "the inputs (or what is asked) so that this mistake gives another number"

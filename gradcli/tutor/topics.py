@@ -311,10 +311,20 @@ TOPICS = {t.name: t for t in (
 )}
 
 
+# The quiz's names for the gates it asks about (gradcli quiz --topic), each read by explain
+# as the lesson that teaches that gate: one list, so quiz and explain take the same names.
+# tutor/quizgen.py derives its topics from it (a test checks both ways).
+GATES = {"mul": "multiply", "sub": "add", "div": "division", "quotient": "division",
+         "max": "max-relu", "relu": "max-relu", "neuron": "sigmoid", "tanh": "sigmoid",
+         "exp": "chain", "pow": "chain"}
+
+
 def topic(name: str) -> Topic:
     if name in TOPICS:
         return TOPICS[name]
-    close = close_matches(name, TOPICS)
+    if name in GATES:
+        return TOPICS[GATES[name]]
+    close = close_matches(name, list(TOPICS) + list(GATES))
     raise UnknownName(f"no topic named '{name}'"
                       + (f"; did you mean {quoted_or(close)}?" if close else ""),
                       "the topics are: " + ", ".join(TOPICS),

@@ -18,14 +18,27 @@ numbers, then the correct chain-rule steps are shown.
 Answer with a number, a fraction (3/4) or arithmetic (2*3 - 1, sigmoid(2)); type hint
 (or ?) for the local rule, skip to move on, quit to stop. --script FILE.toml runs a
 teacher's questions; --answers FILE (or -) reads one answer per line instead of asking.
+
+A plain number is right when it is the exact answer rounded to the significant digits
+typed, at least 4 of them (0.1050 for 0.104994...), or within a relative 1e-6; an integer
+such as 0 or -2 is right only when the answer is that integer. Arithmetic is right within
+a relative 1e-3 (exactly, when the answer is an integer).
+
+--check-script FILE.toml checks a quiz file without asking anything: it lists each
+question on which a known mistake gives the right answer, or two mistakes give numbers
+an answer cannot tell apart. Exit 0 when every question is fair, 1 when some are not
+(each is listed with what to change), 2 when the file cannot be read. A --script run
+prints the same list on stderr as warnings before the first question.
 """
 
 # Written out, not imported from quizgen (which loads the engine): start-up time matters.
 # A test checks it against quizgen.TOPICS and quizgen.ALIASES.
 TOPICS_HELP = ("add, chain, div, exp, fan-out, max, mul, neuron, pow, quotient, relu, "
-               "sigmoid, sub, tanh; or explain's names: multiply, division, max-relu "
-               "(max and relu), forward-vs-reverse (chain)")
+               "sigmoid, sub, tanh; or explain's lessons: multiply, division (div and "
+               "quotient), max-relu (max and relu), forward-vs-reverse (chain). gradcli "
+               "explain --topic takes the same names")
 
+PROMPT = "> "
 COMMANDS_LINE = "answer with a number, 3/4 or 2*3 - 1; or type hint, skip, quit"
 
 
@@ -41,6 +54,11 @@ def quiz_command(
                                         help="Only questions on NAME: " + TOPICS_HELP + "."),
     script: Optional[str] = typer.Option(None, "--script", metavar="FILE.toml",
                                          help="Ask the questions in a quiz file."),
+    check_script: Optional[str] = typer.Option(
+        None, "--check-script", metavar="FILE.toml",
+        help="Check that no known mistake passes for a right answer in a quiz file, and "
+             "that mistakes give numbers apart; ask nothing. Exit 0 fair, 1 unfair questions "
+             "listed, 2 unreadable file."),
     answers: Optional[str] = typer.Option(None, "--answers", metavar="FILE",
                                           help="Read answers from FILE, one a line (- for stdin)."),
     as_json: bool = typer.Option(False, "--json", help="Print only a JSON report of the run."),
@@ -64,13 +82,19 @@ def quiz_command(
 
         from . import progress
 
+        nt = Notation(ascii_only or not stdout_unicode())
+        if check_script is not None:
+            outcome["unfair"] = _check(check_script, nt, script, level, seed, topic, answers,
+                                       as_json, pass_mark)
+            return
         if review:
             _no_review_with(script, level, topic)
             questions, title = progress.review_set(db, count, seed)
         else:
-            questions, title = _questions(script, level, count, seed, topic)
+            questions, title = _questions(script, level, count, seed, topic, nt)
         reader = _reader(answers, echo=not as_json)
-        view = None if as_json else View(make_console(), Notation(ascii_only or not stdout_unicode()))
+        view = None if as_json else View(make_console(), nt,
+                                          prompted=getattr(reader, "prompts", False))
         recorder = None if no_save else progress.start_recording(db, review)
         try:
             outcomes, stopped = session(questions, reader, view, title,
@@ -88,8 +112,44 @@ def quiz_command(
         outcome["percent"] = 100.0 * score(outcomes) / len(questions)
 
     guarded(run)
+    if outcome.get("unfair"):
+        raise typer.Exit(1)
     if pass_mark is not None and outcome.get("percent", 100.0) < pass_mark:
         raise typer.Exit(1)
+
+
+def _check(path: str, nt, script, level, seed, topic, answers, as_json, pass_mark) -> int:
+    """--check-script: each unfair question with what to change, on stdout. Returns how
+    many problems were found."""
+    from ...core.errors import UsageError
+    from ...tutor.quizscript import check, load, where
+    from ...tutor.quiztext import unfair_lines
+
+    given = [name for name, v in (("--script", script), ("--level", level), ("--seed", seed),
+                                  ("--topic", topic), ("--answers", answers),
+                                  ("--json", as_json or None), ("--pass-mark", pass_mark))
+             if v is not None]
+    if given:
+        raise UsageError(f"{', '.join(given)} cannot be used with --check-script",
+                         "--check-script only checks the file; run it with --script")
+    loaded = load(path)
+    found = check(loaded)
+    out = sys.stdout
+    for n, q, u in found:
+        lines = unfair_lines(q, u, nt)
+        out.write(f"{where(loaded, n, q)}: {lines[0]}\n")
+        for line in lines[1:]:
+            out.write(line + "\n")
+    total = len(loaded.questions)
+    if found:
+        bad = len({n for n, _, _ in found})
+        out.write(f"{path}: {bad} of {total} question{'s' if total > 1 else ''} "
+                  f"unfair\n")
+    else:
+        out.write(f"{path}: all {total} question{'s' if total > 1 else ''} fair: no known "
+                  "mistake gives a right answer, and the mistakes give numbers apart\n")
+    out.flush()
+    return len(found)
 
 
 def _no_review_with(script, level, topic) -> None:
@@ -103,8 +163,9 @@ def _no_review_with(script, level, topic) -> None:
 
 
 def _questions(script: Optional[str], level: Optional[int], count: int, seed: Optional[int],
-               topic: Optional[str]) -> tuple:
-    """(questions, title): a teacher's quiz file, else generated questions."""
+               topic: Optional[str], nt=None) -> tuple:
+    """(questions, title): a teacher's quiz file, else generated questions. A quiz file's
+    unfair questions are warned about on stderr first."""
     from ...core.errors import UsageError
 
     if script is not None:
@@ -112,9 +173,16 @@ def _questions(script: Optional[str], level: Optional[int], count: int, seed: Op
                                       ("--topic", topic)) if v is not None]
         if given:
             raise UsageError(f"{', '.join(given)} cannot be used with --script")
-        from ...tutor.quizscript import load
+        from ...tutor.quizscript import check, load, where
+        from ...tutor.quiztext import unfair_lines
 
         loaded = load(script)
+        for n, q, u in check(loaded):
+            lines = unfair_lines(q, u, nt)
+            sys.stderr.write(f"warning: {where(loaded, n, q)}: {lines[0]}\n")
+            for line in lines[1:]:
+                sys.stderr.write(line + "\n")
+        sys.stderr.flush()
         return loaded.questions, loaded.title
     from ...tutor.quizgen import generate
 
@@ -132,7 +200,27 @@ def _questions(script: Optional[str], level: Optional[int], count: int, seed: Op
 
 # --- where answers come from ------------------------------------------------------------
 def _reader(answers: Optional[str], echo: bool):
-    """A function returning the next line (without its newline), or None at the end."""
+    """A function returning the next line (without its newline), or None at the end.
+
+    At a terminal the line is read with the standard library's readline where it exists
+    (Linux, macOS): arrow keys edit the answer and up/down recall earlier answers of this
+    session (kept in memory only, never written to a file). Such a reader shows the
+    prompt itself (`prompts`), so readline can redraw the line."""
+    if answers is None and echo and sys.stdin.isatty() and sys.stdout.isatty():
+        try:
+            import readline  # noqa: F401  (input() edits lines once it is loaded)
+        except ImportError:  # Windows, or a Python built without it: plain lines
+            readline = None
+        if readline is not None:
+            def edited() -> Optional[str]:
+                try:
+                    return input(PROMPT)
+                except EOFError:
+                    sys.stdout.write("\n")
+                    return None
+
+            edited.prompts = True
+            return edited
     if answers is None or answers == "-":
         stream = sys.stdin
     else:
@@ -167,8 +255,9 @@ class View:
     tutor/quiztext.py; here every line goes through the notation (ASCII or not) and the
     tables are drawn with rich."""
 
-    def __init__(self, console, nt):
+    def __init__(self, console, nt, prompted: bool = False):
         self.console, self.nt = console, nt
+        self.prompted = prompted  # the reader shows the prompt (readline's input())
 
     def say(self, text: str = "") -> None:
         from rich.text import Text
@@ -195,7 +284,9 @@ class View:
             self.say(f"({COMMANDS_LINE})")
 
     def prompt(self) -> None:
-        self.console.file.write("> ")
+        if self.prompted:
+            return
+        self.console.file.write(PROMPT)
         self.console.file.flush()
 
     def hint(self, q) -> None:
