@@ -1,0 +1,114 @@
+"""`gradcli plot`: a program of one input over a range, its derivative and the tangent
+line at the given point, in the terminal, as SVG or PNG, or as JSON."""
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import typer
+
+from ..app import (
+    EXIT_CODES,
+    FREE_ARGS,
+    PROGRAM_USAGE,
+    app,
+    file_option,
+    from_option,
+    guarded,
+    make_console,
+    option_names,
+    output_option,
+    stdout_unicode,
+    values_option,
+)
+
+PLOT_HELP = """Plot a program over a range of one input: its value, its derivative (the
+reverse sweep's gradient at every sample) and the tangent line at the given point, whose
+slope is the gradient gradcli eval gives there.
+
+gradcli plot "sin(x)*x" --x 1 --range -3:3 draws in the terminal; -o FILE.svg or .png
+writes a picture (needs matplotlib: pip install 'gradcli[plot]'); --json prints the
+samples. For a program of several inputs, --along NAME puts NAME on the x axis and keeps
+the others at the values given. Where the program is undefined the curves have gaps and
+a note says where; at a kink (relu, abs, max, min) the derivative curve is broken.
+"""
+
+
+@app.command("plot", context_settings=FREE_ARGS, help=PLOT_HELP, epilog=EXIT_CODES,
+             options_metavar=PROGRAM_USAGE)
+def plot_command(
+    ctx: typer.Context,
+    span: Optional[str] = typer.Option(
+        None, "--range", metavar="START:END",
+        help="The x axis, e.g. -3:3 or -pi:pi (--range=-3:3 works too). Default: the "
+             "point ± 3. The point must lie inside it."),
+    points: int = typer.Option(200, "--points", metavar="N",
+                               help="How many samples, 2 to 10,000 (default 200)."),
+    along: Optional[str] = typer.Option(None, "--along", metavar="NAME",
+                                        help="The input on the x axis (for a program of "
+                                             "several inputs)."),
+    out_file: Optional[str] = typer.Option(None, "-o", "--out", metavar="FILE",
+                                           help="Write an .svg or .png picture (or, with "
+                                                "--json, the JSON) to FILE."),
+    as_json: bool = typer.Option(False, "--json",
+                                 help="Print the samples, derivative, tangent and gaps as "
+                                      "one JSON document."),
+    file: Optional[str] = file_option(),
+    read_as: Optional[str] = from_option(),
+    values_file: Optional[str] = values_option(),
+    output: Optional[str] = output_option(),
+    ascii_only: bool = typer.Option(False, "--ascii",
+                                    help="Plain ASCII: dots and stars instead of braille, "
+                                         "df/dx instead of ∂f/∂x."),
+) -> None:
+    def run() -> None:
+        from ...core.errors import EvaluationError, UsageError
+        from ...core.notation import Notation
+        from ...modes.plot import parse_range, sample
+        from .. import render_plot
+        from ..arguments import read_invocation
+
+        kind = None
+        if out_file not in (None, "-") and not as_json:
+            kind = render_plot.picture_format(out_file)
+            if kind is None:
+                raise UsageError(f"-o {out_file}: a plot is written as .svg or .png",
+                                 "name the file FILE.svg or FILE.png (or add --json for "
+                                 "the samples as JSON)")
+        inv = read_invocation(list(ctx.args), file, option_names(ctx), values_file, None,
+                              read_as)
+        ends = parse_range(span) if span is not None else None
+        data = sample(inv.source, inv.values, output, along, ends, points,
+                      dialect=inv.dialect)
+        if all(y is None for y in data.ys):
+            raise EvaluationError(f"the program is undefined everywhere in this range "
+                                  f"({data.undefined[0].why})",
+                                  "choose a range where it is defined")
+        to_terminal = out_file in (None, "-") and not as_json
+        unicode = not ascii_only and (not to_terminal or stdout_unicode())
+        nt = Notation(ascii_only=not unicode)
+        if as_json:
+            text = render_plot.to_json(data, nt) + "\n"
+            if out_file in (None, "-"):
+                sys.stdout.write(text)
+            else:
+                render_plot.write_atomic(out_file, lambda fh: fh.write(text.encode("utf-8")))
+        elif kind is not None:
+            render_plot.write_picture(data, nt, out_file, kind)
+            for line in render_plot.notes(data, nt, unicode):
+                sys.stderr.write(line + "\n")
+        else:
+            console = make_console()
+            tty = sys.stdout.isatty()
+            picture = render_plot.terminal_text(data, nt, console.width, tty, unicode)
+            sys.stdout.write(picture + "\n")
+            import textwrap
+
+            for line in render_plot.notes(data, nt, unicode):
+                sys.stdout.write(textwrap.fill(line, console.width, subsequent_indent="  ",
+                                               break_on_hyphens=False) + "\n")
+            sys.stdout.flush()
+        for w in data.warnings:
+            sys.stderr.write("warning: " + nt.text(w) + "\n")
+
+    guarded(run)
