@@ -166,9 +166,17 @@ def test_range_of_constant_expressions():
     ("-3", "write it as START:END"),
     ("a:3", "not a number"),
     ("1:2:3", "write it as START:END"),
+    ("-1e308:1e308", "too wide for a float"),
 ])
 def test_bad_ranges_are_usage_errors(bad, words):
     assert words in failed(run_gradcli("plot", "x", "--x", "0", f"--range={bad}"), 2)
+
+
+def test_values_too_far_apart_to_draw_are_an_error_not_a_crash():
+    err = failed(run_gradcli("plot", "x*1e307", "--x", "1", "--range", "-10:10"), 1)
+    assert "further apart than a float can hold" in err
+    doc = plot_json("x*1e307", "--x", "1", "--range", "-10:10")  # the numbers still are
+    assert doc["value"][0] == -1e308 and doc["tangent"]["line"][0] == -1e308
 
 
 def test_a_point_outside_the_range_is_refused_with_a_range_that_fits():

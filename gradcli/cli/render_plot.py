@@ -10,7 +10,7 @@ import sys
 from contextlib import contextmanager
 from typing import Optional
 
-from ..core.errors import MissingDependency, UsageError
+from ..core.errors import EvaluationError, MissingDependency, UsageError
 from ..core.notation import fmt
 
 PICTURES = (".svg", ".png")
@@ -152,8 +152,13 @@ def _limits(values: list) -> tuple:
     if not values:
         return -1.0, 1.0
     low, high = min(values), max(values)
+    if not math.isfinite(high - low):
+        raise EvaluationError(f"the values run from {fmt(low)} to {fmt(high)}, further apart "
+                              "than a float can hold: the plot cannot be drawn",
+                              "narrow the range, or use --json for the numbers")
     pad = (high - low) * 0.05 or max(1.0, abs(low) * 0.1)
-    return low - pad, high + pad
+    padded = low - pad, high + pad
+    return padded if math.isfinite(padded[1] - padded[0]) else (low, high)
 
 
 def _curve(fig, runs: list, colour: str, unicode: bool) -> None:
@@ -278,7 +283,7 @@ def to_json(data, nt) -> str:
         "derivative": [number(v) for v in data.slopes],
         "tangent": None if t is None else {
             "x": t.x, "value": t.y, "slope": t.slope, "kink": t.kink,
-            "line": [t.at(v) for v in data.xs]},
+            "line": [number(t.at(v)) for v in data.xs]},
         "no_tangent": data.no_tangent,
         # sample i is not joined to sample i + 1 (a pole, a kink), besides the gaps (null)
         "breaks": {"value": sorted(data.function_breaks),

@@ -130,6 +130,8 @@ def parse_range(text: str) -> tuple:
         ends.append(value)
     if not ends[0] < ends[1]:
         raise UsageError(f"--range {text}: the start must be less than the end")
+    if not math.isfinite(ends[1] - ends[0]):
+        raise UsageError(f"--range {text}: too wide for a float (its width overflows)")
     return ends[0], ends[1]
 
 
