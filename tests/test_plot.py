@@ -127,6 +127,32 @@ def test_a_sample_at_a_kink_is_a_point_of_its_own():
     assert doc["breaks"]["derivative"] == [k - 1, k]
 
 
+def test_a_kink_beside_a_sample_on_another_kink_is_found():
+    doc = plot_json("abs(x) + relu(x - 0.005)", "--x", "0.5", "--range", "-1:1",
+                    "--points", "201")
+    k = doc["x"].index(0.0)
+    assert [(m["x"], m["exact"]) for m in doc["kinks"]] == [(0, True), (0.005, False)]
+    assert doc["breaks"]["derivative"] == [k - 1, k]
+
+
+def test_a_jump_where_a_kink_is_undefined_breaks_the_function_too():
+    doc = plot_json("x/abs(x)", "--x", "0.5", "--range", "-1:1.3")
+    i = max(k for k, x in enumerate(doc["x"]) if x < 0)
+    assert doc["poles"] == [{"x": 0, "why": "division by zero"}] and doc["kinks"] == []
+    assert doc["breaks"]["value"] == [i]
+
+
+def test_tan_breaks_at_its_poles():
+    doc = plot_json("tan(x)", "--x", "0", "--range", "-3:3")
+    assert [round(p["x"], 6) for p in doc["poles"]] == [-1.570796, 1.570796]
+    assert len(doc["breaks"]["value"]) == 2
+
+
+def test_a_single_undefined_sample_is_a_point():
+    proc = run_gradcli("plot", "log(x^2)", "--x", "0.5", "--range", "-1:1", "--points", "201")
+    assert "undefined at x = 0 (at x = 0: log is undefined for 0" in proc.stdout
+
+
 def test_undefined_everywhere_is_an_evaluation_error():
     err = failed(run_gradcli("plot", "log(x)", "--x", "-2", "--range", "-3:-1"), 1)
     assert "undefined everywhere in this range" in err
@@ -241,9 +267,10 @@ def test_piped_picture_fits_and_has_no_colour_codes(columns):
     assert len(lines) > 30
     assert max(len(line) for line in lines) <= int(columns)
     assert not _ANSI.search(proc.stdout)
-    assert "pole at x ≈ 1 (division by zero)" in proc.stdout
-    assert "kink at x ≈ 0 (a kink of relu)" in proc.stdout
-    assert "undefined for x ≤ -2 in this range" in proc.stdout
+    notes = proc.stdout.replace("\n  ", " ")  # the notes are wrapped to the width
+    assert "undefined at x ≈ 1 (division by zero): the curves are broken there" in notes
+    assert "kink at x ≈ 0 (a kink of relu)" in notes
+    assert "undefined for x ≤ -2 in this range" in notes
 
 
 def test_ascii_picture_is_ascii():

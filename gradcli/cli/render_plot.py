@@ -35,7 +35,9 @@ def notes(data, nt, unicode: bool = True) -> list:
     else:
         lines.append(f"no tangent line: {data.no_tangent}")
     for r in data.undefined:
-        if r.at_start and r.at_end:
+        if r.start == r.end:
+            where = f"at {x} = {fmt(r.start)}"
+        elif r.at_start and r.at_end:
             where = "everywhere in this range"
         elif r.at_start:
             where = f"for {x} {le if r.end_included else '<'} {fmt(r.end)} in this range"
@@ -46,7 +48,8 @@ def notes(data, nt, unicode: bool = True) -> list:
                      f"{le if r.end_included else '<'} {fmt(r.end)}")
         lines.append(f"undefined {where} ({r.why}): a gap in the curves")
     for p in data.poles:
-        lines.append(f"pole at {x} {approx} {fmt(p.x)} ({p.why}): the curves are broken there")
+        lines.append(f"undefined at {x} {approx} {fmt(p.x)} ({p.why}): the curves are broken "
+                     "there")
     for k in data.kinks:
         at = f"{x} = {fmt(k.x)}" if k.exact else f"{x} {approx} {fmt(k.x)}"
         lines.append(f"kink at {at} ({nt.text(k.why)}): the derivative curve is broken there")

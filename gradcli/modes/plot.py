@@ -9,7 +9,10 @@ between them. It is broken
     of such samples is reported as an interval, its ends found by bisection;
   - at a pole between two defined samples: a division whose divisor, or a negative power
     whose base, changes sign between them, or tan whose argument crosses π/2 + kπ
-    (the function jumps from one infinity to the other there; see _POLES);
+    (the function jumps from one infinity to the other there; see _POLES), located by
+    bisection. A divisor that touches 0 without changing sign (1/x², x/|x|) is found
+    only where a sample falls on the zero, or, as for x/|x|, where a kink located between
+    two samples turns out to be undefined;
   - for the derivative only, at a kink: a step whose op has a `kink` hook (relu, abs,
     max, min; core/ops.py) and whose local partials differ between the two samples, read
     as gradcheck reads them (modes/gradcheck.py): their partials are constant between
@@ -279,20 +282,30 @@ class _Sampler:
             name = self.tape.steps[i].op.name
             at_left = self._operands(left, i)
             if _POLES[name](at_left, self._operands(right, i)):
-                d.function_breaks.add(k)
-                d.derivative_breaks.add(k)
                 x = self._locate(lo, hi, lambda v: _POLES[name](at_left, self._operands(v, i)))
-                d.poles.append(Mark(x, _POLE_WHY[name], False))
-        if k in d.kink_samples or k + 1 in d.kink_samples:
-            return  # the kink is a sample itself: a point of its own
+                self._break(k, x, _POLE_WHY[name])
         for i in self.kinked:
             op = self.tape.steps[i].op
+            if op.kink(*self._operands(left, i)) or op.kink(*self._operands(right, i)):
+                continue  # a sample sits on this kink: it is a point of its own
             slopes = op.partials(*self._operands(left, i), left[i])
             if slopes != op.partials(*self._operands(right, i), right[i]):
                 d.derivative_breaks.add(k)
                 x = self._locate(lo, hi, lambda v: op.partials(*self._operands(v, i), v[i])
                                  != slopes)
-                d.kinks.append(Mark(x, f"a kink of {op.name}", False))
+                undefined = self.values_at(x)
+                if isinstance(undefined, DomainError):  # x/abs(x): a jump, not a kink
+                    self._break(k, x, undefined.problem)
+                else:
+                    d.kinks.append(Mark(x, f"a kink of {op.name}", False))
+
+    def _break(self, k: int, x: float, why: str) -> None:
+        """The function jumps (or is undefined) at x between samples k and k + 1."""
+        d = self.data
+        d.function_breaks.add(k)
+        d.derivative_breaks.add(k)
+        if not any(p.x == x for p in d.poles):
+            d.poles.append(Mark(x, why, False))
 
     def _locate(self, lo: float, hi: float, changed: Callable) -> float:
         """Bisect [lo, hi] for where a step changes: `changed(values)` is true of the
