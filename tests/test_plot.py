@@ -207,7 +207,7 @@ def test_values_too_far_apart_to_draw_are_an_error_not_a_crash():
 
 def test_a_point_outside_the_range_is_refused_with_a_range_that_fits():
     err = failed(run_gradcli("plot", "x^2", "--x", "5", "--range", "-3:3"), 2)
-    assert "the point x = 5 is outside the range -3:3" in err and "--range -3:5" in err
+    assert "the point x = 5 is outside the range -3:3" in err and "--range=-3:5" in err
 
 
 def test_points_limit():

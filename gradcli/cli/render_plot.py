@@ -63,6 +63,7 @@ def notes(data, nt, unicode: bool = True) -> list:
 
 # --- the terminal ----------------------------------------------------------------------------
 _AXIS = 13  # plotille's y labels and the " | " after them
+_ROWS = 12  # each panel's height in lines
 
 
 def terminal_text(data, nt, width: int, color: bool, unicode: bool) -> str:
@@ -102,12 +103,19 @@ def _panels(data, nt, width: int, color: bool, unicode: bool) -> str:
     ys = [y for y in data.ys if y is not None]
     low, high = _limits(ys + ([t.y] if t else []))
     top.set_y_limits(low, high)
-    _curve(top, data.segments("function"), "cyan", unicode)
     if t is not None:
-        inside = [(v, t.at(v)) for v in data.xs if low <= t.at(v) <= high]
+        # A marker hides the braille in its cell: where the tangent falls in the curve's
+        # cell (near the point, where it touches), the curve is drawn instead.
+        def row(y):
+            return math.floor((y - low) / (high - low) * _ROWS)
+
+        inside = [(v, t.at(v)) for v, y in zip(data.xs, data.ys)
+                  if low <= t.at(v) <= high and (y is None or row(t.at(v)) != row(y))]
         if inside:
             top.scatter([p[0] for p in inside], [p[1] for p in inside], lc="yellow",
                         marker=dot)
+    _curve(top, data.segments("function"), "cyan", unicode)
+    if t is not None:
         top.scatter([t.x], [t.y], lc="red", marker=mark)
     bottom = _figure(plotille, canvas, color, x, nt.partial(out, x), unicode)
     bottom.set_x_limits(data.start, data.end)
@@ -134,7 +142,7 @@ def _fit(line: str, width: int) -> str:
 
 def _figure(plotille, canvas: int, color: bool, x: str, y: str, unicode: bool):
     fig = plotille.Figure()
-    fig.width, fig.height = canvas, 12
+    fig.width, fig.height = canvas, _ROWS
     fig.with_colors = color
     fig.color_mode = "names"
     fig.origin = unicode  # the axes through 0 are drawn in braille

@@ -117,25 +117,41 @@ class PlotData:
         return runs
 
 
-def parse_range(text: str) -> tuple:
-    """`-3:3`, `0:2*pi`: the two ends, each a number or a constant expression."""
-    from ..language.values import value_of
+class AxisError(UsageError):
+    """The input to plot along cannot be chosen.
 
-    parts = text.split(":")
-    if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
-        raise UsageError(f"--range {text}: write it as START:END", "for example --range -3:3 "
-                         "or --range=-pi:pi")
-    ends = []
-    for which, part in zip(("start", "end"), parts):
-        value = value_of(f"the range's {which}", part.strip())
-        if not isinstance(value, float):
-            raise UsageError(f"--range {text}: the {which} is not a number")
-        ends.append(value)
-    if not ends[0] < ends[1]:
-        raise UsageError(f"--range {text}: the start must be less than the end")
-    if not math.isfinite(ends[1] - ends[0]):
-        raise UsageError(f"--range {text}: too wide for a float (its width overflows)")
-    return ends[0], ends[1]
+    reason  "no inputs", "several inputs" (none was chosen) or "unknown input"
+    name    the input asked for, or None
+    inputs  the program's inputs
+    """
+
+    def __init__(self, reason: str, inputs: list, name: Optional[str] = None):
+        self.reason, self.inputs, self.name = reason, list(inputs), name
+        names = ", ".join(self.inputs)
+        if reason == "no inputs":
+            message, detail = "the program has no inputs, so there is nothing to plot it along", ""
+        elif reason == "several inputs":
+            message = (f"the program has {len(self.inputs)} inputs: {names}; a plot shows one "
+                       "of them on the x axis")
+            detail = "choose one; the others stay at the values given"
+        else:
+            hint = close_matches(name, self.inputs)
+            message = (f"the program has no input named '{name}'"
+                       + (f" (did you mean {quoted_or(hint)}?)" if hint else ""))
+            detail = "its inputs are: " + (names or "none")
+        super().__init__(message, detail)
+
+
+class OutsideRange(UsageError):
+    """The given point is not inside the range asked for: name = point, start, end."""
+
+    def __init__(self, name: str, point: float, start: float, end: float):
+        self.name, self.point, self.start, self.end = name, point, start, end
+        self.fits = (min(start, point), max(end, point))  # a range that holds both
+        super().__init__(f"the point {name} = {fmt(point)} is outside the range "
+                         f"{fmt(start)}:{fmt(end)}",
+                         f"widen the range to include it ({fmt(self.fits[0])}:"
+                         f"{fmt(self.fits[1])}) or give a point inside it")
 
 
 def choose_input(tape: Tape, along: Optional[str]) -> str:
@@ -143,17 +159,11 @@ def choose_input(tape: Tape, along: Optional[str]) -> str:
     if along is not None:
         if along in tape.inputs:
             return along
-        hint = close_matches(along, names)
-        raise UsageError(f"--along {along}: the program has no input named '{along}'"
-                         + (f" (did you mean {quoted_or(hint)}?)" if hint else ""),
-                         "its inputs are: " + (", ".join(names) or "none"))
+        raise AxisError("unknown input", names, along)
     if not names:
-        raise UsageError("the program has no inputs, so there is nothing to plot it along")
+        raise AxisError("no inputs", names)
     if len(names) > 1:
-        raise UsageError(f"the program has {len(names)} inputs: {', '.join(names)}; a plot "
-                         "shows one of them on the x axis",
-                         f"choose it with --along NAME (e.g. --along {names[0]}); the others "
-                         "stay at the values given")
+        raise AxisError("several inputs", names)
     return names[0]
 
 
@@ -161,7 +171,7 @@ def sample(source: str, given: dict, output: Optional[str] = None, along: Option
            span: Optional[tuple] = None, points: int = POINTS,
            dialect: str = "gradcli") -> PlotData:
     if not MIN_POINTS <= points <= MAX_POINTS:
-        raise UsageError(f"--points {points}: give between {MIN_POINTS} and {MAX_POINTS:,}")
+        raise UsageError(f"a plot takes {MIN_POINTS} to {MAX_POINTS:,} samples, not {points}")
     with no_cycle_collection():
         tape = compile_program(source, given, output, dialect=dialect)
         from ..core.tensor_eval import uses_arrays
@@ -176,11 +186,7 @@ def sample(source: str, given: dict, output: Optional[str] = None, along: Option
         x0 = inputs[name]
         start, end = span if span is not None else (x0 - HALF_WIDTH, x0 + HALF_WIDTH)
         if not start <= x0 <= end:
-            raise UsageError(f"the point {name} = {fmt(x0)} is outside the range "
-                             f"{fmt(start)}:{fmt(end)}",
-                             f"widen the range to include it (e.g. --range "
-                             f"{fmt(min(start, x0))}:{fmt(max(end, x0))}) or give a point "
-                             "inside it")
+            raise OutsideRange(name, x0, start, end)
         data = PlotData(source, tape.output_name, name,
                         {n: v for n, v in inputs.items() if n != name}, start, end,
                         [], [], [], warnings=list(tape.warnings) + warnings)

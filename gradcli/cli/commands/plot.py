@@ -64,7 +64,8 @@ def plot_command(
     def run() -> None:
         from ...core.errors import EvaluationError, UsageError
         from ...core.notation import Notation
-        from ...modes.plot import parse_range, sample
+        from ...core.notation import fmt
+        from ...modes.plot import MAX_POINTS, MIN_POINTS, AxisError, OutsideRange, sample
         from .. import render_plot
         from ..arguments import read_invocation
 
@@ -77,9 +78,25 @@ def plot_command(
                                  "the samples as JSON)")
         inv = read_invocation(list(ctx.args), file, option_names(ctx), values_file, None,
                               read_as)
+        if not MIN_POINTS <= points <= MAX_POINTS:
+            raise UsageError(f"--points {points}: give between {MIN_POINTS} and "
+                             f"{MAX_POINTS:,}")
         ends = parse_range(span) if span is not None else None
-        data = sample(inv.source, inv.values, output, along, ends, points,
-                      dialect=inv.dialect)
+        try:
+            data = sample(inv.source, inv.values, output, along, ends, points,
+                          dialect=inv.dialect)
+        except AxisError as exc:
+            if exc.reason == "several inputs":
+                raise UsageError(exc.message, f"choose it with --along NAME (e.g. --along "
+                                 f"{exc.inputs[0]}); the others stay at the values given") \
+                    from None
+            if exc.reason == "unknown input":
+                raise UsageError(f"--along {exc.name}: {exc.message}", exc.detail) from None
+            raise
+        except OutsideRange as exc:
+            low, high = (fmt(v) for v in exc.fits)
+            raise UsageError(exc.message, f"widen the range to include it (--range={low}:"
+                             f"{high}) or give a point inside it") from None
         if all(y is None for y in data.ys):
             raise EvaluationError(f"the program is undefined everywhere in this range "
                                   f"({data.undefined[0].why})",
@@ -112,3 +129,32 @@ def plot_command(
             sys.stderr.write("warning: " + nt.text(w) + "\n")
 
     guarded(run)
+
+
+def parse_range(text: str) -> tuple:
+    """`-3:3`, `0:2*pi`: the two ends, each a number or a constant expression."""
+    import math
+
+    from ...core.errors import GradcliError, UsageError
+    from ...language.values import value_of
+
+    parts = text.split(":")
+    if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
+        raise UsageError(f"--range {text}: write it as START:END",
+                         "for example --range -3:3 or --range=-pi:pi")
+    ends = []
+    for which, part in zip(("start", "end"), parts):
+        try:
+            value = value_of(f"the range's {which}", part.strip())
+        except GradcliError:
+            value = None
+        if not isinstance(value, float):
+            raise UsageError(f"--range {text}: the {which}, {part.strip()!r}, is not a number",
+                             "write each end as a number or a constant expression: "
+                             "-3:3, -pi:pi, 0:2*pi")
+        ends.append(value)
+    if not ends[0] < ends[1]:
+        raise UsageError(f"--range {text}: the start must be less than the end")
+    if not math.isfinite(ends[1] - ends[0]):
+        raise UsageError(f"--range {text}: too wide for a float (its width overflows)")
+    return ends[0], ends[1]
