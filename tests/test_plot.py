@@ -245,7 +245,10 @@ def test_svg_without_matplotlib_says_how_to_get_it(cli, monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # `import matplotlib` now fails
     result = cli("plot", "x^2", "--x", "1", "-o", str(tmp_path / "p.svg"))
     assert result.exit_code == 2
-    assert "pip install 'gradcli[plot]'" in result.stderr
+    assert result.stderr.splitlines() == [
+        f"error: -o {tmp_path / 'p.svg'}: an SVG plot needs matplotlib, which is not installed",
+        "install it with: pip install 'gradcli[plot]' (the terminal plot needs nothing "
+        "more: leave out -o)"]
     assert not list(tmp_path.iterdir())
 
 

@@ -233,10 +233,11 @@ def write_picture(data, nt, path: str, kind: str) -> None:
         import matplotlib
     except ImportError:
         raise MissingDependency(
-            f"a {kind.upper()} plot needs matplotlib, which is not installed",
+            f"-o {path}: an {kind.upper()} plot needs matplotlib, which is not installed",
             "install it with: pip install 'gradcli[plot]' (the terminal plot needs "
             "nothing more: leave out -o)",
-            dependency="matplotlib", feature=kind, install="pip install 'gradcli[plot]'") from None
+            dependency="matplotlib", feature=f"plot {kind}",
+            install="pip install 'gradcli[plot]'") from None
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
