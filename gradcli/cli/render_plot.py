@@ -153,9 +153,18 @@ def _figure(plotille, canvas: int, color: bool, x: str, y: str, unicode: bool):
 
 
 def _label(value, chars: int, delta, left: bool = False) -> str:
-    text = fmt(float(value))
+    """A tick label with as many digits as the axis's span needs: 3 significant digits
+    over -3..3, more for 1000.1..1000.2."""
+    value = float(value)
+    scale = max(abs(value), abs(float(delta or 0)))
+    digits = 3
+    if delta and scale:
+        digits = max(3, min(15, math.ceil(math.log10(scale / abs(float(delta)))) + 3))
+    text = f"{value:.{digits}g}"
+    if abs(value) < 1e-12 * scale:
+        text = "0"
     if len(text) > chars:
-        text = f"{float(value):.{max(1, chars - 6)}g}"[:chars]
+        text = f"{value:.{max(1, chars - 6)}g}"[:chars]
     return text.ljust(chars) if left else text.rjust(chars)
 
 
