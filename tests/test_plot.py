@@ -315,3 +315,17 @@ def test_only_plot_imports_the_plotting_libraries():
     plotted = imports("plot", "x^2", "--x", "1")
     assert loaded(plotted, "plotille")
     assert not loaded(plotted, "matplotlib") and not loaded(plotted, "numpy")
+
+
+@pytest.mark.parametrize("span, expected", [
+    ("-3:3", ["-3", "-1.85", "-0.692", "0.462", "1.62", "2.77"]),
+    ("1000.1:1000.2", ["1000.1", "1000.1167", "1000.1333", "1000.15", "1000.1667",
+                       "1000.1833", "1000.2"]),
+])
+def test_tick_labels_have_the_digits_the_span_needs(span, expected):
+    lo = float(span.split(":")[0])
+    proc = run_gradcli("plot", "x^2", "--x", str(lo), "--range", span, "--points", "20",
+                       env={"COLUMNS": "72" if span == "-3:3" else "80"})
+    assert proc.returncode == 0, proc.stderr
+    ticks = [line for line in proc.stdout.splitlines() if line.startswith("           | ")]
+    assert ticks and ticks[0].split()[1:] == expected
