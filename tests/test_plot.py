@@ -148,6 +148,17 @@ def test_tan_breaks_at_its_poles():
     assert len(doc["breaks"]["value"]) == 2
 
 
+def test_many_poles_and_kinks_are_counted_after_the_first_five():
+    args = ("tan(x) + relu(sin(5*x))", "--x", "0", "--range", "-10:10")
+    doc = plot_json(*args)
+    assert len(doc["poles"]) == 6 and len(doc["kinks"]) == 31  # 2 per 2π/5, and x = 0
+    notes = run_gradcli("plot", *args).stdout.replace("\n  ", " ")
+    assert notes.count("(a pole of tan): the curves are broken there") == 5
+    assert "and 1 more place where it is undefined (--json lists them)" in notes
+    assert notes.count("(a kink of relu): the derivative curve is broken there") == 5
+    assert "and 26 more kinks (--json lists them)" in notes
+
+
 def test_a_single_undefined_sample_is_a_point():
     proc = run_gradcli("plot", "log(x^2)", "--x", "0.5", "--range", "-1:1", "--points", "201")
     assert "undefined at x = 0 (at x = 0: log is undefined for 0" in proc.stdout

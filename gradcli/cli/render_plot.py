@@ -14,6 +14,7 @@ from ..core.errors import EvaluationError, MissingDependency, UsageError
 from ..core.notation import fmt
 
 PICTURES = (".svg", ".png")
+_SHOWN = 5  # poles and kinks named one by one in the notes; the rest are counted
 
 
 def notes(data, nt, unicode: bool = True) -> list:
@@ -47,12 +48,20 @@ def notes(data, nt, unicode: bool = True) -> list:
             where = (f"for {fmt(r.start)} {le if r.start_included else '<'} {x} "
                      f"{le if r.end_included else '<'} {fmt(r.end)}")
         lines.append(f"undefined {where} ({r.why}): a gap in the curves")
-    for p in data.poles:
+    for p in data.poles[:_SHOWN]:
         lines.append(f"undefined at {x} {approx} {fmt(p.x)} ({p.why}): the curves are broken "
                      "there")
-    for k in data.kinks:
+    if len(data.poles) > _SHOWN:
+        more = len(data.poles) - _SHOWN
+        lines.append(f"  and {more} more {'place' if more == 1 else 'places'} where it is "
+                     "undefined (--json lists them)")
+    for k in data.kinks[:_SHOWN]:
         at = f"{x} = {fmt(k.x)}" if k.exact else f"{x} {approx} {fmt(k.x)}"
         lines.append(f"kink at {at} ({nt.text(k.why)}): the derivative curve is broken there")
+    if len(data.kinks) > _SHOWN:
+        more = len(data.kinks) - _SHOWN
+        lines.append(f"  and {more} more {'kink' if more == 1 else 'kinks'} (--json lists "
+                     "them)")
     if data.infinite_slopes:
         shown = ", ".join(fmt(v) for v in data.infinite_slopes[:3])
         more = f" and {len(data.infinite_slopes) - 3} more" if len(data.infinite_slopes) > 3 else ""
