@@ -293,18 +293,29 @@ def test_ascii_picture_is_ascii():
     assert proc.stdout.isascii(), [c for c in proc.stdout if not c.isascii()][:5]
 
 
-def test_terminal_picture_is_coloured_and_fits_at_a_tty():
+def at_a_tty(**env):
     pexpect = pytest.importorskip("pexpect")
     child = pexpect.spawn(sys.executable, ["-m", "gradcli", "plot", "sin(x)*x", "--x", "1"],
                           cwd=str(ROOT), dimensions=(40, 80), encoding="utf-8",
-                          env=dict(os.environ, COLUMNS="80", TERM="xterm"), timeout=60)
+                          env=dict(os.environ, COLUMNS="80", TERM="xterm", **env), timeout=60)
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0, child.before
-    text = child.before
+    return child.before
+
+
+def test_terminal_picture_is_coloured_and_fits_at_a_tty():
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("NO_COLOR", raising=False)  # the child inherits os.environ
+        text = at_a_tty()
     assert _ANSI.search(text)
     plain = re.sub(r"\x1b\[[0-9;]*m", "", text)
     assert max(len(line) for line in plain.replace("\r", "").split("\n")) <= 80
+
+
+def test_no_color_at_a_tty_means_none():
+    text = at_a_tty(NO_COLOR="1")
+    assert "tangent at x = 1" in text and not _ANSI.search(text)
 
 
 def test_only_plot_imports_the_plotting_libraries():

@@ -116,8 +116,11 @@ def plot_command(
                 sys.stderr.write(line + "\n")
         else:
             console = make_console()
-            tty = sys.stdout.isatty()
-            picture = render_plot.terminal_text(data, nt, console.width, tty, unicode)
+            # colour at a terminal that has it, as rich decides for the tables (NO_COLOR,
+            # TERM=dumb)
+            color = (sys.stdout.isatty() and console.color_system is not None
+                     and not console.no_color)
+            picture = render_plot.terminal_text(data, nt, console.width, color, unicode)
             sys.stdout.write(picture + "\n")
             import textwrap
 
