@@ -293,11 +293,13 @@ def test_ascii_picture_is_ascii():
     assert proc.stdout.isascii(), [c for c in proc.stdout if not c.isascii()][:5]
 
 
-def at_a_tty(**env):
+def at_a_tty(**extra):
     pexpect = pytest.importorskip("pexpect")
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    env.update({"COLUMNS": "80", "TERM": "xterm", **extra})
     child = pexpect.spawn(sys.executable, ["-m", "gradcli", "plot", "sin(x)*x", "--x", "1"],
                           cwd=str(ROOT), dimensions=(40, 80), encoding="utf-8",
-                          env=dict(os.environ, COLUMNS="80", TERM="xterm", **env), timeout=60)
+                          env=env, timeout=60)
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0, child.before
@@ -305,16 +307,15 @@ def at_a_tty(**env):
 
 
 def test_terminal_picture_is_coloured_and_fits_at_a_tty():
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("NO_COLOR", raising=False)  # the child inherits os.environ
-        text = at_a_tty()
+    text = at_a_tty()
     assert _ANSI.search(text)
     plain = re.sub(r"\x1b\[[0-9;]*m", "", text)
     assert max(len(line) for line in plain.replace("\r", "").split("\n")) <= 80
 
 
-def test_no_color_at_a_tty_means_none():
-    text = at_a_tty(NO_COLOR="1")
+@pytest.mark.parametrize("env", [{"TERM": "dumb"}, {"NO_COLOR": "1"}])
+def test_a_terminal_without_colour_gets_none(env):
+    text = at_a_tty(**env)
     assert "tangent at x = 1" in text and not _ANSI.search(text)
 
 

@@ -116,9 +116,9 @@ def plot_command(
                 sys.stderr.write(line + "\n")
         else:
             console = make_console()
-            # colour at a terminal that has it, as rich decides for the tables (NO_COLOR,
-            # TERM=dumb)
-            color = (sys.stdout.isatty() and console.color_system is not None
+            # colour as rich decides for the tables: at a terminal that has it (not with
+            # NO_COLOR or TERM=dumb), or piped with FORCE_COLOR
+            color = (console.is_terminal and console.color_system is not None
                      and not console.no_color)
             picture = render_plot.terminal_text(data, nt, console.width, color, unicode)
             sys.stdout.write(picture + "\n")
