@@ -244,6 +244,21 @@ def test_svg_is_written_and_is_xml(tmp_path):
     assert "slope ∂f/∂x = 1.38177" in proc.stderr  # the notes, off stdout
 
 
+def test_files_get_the_permissions_open_would_give(tmp_path):
+    out = tmp_path / "samples.json"
+    proc = run_gradcli("plot", "x^2", "--x", "1", "--json", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert json.loads(out.read_text())["tangent"]["slope"] == 2
+    assert os.listdir(tmp_path) == ["samples.json"]
+    out.chmod(0o640)  # an existing file keeps its own
+    assert run_gradcli("plot", "x^3", "--x", "1", "--json", "-o", str(out)).returncode == 0
+    assert out.stat().st_mode & 0o777 == 0o640
+    assert json.loads(out.read_text())["tangent"]["slope"] == 3
+
+
 def test_png_is_written(tmp_path):
     pytest.importorskip("matplotlib")
     out = tmp_path / "slope.png"

@@ -229,6 +229,7 @@ def write_atomic(path: str, write) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
+        os.chmod(tmp, _mode_for(path))  # mkstemp's file is private (0600)
         os.replace(tmp, path)
     except OSError as exc:
         _remove(tmp)
@@ -236,6 +237,17 @@ def write_atomic(path: str, write) -> None:
     except BaseException:
         _remove(tmp)
         raise
+
+
+def _mode_for(path: str) -> int:
+    """The permissions `open(path, "w")` would give: the old file's, else 0666 less the
+    umask."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _remove(path: str) -> None:
