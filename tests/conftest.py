@@ -1,6 +1,9 @@
+import atexit
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 try:
@@ -15,6 +18,11 @@ from typer.testing import CliRunner
 from gradcli.cli.app import app
 
 ROOT = Path(__file__).resolve().parent.parent
+# Quizzes record every answer (gradcli progress): the tests' go to a store of their own,
+# never to the store of whoever runs them.
+_STORE_DIR = tempfile.mkdtemp(prefix="gradcli-tests-")
+atexit.register(shutil.rmtree, _STORE_DIR, True)
+os.environ["GRADCLI_DB"] = os.path.join(_STORE_DIR, "progress.sqlite3")
 SHARED = ROOT.parent / "shared"
 ACCEPTANCE_CASES = SHARED / "acceptance" / "cases.toml"
 
@@ -38,6 +46,10 @@ settings.register_profile("explore", deadline=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 _SCALE = float(os.environ.get("GRADCLI_EXAMPLES", "1"))
+
+# SymPy's time budget (modes/symbolic.py) is for users; a machine under load must not turn a
+# slow symbolic test into a budget failure. tests/test_symbolic_limits.py sets its own.
+os.environ.setdefault("GRADCLI_SYMBOLIC_SECONDS", "900")
 
 
 def examples(n: int) -> int:

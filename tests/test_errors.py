@@ -415,11 +415,12 @@ def test_graphviz_errors_on_the_command_line(cli, monkeypatch, tmp_path):
     monkeypatch.setattr(subprocess, "run", slow)
     r = cli("graph", *SEED, "--format", "svg")
     assert (r.exit_code, r.stderr) == (1, (
-        "error: Graphviz took more than 10 minutes to lay out this graph\n"
+        "error: Graphviz took more than 60 s to lay out 2 edges\n"
         "use --format dot, or a smaller program\n"))
     for returncode, said, expected in [
-        (-9, b"", "Graphviz's dot was killed by signal 9 while laying out 2 edges: the graph "
-                  "is probably too large for it\nuse --format dot (or mermaid, tree) for big "
+        (-9, b"", "Graphviz's dot was killed by signal 9 while laying out 2 edges (within the "
+                  "limits gradcli gives it: 60 s and 2048 MB): the graph is probably too large "
+                  "for it\nuse --format dot (or mermaid, tree) for big "
                   "programs"),
         (1, b"Error: syntax error\n", "Graphviz's dot failed: Error: syntax error")]:
         monkeypatch.setattr(subprocess, "run", lambda *a, rc=returncode, err=said, **k:

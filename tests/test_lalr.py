@@ -132,9 +132,12 @@ def test_parse_table_is_cached_and_lark_is_not_imported_once_cached(tmp_path):
     assert _compile_in_fresh_process(tmp_path) == ["5", "False"]
     import json
 
-    spec = json.loads(cached.read_text())
+    from gradcli.language.table_cache import _digest
+
+    spec = json.loads(cached.read_text().partition("\n")[2])
     spec["grammar"] += "\n// another grammar with the same checksum"
-    cached.write_text(json.dumps(spec))
+    body = json.dumps(spec)
+    cached.write_text(_digest(body) + "\n" + body)  # a digest that checks out
     assert _compile_in_fresh_process(tmp_path) == ["5", "True"]   # not this grammar's table
 
 

@@ -1,6 +1,10 @@
 """The package's folders are its layers, and imports flow one way: down.
 
-    cli       the command line and the terminal: the only layer that imports typer or rich,
+    api       gradcli/api.py, the Python API (evaluate, explain, graph, code): the top,
+              beside cli, which it may use (cli's table layout) and which never imports it;
+              it may build rich tables for a rich console, but never prints, reads the
+              terminal or imports typer
+    cli       the command line and the terminal: the only layer that imports typer,
               prints, or reads the terminal
     tutor     lessons, walkthroughs, the quiz and its catalogue of mistakes
     emit      the computation written as code, DOT or Mermaid
@@ -17,8 +21,13 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "gradcli"
 LAYERS = ["core", "language", "modes", "report", "emit", "tutor", "cli"]
 # Siblings that do not know each other: emitters and the tutor are separate branches.
-RANK = {"core": 0, "language": 1, "modes": 2, "report": 3, "emit": 4, "tutor": 4, "cli": 5}
+RANK = {"core": 0, "language": 1, "modes": 2, "report": 3, "emit": 4, "tutor": 4, "cli": 5,
+        "api": 6}
+# Modules that are a layer of their own, outside any folder.
+MODULE_LAYERS = {"api"}
 TERMINAL_LIBRARIES = {"rich", "typer", "click", "pexpect", "termios", "tty"}
+# What the api layer may import of them: rich, to hand a rich console its tables.
+API_LIBRARIES = {"rich"}
 
 
 def _modules():
@@ -49,12 +58,14 @@ def _imports(path: Path, parts: tuple):
 
 
 def _layer(parts: tuple):
-    return parts[0] if len(parts) > 1 and parts[0] in RANK else None
+    if len(parts) == 1:
+        return parts[0] if parts[0] in MODULE_LAYERS else None
+    return parts[0] if parts[0] in RANK else None
 
 
 def test_every_module_lives_in_a_layer():
     loose = [p for p, parts in _modules()
-             if len(parts) == 1 and parts[0] not in ("__init__", "__main__")]
+             if len(parts) == 1 and parts[0] not in ("__init__", "__main__", *MODULE_LAYERS)]
     assert not loose, f"modules outside any layer: {loose}"
     folders = {parts[0] for _, parts in _modules() if len(parts) > 1}
     assert folders <= set(LAYERS), folders - set(LAYERS)
@@ -71,6 +82,8 @@ def test_imports_flow_down():
             if pieces[0] != "gradcli" or len(pieces) < 2 or pieces[1] not in RANK:
                 continue
             theirs = pieces[1]
+            if len(pieces) == 2 and theirs not in MODULE_LAYERS:
+                continue  # `from gradcli import x`: the package, not a layer
             if theirs == mine:
                 continue
             if RANK[theirs] >= RANK[mine]:
@@ -83,12 +96,13 @@ def test_only_the_cli_layer_touches_the_terminal():
     for path, parts in _modules():
         if _layer(parts) == "cli" or parts[-1] == "__main__":
             continue
+        allowed = API_LIBRARIES if _layer(parts) == "api" else set()
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 names = ([a.name for a in node.names] if isinstance(node, ast.Import)
                          else [node.module or ""])
-                if any(n.split(".")[0] in TERMINAL_LIBRARIES for n in names):
+                if any(n.split(".")[0] in TERMINAL_LIBRARIES - allowed for n in names):
                     wrong.append(f"{path.relative_to(PACKAGE)}:{node.lineno} imports {names}")
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
                     and node.func.id in ("print", "input"):
@@ -105,3 +119,16 @@ def test_the_checker_sees_a_wrong_import(tmp_path):
     bad.write_text("from ..cli.app import main\nimport rich\n")
     found = list(_imports(bad, ("core", "bad")))
     assert (1, "gradcli.cli.app") in found and (2, "rich") in found
+
+
+def test_the_api_is_a_layer_at_the_top():
+    """gradcli/api.py may use every layer, cli included; none may use it, and it may not
+    import typer (the checks above see it: a cli module importing it is caught)."""
+    assert _layer(("api",)) == "api" and RANK["api"] > RANK["cli"]
+    found = list(_imports(PACKAGE / "api.py", ("api",)))
+    assert any(m.startswith("gradcli.core.") for _, m in found)
+    assert not any(m.split(".")[0] in ("typer", "click") for _, m in found)
+    # gradcli/__init__.py, the package's front door, names the API (lazily); nothing else.
+    others = [m for path, parts in _modules() if _layer(parts) != "api" and parts != ("__init__",)
+              for _, m in _imports(path, parts)]
+    assert "gradcli.api" not in others

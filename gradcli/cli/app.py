@@ -3,32 +3,101 @@
 Exit codes: 0 success; 1 the program could not be evaluated at the values given (a
 domain error: log of a negative number, division by zero, overflow); 2 a usage or syntax
 error (malformed program, unknown function, missing or bad value, unreadable file);
-3 an internal error, which is a bug in gradcli.
+3 an internal error, which is a bug in gradcli; 130 interrupted; 141 the reader closed the
+output pipe. Standard input or output that is closed or fails (a full disk) is an I/O error:
+exit 1, said on stderr; a closed stderr never changes a run's exit status.
 """
 from __future__ import annotations
 
+import errno
+import io
 import os
 import re
+import signal
 import sys
 
 import typer
+from typer.core import TyperCommand
 
 from .. import __version__
 from ..core.errors import EXIT_INTERNAL, GradcliError
+from .typer_compat import install as _fast_typer_options
+
+_fast_typer_options()  # typer >= 0.29 would import pydantic for every option (typer_compat.py)
 
 EXIT_CODES = """Exit codes: 0 success; 1 the program cannot be evaluated at these values (log of a
-negative number, division by zero, overflow); 2 usage or syntax error (malformed program,
-unknown function, missing or malformed value, unreadable file); 3 internal error (a bug);
-130 interrupted (Ctrl-C); 141 the output was closed early (as `| head` does)."""
+negative number, division by zero, overflow), or standard input or output is closed or
+failed (a full disk); 2 usage or syntax error (malformed program, unknown function, missing
+or malformed value, unreadable file); 3 internal error (a bug); 130 interrupted (Ctrl-C);
+141 the output was closed early (as `| head` does); 128+N stopped by signal N (SIGTERM,
+SIGHUP)."""
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  context_settings={"help_option_names": ["-h", "--help"]},
                   help="gradcli: compute gradients by reverse-mode automatic differentiation, "
                        "and see every chain-rule step.\n\n" + EXIT_CODES)
 
 # Commands that take a program and `--NAME VALUE` pairs read them from ctx.args themselves.
-# No -h: a program such as "-h*2" must reach the command, not print help.
+# -h is not a click option there (click would read "-h*2" as -h): Command turns a lone
+# -h into --help where it is not an option's value and not after "--".
 FREE_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True,
              "help_option_names": ["--help"]}
+
+
+def _lone_h_is_help(command, args: list) -> list:
+    """`-h` alone means --help, unless it is an option's value (`--a -h`, `-f -h`) or comes
+    after `--`, where it is the program (`gradcli eval -- -h --h 2`). A program that starts
+    with -h (`-h*2`) is not a lone -h; an input named h is given as `--h 2`."""
+    takes_value = {o for p in command.params if not getattr(p, "is_flag", True)
+                   for o in (*p.opts, *p.secondary_opts)}
+    known = {o for p in command.params for o in (*getattr(p, "opts", ()),
+                                                  *getattr(p, "secondary_opts", ()))}
+    out, i = [], 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            out.extend(args[i:])
+            break
+        if arg == "-h":
+            out.append("--help")
+        elif arg in takes_value or (arg.startswith("--") and "=" not in arg
+                                    and arg not in known and len(arg) > 2):
+            out.extend(args[i:i + 2])  # the option and its value
+            i += 1
+        else:
+            out.append(arg)
+        i += 1
+    return out
+
+
+class Command(TyperCommand):
+    """A gradcli command: a lone -h is help (see _lone_h_is_help), and the help can end
+    with lists drawn from gradcli's own tables (`more_help`, called only for --help)."""
+
+    more_help = None  # a function returning [(section title, [(term, text), ...]), ...]
+
+    def parse_args(self, ctx, args):
+        if "-h" not in ctx.help_option_names:
+            args = _lone_h_is_help(self, list(args))
+        return super().parse_args(ctx, args)
+
+    def format_epilog(self, ctx, formatter) -> None:
+        if self.more_help is not None:
+            for title, rows in type(self).more_help():
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+        super().format_epilog(ctx, formatter)
+
+
+def command_class(more_help=None) -> type:
+    """The `cls` for app.command: Command, with `more_help` for this command's --help."""
+    return type("Command", (Command,), {"more_help": staticmethod(more_help)}
+                if more_help else {})
+
+
+def short_help(text: str) -> str:
+    """A command's one-line summary for `gradcli --help`: its help's first line, whole."""
+    return text.strip().split("\n", 1)[0]
 
 
 def _version(value: bool) -> None:
@@ -39,7 +108,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+    version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True,
                                  help="Show the version and exit."),
 ) -> None:
     """gradcli: gradients by reverse-mode automatic differentiation, step by step."""
@@ -80,8 +149,27 @@ def seed_option():
 
 
 def option_names(ctx) -> list:
-    """A command's long options, for read_invocation's hints."""
-    return [o for p in ctx.command.params for o in getattr(p, "opts", ()) if o.startswith("--")]
+    """A command's options, long and short, for read_invocation's hints."""
+    return [o for p in ctx.command.params for o in getattr(p, "opts", ()) if o.startswith("-")]
+
+
+def _file_for_output(exc, ctx):
+    """`graph --output g.svg`: --output names a value, and g.svg cannot be one. The error
+    then names the option that writes a file (-o/--out, --export), or a redirection."""
+    from ..core.errors import UnknownName, UsageError
+
+    name = getattr(exc, "name", "")
+    if not (isinstance(exc, UnknownName) and exc.parameter == "output"
+            and re.search(r"[./\\]", name) and ctx is not None):
+        return None
+    writers = ["/".join(p.opts) for p in ctx.command.params
+               if p.name in ("out_file", "export")]
+    if writers:
+        fix = f"to write {name}, use {' or '.join(w + ' ' + name for w in writers)}"
+    else:
+        fix = f"to save the output, redirect it: > {name}"
+    return UsageError(f"--output {name}: --output names the value to differentiate, and "
+                      f"the program has no value named '{name}'", fix)
 
 
 def _fail(message: str, code: int) -> None:
@@ -89,18 +177,26 @@ def _fail(message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
-def guarded(action) -> None:
-    """Run a command's body: gradcli's own errors become a message and an exit code."""
+def guarded(action, ctx=None) -> None:
+    """Run a command's body: gradcli's own errors become a message and an exit code.
+    `ctx`, the command's context, lets an error name the command's own options."""
+    if getattr(signal.getsignal(signal.SIGINT), "gradcli_startup", False):
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # the command's own now
     try:
         action()
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a write error surfaces here, not at the interpreter's exit
     except GradcliError as exc:
         from .wording import cli_text
 
+        exc = _file_for_output(exc, ctx) or exc
         _fail(f"error: {cli_text(exc)}", exc.exit_code)
     except KeyboardInterrupt:
         _fail("", 130)
     except BrokenPipeError:
         _closed_pipe()
+    except StreamError as exc:
+        raise typer.Exit(stream_failed(exc))
     except (typer.Exit, typer.Abort, SystemExit):
         raise
     except Exception as exc:  # a bug: say so without a traceback, unless asked for one
@@ -111,42 +207,175 @@ def guarded(action) -> None:
 
 
 EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE, what the shell reports for `... | head -1`
+EXIT_IO = 1  # standard input or output closed or failing: the run could not be shown
 
 
-def _closed_pipe() -> None:
-    """The reader went away (`| head`): stop quietly with the shell's SIGPIPE status.
-    stdout is pointed at /dev/null so the interpreter's last flush cannot fail again."""
+def _discard_output() -> None:
+    """Point stdout at /dev/null: what is still buffered cannot fail again at exit."""
+    _Output.gone = True
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
         pass
+
+
+def _closed_pipe() -> None:
+    """The reader went away (`| head`): stop quietly with the shell's SIGPIPE status."""
+    _discard_output()
     raise typer.Exit(EXIT_CLOSED_PIPE)
+
+
+# --- standard streams ------------------------------------------------------------------
+# The rule (README, "Exit codes"): standard output or input that is closed, or that fails
+# (a full disk, a hung-up terminal), is an I/O error: exit 1, with a message on stderr
+# when stderr can take one. A reader that closed the pipe is 141 on every output path.
+# stderr never changes the status: a closed or full stderr loses its messages, no more.
+class StreamError(OSError):
+    """Standard input or output cannot be used; `what` says which, strerror why."""
+
+    def __init__(self, code, reason: str, what: str):
+        super().__init__(code, reason)
+        self.what = what
+
+
+class ReaderGone(BrokenPipeError):
+    """EPIPE on stdout. No errno, so typer does not turn it into exit 1: gradcli's own
+    handlers make it 141, whichever path wrote."""
+
+
+class _Output(io.FileIO):
+    """stdout's file descriptor, with its failures named as output failures."""
+
+    gone = False  # after a failure: drop what is left instead of failing again at exit
+    closed_at_start = False
+
+    def write(self, data) -> int:
+        if _Output.gone:
+            return len(data)
+        if self.closed_at_start:
+            raise StreamError(errno.EBADF, "standard output is closed", "output")
+        try:
+            return super().write(data)
+        except BrokenPipeError:
+            raise ReaderGone("the reader closed the pipe") from None
+        except OSError as exc:
+            raise StreamError(exc.errno, exc.strerror or str(exc), "output") from None
+
+
+class _Errors(io.FileIO):
+    """stderr's file descriptor: a message that cannot be written is dropped."""
+
+    def write(self, data) -> int:
+        try:
+            return super().write(data)
+        except OSError:
+            return len(data)
+
+
+class _Input(io.FileIO):
+    """stdin, closed when gradcli started: reading it is an I/O error."""
+
+    def readinto(self, buffer):
+        raise StreamError(errno.EBADF, "it is closed", "input")
+
+    def readall(self):
+        raise StreamError(errno.EBADF, "it is closed", "input")
+
+    read = readall
+
+
+def _is_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+        return True
+    except OSError:
+        return False
+
+
+def _standard_streams() -> None:
+    """Checked standard streams for the real command line. A closed descriptor is first
+    filled with /dev/null, so no file gradcli opens can take its number."""
+    closed = [fd for fd in (0, 1, 2) if not _is_open(fd)]
+    for fd in closed:
+        devnull = os.open(os.devnull, os.O_RDWR)
+        if devnull != fd:
+            os.dup2(devnull, fd)
+            os.close(devnull)
+
+    def text(stream, raw, buffered):
+        encoding = getattr(stream, "encoding", None) or "utf-8"
+        return io.TextIOWrapper(buffered, encoding=encoding, errors="backslashreplace",
+                                line_buffering=raw.isatty())
+
+    if 0 in closed:
+        sys.stdin = io.TextIOWrapper(io.BufferedReader(_Input(0, "rb", closefd=False)),
+                                     encoding="utf-8")
+    out = _Output(1, "wb", closefd=False)
+    out.closed_at_start = 1 in closed
+    sys.stdout = text(sys.stdout, out, io.BufferedWriter(out))
+    err = _Errors(2, "wb", closefd=False)
+    sys.stderr = text(sys.stderr, err, io.BufferedWriter(err))
+    sys.stderr.reconfigure(line_buffering=True, write_through=True)
+
+
+def stream_failed(exc: StreamError) -> int:
+    """Say that standard input or output failed; the exit status for it."""
+    if exc.what == "output":
+        _discard_output()
+        message = f"error: cannot write the output: {exc.strerror}"
+    else:
+        message = f"error: cannot read standard input: {exc.strerror}"
+    sys.stderr.write(message + "\n")
+    return EXIT_IO
+
+
+def _columns_env():
+    """COLUMNS as a number, or None when it is unset or not a number."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    return int(columns) if columns.isdigit() else None
 
 
 def piped_width() -> int:
     """The width for output that is not a terminal (`gradcli explain | less`): COLUMNS
     when set, else the terminal the user is looking at (the controlling tty, or stderr's),
-    else 80."""
-    columns = os.environ.get("COLUMNS", "")
-    if columns.isdigit() and int(columns) > 0:
-        return int(columns)
+    else 80; never less than fit.MIN_WIDTH."""
+    from .fit import MIN_WIDTH
+
+    columns = _columns_env()
+    if columns is not None:
+        return max(MIN_WIDTH, columns)
     try:
         fd = os.open("/dev/tty", os.O_RDONLY | getattr(os, "O_NOCTTY", 0))
     except OSError:
         fd = None
-    for probe in ([fd] if fd is not None else []) + [sys.stderr]:
-        try:
-            size = os.get_terminal_size(probe if isinstance(probe, int) else probe.fileno())
-        except (OSError, ValueError, AttributeError):
-            continue
-        if size.columns > 0:
-            if fd is not None:
-                os.close(fd)
-            return size.columns
-    if fd is not None:
-        os.close(fd)
+    try:
+        for probe in ([fd] if fd is not None else []) + [sys.stderr]:
+            try:
+                size = os.get_terminal_size(probe if isinstance(probe, int) else probe.fileno())
+            except (OSError, ValueError, AttributeError):
+                continue
+            if size.columns > 0:
+                return max(MIN_WIDTH, size.columns)
+    finally:
+        if fd is not None:
+            os.close(fd)
     return 80
+
+
+def terminal_width():
+    """The width at a terminal: None (rich follows the terminal) unless COLUMNS or the
+    terminal is narrower than fit.MIN_WIDTH, which is then used instead."""
+    from .fit import MIN_WIDTH
+
+    columns = _columns_env()
+    if columns is None:
+        try:
+            columns = os.get_terminal_size(sys.stdout.fileno()).columns
+        except (OSError, ValueError, AttributeError):
+            return None
+    return None if columns >= MIN_WIDTH else MIN_WIDTH
 
 
 _TRAILING = re.compile(r"(?:[ \t]|\x1b\[[0-9;]*m)+(?=\n)")
@@ -173,6 +402,8 @@ def make_console(**options):
 
     if not sys.stdout.isatty():
         options.setdefault("width", piped_width())
+    elif terminal_width() is not None:
+        options.setdefault("width", terminal_width())
     return _Console(highlight=False, emoji=False, markup=False, **options)
 
 
@@ -193,11 +424,30 @@ def _load_commands() -> None:
 
 
 def main() -> None:
-    # A terminal or pipe that cannot encode a name like θ gets \u03b8, not a crash.
-    for stream in (sys.stdout, sys.stderr):
-        if hasattr(stream, "reconfigure") and not (stream.encoding or "").lower().startswith("utf"):
-            stream.reconfigure(errors="backslashreplace")
-    app(prog_name="gradcli")
+    from ..__main__ import quiet_start
+
+    quiet_start()  # already done by the entry point; here for those who call main() directly
+    _standard_streams()
+    try:
+        app(prog_name="gradcli")
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    except StreamError as exc:  # from typer's own output: help, --version
+        code = stream_failed(exc)
+    except BrokenPipeError:
+        _discard_output()
+        code = EXIT_CLOSED_PIPE
+    except KeyboardInterrupt:
+        code = 130
+    try:
+        sys.stdout.flush()
+    except StreamError as exc:
+        code = stream_failed(exc) if code in (0, None) else code
+    except BrokenPipeError:
+        _discard_output()
+        code = EXIT_CLOSED_PIPE if code in (0, None) else code
+    sys.exit(code)
 
 
 _load_commands()

@@ -67,7 +67,7 @@ def read_invocation(args: list, file: Optional[str] = None, options=(),
         arg = args[i]
         m = _OPTION_PAIR.fullmatch(arg)
         if m:
-            _set(inv, m.group(1), m.group(2))
+            _set_or_explain(inv, m.group(1), m.group(2), f"--{m.group(1)}", options)
         elif _OPTION.fullmatch(arg):
             name = arg[2:]
             value = args[i + 1] if i + 1 < len(args) else None
@@ -75,7 +75,7 @@ def read_invocation(args: list, file: Optional[str] = None, options=(),
                 _explain_option(arg, options)
             if value is None:
                 raise UsageError(f"--{name} needs a value", f"write --{name} VALUE or {name}=VALUE")
-            _set(inv, name, value)
+            _set_or_explain(inv, name, value, arg, options)
             i += 1
         elif arg.startswith("--") and len(arg) > 2:
             _explain_option(arg.split("=")[0], options)
@@ -98,7 +98,7 @@ def read_invocation(args: list, file: Optional[str] = None, options=(),
         if program == "-":
             inv.source, inv.origin = _read_stdin(), "<stdin>"
         else:
-            inv.source = program
+            inv.source = _utf8_argument(program, "the program")
     else:
         inv.source, inv.origin = read_program_file(file), file
     for arg in positional:
@@ -116,18 +116,36 @@ def read_invocation(args: list, file: Optional[str] = None, options=(),
     return inv
 
 
-def _explain_option(arg: str, options) -> None:
-    """`--json` after `--`, or a misspelt option: say so rather than read an input."""
+def _explain_option(arg: str, options, unreadable: bool = False) -> None:
+    """`--json` after `--`, or a misspelt option: say so rather than read an input.
+    `unreadable`: the value after `arg` is no input's value (`--o g.svg`, `--formt svg`),
+    so `arg` is taken for an option whenever one is close: a misspelt long option
+    (difflib over the command's own), or a short option written long (`--o` for `-o`)."""
     if arg in options:
         raise UsageError(f"{arg} came after '--', where options are not read",
                          "put options before '--': everything after it is the program "
                          "and its values")
     from ..core.errors import suggest
 
-    hint = suggest(arg, options) if len(arg) > 4 else None  # not for --a: a missing value
+    hint = None
+    if unreadable and "-" + arg[2:] in options and len(arg) == 3:
+        hint = f"'-{arg[2:]}'"
+    elif len(arg) > 4:  # not for --a 2: an input
+        hint = suggest(arg, [o for o in options if o.startswith("--")])
     if hint:
         raise UsageError(f"unknown option {arg}: did you mean {hint}?",
                          "an input value is written --NAME VALUE")
+
+
+def _set_or_explain(inv: Invocation, name: str, text: str, arg: str, options) -> None:
+    """An input's value; a value no input can have, after a name close to one of the
+    command's options, is taken for that option misspelt."""
+    try:
+        _set(inv, name, text)
+    except UsageError:
+        if name not in inv.values:
+            _explain_option(arg, options, unreadable=True)
+        raise
 
 
 def _set(inv: Invocation, name: str, text: str) -> None:
@@ -139,6 +157,18 @@ def _set(inv: Invocation, name: str, text: str) -> None:
         from ..language.values import value_of
 
         inv.values[name] = value_of(name, text, inv.seed)
+
+
+def _utf8_argument(text: str, what: str) -> str:
+    """A command-line argument as Python gives it: bytes that are not UTF-8 arrive as lone
+    surrogates (U+DC80..U+DCFF), which no output can encode. Refused here, at the byte."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        at = len(text[:exc.start].encode("utf-8"))
+        raise UsageError(f"{what} is not UTF-8 text (byte {at})",
+                         "give it as UTF-8 (or the bytes escaped)") from None
+    return text
 
 
 def _decode(data: bytes, origin: str) -> str:

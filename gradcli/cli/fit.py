@@ -17,6 +17,10 @@ from rich.table import Table
 from rich.text import Text
 
 
+# The narrowest output gradcli lays out: a COLUMNS or a terminal narrower than this (even
+# COLUMNS=0) is taken as this wide, so every table keeps its words whole (README, "Exit codes").
+MIN_WIDTH = 40
+
 GLUE_NEXT = {"=", "+=", "→", "->", "·", "*", "+", "-"}
 
 

@@ -2,11 +2,14 @@
 
 Keys are read one at a time in cbreak mode (no Enter needed for b or q). End of input
 (a closed stdin, or Ctrl-D, which cbreak mode delivers as a character) ends the
-walkthrough cleanly, like q.
+walkthrough cleanly, like q. SIGTERM or SIGHUP while paging restores the terminal's
+settings and exits with 128 + the signal's number. Without termios (Windows) every step
+is printed at once.
 """
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from contextlib import contextmanager
 
@@ -36,16 +39,42 @@ def keys(fd: int):
         old = termios.tcgetattr(fd)
     except termios.error:
         old = None
+
+    def restore() -> None:
+        if old is not None:
+            try:
+                termios.tcsetattr(fd, termios.TCSADRAIN, old)
+            except (termios.error, OSError):  # a terminal that hung up has no settings
+                pass
+
+    def stopped(signum, frame):
+        restore()
+        raise SystemExit(128 + signum)
+
+    previous = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) is not signal.SIG_IGN:
+            previous[number] = signal.signal(number, stopped)
     if old is not None:
         tty.setcbreak(fd)
     try:
         yield lambda: os.read(fd, 1).decode("utf-8", "replace")
     finally:
-        if old is not None:
-            termios.tcsetattr(fd, termios.TCSADRAIN, old)
+        restore()
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def page(steps: list, console: Console, nt: Notation) -> None:
+    try:
+        import termios  # noqa: F401  (only to know whether keys can be read one at a time)
+        import tty  # noqa: F401
+    except ImportError:  # Windows: no cbreak mode, so every step at once
+        from .render_steps import print_all
+
+        print_all(steps, console, nt)
+        return
     with keys(sys.stdin.fileno()) as key:
         show_pages(steps, console, nt, key)
 

@@ -194,17 +194,15 @@ def render_check(study: Study, console: Console, nt: Notation) -> None:
 
 # --- symbolic partials ------------------------------------------------------------------
 def symbolic_rows(study: Study, nt: Notation) -> list:
-    from ..modes.symbolic import evaluate_at, formula
-
     out = study.tape.output_name
     rows = []
     for p in study.partials:
         value = study.analytic[p.name]
-        at = evaluate_at(p.expression, study.inputs)
+        at = p.value
         shown = fmt(value)
         if at is None or not _close(at, value):
             shown += f"  (the formula gives {'undefined' if at is None else fmt(at)} here)"
-        text = nt.math(formula(p.expression))
+        text = nt.math(p.formula)
         if not p.simplified:
             text += "  (not simplified: too large)"
         rows.append((nt.partial(out, p.name), text, shown))

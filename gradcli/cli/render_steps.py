@@ -45,14 +45,16 @@ def print_all(steps: list, console: Console, nt: Notation) -> None:
 
 def to_markdown(steps: list, nt: Notation, heading: str) -> str:
     t = nt.text
-    out = [f"# {_escape_markdown(t(heading))}", ""]
+    out = [f"# {_escape_markdown(_one_line(t(heading)))}", ""]
     for k, step in enumerate(steps, 1):
-        out += [f"## {k}. {t(step.title)}", ""]
+        out += [f"## {k}. {_escape_markdown(_one_line(t(step.title)))}", ""]
         for block in step.blocks:
             if isinstance(block, str):
-                out += [_escape_html(t(block)), ""]
+                out += [_escape_markdown(_one_line(t(block))), ""]
             elif isinstance(block, Lines):
-                out += ["```"] + [t(line) for line in block.lines] + ["```", ""]
+                lines = [part for line in block.lines for part in _lines_of(t(line))]
+                fence = _fence(lines)
+                out += [fence] + lines + [fence, ""]
             elif isinstance(block, Table):
                 out.append("| " + " | ".join(_cell(t(c)) for c in block.columns) + " |")
                 out.append("|" + "---|" * len(block.columns))
@@ -62,7 +64,26 @@ def to_markdown(steps: list, nt: Notation, heading: str) -> str:
 
 
 def _cell(text: str) -> str:
-    return _escape_html(text).replace("|", "\\|").replace("\n", " ") or " "
+    return _escape_markdown(_one_line(text)).replace("|", "\\|") or " "
+
+
+# Every character some reader treats as the end of a line (str.splitlines' set: \r, \v,
+# \f, \x1c-\x1e, \x85, U+2028, U+2029): a program comment must not end a line, and so a
+# code fence, anywhere but where the export puts a newline itself.
+def _lines_of(text: str) -> list:
+    return text.splitlines() or [""]
+
+
+def _one_line(text: str) -> str:
+    return " ".join(_lines_of(text))
+
+
+def _fence(lines: list) -> str:
+    """A code fence longer than any run of backticks in the lines, so none can close it."""
+    import re
+
+    longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
+    return "`" * max(3, longest + 1)
 
 
 def _escape_html(text: str) -> str:
@@ -71,9 +92,12 @@ def _escape_html(text: str) -> str:
 
 
 def _escape_markdown(text: str) -> str:
-    """A heading holds the user's program: `a*b*c` must not turn b into italics."""
+    """Text outside code holds the user's program and comments: `a*b*c` must not turn b
+    into italics, nor a comment's `[x](url)`, `![i](src)` or `<img onerror>` into a live
+    link, image or tag. Every Markdown punctuation mark is escaped with a backslash (shown
+    as itself by any renderer); < > & become entities."""
     text = _escape_html(text)
-    for ch in "\\`*_[]#":
+    for ch in "\\`*_[]#!~|{}":
         text = text.replace(ch, "\\" + ch)
     return text
 
@@ -92,7 +116,6 @@ def export(steps: list, path: str, nt: Notation, heading: str) -> None:
         print_all(steps, console, nt)
         content = (console.export_html(inline_styles=True) if suffix == ".html"
                    else console.export_svg(title=nt.text(heading)))
-    try:
-        Path(path).write_text(content, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+    from .outfile import write_file
+
+    write_file(path, content)

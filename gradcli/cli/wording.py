@@ -14,6 +14,7 @@ from ..core.errors import (
     MissingDependency,
     MissingInputs,
     RenderError,
+    SymbolicTimeout,
     TooLarge,
     UnknownName,
     WrtError,
@@ -75,10 +76,18 @@ def missing_dependency(exc: MissingDependency) -> str:
     return None
 
 
+def symbolic_timeout(exc: SymbolicTimeout) -> str:
+    return _lines(f"--symbolic: {exc.message}",
+                  "use --check to verify the gradient numerically, or give SymPy more time "
+                  "with GRADCLI_SYMBOLIC_SECONDS")
+
+
 def too_large(exc: TooLarge) -> str:
     if exc.what != "symbolic":
         return None
     check = "use --check to verify the gradient numerically"
+    if exc.unit == "levels":
+        return _lines("--symbolic: " + exc.message, check)
     if exc.unit == "steps":
         return _lines(f"--symbolic handles programs of up to {exc.limit} steps; this one "
                       f"has {exc.size}",
@@ -97,6 +106,9 @@ def render_error(exc: RenderError) -> str:
         return _lines(exc.message, "use --format dot, or a smaller program")
     if exc.reason == "killed":
         return _lines(exc.message, "use --format dot (or mermaid, tree) for big programs")
+    if exc.reason == "too big":
+        return _lines(exc.message, "use --format dot (or mermaid), or the text tree "
+                                   "(--format tree) with a smaller --depth")
     return None
 
 
@@ -123,6 +135,7 @@ _WORDING = {
     UnknownName: unknown_name,
     MissingDependency: missing_dependency,
     TooLarge: too_large,
+    SymbolicTimeout: symbolic_timeout,
     RenderError: render_error,
     InvalidValue: invalid_value,
 }

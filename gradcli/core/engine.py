@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping, Optional
 
 from .errors import DomainError, InvalidValue, MissingInputs, caret_excerpt, close_matches, line_col, suggest
-from .notation import fmt
+from .notation import fmt, full
 from .ops import CONSTANTS, FUNCTIONS, OPS
-from .tape import Tape
+from .tape import Step, Tape
 from .warnings import Warnings
 
 _INPUT, _CONST = OPS["input"], OPS["const"]
@@ -97,6 +97,8 @@ def input_values(tape: Tape, given: Mapping[str, float]) -> tuple[dict, list]:
     """Every input's value: the one given, else the program's default. A value given as an
     array switches the tape to tensor mode, where every value is a float64 array."""
     values, missing, warnings = {}, [], []
+    if any(name in CONSTANTS and name not in tape.inputs for name in given):
+        _constants_given(tape, given)
     if not tape.tensor:
         from .arrays import is_array
 
@@ -132,6 +134,25 @@ def input_values(tape: Tape, given: Mapping[str, float]) -> tuple[dict, list]:
             missing, {m: close_matches(m, others) for m in missing},
             {m: close_matches(m, list(CONSTANTS) + list(FUNCTIONS)) for m in missing})
     return values, warnings
+
+
+def _constants_given(tape: Tape, given: Mapping) -> None:
+    """A name given a value is an input. A tape compiled without knowing of the value read
+    `e` or `pi` as the constant (2.718..., 3.14...): its constant step becomes the input of
+    that name, with the constant as its default, so the value given is the value used
+    (rather than Euler's number, with a warning that the value is ignored)."""
+    changed = False
+    for name in given:
+        if name not in CONSTANTS or name in tape.inputs:
+            continue
+        for i, step in enumerate(tape.steps):
+            if step.op is _CONST and step.name is None and step.text == name:
+                tape.steps[i] = Step(_INPUT, (), name, 1, step.start, step.end,
+                                     CONSTANTS[name], None)
+                tape.inputs[name] = i
+                changed = True
+    if changed:  # inputs are listed in the order the program first uses them
+        tape.inputs = dict(sorted(tape.inputs.items(), key=lambda item: item[1]))
 
 
 @contextmanager
@@ -230,8 +251,10 @@ def _apply(tape: Tape, values: list, i: int) -> float:
     raise _domain_error(tape, values, i, problem)
 
 
-def _where(tape: Tape, values: list, i: int) -> str:
-    """`(step v3 = log(x), x = 0)`: the step and its operands' values."""
+def _where(tape: Tape, values: list, i: int, exact: bool = False) -> str:
+    """`(step v3 = log(x), x = 0)`: the step and its operands' values (every digit when
+    `exact`)."""
+    number = full if exact else fmt
     step = tape.steps[i]
     shown, parts = set(), []
     for a in step.args:
@@ -240,7 +263,7 @@ def _where(tape: Tape, values: list, i: int) -> str:
         shown.add(a)
         unnamed_step = tape.steps[a].name is None and tape.steps[a].args
         how = f"{tape.expression(a)} = " if unnamed_step else ""
-        parts.append(f"{tape.label(a)} = {how}{fmt(values[a])}")
+        parts.append(f"{tape.label(a)} = {how}{number(values[a])}")
     where = f"line {tape.line_of(step.start)}, " if tape.multiline else ""
     operands = (", " + ", ".join(parts)) if parts else ""
     return f"({where}step {tape.label(i)} = {tape.expression(i)}{operands})"
@@ -250,7 +273,12 @@ def _domain_error(tape: Tape, values: list, i: int, problem: str) -> DomainError
     """The error for step i, whose value is undefined: its text and its facts."""
     step = tape.steps[i]
     line, column = line_col(tape.source, step.start)
-    return DomainError(problem, _where(tape, values, i), caret_excerpt(tape.source, step.start),
+    xs = [values[a] for a in step.args]
+    # Operands shown in six digits that the op would accept (asin of "1"): show every digit.
+    exact = (step.op.domain is not None and not step.op.tensor
+             and all(isinstance(x, float) for x in xs)
+             and step.op.domain(*(float(fmt(x)) for x in xs)) is None)
+    return DomainError(problem, _where(tape, values, i, exact), caret_excerpt(tape.source, step.start),
                        step=tape.label(i), expression=tape.expression(i),
                        operation=step.op.name,
                        operands={tape.operand(a): values[a] for a in step.args},

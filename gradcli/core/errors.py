@@ -19,6 +19,7 @@ without reading its text. The command line words them for its own syntax (`--b V
     │   ├── WrtError          forward mode's input: reason, wrt, inputs, suggestions, mode
     │   ├── MissingDependency an optional program or package is absent: dependency, feature
     │   ├── TooLarge          a size limit was passed: what, limit, size, unit
+    │   ├── SymbolicTimeout   SymPy did not finish within its time budget: seconds
     │   └── InvalidValue      a value that cannot be used here: name, value, instead
     ├── SourceError           the program text is malformed: pos, line, column (exit 2)
     │   └── ForeignCode       code of another language pasted in (Python, JavaScript):
@@ -48,9 +49,18 @@ EXIT_INTERNAL = 3
 
 
 class GradcliError(Exception):
+    """Every error gradcli raises for a reason of the user's (the family is drawn in this
+    module's docstring): a bad program, value or call, or a program that cannot be
+    evaluated at the values given. Any other exception is a bug in gradcli.
+
+    message    the first line, a sentence naming no command-line option
+    detail     more lines (a source excerpt with a caret, advice), or ""
+    exit_code  the command line's exit status for it (1 or 2)
+    """
+
     exit_code = EXIT_USAGE
 
-    def __init__(self, message: str, detail: str = ""):
+    def __init__(self, message: str, detail: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.detail = detail  # more lines: a source excerpt with a caret, a hint
@@ -70,7 +80,7 @@ class SourceError(GradcliError):
     pos is the offset in the source, line and column its 1-based position; hint is the
     advice below the excerpt ("" if none)."""
 
-    def __init__(self, message: str, source: str, pos: int, hint: str = ""):
+    def __init__(self, message: str, source: str, pos: int, hint: str = "") -> None:
         self.pos = pos
         self.line, self.column = line_col(source, pos)
         self.hint = hint
@@ -91,7 +101,7 @@ class ForeignCode(SourceError):
     """
 
     def __init__(self, message: str, source: str, pos: int, hint: str = "", *,
-                 construct: str, dialect: Optional[str] = None):
+                 construct: str, dialect: Optional[str] = None) -> None:
         self.construct, self.dialect = construct, dialect
         super().__init__(message, source, pos, hint)
 
@@ -113,7 +123,7 @@ class MissingInputs(UsageError):
     """
 
     def __init__(self, names: Sequence[str], suggestions: Optional[Mapping] = None,
-                 lookalikes: Optional[Mapping] = None):
+                 lookalikes: Optional[Mapping] = None) -> None:
         self.names = list(names)
         self.suggestions = {n: list(v) for n, v in (suggestions or {}).items() if v}
         self.lookalikes = {n: list(v) for n, v in (lookalikes or {}).items() if v}
@@ -151,7 +161,7 @@ class UnknownName(UsageError):
 
     def __init__(self, message: str, detail: str = "", *, name: str, kind: str,
                  suggestions: Sequence[str] = (), known: Iterable[str] = (),
-                 parameter: Optional[str] = None):
+                 parameter: Optional[str] = None) -> None:
         self._fields(name, kind, suggestions, known, parameter)
         super().__init__(message, detail)
 
@@ -164,7 +174,7 @@ class UnknownFunction(UnknownName, SourceError):
     """A call of a function gradcli does not have: an UnknownName (kind "function") at a
     place in the program text (a SourceError)."""
 
-    def __init__(self, name: str, source: str, pos: int, known: Iterable[str]):
+    def __init__(self, name: str, source: str, pos: int, known: Iterable[str]) -> None:
         known = sorted(known)
         suggestions = close_matches(name, known)
         self._fields(name, "function", suggestions, known, None)
@@ -186,7 +196,7 @@ class WrtError(UsageError):
     """
 
     def __init__(self, reason: str, inputs: Sequence[str] = (), wrt: Optional[str] = None,
-                 mode: Optional[str] = None):
+                 mode: Optional[str] = None) -> None:
         self.reason, self.wrt, self.inputs, self.mode = reason, wrt, list(inputs), mode
         self.suggestions = close_matches(wrt, self.inputs) if wrt is not None else []
         names = ", ".join(self.inputs)
@@ -221,8 +231,19 @@ class MissingDependency(UsageError):
     """
 
     def __init__(self, message: str, detail: str = "", *, dependency: str, feature: str,
-                 install: str):
+                 install: str) -> None:
         self.dependency, self.feature, self.install = dependency, feature, install
+        super().__init__(message, detail)
+
+
+class SymbolicTimeout(UsageError):
+    """SymPy did not finish within its time budget.
+
+    seconds  the budget
+    """
+
+    def __init__(self, message: str, detail: str = "", *, seconds: int):
+        self.seconds = seconds
         super().__init__(message, detail)
 
 
@@ -235,7 +256,7 @@ class TooLarge(UsageError):
     """
 
     def __init__(self, message: str, detail: str = "", *, what: str, limit: int, size: int,
-                 unit: str):
+                 unit: str) -> None:
         self.what, self.limit, self.size, self.unit = what, limit, size, unit
         super().__init__(message, detail)
 
@@ -250,7 +271,7 @@ class InvalidValue(UsageError):
     """
 
     def __init__(self, message: str, why: str, *, name: str, value: float,
-                 instead: Optional[float] = None):
+                 instead: Optional[float] = None) -> None:
         self.name, self.value, self.why, self.instead = name, value, why, instead
         detail = why + (f"; try {name} = {instead:g}" if instead is not None else "")
         super().__init__(message, detail)
@@ -271,7 +292,7 @@ class DomainError(EvaluationError):
 
     def __init__(self, problem: str, where: str, excerpt: str, *, step: str,
                  expression: str, operation: str, operands: Mapping[str, float],
-                 line: int, column: int, pos: int):
+                 line: int, column: int, pos: int) -> None:
         self.problem, self.step, self.expression = problem, step, expression
         self.operation, self.operands = operation, dict(operands)
         self.line, self.column, self.pos = line, column, pos
@@ -293,7 +314,7 @@ class ShapeError(EvaluationError):
 
     def __init__(self, problem: str, where: str, excerpt: str, *, step: Optional[str],
                  expression: str, operation: str, shapes: Mapping[str, tuple],
-                 line: int, column: int, pos: int):
+                 line: int, column: int, pos: int) -> None:
         self.problem, self.step, self.expression = problem, step, expression
         self.operation, self.shapes = operation, dict(shapes)
         self.line, self.column, self.pos = line, column, pos
@@ -304,14 +325,14 @@ class RenderError(EvaluationError):
     """Graphviz could not draw the graph.
 
     format        the picture asked for ("svg", "png")
-    reason        "timeout", "killed" (by a signal, or with no message: usually out of
-                  memory) or "failed"
+    reason        "too big" (refused before Graphviz started), "timeout", "killed" (by a
+                  signal or its limits: usually out of time or memory) or "failed"
     edges         how many edges the graph has
     tool_message  what Graphviz said ("" if nothing)
     """
 
     def __init__(self, message: str, detail: str = "", *, format: str, reason: str,
-                 edges: int, tool_message: str = ""):
+                 edges: int, tool_message: str = "") -> None:
         self.format, self.reason, self.edges = format, reason, edges
         self.tool_message = tool_message
         super().__init__(message, detail)

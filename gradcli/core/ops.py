@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from .arrays import np, sum_to
-from .notation import fmt
+from .notation import fmt, full
 
 
 @dataclass(frozen=True)
@@ -228,7 +228,8 @@ def _pow_domain(x, c):
     if x == 0 and c < 0:
         return f"0 cannot be raised to the negative power {fmt(c)} (division by zero)"
     if x < 0 and not float(c).is_integer():
-        return f"a negative base ({fmt(x)}) cannot be raised to the non-integer power {fmt(c)}"
+        power = _telling(c, lambda c: c.is_integer())
+        return f"a negative base ({fmt(x)}) cannot be raised to the non-integer power {power}"
     return None
 
 
@@ -251,7 +252,14 @@ def _split(first_wins: bool, tie: bool):
 
 
 def _needs(pred, text):
-    return lambda x: None if pred(x) else text.format(x=fmt(x))
+    return lambda x: None if pred(x) else text.format(x=_telling(x, pred))
+
+
+def _telling(x: float, fine: Callable) -> str:
+    """x in six digits, unless those six digits are a number `fine` accepts: then every
+    digit, so a message never says "undefined for 1" of 1.0000000000000002."""
+    short = fmt(x)
+    return full(x) if fine(float(short)) else short
 
 
 def _ufunc(name: str, partials: Optional[Callable] = None) -> tuple:

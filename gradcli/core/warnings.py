@@ -35,3 +35,10 @@ class Warnings:
             if rest > 0:
                 out.append(f"{kind}: {rest} more {unit} like this")
         return out
+
+
+class GradcliWarning(UserWarning):
+    """The category of the warnings gradcli's Python API raises through Python's `warnings`
+    module: one per line of `Warnings.lines()` (an input the program does not use, a kink
+    where a convention decides the derivative, an undefined derivative). The command line
+    prints the same lines to stderr instead."""

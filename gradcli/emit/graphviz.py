@@ -6,8 +6,10 @@ nothing the user wrote reaches the output unquoted.
 from __future__ import annotations
 
 import html
+import os
 import shutil
 import subprocess
+import sys
 
 from ..core.errors import MissingDependency, RenderError
 from ..core.notation import Notation, fmt
@@ -130,8 +132,51 @@ def to_mermaid(graph: Graph, nt: Notation) -> str:
 
 
 # --- rendering with Graphviz -------------------------------------------------------------
+# dot's layout time grows steeply with crossing edges (measured: a 30-statement chain where
+# every step uses the same two inputs takes 12 s, 60 statements 216 s) and its memory
+# without bound (24 GB on 3,000 statements), so it runs inside limits (README "Seeing the
+# graph"): graphs over MAX_EDGES edges are refused before it starts; it gets DOT_SECONDS of
+# wall and CPU time and DOT_MEMORY_MB of address space; and it dies with gradcli. The two
+# environment variables are for an unusually big or small machine.
+MAX_EDGES = 500
+DOT_SECONDS = 60
+DOT_MEMORY_MB = 2048
+
+
+def _limit(name: str, default: int) -> int:
+    try:
+        value = int(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def _child_limits(seconds: int, memory_mb: int):
+    """What the child runs between fork and exec (POSIX): its own limits, and on Linux a
+    SIGKILL when its parent dies, however gradcli ends (SIGTERM, SIGKILL, a crash)."""
+    import resource
+
+    prctl = None
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            prctl = ctypes.CDLL(None, use_errno=True).prctl
+        except (OSError, AttributeError):
+            prctl = None
+    memory = memory_mb * 1024 * 1024
+
+    def limit() -> None:  # runs in the child: no imports, no allocation worth naming
+        resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        if prctl is not None:
+            prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+
+    return limit
+
+
 def render(dot_source: str, fmt_name: str) -> bytes:
-    """SVG or PNG bytes from dot source, by running Graphviz's `dot` program."""
+    """SVG or PNG bytes from dot source, by running Graphviz's `dot` program (bounded)."""
     exe = shutil.which("dot")
     edges = dot_source.count("->")
     if exe is None:
@@ -141,22 +186,34 @@ def render(dot_source: str, fmt_name: str) -> bytes:
             f"{fmt_name} output needs Graphviz's `dot` program, which is not on PATH",
             f"{install}, or write the graph as dot source and render it elsewhere",
             dependency="Graphviz's `dot` program", feature=fmt_name, install=install)
+    if edges > MAX_EDGES:
+        raise RenderError(
+            f"the graph has {edges} edges, more than the {MAX_EDGES} gradcli gives Graphviz "
+            "to lay out as a picture",
+            "write it as dot source or Mermaid, or read it as the text tree",
+            format=fmt_name, reason="too big", edges=edges)
+    seconds = _limit("GRADCLI_DOT_SECONDS", DOT_SECONDS)
+    memory_mb = _limit("GRADCLI_DOT_MEMORY_MB", DOT_MEMORY_MB)
+    bounded = {"preexec_fn": _child_limits(seconds, memory_mb)} if os.name == "posix" else {}
+    limits = f"{seconds} s and {memory_mb} MB"
     try:
+        # run() kills dot on any exception here, Ctrl-C included.
         proc = subprocess.run([exe, f"-T{fmt_name}"], input=dot_source.encode("utf-8"),
-                              capture_output=True, timeout=600)
+                              capture_output=True, timeout=seconds, **bounded)
     except subprocess.TimeoutExpired:
-        raise RenderError("Graphviz took more than 10 minutes to lay out this graph",
+        raise RenderError(f"Graphviz took more than {seconds} s to lay out {edges} edges",
                           "write the graph as dot source instead, or draw a smaller program",
                           format=fmt_name, reason="timeout", edges=edges) from None
     if proc.returncode != 0:
         message = proc.stderr.decode("utf-8", "replace").strip()[:500]
-        if proc.returncode < 0 or proc.returncode == 128 + 9 or not message:
-            # Killed (usually out of memory on a graph of thousands of nodes).
+        if proc.returncode < 0 or proc.returncode == 128 + 9 or not message or (
+                "out of memory" in message.lower() or "malloc" in message.lower()):
+            # Killed: by its CPU limit (SIGXCPU), or out of its memory.
             why = (f"was killed by signal {-proc.returncode}" if proc.returncode < 0
-                   else f"stopped with exit code {proc.returncode} and no message")
+                   else f"stopped with exit code {proc.returncode}")
             raise RenderError(
-                f"Graphviz's dot {why} while laying out {edges} edges: the "
-                "graph is probably too large for it",
+                f"Graphviz's dot {why} while laying out {edges} edges (within the limits "
+                f"gradcli gives it: {limits}): the graph is probably too large for it",
                 "dot source, Mermaid or the text tree work for big programs",
                 format=fmt_name, reason="killed", edges=edges, tool_message=message)
         raise RenderError(f"Graphviz's dot failed: {message}", format=fmt_name,

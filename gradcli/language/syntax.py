@@ -7,7 +7,6 @@ handed over as soon as it is parsed and its nodes are dropped, so memory stays f
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, NamedTuple, Optional
@@ -468,7 +467,6 @@ def _short(text: str, limit: int = 20) -> str:
 
 _driver = None
 _builder = _Build()
-TABLE_FORMAT = "gradcli-lalr-2"  # bump when table_spec's shape changes
 
 
 def _get_driver():
@@ -476,48 +474,33 @@ def _get_driver():
     if _driver is None:
         from .lalr import Driver
 
-        _driver = Driver(_load_table(grammar_path().read_text(encoding="utf-8")), _builder)
+        grammar = grammar_path().read_text(encoding="utf-8")
+        try:
+            table = _load_table(grammar)
+            _driver = Driver(table, _builder)
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+            # A cached table that checked out but does not build a parser (a format this
+            # version does not know): build afresh, never compute with it.
+            _driver = Driver(_load_table(grammar, cached=False), _builder)
     return _driver
 
 
-def _load_table(grammar: str) -> dict:
-    """The parse table for this grammar text: from the cache, else built by lark (and
-    cached). Loading JSON takes ~1 ms; importing lark and building takes ~100 ms."""
-    import json
-    import zlib
+def _load_table(grammar: str, cached: bool = True) -> dict:
+    """The parse table for this grammar text: from the cache (language/table_cache.py,
+    ~1 ms), else built by lark (~100 ms with lark's import) and cached."""
+    from . import table_cache
 
-    # The file name is a cheap checksum (hashlib's import alone costs ~4 ms of start-up);
-    # the cached table carries the grammar it was built from, compared in full on load.
-    key = f"{zlib.crc32(grammar.encode('utf-8')):08x}-{len(grammar)}"
-    path = cache_dir() / f"parser-{TABLE_FORMAT}-{key}.json"
-    try:
-        spec = json.loads(path.read_text(encoding="utf-8"))
-        if spec.get("grammar") == grammar:
-            return spec
-    except (OSError, ValueError, AttributeError):
-        pass
+    table = table_cache.load(grammar) if cached else None
+    if table is not None:
+        return table
     from lark import Lark
 
     from .lalr import table_spec
 
-    spec = table_spec(Lark(grammar, start="program", parser="lalr"))
-    spec["grammar"] = grammar
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(spec), encoding="utf-8")
-        os.replace(tmp, path)  # atomic: a concurrent reader sees all or nothing
-    except OSError:
-        pass  # a read-only home still works, only slower
-    return spec
-
-
-def cache_dir() -> Path:
-    explicit = os.environ.get("GRADCLI_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "gradcli"
+    table = table_spec(Lark(grammar, start="program", parser="lalr"))
+    table["grammar"] = grammar
+    table_cache.save(grammar, table)
+    return table
 
 
 def parse(source: str, on_statement: Optional[Callable] = None,

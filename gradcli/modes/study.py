@@ -62,9 +62,9 @@ def study(source: str, given: dict, output: Optional[str] = None, mode: str = "r
             found = Study(tape, mode, ev.inputs, ev.values, ev.gradient, ev=ev, trace=trace,
                           warnings=list(ev.warnings) + (trace.warnings if trace else []))
     if symbolic:
-        from .symbolic import partials
+        from .symbolic import formulas
 
-        found.partials = [p for p in partials(tape) if p.name in found.analytic]
+        found.partials = formulas(tape, list(found.analytic), found.inputs)
     if check:
         from .gradcheck import check_gradient
 

@@ -13,20 +13,31 @@ walks an expression as a tree, so a value used twice is walked twice and 40 step
 the tape before SymPy sees it: at most MAX_STEPS steps, and at most MAX_TREE operations
 in the output's formula written out in full. A derivative with more than SIMPLIFY_LIMIT
 operations is shown without simplifying it (simplify() takes seconds from about 80).
-Nothing here prints.
+
+Small formulas can still take SymPy minutes (nested sigmoids: 11 s at depth 12, 69 s at 15,
+over 24 minutes at 25) or recurse past Python's limit (depth 50). So `formulas()`, what the
+commands use, runs SymPy in a forked child process that is killed when its time budget
+(BUDGET_SECONDS, or GRADCLI_SYMBOLIC_SECONDS) runs out, and hands back plain text and
+numbers. Nothing here prints.
 """
 from __future__ import annotations
 
 import math
+import os
+import sys
 from dataclasses import dataclass
 from typing import Optional
 
-from ..core.errors import MissingDependency, TooLarge
+from ..core.errors import MissingDependency, SymbolicTimeout, TooLarge
 from ..core.tape import Tape
 
 MAX_STEPS = 200
 MAX_TREE = 600
 SIMPLIFY_LIMIT = 50
+BUDGET_SECONDS = 60
+# A decimal literal longer than this, or with a larger exponent, is taken at its float value
+# (what the engine computes with): Rational("1e-999999") alone takes SymPy 10 s.
+EXACT_LITERAL_DIGITS = 40
 INSTALL_HINT = "pip install 'gradcli[symbolic]'"
 
 
@@ -108,15 +119,43 @@ def _constant(sp, text: Optional[str], value: float):
         return sp.pi
     if text == "e":
         return sp.E
+    exact = text if text and _modest(text) else repr(value)
     try:
-        return sp.Rational(text if text else repr(value))
+        return sp.Rational(exact)
     except (TypeError, ValueError):
         return sp.Float(value)
+
+
+def _modest(text: str) -> bool:
+    """A literal SymPy can take exactly at once: short, with an exponent a float can have."""
+    if len(text) > EXACT_LITERAL_DIGITS:
+        return False
+    mantissa, _, exponent = text.lower().partition("e")
+    try:
+        return not exponent or abs(int(exponent)) <= 400
+    except ValueError:
+        return False
 
 
 def to_sympy(tape: Tape) -> tuple:
     """(output expression, {input name: Symbol}) for the tape up to its output."""
     sp = _sympy()
+    to_sympy_checks(tape)
+    table = _forward_table(sp)
+    symbols = {name: sp.Symbol(name, real=True) for name in tape.inputs}
+    exprs = []
+    for i, step in enumerate(tape.steps[: tape.output + 1]):
+        if tape.is_input(i):
+            exprs.append(symbols[step.name])
+        elif tape.is_const(i):
+            exprs.append(_constant(sp, step.text, step.const))
+        else:
+            exprs.append(table[step.op.name](*[exprs[a] for a in step.args]))
+    return exprs[tape.output], symbols
+
+
+def to_sympy_checks(tape: Tape) -> None:
+    """The size limits, checked on the tape before SymPy sees it (TooLarge)."""
     check = "a gradient check verifies the gradient numerically"
     steps = tape.output + 1
     if steps > MAX_STEPS:
@@ -131,17 +170,6 @@ def to_sympy(tape: Tape) -> tuple:
                        f"{size if size < 10**9 else 'over 10^9'}",
                        f"values used more than once are written out each time; {check}",
                        what="symbolic", limit=MAX_TREE, size=size, unit="operations")
-    table = _forward_table(sp)
-    symbols = {name: sp.Symbol(name, real=True) for name in tape.inputs}
-    exprs = []
-    for i, step in enumerate(tape.steps[: tape.output + 1]):
-        if tape.is_input(i):
-            exprs.append(symbols[step.name])
-        elif tape.is_const(i):
-            exprs.append(_constant(sp, step.text, step.const))
-        else:
-            exprs.append(table[step.op.name](*[exprs[a] for a in step.args]))
-    return exprs[tape.output], symbols
 
 
 def tree_size(tape: Tape) -> int:
@@ -211,3 +239,110 @@ def formula(expression) -> str:
             return text
 
     return _Printer().doprint(expression).replace("**", "^")
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A symbolic partial as plain data: ∂output/∂name written in gradcli's syntax, its
+    value at the point (None where SymPy finds it undefined or complex), and whether it
+    was simplified."""
+    name: str
+    formula: str
+    value: Optional[float]
+    simplified: bool
+
+
+def _formulas_here(tape: Tape, names: list, at: dict) -> list:
+    found = []
+    for p in partials(tape):
+        if p.name in names:
+            found.append(Formula(p.name, formula(p.expression), evaluate_at(p.expression, at),
+                                 p.simplified))
+    return found
+
+
+def budget_seconds() -> int:
+    try:
+        seconds = int(os.environ.get("GRADCLI_SYMBOLIC_SECONDS", ""))
+    except ValueError:
+        return BUDGET_SECONDS
+    return seconds if seconds > 0 else BUDGET_SECONDS
+
+
+def formulas(tape: Tape, names: list, at: dict) -> list:
+    """The partials ∂output/∂x for x in `names` as Formula data, with their values at the
+    point `at`, computed by SymPy within the time budget: in a forked child process killed
+    when the budget runs out (SymbolicTimeout), or here where fork does not exist."""
+    _sympy()  # a missing SymPy is said before any child starts
+    to_sympy_checks(tape)
+    if not hasattr(os, "fork"):
+        return _formulas_here(tape, names, at)
+    seconds = budget_seconds()
+    kind, payload = _in_child(lambda: _formulas_here(tape, names, at), seconds)
+    if kind == "timeout":
+        raise SymbolicTimeout(
+            f"SymPy did not finish the symbolic partials within {seconds} s",
+            "the formula is too hard for SymPy to differentiate and simplify in that "
+            "time; a gradient check verifies the gradient numerically",
+            seconds=seconds)
+    if kind == "ok":
+        return payload
+    if kind == "deep":
+        raise TooLarge("the formula nests too deeply for SymPy, which recurses over it",
+                       "a gradient check verifies the gradient numerically",
+                       what="symbolic", limit=sys.getrecursionlimit(), size=len(tape.steps),
+                       unit="levels")
+    raise RuntimeError(payload)
+
+
+def _in_child(work, seconds: float) -> tuple:
+    """(kind, payload) from `work()` run in a forked child: ("ok", its result), ("deep", "")
+    for a RecursionError, ("error", text) for another exception, or ("timeout", "") when
+    `seconds` pass first, the child then killed. The child leaves by os._exit, so it never
+    flushes or closes anything the parent still holds (buffered output included)."""
+    import pickle
+    import select
+    import signal
+    import time
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        code = 0
+        try:
+            os.close(read_end)
+            try:
+                message = ("ok", work())
+            except RecursionError:
+                message = ("deep", "")
+            except Exception as exc:  # handed to the parent, which raises it as a bug
+                message = ("error", f"{type(exc).__name__}: {exc}")
+            data = pickle.dumps(message)
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(data)
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    chunks, deadline = [], time.monotonic() + seconds
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([read_end], [], [], left)[0]:
+                return ("timeout", "")
+            chunk = os.read(read_end, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(read_end)
+        try:
+            os.kill(pid, signal.SIGKILL)  # done or not, it has nothing more to give
+        except ProcessLookupError:
+            pass
+        os.waitpid(pid, 0)
+    try:
+        return pickle.loads(b"".join(chunks))
+    except Exception:  # the child died before writing a whole answer
+        return ("error", "SymPy's process ended without an answer")

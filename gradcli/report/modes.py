@@ -53,12 +53,10 @@ def study_dict(study: Study, grad_only: bool = False) -> dict:
         doc["check"] = {c.name: _check_dict(c, f"d{out}/d{c.name}", warnings)
                         for c in study.checks}
     if study.partials is not None:
-        from ..modes.symbolic import evaluate_at, formula
-
         doc["symbolic"] = {p.name: {
-            "formula": formula(p.expression),
+            "formula": p.formula,
             "value": _number(study.analytic[p.name], f"d{out}/d{p.name}", warnings),
-            "formula_value": evaluate_at(p.expression, study.inputs),
+            "formula_value": p.value,
             "simplified": p.simplified,
         } for p in study.partials}
     doc["warnings"] = list(dict.fromkeys(warnings))  # each warning once, in order

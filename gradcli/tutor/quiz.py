@@ -195,20 +195,25 @@ def judge(q: Question, answer: Optional[str]) -> Outcome:
     return Outcome(answer, value, False, found)
 
 
-def session(questions: list, next_line, view, title: str, interactive: bool) -> tuple:
+def session(questions: list, next_line, view, title: str, interactive: bool,
+            record=None) -> tuple:
     """Ask every question. Returns one Outcome per question answered or skipped, and why
     the quiz stopped early at the next question ("quit", "no answer") or None.
 
     `next_line()` gives the learner's next line, None at the end; `view` (the terminal's,
     in cli/commands/quiz.py; None for --json) shows the questions and what follows each
     line. `interactive`: someone is typing, so an empty or unreadable line is asked again
-    rather than judged."""
+    rather than judged. `record(q, outcome, seconds)`, when given, is called once per
+    question answered or skipped (tutor/progress.py keeps them)."""
+    import time
+
     outcomes: list = []
     if view:
         view.start(title, len(questions))
     for n, q in enumerate(questions, 1):
         if view:
             view.question(n, len(questions), q, first=n == 1)
+        shown = time.monotonic()
         while True:
             if view:
                 view.prompt()
@@ -227,6 +232,8 @@ def session(questions: list, next_line, view, title: str, interactive: bool) -> 
                 return outcomes, "quit"
             if word == "skip":
                 outcomes.append(Outcome(None))
+                if record:
+                    record(q, outcomes[-1], time.monotonic() - shown)
                 if view:
                     view.skipped(q)
                 break
@@ -238,6 +245,8 @@ def session(questions: list, next_line, view, title: str, interactive: bool) -> 
                     view.unreadable(o)
                 continue
             outcomes.append(o)
+            if record:
+                record(q, o, time.monotonic() - shown)
             if view:
                 view.feedback(q, o)
             break

@@ -11,6 +11,7 @@ from ..app import (
     FREE_ARGS,
     PROGRAM_USAGE,
     app,
+    command_class,
     file_option,
     from_option,
     guarded,
@@ -18,6 +19,7 @@ from ..app import (
     output_option,
     stdout_unicode,
     seed_option,
+    short_help,
     values_option,
 )
 
@@ -35,7 +37,8 @@ inputs.
 
 
 @app.command("code", context_settings=FREE_ARGS, help=CODE_HELP, epilog=EXIT_CODES,
-             options_metavar=PROGRAM_USAGE)
+             options_metavar=PROGRAM_USAGE,
+             short_help=short_help(CODE_HELP), cls=command_class())
 def code_command(
     ctx: typer.Context,
     lang: Optional[str] = typer.Option(
@@ -64,6 +67,9 @@ def code_command(
         language = _language(lang, out_file)
         if language not in LANGS:
             raise UsageError(f"--lang {lang}: unknown language", "choose python, js or numpy")
+        from ..outfile import refuse_overwriting_inputs
+
+        refuse_overwriting_inputs(out_file, (file, values_file), "-o")
         inv = read_invocation(list(ctx.args), file, option_names(ctx), values_file, seed,
                               read_as)
         with no_cycle_collection():
@@ -88,7 +94,7 @@ def code_command(
         for w in ev.warnings:
             sys.stderr.write("warning: " + nt.text(w) + "\n")
 
-    guarded(run)
+    guarded(run, ctx)
 
 
 def _scalar_only(chosen: str, ev) -> str:

@@ -11,6 +11,7 @@ from ..app import (
     FREE_ARGS,
     PROGRAM_USAGE,
     app,
+    command_class,
     file_option,
     from_option,
     guarded,
@@ -18,6 +19,7 @@ from ..app import (
     option_names,
     output_option,
     seed_option,
+    short_help,
     stdout_unicode,
     values_option,
 )
@@ -33,8 +35,50 @@ every option before the "--".
 """
 
 
+def functions_help() -> list:
+    """`eval --help`'s lists of the functions a program can call, read from the op tables
+    (core/ops.py, core/tensor_ops.py), so a new op is listed when it is defined."""
+    import re
+
+    from ...core.ops import FUNCTIONS
+    from ...core.tensor_ops import CONSTRUCTORS, TENSOR_CALLS
+
+    def rows(table: dict, operands) -> list:
+        names: dict = {}  # op -> every name that calls it, in table order
+        for name, op in table.items():
+            names.setdefault(op, []).append(name)
+        out = []
+        for op, called in names.items():
+            args = operands(op)
+            # "sum: every entry ...", "onehot(y, k): row i ...": the term already says it
+            about = re.sub(rf"^(?:{'|'.join(map(re.escape, called))})(?:\([^)]*\))?: ", "",
+                           op.about)
+            out.append((", ".join(f"{n}({args})" for n in dict.fromkeys(called)), about))
+        return out
+
+    def scalar(op) -> str:
+        return "x" if op.arity == 1 else ", ".join("ab"[:op.arity])
+
+    def array(op) -> str:
+        first = {1: ["x"], 2: ["a", "b"]}.get(op.arity, ["x", "d1", "..."])
+        if op.name == "onehot":
+            first = ["y", "k"]
+        elif op.name == "arange":
+            first = ["n"]
+        elif op.name == "cross_entropy":
+            first = ["logits", "targets"]
+        return ", ".join(first + [f"{k}={v}" for k, v in op.keywords])
+
+    return [("Functions (on numbers, and elementwise on arrays)", rows(FUNCTIONS, scalar)),
+            ("Functions on arrays (also A @ B, A.T, x[i], x[:, j])", rows(TENSOR_CALLS, array)),
+            ("In values only (--W \"randn(64, 27) * 0.1\")",
+             [(op.about.split(":")[0], op.about.split(":", 1)[-1].strip())
+              for op in CONSTRUCTORS.values()])]
+
+
 @app.command("eval", context_settings=FREE_ARGS, help=EVAL_HELP, epilog=EXIT_CODES,
-             options_metavar=PROGRAM_USAGE)
+             options_metavar=PROGRAM_USAGE, short_help=short_help(EVAL_HELP),
+             cls=command_class(functions_help))
 def eval_command(
     ctx: typer.Context,
     file: Optional[str] = file_option(),
@@ -72,7 +116,9 @@ def eval_command(
         if as_json:
             from ...report.evaluation import to_json
 
-            sys.stdout.write(to_json(ev, grad_only) + "\n")
+            from ..outfile import write_text
+
+            write_text(to_json(ev, grad_only) + "\n")
             return
         show(ev, grad_only, all_rows, ascii_only)
 
@@ -84,7 +130,9 @@ def eval_command(
         if as_json:
             from ...report.modes import study_json
 
-            sys.stdout.write(study_json(found, grad_only) + "\n")
+            from ..outfile import write_text
+
+            write_text(study_json(found, grad_only) + "\n")
             if found.trace is not None and found.ev is not None:
                 from ...modes.forward_mode import compare
 
@@ -93,7 +141,7 @@ def eval_command(
             return
         show_study(found, grad_only, all_rows, ascii_only)
 
-    guarded(run)
+    guarded(run, ctx)
 
 
 def show(ev, grad_only: bool, all_rows: bool, ascii_only: bool) -> None:
@@ -106,7 +154,9 @@ def show(ev, grad_only: bool, all_rows: bool, ascii_only: bool) -> None:
         lines = [f"{out} = {full(ev.value)}"]
         write = full_array if ev.tape.tensor else full
         lines += [f"{nt.partial(out, n)} = {write(g)}" for n, g in ev.gradient.items()]
-        sys.stdout.write("\n".join(lines) + "\n")
+        from ..outfile import write_text
+
+        write_text("\n".join(lines) + "\n")
     else:
         from ..render_eval import render
 

@@ -10,6 +10,7 @@ from ..app import (
     EXIT_CODES,
     FREE_ARGS,
     app,
+    command_class,
     file_option,
     from_option,
     guarded,
@@ -18,6 +19,7 @@ from ..app import (
     output_option,
     stdout_unicode,
     seed_option,
+    short_help,
     values_option,
 )
 
@@ -32,8 +34,16 @@ Enter, space or n for the next, b to go back, q to quit.
 """
 
 
+def topics_help() -> list:
+    """`explain --help`'s list of the lessons, read from the tutor's topic table."""
+    from ...tutor.topics import TOPICS
+
+    return [("Topics (--topic NAME)", [(t.name, t.summary) for t in TOPICS.values()])]
+
+
 @app.command("explain", context_settings=FREE_ARGS, help=EXPLAIN_HELP, epilog=EXIT_CODES,
-             options_metavar="[OPTIONS] [PROGRAM] [--NAME VALUE | NAME=VALUE]...")
+             options_metavar="[OPTIONS] [PROGRAM] [--NAME VALUE | NAME=VALUE]...",
+             short_help=short_help(EXPLAIN_HELP), cls=command_class(topics_help))
 def explain_command(
     ctx: typer.Context,
     file: Optional[str] = file_option(),
@@ -64,6 +74,10 @@ def explain_command(
             for t in TOPICS.values():
                 sys.stdout.write(f"{t.name:<{width}}  {nt.text(t.summary)}\n")
             return
+        if export:
+            from ..outfile import refuse_overwriting_inputs
+
+            refuse_overwriting_inputs(export, (file, values_file), "--export")
         heading, steps, warnings = build(list(ctx.args), file, topic, output, option_names(ctx),
                                          Notation(ascii_only=ascii_only) if export else nt,
                                          eval_options(ctx), values_file, seed, read_as)
@@ -77,7 +91,7 @@ def explain_command(
             return
         show(steps, nt, no_pause)
 
-    guarded(run)
+    guarded(run, ctx)
 
 
 def build(args: list, file, topic_name, output, options, nt, eval_opts=None,

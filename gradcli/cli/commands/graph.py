@@ -12,6 +12,7 @@ from ..app import (
     FREE_ARGS,
     PROGRAM_USAGE,
     app,
+    command_class,
     file_option,
     from_option,
     guarded,
@@ -20,6 +21,7 @@ from ..app import (
     output_option,
     stdout_unicode,
     seed_option,
+    short_help,
     values_option,
 )
 
@@ -36,7 +38,8 @@ Values are given as for `gradcli eval`.
 
 
 @app.command("graph", context_settings=FREE_ARGS, help=GRAPH_HELP, epilog=EXIT_CODES,
-             options_metavar=PROGRAM_USAGE)
+             options_metavar=PROGRAM_USAGE,
+             short_help=short_help(GRAPH_HELP), cls=command_class())
 def graph_command(
     ctx: typer.Context,
     fmt_name: Optional[str] = typer.Option(
@@ -70,6 +73,9 @@ def graph_command(
         if name not in FORMATS:
             raise UsageError(f"--format {fmt_name}: unknown format",
                              "choose one of: " + ", ".join(FORMATS))
+        from ..outfile import refuse_overwriting_inputs
+
+        refuse_overwriting_inputs(out_file, (file, values_file), "-o")
         inv = read_invocation(list(ctx.args), file, option_names(ctx), values_file, seed,
                               read_as)
         with no_cycle_collection():
@@ -95,7 +101,7 @@ def graph_command(
         for w in ev.warnings:
             sys.stderr.write("warning: " + nt.text(w) + "\n")
 
-    guarded(run)
+    guarded(run, ctx)
 
 
 EXTENSIONS = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".mermaid": "mermaid",

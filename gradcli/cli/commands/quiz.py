@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from ..app import EXIT_CODES, app, guarded, make_console, stdout_unicode
+from ..app import EXIT_CODES, app, guarded, make_console, short_help, stdout_unicode
 
 QUIZ_HELP = """Practise backprop: questions on small programs, each asking one number.
 
@@ -29,7 +29,7 @@ TOPICS_HELP = ("add, chain, div, exp, fan-out, max, mul, neuron, pow, quotient, 
 COMMANDS_LINE = "answer with a number, 3/4 or 2*3 - 1; or type hint, skip, quit"
 
 
-@app.command("quiz", help=QUIZ_HELP, epilog=EXIT_CODES,
+@app.command("quiz", help=QUIZ_HELP, epilog=EXIT_CODES, short_help=short_help(QUIZ_HELP),
              context_settings={"help_option_names": ["-h", "--help"]})
 def quiz_command(
     level: Optional[int] = typer.Option(None, "--level", min=1, max=3,
@@ -48,6 +48,13 @@ def quiz_command(
                                               metavar="PERCENT",
                                               help="Exit 1 when the score is below PERCENT."),
     ascii_only: bool = typer.Option(False, "--ascii", help="Plain ASCII notation (dx, not x̄)."),
+    review: bool = typer.Option(False, "--review",
+                                help="Questions on your weak topics, as flash cards are "
+                                     "scheduled (see gradcli progress)."),
+    db: Optional[str] = typer.Option(None, "--db", metavar="FILE",
+                                     help="The progress store [default: GRADCLI_DB, else "
+                                          "$XDG_DATA_HOME/gradcli/progress.sqlite3]."),
+    no_save: bool = typer.Option(False, "--no-save", help="Do not record the answers."),
 ) -> None:
     outcome = {}
 
@@ -55,11 +62,23 @@ def quiz_command(
         from ...core.notation import Notation
         from ...tutor.quiz import report, score, session
 
-        questions, title = _questions(script, level, count, seed, topic)
+        from . import progress
+
+        if review:
+            _no_review_with(script, level, topic)
+            questions, title = progress.review_set(db, count, seed)
+        else:
+            questions, title = _questions(script, level, count, seed, topic)
         reader = _reader(answers, echo=not as_json)
         view = None if as_json else View(make_console(), Notation(ascii_only or not stdout_unicode()))
-        outcomes, stopped = session(questions, reader, view, title,
-                                    interactive=answers is None and not as_json)
+        recorder = None if no_save else progress.start_recording(db, review)
+        try:
+            outcomes, stopped = session(questions, reader, view, title,
+                                        interactive=answers is None and not as_json,
+                                        record=recorder and recorder.record)
+        finally:
+            if recorder:
+                progress.finish_recording(recorder)
         if as_json:
             import json
 
@@ -71,6 +90,16 @@ def quiz_command(
     guarded(run)
     if pass_mark is not None and outcome.get("percent", 100.0) < pass_mark:
         raise typer.Exit(1)
+
+
+def _no_review_with(script, level, topic) -> None:
+    from ...core.errors import UsageError
+
+    given = [name for name, v in (("--script", script), ("--level", level),
+                                  ("--topic", topic)) if v is not None]
+    if given:
+        raise UsageError(f"{', '.join(given)} cannot be used with --review",
+                         "--review chooses the topics from your recorded answers")
 
 
 def _questions(script: Optional[str], level: Optional[int], count: int, seed: Optional[int],
