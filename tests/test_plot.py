@@ -367,3 +367,16 @@ def test_tick_labels_have_the_digits_the_span_needs(span, expected):
     assert proc.returncode == 0, proc.stderr
     ticks = [line for line in proc.stdout.splitlines() if line.startswith("           | ")]
     assert ticks and ticks[0].split()[1:] == expected
+
+
+def test_the_program_file_is_not_written_over(tmp_path):
+    prog = tmp_path / "prog.grad"
+    prog.write_text("x^2\n")
+    err = failed(run_gradcli("plot", "-f", str(prog), "--x", "1", "--json", "-o", str(prog)), 2)
+    assert "that is the file this command reads" in err
+    assert prog.read_text() == "x^2\n"
+
+
+def test_a_lone_h_is_help():
+    proc = run_gradcli("plot", "-h")
+    assert proc.returncode == 0 and "--range START:END" in proc.stdout

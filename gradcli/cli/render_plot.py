@@ -1,7 +1,7 @@
 """`gradcli plot`'s output: the notes in words, the picture in the terminal (plotille),
 the SVG or PNG (matplotlib, an optional extra) and the JSON document, all from
 modes/plot.py's PlotData. Imported only by the plot command, so neither library is
-loaded by any other command."""
+loaded by any other command. Files are written by cli/outfile.py (whole or not at all)."""
 from __future__ import annotations
 
 import math
@@ -10,7 +10,7 @@ import sys
 from contextlib import contextmanager
 from typing import Optional
 
-from ..core.errors import EvaluationError, MissingDependency, UsageError
+from ..core.errors import EvaluationError, MissingDependency
 from ..core.notation import fmt
 
 PICTURES = (".svg", ".png")
@@ -215,50 +215,8 @@ def picture_format(path: str) -> Optional[str]:
     return ext[1:] if ext in PICTURES else None
 
 
-def write_atomic(path: str, write) -> None:
-    """`write(fh)` into a temporary file beside `path`, then rename it over `path`: a
-    reader never sees half a file, and a failure leaves what was there."""
-    import tempfile
-
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".",
-                                   suffix=".tmp")
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-        os.chmod(tmp, _mode_for(path))  # mkstemp's file is private (0600)
-        os.replace(tmp, path)
-    except OSError as exc:
-        _remove(tmp)
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
-    except BaseException:
-        _remove(tmp)
-        raise
-
-
-def _mode_for(path: str) -> int:
-    """The permissions `open(path, "w")` would give: the old file's, else 0666 less the
-    umask."""
-    try:
-        return os.stat(path).st_mode & 0o7777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def _remove(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
-
-
-def write_picture(data, nt, path: str, kind: str) -> None:
-    """The two panels as SVG or PNG, drawn by matplotlib."""
+def picture(data, nt, path: str, kind: str) -> bytes:
+    """The two panels as SVG or PNG, drawn by matplotlib (for the file `path`)."""
     try:
         import matplotlib
     except ImportError:
@@ -303,8 +261,11 @@ def write_picture(data, nt, path: str, kind: str) -> None:
         ax.grid(True, alpha=0.3)
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=8)
-    metadata = {"Date": None} if kind == "svg" else {}
-    write_atomic(path, lambda fh: fig.savefig(fh, format=kind, metadata=metadata))
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=kind, metadata={"Date": None} if kind == "svg" else {})
+    return buffer.getvalue()
 
 
 def to_json(data, nt) -> str:

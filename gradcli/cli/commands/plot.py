@@ -12,12 +12,14 @@ from ..app import (
     FREE_ARGS,
     PROGRAM_USAGE,
     app,
+    command_class,
     file_option,
     from_option,
     guarded,
     make_console,
     option_names,
     output_option,
+    short_help,
     stdout_unicode,
     values_option,
 )
@@ -35,7 +37,8 @@ a note says where; at a kink (relu, abs, max, min) the derivative curve is broke
 
 
 @app.command("plot", context_settings=FREE_ARGS, help=PLOT_HELP, epilog=EXIT_CODES,
-             options_metavar=PROGRAM_USAGE)
+             options_metavar=PROGRAM_USAGE, short_help=short_help(PLOT_HELP),
+             cls=command_class())
 def plot_command(
     ctx: typer.Context,
     span: Optional[str] = typer.Option(
@@ -68,6 +71,7 @@ def plot_command(
         from ...modes.plot import MAX_POINTS, MIN_POINTS, AxisError, OutsideRange, sample
         from .. import render_plot
         from ..arguments import read_invocation
+        from ..outfile import refuse_overwriting_inputs, write_file, write_text
 
         kind = None
         if out_file not in (None, "-") and not as_json:
@@ -76,6 +80,7 @@ def plot_command(
                 raise UsageError(f"-o {out_file}: a plot is written as .svg or .png",
                                  "name the file FILE.svg or FILE.png (or add --json for "
                                  "the samples as JSON)")
+        refuse_overwriting_inputs(out_file, [file, values_file])
         inv = read_invocation(list(ctx.args), file, option_names(ctx), values_file, None,
                               read_as)
         if not MIN_POINTS <= points <= MAX_POINTS:
@@ -107,11 +112,11 @@ def plot_command(
         if as_json:
             text = render_plot.to_json(data, nt) + "\n"
             if out_file in (None, "-"):
-                sys.stdout.write(text)
+                write_text(text)
             else:
-                render_plot.write_atomic(out_file, lambda fh: fh.write(text.encode("utf-8")))
+                write_file(out_file, text)
         elif kind is not None:
-            render_plot.write_picture(data, nt, out_file, kind)
+            write_file(out_file, render_plot.picture(data, nt, out_file, kind))
             for line in render_plot.notes(data, nt, unicode):
                 sys.stderr.write(line + "\n")
         else:
@@ -121,17 +126,16 @@ def plot_command(
             color = (console.is_terminal and console.color_system is not None
                      and not console.no_color)
             picture = render_plot.terminal_text(data, nt, console.width, color, unicode)
-            sys.stdout.write(picture + "\n")
             import textwrap
 
-            for line in render_plot.notes(data, nt, unicode):
-                sys.stdout.write(textwrap.fill(line, console.width, subsequent_indent="  ",
-                                               break_on_hyphens=False) + "\n")
-            sys.stdout.flush()
+            write_text(picture + "\n" + "".join(
+                textwrap.fill(line, console.width, subsequent_indent="  ",
+                              break_on_hyphens=False) + "\n"
+                for line in render_plot.notes(data, nt, unicode)))
         for w in data.warnings:
             sys.stderr.write("warning: " + nt.text(w) + "\n")
 
-    guarded(run)
+    guarded(run, ctx)
 
 
 def parse_range(text: str) -> tuple:
