@@ -380,3 +380,9 @@ def test_the_program_file_is_not_written_over(tmp_path):
 def test_a_lone_h_is_help():
     proc = run_gradcli("plot", "-h")
     assert proc.returncode == 0 and "--range START:END" in proc.stdout
+
+
+def test_the_summary_in_gradcli_help_is_whole():
+    out = " ".join(run_gradcli("--help", env={"COLUMNS": "80"}).stdout.split())
+    assert "plot Plot a program along one input, with its derivative and a tangent line." \
+        in out

@@ -24,9 +24,11 @@ from ..app import (
     values_option,
 )
 
-PLOT_HELP = """Plot a program over a range of one input: its value, its derivative (the
-reverse sweep's gradient at every sample) and the tangent line at the given point, whose
-slope is the gradient gradcli eval gives there.
+PLOT_HELP = """Plot a program along one input, with its derivative and a tangent line.
+
+Over a range of one input: the program's value, its derivative (the reverse sweep's
+gradient at every sample) and the tangent line at the given point, whose slope is the
+gradient gradcli eval gives there.
 
 gradcli plot "sin(x)*x" --x 1 --range -3:3 draws in the terminal; -o FILE.svg or .png
 writes a picture (needs matplotlib: pip install 'gradcli[plot]'); --json prints the
