@@ -1,0 +1,383 @@
+"""`gradcli plot`'s numbers: a program of one input sampled over a range, its derivative
+from the engine's reverse sweep at every sample, the tangent line at the given point, and
+where the curves must be broken. Nothing here prints or draws; cli/render_plot.py does.
+
+A line between two neighbouring samples is drawn only where the curve is continuous
+between them. It is broken
+  - where the program is undefined: a sample whose forward pass raises a DomainError
+    (log of a negative number, a division by zero, an overflow) is a gap, and each run
+    of such samples is reported as an interval, its ends found by bisection;
+  - at a pole between two defined samples: a division whose divisor, or a negative power
+    whose base, changes sign between them, or tan whose argument crosses π/2 + kπ
+    (the function jumps from one infinity to the other there; see _POLES), located by
+    bisection. A divisor that touches 0 without changing sign (1/x², x/|x|) is found
+    only where a sample falls on the zero, or, as for x/|x|, where a kink located between
+    two samples turns out to be undefined;
+  - for the derivative only, at a kink: a step whose op has a `kink` hook (relu, abs,
+    max, min; core/ops.py) and whose local partials differ between the two samples, read
+    as gradcheck reads them (modes/gradcheck.py): their partials are constant between
+    kinks, so a change means a kink was crossed. A sample exactly at a kink, where a
+    convention picks the derivative (relu'(0) = 0), is a point of its own.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from ..core.engine import forward, input_values, no_cycle_collection, reverse_sweep
+from ..core.errors import DomainError, UsageError, close_matches, quoted_or
+from ..core.notation import fmt
+from ..core.tape import Tape
+from ..language.lower import compile_program
+
+POINTS = 200  # samples by default
+MAX_POINTS = 10_000  # the most --points takes: every sample is a forward and a reverse pass
+MIN_POINTS = 2
+HALF_WIDTH = 3.0  # without --range: the point ± this
+_BISECT = 60  # halvings to locate a boundary, a pole or a kink (the interval's 2^-60)
+
+
+@dataclass
+class Region:
+    """An interval of the range where the program is undefined."""
+    start: float
+    end: float
+    start_included: bool
+    end_included: bool
+    why: str  # the first sample's reason, with its x
+    at_start: bool  # the region reaches the range's start (then `x < end` says it)
+    at_end: bool
+
+
+@dataclass
+class Mark:
+    """A pole or a kink at x (located by bisection between two samples, or a sample)."""
+    x: float
+    why: str
+    exact: bool  # x is a sample where the kink hook fired, not an estimate
+
+
+@dataclass
+class Tangent:
+    x: float
+    y: float
+    slope: float  # the gradient ∂f/∂x at x, from the reverse sweep
+    kink: Optional[str] = None  # the point sits at a kink: which convention gave the slope
+
+    def at(self, x: float) -> float:
+        return self.y + self.slope * (x - self.x)
+
+
+@dataclass
+class PlotData:
+    source: str
+    output: str  # the output's name (f)
+    along: str  # the input on the x axis
+    fixed: dict  # the other inputs -> their values
+    start: float
+    end: float
+    xs: list
+    ys: list  # None where undefined
+    slopes: list  # ∂output/∂along, None where undefined or not finite
+    function_breaks: set = field(default_factory=set)  # i: no line from sample i to i+1
+    derivative_breaks: set = field(default_factory=set)
+    kink_samples: set = field(default_factory=set)  # samples exactly at a kink
+    undefined: list = field(default_factory=list)  # Regions
+    poles: list = field(default_factory=list)  # Marks
+    kinks: list = field(default_factory=list)  # Marks
+    tangent: Optional[Tangent] = None
+    no_tangent: Optional[str] = None  # why there is none
+    infinite_slopes: list = field(default_factory=list)  # x where the slope is not finite
+    warnings: list = field(default_factory=list)
+
+    def segments(self, which: str) -> list:
+        """The curve as runs of (x, y) to join with lines: `function` or `derivative`."""
+        values = self.ys if which == "function" else self.slopes
+        breaks = self.function_breaks if which == "function" else self.derivative_breaks
+        runs, run = [], []
+        for i, (x, y) in enumerate(zip(self.xs, values)):
+            if y is None:
+                if run:
+                    runs.append(run)
+                run = []
+                continue
+            if which == "derivative" and i in self.kink_samples:
+                if run:
+                    runs.append(run)
+                runs.append([(x, y)])
+                run = []
+                continue
+            run.append((x, y))
+            if i in breaks:
+                runs.append(run)
+                run = []
+        if run:
+            runs.append(run)
+        return runs
+
+
+class AxisError(UsageError):
+    """The input to plot along cannot be chosen.
+
+    reason  "no inputs", "several inputs" (none was chosen) or "unknown input"
+    name    the input asked for, or None
+    inputs  the program's inputs
+    """
+
+    def __init__(self, reason: str, inputs: list, name: Optional[str] = None):
+        self.reason, self.inputs, self.name = reason, list(inputs), name
+        names = ", ".join(self.inputs)
+        if reason == "no inputs":
+            message, detail = "the program has no inputs, so there is nothing to plot it along", ""
+        elif reason == "several inputs":
+            message = (f"the program has {len(self.inputs)} inputs: {names}; a plot shows one "
+                       "of them on the x axis")
+            detail = "choose one; the others stay at the values given"
+        else:
+            hint = close_matches(name, self.inputs)
+            message = (f"the program has no input named '{name}'"
+                       + (f" (did you mean {quoted_or(hint)}?)" if hint else ""))
+            detail = "its inputs are: " + (names or "none")
+        super().__init__(message, detail)
+
+
+class OutsideRange(UsageError):
+    """The given point is not inside the range asked for: name = point, start, end."""
+
+    def __init__(self, name: str, point: float, start: float, end: float):
+        self.name, self.point, self.start, self.end = name, point, start, end
+        self.fits = (min(start, point), max(end, point))  # a range that holds both
+        super().__init__(f"the point {name} = {fmt(point)} is outside the range "
+                         f"{fmt(start)}:{fmt(end)}",
+                         f"widen the range to include it ({fmt(self.fits[0])}:"
+                         f"{fmt(self.fits[1])}) or give a point inside it")
+
+
+def choose_input(tape: Tape, along: Optional[str]) -> str:
+    names = list(tape.inputs)
+    if along is not None:
+        if along in tape.inputs:
+            return along
+        raise AxisError("unknown input", names, along)
+    if not names:
+        raise AxisError("no inputs", names)
+    if len(names) > 1:
+        raise AxisError("several inputs", names)
+    return names[0]
+
+
+def sample(source: str, given: dict, output: Optional[str] = None, along: Optional[str] = None,
+           span: Optional[tuple] = None, points: int = POINTS,
+           dialect: str = "gradcli") -> PlotData:
+    if not MIN_POINTS <= points <= MAX_POINTS:
+        raise UsageError(f"a plot takes {MIN_POINTS} to {MAX_POINTS:,} samples, not {points}")
+    with no_cycle_collection():
+        tape = compile_program(source, given, output, dialect=dialect)
+        from ..core.tensor_eval import uses_arrays
+
+        if uses_arrays(tape, given):
+            raise UsageError("plot draws programs of numbers only (for now), and this program "
+                             "has arrays",
+                             "for a program with arrays, gradcli eval gives every entry of "
+                             "the gradient")
+        name = choose_input(tape, along)
+        inputs, warnings = input_values(tape, given)
+        x0 = inputs[name]
+        start, end = span if span is not None else (x0 - HALF_WIDTH, x0 + HALF_WIDTH)
+        if not start <= x0 <= end:
+            raise OutsideRange(name, x0, start, end)
+        data = PlotData(source, tape.output_name, name,
+                        {n: v for n, v in inputs.items() if n != name}, start, end,
+                        [], [], [], warnings=list(tape.warnings) + warnings)
+        _Sampler(tape, inputs, name, data).run(points, x0)
+    return data
+
+
+class _Sampler:
+    def __init__(self, tape: Tape, inputs: dict, name: str, data: PlotData):
+        self.tape, self.inputs, self.name, self.data = tape, dict(inputs), name, data
+        self.slot = tape.inputs[name]
+        reach = [False] * len(tape.steps)
+        reach[self.slot] = True
+        for i in range(self.slot + 1, len(tape.steps)):
+            reach[i] = any(reach[a] for a in tape.steps[i].args)
+        last = tape.output + 1
+        self.kinked = [i for i in range(last) if reach[i] and tape.steps[i].op.kink]
+        self.poled = [i for i in range(last) if reach[i] and tape.steps[i].op.name in _POLES]
+
+    def values_at(self, x: float):
+        """Every step's value at x, or the DomainError that says why there is none."""
+        self.inputs[self.name] = x
+        try:
+            return forward(self.tape, self.inputs)
+        except DomainError as exc:
+            return exc
+
+    def run(self, points: int, x0: float) -> None:
+        d, tape = self.data, self.tape
+        step = (d.end - d.start) / (points - 1)
+        d.xs = [d.start + k * step for k in range(points - 1)] + [d.end]
+        previous = None
+        for k, x in enumerate(d.xs):
+            values = self.values_at(x)
+            if isinstance(values, DomainError):
+                d.ys.append(None)
+                d.slopes.append(None)
+                self._undefined(k, x, values, previous)
+                previous = values
+                continue
+            if isinstance(previous, DomainError) and d.undefined:
+                self._close_region(d.xs[k - 1], x)
+            d.ys.append(values[tape.output])
+            d.slopes.append(self._slope(values, x))
+            if any(tape.steps[i].op.kink(*self._operands(values, i)) for i in self.kinked):
+                d.kink_samples.add(k)
+                self._kink_at(x, values)
+            if isinstance(previous, list):
+                self._between(k - 1, previous, values)
+            previous = values
+        self._tangent(x0)
+
+    def _operands(self, values: list, i: int) -> list:
+        return [values[a] for a in self.tape.steps[i].args]
+
+    def _slope(self, values: list, x: float) -> Optional[float]:
+        g = reverse_sweep(self.tape, values)[self.slot]
+        if math.isfinite(g):
+            return g
+        self.data.infinite_slopes.append(x)
+        return None
+
+    # --- undefined regions ---------------------------------------------------------------
+    def _undefined(self, k: int, x: float, error: DomainError, previous) -> None:
+        d = self.data
+        if k > 0 and isinstance(previous, DomainError):
+            return  # the region goes on
+        start, included = x, True
+        if k > 0:  # a defined sample before it: the boundary lies between
+            start, included = self._boundary(d.xs[k - 1], x)
+        d.undefined.append(Region(start, d.end, included, True,
+                                  f"at {self.name} = {fmt(x)}: {error.problem}",
+                                  at_start=k == 0, at_end=True))
+
+    def _close_region(self, bad: float, good: float) -> None:
+        region = self.data.undefined[-1]
+        region.end, region.end_included = self._boundary(good, bad)
+        region.at_end = False
+
+    def _boundary(self, good: float, bad: float) -> tuple:
+        """Where the program stops being defined between a defined x and an undefined
+        one: a short decimal between the last defined and first undefined x found by
+        bisection, and whether the program is undefined there."""
+        for _ in range(_BISECT):
+            mid = (good + bad) / 2
+            if mid in (good, bad):
+                break
+            if isinstance(self.values_at(mid), DomainError):
+                bad = mid
+            else:
+                good = mid
+        x = _short_between(good, bad)
+        return x, isinstance(self.values_at(x), DomainError)
+
+    # --- poles and kinks between two defined samples ------------------------------------
+    def _between(self, k: int, left: list, right: list) -> None:
+        d, lo, hi = self.data, self.data.xs[k], self.data.xs[k + 1]
+        for i in self.poled:
+            name = self.tape.steps[i].op.name
+            at_left = self._operands(left, i)
+            if _POLES[name](at_left, self._operands(right, i)):
+                x = self._locate(lo, hi, lambda v: _POLES[name](at_left, self._operands(v, i)))
+                self._break(k, x, _POLE_WHY[name])
+        for i in self.kinked:
+            op = self.tape.steps[i].op
+            if op.kink(*self._operands(left, i)) or op.kink(*self._operands(right, i)):
+                continue  # a sample sits on this kink: it is a point of its own
+            slopes = op.partials(*self._operands(left, i), left[i])
+            if slopes != op.partials(*self._operands(right, i), right[i]):
+                d.derivative_breaks.add(k)
+                x = self._locate(lo, hi, lambda v: op.partials(*self._operands(v, i), v[i])
+                                 != slopes)
+                undefined = self.values_at(x)
+                if isinstance(undefined, DomainError):  # x/abs(x): a jump, not a kink
+                    self._break(k, x, undefined.problem)
+                else:
+                    d.kinks.append(Mark(x, f"a kink of {op.name}", False))
+
+    def _break(self, k: int, x: float, why: str) -> None:
+        """The function jumps (or is undefined) at x between samples k and k + 1."""
+        d = self.data
+        d.function_breaks.add(k)
+        d.derivative_breaks.add(k)
+        if not any(p.x == x for p in d.poles):
+            d.poles.append(Mark(x, why, False))
+
+    def _locate(self, lo: float, hi: float, changed: Callable) -> float:
+        """Bisect [lo, hi] for where a step changes: `changed(values)` is true of the
+        values past the change (an undefined midpoint counts as past it)."""
+        for _ in range(_BISECT):
+            mid = (lo + hi) / 2
+            if mid in (lo, hi):
+                break
+            values = self.values_at(mid)
+            if isinstance(values, DomainError) or changed(values):
+                hi = mid
+            else:
+                lo = mid
+        return _short_between(lo, hi)
+
+    def _kink_at(self, x: float, values: list) -> None:
+        for i in self.kinked:
+            why = self.tape.steps[i].op.kink(*self._operands(values, i))
+            if why:
+                self.data.kinks.append(Mark(x, why, True))
+                return
+
+    # --- the tangent at the given point --------------------------------------------------
+    def _tangent(self, x0: float) -> None:
+        d = self.data
+        values = self.values_at(x0)
+        if isinstance(values, DomainError):
+            d.no_tangent = f"the program is undefined at {self.name} = {fmt(x0)}: " \
+                           f"{values.problem}"
+            return
+        g = reverse_sweep(self.tape, values)[self.slot]
+        if not math.isfinite(g):
+            d.no_tangent = (f"the derivative at {self.name} = {fmt(x0)} is not a finite "
+                            f"number ({fmt(g)})")
+            return
+        kink = None
+        for i in self.kinked:
+            kink = kink or self.tape.steps[i].op.kink(*self._operands(values, i))
+        d.tangent = Tangent(x0, values[self.tape.output], g, kink)
+
+
+def _short_between(lo: float, hi: float) -> float:
+    """The number with the fewest decimals in [lo, hi] (0 rather than 1.2e-17)."""
+    a, b = min(lo, hi), max(lo, hi)
+    for digits in range(0, 16):
+        r = round((a + b) / 2, digits)
+        if a <= r <= b:
+            return r + 0.0
+    return (a + b) / 2
+
+
+def _sign_change(a: float, b: float) -> bool:
+    return (a < 0 < b) or (b < 0 < a)
+
+
+def _tan_branch(x: float) -> float:
+    return math.floor((x - math.pi / 2) / math.pi)
+
+
+# Ops whose value jumps between two defined samples, read from the operands at both: a
+# division whose divisor changes sign, a power with a negative exponent whose base does,
+# tan whose argument crosses π/2 + kπ.
+_POLES: dict = {
+    "div": lambda l, r: _sign_change(l[1], r[1]),
+    "pow": lambda l, r: (l[1] < 0 or r[1] < 0) and _sign_change(l[0], r[0]),
+    "tan": lambda l, r: _tan_branch(l[0]) != _tan_branch(r[0]),
+}
+_POLE_WHY = {"div": "division by zero", "pow": "0 to a negative power",
+             "tan": "a pole of tan"}
