@@ -214,12 +214,28 @@ class Store:
             raise StoreError(self.path, _reason(exc), _cause(exc)) from None
         try:
             self.db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            self.db.execute("PRAGMA journal_mode = WAL")
+            self._wal(timeout)
             self._migrate()
             self._merge_fallbacks()
         except sqlite3.Error as exc:
             self.db.close()
             raise StoreError(self.path, _reason(exc), _cause(exc)) from None
+
+    def _wal(self, timeout: float) -> None:
+        """Switch to WAL mode (kept in the file: a no-op once done). Two processes creating
+        the store at once race for the switch, and SQLite can answer the loser "database
+        is locked" at once, without waiting on the busy timeout: so wait here."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.db.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.02)
 
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
