@@ -11,7 +11,7 @@ from rich.text import Text
 
 from ..core.notation import Notation, fmt, full
 from ..modes.forward_mode import AGREE, FLOAT_EDGE, ROUNDING, TangentTrace, compare
-from ..modes.gradcheck import BANDS
+from ..modes.gradcheck import BANDS, KINK_NOTE, KINK_VERDICT
 from ..modes.study import Study
 from ..report.rows import tangent_rule
 from .render_eval import _add_rows, _table
@@ -24,9 +24,10 @@ def forward_trace_rows(trace: TangentTrace, nt: Notation) -> list:
         if tape.is_const(i) and step.name is None:
             continue
         label = tape.label(i)
+        shown = len(rows) + 1  # the rows shown, numbered without gaps
         operation = f"{label} = {fmt(trace.values[i])}" if tape.is_input(i) \
             else f"{label} = {tape.expression(i)}"
-        rows.append((tape.step_id(i), operation, fmt(trace.values[i]),
+        rows.append((str(shown), operation, fmt(trace.values[i]),
                      tangent_rule(trace, i, nt), fmt(trace.tangents[i])))
     return rows
 
@@ -45,9 +46,9 @@ def render_forward(trace: TangentTrace, console: Console, nt: Notation, limit) -
                                     "tangent (forward-mode rule)", "tangent"], nt)
     _add_rows(table, forward_trace_rows(trace, nt), limit)
     console.print(table)
-    out = tape.output_name
-    # The tangent by its row's name: f' where the program rebinds f (ḟ is the first f's).
-    console.print(Text(f"{nt.partial(out, wrt)} = {nt.dot(tape.output_label, wrt)} = "
+    out = tape.output_label
+    # The output by its row's name: f' where the program rebinds f (ḟ is the first f's).
+    console.print(Text(f"{nt.partial(out, wrt)} = {nt.dot(out, wrt)} = "
                        f"{full(trace.derivative)}"))
     console.print(Text(cost_line(tape, nt)))
     console.print()
@@ -90,7 +91,7 @@ def legend() -> str:
 def _verdict(c, short: bool = False) -> str:
     verdict = c.verdict
     if c.near_kink and verdict not in ("good", "unavailable"):
-        verdict += " (at a kink: expected)"
+        verdict = KINK_VERDICT
     elif c.near_kink:
         verdict += " (near a kink)"
     if c.within_rounding:
@@ -180,11 +181,15 @@ def render_check(study: Study, console: Console, nt: Notation) -> None:
         table = _titled("Gradient check (analytic vs central finite difference, entry by "
                         "entry)", ARRAY_CHECK_COLUMNS, nt)
         lines = [legend() + " (x: the entry nudged)"] + array_check_lines(study)
+        if any(KINK_VERDICT in v for c in study.checks for v in c.counts):
+            lines.append(KINK_NOTE)
     else:
         table = _titled("Gradient check (analytic vs central finite difference)",
                         ["", "analytic", "numeric", "relative error", "verdict"], nt)
         lines = [legend()] + [f"{c.name}: estimate unavailable: {c.note}"
                               for c in study.checks if c.note]
+        if any(_verdict(c) == KINK_VERDICT for c in study.checks):
+            lines.append(KINK_NOTE)
     _add_rows(table, check_rows(study, nt), None)
     console.print(table)
     for line in lines:

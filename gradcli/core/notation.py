@@ -1,7 +1,9 @@
-"""How numbers, adjoints and partial derivatives are written, in Unicode or plain ASCII.
+"""How numbers, adjoints and partial derivatives are written, in Unicode or plain ASCII,
+and the words every command uses for the same ideas (GLOSSARY).
 
-ASCII mode uses the tutorials' own notation (`dx` for the adjoint of x), so a learner
-reading Karpathy's `da = b * dx` sees the same letters.
+Unicode writes the adjoint of x as x̄ and a partial derivative as ∂x/∂a. ASCII writes the
+adjoint `grad_x` and a partial `dx/da`, never `dx` alone: beside `dx/da = b`, a bare `dx`
+meaning the adjoint would be the very ambiguity the lesson warns about.
 """
 from __future__ import annotations
 
@@ -46,13 +48,57 @@ def full_array(a) -> str:
     return "[" + ", ".join(items) + "]"
 
 
+# --- words ------------------------------------------------------------------------------
+# One word per idea, in every command (README "Words"). A *path* is a route through the
+# graph from an input to the output; a *contribution* is one chain-rule term, one `+=`
+# line of backprop code: a local derivative times the adjoint arriving from above.
+GLOSSARY = (
+    ("adjoint", "x̄ (ASCII grad_x; the tutorials' code writes dx, micrograd x.grad) = "
+                "∂f/∂x: how much the output f moves per unit change of x"),
+    ("local derivative", "∂x/∂a: how much one step's result x moves per unit of its "
+                         "operand a; one step's own rule"),
+    ("contribution", "one chain-rule term, local derivative times the adjoint arriving "
+                     "from above: one `+=` line of backprop code (ā += b·x̄)"),
+    ("path", "a route through the graph from an input to the output; ∂f/∂a is the sum "
+             "over the paths of the products of the local derivatives along each"),
+    ("fan-out", "a value used more than once: its adjoint is the sum of one contribution "
+                "per use"),
+)
+
+
+def contribution_of(k: int, total: int, adjoint: str) -> str:
+    """Which of the contributions to one adjoint this is: `contribution 2 of 3 to ā`."""
+    return f"contribution {k} of {total} to {adjoint}"
+
+
+def contributions(n: int) -> str:
+    return "1 contribution" if n == 1 else f"{n} contributions"
+
+
+def product(numbers, times: str = "·") -> str:
+    """Numbers (as text) multiplied, one convention everywhere: a negative factor after
+    the first is parenthesised, `-3·(-2)`, the first never is."""
+    return times.join(f"({n})" if k and n.startswith("-") else n
+                      for k, n in enumerate(numbers))
+
+
 class Notation:
     def __init__(self, ascii_only: bool = False):
         self.ascii = ascii_only
 
     def bar(self, name: str) -> str:
-        """The adjoint of `name`: x̄ = ∂f/∂x (dx in ASCII, as the tutorials write it)."""
-        return f"d{name}" if self.ascii else f"{name}{MACRON}"
+        """The adjoint of `name`: x̄ = ∂f/∂x (grad_x in ASCII, apart from partials dx/da)."""
+        return f"grad_{name}" if self.ascii else f"{name}{MACRON}"
+
+    def legend(self, out: str) -> str:
+        """What the ASCII symbols mean, with the program's own output name."""
+        return (f"ASCII notation: {self.bar('x')} is the adjoint d{out}/dx (how much {out} "
+                f"moves per unit change of x; code often writes it dx); dx/da is a local "
+                f"derivative, how much one step's result x moves per unit of a.")
+
+    def product(self, *numbers: float) -> str:
+        """`-3·(-2)`: numbers multiplied, a negative factor after the first in parentheses."""
+        return product([fmt(x) for x in numbers], self.times)
 
     def dot(self, name: str, wrt: str) -> str:
         """The tangent of `name`: v̇ = ∂v/∂wrt in forward mode (dv/dwrt in ASCII)."""

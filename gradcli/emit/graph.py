@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..core.engine import Evaluation
-from ..core.notation import Notation, fmt
+from ..core.notation import Notation, contributions, fmt
 
 
 @dataclass
@@ -204,13 +204,13 @@ def record(graph: Graph, i: int, nt: Notation) -> str:
             return f"{shape}data {one_line(node.value)} | integer data, no grad"
         text = f"{shape}data {one_line(node.value)} | grad {one_line(node.adjoint)}"
         if node.terms > 1:
-            text += nt.text(f" (Σ of {node.terms} terms)")
+            text += nt.text(f" (Σ of {contributions(node.terms)})")
         return text
     if node.kind == "const":
         return f"data {fmt(node.value)}"
     text = f"data {fmt(node.value)} | grad {fmt(node.adjoint)}"
     if node.terms > 1:
-        text += nt.text(f" (Σ of {node.terms} terms)")
+        text += nt.text(f" (Σ of {contributions(node.terms)})")
     return text
 
 
@@ -226,9 +226,10 @@ def tree_rows(graph: Graph, nt: Notation, max_depth: int = DEFAULT_DEPTH) -> lis
     while stack:
         i, depth = stack.pop()
         node = graph.nodes[i]
-        if i in drawn:
+        if i in drawn and node.kind != "const":
+            # A reference names what was drawn: the title above starts with the label.
             rows.append((depth, "reuse", node.label,
-                         nt.text(f"drawn above; its grad sums {node.terms} terms")))
+                         nt.text(f"drawn above; its grad sums {contributions(node.terms)}")))
             continue
         drawn.add(i)
         detail = record(graph, i, nt)
