@@ -8,6 +8,7 @@ meaning the adjoint would be the very ambiguity the lesson warns about.
 from __future__ import annotations
 
 import math
+import re
 
 MACRON = "\u0304"
 DOT = "\u0307"
@@ -82,6 +83,28 @@ def product(numbers, times: str = "·") -> str:
                       for k, n in enumerate(numbers))
 
 
+_NUMBER = r"-(?:inf|nan|[0-9.]+(?:e[-+]?[0-9]+)?)"
+_LEADING = re.compile(rf"\(({_NUMBER})\)")
+_BARE_LEADING = re.compile(_NUMBER)
+
+
+def bare_start(text: str) -> str:
+    """`(-3)·2` → `-3·2`: a negative number that begins an expression needs no brackets."""
+    m = _LEADING.match(text)
+    return m.group(1) + text[m.end():] if m else text
+
+
+def added(terms) -> str:
+    """Terms (as text) joined with +, by the same convention as `product`: a negative
+    number is parenthesised unless it begins the whole expression, `-4·1 + (-3)·2`."""
+    out = []
+    for k, t in enumerate(terms):
+        t = bare_start(t)
+        m = _BARE_LEADING.match(t) if k else None
+        out.append(f"({m.group(0)}){t[m.end():]}" if m else t)
+    return " + ".join(out)
+
+
 class Notation:
     def __init__(self, ascii_only: bool = False):
         self.ascii = ascii_only
@@ -90,11 +113,13 @@ class Notation:
         """The adjoint of `name`: x̄ = ∂f/∂x (grad_x in ASCII, apart from partials dx/da)."""
         return f"grad_{name}" if self.ascii else f"{name}{MACRON}"
 
-    def legend(self, out: str) -> str:
-        """What the ASCII symbols mean, with the program's own output name."""
-        return (f"ASCII notation: {self.bar('x')} is the adjoint d{out}/dx (how much {out} "
-                f"moves per unit change of x; code often writes it dx); dx/da is a local "
-                f"derivative, how much one step's result x moves per unit of a.")
+    def legend(self, out: str, node: str, inp: str) -> str:
+        """What the ASCII symbols mean, said with the program's own names: its output
+        `out` and one step `node` with an operand `inp`."""
+        return (f"ASCII notation: {self.bar(inp)} is an adjoint, d{out}/d{inp}: how much "
+                f"{out} moves per unit change of {inp} (backprop code calls it d{inp}); "
+                f"d{node}/d{inp} is a local derivative, the rate of one step alone: "
+                f"{node} per unit of {inp}.")
 
     def product(self, *numbers: float) -> str:
         """`-3·(-2)`: numbers multiplied, a negative factor after the first in parentheses."""
@@ -134,5 +159,5 @@ class Notation:
 _ASCII_FOLD = {
     "∂": "d", "·": "*", "−": "-", "≤": "<=", "≥": ">=", "σ": "sigmoid", "²": "^2",
     "ˣ": "^x", "±": "+/-", "→": "->", "←": "<-", "Σ": "sum", "…": "...", "×": "x",
-    "—": "--", "–": "-", "’": "'", "“": '"', "”": '"', MACRON: "",
+    "—": "--", "–": "-", "½": "1/2", "’": "'", "“": '"', "”": '"', MACRON: "",
 }

@@ -101,8 +101,8 @@ def backward_row(ev: Evaluation, c: Contribution, nt: Notation, counts=None) -> 
                         f"{nt.product(c.local, c.upstream)} = {fmt(c.contribution)}")
     if _masked(c.local, c.upstream, c.contribution):
         # 0·inf is nan in floats: say why the term is 0 instead of writing a false product.
-        contribution = (f"{bar_in} += 0  ({_gate_reason(tape, c.node, c.position)}: the term "
-                        f"is masked to exactly 0, as PyTorch does; "
+        contribution = (f"{bar_in} += 0  ({_gate_reason(tape, c.node, c.position)}: the "
+                        f"contribution is masked to exactly 0, as PyTorch does; "
                         f"{nt.product(c.local, c.upstream)} would be nan)")
     if c.count == 1:
         total = f"{bar_in} = {fmt(c.total)}"
@@ -141,7 +141,8 @@ def backward_rows(ev: Evaluation, nt: Notation, width=None, show_all: bool = Fal
     if ev.tape.tensor:
         from .tensor_rows import tensor_backward_row
 
-        return [(str(k),) + tensor_backward_row(ev, c, nt, width, show_all)
+        counts = contribution_counts(ev)
+        return [(str(k),) + tensor_backward_row(ev, c, nt, width, show_all, counts)
                 for k, c in enumerate(ev.contributions, 1)]
     counts = contribution_counts(ev)
     return [(str(k),) + backward_row(ev, c, nt, counts)
