@@ -106,11 +106,16 @@ def added(terms) -> str:
 
 
 class Notation:
-    def __init__(self, ascii_only: bool = False):
-        self.ascii = ascii_only
+    def __init__(self, ascii_only: bool = False, code: bool = False):
+        """`code`: ASCII as backprop code writes it, `dW += X.T @ dY` (JSON's rule texts,
+        read by programs beside the generated NumPy), not the learner's `grad_W`."""
+        self.ascii = ascii_only or code
+        self.code = code
 
     def bar(self, name: str) -> str:
         """The adjoint of `name`: x̄ = ∂f/∂x (grad_x in ASCII, apart from partials dx/da)."""
+        if self.code:
+            return f"d{name}"
         return f"grad_{name}" if self.ascii else f"{name}{MACRON}"
 
     def legend(self, out: str, node: str, inp: str) -> str:

@@ -104,7 +104,7 @@ def _tensor_graph(ev: Evaluation, graph: Graph, live: list, terms: list) -> Grap
 
     tape = ev.tape
     found = {(c.node, c.position): c for c in ev.contributions}
-    unicode, plain = Notation(), Notation(ascii_only=True)
+    unicode, plain, code = Notation(), Notation(ascii_only=True), Notation(code=True)
     for i, step in enumerate(tape.steps):
         if not live[i]:
             continue
@@ -122,7 +122,8 @@ def _tensor_graph(ev: Evaluation, graph: Graph, live: list, terms: list) -> Grap
             rule = None
             if c is not None:
                 rule = {False: tensor_step(ev, c, unicode).formula,
-                        True: tensor_step(ev, c, plain).formula}
+                        True: tensor_step(ev, c, plain).formula,
+                        "code": tensor_step(ev, c, code).formula}
             graph.edges.append(GraphEdge(a, i, position, None if c is None else c.local,
                                          rule))
     return graph
@@ -175,7 +176,7 @@ def _tensor_dict(graph: Graph, warnings: list) -> dict:
             "from": graph.nodes[e.source].id, "to": graph.nodes[e.target].id,
             "position": e.position, "local": null(e.local),
             "derivative": f"d{graph.nodes[e.target].label}/d{graph.nodes[e.source].label}",
-            "rule": None if e.rule is None else e.rule[True],
+            "rule": None if e.rule is None else e.rule["code"],
         } for e in graph.edges],
         "warnings": list(warnings),
     }
