@@ -167,6 +167,11 @@ def test_a_rebound_output_has_one_name_in_rows_seed_and_result(cli):
         assert nfc(f"∂{out}/∂{next(iter(tape.inputs))}") in walk
         fwd = run(cli, "eval", *args(program), "--mode", "forward", "--wrt", "a")
         assert nfc(f"∂{out}/∂a = {UNI.dot(out, 'a')} = ") in fwd
+        check = section(run(cli, "eval", *args(program), "--check"), "Gradient check")
+        assert nfc(f"∂{out}/∂a") in check, check
+        intro = section(run(cli, "explain", *args(program), "--no-pause"), "The program",
+                        "Forward pass")
+        assert nfc(f"the gradient ∂{out}/∂a") in " ".join(intro.split()), intro
 
 
 # --- the learner's language -----------------------------------------------------------

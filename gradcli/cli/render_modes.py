@@ -54,9 +54,10 @@ def render_forward(trace: TangentTrace, console: Console, nt: Notation, limit) -
     console.print()
 
 
-def agreement(study: Study, nt: Notation) -> tuple:
-    """(a bug?, the sentence saying so) for --mode both."""
-    trace, out = study.trace, study.tape.output_name
+def agreement(study: Study, nt: Notation, out: str | None = None) -> tuple:
+    """(a bug?, the sentence saying so) for --mode both. `out`: the output's name as the
+    tables above call it (f' where f is rebound), else the program's (f)."""
+    trace, out = study.trace, out or study.tape.output_name
     wrt = trace.wrt
     found = compare(trace, study.ev)
     fwd, rev = full(found.forward), full(found.reverse)
@@ -105,10 +106,10 @@ def rounding_line(out: str) -> str:
             "so good whatever the ratio")
 
 
-def check_rows(study: Study, nt: Notation) -> list:
+def check_rows(study: Study, nt: Notation, out: str | None = None) -> list:
     if study.tape.tensor:
-        return array_check_rows(study, nt)
-    out = study.tape.output_name
+        return array_check_rows(study, nt, out)
+    out = out or study.tape.output_name
     rows = []
     for c in study.checks:
         rows.append((nt.partial(out, c.name), _digits(c.analytic),
@@ -124,11 +125,11 @@ ENTRY_LINE = ("each row shows the input's entry that most deserves a look: a ver
               "than good away from a kink first, then at a kink, then the largest error")
 
 
-def array_check_rows(study: Study, nt: Notation) -> list:
+def array_check_rows(study: Study, nt: Notation, out: str | None = None) -> list:
     """One row per input of a tensor program: how many entries were checked, and the
     entry that most deserves a look (a verdict other than good away from a kink, else at a
     kink, else the largest relative error), with its numbers."""
-    out = study.tape.output_name
+    out = out or study.tape.output_name
     rows = []
     for c in study.checks:
         w = c.worst
@@ -176,7 +177,7 @@ def _titled(title: str, columns: list, nt: Notation):
     return table
 
 
-def render_check(study: Study, console: Console, nt: Notation) -> None:
+def render_check(study: Study, console: Console, nt: Notation, out: str | None = None) -> None:
     if study.tape.tensor:
         table = _titled("Gradient check (analytic vs central finite difference, entry by "
                         "entry)", ARRAY_CHECK_COLUMNS, nt)
@@ -190,7 +191,7 @@ def render_check(study: Study, console: Console, nt: Notation) -> None:
                               for c in study.checks if c.note]
         if any(_verdict(c) == KINK_VERDICT for c in study.checks):
             lines.append(KINK_NOTE)
-    _add_rows(table, check_rows(study, nt), None)
+    _add_rows(table, check_rows(study, nt, out), None)
     console.print(table)
     for line in lines:
         console.print(Text(("* " if nt.ascii else "• ") + nt.text(line)))
@@ -198,8 +199,8 @@ def render_check(study: Study, console: Console, nt: Notation) -> None:
 
 
 # --- symbolic partials ------------------------------------------------------------------
-def symbolic_rows(study: Study, nt: Notation) -> list:
-    out = study.tape.output_name
+def symbolic_rows(study: Study, nt: Notation, out: str | None = None) -> list:
+    out = out or study.tape.output_name
     rows = []
     for p in study.partials:
         value = study.analytic[p.name]
@@ -218,9 +219,10 @@ def _close(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
 
 
-def render_symbolic(study: Study, console: Console, nt: Notation) -> None:
+def render_symbolic(study: Study, console: Console, nt: Notation,
+                    out: str | None = None) -> None:
     table = _titled("Symbolic partials (SymPy, from the tape)", ["", "formula", "value"], nt)
-    _add_rows(table, symbolic_rows(study, nt), None)
+    _add_rows(table, symbolic_rows(study, nt, out), None)
     console.print(table)
     console.print()
 
@@ -230,6 +232,9 @@ def render_study(study: Study, console: Console, nt: Notation, grad_only: bool, 
     """The forward trace, the agreement, the check and the formulas; a mismatch's sentence."""
     mismatch = None
     trace = study.trace
+    # Beside the tables, the output as their rows call it (f' where f is rebound); beside
+    # --grad-only's lines, as those do (f).
+    named = study.tape.output_name if grad_only else study.tape.output_label
     if trace is not None:
         if grad_only:
             out = study.tape.output_name
@@ -240,12 +245,12 @@ def render_study(study: Study, console: Console, nt: Notation, grad_only: bool, 
         else:
             render_forward(trace, console, nt, limit)
         if study.ev is not None:
-            bug, sentence = agreement(study, nt)
+            bug, sentence = agreement(study, nt, named)
             console.print(Text(sentence))
             console.print()
             mismatch = sentence if bug else None
     if study.checks is not None:
-        render_check(study, console, nt)
+        render_check(study, console, nt, named)
     if study.partials is not None:
-        render_symbolic(study, console, nt)
+        render_symbolic(study, console, nt, named)
     return mismatch

@@ -197,8 +197,8 @@ def _forward_step(ev: Evaluation, nt: Notation) -> Step:
           "shape and a summary). Elementwise operations broadcast as NumPy does: sizes are "
           "lined up from the last axis, and an axis missing or of size 1 is repeated.")
     s.show(*([line for block in lines for line in block]
-             or [f"{tape.output_name} = {fmt(ev.value)}"]))
-    s.say(f"So {tape.output_name} = {fmt(ev.value)}.")
+             or [f"{tape.output_label} = {fmt(ev.value)}"]))
+    s.say(f"So {tape.output_label} = {fmt(ev.value)}.")
     return s
 
 
@@ -411,9 +411,10 @@ def _result_step(ev: Evaluation, nt: Notation, output: Optional[str],
                  eval_options: Optional[list]) -> Step:
     tape = ev.tape
     result = Step("Result")
-    rows = [(tape.output_name, "a number", fmt(ev.value))]
+    out = tape.output_label  # f' where the program rebinds f, as the rows call it
+    rows = [(out, "a number", fmt(ev.value))]
     for name, g in ev.gradient.items():
-        rows.append((nt.partial(tape.output_name, name), at.shape_of(g), at.text(g)))
+        rows.append((nt.partial(out, name), at.shape_of(g), at.text(g)))
     result.table(("", "shape", "value"), rows)
     command = eval_command(ev, output, eval_options, exact=_compact, flags=JSON)
     if len(command) <= 120:

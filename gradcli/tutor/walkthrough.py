@@ -478,9 +478,12 @@ def _program_step(ev: Evaluation, nt: Notation) -> Step:
     s.show(*[line for line in tape.source.strip().splitlines() if line.strip()][:30])
     given = ", ".join(f"{n} = {fmt(v)}" for n, v in ev.inputs.items())
     s.say(f"Inputs: {given}." if given else "The program has no inputs.",
-          f"We compute {tape.output_name} (the forward pass), then walk backwards from it and "
-          f"find how much {tape.output_name} moves per unit of each input: the gradient "
-          f"{', '.join(nt.partial(tape.output_name, n) for n in tape.inputs) or '(none)'}.")
+          f"We compute {tape.output_label} (the forward pass"
+          + (f"; {tape.output_label} is the last value bound to {tape.output_name}, each "
+             "rebinding adds a prime" if tape.output_label != tape.output_name else "")
+          + f"), then walk backwards from it "
+          f"and find how much {tape.output_label} moves per unit of each input: the gradient "
+          f"{', '.join(nt.partial(tape.output_label, n) for n in tape.inputs) or '(none)'}.")
     return s
 
 
@@ -498,8 +501,8 @@ def _forward_step(ev: Evaluation, nt: Notation) -> Step:
                  + lines[-FORWARD_LIMIT // 2:])
     s = Step("Forward pass: compute every value, one primitive at a time")
     s.say("Each line is one operation of the program, its operands' values substituted.")
-    s.show(*(lines or [f"{tape.output_name} = {fmt(ev.value)}"]))
-    s.say(f"So {tape.output_name} = {fmt(ev.value)}.")
+    s.show(*(lines or [f"{tape.output_label} = {fmt(ev.value)}"]))
+    s.say(f"So {tape.output_label} = {fmt(ev.value)}.")
     return s
 
 
