@@ -15,7 +15,8 @@ import pytest
 
 from conftest import run_gradcli
 from gradcli.core.engine import evaluate
-from gradcli.core.notation import GLOSSARY, Notation
+from gradcli.core import notation
+from gradcli.core.notation import Notation
 from gradcli.language.lower import compile_program
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,7 +117,7 @@ def test_a_contribution_is_called_one_everywhere_and_never_a_path_or_a_term(cli,
 def test_the_glossary_is_written_once_and_said_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     words = readme.split("## Words", 1)[1].split("\n## ", 1)[0]
-    for word, _ in GLOSSARY:
+    for word, _ in notation.GLOSSARY:
         assert f"**{word}**" in words, word
     # The README's own prose uses the words as defined: no "path 2, added", no "term 1 of".
     assert "(path " not in readme and "[term " not in readme
