@@ -35,7 +35,8 @@ def test_evaluate_gives_the_value_the_gradient_and_the_steps():
     assert list(r.gradient) == ["w0", "x0", "w1", "x1", "w2"]
     assert r.output == "f" and r.inputs == {k: float(v) for k, v in SIGMOID_VALUES.items()}
     first = r.steps[0]
-    assert (first.node, first.input, first.rule) == ("f", "v4", "f*(1-f)")  # the 4th unnamed step, as the tables name it
+    # v4: the fourth unnamed step, as the tables name it
+    assert (first.node, first.input, first.rule) == ("f", "v4", "f*(1-f)")
     assert first.contribution == pytest.approx(first.local * first.upstream)
     with pytest.raises(dataclasses.FrozenInstanceError):
         first.total = 0
