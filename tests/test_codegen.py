@@ -232,7 +232,7 @@ def test_fan_out_is_two_add_lines(lang):
     code = check("b = a + a; c = b * a", {"a": 3.0}, lang)
     adds = [line for line in code.splitlines() if line.startswith("da += ")]
     assert len(adds) == 3  # two from b = a + a, one from c = b * a
-    assert "term 3 of 3 into da" in code
+    assert "contribution 3 of 3 to da" in code
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -351,7 +351,7 @@ def test_rule_helpers_are_emitted_only_when_called(cli):
     assert not any(h in plain for h in ("def fdiv", "def fpow", "def routed", "def "))
     code = cli("code", "a/b + relu(a)^2", "a=2", "b=3").stdout
     assert "def fdiv" in code and "def fpow" in code and "def routed" in code
-    assert "db += fdiv(-v3, b) * dv3" in code and "da += fdiv(1.0, b) * dv3" in code
+    assert "db += fdiv(-v1, b) * dv1" in code and "da += fdiv(1.0, b) * dv1" in code
     # x^2's rule is where(2, 2*x^(2-1), 0): a literal condition is the branch it picks.
     # (In Python an integer literal not beside a float is written as a float: 2.0 - 1.0.)
     assert "2 * fpow(x, 2.0 - 1.0)" in cli("code", "x^2", "x=3").stdout

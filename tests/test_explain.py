@@ -41,14 +41,15 @@ def test_lesson_numbers_follow_the_values(a, b, c, k):
     assert f"= {fmt(f)}." in forward
     assert f"x̄ = {fmt(xbar)}." in means
     assert f"∂x/∂a = b = {fmt(b)}" in local
-    assert f"ā = {num(b)}·{num(xbar)} = {fmt(abar)}" in chain
-    assert f"dx/b = {num(xbar)}/{num(b)} = {fmt(xbar / b)}" in wrong
+    assert f"ā = {fmt(b)}·{num(xbar)} = {fmt(abar)}" in chain
+    assert f"dx/b = {fmt(xbar)}/{num(b)} = {fmt(xbar / b)}" in wrong
     # The scaling table: doubling b doubles ā, halves dx/b.
     assert f"{fmt(2 * b)} | {fmt(2 * abar)} | {fmt(xbar / (2 * b))} |" in wrong
-    assert f"ā = b·x̄ = {num(b)}·{num(xbar)} = {fmt(abar)}" in books
-    assert f"b̄ = a·x̄ = {num(a)}·{num(xbar)} = {fmt(bbar)}" in books
+    # One convention for negative numbers: bare first, in parentheses after it.
+    assert f"ā = b·x̄ = {fmt(b)}·{num(xbar)} = {fmt(abar)}" in books
+    assert f"b̄ = a·x̄ = {fmt(a)}·{num(xbar)} = {fmt(bbar)}" in books
     assert f"ā = 2·a·x̄ = {fmt(2 * a * xbar)}" in general
-    assert f"`da = b * dx`: {fmt(abar)} = {num(b)} * {num(xbar)}" in nxt
+    assert f"`da = b * dx`: {fmt(abar)} = {fmt(b)} * {num(xbar)}" in nxt
 
 
 def test_lesson_measurements_agree_with_the_gradient():
@@ -200,7 +201,7 @@ def test_infinite_slopes_the_sum_over_paths_is_not_said_to_equal_the_gradient(cl
     assert r.exit_code == 0, r.output
     block = r.stdout.split("The whole chain for x")[1].split("Result")[0]
     lines = [line.strip() for line in block.splitlines() if line.strip().startswith(("Σ", "="))]
-    assert lines == ["Σ over paths = (1/(2·v))·2·1 + (1/(2·v))·-1", "= inf·2·1 + inf·(-1)",
+    assert lines == ["Σ over paths = (1/(2·v))·2·1 + (1/(2·v))·(-1)", "= inf·2·1 + inf·(-1)",
                      "= inf + (-inf)", "= nan"]
     words = " ".join(block.split())
     assert "∂f/∂x =" not in words and "The backward pass computed the same number" not in words
@@ -208,13 +209,13 @@ def test_infinite_slopes_the_sum_over_paths_is_not_said_to_equal_the_gradient(cl
             "sqrt is infinite at 0)") in words
     assert ("In IEEE float arithmetic inf + (-inf) = nan, so the sum over paths is not defined "
             "as a number: added as floats in the order shown it gives nan.") in words
-    assert ("The reverse sweep, which adds the terms at each step before multiplying (the "
+    assert ("The reverse sweep, which adds the contributions at each step before multiplying (the "
             "order PyTorch uses), gives x̄ = inf.") in words
     ascii_out = cli("explain", "v = sqrt(x); f = 2*v - v", "--x", "0", "--ascii").stdout
     assert ascii_out.isascii()
-    assert "    sum over paths = (1/(2*v))*2*1 + (1/(2*v))*-1\n" \
+    assert "    sum over paths = (1/(2*v))*2*1 + (1/(2*v))*(-1)\n" \
            "                   = inf*2*1 + inf*(-1)" in ascii_out
-    assert "inf + (-inf) = nan" in ascii_out and "gives dx = inf." in " ".join(ascii_out.split())
+    assert "inf + (-inf) = nan" in ascii_out and "gives grad_x = inf." in " ".join(ascii_out.split())
 
 
 def test_a_closed_gate_past_an_infinite_slope_is_named_and_nan_is_not_summed_to_inf():
@@ -229,8 +230,8 @@ def test_a_closed_gate_past_an_infinite_slope_is_named_and_nan_is_not_summed_to_
     ev, text = chain_text("f = sqrt(relu(x - 1)) + x", {"x": 0.0})
     words = " ".join(text.split())
     assert "= 1·0·inf·1 + 1 = 0 + 1 = 1" in words
-    assert ("Path 1 passes a closed gate at step v4 = relu(v3), where v3 = -1 (heaviside(v3, 0) "
-            "= 0): as in PyTorch, which masks the term there rather than multiplying, it "
+    assert ("Path 1 passes a closed gate at step v2 = relu(v1), where v1 = -1 (heaviside(v1, 0) "
+            "= 0): as in PyTorch, which masks the contribution there rather than multiplying, it "
             "carries exactly 0, where multiplying its factors as shown, 1·0·inf·1, would give "
             "nan.") in words
     assert "The backward pass computed the same number, x̄ = 1" in words
@@ -244,11 +245,11 @@ def test_cancelling_terms_say_what_the_sum_as_written_and_the_sweep_give():
     assert ev.gradient["x"] == sweep and fmt(as_written) != fmt(sweep)
     words = " ".join(text.split())
     assert "∂f/∂x =" not in words and "the same number" not in words
-    assert (f"Σ over paths = 3·a·1 + 3·b·-1 = 3·1·1 + 3·{b!r}·(-1) = 3 + ({-3.0 * b!r}) "
+    assert (f"Σ over paths = 3·a·1 + 3·b·(-1) = 3·1·1 + 3·{b!r}·(-1) = 3 + ({-3.0 * b!r}) "
             f"= {as_written!r}") in words
     assert (f"The terms cancel: the largest is 3, and float rounding of a number that size "
             f"(about {fmt(math.ulp(3.0))}) shows in the digits of what is left. So the sum as "
-            f"written gives {as_written!r} while the reverse sweep, which adds the terms at "
+            f"written gives {as_written!r} while the reverse sweep, which adds the contributions at "
             f"each step before multiplying (the order PyTorch uses), gives x̄ = {sweep!r}."
             ) in words
 
@@ -379,7 +380,7 @@ def test_ascii_output_is_ascii(cli):
         r = cli(*args)
         assert r.exit_code == 0, r.output
         assert r.stdout.isascii(), [ch for ch in r.stdout if not ch.isascii()][:5]
-    assert "ba = 3*2 = 6" in cli("explain", "--ascii").stdout
+    assert "grad_a = 3*2 = 6" in cli("explain", "--ascii").stdout
 
 
 def test_ascii_chosen_automatically_for_a_non_utf8_output():

@@ -56,7 +56,7 @@ def test_cli_forward_trace_table(cli):
     assert r.exit_code == 0, r.output
     out = nfd(r.stdout)
     # The rule at each step is built from the registry's partials: mul is ("{1}", "{0}").
-    assert nfd("ḟ = z·q̇ + q·ż = (-4)·1 + 3·0 = -4") in out
+    assert nfd("ḟ = z·q̇ + q·ż = -4·1 + 3·0 = -4") in out
     assert nfd("q̇ = ẋ + ẏ = 1 + 0 = 1") in out
     assert nfd("ẋ = 1  (seed)") in out
     assert nfd("∂f/∂x = ḟ = -4") in out
@@ -181,7 +181,7 @@ def test_forward_mode_in_ascii_and_piped():
     r = run_gradcli("eval", "q = x + y; f = q * z", "--x", "-2", "--y", "5", "--z", "-4",
                     "--mode", "both", "--wrt", "x", env={"PYTHONIOENCODING": "ascii"})
     assert r.returncode == 0, r.stderr
-    assert "df/dx = z*dq/dx + q*dz/dx = (-4)*1 + 3*0 = -4" in r.stdout
+    assert "df/dx = z*dq/dx + q*dz/dx = -4*1 + 3*0 = -4" in r.stdout
     assert not ANSI.search(r.stdout)
     r.stdout.encode("ascii")
 
@@ -207,10 +207,10 @@ def test_a_masked_term_is_never_written_as_a_false_product():
     tangents = [tangent_rule(trace, i, nt) for i in range(len(ev.tape.steps))]
     text = " | ".join(rows + tangents)
     assert "0·inf = 0" not in text and "inf·0 = 0" not in text, text
-    assert ("x̄ += 0  (relu did not take this branch: the term is masked to exactly 0, as "
+    assert ("x̄ += 0  (relu did not take this branch: the contribution is masked to exactly 0, as "
             "PyTorch does; 0·inf would be nan)") in rows[1]
-    assert tangents[2] == ("f\u0307 = (1/(2·f))·v\u03072 = 0  (v\u03072 is exactly 0 (v2 does not change with "
+    assert tangents[2] == ("f\u0307 = (1/(2·f))·v\u03071 = 0  (v\u03071 is exactly 0 (v1 does not change with "
                            "x here), so the slope inf multiplies nothing)")
     ev = evaluate(compile_program("sqrt(x^c - 1)"), {"x": 2.0, "c": 0.0})
-    assert any("(the exponent c is 0: the term is masked to exactly 0" in " ".join(row)
+    assert any("(the exponent c is 0: the contribution is masked to exactly 0" in " ".join(row)
                for row in backward_rows(ev, nt))

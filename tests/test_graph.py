@@ -31,7 +31,7 @@ def test_tree_shows_each_value_and_adjoint_from_the_engine(cli):
     assert res.exit_code == 0, res.output
     ev = engine(SEED[0], a=2.0, b=3.0, c=1.0)
     lines = res.stdout.splitlines()
-    assert lines[0].startswith("f = v5 + c")
+    assert lines[0].startswith("f = v1 + c")  # the first unnamed step is v1
     for name in ("a", "b", "c", "x", "f"):
         i = next(k for k in range(len(ev.tape.steps)) if ev.tape.label(k) == name)
         want = f"data {fmt(ev.values[i])} | grad {fmt(ev.adjoints[i])}"
@@ -45,11 +45,11 @@ def test_tree_draws_a_reused_node_once_and_marks_its_sum(cli):
     reused = [line for line in lines if "↑ a" in line]
     assert len(full) == 1 and len(reused) == 1
     ev = engine(FAN_OUT[0], a=2.0, b=3.0)
-    assert f"grad {fmt(ev.gradient['a'])} (Σ of 2 terms)" in full[0]
-    assert "sums 2 terms" in reused[0]
+    assert f"grad {fmt(ev.gradient['a'])} (Σ of 2 contributions)" in full[0]
+    assert "sums 2 contributions" in reused[0]
     # ASCII mode uses no Unicode at all.
     ascii_out = cli("graph", *FAN_OUT, "--ascii").stdout
-    assert ascii_out.isascii() and "^ a" in ascii_out and "(sum of 2 terms)" in ascii_out
+    assert ascii_out.isascii() and "^ a" in ascii_out and "(sum of 2 contributions)" in ascii_out
 
 
 def test_json_nodes_and_edges_carry_the_engines_numbers(cli):
@@ -171,7 +171,7 @@ def test_a_10000_step_chain_draws_without_recursion(cli, deep_program, form):
 @needs_dot
 def test_the_file_extension_picks_the_format(cli, tmp_path):
     for ext, start in [(".svg", b"<?xml"), (".dot", b"digraph"), (".mmd", b"flowchart"),
-                       (".txt", b"f = v5 + c")]:
+                       (".txt", b"f = v1 + c")]:
         target = tmp_path / f"g{ext}"
         assert cli("graph", *SEED, "-o", str(target)).exit_code == 0
         assert target.read_bytes().startswith(start), ext

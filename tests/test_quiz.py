@@ -221,8 +221,8 @@ def test_scripted_feedback_names_the_mistake(cli, script):
     out = result.stdout
     assert "> 2/4" in out  # answers from a file are echoed after the prompt
     assert "[divided-instead-of-multiplied]" in out
-    assert "db = dx/a = 2/4 = 0.5" in out  # the explanation uses the question's numbers
-    assert "db += a*dx = 4*2 = 8" in out  # and the eval rows follow
+    assert "grad_b = grad_x/a = 2/4 = 0.5" in out  # the explanation uses the question's numbers
+    assert "grad_b += a*grad_x = 4*2 = 8" in out  # and the eval rows follow
     assert "skipped: the answer was 15" in out
     assert "Score: 1 of 4" in out
 
@@ -358,7 +358,7 @@ def test_hint_shows_the_registry_rule_for_each_use(cli):
     assert "hint: x = a * b, so dx/da = b" in result.stdout
     assert "hint: y = a + c, so dy/da = 1" in result.stdout
     assert "one term per use" in result.stdout
-    assert "right: da = df/da = 18" in result.stdout
+    assert "right: grad_a = df/da = 18" in result.stdout
 
 
 def test_option_errors(cli, script, tmp_path):

@@ -140,10 +140,14 @@ def parse_array(lines):
 def term_and_total(cell):
     """The contribution cell: the term's array, and the running total's when shown."""
     lines = cell.split("\n")
-    k = next(j for j, line in enumerate(lines) if " = this term" in line or " = sum of" in line)
+    k = next(j for j, line in enumerate(lines) if " = this" in line or " = sum of" in line)
+    # The label may wrap at a narrow width: it ends at "contribution" or at its colon.
+    end = next(j for j in range(k, len(lines))
+               if lines[j].endswith(("contribution", ":")))
+    label = " ".join(lines[k:end + 1])
     term = parse_array(lines[:k])
-    total = parse_array(lines[k + 1:]) if "sum of" in lines[k] else None
-    return term, total, lines[k]
+    total = parse_array(lines[end + 1:]) if "sum of" in label else None
+    return term, total, label
 
 
 def same(shown, value, rtol=1e-5):
@@ -198,7 +202,7 @@ def test_matmul_rows_in_matrix_form_with_shapes_and_dimension_analysis():
         term, total, label = term_and_total(row[3])
         same(term, ev.gradient[name])
         same(term, torch)
-        assert total is None and label == f"{bar(name)} = this term"
+        assert total is None and label == f"{bar(name)} = this contribution"
 
 
 def _products(p, q):
@@ -320,7 +324,7 @@ def test_reductions_keepdims_mean_max_tie_and_repeated_lookup():
     last = [r for r in rows if r[1].startswith("m → X") or r[1].startswith("s → X")
             or r[1].startswith("r → X")][-1]
     _, total, label = term_and_total(last[3])
-    assert label == f"{bar('X')} = sum of 3 terms:"
+    assert label == f"{bar('X')} = sum of 3 contributions:"
     same(total, ev.gradient["X"])
     # The lookup E[i] with i = [1, 0, 1, 1]: row 1 three times, row 2 never.
     row = row_for(rows, f"{bar('E')} += scatter-add")
@@ -504,8 +508,8 @@ def test_json_non_finite_numbers_are_null_with_a_warning():
 def test_ascii_tables_use_the_tutorials_letters():
     text = run(MATMUL, 120, "--ascii")
     assert text.isascii()
-    assert "dW += X.T @ dY" in text and "(3, 2) <- (2, 3).T @ (2, 2)" in text
-    assert "sum over i of X[i, k]*dY[i, j]" in prose(text)
+    assert "grad_W += X.T @ grad_Y" in text and "(3, 2) <- (2, 3).T @ (2, 2)" in text
+    assert "sum over i of X[i, k]*grad_Y[i, j]" in prose(text)
 
 
 def test_scalar_tables_have_no_shape_column(cli):

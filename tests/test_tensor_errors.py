@@ -60,12 +60,12 @@ def test_integer_data_given_a_fraction_is_a_usage_error(cli, args, words):
 def test_a_fraction_written_as_an_index_names_the_step(cli):
     err = failed(cli("eval", "sum(x[1.5])", "--x", "[1,2,3]"), 1)
     assert err.startswith("error: indices must be whole numbers, and 1.5 is not "
-                          "(step v3 = x[1.5], x (3,))\n")
+                          "(step v1 = x[1.5], x (3,))\n")
 
 
 @pytest.mark.parametrize("program, values, words", [
     ("sum(x[i])", ["--x", "[1,2,3]", "--i", "[0, 3]"],
-     "index 3 is out of range for axis 0 of size 3 (shape (3,)) (step v3 = x[i], x (3,), i (2,))"),
+     "index 3 is out of range for axis 0 of size 3 (shape (3,)) (step v1 = x[i], x (3,), i (2,))"),
     ("sum(x[i])", ["--x", "[1,2,3]", "--i", "[0, -4]"],
      "index -4 is out of range for axis 0 of size 3 (shape (3,))"),
     ("sum(x[5])", ["--x", "[1,2,3]"], "index 5 is out of range for axis 0 of size 3"),
@@ -128,7 +128,7 @@ def test_shapes_that_do_not_broadcast_name_both_shapes_and_the_step(cli):
     err = failed(cli("eval", "sum(x + y)", "--x", "[1,2,3]", "--y", "[1,2]"), 1)
     assert err.splitlines()[0] == (
         "error: the shapes do not broadcast: (3,) + (2,) (NumPy lines up the last axes; each "
-        "pair of sizes must be equal or one of them 1) (step v3 = x + y, x (3,), y (2,))")
+        "pair of sizes must be equal or one of them 1) (step v1 = x + y, x (3,), y (2,))")
     err = failed(cli("eval", "sum(X * c)", "--X", X23, "--c", "[[1],[2],[3]]"), 1)
     assert "(2, 3) * (3, 1)" in err
 
@@ -136,7 +136,7 @@ def test_shapes_that_do_not_broadcast_name_both_shapes_and_the_step(cli):
 def test_an_inner_size_mismatch_in_a_matrix_product_is_said_as_the_issue_shows(cli):
     err = failed(cli("eval", "sum(X @ W)", "--X", X23, "--W", "[[1,0],[0,1]]"), 1)
     assert err == ("error: @ needs the inner sizes to agree: (2, 3) @ (2, 2) "
-                   "(step v3 = X @ W, X (2, 3), W (2, 2))\n"
+                   "(step v1 = X @ W, X (2, 3), W (2, 2))\n"
                    "  sum(X @ W)\n"
                    "      ^\n")
     # A named step in a longer program says its line and its name.
@@ -148,7 +148,7 @@ def test_an_inner_size_mismatch_in_a_matrix_product_is_said_as_the_issue_shows(c
 
 
 @pytest.mark.parametrize("program, words", [
-    ("max(x[1:])", "max over an empty array has no value (shape (0,)) (step f = max(v2), v2 (0,))"),
+    ("max(x[1:])", "max over an empty array has no value (shape (0,)) (step f = max(v1), v1 (0,))"),
     ("min(X[:, 3:])", "min over an empty array has no value (shape (2, 0))"),
     ("sum(max(X[:, 3:], axis=1))", "max over axis 1 has no value: that axis is empty (shape (2, 0))"),
     ("mean(x[3:])", "mean over an empty array has no value (shape (0,))"),

@@ -380,9 +380,9 @@ def test_walkthrough_says_where_a_broadcast_is_summed_back():
     assert "b̄ += sum(h̄, axis=0, keepdims=true)" in words
     assert "c (3, 1) is repeated along axis 1 to (3, 3)" in words
     assert ("b (1, 3) was repeated along axis 0 to make h (3, 3), so each of its entries fed "
-            "several entries of h and collects their terms: the term is summed over axis 0, "
-            "back to the shape of b.") in words
-    assert "h is used 2 times (v11, v6)" in words and "h has now received 2 contributions" in words
+            "several entries of h and collects their contributions: the contribution is "
+            "summed over axis 0, back to the shape of b.") in words
+    assert "h is used 2 times (v5, v2)" in words and "h has now received 2 contributions" in words
     ev = evaluate(compile_program(source, tuple(values)), values)
     assert close(array_after(words, "b̄ += sum(h̄, axis=0, keepdims=true) = "),
                  ev.gradient["b"])
@@ -438,7 +438,7 @@ def test_walkthrough_of_arrays_in_ascii_is_ascii(cli):
     r = cli(*args)
     assert r.exit_code == 0, r.output
     assert r.stdout.isascii()
-    assert "dW += X.T @ dY" in flat(r.stdout)
+    assert "grad_W += X.T @ grad_Y" in flat(r.stdout)
 
 
 def test_shape_errors_in_explain_are_errors_not_tracebacks(cli):

@@ -506,11 +506,11 @@ def test_kinks_met_are_said_with_their_count_and_first_entry():
     X = np.array([-1.5, 0.0, -0.0, 2.0])
     ev = evaluate(compile_program("sum(relu(x))", ["x"]), {"x": X})
     assert ev.warnings == ["relu'(0) is taken as 0 (PyTorch's convention) (2 entries, the "
-                           "first [1], step v2 = relu(x), x (4,))"]
+                           "first [1], step v1 = relu(x), x (4,))"]
     ev = evaluate(compile_program("sum(max(a, b))", ["a", "b"]),
                   {"a": np.array([[1.0, 2.0], [3.0, 3.0]]), "b": np.array([3.0, 2.0])})
     assert ev.warnings == ["a tie: the gradient is split 0.5/0.5 (PyTorch's convention) (2 "
-                           "entries, the first [0, 1], step v3 = max(a, b), a (2, 2), b (2,))"]
+                           "entries, the first [0, 1], step v1 = max(a, b), a (2, 2), b (2,))"]
     np.testing.assert_array_equal(ev.gradient["a"], [[0, 0.5], [0.5, 1]])
     np.testing.assert_array_equal(ev.gradient["b"], [1.5, 0.5])  # b was broadcast: summed
 
@@ -518,11 +518,11 @@ def test_kinks_met_are_said_with_their_count_and_first_entry():
 def test_slopes_that_are_not_finite_are_said_with_their_count_and_first_entry():
     ev = evaluate(compile_program("sum(sqrt(relu(x)))", ["x"]), {"x": np.array([-1.0, 0.0, 4.0])})
     assert ev.warnings[0] == ("a derivative of sqrt is undefined here: the slope of sqrt is "
-                              "infinite at 0 (1/(2*v3) at 2 entries, the first [0], step v3 = "
-                              "sqrt(v2), v2 (3,))")
+                              "infinite at 0 (1/(2*v2) at 2 entries, the first [0], step v2 = "
+                              "sqrt(v1), v1 (3,))")
     ev = evaluate(compile_program("sum(sqrt(x))", ["x"]), {"x": np.array([1.0, 0.0])})
     assert ev.warnings[0] == ("a derivative of sqrt is undefined here: the slope of sqrt is "
-                              "infinite at 0 (1/(2*v2) at entry [1], step v2 = sqrt(x), x (2,))")
+                              "infinite at 0 (1/(2*v1) at entry [1], step v1 = sqrt(x), x (2,))")
     assert ev.warnings[1] == ("the gradient with respect to x is undefined at 1 of its 2 "
                               "entries at these values")
 

@@ -141,6 +141,9 @@ def render(ev: Evaluation, console: Console, nt: Notation, limit: int | None = D
     else:
         console.print(Text("Backward pass: the output depends on no input, so every gradient is 0."))
     notes = fan_out_notes(ev, nt) + rule_notes(ev, nt)
+    if nt.ascii and rows:
+        last = ev.contributions[-1]
+        notes.insert(0, nt.legend(out, tape.label(last.node), tape.label(last.input)))
     if notes:
         console.print(Group(*(Text(("* " if nt.ascii else "• ") + n) for n in notes)))
         console.print()

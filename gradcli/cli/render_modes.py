@@ -11,7 +11,7 @@ from rich.text import Text
 
 from ..core.notation import Notation, fmt, full
 from ..modes.forward_mode import AGREE, FLOAT_EDGE, ROUNDING, TangentTrace, compare
-from ..modes.gradcheck import BANDS
+from ..modes.gradcheck import BANDS, KINK_NOTE, KINK_VERDICT
 from ..modes.study import Study
 from ..report.rows import tangent_rule
 from .render_eval import _add_rows, _table
@@ -24,9 +24,10 @@ def forward_trace_rows(trace: TangentTrace, nt: Notation) -> list:
         if tape.is_const(i) and step.name is None:
             continue
         label = tape.label(i)
+        shown = len(rows) + 1  # the rows shown, numbered without gaps
         operation = f"{label} = {fmt(trace.values[i])}" if tape.is_input(i) \
             else f"{label} = {tape.expression(i)}"
-        rows.append((tape.step_id(i), operation, fmt(trace.values[i]),
+        rows.append((str(shown), operation, fmt(trace.values[i]),
                      tangent_rule(trace, i, nt), fmt(trace.tangents[i])))
     return rows
 
@@ -45,17 +46,18 @@ def render_forward(trace: TangentTrace, console: Console, nt: Notation, limit) -
                                     "tangent (forward-mode rule)", "tangent"], nt)
     _add_rows(table, forward_trace_rows(trace, nt), limit)
     console.print(table)
-    out = tape.output_name
-    # The tangent by its row's name: f' where the program rebinds f (ḟ is the first f's).
-    console.print(Text(f"{nt.partial(out, wrt)} = {nt.dot(tape.output_label, wrt)} = "
+    out = tape.output_label
+    # The output by its row's name: f' where the program rebinds f (ḟ is the first f's).
+    console.print(Text(f"{nt.partial(out, wrt)} = {nt.dot(out, wrt)} = "
                        f"{full(trace.derivative)}"))
     console.print(Text(cost_line(tape, nt)))
     console.print()
 
 
-def agreement(study: Study, nt: Notation) -> tuple:
-    """(a bug?, the sentence saying so) for --mode both."""
-    trace, out = study.trace, study.tape.output_name
+def agreement(study: Study, nt: Notation, out: str | None = None) -> tuple:
+    """(a bug?, the sentence saying so) for --mode both. `out`: the output's name as the
+    tables above call it (f' where f is rebound), else the program's (f)."""
+    trace, out = study.trace, out or study.tape.output_name
     wrt = trace.wrt
     found = compare(trace, study.ev)
     fwd, rev = full(found.forward), full(found.reverse)
@@ -90,7 +92,7 @@ def legend() -> str:
 def _verdict(c, short: bool = False) -> str:
     verdict = c.verdict
     if c.near_kink and verdict not in ("good", "unavailable"):
-        verdict += " (at a kink: expected)"
+        verdict = KINK_VERDICT
     elif c.near_kink:
         verdict += " (near a kink)"
     if c.within_rounding:
@@ -104,10 +106,10 @@ def rounding_line(out: str) -> str:
             "so good whatever the ratio")
 
 
-def check_rows(study: Study, nt: Notation) -> list:
+def check_rows(study: Study, nt: Notation, out: str | None = None) -> list:
     if study.tape.tensor:
-        return array_check_rows(study, nt)
-    out = study.tape.output_name
+        return array_check_rows(study, nt, out)
+    out = out or study.tape.output_name
     rows = []
     for c in study.checks:
         rows.append((nt.partial(out, c.name), _digits(c.analytic),
@@ -123,11 +125,11 @@ ENTRY_LINE = ("each row shows the input's entry that most deserves a look: a ver
               "than good away from a kink first, then at a kink, then the largest error")
 
 
-def array_check_rows(study: Study, nt: Notation) -> list:
+def array_check_rows(study: Study, nt: Notation, out: str | None = None) -> list:
     """One row per input of a tensor program: how many entries were checked, and the
     entry that most deserves a look (a verdict other than good away from a kink, else at a
     kink, else the largest relative error), with its numbers."""
-    out = study.tape.output_name
+    out = out or study.tape.output_name
     rows = []
     for c in study.checks:
         w = c.worst
@@ -175,17 +177,21 @@ def _titled(title: str, columns: list, nt: Notation):
     return table
 
 
-def render_check(study: Study, console: Console, nt: Notation) -> None:
+def render_check(study: Study, console: Console, nt: Notation, out: str | None = None) -> None:
     if study.tape.tensor:
         table = _titled("Gradient check (analytic vs central finite difference, entry by "
                         "entry)", ARRAY_CHECK_COLUMNS, nt)
         lines = [legend() + " (x: the entry nudged)"] + array_check_lines(study)
+        if any(KINK_VERDICT in v for c in study.checks for v in c.counts):
+            lines.append(KINK_NOTE)
     else:
         table = _titled("Gradient check (analytic vs central finite difference)",
                         ["", "analytic", "numeric", "relative error", "verdict"], nt)
         lines = [legend()] + [f"{c.name}: estimate unavailable: {c.note}"
                               for c in study.checks if c.note]
-    _add_rows(table, check_rows(study, nt), None)
+        if any(_verdict(c) == KINK_VERDICT for c in study.checks):
+            lines.append(KINK_NOTE)
+    _add_rows(table, check_rows(study, nt, out), None)
     console.print(table)
     for line in lines:
         console.print(Text(("* " if nt.ascii else "• ") + nt.text(line)))
@@ -193,8 +199,8 @@ def render_check(study: Study, console: Console, nt: Notation) -> None:
 
 
 # --- symbolic partials ------------------------------------------------------------------
-def symbolic_rows(study: Study, nt: Notation) -> list:
-    out = study.tape.output_name
+def symbolic_rows(study: Study, nt: Notation, out: str | None = None) -> list:
+    out = out or study.tape.output_name
     rows = []
     for p in study.partials:
         value = study.analytic[p.name]
@@ -213,9 +219,10 @@ def _close(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
 
 
-def render_symbolic(study: Study, console: Console, nt: Notation) -> None:
+def render_symbolic(study: Study, console: Console, nt: Notation,
+                    out: str | None = None) -> None:
     table = _titled("Symbolic partials (SymPy, from the tape)", ["", "formula", "value"], nt)
-    _add_rows(table, symbolic_rows(study, nt), None)
+    _add_rows(table, symbolic_rows(study, nt, out), None)
     console.print(table)
     console.print()
 
@@ -225,6 +232,9 @@ def render_study(study: Study, console: Console, nt: Notation, grad_only: bool, 
     """The forward trace, the agreement, the check and the formulas; a mismatch's sentence."""
     mismatch = None
     trace = study.trace
+    # Beside the tables, the output as their rows call it (f' where f is rebound); beside
+    # --grad-only's lines, as those do (f).
+    named = study.tape.output_name if grad_only else study.tape.output_label
     if trace is not None:
         if grad_only:
             out = study.tape.output_name
@@ -235,12 +245,12 @@ def render_study(study: Study, console: Console, nt: Notation, grad_only: bool, 
         else:
             render_forward(trace, console, nt, limit)
         if study.ev is not None:
-            bug, sentence = agreement(study, nt)
+            bug, sentence = agreement(study, nt, named)
             console.print(Text(sentence))
             console.print()
             mismatch = sentence if bug else None
     if study.checks is not None:
-        render_check(study, console, nt)
+        render_check(study, console, nt, named)
     if study.partials is not None:
-        render_symbolic(study, console, nt)
+        render_symbolic(study, console, nt, named)
     return mismatch

@@ -70,13 +70,35 @@ class Tape:
         return f"{self.id_prefix}{i + 1}"
 
     def label(self, i: int) -> str:
-        """What a person calls step i: its name (primed when rebound), else its id."""
+        """What a person calls step i: its name (primed when rebound); an unnamed step
+        v1, v2, ... numbered consecutively among the unnamed steps a reader sees (an
+        unnamed literal is written as its value, so it takes no number). The ids of
+        step_id (JSON's `id`) count every step and are not names."""
         step = self.steps[i]
+        if step.name is None and step.op is OPS["const"]:
+            if step.text:
+                return step.text
+            return fmt(step.const) if not getattr(step.const, "ndim", 0) else self.step_id(i)
         if step.name is None:
-            return self.step_id(i)
+            return f"{self.id_prefix}{self._unnamed_numbers()[i]}"
         if step.version == 1:
             return step.name
         return step.name + ("'" * (step.version - 1) if step.version <= 4 else f"'{step.version}")
+
+    def _unnamed_numbers(self) -> dict:
+        """step -> its number among the unnamed, non-literal steps; computed once per
+        length of the tape (lowering names a step right after adding it, and resets this
+        when it finishes)."""
+        cached = getattr(self, "_numbers", None)
+        if cached is not None and cached[0] == len(self.steps):
+            return cached[1]
+        numbers, k = {}, 0
+        for j, s in enumerate(self.steps):
+            if s.name is None and s.op is not OPS["const"]:
+                k += 1
+                numbers[j] = k
+        self._numbers = (len(self.steps), numbers)
+        return numbers
 
     @property
     def output_label(self) -> str:

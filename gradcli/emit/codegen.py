@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 from ..core.engine import Evaluation
 from ..core.errors import UsageError
-from ..core.notation import full
+from ..core.notation import contribution_of, full
 from ..core.ops import CONSTANTS, OPS, RULE_FUNCTIONS, Op
 from ..core.tape import Tape
 
@@ -211,7 +211,7 @@ class _Names:
 def _base_name(tape: Tape, i: int) -> str:
     step = tape.steps[i]
     if step.name is None:
-        return tape.step_id(i)
+        return tape.label(i)  # v1, v2, ...: the name the tables give it
     return step.name if step.version == 1 else f"{step.name}_{step.version}"
 
 
@@ -449,7 +449,7 @@ def _backward(p: _Program, adj: dict, tags: dict, plain: dict) -> list:
         note = f"from ({tags[con.node]}) {plain[con.node]}"
         total = terms_into[con.input]
         if total > 1:
-            note += f"  [term {con.count} of {total} into {adj[con.input]}]"
+            note += f"  [{contribution_of(con.count, total, adj[con.input])}]"
         term = _term(p, con, adj[con.node])
         rows.append((p.target.add_line.format(adj[con.input], term), note))
     return rows
@@ -463,8 +463,8 @@ def _header(ev: Evaluation, c: str, out: str) -> list:
     lines += [f"{c}   {_utf8(line)}" for line in tape.source.strip().splitlines()]
     lines += [f"{c} The forward pass computes one primitive per line. The backward pass runs",
               f"{c} the chain rule in reverse: d<name> holds the adjoint d{out}/d<name>,",
-              f"{c} and each line adds one local derivative times the adjoint above it (+=,",
-              f"{c} so a value used twice collects two terms)."]
+              f"{c} and each line adds one contribution, a local derivative times the",
+              f"{c} adjoint above it (+=, so a value used twice collects two contributions)."]
     for warning in ev.warnings:
         lines += [f"{c} gradcli warns: {_utf8(part)}" for part in warning.splitlines()]
     return lines

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..core.engine import Evaluation
-from ..core.notation import Notation, fmt
+from ..core.notation import Notation, contributions, fmt
 
 
 @dataclass
@@ -104,7 +104,7 @@ def _tensor_graph(ev: Evaluation, graph: Graph, live: list, terms: list) -> Grap
 
     tape = ev.tape
     found = {(c.node, c.position): c for c in ev.contributions}
-    unicode, plain = Notation(), Notation(ascii_only=True)
+    unicode, plain, code = Notation(), Notation(ascii_only=True), Notation(code=True)
     for i, step in enumerate(tape.steps):
         if not live[i]:
             continue
@@ -122,7 +122,8 @@ def _tensor_graph(ev: Evaluation, graph: Graph, live: list, terms: list) -> Grap
             rule = None
             if c is not None:
                 rule = {False: tensor_step(ev, c, unicode).formula,
-                        True: tensor_step(ev, c, plain).formula}
+                        True: tensor_step(ev, c, plain).formula,
+                        "code": tensor_step(ev, c, code).formula}
             graph.edges.append(GraphEdge(a, i, position, None if c is None else c.local,
                                          rule))
     return graph
@@ -175,7 +176,7 @@ def _tensor_dict(graph: Graph, warnings: list) -> dict:
             "from": graph.nodes[e.source].id, "to": graph.nodes[e.target].id,
             "position": e.position, "local": null(e.local),
             "derivative": f"d{graph.nodes[e.target].label}/d{graph.nodes[e.source].label}",
-            "rule": None if e.rule is None else e.rule[True],
+            "rule": None if e.rule is None else e.rule["code"],
         } for e in graph.edges],
         "warnings": list(warnings),
     }
@@ -204,13 +205,13 @@ def record(graph: Graph, i: int, nt: Notation) -> str:
             return f"{shape}data {one_line(node.value)} | integer data, no grad"
         text = f"{shape}data {one_line(node.value)} | grad {one_line(node.adjoint)}"
         if node.terms > 1:
-            text += nt.text(f" (Σ of {node.terms} terms)")
+            text += nt.text(f" (Σ of {contributions(node.terms)})")
         return text
     if node.kind == "const":
         return f"data {fmt(node.value)}"
     text = f"data {fmt(node.value)} | grad {fmt(node.adjoint)}"
     if node.terms > 1:
-        text += nt.text(f" (Σ of {node.terms} terms)")
+        text += nt.text(f" (Σ of {contributions(node.terms)})")
     return text
 
 
@@ -226,9 +227,10 @@ def tree_rows(graph: Graph, nt: Notation, max_depth: int = DEFAULT_DEPTH) -> lis
     while stack:
         i, depth = stack.pop()
         node = graph.nodes[i]
-        if i in drawn:
+        if i in drawn and node.kind != "const":
+            # A reference names what was drawn: the title above starts with the label.
             rows.append((depth, "reuse", node.label,
-                         nt.text(f"drawn above; its grad sums {node.terms} terms")))
+                         nt.text(f"drawn above; its grad sums {contributions(node.terms)}")))
             continue
         drawn.add(i)
         detail = record(graph, i, nt)

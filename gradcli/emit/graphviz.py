@@ -77,7 +77,7 @@ def to_dot(graph: Graph, nt: Notation) -> str:
             lines.append(f"  {src.id} -> {dst.id} [label={label}];")
     # The legend: one small table, so it does not take more room than the graph.
     cells = "".join(f'<td bgcolor="{COLOURS[kind]}">{text}</td>' for kind, text in LEGEND.items())
-    note = nt.text("edge: the term sent back, in matrix form" if graph.tensor
+    note = nt.text("edge: the contribution sent back, in matrix form" if graph.tensor
                    else "edge: local derivative ∂(step)/∂(operand)")
     lines.append('  legend [shape=plaintext, style="", label=<<table border="0" '
                  'cellborder="1" cellspacing="2" cellpadding="3"><tr>'

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 
 from ..core.engine import Evaluation, needs_grad
 from ..core.errors import UsageError
+from ..core.notation import contribution_of
 from ..core.ops import OPS, RULE_FUNCTIONS, Op
 from ..core.tape import Tape
 from .codegen import (
@@ -729,7 +730,7 @@ class _Writer:
             notes.append(f"(softmax({logits}) - onehot({targets})) / n * "
                          f"{self.adj[con.node].text}")
         if total > 1:
-            notes.append(f"term {k} of {total} into {self.adj_name[con.input]}")
+            notes.append(contribution_of(k, total, self.adj_name[con.input]))
         return "; ".join(notes)
 
     def zero_adjoints(self) -> list:
@@ -848,7 +849,7 @@ def _header(ev: Evaluation, out: str) -> list:
     lines += [f"#   {_utf8(line)}" for line in tape.source.strip().splitlines()]
     lines += ["# The forward pass is the program's statements. The backward pass runs the chain",
               f"# rule in reverse: d<name> holds the adjoint d{out}/d<name>, with the shape of <name>;",
-              "# a value used twice collects its terms with +=, and an operand that was broadcast",
+              "# a value used twice collects its contributions with +=, and an operand that was broadcast",
               "# gets its adjoint summed back to its own shape."]
     if tape.tensor:
         lines += ["# It prints the lines gradcli eval prints for the gradient alone (grad-only),",

@@ -245,6 +245,7 @@ class Lowerer:
         if self.pinned is not None:
             self.tape.output = self.pinned
         self.tape.id_prefix = _free_prefix(set(self.versions) | set(self.tape.inputs))
+        self.tape._numbers = None  # names given while lowering: number the unnamed anew
         _choose_output(self.tape, self.env, output)
         self.tape.warnings = self.notes.lines()
         return self.tape

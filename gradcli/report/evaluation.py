@@ -70,7 +70,7 @@ def to_dict(ev: Evaluation, grad_only: bool = False) -> dict:
     if not grad_only and tape.tensor:
         _tensor_traces(ev, doc, warnings)
     elif not grad_only:
-        plain = Notation(ascii_only=True)
+        plain = Notation(code=True)  # rule texts as code writes them: dW += X.T @ dY
         null = _Nulls()
         doc["nodes"] = [{
             "id": tape.step_id(i),
@@ -107,7 +107,7 @@ def _tensor_traces(ev: Evaluation, doc: dict, warnings: list) -> None:
     from .tensor_rows import tensor_step
 
     tape = ev.tape
-    plain = Notation(ascii_only=True)
+    plain = Notation(code=True)  # rule texts as code writes them: dW += X.T @ dY
     null = _Nulls()
     nodes = []
     for i, step in enumerate(tape.steps):

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from ..core.arrays import np, shape_text
 from ..core.engine import Contribution, Evaluation
-from ..core.notation import Notation, fmt, full
+from ..core.notation import Notation, contribution_of, fmt, full, product
 from ..core.tape import fill
 from .tensors import array_text
 
@@ -36,9 +36,11 @@ def forward_rows(ev: Evaluation, width=None, show_all: bool = False) -> list:
     tape = ev.tape
     rows = []
     tensor = tape.tensor
+    shown = 0  # the step column counts the rows shown: 1, 2, 3, ... with no gaps
     for i, step in enumerate(tape.steps):
         if tape.is_const(i) and step.name is None:
             continue  # unnamed literals appear inside the operations that use them
+        shown += 1
         label = tape.label(i)
         if tape.is_input(i):
             source = "given" if step.name not in _defaults_used(ev) else "default"
@@ -51,10 +53,10 @@ def forward_rows(ev: Evaluation, width=None, show_all: bool = False) -> list:
         else:
             operation = f"{label} = {tape.expression(i)}"
         if tensor:
-            rows.append((tape.step_id(i), label, operation, shape_text(np.shape(ev.values[i])),
+            rows.append((str(shown), label, operation, shape_text(np.shape(ev.values[i])),
                          array_text(ev.values[i], width, show_all)))
         else:
-            rows.append((tape.step_id(i), label, operation, fmt(ev.values[i])))
+            rows.append((str(shown), label, operation, fmt(ev.values[i])))
     return rows
 
 
@@ -69,9 +71,19 @@ def _defaults_used(ev: Evaluation) -> set:
             if tape.steps[i].const is not None and ev.inputs[name] == tape.steps[i].const}
 
 
-def backward_row(ev: Evaluation, c: Contribution, nt: Notation) -> tuple:
-    """(sends, local derivative, upstream, contribution, total) for one chain-rule term."""
+def contribution_counts(ev: Evaluation) -> dict:
+    """step -> how many contributions its adjoint sums."""
+    counts: dict = {}
+    for c in ev.contributions:
+        counts[c.input] = counts.get(c.input, 0) + 1
+    return counts
+
+
+def backward_row(ev: Evaluation, c: Contribution, nt: Notation, counts=None) -> tuple:
+    """(sends, local derivative, upstream, contribution, total) for one chain-rule term.
+    `counts` (contribution_counts) says how many contributions each adjoint sums."""
     tape = ev.tape
+    counts = counts if counts is not None else contribution_counts(ev)
     node, inp = tape.label(c.node), tape.label(c.input)
     rule = nt.math(tape.rule(c.node, c.position))
     bar_node, bar_in = nt.bar(node), nt.bar(inp)
@@ -86,12 +98,12 @@ def backward_row(ev: Evaluation, c: Contribution, nt: Notation) -> tuple:
     else:
         factor = rule if _ATOM.fullmatch(rule) else f"({rule})"
         contribution = (f"{bar_in} += {factor}{nt.times}{bar_node} = "
-                        f"{fmt(c.local)}{nt.times}{fmt(c.upstream)} = {fmt(c.contribution)}")
+                        f"{nt.product(c.local, c.upstream)} = {fmt(c.contribution)}")
     if _masked(c.local, c.upstream, c.contribution):
         # 0·inf is nan in floats: say why the term is 0 instead of writing a false product.
-        contribution = (f"{bar_in} += 0  ({_gate_reason(tape, c.node, c.position)}: the term "
-                        f"is masked to exactly 0, as PyTorch does; {fmt(c.local)}{nt.times}"
-                        f"{fmt(c.upstream)} would be nan)")
+        contribution = (f"{bar_in} += 0  ({_gate_reason(tape, c.node, c.position)}: the "
+                        f"contribution is masked to exactly 0, as PyTorch does; "
+                        f"{nt.product(c.local, c.upstream)} would be nan)")
     if c.count == 1:
         total = f"{bar_in} = {fmt(c.total)}"
     else:
@@ -99,8 +111,8 @@ def backward_row(ev: Evaluation, c: Contribution, nt: Notation) -> tuple:
         total = (f"{bar_in} = {fmt(c.total - c.contribution)} {sign} {fmt(abs(c.contribution))}"
                  f" = {fmt(c.total)}")
     sends = f"{node} → {inp}" if not nt.ascii else f"{node} -> {inp}"
-    if c.count > 1:
-        sends += f"  (path {c.count}, added)"
+    if counts.get(c.input, 1) > 1:
+        sends += f"  ({contribution_of(c.count, counts[c.input], bar_in)})"
     return sends, local, upstream, contribution, total
 
 
@@ -129,9 +141,12 @@ def backward_rows(ev: Evaluation, nt: Notation, width=None, show_all: bool = Fal
     if ev.tape.tensor:
         from .tensor_rows import tensor_backward_row
 
-        return [(str(k),) + tensor_backward_row(ev, c, nt, width, show_all)
+        counts = contribution_counts(ev)
+        return [(str(k),) + tensor_backward_row(ev, c, nt, width, show_all, counts)
                 for k, c in enumerate(ev.contributions, 1)]
-    return [(str(k),) + backward_row(ev, c, nt) for k, c in enumerate(ev.contributions, 1)]
+    counts = contribution_counts(ev)
+    return [(str(k),) + backward_row(ev, c, nt, counts)
+            for k, c in enumerate(ev.contributions, 1)]
 
 
 def fan_out_notes(ev: Evaluation, nt: Notation) -> list:
@@ -198,7 +213,7 @@ def result_columns(ev: Evaluation) -> list:
 
 def result_rows(ev: Evaluation, nt: Notation, width=None, show_all: bool = False) -> list:
     tape = ev.tape
-    out = tape.output_name
+    out = tape.output_label  # f' where the program rebinds f, as the rows above call it
     if tape.tensor:
         # Arrays to six significant digits, as in the tables above; --grad-only and
         # --json give every number exactly.
@@ -247,7 +262,7 @@ def tangent_rule(trace: TangentTrace, i: int, nt: Notation) -> str:
         else:
             factor = rule if _ATOM.fullmatch(rule) else f"({rule})"
             symbols.append(f"{factor}{nt.times}{u_dot}")
-            numbers.append(f"{_paren(fmt(t.local))}{nt.times}{_paren(fmt(t.tangent))}")
+            numbers.append(nt.product(t.local, t.tangent))
     if not symbols:
         return f"{me} = 0  (constant)"
     text = f"{me} = {_sum(symbols)}"

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from ..core.arrays import broadcast_axes, np, shape_text
 from ..core.engine import Contribution, Evaluation
-from ..core.notation import Notation, fmt
+from ..core.notation import Notation, contribution_of, fmt
 from ..core.tape import fill, subscripts
 from .tensors import array_lines, wrap_words
 
@@ -542,22 +542,24 @@ _BUILDERS = {"matmul": _matmul, "transpose": _transpose, "sum": _sum, "mean": _m
 
 # --- rows and notes -------------------------------------------------------------------
 def tensor_backward_row(ev: Evaluation, c: Contribution, nt: Notation, width=None,
-                        show_all: bool = False) -> tuple:
+                        show_all: bool = False, counts=None) -> tuple:
     """(sends, chain rule in matrix form with shapes and why, contribution and running
     total) for one term, as plain text (cells of several lines)."""
     tape = ev.tape
     s = tensor_step(ev, c, nt)
     node, inp = tape.label(c.node), tape.label(c.input)
     sends = f"{node} → {inp}" if not nt.ascii else f"{node} -> {inp}"
-    if c.count > 1:
-        sends += f"\n(path {c.count}, added)"
-    rule = "\n".join([s.formula, s.shapes] + s.why)
     bar_in = nt.bar(inp)
+    total = counts.get(c.input, 1) if counts is not None else \
+        sum(1 for o in ev.contributions if o.input == c.input)
+    if total > 1:
+        sends += f"\n({contribution_of(c.count, total, bar_in)})"
+    rule = "\n".join([s.formula, s.shapes] + s.why)
     term = array_lines(c.contribution, width, show_all)
     if c.count == 1:
-        term += wrap_words(f"{bar_in} = this term", width)
+        term += wrap_words(f"{bar_in} = this contribution", width)
     else:
-        term += wrap_words(f"{bar_in} = sum of {c.count} terms:", width)
+        term += wrap_words(f"{bar_in} = sum of {c.count} contributions:", width)
         term += array_lines(c.total, width, show_all)
     return sends, nt.text(rule), nt.text("\n".join(term))
 
@@ -636,7 +638,7 @@ def tensor_rule_notes(ev: Evaluation, nt: Notation) -> list:
         uses = int(np.prod(w.y_shape)) // max(int(np.prod(w.x_shape)), 1)
         notes.append(
             f"the adjoint of a broadcast is a sum, not a mean: each entry of {w.x} was used "
-            f"{uses} times in {w.y} {S(w.y_shape)}, each use sends its own term, and "
+            f"{uses} times in {w.y} {S(w.y_shape)}, each use sends its own contribution, and "
             f"{w.dx} adds {'both' if uses == 2 else f'all {uses}'} (a mean would divide it "
             f"by {uses}).")
     shown = []

@@ -10,11 +10,11 @@ from functools import cached_property
 
 from ..core.engine import evaluate, forward
 from ..core.errors import InvalidValue
-from ..core.notation import Notation, fmt
+from ..core.notation import Notation, fmt, product
 from ..core.ops import OPS
 from ..language.lower import compile_program
 from ..report.rows import forward_rows
-from .walkthrough import Step, central_difference, factor, num, output_at
+from .walkthrough import Step, central_difference, factor, in_words, num, output_at
 
 LESSON_INPUTS = ("a", "b", "c")
 NUDGES = (0.1, 0.01, 0.001)
@@ -59,8 +59,8 @@ class _Lesson:
         self.local_a = to_a.local  # ∂x/∂a from the registry
         self.rule_a, self.rule_b = nt.math(tape.rule(ix, 0)), nt.math(tape.rule(ix, 1))
         self.T = T = nt.times
-        # In ASCII the answer's `bx` names the adjoint, so `dx` keeps its calculus meaning.
-        self.adj = (lambda n: f"b{n}") if nt.ascii else nt.bar
+        # x̄, or grad_x in ASCII: `dx` keeps its calculus meaning, a small change of x.
+        self.adj = nt.bar
         self.d = nt.partial
         self.fsrc = f"f = {fmt(k)}{T}x + c"
         self.upper = compile_program(f"f = {num(k)} * x + c", ("x", "c"))  # f of x
@@ -92,16 +92,17 @@ def _what_dx_means(L: _Lesson) -> Step:
     """2. `dx` in backprop code is the adjoint ∂f/∂x, not a small change of x."""
     nt, c, x, f, xbar, adj, d = L.nt, L.c, L.x, L.f, L.xbar, L.adj, L.d
     s = Step("What `dx` means in backprop code")
-    bar_word = "x with a bar, written bx in code" if nt.ascii else "x̄ (in code often `bx`)"
+    bar_word = (f"{adj('x')} (x̄, x with a bar, in print)" if nt.ascii else "x̄") + \
+        " (the tutorials' code writes it `dx`, micrograd's `x.grad`)"
     s.say(f"In `da = b * dx`, dx is NOT a small change in x. It is a gradient: the "
           f"adjoint {bar_word}, defined as {d('f', 'x')}: how much the final output f moves "
           f"per unit change of x.",
           f"Here {L.fsrc}, so each unit of x moves f by {fmt(xbar)}: "
           f"{adj('x')} = {fmt(xbar)}. Check: with x one unit larger, f would be "
           f"{fmt(output_at(L.upper, {'x': x + 1, 'c': c}))} instead of {fmt(f)}.")
-    s.table(("", "tutorial (Karpathy)", "answer", "meaning", "here"), [
-        ("adjoint of x", "dx", adj("x") if not nt.ascii else "bx", d("f", "x"), fmt(xbar)),
-        ("adjoint of a", "da", adj("a") if not nt.ascii else "ba", d("f", "a"), "? (step 4)"),
+    s.table(("", "tutorial (Karpathy)", "this lesson", "meaning", "here"), [
+        ("adjoint of x", "dx", adj("x"), d("f", "x"), fmt(xbar)),
+        ("adjoint of a", "da", adj("a"), d("f", "a"), "? (step 4)"),
         ("small change in a", "—", "da", "a nudge h", f"{fmt(NUDGES[-1])}, say"),
     ])
     s.say("The tutorial uses `dx` for a gradient; calculus uses dx for a small change. "
@@ -113,7 +114,8 @@ def _local_derivative(L: _Lesson) -> Step:
     """3. ∂x/∂a from the registry, then measured by nudging a in forward passes."""
     a, x, T, d, rule_a = L.a, L.x, L.T, L.d, L.rule_a
     s = Step(f"The local derivative {d('x', 'a')} = {rule_a}")
-    s.say(f"The multiply gate's rule (from gradcli's op registry): {d('x', 'a')} = {rule_a} "
+    s.say(f"The multiply gate's rule (gradcli's, as its eval tables show it): "
+          f"{d('x', 'a')} = {rule_a} "
           f"and {d('x', 'b')} = {L.rule_b}. In words: nudge a by h and x moves by "
           f"{rule_a}{T}h. Measured with a forward pass:")
     rows = []
@@ -138,12 +140,12 @@ def _chain_rule(L: _Lesson) -> Step:
           f"{d('f', 'a')} = {rule_a}{T}{adj('x')}.")
     df = output_at(L.tape, dict(L.inputs, a=a + h)) - f
     s.show(f"formula:       {adj('a')} = {d('x', 'a')}{T}{d('f', 'x')} = {rule_a}{T}{adj('x')}",
-           f"numbers:       {adj('a')} = {num(L.local_a)}{T}{num(xbar)} = {fmt(abar)}",
+           f"numbers:       {adj('a')} = {product((fmt(L.local_a), fmt(xbar)), T)} = {fmt(abar)}",
            f"measured on f: a {fmt(a)} → {fmt(a + h)} moves f by {fmt(df)}; "
            f"{fmt(df)} / {fmt(h)} = {fmt(df / h)}",
            f"               central difference (f(a+h) − f(a−h))/2h = {fmt(fd)}")
     s.say(f"All three agree: {d('f', 'a')} = {fmt(abar)}. That is `da = b * dx`: "
-          f"{fmt(abar)} = {num(b)} * {num(xbar)}.")
+          f"{fmt(abar)} = {product((fmt(b), fmt(xbar)), ' * ')}.")
     return s
 
 
@@ -161,8 +163,8 @@ def _why_not_divide(L: _Lesson) -> Step:
     # the gradient, and the point becomes that the gradient is ordinary anyway.
     if b != 0:
         wrong = xbar / b
-        slip = f"dx/b = {num(xbar)}/{num(b)} = {fmt(wrong)}"
-        right = f"b{T}dx = {num(b)}{T}{num(xbar)} = {fmt(abar)}"
+        slip = f"dx/b = {fmt(xbar)}/{num(b)} = {fmt(wrong)}"
+        right = f"b{T}dx = {product((fmt(b), fmt(xbar)), T)} = {fmt(abar)}"
         width = max(len(slip), len(right)) + 4
         s.show(slip.ljust(width) + "(the slip)", right.ljust(width) + "(backprop)",
                f"measured on f: {d('f', 'a')} = {fmt(fd)}")
@@ -207,9 +209,9 @@ def _bookkeeping_identity(L: _Lesson) -> Step:
           f"{adj('b')}{T}db. The product rule gives dx = b{T}da + a{T}db, so:")
     s.show(f"{adj('x')}{T}dx = {adj('x')}{T}(b{T}da + a{T}db)"
            f" = ({adj('x')}{T}b){T}da + ({adj('x')}{T}a){T}db",
-           f"compare coefficients of da:  {adj('a')} = b{T}{adj('x')} = {num(b)}{T}{num(xbar)}"
+           f"compare coefficients of da:  {adj('a')} = b{T}{adj('x')} = {product((fmt(b), fmt(xbar)), T)}"
            f" = {fmt(abar)}",
-           f"compare coefficients of db:  {adj('b')} = a{T}{adj('x')} = {num(a)}{T}{num(xbar)}"
+           f"compare coefficients of db:  {adj('b')} = a{T}{adj('x')} = {product((fmt(a), fmt(xbar)), T)}"
            f" = {fmt(bbar)}")
     da_, db_ = 0.001, 0.002
     dx_ = L.x_at(a=a + da_, b=b + db_) - x
@@ -231,7 +233,7 @@ def _same_rule_everywhere(L: _Lesson) -> Step:
     efan = evaluate(fan, fan_inputs)
     fx = next(i for i, st in enumerate(fan.steps) if st.name == "x")
     lines = [f"{adj('a')} += {factor(L.nt.math(fan.rule(fx, ct.position)))}{T}{adj('x')} = "
-             f"{num(ct.local)}{T}{num(ct.upstream)} = {fmt(ct.contribution)}"
+             f"{product((fmt(ct.local), fmt(ct.upstream)), T)} = {fmt(ct.contribution)}"
              for ct in efan.contributions if ct.node == fx]
     s.say(f"When a value is used twice its gradients add. x = a{T}a: each use of a is "
           f"its own input of the multiply gate, each gets (the other one){T}{adj('x')}:")
@@ -255,8 +257,8 @@ def _gate_rows(L: _Lesson) -> list:
         cells = []
         for ct in (ct for ct in e.contributions if ct.node == gx):
             name = g.label(ct.input)
-            cells.append(f"{adj(name)} = {factor(nt.math(g.rule(gx, ct.position)))}{T}"
-                         f"{adj('x')} = {num(ct.local)}{T}{num(ct.upstream)} = "
+            cells.append(f"{adj(name)} = {factor(in_words(nt.math(g.rule(gx, ct.position))))}{T}"
+                         f"{adj('x')} = {product((fmt(ct.local), fmt(ct.upstream)), T)} = "
                          f"{fmt(e.adjoints[ct.input])}")
         rows.append((f"x = {expr}", OPS[op_name].about, *cells))
     return rows
@@ -268,7 +270,7 @@ def _what_next(L: _Lesson) -> Step:
     s = Step("Try it on your own expression")
     s.say("Answer to the question: `dx` is the gradient of the final output with respect "
           f"to x, and the chain rule multiplies it by the local derivative "
-          f"{d('x', 'a')} = b. Hence `da = b * dx`: {fmt(L.abar)} = {num(b)} * {num(L.xbar)}.")
+          f"{d('x', 'a')} = b. Hence `da = b * dx`: {fmt(L.abar)} = {product((fmt(b), fmt(L.xbar)), ' * ')}.")
     args = f"--a {fmt(a)} --b {fmt(b)} --c {fmt(c)}"
     one = lesson_program(L.k).replace("\n", "; ")
     s.show(f'gradcli eval "{one}" {args}      # every chain-rule step as tables',

@@ -211,6 +211,7 @@ def _gate_facts(s: Situation, cs: list, value: float, term: float, local) -> dic
         "node": tape.label(c.node), "input": tape.label(c.input),
         "operand": tape.operand(c.input), "other": other, "rule": rule,
         "local": fmt(total_local), "local_p": _paren(total_local), "upstream": fmt(c.upstream),
+        "upstream_p": _paren(c.upstream),
         "own": fmt(s.values[c.input]),
         "right_term": fmt(sum(t.contribution for t in cs)), "wrong_term": fmt(term),
         "wrong_local": fmt(local) if local is not None else "",
@@ -390,14 +391,14 @@ CATALOGUE = (
         "At {gate} you divided: {bar_input} = {bar_node}/{other} = {upstream}/{local_p} = "
         "{wrong_term}. The chain rule multiplies the local derivative ∂{node}/∂{input} = "
         "{rule_is} by the adjoint arriving from above: {bar_input} = {other}·{bar_node} = "
-        "{local}·{upstream} = {right_term}. {bar_node} is ∂{out}/∂{node}, a rate, not a small "
+        "{local}·{upstream_p} = {right_term}. {bar_node} is ∂{out}/∂{node}, a rate, not a small "
         "change you can solve for.",
         _gate_slip(lambda op, pos: _operand_rule(op, pos) is not None, wrong_term=_divide)),
     Misconception(
         "missing-upstream", "used the local derivative without the arriving adjoint",
         "At {gate} you used only the local derivative ∂{node}/∂{input} = {rule_is}, "
         "but the gradient arriving from above is {bar_node} = {upstream}: {bar_input} gets "
-        "{local}·{upstream} = {right_term}, not {wrong_term}.",
+        "{local}·{upstream_p} = {right_term}, not {wrong_term}.",
         _gate_slip(lambda op, pos: True, wrong_term=_missing_upstream),
         same_number_as=("missing-local-derivative",)),
     Misconception(
@@ -415,7 +416,7 @@ CATALOGUE = (
     Misconception(
         "wrong-operand", "multiplied by the input's own value instead of the other input",
         "At {gate} the local derivative ∂{node}/∂{input} is the OTHER input, {rule_is}, so "
-        "{bar_input} gets {other}·{bar_node} = {local}·{upstream} = {right_term}. Multiplying "
+        "{bar_input} gets {other}·{bar_node} = {local}·{upstream_p} = {right_term}. Multiplying "
         "by {operand} = {own} itself gives {wrong_term}.",
         _gate_slip(lambda op, pos: _operand_rule(op, pos) is not None, wrong_term=_wrong_operand,
                    whole=False)),

@@ -315,7 +315,7 @@ def matmul_topic(nt: Notation) -> list:
            f"Measured on L, nudging W[0, 0] by ±{fmt(H)} moves L at the rate {fmt(slope)} "
            f"per unit.")
     i_y = where(ev, "Y")
-    s3.say(f"The registry's rules for @, with this program's names: {bar('X')} += "
+    s3.say(f"gradcli's rules for @, with this program's names: {bar('X')} += "
            f"{rule_text(ev, i_y, 0, nt)} and {bar('W')} += {rule_text(ev, i_y, 1, nt)}.")
 
     s4 = Step("The closed form")
@@ -495,7 +495,7 @@ def batchnorm_topic(nt: Notation) -> list:
     s3 = Step("Bessel's n - 1 in the gradient")
     agree("the division's local derivative", np.max(local), 1 / (n - 1))
     s3.say(f"The variance path passes the division by n - 1 in bnvar: the local derivative "
-           f"of a/b with respect to a is 1/b (the registry's rule), here 1/({n} - 1) = "
+           f"of a/b with respect to a is 1/b (gradcli's rule), here 1/({n} - 1) = "
            f"{fmt(float(np.max(local)))}. That 1/(n - 1) meets the 1/n in front of the closed "
            f"form as the n/(n - 1) of its last term.")
     if off <= 1e-12:

@@ -143,7 +143,7 @@ def _repeat_note(ev: Evaluation, node: int, inp: str) -> Optional[str]:
     else:
         said = (f"{len(many)} {kinds} of {inp} were picked more than once (up to "
                 f"{max(c for _, c in many)} times)")
-    return (f"{said}: each collects every term sent to it (scatter-add), where an "
+    return (f"{said}: each collects every contribution sent to it (scatter-add), where an "
             f"assignment would keep only one.")
 
 
@@ -197,8 +197,8 @@ def _forward_step(ev: Evaluation, nt: Notation) -> Step:
           "shape and a summary). Elementwise operations broadcast as NumPy does: sizes are "
           "lined up from the last axis, and an axis missing or of size 1 is repeated.")
     s.show(*([line for block in lines for line in block]
-             or [f"{tape.output_name} = {fmt(ev.value)}"]))
-    s.say(f"So {tape.output_name} = {fmt(ev.value)}.")
+             or [f"{tape.output_label} = {fmt(ev.value)}"]))
+    s.say(f"So {tape.output_label} = {fmt(ev.value)}.")
     return s
 
 
@@ -215,9 +215,9 @@ def _backward_steps(ev: Evaluation, nt: Notation) -> list:
              f"adjoint (written {nt.bar('v')}, `dv` in backprop code) of the same shape as v: "
              f"entry by entry, how much {out} moves per unit change of that entry.",
              f"It starts with {nt.bar(out)} = {nt.partial(out, out)} = 1.",
-             "Each step hands its adjoint to its operands by the registry's rule for that "
+             "Each step hands its adjoint to its operands by gradcli's rule for that "
              "operation; an operand used several times adds what it receives (+=), and "
-             "where an operand was broadcast, its term is summed back to its own shape.")
+             "where an operand was broadcast, its contribution is summed back to its own shape.")
     if not ev.contributions:
         seed.say(f"{out} depends on no input, so every gradient is 0.")
     steps = [seed]
@@ -233,8 +233,8 @@ def _backward_steps(ev: Evaluation, nt: Notation) -> list:
                              f"{nt.bar(tape.label(c.input))} += {_term_rule(ev, c, nt)}",
                              at.text(c.contribution)))
         s = Step(f"Backward pass: the remaining {len(rest)} steps")
-        s.say(f"The same rules at every step; the table shows up to {FORWARD_LIMIT} terms.")
-        s.table(("sends", "rule", "term"), rows[:FORWARD_LIMIT])
+        s.say(f"The same rules at every step; the table shows up to {FORWARD_LIMIT} contributions.")
+        s.table(("sends", "rule", "contribution"), rows[:FORWARD_LIMIT])
         steps.append(s)
     return steps
 
@@ -300,11 +300,11 @@ def _node_step(ev: Evaluation, node: int, sends: list, got: list, nt: Notation) 
                 notes.append(f"{inp} {shape_text(shape)} was repeated along "
                              f"{_axes_words(axes)} to make {label} {shape_text(out)}, so each "
                              f"of its entries fed several entries of {label} and collects "
-                             f"their terms: the term is summed over {_axes_words(axes)}, "
+                             f"their contributions: the contribution is summed over {_axes_words(axes)}, "
                              f"back to the shape of {inp}.")
             elif not shape and out:
                 notes.append(f"{inp} is one number used at every entry of {label} "
-                             f"{shape_text(out)}, so it collects the sum of all their terms.")
+                             f"{shape_text(out)}, so it collects the sum of all their contributions.")
         elif step.op.name in _REDUCTIONS:
             notes.append(_reduction_note(ev, node, c, nt))
         elif step.op.name == "index":
@@ -411,9 +411,10 @@ def _result_step(ev: Evaluation, nt: Notation, output: Optional[str],
                  eval_options: Optional[list]) -> Step:
     tape = ev.tape
     result = Step("Result")
-    rows = [(tape.output_name, "a number", fmt(ev.value))]
+    out = tape.output_label  # f' where the program rebinds f, as the rows call it
+    rows = [(out, "a number", fmt(ev.value))]
     for name, g in ev.gradient.items():
-        rows.append((nt.partial(tape.output_name, name), at.shape_of(g), at.text(g)))
+        rows.append((nt.partial(out, name), at.shape_of(g), at.text(g)))
     result.table(("", "shape", "value"), rows)
     command = eval_command(ev, output, eval_options, exact=_compact, flags=JSON)
     if len(command) <= 120:

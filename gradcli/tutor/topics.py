@@ -10,7 +10,7 @@ from typing import Callable
 
 from ..core.engine import Evaluation, evaluate
 from ..core.errors import UnknownName, close_matches, quoted_or
-from ..core.notation import Notation, fmt
+from ..core.notation import Notation, added, fmt, product
 from ..core.ops import OPS
 from ..core.tape import fill
 from ..language.lower import compile_program
@@ -23,6 +23,7 @@ from .walkthrough import (
     chain_of,
     count_paths,
     factor,
+    in_words,
     num,
     output_at,
     substituted,
@@ -86,11 +87,11 @@ def add_topic(nt: Notation) -> list:
                       "Karpathy's circuit: q = x + y feeds f = q·z.")
     s2 = Step("Add distributes the gradient")
     rules = [nt.math(tape.rule(iq, p)) for p in (0, 1)]
-    s2.say(f"The add gate's rule (registry): {nt.partial('q', 'x')} = {rules[0]}, "
+    s2.say(f"The add gate's rule (gradcli's): {nt.partial('q', 'x')} = {rules[0]}, "
            f"{nt.partial('q', 'y')} = {rules[1]}. {OPS['add'].about.capitalize()}.",
            f"{nt.bar('q')} = {fmt(qbar)} arrives (it is z), so both inputs receive it:")
     s2.show(*[f"{nt.bar(tape.label(c.input))} += {factor(nt.math(tape.rule(iq, c.position)))}"
-              f"{nt.times}{nt.bar('q')} = {num(c.local)}{nt.times}{num(c.upstream)} = "
+              f"{nt.times}{nt.bar('q')} = {product((fmt(c.local), fmt(c.upstream)), nt.times)} = "
               f"{fmt(c.contribution)}" for c in ev.contributions if c.node == iq])
     s2.say(f"Nudge x by h and q moves by exactly h, so f moves by {nt.bar('q')}·h: no scaling "
            "by the other input, unlike the multiply gate. Measured on f:")
@@ -109,7 +110,7 @@ def fan_out_topic(nt: Notation) -> list:
     for c in to_a:
         s2.show(f"via {tape.label(c.node)}: {nt.bar('a')} += "
                 f"{factor(nt.math(tape.rule(c.node, c.position)))}{nt.times}"
-                f"{nt.bar(tape.label(c.node))} = {num(c.local)}{nt.times}{num(c.upstream)} = "
+                f"{nt.bar(tape.label(c.node))} = {product((fmt(c.local), fmt(c.upstream)), nt.times)} = "
                 f"{fmt(c.contribution)}")
     s2.say("As a sum over paths of products of local derivatives:")
     s2.show(*chain_lines(chain_of(ev, "a", nt), tape.output_label, nt))
@@ -132,15 +133,15 @@ def chain_topic(nt: Notation) -> list:
                       "A chain: each value feeds only the next one.")
     s2 = Step("Backward: multiply one local derivative per gate")
     s2.say(f"Reverse mode starts at {nt.bar('f')} = 1 and walks down; each gate multiplies "
-           "what arrives by its own local derivative (rule from the registry):")
+           "what arrives by its own local derivative (gradcli's rule for that gate):")
     rows = []
     for c in ev.contributions:
         rule = nt.math(tape.rule(c.node, c.position))
         rows.append((f"{tape.label(c.node)} → {tape.label(c.input)}",
                      f"{nt.partial(tape.label(c.node), tape.label(c.input))} = {rule}"
                      + (f" = {fmt(c.local)}" if rule != fmt(c.local) else ""),
-                     f"{nt.bar(tape.label(c.input))} = {num(c.local)}{nt.times}"
-                     f"{num(c.upstream)} = {fmt(c.contribution)}"))
+                     f"{nt.bar(tape.label(c.input))} = {product((fmt(c.local), fmt(c.upstream)), nt.times)}"
+                     f" = {fmt(c.contribution)}"))
     s2.table(("gate", "local derivative", "adjoint"), rows)
     s3 = Step("The whole chain is one product")
     s3.say("With one path, ∂f/∂a is the product of the local derivatives along it:")
@@ -172,13 +173,13 @@ def sigmoid_topic(nt: Notation) -> list:
     twice = run(f"g = {fill(sig.rules[0], ['s'], 'sigmoid(s)')}", {"s": f}).value
     s1 = forward_step("Sigmoid: a neuron σ(w·x + b)", ev, "One neuron: q = w·x + b, f = σ(q).")
     s2 = Step("The local derivative is written with the output")
-    s2.say(f"The registry's rule for sigmoid: {nt.partial('f', 'q')} = {right}, i.e. "
+    s2.say(f"gradcli's rule for sigmoid: {nt.partial('f', 'q')} = {right}, i.e. "
            f"σ(q)·(1 − σ(q)), written with the output f = σ(q) = {fmt(f)}, not with q.")
-    s2.show(f"{nt.partial('f', 'q')} = {right} = {num(f)}{nt.times}(1 − {num(f)}) = {fmt(local)}",
+    s2.show(f"{nt.partial('f', 'q')} = {right} = {fmt(f)}{nt.times}(1 − {num(f)}) = {fmt(local)}",
             f"measured on f: {fmt(central_difference(compile_program('f = sigmoid(q)', ('q',)), {'q': q}, 'q'))}")
     s2.say(f"The slip (it was in the Hacker's guide itself): evaluating the formula with q "
            f"instead of f, σ'(q) = {nt.math(slip_text)}:")
-    s2.show(f"wrong: {nt.math(slip_text)} = {num(q)}{nt.times}(1 − {num(q)}) = {fmt(slip)}",
+    s2.show(f"wrong: {nt.math(slip_text)} = {fmt(q)}{nt.times}(1 − {num(q)}) = {fmt(slip)}",
             f"right: {right} = {fmt(local)}")
     s2.say(f"A slope of {fmt(slip)} for a function that only rises is impossible. The other "
            f"slip, applying σ twice (σ(f)·(1 − σ(f))), gives {fmt(twice)}.")
@@ -194,8 +195,9 @@ def max_relu_topic(nt: Notation) -> list:
     mx, relu = OPS["max"], OPS["relu"]
     s1 = Step("max routes the gradient")
     ev = run("f = max(a, b)", {"a": 3.0, "b": 1.0})
-    s1.say(f"{mx.about.capitalize()}. Rules: " + ", ".join(
+    s1.say(f"{mx.about.capitalize()}. Rules: " + "; ".join(
         f"{nt.partial('f', ev.tape.label(c.input))} = {nt.math(ev.tape.rule(c.node, c.position))}"
+        f", that is {in_words(nt.math(ev.tape.rule(c.node, c.position)))[1:-1]}"
         for c in ev.contributions) + ".")
     s1.show(*forward_lines(ev))
     check_table(s1, ev, nt)
@@ -209,8 +211,9 @@ def max_relu_topic(nt: Notation) -> list:
         right = (output_at(tape, {"x": x + h}) - output_at(tape, {"x": x})) / h
         left = (output_at(tape, {"x": x}) - output_at(tape, {"x": x - h})) / h
         rows.append((fmt(x), fmt(e.value), fmt(e.gradient["x"]), fmt(left), fmt(right)))
-    s2.say(f"{relu.about.capitalize()}. Rule: {nt.partial('f', 'x')} = "
-           f"{nt.math(fill(relu.rules[0], ['x'], 'f'))}.")
+    rule = nt.math(fill(relu.rules[0], ['x'], 'f'))
+    s2.say(f"{relu.about.capitalize()}. Rule: {nt.partial('f', 'x')} = {rule}, that is "
+           f"{in_words(rule)[1:-1]}.")
     s2.table(("x", "relu(x)", "gradient (gradcli)", "slope from the left", "slope from the right"),
              rows)
     s2.say(f"At 0 the two slopes differ, so the derivative does not exist; a convention picks "
@@ -228,7 +231,7 @@ def division_topic(nt: Notation) -> list:
     ev = run("f = a / b", {"a": 1.0, "b": 2.0})
     tape = ev.tape
     s1 = Step("Division: d(1/x) = −1/x²")
-    s1.say(f"The registry's rules: {OPS['div'].about}. With a = 1 the second one is "
+    s1.say(f"gradcli's rules: {OPS['div'].about}. With a = 1 the second one is "
            f"d(1/x)/dx = −1/x².")
     inv = compile_program("f = 1 / x", ("x",))
     rows = []
@@ -259,7 +262,7 @@ def forward_vs_reverse_topic(nt: Notation) -> list:
     passes = {n: tangent_trace(tape, ev.values, n) for n in tape.inputs}
     s2 = Step("Forward mode: one pass per input")
     s2.say(f"Forward mode carries a tangent {dot('v')} = ∂v/∂(chosen input) along with each "
-           f"value: {dot('v')} = Σ ∂v/∂u · {dot('u')} over v's operands, with the registry's "
+           f"value: {dot('v')} = Σ ∂v/∂u · {dot('u')} over v's operands, with gradcli's "
            "partials. Seed the chosen input with 1, the others with 0.")
     for name, fm in passes.items():
         lines = [f"seed {dot(name)} = 1, " + ", ".join(
@@ -272,7 +275,7 @@ def forward_vs_reverse_topic(nt: Notation) -> list:
                 continue  # only literals: its tangent is 0
             sym = " + ".join(f"{factor(nt.math(tape.rule(i, t.position)))}{nt.times}"
                              f"{dot(tape.operand(t.input))}" for t in terms)
-            val = " + ".join(f"{num(t.local)}{nt.times}{num(t.tangent)}" for t in terms)
+            val = added(product((fmt(t.local), fmt(t.tangent)), nt.times) for t in terms)
             lines.append(f"{dot(tape.label(i))} = {sym} = {val} = {fmt(fm.tangents[i])}")
         lines.append(f"→ {nt.partial('f', name)} = {fmt(fm.derivative)}")
         s2.show(*lines)
@@ -280,8 +283,8 @@ def forward_vs_reverse_topic(nt: Notation) -> list:
     s3.say("Reverse mode seeds the output instead and gets every input's derivative in one "
            "backward pass:")
     s3.show(*[f"{nt.bar(tape.label(c.input))} += {factor(nt.math(tape.rule(c.node, c.position)))}"
-              f"{nt.times}{nt.bar(tape.label(c.node))} = {num(c.local)}{nt.times}"
-              f"{num(c.upstream)} = {fmt(c.contribution)}" for c in ev.contributions])
+              f"{nt.times}{nt.bar(tape.label(c.node))} = {product((fmt(c.local), fmt(c.upstream)), nt.times)}"
+              f" = {fmt(c.contribution)}" for c in ev.contributions])
     s3.table(("input", "forward mode", "reverse mode"),
              [(n, fmt(passes[n].derivative), fmt(g)) for n, g in ev.gradient.items()])
     s3.say(f"Same numbers. The trade-off: forward mode costs one pass per input "

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..core.engine import Evaluation, forward
-from ..core.notation import Notation, fmt, full
+from ..core.notation import Notation, added, bare_start, fmt, full, product
 from ..core.tape import Tape
-from ..report.rows import backward_row, result_rows
+from ..report.rows import backward_row, contribution_counts, result_rows
 
 PATH_LIMIT = 20  # more paths than this are summarised, not listed
 NODE_LIMIT = 40  # backward steps shown one node per screen; the rest in one table
@@ -78,7 +78,26 @@ def factor(text: str) -> str:
     """A rule's text as a factor in a product: parenthesised unless it is one atom or call."""
     if _ATOM.fullmatch(text) or (_CALL.match(text) and _closes_at_end(text)):
         return text
+    if text.startswith("(") and _closes_at_end(text):
+        return text  # already in parentheses: (-2)
     return f"({text})"
+
+
+_STEP_TIE = re.compile(r"heaviside\((.+?) [−-] (.+?), 0\.5\)")
+_STEP_ZERO = re.compile(r"heaviside\((.+?), 0\)")
+
+
+def in_words(rule: str) -> str:
+    """A rule that is a step function, said in words for a learner (`heaviside(a − b,
+    0.5)` is 1 where a > b, 0 where a < b, ½ at a tie); any other rule as it is."""
+    m = _STEP_TIE.fullmatch(rule)
+    if m:
+        a, b = m.groups()
+        return f"(1 where {a} > {b}, 0 where {a} < {b}, ½ at a tie)"
+    m = _STEP_ZERO.fullmatch(rule)
+    if m:
+        return f"(1 where {m.group(1)} > 0, 0 where {m.group(1)} ≤ 0)"
+    return rule
 
 
 def _closes_at_end(text: str) -> bool:
@@ -103,7 +122,7 @@ def central_difference(tape: Tape, inputs: dict, name: str, h: float = 1e-6) -> 
 
 def substituted(tape: Tape, values: list, i: int) -> str:
     """Step i's right-hand side with its operands' values: `2 * 3`, `sigmoid(2)`."""
-    return tape.expression(i, lambda a: num(values[a]))
+    return bare_start(tape.expression(i, lambda a: num(values[a])))
 
 
 def local_partials(tape: Tape, values: list, i: int) -> tuple:
@@ -210,9 +229,10 @@ def _path_product(tape: Tape, values: list, path: list, partials: dict) -> float
 
 def _elide(parts: list, times: str) -> str:
     if len(parts) <= FACTOR_LIMIT:
-        return times.join(parts)
+        return product(parts, times)
     k = 3
-    return (times.join(parts[:k]) + f"{times}…{times}" + times.join(parts[-k:])
+    return (product(parts[:k], times) + f"{times}…{times}"
+            + times.join(f"({p})" if p.startswith("-") else p for p in parts[-k:])
             + f" ({len(parts)} factors)")
 
 
@@ -273,10 +293,10 @@ def chain_lines(chain: Chain, out: str, nt: Notation) -> list:
             number = (full if show is _num_full else fmt)(path_sum(chain))
         sides.append(" + ".join(_elide([t for t, _ in term], nt.times) or "1"
                                 for term in chain.terms))
-        sides.append(" + ".join(_elide([show(v) for _, v in term], nt.times) or "1"
-                                for term in chain.terms))
+        sides.append(added(_elide([show(v) for _, v in term], nt.times) or "1"
+                           for term in chain.terms))
         if len(chain.terms) > 1 or not agree:
-            sides.append(" + ".join(show(p) for p in chain.products))
+            sides.append(added(show(p) for p in chain.products))
     sides.append(number)
     shown = [side for k, side in enumerate(sides) if k == 0 or side != sides[k - 1]]
     pad = " " * (len(head) - 2) + "= "
@@ -293,7 +313,7 @@ def chain_notes(ev: Evaluation, chain: Chain, nt: Notation) -> list:
         return notes
     tape, values = ev.tape, ev.values
     total, g = path_sum(chain), chain.gradient
-    sweep = (f"the reverse sweep, which adds the terms at each step before multiplying (the "
+    sweep = (f"the reverse sweep, which adds the contributions at each step before multiplying (the "
              f"order PyTorch uses), gives {nt.bar(chain.name)} = {full(g)}")
     finite = all(math.isfinite(x) for x in chain.products + [total, g])
     if finite:
@@ -317,7 +337,7 @@ def chain_notes(ev: Evaluation, chain: Chain, nt: Notation) -> list:
                  f"; added as floats in the order shown the products give {fmt(total)}.")
     else:
         said += f" Added as floats in the order shown they give {fmt(total)}."
-    notes.append(f"{said} The reverse sweep, which adds the terms at each step before "
+    notes.append(f"{said} The reverse sweep, which adds the contributions at each step before "
                  f"multiplying (the order PyTorch uses), gives {nt.bar(chain.name)} = {fmt(g)}.")
     return notes
 
@@ -375,9 +395,9 @@ def _gate_notes(ev: Evaluation, chain: Chain, nt: Notation) -> list:
             step = tape.steps[node]
             if step.op.gates and step.op.gate(pos, local, [values[a] for a in step.args]) == 0:
                 which = f"Path {k}" if len(chain.terms) > 1 else "The path"
-                shown = _elide([num(v) for _, v in term], nt.times)
+                shown = bare_start(_elide([num(v) for _, v in term], nt.times))
                 notes.append(f"{which} passes a closed gate at {_step_text(tape, values, node)} "
-                             f"({rule} = {fmt(local)}): as in PyTorch, which masks the term "
+                             f"({rule} = {fmt(local)}): as in PyTorch, which masks the contribution "
                              f"there rather than multiplying, it carries exactly 0, where "
                              f"multiplying its factors as shown, {shown}, would give "
                              f"{fmt(plain)}.")
@@ -458,9 +478,12 @@ def _program_step(ev: Evaluation, nt: Notation) -> Step:
     s.show(*[line for line in tape.source.strip().splitlines() if line.strip()][:30])
     given = ", ".join(f"{n} = {fmt(v)}" for n, v in ev.inputs.items())
     s.say(f"Inputs: {given}." if given else "The program has no inputs.",
-          f"We compute {tape.output_name} (the forward pass), then walk backwards from it and "
-          f"find how much {tape.output_name} moves per unit of each input: the gradient "
-          f"{', '.join(nt.partial(tape.output_name, n) for n in tape.inputs) or '(none)'}.")
+          f"We compute {tape.output_label} (the forward pass"
+          + (f"; {tape.output_label} is the last value bound to {tape.output_name}, each "
+             "rebinding adds a prime" if tape.output_label != tape.output_name else "")
+          + f"), then walk backwards from it "
+          f"and find how much {tape.output_label} moves per unit of each input: the gradient "
+          f"{', '.join(nt.partial(tape.output_label, n) for n in tape.inputs) or '(none)'}.")
     return s
 
 
@@ -478,8 +501,8 @@ def _forward_step(ev: Evaluation, nt: Notation) -> Step:
                  + lines[-FORWARD_LIMIT // 2:])
     s = Step("Forward pass: compute every value, one primitive at a time")
     s.say("Each line is one operation of the program, its operands' values substituted.")
-    s.show(*(lines or [f"{tape.output_name} = {fmt(ev.value)}"]))
-    s.say(f"So {tape.output_name} = {fmt(ev.value)}.")
+    s.show(*(lines or [f"{tape.output_label} = {fmt(ev.value)}"]))
+    s.say(f"So {tape.output_label} = {fmt(ev.value)}.")
     return s
 
 
@@ -502,11 +525,12 @@ def _backward_steps(ev: Evaluation, nt: Notation) -> list:
         seed.say(f"{out} depends on no input, so every gradient is 0.")
     steps = [seed]
     nodes = list(by_node)  # already in reverse evaluation order
+    counts = contribution_counts(ev)
     for node in nodes[:NODE_LIMIT]:
-        steps.append(_node_step(ev, node, by_node[node], received.get(node, []), nt))
+        steps.append(_node_step(ev, node, by_node[node], received.get(node, []), nt, counts))
     rest = nodes[NODE_LIMIT:]
     if rest:
-        rows = [backward_row(ev, c, nt) for n in rest for c in by_node[n]]
+        rows = [backward_row(ev, c, nt, counts) for n in rest for c in by_node[n]]
         if len(rows) > FORWARD_LIMIT:
             rows = rows[:FORWARD_LIMIT]
         s = Step(f"Backward pass: the remaining {len(rest)} steps")
@@ -517,7 +541,8 @@ def _backward_steps(ev: Evaluation, nt: Notation) -> list:
     return steps
 
 
-def _node_step(ev: Evaluation, node: int, sends: list, got: list, nt: Notation) -> Step:
+def _node_step(ev: Evaluation, node: int, sends: list, got: list, nt: Notation,
+               counts: dict) -> Step:
     tape = ev.tape
     label = tape.label(node)
     step = tape.steps[node]
@@ -528,7 +553,7 @@ def _node_step(ev: Evaluation, node: int, sends: list, got: list, nt: Notation) 
         arrive = (f"{nt.bar(label)} = {fmt(ev.adjoints[node])} arrives from "
                   f"{tape.label(got[0].node)}.")
     else:
-        parts = " + ".join(num(c.contribution) for c in got[:8]) + (" + …" if len(got) > 8 else "")
+        parts = added(fmt(c.contribution) for c in got[:8]) + (" + …" if len(got) > 8 else "")
         arrive = (f"{nt.bar(label)} arrives as a sum: {label} is used {len(got)} times, and "
                   f"the contributions add: {nt.bar(label)} = {parts} = {fmt(ev.adjoints[node])}.")
     s.say(arrive, f"Local rule ({step.op.name}): {step.op.about}.")
@@ -539,7 +564,7 @@ def _node_step(ev: Evaluation, node: int, sends: list, got: list, nt: Notation) 
                      + (f" = {fmt(c.local)}" if rule != fmt(c.local) else ""))
     s.show(*rules)
     s.table(("sends", "local derivative", "upstream", "contribution (chain rule)", "running total"),
-            [backward_row(ev, c, nt) for c in sends])
+            [backward_row(ev, c, nt, counts) for c in sends])
     xs = [ev.values[a] for a in step.args]
     kink = step.op.kink(*xs) if step.op.kink else None
     if kink:
@@ -547,9 +572,9 @@ def _node_step(ev: Evaluation, node: int, sends: list, got: list, nt: Notation) 
     for c in sends:
         if c.count > 1:
             inp = tape.label(c.input)
-            s.say(f"{inp} has now received {c.count} contributions; they add up "
-                  f"({nt.bar(inp)} = {fmt(c.total)} so far), because every path from {inp} "
-                  f"to {tape.output_label} carries some of its influence.")
+            s.say(f"{inp} has now received {c.count} of its {counts[c.input]} contributions, "
+                  f"one per use; they add up ({nt.bar(inp)} = {fmt(c.total)} so far), because "
+                  f"each use of {inp} carries some of its influence to {tape.output_label}.")
     return s
 
 
@@ -574,7 +599,7 @@ def _chain_step(ev: Evaluation, name: str, nt: Notation, paths: list) -> Step:
     s.say(f"{nt.partial(out, name)} is the sum, over every path from {name} to {out}, of the "
           f"product of the local derivatives along the path"
           + ("" if agree or finite else ", wherever those are finite numbers") + ". "
-          + (f"There are {len(chain.terms)} paths, one term each."
+          + (f"There are {len(chain.terms)} paths, one product each."
              if many else "There is one path, so one product."))
     s.show(*chain_lines(chain, out, nt))
     s.say(*chain_notes(ev, chain, nt))

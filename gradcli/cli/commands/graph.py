@@ -30,7 +30,7 @@ FORMATS = ("tree", "dot", "mermaid", "svg", "png")
 GRAPH_HELP = """Draw the computation graph, each node with its value and its adjoint (grad).
 
 tree (the default) prints the graph rooted at the output; a value used twice is drawn
-once and referred to where it is used again, and its grad is the sum of the terms it
+once and referred to where it is used again, and its grad is the sum of the contributions it
 received. dot prints Graphviz source, mermaid a flowchart for Markdown, svg and png a
 picture rendered by Graphviz's `dot` program. Edges carry the local derivative.
 Values are given as for `gradcli eval`.
