@@ -214,3 +214,39 @@ def test_each_completed_question_is_reported_once():
     assert stopped == "quit"
     assert seen == [("q1", None), ("q2", "12345")]
     assert [o.answer for o in outcomes] == [None, "12345"]
+
+
+# Found by the break-it review: an integer's trailing zeros, and an absolute 1e-12 that let
+# any tiny answer (a sign error included) pass.
+@pytest.mark.parametrize("text, digits", [("12350", 4), ("600", 1), ("6.00e2", 3), ("0.1050", 4),
+                                          ("-2", 1), ("0", 0), ("1235.0", 5)])
+def test_an_integers_trailing_zeros_are_not_significant(text, digits):
+    from gradcli.tutor.quiz import typed_digits
+
+    assert typed_digits(text) == digits
+
+
+@pytest.mark.parametrize("b, typed, right", [
+    (12345.6, "12350", True),       # what the feedback suggests must be marked right
+    (12345.6, "12300", False),      # 3 digits
+    (123456789012.0, "123500000000", True),
+    (5e-13, "-5e-13", False),       # a sign error on a tiny value
+    (5e-13, "5e-13", True),
+])
+def test_big_and_tiny_answers_are_judged_by_the_rule_as_written(b, typed, right):
+    from gradcli.tutor.quiz import Question, judge
+
+    q = Question("t", "f = a*b", {"a": 2, "b": b}, "grad a")
+    assert judge(q, typed).correct is right
+
+
+def test_a_tiny_answer_is_not_zero_and_zero_is_right_for_float_noise():
+    from gradcli.tutor.quiz import Question, judge
+
+    exact_zero = Question("z", "f = a*b - b*a", {"a": 2, "b": 3}, "grad a")
+    assert judge(exact_zero, "0").correct
+    assert not judge(exact_zero, "1e-100").correct
+    assert not judge(exact_zero, "5e-324").correct
+    noise = Question("n", "f = (a*0.1 + 0.2 - 0.3) * b", {"a": 1, "b": 1}, "grad b")
+    assert abs(noise.expected) < 1e-12 and noise.expected != 0
+    assert judge(noise, "0").correct

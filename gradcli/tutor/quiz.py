@@ -143,8 +143,10 @@ class Question:
         digits = typed_digits(text) if text is not None else None
         if digits is None:
             return self.close(value, target)
-        if abs(value - target) <= max(EXACT_RELATIVE * abs(target), FLOAT_NOISE):
+        if abs(value - target) <= EXACT_RELATIVE * abs(target):
             return True
+        if value == 0 and abs(target) <= FLOAT_NOISE:
+            return True  # a typed 0 for an exact 0 that float arithmetic left as 1e-17
         return digits >= MIN_DIGITS and rounds_to(target, text, digits)
 
     def could_pass_for(self, a: float, b: float) -> bool:
@@ -159,12 +161,18 @@ class Question:
 
 def typed_digits(text: str) -> Optional[int]:
     """The significant digits of an answer typed as a plain number ("0.1050" -> 4,
-    "-2" -> 1, "600" -> 3, "0" -> 0), or None when it is arithmetic or a name."""
+    "-2" -> 1, "12350" -> 4, "600" -> 1, "6.00e2" -> 3, "0" -> 0), or None when it is
+    arithmetic or a name. An integer's trailing zeros are not significant: 12350 is
+    12345.6 rounded to 4 digits."""
     t = text.strip()
-    if not _LITERAL.fullmatch(t):
+    found = _LITERAL.fullmatch(t)
+    if not found:
         return None
-    mantissa = _LITERAL.fullmatch(t).group(1).replace(".", "")
-    return len(mantissa.lstrip("0"))
+    written = found.group(1)
+    digits = written.replace(".", "").lstrip("0")
+    if "." not in written and not found.group(2):
+        digits = digits.rstrip("0")
+    return len(digits)
 
 
 def _rounded(x: float, digits: int) -> str:

@@ -20,8 +20,9 @@ Answer with a number, a fraction (3/4) or arithmetic (2*3 - 1, sigmoid(2)); type
 teacher's questions; --answers FILE (or -) reads one answer per line instead of asking.
 
 A plain number is right when it is the exact answer rounded to the significant digits
-typed, at least 4 of them (0.1050 for 0.104994...), or within a relative 1e-6; an integer
-such as 0 or -2 is right only when the answer is that integer. Arithmetic is right within
+typed, at least 4 of them (0.1050 for 0.104994..., 12350 for 12345.6), or within a
+relative 1e-6; an integer such as 0 or -2 is right only when the answer is that integer (0
+also for an exact 0 that float rounding left within 1e-12). Arithmetic is right within
 a relative 1e-3 (exactly, when the answer is an integer).
 
 --check-script FILE.toml checks a quiz file without asking anything: it lists each
