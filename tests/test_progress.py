@@ -227,9 +227,10 @@ def test_two_writers_released_together_lose_nothing(tmp_path):
     """Both writers are open and waiting before either writes; then 150 transactions each."""
     db = tmp_path / "p.sqlite3"
     go = tmp_path / "go"
+    env = {**os.environ, "GRADCLI_DB_TIMEOUT": "120"}  # a loaded machine: wait, do not fail
     procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(db), name,
                                str(tmp_path / f"ready-{name}"), str(go)],
-                              stderr=subprocess.PIPE, text=True) for name in ("a", "b")]
+                              stderr=subprocess.PIPE, text=True, env=env) for name in ("a", "b")]
     for name in ("a", "b"):
         while not (tmp_path / f"ready-{name}").exists():
             assert all(p.poll() is None for p in procs), [p.stderr.read() for p in procs]
@@ -324,6 +325,26 @@ def test_trend_compares_the_last_ten_with_the_ten_before(tmp_path):
     assert (mul["recent_right"], mul["trend"], mul["trend_change"]) == (10, "up", 1.0)
 
 
+def test_no_trend_against_fewer_than_ten_answers_before(tmp_path):
+    """Found by the review: 8 of the last 10 against 0 of 1 was called 'up (+80%)'."""
+    db = tmp_path / "p.sqlite3"
+    qs = generate(1, 11, seed=5, topic="mul")
+    store = Store(db)
+    store.insert([answer_row(q, judge(q, "0.123" if n < 3 else repr(q.expected)), 1.0, "s1")
+                  for n, q in enumerate(qs)])
+    store.close()
+    mul = next(t for t in progress_json(db)["topics"] if t["topic"] == "mul")
+    assert (mul["seen"], mul["trend"], mul["trend_change"]) == (11, None, None)
+
+
+def test_the_chart_legend_says_what_the_marks_mean(tmp_path, script):
+    db = tmp_path / "p.sqlite3"
+    quiz(db, "--script", script, "--answers", "-", input="1\n1\n1\n")
+    text = run_gradcli("progress", "--db", str(db), env={"COLUMNS": "80"}).stdout
+    assert "lowest mark" not in text
+    assert "is 0% right" in text and "is 100%" in text and "the last session: 0 of 3 right" in text
+
+
 # --- export, merge, reset ------------------------------------------------------------------------
 def test_export_csv_and_json(tmp_path, script):
     db = tmp_path / "p.sqlite3"
@@ -362,6 +383,27 @@ def test_a_teacher_merges_exports(tmp_path, script):
     (tmp_path / "junk.json").write_text("[1, 2]")
     bad = run_gradcli("progress", "--merge", files[0], str(tmp_path / "junk.json"))
     assert bad.returncode == 2 and "is not a gradcli progress export" in bad.stderr
+    twice = json.loads(run_gradcli("progress", "--merge", files[0], files[0], "--json").stdout)
+    assert (twice["answers"], len(twice["learners"])) == (3, 1)  # one file, counted once
+
+
+def test_a_csv_export_never_holds_a_live_formula(tmp_path, script):
+    db = tmp_path / "p.sqlite3"
+    quiz(db, "--script", script, "--answers", "-",
+         input='=HYPERLINK("http://x","y")\n-2\n@SUM(A1)\n')
+    run_gradcli("progress", "--db", str(db), "--export", str(tmp_path / "a.csv"))
+    with open(tmp_path / "a.csv", newline="") as fh:
+        answers = [r["answer"] for r in csv.DictReader(fh)]
+    assert answers == ["'=HYPERLINK(\"http://x\",\"y\")", "-2", "'@SUM(A1)"]
+
+
+def test_a_folder_is_not_a_store(tmp_path):
+    folder = tmp_path / "dd"
+    folder.mkdir()
+    result = run_gradcli("quiz", "--count", "1", "--answers", "-", "--db", str(folder),
+                         input="1\n")
+    assert result.returncode == 2 and "that is a folder" in result.stderr
+    assert list(folder.iterdir()) == []
 
 
 def test_reset_asks_first(tmp_path, script):

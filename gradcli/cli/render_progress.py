@@ -47,7 +47,8 @@ def render_summary(console, s: dict, store: str, suggest: str, ascii: bool) -> N
     which = "" if len(shown) == len(runs) else f", the last {len(shown)}"
     last = shown[-1]
     say(f"Accuracy per quiz session (oldest first{which}): {line}")
-    say(f"  lowest mark 0% right, highest 100%; the last session: "
+    low, high = sparkline([0.0, 1.0], ascii)[0], sparkline([0.0, 1.0], ascii)[-1]
+    say(f"  (the chart's {low} is 0% right, {high} is 100%); the last session: "
         f"{last['right']} of {last['total']} right")
     say()
     recent = s["recent"]
@@ -57,7 +58,7 @@ def render_summary(console, s: dict, store: str, suggest: str, ascii: bool) -> N
     console.print(FitTable(["topic", "answers", "right", f"last {recent}", "trend"],
                            rows, title="By topic", ascii=ascii))
     say(f"last {recent}: right answers among the last {recent}; trend: those against the "
-        f"{recent} before them (shown once there are more than {recent}).")
+        f"{recent} before them (shown once there are {2 * recent}).")
     say()
     if s["misconceptions"]:
         rows = [[m["misconception"], str(m["made"]), str(m["chances"]),

@@ -415,7 +415,7 @@ def _window(rows: list) -> dict:
            "recent_seen": len(recent), "recent_right": right_recent,
            "recent_accuracy": right_recent / len(recent) if recent else None,
            "trend": None, "trend_change": None}
-    if before:
+    if len(before) == RECENT:  # a trend against fewer answers would be noise
         change = right_recent / len(recent) - sum(1 for r in before if r["correct"]) / len(before)
         out["trend_change"] = round(change, 4)
         out["trend"] = ("up" if change >= TREND_STEP else "down" if change <= -TREND_STEP
@@ -503,9 +503,22 @@ def export_text(rows: list, kind: str) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(COLUMNS)
     for r in rows:
-        writer.writerow([json.dumps(r[c]) if c in JSON_COLUMNS
-                         else ("" if r[c] is None else r[c]) for c in COLUMNS])
+        writer.writerow([_cell(json.dumps(r[c]) if c in JSON_COLUMNS
+                               else ("" if r[c] is None else r[c])) for c in COLUMNS])
     return buf.getvalue()
+
+
+def _cell(value):
+    """A CSV cell a spreadsheet shows as text: a learner's answer or a quiz file's text
+    that starts like a formula (=, +, -, @, a tab or CR) gets a leading ' (OWASP's rule),
+    so opening the file never runs =HYPERLINK(...). Numbers stay numbers."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        try:
+            float(value)
+            return value  # -3.5 is a number, not a formula
+        except ValueError:
+            return "'" + value
+    return value
 
 
 def export_kind(path: str) -> str:
@@ -539,11 +552,15 @@ def merge(paths: list) -> dict:
     """A teacher's table: one row per learner (per file), and per topic over them all."""
     learners = []
     all_rows = []
+    seen: set = set()
     stems = [Path(p).stem for p in paths]
     for path, stem in zip(paths, stems):
         # Each learner is named by the file; two files of one name by their paths.
         name = stem if stems.count(stem) == 1 else str(path)
-        rows = load_export(path)
+        rows = [r for r in load_export(path) if r["uid"] not in seen]
+        seen.update(r["uid"] for r in rows)  # a file given twice is counted once
+        if not rows:
+            continue
         s = summary(rows)
         recent = rows[-RECENT:]
         worst = s["weakest"][0] if s["weakest"] else None

@@ -30,10 +30,17 @@ def db_option():
 
 
 def store_path(db: Optional[str]):
-    from ...tutor.progress import default_path
     from pathlib import Path
 
-    return Path(db).expanduser() if db else default_path()
+    from ...core.errors import UsageError
+    from ...tutor.progress import default_path
+
+    path = Path(db).expanduser() if db else default_path()
+    if path.is_dir():  # never a store: say so before a quiz starts, not after it
+        where = f"--db {db}" if db else f"the progress store {path}"
+        raise UsageError(f"{where}: that is a folder", "give a file name, e.g. "
+                                                        f"{path / 'progress.sqlite3'}")
+    return path
 
 
 def review_command(db: Optional[str]) -> str:
