@@ -422,7 +422,8 @@ def test_graphviz_errors_on_the_command_line(cli, monkeypatch, tmp_path):
                   "limits gradcli gives it: 60 s and 2048 MB): the graph is probably too large "
                   "for it\nuse --format dot (or mermaid, tree) for big "
                   "programs"),
-        (1, b"Error: syntax error\n", "Graphviz's dot failed: Error: syntax error")]:
+        (1, b"Error: syntax error\n", "Graphviz's dot failed (within the limits gradcli "
+                                       "gives it: 60 s and 2048 MB): Error: syntax error")]:
         monkeypatch.setattr(subprocess, "run", lambda *a, rc=returncode, err=said, **k:
                             subprocess.CompletedProcess(a, rc, b"", err))
         r = cli("graph", *SEED, "--format", "png")

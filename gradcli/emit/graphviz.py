@@ -216,6 +216,7 @@ def render(dot_source: str, fmt_name: str) -> bytes:
                 f"gradcli gives it: {limits}): the graph is probably too large for it",
                 "dot source, Mermaid or the text tree work for big programs",
                 format=fmt_name, reason="killed", edges=edges, tool_message=message)
-        raise RenderError(f"Graphviz's dot failed: {message}", format=fmt_name,
+        raise RenderError(f"Graphviz's dot failed (within the limits gradcli gives it: "
+                          f"{limits}): {message}", format=fmt_name,
                           reason="failed", edges=edges, tool_message=message)
     return proc.stdout
