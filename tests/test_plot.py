@@ -386,3 +386,26 @@ def test_the_summary_in_gradcli_help_is_whole():
     out = " ".join(run_gradcli("--help", env={"COLUMNS": "80"}).stdout.split())
     assert "plot Plot a program along one input, with its derivative and a tangent line." \
         in out
+
+
+# Found by the break-it review.
+@pytest.mark.parametrize("program", ["x*abs(x)", "a = relu(x); f = a*a", "x*max(x, 0)"])
+def test_a_kink_the_program_smooths_over_does_not_break_the_derivative(program):
+    d = plot_json(program, "--x", "1")
+    assert d["kinks"] == [] and d["breaks"]["derivative"] == []
+
+
+@pytest.mark.parametrize("program, op", [("abs(x)", "abs"), ("relu(x)*3", "relu"),
+                                         ("max(x, 0.5*x)", "max")])
+def test_a_real_kink_still_breaks_the_derivative(program, op):
+    d = plot_json(program, "--x", "1")
+    assert [k["why"] for k in d["kinks"]] == [f"a kink of {op}"]
+    assert d["breaks"]["derivative"]
+
+
+def test_a_rebound_output_is_named_as_the_tables_name_it():
+    p = subprocess.run([sys.executable, "-m", "gradcli", "plot", "f = a*b; f = f + 1", "--a", "1",
+                        "--b", "2", "--along", "a"], capture_output=True, text=True,
+                       env={**os.environ, "COLUMNS": "80"})
+    assert p.returncode == 0, p.stderr
+    assert "f' = 3, slope ∂f'/∂a = 2" in p.stdout

@@ -187,7 +187,7 @@ def sample(source: str, given: dict, output: Optional[str] = None, along: Option
         start, end = span if span is not None else (x0 - HALF_WIDTH, x0 + HALF_WIDTH)
         if not start <= x0 <= end:
             raise OutsideRange(name, x0, start, end)
-        data = PlotData(source, tape.output_name, name,
+        data = PlotData(source, tape.output_label, name,
                         {n: v for n, v in inputs.items() if n != name}, start, end,
                         [], [], [], warnings=list(tape.warnings) + warnings)
         _Sampler(tape, inputs, name, data).run(points, x0)
@@ -296,14 +296,30 @@ class _Sampler:
                 continue  # a sample sits on this kink: it is a point of its own
             slopes = op.partials(*self._operands(left, i), left[i])
             if slopes != op.partials(*self._operands(right, i), right[i]):
-                d.derivative_breaks.add(k)
                 x = self._locate(lo, hi, lambda v: op.partials(*self._operands(v, i), v[i])
                                  != slopes)
                 undefined = self.values_at(x)
                 if isinstance(undefined, DomainError):  # x/abs(x): a jump, not a kink
                     self._break(k, x, undefined.problem)
-                else:
+                elif self._slope_jumps(x):
+                    d.derivative_breaks.add(k)
                     d.kinks.append(Mark(x, f"a kink of {op.name}", False))
+                # else: an op's kink the program smooths over (x*abs(x), relu(x)^2): the
+                # program's own slope is continuous there, so the curve is not broken.
+
+    def _slope_jumps(self, x: float) -> bool:
+        """Whether the program's slope differs on the two sides of x (just beside it)."""
+        h = max(abs(x), 1.0) * 1e-7
+        sides = []
+        for at in (x - h, x + h):
+            values = self.values_at(at)
+            if isinstance(values, DomainError):
+                return True
+            sides.append(self._slope(values, at))
+        left, right = sides
+        if left is None or right is None:
+            return True
+        return abs(left - right) > 1e-4 * max(1.0, abs(left), abs(right))
 
     def _break(self, k: int, x: float, why: str) -> None:
         """The function jumps (or is undefined) at x between samples k and k + 1."""
