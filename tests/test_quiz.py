@@ -357,7 +357,7 @@ def test_hint_shows_the_registry_rule_for_each_use(cli):
     assert result.exit_code == 0, result.output
     assert "hint: x = a * b, so dx/da = b" in result.stdout
     assert "hint: y = a + c, so dy/da = 1" in result.stdout
-    assert "one term per use" in result.stdout
+    assert "one contribution per use" in result.stdout
     assert "right: grad_a = df/da = 18" in result.stdout
 
 

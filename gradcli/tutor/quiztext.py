@@ -92,7 +92,7 @@ def _adjoint_hint(q: Question, nt: Notation, shown: dict, written: dict) -> list
         terms.append(f"{nt.partial(node, name)}{nt.times}{adjoint}")
     if terms:
         lines.append(f"      {nt.bar(name)} = " + " + ".join(terms)
-                     + ("   (one term per use: they add up)" if len(terms) > 1 else "")
+                     + ("   (one contribution per use: they add up)" if len(terms) > 1 else "")
                      + ", and each adjoint comes from the steps above it")
     return lines
 

@@ -26,7 +26,7 @@ from ..app import (
 CODE_HELP = """Write the program's forward and backward pass as a self-contained program.
 
 Python and JavaScript (programs of numbers): the forward pass is one primitive per line;
-the backward pass is one line per chain-rule term, `da += b * dx`, each pointing at the
+the backward pass is one line per contribution, `da += b * dx`, each pointing at the
 forward line it comes from. NumPy (any program, arrays included; the default for a
 program with arrays): the forward pass is the program's statements and the backward pass
 is written makemore style, `dW1 = embcat.T @ dhprebn`, `db1 = dhprebn.sum(0)`. The
