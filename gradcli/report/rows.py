@@ -107,8 +107,8 @@ def backward_row(ev: Evaluation, c: Contribution, nt: Notation, counts=None) -> 
     if c.count == 1:
         total = f"{bar_in} = {fmt(c.total)}"
     else:
-        sign = "-" if c.contribution < 0 else "+"
-        total = (f"{bar_in} = {fmt(c.total - c.contribution)} {sign} {fmt(abs(c.contribution))}"
+        # Contributions add: a negative one is added in parentheses, as the text says it.
+        total = (f"{bar_in} = {fmt(c.total - c.contribution)} + {_paren(fmt(c.contribution))}"
                  f" = {fmt(c.total)}")
     sends = f"{node} → {inp}" if not nt.ascii else f"{node} -> {inp}"
     if counts.get(c.input, 1) > 1:
@@ -280,5 +280,5 @@ def _paren(number: str) -> str:
 def _sum(terms: list) -> str:
     text = terms[0]
     for t in terms[1:]:
-        text += f" - {t[1:]}" if t.startswith("-") and not t.startswith("-(") else f" + {t}"
+        text += f" + {_paren(t)}"  # terms add: a negative one in parentheses
     return text
