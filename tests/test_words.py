@@ -307,3 +307,13 @@ def test_every_graph_reference_names_a_node_drawn_above(cli, program, ascii_):
         else:
             title = body.split("   ")[0]
             drawn.append(title.split(" = ")[0])
+
+
+def test_a_program_of_constants_is_told_as_it_is():
+    """Found by the review: `f = 2 * 3 = 2 * 3 = 6` and 'every gradient is 0' with none."""
+    from conftest import run_gradcli
+
+    out = run_gradcli("explain", "f = 2*3", "--no-pause", env={"COLUMNS": "100"}).stdout
+    assert "f = 2 * 3 = 6" in out and "2 * 3 = 2 * 3" not in out
+    assert "every gradient is 0" not in out and "the gradient (none)" not in out
+    assert "no gradient to find" in out

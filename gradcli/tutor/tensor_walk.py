@@ -219,7 +219,8 @@ def _backward_steps(ev: Evaluation, nt: Notation) -> list:
              "operation; an operand used several times adds what it receives (+=), and "
              "where an operand was broadcast, its contribution is summed back to its own shape.")
     if not ev.contributions:
-        seed.say(f"{out} depends on no input, so every gradient is 0.")
+        seed.say(f"{out} depends on no input, so every gradient is 0." if ev.tape.inputs else
+                 f"{out} has no inputs, so there is no gradient to find.")
     steps = [seed]
     nodes = list(by_node)  # in the sweep's order: from the output down
     for node in nodes[:NODE_LIMIT]:

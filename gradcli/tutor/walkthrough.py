@@ -481,9 +481,10 @@ def _program_step(ev: Evaluation, nt: Notation) -> Step:
           f"We compute {tape.output_label} (the forward pass"
           + (f"; {tape.output_label} is the last value bound to {tape.output_name}, each "
              "rebinding adds a prime" if tape.output_label != tape.output_name else "")
-          + f"), then walk backwards from it "
-          f"and find how much {tape.output_label} moves per unit of each input: the gradient "
-          f"{', '.join(nt.partial(tape.output_label, n) for n in tape.inputs) or '(none)'}.")
+          + (f"), then walk backwards from it "
+             f"and find how much {tape.output_label} moves per unit of each input: the gradient "
+             f"{', '.join(nt.partial(tape.output_label, n) for n in tape.inputs)}."
+             if tape.inputs else "); with no inputs there is no gradient to find."))
     return s
 
 
@@ -493,8 +494,10 @@ def _forward_step(ev: Evaluation, nt: Notation) -> Step:
     for i, step in enumerate(tape.steps):
         if not step.args:
             continue
-        lines.append(f"{tape.label(i)} = {tape.expression(i)} = {substituted(tape, ev.values, i)}"
-                     f" = {fmt(ev.values[i])}")
+        worked = substituted(tape, ev.values, i)
+        same = worked == tape.expression(i)  # operands that are all literals: say it once
+        lines.append(f"{tape.label(i)} = {tape.expression(i)}"
+                     + ("" if same else f" = {worked}") + f" = {fmt(ev.values[i])}")
     if len(lines) > FORWARD_LIMIT:
         left = len(lines) - FORWARD_LIMIT
         lines = (lines[:FORWARD_LIMIT // 2] + [f"… {left} steps left out …"]
@@ -522,7 +525,8 @@ def _backward_steps(ev: Evaluation, nt: Notation) -> list:
              f"It starts with {nt.bar(out)} = {nt.partial(out, out)} = 1, since {out} moves one "
              f"for one with itself.")
     if not ev.contributions:
-        seed.say(f"{out} depends on no input, so every gradient is 0.")
+        seed.say(f"{out} depends on no input, so every gradient is 0." if ev.tape.inputs else
+                 f"{out} has no inputs, so there is no gradient to find.")
     steps = [seed]
     nodes = list(by_node)  # already in reverse evaluation order
     counts = contribution_counts(ev)
