@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import UsageError
+from ..core.visible import visible
 from .quiz import Question, QuestionError, unfairness
 
 FIELDS = {"id": str, "program": str, "inputs": dict, "ask": str, "prompt": str,
@@ -70,7 +71,7 @@ def load(path: str) -> Script:
     questions, seen = [], {}
     for n, entry in enumerate(raw, 1):
         questions.append(_question(path, n, entry, seen))
-    return Script(path, title, questions)
+    return Script(visible(path, lines=False), visible(title, lines=False), questions)
 
 
 def _question(path: str, n: int, entry, seen: dict) -> Question:
@@ -113,8 +114,11 @@ def _question(path: str, n: int, entry, seen: dict) -> Question:
     if tolerance is not None and not (tolerance > 0 and math.isfinite(tolerance)):
         fail("tolerance", f"must be a positive number, got {tolerance!r}")
     try:
-        return Question(qid, entry["program"], inputs, entry["ask"], entry.get("prompt"),
-                        tolerance, entry.get("explain"))
+        # The file's own words are shown as text, never obeyed (core/visible.py).
+        prompt, explain = entry.get("prompt"), entry.get("explain")
+        return Question(visible(qid, lines=False), entry["program"], inputs, entry["ask"],
+                        None if prompt is None else visible(prompt),
+                        tolerance, None if explain is None else visible(explain))
     except QuestionError as exc:
         fail(exc.field, exc.message, exc.detail)
 

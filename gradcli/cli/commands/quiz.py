@@ -134,7 +134,9 @@ def _check(path: str, nt, script, level, seed, topic, answers, as_json, pass_mar
                          "--check-script only checks the file; run it with --script")
     loaded = load(path)
     found = check(loaded)
-    out = sys.stdout
+    from ...core.visible import visible
+
+    out = _Visible(sys.stdout, visible)
     for n, q, u in found:
         lines = unfair_lines(q, u, nt)
         out.write(f"{where(loaded, n, q)}: {lines[0]}\n")
@@ -198,6 +200,16 @@ def _questions(script: Optional[str], level: Optional[int], count: int, seed: Op
     return generate(level if level is not None or topic else 1, count, seed, topic), ""
 
 
+class _Visible:
+    """A stream whose text has its control characters made visible (core/visible.py)."""
+
+    def __init__(self, stream, visible):
+        self.stream, self.visible = stream, visible
+
+    def write(self, text: str) -> int:
+        return self.stream.write(self.visible(text))
+
+
 # --- where answers come from ------------------------------------------------------------
 def _reader(answers: Optional[str], echo: bool):
     """A function returning the next line (without its newline), or None at the end.
@@ -243,7 +255,9 @@ def _reader(answers: Optional[str], echo: bool):
             line = stream.readline()
             line = line.rstrip("\r\n") if line else None
         if echo and answers is not None and line is not None:
-            sys.stdout.write(line + "\n")
+            from ...core.visible import visible
+
+            sys.stdout.write(visible(line, lines=False) + "\n")
         return line
 
     return next_line
