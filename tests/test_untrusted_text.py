@@ -28,10 +28,6 @@ ANSWERS = str(ATTACK / "answers.txt")
 INPUTS = ["--a", "2", "--b", "3"]
 
 
-def hostile_name(tmp_path_factory=None) -> str:
-    return "no\x1b[2Jfile\x1b]0;pwned\x07\u202e.gc"
-
-
 # (name, arguments, whether the escape must be shown): every path that prints user text.
 CASES = [
     ("eval, comments", ["eval", "-f", PROGRAM, *INPUTS], False),
@@ -68,6 +64,19 @@ def _env(tmp_path) -> dict:
     return env
 
 
+def _cases(tmp_path) -> list:
+    """CASES, and a teacher's table of learners' files, one with a hostile name."""
+    export = tmp_path / "exported.json"
+    env = _env(tmp_path)
+    subprocess.run([sys.executable, "-m", "gradcli", "quiz", "--script", QUIZ, "--answers",
+                    ANSWERS], cwd=str(ROOT), env=env, capture_output=True, check=False)
+    subprocess.run([sys.executable, "-m", "gradcli", "progress", "--export", str(export)],
+                   cwd=str(ROOT), env=env, capture_output=True, check=True)
+    hostile = tmp_path / ("learner" + HOSTILE.replace("\r", "") + ".json")
+    hostile.write_bytes(export.read_bytes())
+    return CASES + [("progress --merge", ["progress", "--merge", str(hostile)], True)]
+
+
 def at_a_terminal(args, env) -> bytes:
     child = pexpect.spawn(sys.executable, ["-m", "gradcli", *args], cwd=str(ROOT),
                           timeout=30, dimensions=(50, 120), env=env)
@@ -76,36 +85,68 @@ def at_a_terminal(args, env) -> bytes:
     return child.before
 
 
-def assert_shown_not_obeyed(data: bytes, shown: bool) -> None:
-    text = data.decode("utf-8", "replace")
-    assert re.sub(r"\x1b\[[0-9;]*m", "", text).count("\x1b") == 0, text  # only SGR
-    assert "\x1b]" not in text and "\x1b[2J" not in text and "\x07" not in text, text
-    assert "\r" not in text.replace("\r\n", ""), text  # the pty's CRLF only
-    assert "\u2028" not in text and "\u202e" not in text, text
-    assert "Traceback" not in text, text
-    if shown:
-        assert "\\x1b" in text, text
+def problems(text: str, shown: bool) -> list:
+    """What is wrong with what a terminal received: each control code that got through."""
+    found = []
+    if re.sub(r"\x1b\[[0-9;]*m", "", text).count("\x1b"):
+        found.append("an escape sequence other than a colour")
+    for code, name in (("\x1b]", "OSC"), ("\x1b[2J", "a screen clear"), ("\x07", "BEL"),
+                       ("\u2028", "U+2028"), ("\u202e", "U+202E"), ("Traceback", "a traceback")):
+        if code in text:
+            found.append(name)
+    if "\r" in text.replace("\r\n", ""):
+        found.append("a CR")
+    if shown and "\\x1b" not in text:
+        found.append("no visible \\x1b")
+    return found
 
 
-@pytest.mark.parametrize("name,args,shown", CASES, ids=[c[0] for c in CASES])
-def test_hostile_text_is_shown_not_obeyed_at_a_terminal(tmp_path, name, args, shown):
-    assert_shown_not_obeyed(at_a_terminal(args, _env(tmp_path)), shown)
-
-
-def test_progress_shows_a_hostile_quiz_id_as_text(tmp_path):
+def test_every_output_path_shows_hostile_text_at_a_terminal(tmp_path):
+    """The sweep: every path's bytes at a pty hold rich's colours and nothing else."""
     env = _env(tmp_path)
-    at_a_terminal(["quiz", "--script", QUIZ, "--answers", ANSWERS], env)
-    data = at_a_terminal(["progress"], env)
-    assert_shown_not_obeyed(data, shown=False)
-    assert b"Traceback" not in data
+    failures = {}
+    for name, args, shown in _cases(tmp_path):
+        text = at_a_terminal(args, env).decode("utf-8", "replace")
+        if problems(text, shown):
+            failures[name] = (problems(text, shown), text[-400:])
+    assert not failures, failures
 
 
-@pytest.mark.parametrize("name,args,shown", CASES, ids=[c[0] for c in CASES])
-def test_hostile_text_piped_has_no_escape_at_all(tmp_path, name, args, shown):
-    r = subprocess.run([sys.executable, "-m", "gradcli", *args], cwd=str(ROOT),
-                       capture_output=True, env=_env(tmp_path), stdin=subprocess.DEVNULL)
-    both = (r.stdout + r.stderr).decode("utf-8", "replace")
-    assert "\x1b" not in both and "\x07" not in both and "\r" not in both, both
-    assert "\u2028" not in both and "\u202e" not in both and "Traceback" not in both, both
-    if shown:
-        assert "\\x1b" in both, both
+def test_every_output_path_piped_has_no_escape_at_all(tmp_path):
+    env = _env(tmp_path)
+    failures = {}
+    for name, args, shown in _cases(tmp_path):
+        r = subprocess.run([sys.executable, "-m", "gradcli", *args], cwd=str(ROOT),
+                           capture_output=True, env=env, stdin=subprocess.DEVNULL)
+        both = (r.stdout + r.stderr).decode("utf-8", "replace")
+        found = problems(both, shown) + (["ESC"] if "\x1b" in both else [])
+        if found:
+            failures[name] = (found, both[-400:])
+    assert not failures, failures
+
+
+def test_explain_and_quiz_show_a_comment_whole_on_its_line(tmp_path):
+    """A comment's CR and U+2028 neither end its line nor vanish: the line is shown with
+    each control character as its escape."""
+    from gradcli.core.visible import visible
+
+    comment = visible("# " + HOSTILE)
+    assert "\n" not in comment and "\\x0d" in comment and "\\u2028" in comment
+    for args in (["explain", "-f", PROGRAM, "--no-pause", *INPUTS],
+                 ["quiz", "--script", QUIZ, "--answers", ANSWERS]):
+        r = subprocess.run([sys.executable, "-m", "gradcli", *args], cwd=str(ROOT),
+                           capture_output=True, text=True, env=dict(_env(tmp_path),
+                                                                    COLUMNS="200"))
+        assert any(line.strip() == comment for line in r.stdout.splitlines()), r.stdout
+
+
+def test_generated_code_keeps_each_comment_on_one_commented_line(tmp_path):
+    """`code`'s header repeats the program: a comment's U+2028 or CR must not start a
+    line of code (JavaScript ends a line at U+2028), and ESC is written as its escape."""
+    for lang in ("python", "js", "numpy"):
+        r = subprocess.run([sys.executable, "-m", "gradcli", "code", "-l", lang, "-f", PROGRAM,
+                            *INPUTS], cwd=str(ROOT), capture_output=True, env=_env(tmp_path))
+        assert r.returncode == 0, r.stderr
+        out = r.stdout.decode("utf-8")
+        assert "\x1b" not in out and "\u2028" not in out and "\r" not in out, out
+        assert "\\x1b[2J\\x1b]0;pwned\\x07" in out, out

@@ -209,6 +209,9 @@ class _Visible:
     def write(self, text: str) -> int:
         return self.stream.write(self.visible(text))
 
+    def __getattr__(self, name):  # flush and the rest: the stream's own
+        return getattr(self.stream, name)
+
 
 # --- where answers come from ------------------------------------------------------------
 def _reader(answers: Optional[str], echo: bool):
@@ -289,8 +292,10 @@ class View:
 
         about = f"level {q.level}, {q.topic}" if q.level else q.id
         self.say(f"Question {n} of {total}  ({about})")
-        for line in q.source.strip().splitlines():
-            self.say("    " + line)
+        from ...core.visible import visible
+
+        for line in q.source.strip().split("\n"):  # a comment's CR or U+2028 is shown
+            self.say("    " + visible(line.rstrip("\r")))
         if q.inputs:
             self.say("  with " + ", ".join(f"{k} = {fmt(float(v))}" for k, v in q.inputs.items()))
         self.say(q.prompt if q.prompt else asked(q, self.nt))
