@@ -150,3 +150,19 @@ def test_generated_code_keeps_each_comment_on_one_commented_line(tmp_path):
         out = r.stdout.decode("utf-8")
         assert "\x1b" not in out and "\u2028" not in out and "\r" not in out, out
         assert "\\x1b[2J\\x1b]0;pwned\\x07" in out, out
+
+
+def test_an_error_excerpt_shows_a_control_character_as_its_escape(tmp_path):
+    """The caret excerpt of a syntax error shows the line's ESC as `\\x1b` (not `?`, which
+    hides what is there) with the caret under it; a later error's caret stays in place."""
+    def excerpt(program):
+        r = subprocess.run([sys.executable, "-m", "gradcli", "eval", program, *INPUTS],
+                           cwd=str(ROOT), capture_output=True, text=True, env=_env(tmp_path))
+        assert r.returncode == 2, r.stderr
+        line, caret = r.stderr.splitlines()[1:3]
+        return line, caret.index("^")
+
+    line, at = excerpt("c = \x1b[2J a*b")
+    assert line == "  c = \\x1b[2J a*b" and at == line.index("\\x1b")
+    line, at = excerpt("c = a\x0c +* b")  # a form feed is blank space to the grammar
+    assert line == "  c = a\\x0c +* b" and at == line.index("*")
