@@ -241,9 +241,11 @@ def _reader(answers: Optional[str], echo: bool):
     else:
         from ...core.errors import UsageError
 
+        from ...core.limits import QUIZ_BYTES, read_file_at_most
+
         try:
-            with open(answers, encoding="utf-8") as fh:
-                lines = fh.read().splitlines()
+            lines = read_file_at_most(answers, QUIZ_BYTES, f"the answers file {answers}"
+                                      ).decode("utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"cannot read the answers file {answers}: "
                              f"{getattr(exc, 'strerror', None) or exc}") from None
