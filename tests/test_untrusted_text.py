@@ -74,7 +74,17 @@ def _cases(tmp_path) -> list:
                    cwd=str(ROOT), env=env, capture_output=True, check=True)
     hostile = tmp_path / ("learner" + HOSTILE.replace("\r", "") + ".json")
     hostile.write_bytes(export.read_bytes())
-    return CASES + [("progress --merge", ["progress", "--merge", str(hostile)], True)]
+    named = str(tmp_path / ("named" + HOSTILE.replace("\r", "")))
+    subprocess.run([sys.executable, "-m", "gradcli", "quiz", "--script", QUIZ, "--answers",
+                    ANSWERS, "--db", named + "-kept.sqlite3"], cwd=str(ROOT), env=env,
+                   capture_output=True, check=False)
+    return CASES + [("progress --merge", ["progress", "--merge", str(hostile)], True),
+                    ("explain --export, written", ["explain", "a*b", *INPUTS, "--export",
+                                                   named + ".md"], True),
+                    ("progress --reset, no store", ["progress", "--reset", "--yes", "--db",
+                                                    named + ".sqlite3"], True),
+                    ("progress --reset, a store", ["progress", "--reset", "--yes", "--db",
+                                                   named + "-kept.sqlite3"], True)]
 
 
 def at_a_terminal(args, env) -> bytes:
