@@ -51,6 +51,7 @@ CASES = [
     ("eval value", ["eval", "a*b", "--a", HOSTILE, "--b", "3"], True),
     ("eval misspelt option", ["eval", "a*b", *INPUTS, "--c" + HOSTILE, "4"], True),
     ("quiz misspelt option", ["quiz", "--scr" + HOSTILE], True),
+    ("misspelt command", ["ev" + HOSTILE], True),
     ("quiz --script missing", ["quiz", "--script", "/nonexistent/" + HOSTILE], True),
     ("quiz --answers missing", ["quiz", "--script", QUIZ, "--answers",
                                 "/nonexistent/" + HOSTILE], True),
