@@ -177,3 +177,24 @@ def test_an_error_excerpt_shows_a_control_character_as_its_escape(tmp_path):
     assert line == "  c = \\x1b[2J a*b" and at == line.index("\\x1b")
     line, at = excerpt("c = a\x0c +* b")  # a form feed is blank space to the grammar
     assert line == "  c = a\\x0c +* b" and at == line.index("*")
+
+
+def test_the_explain_pager_shows_hostile_comments_as_text(tmp_path):
+    """The pager clears the screen itself between steps (its own ESC [2J ESC [H); the
+    program's comments reach the terminal only as their escapes."""
+    child = pexpect.spawn(sys.executable, ["-m", "gradcli", "explain", "-f", PROGRAM, *INPUTS],
+                          cwd=str(ROOT), timeout=30, dimensions=(50, 120), env=_env(tmp_path))
+    received = b""
+    while True:
+        index = child.expect([rb"\[Enter\] (?:next|more|finish)", pexpect.EOF])
+        received += child.before + (child.after if index == 0 else b"")
+        if index == 1:
+            break
+        child.send("\r")
+    child.close()
+    text = received.decode("utf-8", "replace")
+    own = text.replace("\x1b[2J\x1b[H", "")  # the pager's own clear, and colours
+    assert re.sub(r"\x1b\[[0-9;]*m", "", own).count("\x1b") == 0, text
+    assert "\x07" not in text and "\u2028" not in text and "\u202e" not in text, text
+    assert "# \\x1b[2J\\x1b]0;pwned\\x07 bell\\x07 cr\\x0d u2028\\u2028 rlo\\u202e end" in text
+    assert child.exitstatus == 0, text
