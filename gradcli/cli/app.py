@@ -332,7 +332,7 @@ def _standard_streams() -> None:
     def text(stream, raw, buffered, wrapper=io.TextIOWrapper):
         encoding = getattr(stream, "encoding", None) or "utf-8"
         return wrapper(buffered, encoding=encoding, errors="backslashreplace",
-                                line_buffering=raw.isatty())
+                       line_buffering=raw.isatty())
 
     if 0 in closed:
         sys.stdin = io.TextIOWrapper(io.BufferedReader(_Input(0, "rb", closefd=False)),

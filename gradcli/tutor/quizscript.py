@@ -50,8 +50,8 @@ def _toml():
 # for 100 KB). A quiz file has no dotted keys; more than this many dots in keys is refused
 # before the file is parsed.
 KEY_DOTS = 1000
-# What the dots in keys are counted without: strings, comments, and numbers (1.5, 2e-3.0
-# is not one), so the dots left are those of dotted keys (and of malformed text).
+# What the dots in keys are counted without: strings, comments and decimal numbers (1.5,
+# -2.25e-1), so the dots left are those of dotted keys (and of malformed text).
 _NOT_KEYS = re.compile(r'"""(?:[^\\]|\\.)*?"""|\'\'\'.*?\'\'\'|"(?:[^"\\\n]|\\.)*"'
                        r"|'[^'\n]*'|#[^\n]*"
                        r"|(?<![\w.])[+-]?\d[\d_]*\.\d[\d_]*(?:[eE][+-]?\d+)?(?![\w.])", re.S)
