@@ -42,8 +42,6 @@ from __future__ import annotations
 import difflib
 from typing import Iterable, Mapping, Optional, Sequence
 
-from .visible import visible
-
 EXIT_OK = 0
 EXIT_EVAL = 1
 EXIT_USAGE = 2
@@ -376,6 +374,8 @@ def _shown(ch: str) -> str:
         return ch
     if ch == "\t":
         return " "
+    from .visible import visible  # only for an excerpt that holds one
+
     escaped = visible(ch, lines=False)
     return escaped if escaped != ch else "?"
 
