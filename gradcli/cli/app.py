@@ -16,6 +16,10 @@ import re
 import signal
 import sys
 
+try:
+    from typer._click.exceptions import ClickException  # typer >= 0.29 carries its own click
+except ImportError:
+    from click import ClickException
 import typer
 from typer.core import TyperCommand
 
@@ -79,7 +83,13 @@ class Command(TyperCommand):
     def parse_args(self, ctx, args):
         if "-h" not in ctx.help_option_names:
             args = _lone_h_is_help(self, list(args))
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except ClickException as exc:  # click's own message echoes a misspelt option
+            from ..core.visible import visible
+
+            exc.message = visible(exc.message)
+            raise
 
     def format_epilog(self, ctx, formatter) -> None:
         if self.more_help is not None:
@@ -173,7 +183,11 @@ def _file_for_output(exc, ctx):
 
 
 def _fail(message: str, code: int) -> None:
-    sys.stderr.write(message.rstrip("\n") + "\n")
+    """The one place gradcli's errors are printed: what the user gave (a value, a file's
+    name, a misspelt option) is echoed with its control characters made visible."""
+    from ..core.visible import visible
+
+    sys.stderr.write(visible(message.rstrip("\n")) + "\n")
     raise typer.Exit(code)
 
 
@@ -264,6 +278,17 @@ class _Output(io.FileIO):
             raise StreamError(exc.errno, exc.strerror or str(exc), "output") from None
 
 
+class _VisibleErrors(io.TextIOWrapper):
+    """stderr's text: every message (an error, a warning, click's usage errors) has its
+    control characters made visible on the way out; colour codes (SGR) are kept."""
+
+    def write(self, text) -> int:
+        from ..core.visible import visible_keeping_styles
+
+        super().write(visible_keeping_styles(text))
+        return len(text)
+
+
 class _Errors(io.FileIO):
     """stderr's file descriptor: a message that cannot be written is dropped."""
 
@@ -304,10 +329,10 @@ def _standard_streams() -> None:
             os.dup2(devnull, fd)
             os.close(devnull)
 
-    def text(stream, raw, buffered):
+    def text(stream, raw, buffered, wrapper=io.TextIOWrapper):
         encoding = getattr(stream, "encoding", None) or "utf-8"
-        return io.TextIOWrapper(buffered, encoding=encoding, errors="backslashreplace",
-                                line_buffering=raw.isatty())
+        return wrapper(buffered, encoding=encoding, errors="backslashreplace",
+                       line_buffering=raw.isatty())
 
     if 0 in closed:
         sys.stdin = io.TextIOWrapper(io.BufferedReader(_Input(0, "rb", closefd=False)),
@@ -316,7 +341,7 @@ def _standard_streams() -> None:
     out.closed_at_start = 1 in closed
     sys.stdout = text(sys.stdout, out, io.BufferedWriter(out))
     err = _Errors(2, "wb", closefd=False)
-    sys.stderr = text(sys.stderr, err, io.BufferedWriter(err))
+    sys.stderr = text(sys.stderr, err, io.BufferedWriter(err), _VisibleErrors)
     sys.stderr.reconfigure(line_buffering=True, write_through=True)
 
 
@@ -398,6 +423,13 @@ def make_console(**options):
             _closed_pipe()
 
         def _render_buffer(self, buffer) -> str:
+            # Every printed text, user text included (a comment, a quiz title), has its
+            # control characters made visible; rich's own codes are in styles and controls.
+            from rich.segment import Segment
+
+            from ..core.visible import visible
+
+            buffer = [s if s.control else Segment(visible(s.text), s.style) for s in buffer]
             return _strip_trailing(super()._render_buffer(buffer))
 
     if not sys.stdout.isatty():

@@ -182,15 +182,19 @@ def _decode(data: bytes, origin: str) -> str:
 def _read_stdin() -> str:
     if sys.stdin is None:
         raise UsageError("no standard input to read the program from")
-    return _decode(sys.stdin.buffer.read(), "standard input")
+    from ..core.limits import PROGRAM_BYTES, read_at_most
+
+    return _decode(read_at_most(sys.stdin.buffer, PROGRAM_BYTES, "the program on standard "
+                                "input"), "standard input")
 
 
 def read_program_file(path: str) -> str:
     if path == "-":
         return _read_stdin()
-    p = Path(path)
+    from ..core.limits import PROGRAM_BYTES, read_file_at_most
+
     try:
-        data = p.read_bytes()
+        data = read_file_at_most(path, PROGRAM_BYTES, f"the program file {path}")
     except IsADirectoryError:
         raise UsageError(f"{path} is a directory, not a program file") from None
     except FileNotFoundError:

@@ -90,6 +90,7 @@ def render_summary(console, s: dict, store: str, suggest: str, ascii: bool) -> N
 def render_merge(console, m: dict, ascii: bool) -> None:
     from rich.text import Text
 
+    from ..core.visible import visible
     from .fit import FitTable
 
     rows = []
@@ -98,8 +99,8 @@ def render_merge(console, m: dict, ascii: bool) -> None:
             f"{'topic' if lr['weakest_kind'] == 'topic' else 'mistake'} {lr['weakest']}")
         top = "-" if lr["top_misconception"] is None else (
             f"{lr['top_misconception']} ({lr['top_misconception_made']}x)")
-        rows.append([lr["learner"], str(lr["answers"]), _percent(lr["right"], lr["answers"]),
-                     _percent(lr["recent_right"], lr["recent_seen"]), weakest, top])
+        rows.append([visible(lr["learner"], lines=False), str(lr["answers"]),
+                     _percent(lr["right"], lr["answers"]), _percent(lr["recent_right"], lr["recent_seen"]), weakest, top])
     console.print(FitTable(["learner", "answers", "right", "right in the last 10",
                             "weakest spot", "mistake made most"], rows,
                            title="Learners", ascii=ascii))

@@ -356,12 +356,28 @@ def caret_excerpt(source: str, pos: int, width: int = 72) -> str:
     col = pos - start
     lo = max(0, col - width // 2)
     hi = min(len(line), lo + width)
-    shown = "".join(ch if ch.isprintable() else "?" for ch in line[lo:hi])
+    # A control character (a comment's ESC, a tab, U+202E) is shown as its escape
+    # (core/visible.py), never obeyed; the caret stays under the character it points at.
+    pieces = [_shown(ch) for ch in line[lo:hi]]
+    shown = "".join(pieces)
     prefix = "..." if lo > 0 else ""
     suffix = "..." if hi < len(line) else ""
     # The caret goes under the character: wide (CJK) characters take two cells.
-    pad = len(prefix) + sum(_cells(ch) for ch in shown[:col - lo])
+    pad = len(prefix) + sum(_cells(ch) for piece in pieces[:col - lo] for ch in piece)
     return f"  {prefix}{shown}{suffix}\n  {' ' * pad}^"
+
+
+def _shown(ch: str) -> str:
+    """A character of an excerpt as printed: a tab a space, a control character its
+    escape (`\\x1b`), another character that prints nothing a `?`."""
+    if ch.isprintable():
+        return ch
+    if ch == "\t":
+        return " "
+    from .visible import visible  # only for an excerpt that holds one
+
+    escaped = visible(ch, lines=False)
+    return escaped if escaped != ch else "?"
 
 
 def _cells(ch: str) -> int:

@@ -471,9 +471,13 @@ def _header(ev: Evaluation, c: str, out: str) -> list:
 
 
 def _utf8(text: str) -> str:
-    """Comment text that encodes in UTF-8: a command line that is not UTF-8 reaches
-    Python as lone surrogates, which are written as their escapes (\\udce9)."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    """Comment text that encodes in UTF-8 and that a terminal only shows: a command line
+    that is not UTF-8 reaches Python as lone surrogates, written as their escapes
+    (\\udce9), and control characters (ESC, CR, U+2028, bidi overrides) as theirs
+    (core/visible.py), so neither `cat` of the file nor an editor runs or reorders them."""
+    from ..core.visible import visible
+
+    return visible(text, lines=False)
 
 
 def _string(text: str) -> str:

@@ -79,8 +79,10 @@ def read_values_file(path: str) -> dict:
     suffix = p.suffix.lower()
     if suffix not in (".json", ".npz"):
         raise UsageError(f"cannot read values from {path}: the file must be .json or .npz")
+    from ..core.limits import VALUES_BYTES, read_file_at_most
+
     try:
-        data = p.read_bytes()
+        data = read_file_at_most(path, VALUES_BYTES, f"the values file {path}")
     except FileNotFoundError:
         raise UsageError(f"no such file: {path}") from None
     except IsADirectoryError:

@@ -17,10 +17,12 @@ the question (its id, else its position) and the field.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..core.errors import UsageError
+from ..core.limits import QUIZ_BYTES, read_file_at_most
+from ..core.visible import visible
 from .quiz import Question, QuestionError, unfairness
 
 FIELDS = {"id": str, "program": str, "inputs": dict, "ask": str, "prompt": str,
@@ -44,18 +46,43 @@ def _toml():
     return tomllib
 
 
+# The TOML reader's work grows with the square of a dotted key's length (a.a.a...: 47 s
+# for 100 KB). A quiz file has no dotted keys; more than this many dots in keys is refused
+# before the file is parsed.
+KEY_DOTS = 1000
+# What the dots in keys are counted without: strings, comments and decimal numbers (1.5,
+# -2.25e-1), so the dots left are those of dotted keys (and of malformed text).
+_NOT_KEYS = re.compile(r'"""(?:[^\\]|\\.)*?"""|\'\'\'.*?\'\'\'|"(?:[^"\\\n]|\\.)*"'
+                       r"|'[^'\n]*'|#[^\n]*"
+                       r"|(?<![\w.])[+-]?\d[\d_]*\.\d[\d_]*(?:[eE][+-]?\d+)?(?![\w.])", re.S)
+
+
+def _check_keys(path: str, text: str) -> None:
+    dots = _NOT_KEYS.sub(" ", text).count(".")
+    if dots > KEY_DOTS:
+        raise UsageError(f"{path}: its keys hold {dots} dots, more than the {KEY_DOTS} "
+                         "gradcli reads", "a quiz file's keys are plain words: id, program, "
+                         "inputs, ask, prompt, tolerance, explain")
+
+
 def load(path: str) -> Script:
     tomllib = _toml()
     try:
-        text = Path(path).read_bytes().decode("utf-8")
+        text = read_file_at_most(path, QUIZ_BYTES, f"the quiz file {path}").decode("utf-8")
     except OSError as exc:
         raise UsageError(f"cannot read the quiz file {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise UsageError(f"{path}: not UTF-8 text") from None
+    _check_keys(path, text)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: not valid TOML: {exc}") from None
+    except ValueError:  # an integer past Python's 4300 digits for int(str)
+        raise UsageError(f"{path}: a number in it has more than the 4300 digits gradcli "
+                         "reads") from None
+    except RecursionError:  # the TOML reader recurses once per nested [ or {
+        raise UsageError(f"{path}: its lists or tables nest too deeply to read") from None
     for key in data:
         if key not in TOP_LEVEL:
             raise UsageError(f"{path}: unknown top-level key '{key}'",
@@ -70,7 +97,7 @@ def load(path: str) -> Script:
     questions, seen = [], {}
     for n, entry in enumerate(raw, 1):
         questions.append(_question(path, n, entry, seen))
-    return Script(path, title, questions)
+    return Script(visible(path, lines=False), visible(title, lines=False), questions)
 
 
 def _question(path: str, n: int, entry, seen: dict) -> Question:
@@ -106,17 +133,36 @@ def _question(path: str, n: int, entry, seen: dict) -> Question:
             from .quiz import ARRAYS_INSTEAD, NOT_FOR_ARRAYS
 
             fail("inputs", f"{NOT_FOR_ARRAYS}: the value of {name} is an array", ARRAYS_INSTEAD)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            fail("inputs", f"the value of {name} must be a finite number, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
+            fail("inputs", f"the value of {name} must be a finite number, got {_short(value)}")
         inputs[name] = value
     tolerance = entry.get("tolerance")
-    if tolerance is not None and not (tolerance > 0 and math.isfinite(tolerance)):
-        fail("tolerance", f"must be a positive number, got {tolerance!r}")
+    if tolerance is not None and not (tolerance > 0 and _finite(tolerance)):
+        fail("tolerance", f"must be a positive number, got {_short(tolerance)}")
     try:
-        return Question(qid, entry["program"], inputs, entry["ask"], entry.get("prompt"),
-                        tolerance, entry.get("explain"))
+        # The file's own words are shown as text, never obeyed (core/visible.py).
+        prompt, explain = entry.get("prompt"), entry.get("explain")
+        return Question(visible(qid, lines=False), entry["program"], inputs, entry["ask"],
+                        None if prompt is None else visible(prompt),
+                        tolerance, None if explain is None else visible(explain))
     except QuestionError as exc:
         fail(exc.field, exc.message, exc.detail)
+
+
+def _short(value) -> str:
+    """A value as a message quotes it: a whole number too big for a float is named so."""
+    if isinstance(value, int) and not isinstance(value, bool) and not _finite(value):
+        return "a whole number too large for a float (more than 308 digits)"
+    shown = repr(value)
+    return shown if len(shown) <= 40 else shown[:37] + "..."
+
+
+def _finite(value) -> bool:
+    """A finite number a float can hold: a 400-digit integer is not one."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def check(script: Script) -> list:

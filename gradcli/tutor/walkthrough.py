@@ -15,6 +15,7 @@ from typing import Optional
 from ..core.engine import Evaluation, forward
 from ..core.notation import Notation, added, bare_start, fmt, full, product
 from ..core.tape import Tape
+from ..core.visible import visible
 from ..report.rows import backward_row, contribution_counts, result_rows
 
 PATH_LIMIT = 20  # more paths than this are summarised, not listed
@@ -475,7 +476,8 @@ def _one_line(source: str) -> str:
 def _program_step(ev: Evaluation, nt: Notation) -> Step:
     tape = ev.tape
     s = Step("The program")
-    s.show(*[line for line in tape.source.strip().splitlines() if line.strip()][:30])
+    s.show(*[visible(line.rstrip("\r")) for line in tape.source.strip().split("\n")
+             if line.strip()][:30])  # a comment's CR or U+2028 is shown, not obeyed
     given = ", ".join(f"{n} = {fmt(v)}" for n, v in ev.inputs.items())
     s.say(f"Inputs: {given}." if given else "The program has no inputs.",
           f"We compute {tape.output_label} (the forward pass"

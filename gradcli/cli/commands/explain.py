@@ -87,7 +87,9 @@ def explain_command(
             from ..render_steps import export as write
 
             write(steps, export, Notation(ascii_only=ascii_only), heading)
-            sys.stdout.write(f"wrote {export} ({len(steps)} steps)\n")
+            from ...core.visible import visible
+
+            sys.stdout.write(f"wrote {visible(export)} ({len(steps)} steps)\n")
             return
         show(steps, nt, no_pause)
 

@@ -137,13 +137,16 @@ def _reset(path, yes: bool) -> None:
         except StoreError as exc:
             if exc.reason != "damaged":
                 raise
-    what = (f"the {store.count()} recorded answers in {path}" if store is not None
-            else f"the damaged store {path}" if path.exists() else f"nothing in {path}")
+    from ...core.visible import visible
+
+    shown = visible(str(path))  # a file's name is shown, never obeyed
+    what = (f"the {store.count()} recorded answers in {shown}" if store is not None
+            else f"the damaged store {shown}" if path.exists() else f"nothing in {shown}")
     if kept:
         what += f" and {len(kept)} file{'s' if len(kept) > 1 else ''} of answers kept " \
                 f"when the store could not be written"
     if store is None and not path.exists() and not kept:
-        sys.stdout.write(f"There is no progress store at {path}; nothing to delete.\n")
+        sys.stdout.write(f"There is no progress store at {shown}; nothing to delete.\n")
         return
     if not yes:
         if not sys.stdin.isatty():

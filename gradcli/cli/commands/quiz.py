@@ -135,7 +135,9 @@ def _check(path: str, nt, script, level, seed, topic, answers, as_json, pass_mar
                          "--check-script only checks the file; run it with --script")
     loaded = load(path)
     found = check(loaded)
-    out = sys.stdout
+    from ...core.visible import visible
+
+    out = _Visible(sys.stdout, visible)
     for n, q, u in found:
         lines = unfair_lines(q, u, nt)
         out.write(f"{where(loaded, n, q)}: {lines[0]}\n")
@@ -199,6 +201,19 @@ def _questions(script: Optional[str], level: Optional[int], count: int, seed: Op
     return generate(level if level is not None or topic else 1, count, seed, topic), ""
 
 
+class _Visible:
+    """A stream whose text has its control characters made visible (core/visible.py)."""
+
+    def __init__(self, stream, visible):
+        self.stream, self.visible = stream, visible
+
+    def write(self, text: str) -> int:
+        return self.stream.write(self.visible(text))
+
+    def __getattr__(self, name):  # flush and the rest: the stream's own
+        return getattr(self.stream, name)
+
+
 # --- where answers come from ------------------------------------------------------------
 def _reader(answers: Optional[str], echo: bool):
     """A function returning the next line (without its newline), or None at the end.
@@ -227,9 +242,11 @@ def _reader(answers: Optional[str], echo: bool):
     else:
         from ...core.errors import UsageError
 
+        from ...core.limits import QUIZ_BYTES, read_file_at_most
+
         try:
-            with open(answers, encoding="utf-8") as fh:
-                lines = fh.read().splitlines()
+            lines = read_file_at_most(answers, QUIZ_BYTES, f"the answers file {answers}"
+                                      ).decode("utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"cannot read the answers file {answers}: "
                              f"{getattr(exc, 'strerror', None) or exc}") from None
@@ -244,7 +261,9 @@ def _reader(answers: Optional[str], echo: bool):
             line = stream.readline()
             line = line.rstrip("\r\n") if line else None
         if echo and answers is not None and line is not None:
-            sys.stdout.write(line + "\n")
+            from ...core.visible import visible
+
+            sys.stdout.write(visible(line, lines=False) + "\n")
         return line
 
     return next_line
@@ -276,8 +295,10 @@ class View:
 
         about = f"level {q.level}, {q.topic}" if q.level else q.id
         self.say(f"Question {n} of {total}  ({about})")
-        for line in q.source.strip().splitlines():
-            self.say("    " + line)
+        from ...core.visible import visible
+
+        for line in q.source.strip().split("\n"):  # a comment's CR or U+2028 is shown
+            self.say("    " + visible(line.rstrip("\r")))
         if q.inputs:
             self.say("  with " + ", ".join(f"{k} = {fmt(float(v))}" for k, v in q.inputs.items()))
         self.say(q.prompt if q.prompt else asked(q, self.nt))
