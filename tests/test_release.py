@@ -147,3 +147,25 @@ def test_plain_conversion_is_clicks(kind, text, value):
 def test_plain_conversion_refuses_what_click_refuses(kind, text):
     with pytest.raises((ValueError, KeyError)):
         typer_compat._convert(kind, text)
+
+
+def test_contributing_names_only_files_and_tests_that_exist():
+    """CONTRIBUTING.md tells how to add an op, a topic, a misconception and a quiz template,
+    with the tests that must accompany each: every file and test it names is there."""
+    import re
+
+    text = (ROOT / "CONTRIBUTING.md").read_text()
+    for heading in ("Adding an op", "Adding a topic", "Adding a misconception",
+                    "Adding a quiz template"):
+        assert f"## {heading}" in text
+    paths = set(re.findall(r"`((?:gradcli|tests)/[\w/.]+\.(?:py|json))`", text))
+    assert paths
+    for path in paths:
+        assert (ROOT / path).exists(), path
+    tests = set(re.findall(r"`(test_\w+)`", text))
+    assert tests
+    sources = "".join(p.read_text() for p in (ROOT / "tests").glob("test_*.py"))
+    for name in tests:
+        assert f"def {name}(" in sources, name
+    for name, module in re.findall(r"`([A-Z_]+)` in `(gradcli/[\w/]+\.py)`", text):
+        assert re.search(rf"^{name}\b.*=", (ROOT / module).read_text(), re.M), (name, module)
