@@ -23,6 +23,11 @@ from .. import __version__
 from ..core.errors import EXIT_INTERNAL, GradcliError
 from .typer_compat import install as _fast_typer_options
 
+try:  # typer >= 0.29 carries its own click
+    from typer._click.exceptions import UsageError as _ClickUsageError
+except ImportError:  # pragma: no cover (typer < 0.29)
+    from click.exceptions import UsageError as _ClickUsageError
+
 _fast_typer_options()  # typer >= 0.29 would import pydantic for every option (typer_compat.py)
 
 EXIT_CODES = """Exit codes: 0 success; 1 the program cannot be evaluated at these values (log of a
@@ -79,7 +84,25 @@ class Command(TyperCommand):
     def parse_args(self, ctx, args):
         if "-h" not in ctx.help_option_names:
             args = _lone_h_is_help(self, list(args))
-        return super().parse_args(ctx, args)
+        given = list(args)  # click's parser consumes the list it is given
+        given = given[:given.index("--")] if "--" in given else given
+        try:
+            return super().parse_args(ctx, args)
+        except _ClickUsageError as exc:
+            if "--json" not in given:
+                raise
+            # A bad option value under --json: the error as JSON too, exit 2 as click's.
+            from .jsondoc import error_document
+
+            doc = error_document(exc.format_message(), exc.exit_code)
+            doc["detail"] = f"Try '{ctx.command_path} --help' for help."
+            doc["kind"] = type(exc).__name__
+            param = getattr(exc, "param", None)
+            doc["fields"] = {"option": getattr(param, "opts", [None])[0] if param else None}
+            import json
+
+            sys.stderr.write(json.dumps(doc, indent=1) + "\n")
+            raise typer.Exit(exc.exit_code) from None
 
     def format_epilog(self, ctx, formatter) -> None:
         if self.more_help is not None:
@@ -172,16 +195,29 @@ def _file_for_output(exc, ctx):
                       f"the program has no value named '{name}'", fix)
 
 
-def _fail(message: str, code: int) -> None:
-    sys.stderr.write(message.rstrip("\n") + "\n")
+def _fail(message: str, code: int, as_json: bool = False, exc=None) -> None:
+    """Say an error on stderr (under --json as a gradcli.error/1 document) and exit."""
+    if as_json:
+        from .jsondoc import error_text
+
+        sys.stderr.write(error_text(message, code, exc))
+    else:
+        sys.stderr.write(message.rstrip("\n") + "\n")
     raise typer.Exit(code)
+
+
+def wants_json(ctx) -> bool:
+    """The command was given --json (its errors are then JSON too)."""
+    return bool(ctx is not None and getattr(ctx, "params", {}).get("as_json"))
 
 
 def guarded(action, ctx=None) -> None:
     """Run a command's body: gradcli's own errors become a message and an exit code.
-    `ctx`, the command's context, lets an error name the command's own options."""
+    `ctx`, the command's context, lets an error name the command's own options, and says
+    whether --json was given (errors are then a JSON document on stderr)."""
     if getattr(signal.getsignal(signal.SIGINT), "gradcli_startup", False):
         signal.signal(signal.SIGINT, signal.default_int_handler)  # the command's own now
+    as_json = wants_json(ctx)
     try:
         action()
         if sys.stdout is not None:
@@ -190,20 +226,23 @@ def guarded(action, ctx=None) -> None:
         from .wording import cli_text
 
         exc = _file_for_output(exc, ctx) or exc
+        if as_json:
+            _fail(cli_text(exc), exc.exit_code, True, exc)
         _fail(f"error: {cli_text(exc)}", exc.exit_code)
     except KeyboardInterrupt:
         _fail("", 130)
     except BrokenPipeError:
         _closed_pipe()
     except StreamError as exc:
-        raise typer.Exit(stream_failed(exc))
+        raise typer.Exit(stream_failed(exc, as_json))
     except (typer.Exit, typer.Abort, SystemExit):
         raise
     except Exception as exc:  # a bug: say so without a traceback, unless asked for one
         if os.environ.get("GRADCLI_DEBUG"):
             raise
-        _fail(f"internal error (a bug in gradcli, please report it): {type(exc).__name__}: "
-              f"{exc}\nset GRADCLI_DEBUG=1 to see the traceback", EXIT_INTERNAL)
+        text = (f"internal error (a bug in gradcli, please report it): {type(exc).__name__}: "
+                f"{exc}\nset GRADCLI_DEBUG=1 to see the traceback")
+        _fail(text, EXIT_INTERNAL, as_json, exc if as_json else None)
 
 
 EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE, what the shell reports for `... | head -1`
@@ -320,14 +359,19 @@ def _standard_streams() -> None:
     sys.stderr.reconfigure(line_buffering=True, write_through=True)
 
 
-def stream_failed(exc: StreamError) -> int:
+def stream_failed(exc: StreamError, as_json: bool = False) -> int:
     """Say that standard input or output failed; the exit status for it."""
     if exc.what == "output":
         _discard_output()
-        message = f"error: cannot write the output: {exc.strerror}"
+        message = f"cannot write the output: {exc.strerror}"
     else:
-        message = f"error: cannot read standard input: {exc.strerror}"
-    sys.stderr.write(message + "\n")
+        message = f"cannot read standard input: {exc.strerror}"
+    if as_json:
+        from .jsondoc import error_text
+
+        sys.stderr.write(error_text(message, EXIT_IO, exc))
+    else:
+        sys.stderr.write("error: " + message + "\n")
     return EXIT_IO
 
 

@@ -7,7 +7,7 @@ from ..core.notation import Notation
 from ..modes.forward_mode import AGREE, compare
 from ..modes.gradcheck import SAMPLE_SEED, ArrayCheck
 from ..modes.study import Study
-from .evaluation import _Nulls, _number, to_dict
+from .evaluation import SCHEMA, _Nulls, _number, to_dict
 
 
 def study_dict(study: Study, grad_only: bool = False) -> dict:
@@ -19,7 +19,7 @@ def study_dict(study: Study, grad_only: bool = False) -> dict:
         warnings += [w for w in study.warnings if w not in warnings]
     else:
         warnings = list(study.warnings)
-        doc = {"output": tape.output_name,
+        doc = {"schema": SCHEMA, "output": tape.output_name,
                "value": _number(study.value, "the output value", warnings),
                "inputs": dict(study.inputs)}
     out = tape.output_name

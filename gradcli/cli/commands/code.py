@@ -53,7 +53,8 @@ def code_command(
                                            help="Write the code to FILE instead of stdout."),
     output: Optional[str] = output_option(),
     as_json: bool = typer.Option(False, "--json",
-                                 help='Print {"lang": ..., "code": ...} and nothing else.'),
+                                 help='Print {"schema": ..., "lang": ..., "code": ...} and nothing '
+                                      'else.'),
 ) -> None:
     def run() -> None:
         from ...core.engine import evaluate, no_cycle_collection
@@ -84,9 +85,9 @@ def code_command(
                 language = "numpy"  # -o FILE.py, or no choice made: NumPy is Python too
             code = generate(ev, language)
         if as_json:
-            import json
+            from ..jsondoc import document, dumps
 
-            text = json.dumps({"lang": language, "code": code}, indent=1) + "\n"
+            text = dumps(document("code", {"lang": language, "code": code})) + "\n"
         else:
             text = code
         write_output(text, out_file)

@@ -85,16 +85,11 @@ def graph_command(
         to_terminal = out_file in (None, "-")
         nt = Notation(ascii_only=ascii_only or (to_terminal and not stdout_unicode()))
         if as_json:
-            import json
-
             from ...emit.graph import to_dict
+            from ..jsondoc import document, dumps
 
-            if graph.tensor:
-                from ...report.tensors import dumps  # arrays compact, a row per line
-
-                text = dumps(to_dict(graph, ev.warnings), indent=1)
-            else:
-                text = json.dumps(to_dict(graph, ev.warnings), indent=1, allow_nan=False)
+            # tensor mode: arrays compact, a row per line
+            text = dumps(document("graph", to_dict(graph, ev.warnings)), arrays=graph.tensor)
             write_output(text + "\n", out_file)
             return
         _write_graph(graph, name, nt, depth, out_file)
