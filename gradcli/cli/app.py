@@ -37,7 +37,10 @@ or malformed value, unreadable file); 3 internal error (a bug); 130 interrupted 
 141 the output was closed early (as `| head` does); 128+N stopped by signal N (SIGTERM,
 SIGHUP)."""
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+# add_completion: --install-completion and --show-completion (typer's), and the values the
+# options complete to (`complete_*` below). typer imports its completion machinery
+# (shellingham included) on every run whether or not this is on; measured in the README.
+app = typer.Typer(add_completion=True, no_args_is_help=True, rich_markup_mode=None,
                   context_settings={"help_option_names": ["-h", "--help"]},
                   help="gradcli: compute gradients by reverse-mode automatic differentiation, "
                        "and see every chain-rule step.\n\n" + EXIT_CODES)
@@ -137,6 +140,56 @@ def main_options(
     """gradcli: gradients by reverse-mode automatic differentiation, step by step."""
 
 
+# --- shell completion ---------------------------------------------------------------
+# The values an option completes to, read from the tables that define them (never a
+# copy), imported only when the shell asks: a normal run calls none of these.
+def _starting(items, incomplete: str) -> list:
+    """The (value, help) items whose value starts with what is typed so far."""
+    return [item for item in items if item[0].startswith(incomplete or "")]
+
+
+def complete_from(incomplete: str) -> list:
+    """--from: how to read the program (language/dialects.py)."""
+    from ..language.dialects import DIALECTS
+
+    return _starting([(d, "") for d in DIALECTS], incomplete)
+
+
+def complete_lang(incomplete: str) -> list:
+    """code --lang: the languages code is written in (emit/codegen.py)."""
+    from ..emit.codegen import LANGS
+
+    return _starting([(lang, "") for lang in LANGS], incomplete)
+
+
+def complete_mode(incomplete: str) -> list:
+    """eval --mode (modes/forward_mode.py)."""
+    from ..modes.forward_mode import MODES
+
+    return _starting([(m, "") for m in MODES], incomplete)
+
+
+def complete_lesson(incomplete: str) -> list:
+    """explain --topic: the lessons, and the quiz's gate names each one teaches
+    (tutor/topics.py TOPICS and GATES)."""
+    from ..tutor.topics import GATES, TOPICS
+
+    items = [(t.name, t.summary) for t in TOPICS.values()]
+    items += [(gate, f"the lesson {lesson}") for gate, lesson in GATES.items()]
+    return _starting(items, incomplete)
+
+
+def complete_quiz_topic(incomplete: str) -> list:
+    """quiz --topic: the quiz's topics, and explain's lessons on numbers
+    (tutor/quizgen.py TOPICS and ALIASES, drawn from tutor/topics.py)."""
+    from ..tutor.quizgen import ALIASES, TOPICS
+
+    items = [(t, "") for t in TOPICS]
+    items += [(lesson, "the lesson's gates: " + ", ".join(gates))
+              for lesson, gates in ALIASES.items()]
+    return _starting(items, incomplete)
+
+
 # The options every program-taking command shares, declared once.
 PROGRAM_USAGE = "[OPTIONS] PROGRAM [--NAME VALUE | NAME=VALUE]..."
 
@@ -148,6 +201,7 @@ def file_option():
 
 def from_option():
     return typer.Option(None, "--from", metavar="auto|gradcli|python|js",
+                        autocompletion=complete_from,
                         help="Read the program as code pasted from a tutorial: python "
                              "(micrograd, CS231n) or js (the Hacker's guide). Default: "
                              "from -f's extension (.py, .js), else auto (gradcli's own "

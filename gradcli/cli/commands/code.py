@@ -12,6 +12,7 @@ from ..app import (
     PROGRAM_USAGE,
     app,
     command_class,
+    complete_lang,
     file_option,
     from_option,
     guarded,
@@ -42,7 +43,7 @@ inputs.
 def code_command(
     ctx: typer.Context,
     lang: Optional[str] = typer.Option(
-        None, "--lang", "-l", metavar="python|js|numpy",
+        None, "--lang", "-l", metavar="python|js|numpy", autocompletion=complete_lang,
         help="The language to write: python, js (JavaScript) or numpy. Default: numpy "
              "for a program with arrays, else from -o's extension (.py, .js), else python."),
     file: Optional[str] = file_option(),

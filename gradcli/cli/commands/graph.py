@@ -27,6 +27,11 @@ from ..app import (
 
 FORMATS = ("tree", "dot", "mermaid", "svg", "png")
 
+def complete_format(incomplete: str) -> list:
+    """graph --format: the formats it draws (FORMATS, the list it checks against)."""
+    return [(f, "") for f in FORMATS if f.startswith(incomplete or "")]
+
+
 GRAPH_HELP = """Draw the computation graph, each node with its value and its adjoint (grad).
 
 tree (the default) prints the graph rooted at the output; a value used twice is drawn
@@ -43,7 +48,7 @@ Values are given as for `gradcli eval`.
 def graph_command(
     ctx: typer.Context,
     fmt_name: Optional[str] = typer.Option(
-        None, "--format", "-F", metavar="|".join(FORMATS),
+        None, "--format", "-F", metavar="|".join(FORMATS), autocompletion=complete_format,
         help="tree (the default), dot, mermaid, svg or png; with -o, the file's extension "
              "picks it (.dot .gv .mmd .svg .png)."),
     out_file: Optional[str] = typer.Option(None, "-o", "--out", metavar="FILE",

@@ -6,7 +6,16 @@ from typing import Optional
 
 import typer
 
-from ..app import EXIT_CODES, app, command_class, guarded, make_console, short_help, stdout_unicode
+from ..app import (
+    EXIT_CODES,
+    app,
+    command_class,
+    complete_quiz_topic,
+    guarded,
+    make_console,
+    short_help,
+    stdout_unicode,
+)
 
 QUIZ_HELP = """Practise backprop: questions on small programs, each asking one number.
 
@@ -53,6 +62,7 @@ def quiz_command(
     count: int = typer.Option(5, "--count", min=1, max=100, help="How many questions."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Make the questions reproducible."),
     topic: Optional[str] = typer.Option(None, "--topic", metavar="NAME",
+                                        autocompletion=complete_quiz_topic,
                                         help="Only questions on NAME: " + TOPICS_HELP + "."),
     script: Optional[str] = typer.Option(None, "--script", metavar="FILE.toml",
                                          help="Ask the questions in a quiz file."),
