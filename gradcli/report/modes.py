@@ -102,4 +102,10 @@ def _entry_dict(c, what: str, warnings: list) -> dict:
 
 
 def study_json(study: Study, grad_only: bool = False) -> str:
-    return json.dumps(study_dict(study, grad_only), allow_nan=False, indent=1)
+    doc = study_dict(study, grad_only)
+    if study.tape.tensor:
+        from .tensors import dumps
+
+        # Arrays compact, each innermost row on one line, as eval --json writes them.
+        return dumps(doc, indent=1)
+    return json.dumps(doc, allow_nan=False, indent=1)
