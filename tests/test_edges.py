@@ -137,7 +137,13 @@ def test_a_full_disk_on_stdout_is_an_io_error(args):
         r = subprocess.run(gradcli_argv(*args), stdout=full, stderr=subprocess.PIPE,
                            input="skip\n", text=True, cwd=ROOT, timeout=120)
     assert r.returncode == 1, r.stderr
-    assert r.stderr == "error: cannot write the output: No space left on device\n"
+    if "--json" in args:  # the error as a gradcli.error/1 document (docs/json.md)
+        assert json.loads(r.stderr) == {
+            "schema": "gradcli.error/1", "error": "cannot write the output: No space left on "
+            "device", "detail": None, "exit": 1, "kind": "StreamError",
+            "fields": {"what": "output"}}
+    else:
+        assert r.stderr == "error: cannot write the output: No space left on device\n"
 
 
 @pytest.mark.parametrize("args", OUTPUT_PATHS, ids=" ".join)

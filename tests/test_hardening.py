@@ -20,7 +20,13 @@ from gradcli.language.syntax import grammar_path
 def assert_clean(result):
     assert result.exit_code in (0, 1, 2), (result.exit_code, result.stdout, result.stderr)
     assert "Traceback" not in result.stdout + result.stderr
-    if result.exit_code:
+    if result.exit_code and result.stderr.startswith("{"):  # under --json: docs/json.md
+        import json
+
+        doc = json.loads(result.stderr)
+        assert doc["schema"] == "gradcli.error/1" and doc["exit"] == result.exit_code
+        assert doc["error"] and doc["kind"] != "RecursionError", result.stderr
+    elif result.exit_code:
         assert result.stderr.startswith("error: "), result.stderr
     else:
         assert result.stdout

@@ -194,7 +194,7 @@ def test_scripted_json_report(cli, script, tmp_path):
     answers.write_text("6\n2/4\n9\n")
     result = cli("quiz", "--script", script, "--answers", str(answers), "--json")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == {"score": 1, "total": 4, "questions": [
+    assert json.loads(result.stdout) == {"schema": "gradcli.quiz/1", "score": 1, "total": 4, "questions": [
         {"id": "da", "ask": "grad a", "answer": "6", "expected": 6.0, "correct": True,
          "misconception": None},
         {"id": "db", "ask": "grad b", "answer": "2/4", "expected": 8.0, "correct": False,

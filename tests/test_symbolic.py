@@ -161,7 +161,7 @@ def test_all_three_together_piped_with_an_ascii_encoding():
             "symbolic", "warnings"} <= set(doc)
     assert doc["agree"] and all(c["verdict"] == "good" for c in doc["check"].values())
     plain = json.loads(run_gradcli(*args[:8], "--json").stdout)
-    assert set(plain) == {"output", "value", "gradient", "inputs", "nodes", "steps", "warnings"}
+    assert set(plain) == {"schema", "output", "value", "gradient", "inputs", "nodes", "steps", "warnings"}
 
 
 def test_kink_functions_print_in_gradcli_syntax():

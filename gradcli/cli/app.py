@@ -16,16 +16,19 @@ import re
 import signal
 import sys
 
-try:
-    from typer._click.exceptions import ClickException  # typer >= 0.29 carries its own click
-except ImportError:
-    from click import ClickException
 import typer
 from typer.core import TyperCommand
 
 from .. import __version__
 from ..core.errors import EXIT_INTERNAL, GradcliError
 from .typer_compat import install as _fast_typer_options
+
+try:  # typer >= 0.28 carries its own click
+    from typer._click.exceptions import ClickException
+    from typer._click.exceptions import UsageError as _ClickUsageError
+except ImportError:  # pragma: no cover (older typer, on click)
+    from click.exceptions import ClickException
+    from click.exceptions import UsageError as _ClickUsageError
 
 _fast_typer_options()  # typer >= 0.29 would import pydantic for every option (typer_compat.py)
 
@@ -36,7 +39,10 @@ or malformed value, unreadable file); 3 internal error (a bug); 130 interrupted 
 141 the output was closed early (as `| head` does); 128+N stopped by signal N (SIGTERM,
 SIGHUP)."""
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+# add_completion: --install-completion and --show-completion (typer's), and the values the
+# options complete to (`complete_*` below). typer imports its completion machinery
+# (shellingham included) on every run whether or not this is on; measured in the README.
+app = typer.Typer(add_completion=True, no_args_is_help=True, rich_markup_mode=None,
                   context_settings={"help_option_names": ["-h", "--help"]},
                   help="gradcli: compute gradients by reverse-mode automatic differentiation, "
                        "and see every chain-rule step.\n\n" + EXIT_CODES)
@@ -83,9 +89,29 @@ class Command(TyperCommand):
     def parse_args(self, ctx, args):
         if "-h" not in ctx.help_option_names:
             args = _lone_h_is_help(self, list(args))
+        given = list(args)  # click's parser consumes the list it is given
+        given = given[:given.index("--")] if "--" in given else given
         try:
             return super().parse_args(ctx, args)
-        except ClickException as exc:  # click's own message echoes a misspelt option
+        except _ClickUsageError as exc:
+            if "--json" not in given:
+                from ..core.visible import visible
+
+                exc.message = visible(exc.message)  # it echoes a misspelt option
+                raise
+            # A bad option value under --json: the error as JSON too, exit 2 as click's.
+            from .jsondoc import error_document
+
+            doc = error_document(exc.format_message(), exc.exit_code)
+            doc["detail"] = f"Try '{ctx.command_path} --help' for help."
+            doc["kind"] = type(exc).__name__
+            param = getattr(exc, "param", None)
+            doc["fields"] = {"option": getattr(param, "opts", [None])[0] if param else None}
+            import json
+
+            sys.stderr.write(json.dumps(doc, indent=1) + "\n")
+            raise typer.Exit(exc.exit_code) from None
+        except ClickException as exc:  # click's own message echoes what the user typed
             from ..core.visible import visible
 
             exc.message = visible(exc.message)
@@ -124,6 +150,56 @@ def main_options(
     """gradcli: gradients by reverse-mode automatic differentiation, step by step."""
 
 
+# --- shell completion ---------------------------------------------------------------
+# The values an option completes to, read from the tables that define them (never a
+# copy), imported only when the shell asks: a normal run calls none of these.
+def _starting(items, incomplete: str) -> list:
+    """The (value, help) items whose value starts with what is typed so far."""
+    return [item for item in items if item[0].startswith(incomplete or "")]
+
+
+def complete_from(incomplete: str) -> list:
+    """--from: how to read the program (language/dialects.py)."""
+    from ..language.dialects import DIALECTS
+
+    return _starting([(d, "") for d in DIALECTS], incomplete)
+
+
+def complete_lang(incomplete: str) -> list:
+    """code --lang: the languages code is written in (emit/codegen.py)."""
+    from ..emit.codegen import LANGS
+
+    return _starting([(lang, "") for lang in LANGS], incomplete)
+
+
+def complete_mode(incomplete: str) -> list:
+    """eval --mode (modes/forward_mode.py)."""
+    from ..modes.forward_mode import MODES
+
+    return _starting([(m, "") for m in MODES], incomplete)
+
+
+def complete_lesson(incomplete: str) -> list:
+    """explain --topic: the lessons, and the quiz's gate names each one teaches
+    (tutor/topics.py TOPICS and GATES)."""
+    from ..tutor.topics import GATES, TOPICS
+
+    items = [(t.name, t.summary) for t in TOPICS.values()]
+    items += [(gate, f"the lesson {lesson}") for gate, lesson in GATES.items()]
+    return _starting(items, incomplete)
+
+
+def complete_quiz_topic(incomplete: str) -> list:
+    """quiz --topic: the quiz's topics, and explain's lessons on numbers
+    (tutor/quizgen.py TOPICS and ALIASES, drawn from tutor/topics.py)."""
+    from ..tutor.quizgen import ALIASES, TOPICS
+
+    items = [(t, "") for t in TOPICS]
+    items += [(lesson, "the lesson's gates: " + ", ".join(gates))
+              for lesson, gates in ALIASES.items()]
+    return _starting(items, incomplete)
+
+
 # The options every program-taking command shares, declared once.
 PROGRAM_USAGE = "[OPTIONS] PROGRAM [--NAME VALUE | NAME=VALUE]..."
 
@@ -135,6 +211,7 @@ def file_option():
 
 def from_option():
     return typer.Option(None, "--from", metavar="auto|gradcli|python|js",
+                        autocompletion=complete_from,
                         help="Read the program as code pasted from a tutorial: python "
                              "(micrograd, CS231n) or js (the Hacker's guide). Default: "
                              "from -f's extension (.py, .js), else auto (gradcli's own "
@@ -182,20 +259,33 @@ def _file_for_output(exc, ctx):
                       f"the program has no value named '{name}'", fix)
 
 
-def _fail(message: str, code: int) -> None:
-    """The one place gradcli's errors are printed: what the user gave (a value, a file's
-    name, a misspelt option) is echoed with its control characters made visible."""
-    from ..core.visible import visible
+def _fail(message: str, code: int, as_json: bool = False, exc=None) -> None:
+    """The one place gradcli's errors are printed (under --json as a gradcli.error/1
+    document): what the user gave (a value, a file's name, a misspelt option) is echoed
+    with its control characters made visible (JSON escapes them itself)."""
+    if as_json:
+        from .jsondoc import error_text
 
-    sys.stderr.write(visible(message.rstrip("\n")) + "\n")
+        sys.stderr.write(error_text(message, code, exc))
+    else:
+        from ..core.visible import visible
+
+        sys.stderr.write(visible(message.rstrip("\n")) + "\n")
     raise typer.Exit(code)
+
+
+def wants_json(ctx) -> bool:
+    """The command was given --json (its errors are then JSON too)."""
+    return bool(ctx is not None and getattr(ctx, "params", {}).get("as_json"))
 
 
 def guarded(action, ctx=None) -> None:
     """Run a command's body: gradcli's own errors become a message and an exit code.
-    `ctx`, the command's context, lets an error name the command's own options."""
+    `ctx`, the command's context, lets an error name the command's own options, and says
+    whether --json was given (errors are then a JSON document on stderr)."""
     if getattr(signal.getsignal(signal.SIGINT), "gradcli_startup", False):
         signal.signal(signal.SIGINT, signal.default_int_handler)  # the command's own now
+    as_json = wants_json(ctx)
     try:
         action()
         if sys.stdout is not None:
@@ -204,20 +294,23 @@ def guarded(action, ctx=None) -> None:
         from .wording import cli_text
 
         exc = _file_for_output(exc, ctx) or exc
+        if as_json:
+            _fail(cli_text(exc), exc.exit_code, True, exc)
         _fail(f"error: {cli_text(exc)}", exc.exit_code)
     except KeyboardInterrupt:
         _fail("", 130)
     except BrokenPipeError:
         _closed_pipe()
     except StreamError as exc:
-        raise typer.Exit(stream_failed(exc))
+        raise typer.Exit(stream_failed(exc, as_json))
     except (typer.Exit, typer.Abort, SystemExit):
         raise
     except Exception as exc:  # a bug: say so without a traceback, unless asked for one
         if os.environ.get("GRADCLI_DEBUG"):
             raise
-        _fail(f"internal error (a bug in gradcli, please report it): {type(exc).__name__}: "
-              f"{exc}\nset GRADCLI_DEBUG=1 to see the traceback", EXIT_INTERNAL)
+        text = (f"internal error (a bug in gradcli, please report it): {type(exc).__name__}: "
+                f"{exc}\nset GRADCLI_DEBUG=1 to see the traceback")
+        _fail(text, EXIT_INTERNAL, as_json, exc if as_json else None)
 
 
 EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE, what the shell reports for `... | head -1`
@@ -345,14 +438,19 @@ def _standard_streams() -> None:
     sys.stderr.reconfigure(line_buffering=True, write_through=True)
 
 
-def stream_failed(exc: StreamError) -> int:
+def stream_failed(exc: StreamError, as_json: bool = False) -> int:
     """Say that standard input or output failed; the exit status for it."""
     if exc.what == "output":
         _discard_output()
-        message = f"error: cannot write the output: {exc.strerror}"
+        message = f"cannot write the output: {exc.strerror}"
     else:
-        message = f"error: cannot read standard input: {exc.strerror}"
-    sys.stderr.write(message + "\n")
+        message = f"cannot read standard input: {exc.strerror}"
+    if as_json:
+        from .jsondoc import error_text
+
+        sys.stderr.write(error_text(message, EXIT_IO, exc))
+    else:
+        sys.stderr.write("error: " + message + "\n")
     return EXIT_IO
 
 

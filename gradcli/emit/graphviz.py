@@ -167,7 +167,9 @@ def _child_limits(seconds: int, memory_mb: int):
     memory = memory_mb * 1024 * 1024
 
     def limit() -> None:  # runs in the child: no imports, no allocation worth naming
-        resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))
+        # CPU time as a backstop a little past the wall-clock limit, which acts first
+        # (dot is one thread): the two never race to say why dot stopped.
+        resource.setrlimit(resource.RLIMIT_CPU, (seconds + 5, seconds + 10))
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         if prctl is not None:
             prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL

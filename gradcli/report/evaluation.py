@@ -56,11 +56,15 @@ class _Nulls:
 
 Nulls = _Nulls  # for the other JSON documents (the graph's)
 
+# The document's name and version, its first key (docs/json.md describes every key).
+SCHEMA = "gradcli.eval/1"
+
 
 def to_dict(ev: Evaluation, grad_only: bool = False) -> dict:
     tape = ev.tape
     warnings = list(ev.warnings)
     doc = {
+        "schema": SCHEMA,
         "output": tape.output_name,
         "value": _number(ev.value, "the output value", warnings),
         "gradient": {name: _number(g, f"∂{tape.output_name}/∂{name}", warnings)

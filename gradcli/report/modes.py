@@ -7,7 +7,7 @@ from ..core.notation import Notation
 from ..modes.forward_mode import AGREE, compare
 from ..modes.gradcheck import SAMPLE_SEED, ArrayCheck
 from ..modes.study import Study
-from .evaluation import _Nulls, _number, to_dict
+from .evaluation import SCHEMA, _Nulls, _number, to_dict
 
 
 def study_dict(study: Study, grad_only: bool = False) -> dict:
@@ -19,7 +19,7 @@ def study_dict(study: Study, grad_only: bool = False) -> dict:
         warnings += [w for w in study.warnings if w not in warnings]
     else:
         warnings = list(study.warnings)
-        doc = {"output": tape.output_name,
+        doc = {"schema": SCHEMA, "output": tape.output_name,
                "value": _number(study.value, "the output value", warnings),
                "inputs": dict(study.inputs)}
     out = tape.output_name
@@ -102,4 +102,10 @@ def _entry_dict(c, what: str, warnings: list) -> dict:
 
 
 def study_json(study: Study, grad_only: bool = False) -> str:
-    return json.dumps(study_dict(study, grad_only), allow_nan=False, indent=1)
+    doc = study_dict(study, grad_only)
+    if study.tape.tensor:
+        from .tensors import dumps
+
+        # Arrays compact, each innermost row on one line, as eval --json writes them.
+        return dumps(doc, indent=1)
+    return json.dumps(doc, allow_nan=False, indent=1)

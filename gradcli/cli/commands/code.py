@@ -12,6 +12,7 @@ from ..app import (
     PROGRAM_USAGE,
     app,
     command_class,
+    complete_lang,
     file_option,
     from_option,
     guarded,
@@ -42,7 +43,7 @@ inputs.
 def code_command(
     ctx: typer.Context,
     lang: Optional[str] = typer.Option(
-        None, "--lang", "-l", metavar="python|js|numpy",
+        None, "--lang", "-l", metavar="python|js|numpy", autocompletion=complete_lang,
         help="The language to write: python, js (JavaScript) or numpy. Default: numpy "
              "for a program with arrays, else from -o's extension (.py, .js), else python."),
     file: Optional[str] = file_option(),
@@ -53,7 +54,8 @@ def code_command(
                                            help="Write the code to FILE instead of stdout."),
     output: Optional[str] = output_option(),
     as_json: bool = typer.Option(False, "--json",
-                                 help='Print {"lang": ..., "code": ...} and nothing else.'),
+                                 help='Print {"schema": ..., "lang": ..., "code": ...} and nothing '
+                                      'else.'),
 ) -> None:
     def run() -> None:
         from ...core.engine import evaluate, no_cycle_collection
@@ -84,9 +86,9 @@ def code_command(
                 language = "numpy"  # -o FILE.py, or no choice made: NumPy is Python too
             code = generate(ev, language)
         if as_json:
-            import json
+            from ..jsondoc import document, dumps
 
-            text = json.dumps({"lang": language, "code": code}, indent=1) + "\n"
+            text = dumps(document("code", {"lang": language, "code": code})) + "\n"
         else:
             text = code
         write_output(text, out_file)

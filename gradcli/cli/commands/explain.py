@@ -11,6 +11,7 @@ from ..app import (
     FREE_ARGS,
     app,
     command_class,
+    complete_lesson,
     file_option,
     from_option,
     guarded,
@@ -49,6 +50,7 @@ def explain_command(
     file: Optional[str] = file_option(),
     read_as: Optional[str] = from_option(),
     topic: Optional[str] = typer.Option(None, "--topic", metavar="NAME",
+                                        autocompletion=complete_lesson,
                                         help="Run one short lesson (see --list)."),
     list_topics: bool = typer.Option(False, "--list", help="List the lessons and exit."),
     no_pause: bool = typer.Option(False, "--no-pause",
@@ -61,12 +63,22 @@ def explain_command(
     output: Optional[str] = output_option(),
     values_file: Optional[str] = values_option(),
     seed: Optional[int] = seed_option(),
+    as_json: bool = typer.Option(False, "--json",
+                                 help="Print the steps (or, with --list, the topics) as one "
+                                      "JSON document."),
 ) -> None:
     def run() -> None:
         from ...core.notation import Notation
 
         unicode_out = stdout_unicode()
         nt = Notation(ascii_only=ascii_only or not unicode_out)
+        if as_json and export:
+            from ...core.errors import UsageError
+
+            raise UsageError("--json and --export cannot be used together",
+                             "--json prints the steps; --export writes them to a file")
+        if list_topics and as_json:
+            return _write_json(topics_document(nt))
         if list_topics:
             from ...tutor.topics import TOPICS
 
@@ -78,9 +90,13 @@ def explain_command(
             from ..outfile import refuse_overwriting_inputs
 
             refuse_overwriting_inputs(export, (file, values_file), "--export")
+        plain = export or as_json  # a file or JSON: Unicode unless --ascii
         heading, steps, warnings = build(list(ctx.args), file, topic, output, option_names(ctx),
-                                         Notation(ascii_only=ascii_only) if export else nt,
+                                         Notation(ascii_only=ascii_only) if plain else nt,
                                          eval_options(ctx), values_file, seed, read_as)
+        if as_json:  # the warnings are in the document, as eval --json's are
+            return _write_json(steps_document(heading, steps, warnings,
+                                              Notation(ascii_only=ascii_only)))
         for w in warnings:
             sys.stderr.write("warning: " + nt.text(w) + "\n")
         if export:
@@ -167,6 +183,50 @@ def lesson_values(args: list):
             return None
         values[name] = parse_number(name, text)
     return values
+
+
+def steps_document(heading: str, steps: list, warnings: list, nt) -> dict:
+    """explain --json: the walkthrough's steps as data, each block as the screen shows it:
+    a paragraph ("text"), formulas or code shown line by line ("lines"), a table."""
+    from ...tutor.walkthrough import Lines, Table
+    from ..jsondoc import document
+
+    t = nt.text
+
+    def block(b) -> dict:
+        if isinstance(b, str):
+            return {"type": "text", "text": t(b)}
+        if isinstance(b, Lines):
+            return {"type": "lines", "lines": [t(line) for line in b.lines]}
+        if isinstance(b, Table):
+            return {"type": "table", "columns": [t(c) for c in b.columns],
+                    "rows": [[t(cell) for cell in row] for row in b.rows]}
+        raise TypeError(f"unknown block {type(b).__name__}")
+
+    return document("explain", {
+        "title": t(heading),
+        "steps": [{"title": t(s.title), "blocks": [block(b) for b in s.blocks]}
+                  for s in steps],
+        "warnings": [t(w) for w in warnings],
+    })
+
+
+def topics_document(nt) -> dict:
+    """explain --list --json: every lesson, and the quiz's gate names each one teaches."""
+    from ...tutor.topics import GATES, TOPICS
+    from ..jsondoc import document
+
+    return document("explain-topics", {"topics": [
+        {"name": t.name, "summary": nt.text(t.summary), "arrays": t.arrays,
+         "also": [g for g, lesson in GATES.items() if lesson == t.name]}
+        for t in TOPICS.values()]})
+
+
+def _write_json(doc: dict) -> None:
+    from ..jsondoc import dumps
+    from ..outfile import write_text
+
+    write_text(dumps(doc) + "\n")
 
 
 def show(steps: list, nt, no_pause: bool) -> None:

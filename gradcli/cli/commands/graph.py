@@ -27,6 +27,11 @@ from ..app import (
 
 FORMATS = ("tree", "dot", "mermaid", "svg", "png")
 
+def complete_format(incomplete: str) -> list:
+    """graph --format: the formats it draws (FORMATS, the list it checks against)."""
+    return [(f, "") for f in FORMATS if f.startswith(incomplete or "")]
+
+
 GRAPH_HELP = """Draw the computation graph, each node with its value and its adjoint (grad).
 
 tree (the default) prints the graph rooted at the output; a value used twice is drawn
@@ -43,7 +48,7 @@ Values are given as for `gradcli eval`.
 def graph_command(
     ctx: typer.Context,
     fmt_name: Optional[str] = typer.Option(
-        None, "--format", "-F", metavar="|".join(FORMATS),
+        None, "--format", "-F", metavar="|".join(FORMATS), autocompletion=complete_format,
         help="tree (the default), dot, mermaid, svg or png; with -o, the file's extension "
              "picks it (.dot .gv .mmd .svg .png)."),
     out_file: Optional[str] = typer.Option(None, "-o", "--out", metavar="FILE",
@@ -85,16 +90,11 @@ def graph_command(
         to_terminal = out_file in (None, "-")
         nt = Notation(ascii_only=ascii_only or (to_terminal and not stdout_unicode()))
         if as_json:
-            import json
-
             from ...emit.graph import to_dict
+            from ..jsondoc import document, dumps
 
-            if graph.tensor:
-                from ...report.tensors import dumps  # arrays compact, a row per line
-
-                text = dumps(to_dict(graph, ev.warnings), indent=1)
-            else:
-                text = json.dumps(to_dict(graph, ev.warnings), indent=1, allow_nan=False)
+            # tensor mode: arrays compact, a row per line
+            text = dumps(document("graph", to_dict(graph, ev.warnings)), arrays=graph.tensor)
             write_output(text + "\n", out_file)
             return
         _write_graph(graph, name, nt, depth, out_file)

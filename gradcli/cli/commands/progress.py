@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from ..app import EXIT_CODES, app, guarded, make_console, short_help, stdout_unicode
+from ..app import EXIT_CODES, app, command_class, guarded, make_console, short_help, stdout_unicode
 
 PROGRESS_HELP = """Your quiz progress: weak spots, trends and what to practise next.
 
@@ -48,8 +48,10 @@ def review_command(db: Optional[str]) -> str:
 
 
 @app.command("progress", help=PROGRESS_HELP, epilog=EXIT_CODES, short_help=short_help(PROGRESS_HELP),
+             cls=command_class(),
              context_settings={"help_option_names": ["-h", "--help"]})
 def progress_command(
+    ctx: typer.Context,
     files: Optional[List[str]] = typer.Argument(None, metavar="[FILE.json]...",
                                                 help="With --merge: exported files."),
     db: Optional[str] = db_option(),
@@ -94,15 +96,16 @@ def progress_command(
         suggest = (review_command(db) if any(t["topic"] for t in s["topics"])
                    else "gradcli quiz" + (f" --db {shlex.quote(db)}" if db else ""))
         if as_json:
-            import json
+            from ..jsondoc import document, dumps
 
-            sys.stdout.write(json.dumps(dict(s, store=str(path), suggest=suggest)) + "\n")
+            sys.stdout.write(dumps(document("progress", dict(s, store=str(path),
+                                                             suggest=suggest))) + "\n")
             return
         from ..render_progress import render_summary
 
         render_summary(make_console(), s, str(path), suggest, ascii)
 
-    guarded(run)
+    guarded(run, ctx)
 
 
 def _read(path) -> list:
@@ -183,9 +186,9 @@ def _merge(files: list, as_json: bool, ascii: bool) -> None:
                          "A.json B.json")
     m = merge(files)
     if as_json:
-        import json
+        from ..jsondoc import document, dumps
 
-        sys.stdout.write(json.dumps(m) + "\n")
+        sys.stdout.write(dumps(document("progress-merge", m)) + "\n")
         return
     from ..render_progress import render_merge
 

@@ -6,7 +6,16 @@ from typing import Optional
 
 import typer
 
-from ..app import EXIT_CODES, app, guarded, make_console, short_help, stdout_unicode
+from ..app import (
+    EXIT_CODES,
+    app,
+    command_class,
+    complete_quiz_topic,
+    guarded,
+    make_console,
+    short_help,
+    stdout_unicode,
+)
 
 QUIZ_HELP = """Practise backprop: questions on small programs, each asking one number.
 
@@ -44,14 +53,17 @@ COMMANDS_LINE = "answer with a number, 3/4 or 2*3 - 1; or type hint, skip, quit"
 
 
 @app.command("quiz", help=QUIZ_HELP, epilog=EXIT_CODES, short_help=short_help(QUIZ_HELP),
+             cls=command_class(),
              context_settings={"help_option_names": ["-h", "--help"]})
 def quiz_command(
+    ctx: typer.Context,
     level: Optional[int] = typer.Option(None, "--level", min=1, max=3,
                                         help="1 one gate, 2 chains and functions, "
                                              "3 fan-out, neurons, deeper programs [default: 1]."),
     count: int = typer.Option(5, "--count", min=1, max=100, help="How many questions."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Make the questions reproducible."),
     topic: Optional[str] = typer.Option(None, "--topic", metavar="NAME",
+                                        autocompletion=complete_quiz_topic,
                                         help="Only questions on NAME: " + TOPICS_HELP + "."),
     script: Optional[str] = typer.Option(None, "--script", metavar="FILE.toml",
                                          help="Ask the questions in a quiz file."),
@@ -105,14 +117,14 @@ def quiz_command(
             if recorder:
                 progress.finish_recording(recorder)
         if as_json:
-            import json
+            from ..jsondoc import document, dumps
 
-            sys.stdout.write(json.dumps(report(questions, outcomes)) + "\n")
+            sys.stdout.write(dumps(document("quiz", report(questions, outcomes))) + "\n")
         else:
             view.summary(questions, outcomes, stopped)
         outcome["percent"] = 100.0 * score(outcomes) / len(questions)
 
-    guarded(run)
+    guarded(run, ctx)
     if outcome.get("unfair"):
         raise typer.Exit(1)
     if pass_mark is not None and outcome.get("percent", 100.0) < pass_mark:
