@@ -15,6 +15,7 @@ import sys
 from typing import Iterable, Optional, Union
 
 from ..core.errors import UsageError
+from ..core.files import write_file  # noqa: F401 (the commands' one way to write a file)
 
 CHUNK = 1 << 16  # characters or bytes per write to standard output
 
@@ -43,47 +44,6 @@ def write_output(data: Union[str, bytes], path: Optional[str] = None) -> None:
     for at in range(0, len(raw), CHUNK):
         buffer.write(raw[at:at + CHUNK])
         buffer.flush()
-
-
-def write_file(path: str, data: Union[str, bytes]) -> None:
-    """Replace the file at `path` with `data` (text as UTF-8) all at once, or not at all.
-
-    The target's symlinks are followed (the file the link names is the one replaced, the
-    link stays), its permission bits kept; a new file gets the usual ones (0666 less the
-    umask)."""
-    import stat
-    import tempfile
-
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    target = os.path.realpath(path)
-    folder = os.path.dirname(target) or "."
-    try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp",
-                                   dir=folder)
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        kept = " (it is unchanged)" if os.path.exists(target) else ""
-        raise UsageError(f"cannot write {path}{kept}: {exc.strerror}") from None
 
 
 def refuse_overwriting_inputs(out: Optional[str], inputs: Iterable[Optional[str]],

@@ -6,6 +6,7 @@ device that never ends (`-f /dev/zero`) or a file of gigabytes is refused with a
 """
 from __future__ import annotations
 
+import os
 from typing import BinaryIO
 
 from .errors import TooLarge
@@ -34,3 +35,13 @@ def read_file_at_most(path: str, limit: int, what: str) -> bytes:
     """The bytes of the file at `path` (see read_at_most); OSError as open() raises it."""
     with open(path, "rb") as fh:
         return read_at_most(fh, limit, what)
+
+
+def env_limit(name: str, default: int) -> int:
+    """A limit a user may change through the environment (GRADCLI_DOT_SECONDS, ...): a
+    positive whole number, else `default` (unset, empty, not a number, or not positive)."""
+    try:
+        value = int(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    return value if value > 0 else default

@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 from ..core.errors import MissingDependency, RenderError
+from ..core.limits import env_limit
 from ..core.notation import Notation, fmt
 from .graph import Graph, record
 
@@ -143,14 +144,6 @@ DOT_SECONDS = 60
 DOT_MEMORY_MB = 2048
 
 
-def _limit(name: str, default: int) -> int:
-    try:
-        value = int(os.environ.get(name, ""))
-    except ValueError:
-        return default
-    return value if value > 0 else default
-
-
 def _child_limits(seconds: int, memory_mb: int):
     """What the child runs between fork and exec (POSIX): its own limits, and on Linux a
     SIGKILL when its parent dies, however gradcli ends (SIGTERM, SIGKILL, a crash)."""
@@ -194,8 +187,8 @@ def render(dot_source: str, fmt_name: str) -> bytes:
             "to lay out as a picture",
             "write it as dot source or Mermaid, or read it as the text tree",
             format=fmt_name, reason="too big", edges=edges)
-    seconds = _limit("GRADCLI_DOT_SECONDS", DOT_SECONDS)
-    memory_mb = _limit("GRADCLI_DOT_MEMORY_MB", DOT_MEMORY_MB)
+    seconds = env_limit("GRADCLI_DOT_SECONDS", DOT_SECONDS)
+    memory_mb = env_limit("GRADCLI_DOT_MEMORY_MB", DOT_MEMORY_MB)
     bounded = {"preexec_fn": _child_limits(seconds, memory_mb)} if os.name == "posix" else {}
     limits = f"{seconds} s and {memory_mb} MB"
     try:

@@ -262,11 +262,9 @@ def _formulas_here(tape: Tape, names: list, at: dict) -> list:
 
 
 def budget_seconds() -> int:
-    try:
-        seconds = int(os.environ.get("GRADCLI_SYMBOLIC_SECONDS", ""))
-    except ValueError:
-        return BUDGET_SECONDS
-    return seconds if seconds > 0 else BUDGET_SECONDS
+    from ..core.limits import env_limit
+
+    return env_limit("GRADCLI_SYMBOLIC_SECONDS", BUDGET_SECONDS)
 
 
 def formulas(tape: Tape, names: list, at: dict) -> list:

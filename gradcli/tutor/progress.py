@@ -93,8 +93,8 @@ class StoreError(UsageError):
     def __init__(self, path, reason: str, cause: str):
         self.path, self.reason, self.cause = str(path), reason, cause
         advice = {
-            "damaged": f"the file is not a gradcli progress store (or it is damaged); move "
-                       f"it aside and a new store is started",
+            "damaged": "the file is not a gradcli progress store (or it is damaged); move "
+                       "it aside and a new store is started",
             "locked": "another program holds the store locked; try again when it has finished",
             "newer": "it was written by a newer gradcli; upgrade gradcli to read it",
             "cannot open": "check that its folder exists and can be written",
@@ -473,28 +473,6 @@ def summary(rows: list) -> dict:
 
 
 # --- export, import, merge ------------------------------------------------------------------
-def atomic_write(path, text: str) -> None:
-    """Write text to path through a temporary file in the same folder and os.replace."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(folder))
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {_cause(exc)}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise UsageError(f"cannot write {path}: {_cause(exc)}") from None
-
-
 def export_text(rows: list, kind: str) -> str:
     if kind == "json":
         return json.dumps({"format": EXPORT_FORMAT, "version": len(MIGRATIONS),
@@ -612,5 +590,5 @@ def remove_store(path) -> int:
 
 
 __all__ = ["Store", "StoreError", "Recorder", "answer_row", "default_path", "summary",
-           "export_text", "load_export", "merge", "atomic_write", "open_store",
+           "export_text", "load_export", "merge", "open_store",
            "fallback_files", "remove_store", "MIGRATIONS", "RECENT"]

@@ -84,9 +84,10 @@ def progress_command(
             return _reset(path, yes)
         rows = _read(path)
         if export is not None:
-            from ...tutor.progress import atomic_write, export_kind, export_text
+            from ...tutor.progress import export_kind, export_text
+            from ..outfile import write_file
 
-            atomic_write(export, export_text(rows, export_kind(export)))
+            write_file(export, export_text(rows, export_kind(export)))
             sys.stderr.write(f"wrote {len(rows)} answers to {export}\n")
             return
         from ...tutor.progress import summary
