@@ -9,6 +9,7 @@ its own process (parse or compile, forward, backward, print value and gradient; 
 with --grad-only). The runner checks that all three agree, then prints wall time, peak
 memory and gradcli's ratios to each peer, all measured in this one run.
 """
+
 import math
 import os
 import subprocess
@@ -38,8 +39,9 @@ print(len(tree.children))
 def run(argv, cwd):
     """Wall seconds, peak RSS in MiB and stdout of one process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd,
-                            text=True)
+    proc = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, text=True
+    )
     out, err = proc.communicate()
     wall = time.perf_counter() - start
     # The child's own peak: RUSAGE_CHILDREN accumulates, so ask wait4-style via /proc is
@@ -67,8 +69,9 @@ def measure_one(kind: str, path: str, cwd: str) -> None:
 
 
 def measure(kind, path, cwd):
-    proc = subprocess.run([sys.executable, __file__, "--one", kind, path, cwd],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--one", kind, path, cwd], capture_output=True, text=True
+    )
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-800:])
     import ast
@@ -103,8 +106,10 @@ def agree(a, b) -> bool:
 
 
 def available(module: str) -> bool:
-    return subprocess.run([sys.executable, "-c", f"import {module}"],
-                          capture_output=True).returncode == 0
+    return (
+        subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True).returncode
+        == 0
+    )
 
 
 def main() -> None:
@@ -122,8 +127,11 @@ def main() -> None:
     times = {}
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
-            files = {"gradcli": programs.gradcli_program(n), "micrograd": programs.micrograd_program(n),
-                     "torch": programs.torch_program(n)}
+            files = {
+                "gradcli": programs.gradcli_program(n),
+                "micrograd": programs.micrograd_program(n),
+                "torch": programs.torch_program(n),
+            }
             results = {}
             lark_path = os.path.join(tmp, f"gradcli_{n}.grad")
             Path(lark_path).write_text(files["gradcli"])
@@ -140,16 +148,22 @@ def main() -> None:
             for kind, (wall, peak, parsed) in results.items():
                 if kind == "gradcli":
                     print(f"{n:>7} {kind:>9} {wall:>8.2f} {peak:>9.1f}")
-                    print(f"{n:>7} {'lark parse':>9} {lark_wall:>8.2f} {lark_peak:>9.1f} "
-                          f"{g_wall / lark_wall:>17.2f}x {g_peak / lark_peak:>16.2f}x"
-                          "   (bare lark parse of the same file: the floor)")
+                    print(
+                        f"{n:>7} {'lark parse':>9} {lark_wall:>8.2f} {lark_peak:>9.1f} "
+                        f"{g_wall / lark_wall:>17.2f}x {g_peak / lark_peak:>16.2f}x"
+                        "   (bare lark parse of the same file: the floor)"
+                    )
                     continue
                 ok = "" if agree(g_parsed, parsed) else "   DISAGREES with gradcli"
-                print(f"{n:>7} {kind:>9} {wall:>8.2f} {peak:>9.1f} {g_wall / wall:>17.2f}x "
-                      f"{g_peak / peak:>16.2f}x{ok}")
+                print(
+                    f"{n:>7} {kind:>9} {wall:>8.2f} {peak:>9.1f} {g_wall / wall:>17.2f}x "
+                    f"{g_peak / peak:>16.2f}x{ok}"
+                )
     ns = sorted(times)
     for a, b in zip(ns, ns[1:]):
-        print(f"gradcli growth {a} -> {b}: {times[b] / times[a]:.1f}x time for {b // a}x statements")
+        print(
+            f"gradcli growth {a} -> {b}: {times[b] / times[a]:.1f}x time for {b // a}x statements"
+        )
 
 
 if __name__ == "__main__":

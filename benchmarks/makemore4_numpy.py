@@ -10,6 +10,7 @@ fastest straightforward way to get these gradients in NumPy, which is what gradc
 measured against. Prints one JSON document {"value": loss, "gradient": {parameter: nested
 list}}, the keys of `gradcli eval --json`.
 """
+
 import json
 import sys
 
@@ -19,8 +20,10 @@ import numpy as np
 def forward_backward(values: dict):
     n = values["n"]
     Xb, Yb = np.array(values["Xb"]), np.array(values["Yb"])
-    C, W1, b1, W2, b2, bngain, bnbias = (np.array(values[k], dtype=np.float64) for k in
-                                         ("C", "W1", "b1", "W2", "b2", "bngain", "bnbias"))
+    C, W1, b1, W2, b2, bngain, bnbias = (
+        np.array(values[k], dtype=np.float64)
+        for k in ("C", "W1", "b1", "W2", "b2", "bngain", "bnbias")
+    )
     rows = np.arange(n)
 
     # Forward.
@@ -48,16 +51,27 @@ def forward_backward(values: dict):
     dbngain = (bnraw * dhpreact).sum(0, keepdims=True)
     dbnbias = dhpreact.sum(0, keepdims=True)
     # Batchnorm in one expression, Bessel's correction included (the lecture's Exercise 3).
-    dhprebn = bngain * bnvar_inv / n * (n * dhpreact - dhpreact.sum(0)
-                                        - n / (n - 1) * bnraw * (dhpreact * bnraw).sum(0))
+    dhprebn = (
+        bngain
+        * bnvar_inv
+        / n
+        * (n * dhpreact - dhpreact.sum(0) - n / (n - 1) * bnraw * (dhpreact * bnraw).sum(0))
+    )
     dembcat = dhprebn @ W1.T
     dW1 = embcat.T @ dhprebn
     db1 = dhprebn.sum(0)
     # A character that occurs more than once in the batch collects every contribution.
     dC = np.zeros_like(C)
     np.add.at(dC, Xb, dembcat.reshape(emb.shape))
-    gradient = {"C": dC, "W1": dW1, "b1": db1, "bngain": dbngain, "bnbias": dbnbias,
-                "W2": dW2, "b2": db2}
+    gradient = {
+        "C": dC,
+        "W1": dW1,
+        "b1": db1,
+        "bngain": dbngain,
+        "bnbias": dbnbias,
+        "W2": dW2,
+        "b2": db2,
+    }
     return loss, gradient
 
 
@@ -65,7 +79,9 @@ def main() -> None:
     with open(sys.argv[1]) as f:
         values = json.load(f)
     loss, gradient = forward_backward(values)
-    print(json.dumps({"value": float(loss), "gradient": {k: g.tolist() for k, g in gradient.items()}}))
+    print(
+        json.dumps({"value": float(loss), "gradient": {k: g.tolist() for k, g in gradient.items()}})
+    )
 
 
 if __name__ == "__main__":

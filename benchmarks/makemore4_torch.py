@@ -7,6 +7,7 @@ lecture's, step by step, the same steps as examples/makemore4.grad (torch.amax f
 maximum, as the language's max reduction); then loss.backward(). Prints one JSON document
 {"value": loss, "gradient": {parameter: nested list}}, the keys of `gradcli eval --json`.
 """
+
 import json
 import sys
 

@@ -3,6 +3,7 @@
 16 inputs and N statements mixing + - * /, relu and constant powers — the operations
 micrograd has — so all three compute the same function and must agree on its gradient.
 """
+
 import random
 
 N_INPUTS = 16
@@ -31,8 +32,14 @@ def input_values():
 
 def gradcli_program(n: int, seed: int = 0) -> str:
     stmts, live = statements(n, seed)
-    form = {"add": "({a} + {b}) * 0.5", "sub": "({a} - {b}) * 0.5", "mul": "{a} * {b} + 0.25",
-            "div": "{a} / (1 + {b}^2)", "relu": "relu({a}) - {b} * 0.5", "pow": "{a}^2 - 0.5"}
+    form = {
+        "add": "({a} + {b}) * 0.5",
+        "sub": "({a} - {b}) * 0.5",
+        "mul": "{a} * {b} + 0.25",
+        "div": "{a} / (1 + {b}^2)",
+        "relu": "relu({a}) - {b} * 0.5",
+        "pow": "{a}^2 - 0.5",
+    }
     lines = [f"{t} = " + form[op].format(a=a, b=b) for t, op, a, b in stmts]
     lines.append("out = " + " + ".join(sorted(set(live))))
     return "\n".join(lines) + "\n"
@@ -40,8 +47,14 @@ def gradcli_program(n: int, seed: int = 0) -> str:
 
 def micrograd_program(n: int, seed: int = 0) -> str:
     stmts, live = statements(n, seed)
-    form = {"add": "({a} + {b}) * 0.5", "sub": "({a} - {b}) * 0.5", "mul": "{a} * {b} + 0.25",
-            "div": "{a} / (1 + {b}**2)", "relu": "{a}.relu() - {b} * 0.5", "pow": "{a}**2 - 0.5"}
+    form = {
+        "add": "({a} + {b}) * 0.5",
+        "sub": "({a} - {b}) * 0.5",
+        "mul": "{a} * {b} + 0.25",
+        "div": "{a} / (1 + {b}**2)",
+        "relu": "{a}.relu() - {b} * 0.5",
+        "pow": "{a}**2 - 0.5",
+    }
     head = [
         "import sys, threading",
         "from micrograd.engine import Value",
@@ -50,24 +63,42 @@ def micrograd_program(n: int, seed: int = 0) -> str:
     ]
     body = [f"    {k} = Value({v!r})" for k, v in input_values().items()]
     body += [f"    {t} = " + form[op].format(a=a, b=b) for t, op, a, b in stmts]
-    body += ["    out = " + " + ".join(sorted(set(live))), "    out.backward()",
-             "    print(repr(out.data))"]
+    body += [
+        "    out = " + " + ".join(sorted(set(live))),
+        "    out.backward()",
+        "    print(repr(out.data))",
+    ]
     body += [f"    print('{k}', repr({k}.grad))" for k in input_values()]
-    tail = ["threading.stack_size(1 << 29)  # deep recursion needs a deep C stack",
-            "t = threading.Thread(target=main); t.start(); t.join()"]
+    tail = [
+        "threading.stack_size(1 << 29)  # deep recursion needs a deep C stack",
+        "t = threading.Thread(target=main); t.start(); t.join()",
+    ]
     return "\n".join(head + body + tail) + "\n"
 
 
 def torch_program(n: int, seed: int = 0) -> str:
     stmts, live = statements(n, seed)
-    form = {"add": "({a} + {b}) * 0.5", "sub": "({a} - {b}) * 0.5", "mul": "{a} * {b} + 0.25",
-            "div": "{a} / (1 + {b}**2)", "relu": "torch.relu({a}) - {b} * 0.5", "pow": "{a}**2 - 0.5"}
+    form = {
+        "add": "({a} + {b}) * 0.5",
+        "sub": "({a} - {b}) * 0.5",
+        "mul": "{a} * {b} + 0.25",
+        "div": "{a} / (1 + {b}**2)",
+        "relu": "torch.relu({a}) - {b} * 0.5",
+        "pow": "{a}**2 - 0.5",
+    }
     head = ["import torch", "def main():"]
-    body = [f"    {k} = torch.tensor({v!r}, dtype=torch.float64, requires_grad=True)"
-            for k, v in input_values().items()]
+    body = [
+        f"    {k} = torch.tensor({v!r}, dtype=torch.float64, requires_grad=True)"
+        for k, v in input_values().items()
+    ]
     body += [f"    {t} = " + form[op].format(a=a, b=b) for t, op, a, b in stmts]
-    body += ["    out = " + " + ".join(sorted(set(live))), "    out.backward()",
-             "    print(repr(out.item()))"]
-    body += [f"    print('{k}', repr({k}.grad.item() if {k}.grad is not None else 0.0))"
-             for k in input_values()]
+    body += [
+        "    out = " + " + ".join(sorted(set(live))),
+        "    out.backward()",
+        "    print(repr(out.item()))",
+    ]
+    body += [
+        f"    print('{k}', repr({k}.grad.item() if {k}.grad is not None else 0.0))"
+        for k in input_values()
+    ]
     return "\n".join(head + body + ["main()"]) + "\n"

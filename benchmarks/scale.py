@@ -5,6 +5,7 @@ peak memory for straight-line programs of 1k, 10k and 100k statements.
 
 Each size runs in a fresh process so its peak memory (ru_maxrss) is its own.
 """
+
 import json
 import random
 import resource
@@ -67,8 +68,15 @@ def measure(n: int) -> dict:
         backward(Evaluation(tape, inputs, values, []), record=True)
         bwd = time.perf_counter() - t0
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"n": n, "steps": len(tape), "parse": parse_only, "lower": compiled - parse_only,
-            "forward": fwd, "backward": bwd, "peak_mib": peak_kib / 1024}
+    return {
+        "n": n,
+        "steps": len(tape),
+        "parse": parse_only,
+        "lower": compiled - parse_only,
+        "forward": fwd,
+        "backward": bwd,
+        "peak_mib": peak_kib / 1024,
+    }
 
 
 def main() -> None:
@@ -76,17 +84,22 @@ def main() -> None:
         print(json.dumps(measure(int(sys.argv[2]))))
         return
     sizes = [int(a) for a in sys.argv[1:]] or SIZES
-    print(f"{'statements':>10} {'steps':>8} {'parse s':>8} {'lower s':>8} {'forward s':>9} "
-          f"{'backward s':>10} {'total s':>8} {'peak MiB':>9}")
+    print(
+        f"{'statements':>10} {'steps':>8} {'parse s':>8} {'lower s':>8} {'forward s':>9} "
+        f"{'backward s':>10} {'total s':>8} {'peak MiB':>9}"
+    )
     rows = []
     for n in sizes:
-        out = subprocess.run([sys.executable, __file__, "--one", str(n)], capture_output=True,
-                             text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", str(n)], capture_output=True, text=True, check=True
+        )
         r = json.loads(out.stdout)
         rows.append(r)
         total = r["parse"] + r["lower"] + r["forward"] + r["backward"]
-        print(f"{n:>10} {r['steps']:>8} {r['parse']:>8.3f} {r['lower']:>8.3f} "
-              f"{r['forward']:>9.3f} {r['backward']:>10.3f} {total:>8.3f} {r['peak_mib']:>9.1f}")
+        print(
+            f"{n:>10} {r['steps']:>8} {r['parse']:>8.3f} {r['lower']:>8.3f} "
+            f"{r['forward']:>9.3f} {r['backward']:>10.3f} {total:>8.3f} {r['peak_mib']:>9.1f}"
+        )
     if len(rows) > 1:
         a, b = rows[-2], rows[-1]
         ta = a["parse"] + a["lower"] + a["forward"] + a["backward"]

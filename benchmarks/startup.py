@@ -14,6 +14,7 @@ installed) is measured in turn, so two typer lines can be compared side by side:
     python3 -m venv /tmp/t29 && /tmp/t29/bin/pip install -e . 'typer>=0.29'
     python benchmarks/startup.py --python /tmp/t28/bin/python /tmp/t29/bin/python
 """
+
 import resource
 import statistics
 import subprocess
@@ -24,17 +25,41 @@ import time
 def commands(py: str) -> dict[str, list[str]]:
     return {
         "baseline: import typer, rich.table, lark": [py, "-c", "import typer, rich.table, lark"],
-        "gradcli eval a*b --a 2 --b 3": [py, "-m", "gradcli", "eval", "a*b", "--a", "2", "--b", "3"],
-        "gradcli eval a*b --a 2 --b 3 --json": [py, "-m", "gradcli", "eval", "a*b", "--a", "2",
-                                                "--b", "3", "--json"],
+        "gradcli eval a*b --a 2 --b 3": [
+            py,
+            "-m",
+            "gradcli",
+            "eval",
+            "a*b",
+            "--a",
+            "2",
+            "--b",
+            "3",
+        ],
+        "gradcli eval a*b --a 2 --b 3 --json": [
+            py,
+            "-m",
+            "gradcli",
+            "eval",
+            "a*b",
+            "--a",
+            "2",
+            "--b",
+            "3",
+            "--json",
+        ],
     }
 
 
 def versions(py: str) -> str:
-    code = ("import importlib.metadata as m, platform; "
-            "print('Python', platform.python_version(), '· typer', m.version('typer'), "
-            "'· rich', m.version('rich'), '· lark', m.version('lark'))")
-    return subprocess.run([py, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    code = (
+        "import importlib.metadata as m, platform; "
+        "print('Python', platform.python_version(), '· typer', m.version('typer'), "
+        "'· rich', m.version('rich'), '· lark', m.version('lark'))"
+    )
+    return subprocess.run(
+        [py, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def measure(py: str, runs: int) -> None:
@@ -57,7 +82,9 @@ def measure(py: str, runs: int) -> None:
     print("   wall ms  ratio    cpu ms  ratio")
     for name in argvs:
         w, c = statistics.median(wall[name]), statistics.median(cpu[name])
-        print(f"{w * 1000:9.1f}  {w / base_wall:5.2f}x {c * 1000:8.1f}  {c / base_cpu:5.2f}x  {name}")
+        print(
+            f"{w * 1000:9.1f}  {w / base_wall:5.2f}x {c * 1000:8.1f}  {c / base_cpu:5.2f}x  {name}"
+        )
 
 
 def main() -> None:
@@ -65,7 +92,7 @@ def main() -> None:
     pythons = [sys.executable]
     if "--python" in args:
         at = args.index("--python")
-        pythons = args[at + 1:]
+        pythons = args[at + 1 :]
         args = args[:at]
         if not pythons:
             sys.exit("--python needs at least one interpreter")

@@ -21,6 +21,7 @@ fresh runner process so that RUSAGE_CHILDREN's peak is that one program's. Print
 median wall time, the largest peak RSS, gradcli's ratios to each peer, and the targets of
 issue 10, all measured in this one run.
 """
+
 import argparse
 import importlib.metadata
 import importlib.util
@@ -49,8 +50,12 @@ SIZES = [(32, 64), (8192, 512)]  # (batch, hidden)
 # uses the same rule.
 RTOL, ATOL = 1e-9, 1e-12
 # Issue 10's targets: (batch, peer, "time" or "memory", the largest gradcli/peer ratio).
-TARGETS = [(32, "torch", "time", 0.5), (8192, "torch", "time", 1.0),
-           (8192, "numpy", "time", 1.5), (8192, "numpy", "memory", 2.0)]
+TARGETS = [
+    (32, "torch", "time", 0.5),
+    (8192, "torch", "time", 1.0),
+    (8192, "numpy", "time", 1.5),
+    (8192, "numpy", "memory", 2.0),
+]
 
 
 def commands(gradcli: list, batch: str) -> dict:
@@ -112,7 +117,7 @@ def check_agreement(argvs: dict) -> None:
         results[tool] = json.loads(run(argv))
     tools = list(results)
     for i, a in enumerate(tools):
-        for b in tools[i + 1:]:
+        for b in tools[i + 1 :]:
             problem = disagreement(results[a], results[b])
             if problem:
                 raise SystemExit(f"{a} and {b} disagree: {problem}")
@@ -124,8 +129,11 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser(description="gradcli vs PyTorch vs NumPy on makemore part 4")
     parser.add_argument("--runs", type=int, default=3, help="timed runs per program (default 3)")
-    parser.add_argument("--gradcli", default=shlex.join([sys.executable, "-m", "gradcli"]),
-                        help="how to run gradcli (default: this python -m gradcli)")
+    parser.add_argument(
+        "--gradcli",
+        default=shlex.join([sys.executable, "-m", "gradcli"]),
+        help="how to run gradcli (default: this python -m gradcli)",
+    )
     args = parser.parse_args()
     gradcli = shlex.split(args.gradcli)
 
@@ -134,10 +142,14 @@ def main() -> None:
         tools.remove("torch")
         print("torch is not installed, skipped (pip install -e '.[bench]')")
     versions = ", ".join(f"{m} {importlib.metadata.version(m)}" for m in tools[1:])
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {versions}; "
-          f"median wall time and largest peak of {args.runs} runs")
-    print(f"{'batch':>6} {'hidden':>6} {'tool':>8} {'wall s':>8} {'peak MiB':>9} "
-          f"{'gradcli/tool time':>18} {'gradcli/tool mem':>17}")
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {versions}; "
+        f"median wall time and largest peak of {args.runs} runs"
+    )
+    print(
+        f"{'batch':>6} {'hidden':>6} {'tool':>8} {'wall s':>8} {'peak MiB':>9} "
+        f"{'gradcli/tool time':>18} {'gradcli/tool mem':>17}"
+    )
     ratios = {}
     with tempfile.TemporaryDirectory() as tmp:
         for n, hidden in SIZES:
@@ -154,10 +166,13 @@ def main() -> None:
             for tool in tools:
                 line = f"{n:>6} {hidden:>6} {tool:>8} {wall[tool]:>8.2f} {peak[tool]:>9.1f}"
                 if tool != "gradcli":
-                    ratios[n, tool] = {"time": wall["gradcli"] / wall[tool],
-                                       "memory": peak["gradcli"] / peak[tool]}
-                    line += (f" {ratios[n, tool]['time']:>17.2f}x"
-                             f" {ratios[n, tool]['memory']:>16.2f}x")
+                    ratios[n, tool] = {
+                        "time": wall["gradcli"] / wall[tool],
+                        "memory": peak["gradcli"] / peak[tool],
+                    }
+                    line += (
+                        f" {ratios[n, tool]['time']:>17.2f}x {ratios[n, tool]['memory']:>16.2f}x"
+                    )
                 print(line)
     print("all three agree on the loss and every gradient (1e-9 relative) at both sizes")
     print("targets (issue 10):")
@@ -165,7 +180,9 @@ def main() -> None:
         if (n, peer) in ratios:
             ratio = ratios[n, peer][metric]
             verdict = "met" if ratio <= bound else "MISSED"
-            print(f"  batch {n:>4}: gradcli/{peer} {metric:<6} {ratio:5.2f}x <= {bound}x  {verdict}")
+            print(
+                f"  batch {n:>4}: gradcli/{peer} {metric:<6} {ratio:5.2f}x <= {bound}x  {verdict}"
+            )
 
 
 if __name__ == "__main__":

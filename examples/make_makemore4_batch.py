@@ -13,6 +13,7 @@ dataset here, so Xb (the 3-character contexts) and Yb (the next characters) are 
 random integers in 0..26 from the same fixed-seed NumPy generator. Only NumPy is needed,
 and the same arguments always give the same file.
 """
+
 import argparse
 import json
 from pathlib import Path
@@ -34,7 +35,8 @@ def batch(n: int = 32, hidden: int = 64, seed: int = SEED) -> dict:
         "C": rng.standard_normal((VOCAB, EMBED)),
         # Kaiming init for tanh: gain 5/3 over sqrt(fan_in).
         "W1": rng.standard_normal((fan_in, hidden)) * (5 / 3) / fan_in**0.5,
-        "b1": rng.standard_normal(hidden) * 0.1,  # useless under batchnorm, kept as the lecture does
+        "b1": rng.standard_normal(hidden)
+        * 0.1,  # useless under batchnorm, kept as the lecture does
         "W2": rng.standard_normal((hidden, VOCAB)) * 0.1,
         "b2": rng.standard_normal(VOCAB) * 0.1,
         # Shape (1, hidden), as in the lecture: their gradients must keep that shape.
@@ -49,6 +51,7 @@ def batch(n: int = 32, hidden: int = 64, seed: int = SEED) -> dict:
 def to_json(values: dict) -> str:
     """One name per line and one matrix row per line: readable, and diffs stay small.
     Floats are written with Python's repr, which reads back as the same float64."""
+
     def dump(v):
         if isinstance(v, list) and v and isinstance(v[0], list):
             return "[\n  " + ",\n  ".join(json.dumps(row) for row in v) + "\n ]"
@@ -62,8 +65,13 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=32, help="batch size (default 32)")
     parser.add_argument("--hidden", type=int, default=64, help="hidden units (default 64)")
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUT,
-                        help="where to write (default examples/makemore4-batch.json)")
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=DEFAULT_OUT,
+        help="where to write (default examples/makemore4-batch.json)",
+    )
     args = parser.parse_args()
     args.output.write_text(to_json(batch(args.n, args.hidden, args.seed)))
 

@@ -10,29 +10,79 @@ The API (gradcli/api.py) and the error family (gradcli/core/errors.py) are impor
 first use (PEP 562), so `import gradcli`, which every command-line run does, stays cheap:
 it loads none of rich, lark or NumPy.
 """
+
 __version__ = "0.1.0"
 
 # name -> the module that defines it, imported when the name is first asked for.
 _LAZY = {
-    **dict.fromkeys(("evaluate", "explain", "graph", "code", "topics", "Result",
-                     "BackwardStep", "Explanation", "GraphResult"), "gradcli.api"),
-    **dict.fromkeys(("GradcliError", "UsageError", "SourceError", "EvaluationError",
-                     "MissingInputs", "UnknownName", "UnknownFunction", "WrtError",
-                     "MissingDependency", "TooLarge", "SymbolicTimeout", "InvalidValue",
-                     "ForeignCode", "DomainError", "ShapeError", "RenderError"),
-                    "gradcli.core.errors"),
+    **dict.fromkeys(
+        (
+            "evaluate",
+            "explain",
+            "graph",
+            "code",
+            "topics",
+            "Result",
+            "BackwardStep",
+            "Explanation",
+            "GraphResult",
+        ),
+        "gradcli.api",
+    ),
+    **dict.fromkeys(
+        (
+            "GradcliError",
+            "UsageError",
+            "SourceError",
+            "EvaluationError",
+            "MissingInputs",
+            "UnknownName",
+            "UnknownFunction",
+            "WrtError",
+            "MissingDependency",
+            "TooLarge",
+            "SymbolicTimeout",
+            "InvalidValue",
+            "ForeignCode",
+            "DomainError",
+            "ShapeError",
+            "RenderError",
+        ),
+        "gradcli.core.errors",
+    ),
     "GradcliWarning": "gradcli.core.warnings",
 }
 
 __all__ = [
     "__version__",
     # the API
-    "evaluate", "explain", "graph", "code", "topics", "Result", "BackwardStep", "Explanation",
+    "evaluate",
+    "explain",
+    "graph",
+    "code",
+    "topics",
+    "Result",
+    "BackwardStep",
+    "Explanation",
     "GraphResult",
     # errors and warnings
-    "GradcliError", "UsageError", "SourceError", "EvaluationError", "MissingInputs",
-    "UnknownName", "UnknownFunction", "WrtError", "MissingDependency", "TooLarge",
-    "SymbolicTimeout", "InvalidValue", "ForeignCode", "DomainError", "ShapeError", "RenderError", "GradcliWarning",
+    "GradcliError",
+    "UsageError",
+    "SourceError",
+    "EvaluationError",
+    "MissingInputs",
+    "UnknownName",
+    "UnknownFunction",
+    "WrtError",
+    "MissingDependency",
+    "TooLarge",
+    "SymbolicTimeout",
+    "InvalidValue",
+    "ForeignCode",
+    "DomainError",
+    "ShapeError",
+    "RenderError",
+    "GradcliWarning",
 ]
 
 # Not `from typing import TYPE_CHECKING`: the typing module would be one more import on

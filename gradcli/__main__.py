@@ -5,6 +5,7 @@ being imported (a KeyboardInterrupt raised inside an import would print a traceb
 gradcli/cli/app.py hands SIGINT back to the command when the command starts. This module
 imports nothing else first, so the window before the handler is as small as it can be.
 """
+
 import os
 import signal
 

@@ -17,12 +17,14 @@ This module sits at the top, beside cli/: it calls the same layers the command l
 line's tables are built from (report/rows.py). It never prints, and it imports rich only
 when a rich console asks for the tables.
 """
+
 from __future__ import annotations
 
 import html
 import warnings as _warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 from .core.errors import UsageError
 from .core.warnings import GradcliWarning
@@ -34,8 +36,17 @@ if TYPE_CHECKING:
     from .emit.graph import Graph as _Graph
     from .tutor.walkthrough import Step as _WalkStep
 
-__all__ = ["evaluate", "explain", "graph", "code", "topics", "Result", "BackwardStep",
-           "Explanation", "GraphResult"]
+__all__ = [
+    "evaluate",
+    "explain",
+    "graph",
+    "code",
+    "topics",
+    "Result",
+    "BackwardStep",
+    "Explanation",
+    "GraphResult",
+]
 
 #: A number, or (tensor mode) an array: a NumPy array or nested lists of numbers.
 Value = Union[float, "numpy.ndarray"]
@@ -47,15 +58,17 @@ ROW_LIMIT = 200  # the HTML and rich tables show this many rows; steps and to_js
 
 
 # --- values --------------------------------------------------------------------------------
-def _values(values: Optional[Mapping[str, GivenValue]], kw: Mapping[str, GivenValue],
-            seed: Optional[int]) -> dict:
+def _values(
+    values: Optional[Mapping[str, GivenValue]], kw: Mapping[str, GivenValue], seed: Optional[int]
+) -> dict:
     """The values given, as the engine takes them: a dict (for names that are not Python
     identifiers, or that clash with this function's own keywords) and keywords together."""
     given: dict = {}
     if values is not None:
         if not isinstance(values, Mapping):
-            raise UsageError(f"values must be a mapping of input names to values, not "
-                             f"{type(values).__name__}")
+            raise UsageError(
+                f"values must be a mapping of input names to values, not {type(values).__name__}"
+            )
         given.update(values)
     for name, value in kw.items():
         if name in given:
@@ -75,11 +88,19 @@ def _values(values: Optional[Mapping[str, GivenValue]], kw: Mapping[str, GivenVa
     return out
 
 
-def _evaluation(program: str, values, kw, output: Optional[str], seed: Optional[int],
-                read_as: str, record: bool = True) -> "Evaluation":
+def _evaluation(
+    program: str,
+    values,
+    kw,
+    output: Optional[str],
+    seed: Optional[int],
+    read_as: str,
+    record: bool = True,
+) -> Evaluation:
     """Compile `program` knowing which names have values (so a name given a value is an
     input: `e` stops being Euler's number), then run both sweeps."""
-    from .core.engine import evaluate as run, no_cycle_collection
+    from .core.engine import evaluate as run
+    from .core.engine import no_cycle_collection
     from .language.dialects import dialect_name
     from .language.lower import compile_program
 
@@ -111,6 +132,7 @@ class BackwardStep:
     total         the input's adjoint after adding this term
     In tensor mode the numbers are NumPy arrays.
     """
+
     node: str
     input: str
     rule: str
@@ -134,18 +156,18 @@ class Result:
     tensor    whether the program ran in tensor mode (arrays)
     """
 
-    def __init__(self, ev: "Evaluation") -> None:
+    def __init__(self, ev: Evaluation) -> None:
         self._ev = ev
         self.value: float = ev.value
-        self.gradient: "dict[str, Value]" = ev.gradient
-        self.inputs: "dict[str, Value]" = dict(ev.inputs)
+        self.gradient: dict[str, Value] = ev.gradient
+        self.inputs: dict[str, Value] = dict(ev.inputs)
         self.output: str = ev.tape.output_name
-        self.warnings: "list[str]" = list(ev.warnings)
+        self.warnings: list[str] = list(ev.warnings)
         self.tensor: bool = ev.tape.tensor
-        self._steps: "Optional[list[BackwardStep]]" = None
+        self._steps: Optional[list[BackwardStep]] = None
 
     @property
-    def steps(self) -> "list[BackwardStep]":
+    def steps(self) -> list[BackwardStep]:
         """The backward trace as data: a list of BackwardStep."""
         if self._steps is None:
             self._steps = _backward_steps(self._ev)
@@ -156,7 +178,7 @@ class Result:
         """The program's text."""
         return self._ev.tape.source
 
-    def to_dict(self) -> "dict[str, object]":
+    def to_dict(self) -> dict[str, object]:
         """The document `gradcli eval --json` prints, as Python data."""
         from .report.evaluation import to_dict
 
@@ -190,7 +212,7 @@ def _short(x) -> str:
     return fmt(float(x))
 
 
-def _backward_steps(ev: "Evaluation") -> "list[BackwardStep]":
+def _backward_steps(ev: Evaluation) -> list[BackwardStep]:
     from .core.notation import Notation
 
     tape = ev.tape
@@ -201,15 +223,34 @@ def _backward_steps(ev: "Evaluation") -> "list[BackwardStep]":
         def rule(c):
             return tensor_step(ev, c, plain).formula
     else:
+
         def rule(c):
             return plain.math(tape.rule(c.node, c.position))
-    return [BackwardStep(tape.label(c.node), tape.label(c.input), rule(c), c.local,
-                         c.upstream, c.contribution, c.total) for c in ev.contributions]
+
+    return [
+        BackwardStep(
+            tape.label(c.node),
+            tape.label(c.input),
+            rule(c),
+            c.local,
+            c.upstream,
+            c.contribution,
+            c.total,
+        )
+        for c in ev.contributions
+    ]
 
 
-def evaluate(program: str, values: Optional[Mapping[str, GivenValue]] = None, /, *,
-             output: Optional[str] = None, seed: Optional[int] = None,
-             read_as: str = "auto", **kw: GivenValue) -> Result:
+def evaluate(
+    program: str,
+    values: Optional[Mapping[str, GivenValue]] = None,
+    /,
+    *,
+    output: Optional[str] = None,
+    seed: Optional[int] = None,
+    read_as: str = "auto",
+    **kw: GivenValue,
+) -> Result:
     """Evaluate `program` and its gradient by reverse mode, as `gradcli eval` does.
 
     program  an expression or statements ("q = x + y; f = q * z"), or pasted Python or
@@ -240,7 +281,7 @@ class _Section:
     arrays: tuple = ()  # columns holding arrays: kept as lines, never wrapped
 
 
-def _sections(ev: "Evaluation", ascii_only: bool, width: Optional[int] = None) -> list:
+def _sections(ev: Evaluation, ascii_only: bool, width: Optional[int] = None) -> list:
     """The eval tables as data, from report/rows.py (what the command line draws)."""
     from .core.notation import Notation
     from .report.rows import (
@@ -261,19 +302,31 @@ def _sections(ev: "Evaluation", ascii_only: bool, width: Optional[int] = None) -
     seed = f"{nt.bar(out)} = {nt.partial(out, out)} = 1"
     backward_notes = [nt.text(n) for n in fan_out_notes(ev, nt) + rule_notes(ev, nt)]
     sections = [
-        _Section("Forward pass (one primitive per step)", forward_columns(ev),
-                 _limited(forward_rows(ev, width), ROW_LIMIT), [], (4,) if tensor else ()),
-        _Section(nt.text(f"Backward pass (reverse order, seeded with {seed})"),
-                 backward_columns(ev), _limited(backward_rows(ev, nt, width), ROW_LIMIT),
-                 backward_notes, (3,) if tensor else ()),
-        _Section("Result", result_columns(ev), result_rows(ev, nt, width), [],
-                 (2,) if tensor else ()),
+        _Section(
+            "Forward pass (one primitive per step)",
+            forward_columns(ev),
+            _limited(forward_rows(ev, width), ROW_LIMIT),
+            [],
+            (4,) if tensor else (),
+        ),
+        _Section(
+            nt.text(f"Backward pass (reverse order, seeded with {seed})"),
+            backward_columns(ev),
+            _limited(backward_rows(ev, nt, width), ROW_LIMIT),
+            backward_notes,
+            (3,) if tensor else (),
+        ),
+        _Section(
+            "Result", result_columns(ev), result_rows(ev, nt, width), [], (2,) if tensor else ()
+        ),
     ]
     if not sections[1].rows:
         sections[1].notes.insert(0, "The output depends on no input, so every gradient is 0.")
     if tensor:
-        sections[2].notes.append("Arrays are shown to 6 significant digits; the result's "
-                                 "gradient, steps and to_json() have every digit.")
+        sections[2].notes.append(
+            "Arrays are shown to 6 significant digits; the result's "
+            "gradient, steps and to_json() have every digit."
+        )
     return sections
 
 
@@ -282,9 +335,12 @@ def _limited(rows: list, limit: int) -> list:
         return rows
     head = limit // 2
     left_out = len(rows) - limit
-    gap = ("...",) + ("",) * (len(rows[0]) - 2) + (
-        f"{left_out} rows left out (the result's steps and to_json() have every one)",)
-    return rows[:head] + [gap] + rows[-(limit - head):]
+    gap = (
+        ("...",)
+        + ("",) * (len(rows[0]) - 2)
+        + (f"{left_out} rows left out (the result's steps and to_json() have every one)",)
+    )
+    return rows[:head] + [gap] + rows[-(limit - head) :]
 
 
 def _html(sections: list) -> str:
@@ -294,14 +350,19 @@ def _html(sections: list) -> str:
     for s in sections:
         parts.append(f"<p><b>{esc(s.title)}</b></p>")
         if s.rows:
-            parts.append('<table class="gradcli-table"><thead><tr>'
-                         + "".join(f"<th>{esc(c)}</th>" for c in s.columns)
-                         + "</tr></thead><tbody>")
+            parts.append(
+                '<table class="gradcli-table"><thead><tr>'
+                + "".join(f"<th>{esc(c)}</th>" for c in s.columns)
+                + "</tr></thead><tbody>"
+            )
             for row in s.rows:
                 cells = []
                 for k, cell in enumerate(row):
-                    style = ("white-space: pre; font-family: monospace; text-align: left"
-                             if "\n" in cell or k in s.arrays else "text-align: left")
+                    style = (
+                        "white-space: pre; font-family: monospace; text-align: left"
+                        if "\n" in cell or k in s.arrays
+                        else "text-align: left"
+                    )
                     cells.append(f'<td style="{style}">{esc(cell)}</td>')
                 parts.append("<tr>" + "".join(cells) + "</tr>")
             parts.append("</tbody></table>")
@@ -314,7 +375,7 @@ class _RichTables:
     """The sections as rich tables, drawn for the console that renders them: ASCII
     notation and boxes when it cannot show ∂ and x̄."""
 
-    def __init__(self, ev: "Evaluation") -> None:
+    def __init__(self, ev: Evaluation) -> None:
         self._ev = ev
 
     def __rich_console__(self, console, options):
@@ -327,8 +388,11 @@ class _RichTables:
             if not s.rows:
                 yield Text(s.title)
             elif s.arrays:  # tensor mode: array columns keep their lines whole
-                table = Table(title=Text(s.title), title_justify="left",
-                              box=box.ASCII if ascii_only else box.SIMPLE_HEAVY)
+                table = Table(
+                    title=Text(s.title),
+                    title_justify="left",
+                    box=box.ASCII if ascii_only else box.SIMPLE_HEAVY,
+                )
                 for k, name in enumerate(s.columns):
                     table.add_column(Text(name), no_wrap=k in s.arrays, overflow="fold")
                 for row in s.rows:
@@ -337,8 +401,13 @@ class _RichTables:
             else:  # the command line's tables: words never broken, columns stacked when narrow
                 from .cli.fit import FitTable
 
-                yield FitTable(s.columns, s.rows, title=s.title, ascii=ascii_only,
-                               fallbacks=_fallbacks(s.columns))
+                yield FitTable(
+                    s.columns,
+                    s.rows,
+                    title=s.title,
+                    ascii=ascii_only,
+                    fallbacks=_fallbacks(s.columns),
+                )
             for note in s.notes:
                 yield Text(("* " if ascii_only else "• ") + note)
 
@@ -348,8 +417,11 @@ def _fallbacks(columns: list) -> tuple:
     contribution under the rule, the running total under the sender, then without the
     upstream column. Other tables stack their columns by default."""
     if len(columns) == 6:
-        return (("stack", columns[4], columns[2]), ("stack", columns[5], columns[1]),
-                ("drop", columns[3]))
+        return (
+            ("stack", columns[4], columns[2]),
+            ("stack", columns[5], columns[1]),
+            ("drop", columns[3]),
+        )
     return ()
 
 
@@ -362,9 +434,9 @@ class Explanation:
     steps  the walkthrough's steps (gradcli.tutor.walkthrough.Step: .title, .blocks, .text())
     """
 
-    def __init__(self, title: str, steps: "list[_WalkStep]") -> None:
+    def __init__(self, title: str, steps: list[_WalkStep]) -> None:
         self.title = title
-        self.steps: "list[_WalkStep]" = steps
+        self.steps: list[_WalkStep] = steps
 
     def text(self) -> str:
         """Every step as plain text."""
@@ -389,20 +461,36 @@ class Explanation:
                 elif isinstance(b, Lines):
                     parts.append("<pre>" + esc("\n".join(b.lines)) + "</pre>")
                 elif isinstance(b, Table):
-                    parts.append("<table><thead><tr>"
-                                 + "".join(f"<th>{esc(c)}</th>" for c in b.columns)
-                                 + "</tr></thead><tbody>"
-                                 + "".join("<tr>" + "".join(
-                                     f'<td style="white-space: pre; text-align: left">'
-                                     f"{esc(c)}</td>" for c in row) + "</tr>" for row in b.rows)
-                                 + "</tbody></table>")
+                    parts.append(
+                        "<table><thead><tr>"
+                        + "".join(f"<th>{esc(c)}</th>" for c in b.columns)
+                        + "</tr></thead><tbody>"
+                        + "".join(
+                            "<tr>"
+                            + "".join(
+                                f'<td style="white-space: pre; text-align: left">{esc(c)}</td>'
+                                for c in row
+                            )
+                            + "</tr>"
+                            for row in b.rows
+                        )
+                        + "</tbody></table>"
+                    )
         return "\n".join(parts)
 
 
-def explain(program: Optional[str] = None, values: Optional[Mapping[str, GivenValue]] = None,
-            /, *, topic: Optional[str] = None, output: Optional[str] = None,
-            seed: Optional[int] = None, read_as: str = "auto", ascii: bool = False,
-            **kw: GivenValue) -> Explanation:
+def explain(
+    program: Optional[str] = None,
+    values: Optional[Mapping[str, GivenValue]] = None,
+    /,
+    *,
+    topic: Optional[str] = None,
+    output: Optional[str] = None,
+    seed: Optional[int] = None,
+    read_as: str = "auto",
+    ascii: bool = False,
+    **kw: GivenValue,
+) -> Explanation:
     """A walkthrough, as `gradcli explain` gives it.
 
     explain()                         the lesson on x = a*b (why da = b*dx, not dx/b);
@@ -416,8 +504,9 @@ def explain(program: Optional[str] = None, values: Optional[Mapping[str, GivenVa
     nt = Notation(ascii_only=ascii)
     if topic is not None:
         if program is not None or values or kw:
-            raise UsageError("a topic takes no program or values",
-                             "give either a topic or a program")
+            raise UsageError(
+                "a topic takes no program or values", "give either a topic or a program"
+            )
         from .tutor.topics import topic as find
 
         t = find(topic)
@@ -428,9 +517,13 @@ def explain(program: Optional[str] = None, values: Optional[Mapping[str, GivenVa
         given = _values(values, kw, seed)
         unknown = [n for n in given if n not in LESSON_INPUTS]
         if unknown or output is not None:
-            raise UsageError("the lesson takes values for " + ", ".join(LESSON_INPUTS)
-                             + " only" + (f", not {', '.join(unknown)}" if unknown else ""),
-                             "give a program to explain another computation")
+            raise UsageError(
+                "the lesson takes values for "
+                + ", ".join(LESSON_INPUTS)
+                + " only"
+                + (f", not {', '.join(unknown)}" if unknown else ""),
+                "give a program to explain another computation",
+            )
         numbers = {}
         for name, value in given.items():
             from .core.engine import _finite
@@ -441,8 +534,9 @@ def explain(program: Optional[str] = None, values: Optional[Mapping[str, GivenVa
 
     ev = _evaluation(program, values, kw, output, seed, read_as)
     _warn(ev.warnings)
-    return Explanation(program.strip().splitlines()[0] if program.strip() else program,
-                       walk(ev, nt, output))
+    return Explanation(
+        program.strip().splitlines()[0] if program.strip() else program, walk(ev, nt, output)
+    )
 
 
 class GraphResult:
@@ -451,11 +545,11 @@ class GraphResult:
     nodes, edges  the graph as data (gradcli.emit.graph's GraphNode and GraphEdge)
     """
 
-    def __init__(self, graph: "_Graph", warnings: list) -> None:
+    def __init__(self, graph: _Graph, warnings: list) -> None:
         self._graph = graph
         self.nodes: list = list(graph.nodes.values())  # GraphNode, in tape order
         self.edges: list = graph.edges
-        self.warnings: "list[str]" = warnings
+        self.warnings: list[str] = warnings
 
     def to_dot(self, ascii: bool = False) -> str:
         """Graphviz source, as `gradcli graph --format dot` writes it."""
@@ -484,8 +578,9 @@ class GraphResult:
 
         nt = Notation(ascii_only=ascii)
         lines = []
-        for prefix, (_, kind, title, detail) in tree_lines(tree_rows(self._graph, nt, depth),
-                                                           ascii):
+        for prefix, (_, kind, title, detail) in tree_lines(
+            tree_rows(self._graph, nt, depth), ascii
+        ):
             mark = ("^ " if ascii else "↑ ") if kind == "reuse" else ""
             lines.append(f"{prefix}{mark}{title}   {detail}")
         return "\n".join(lines)
@@ -497,9 +592,16 @@ class GraphResult:
         return f"<gradcli.GraphResult: {len(self.nodes)} nodes, {len(self.edges)} edges>"
 
 
-def graph(program: str, values: Optional[Mapping[str, GivenValue]] = None, /, *,
-          output: Optional[str] = None, seed: Optional[int] = None, read_as: str = "auto",
-          **kw: GivenValue) -> GraphResult:
+def graph(
+    program: str,
+    values: Optional[Mapping[str, GivenValue]] = None,
+    /,
+    *,
+    output: Optional[str] = None,
+    seed: Optional[int] = None,
+    read_as: str = "auto",
+    **kw: GivenValue,
+) -> GraphResult:
     """The computation graph of `program` at these values, as `gradcli graph` draws it:
     `.to_dot()`, `.to_mermaid()`, `.tree()`, `.to_dict()`."""
     from .emit.graph import build_graph
@@ -509,9 +611,17 @@ def graph(program: str, values: Optional[Mapping[str, GivenValue]] = None, /, *,
     return GraphResult(build_graph(ev), list(ev.warnings))
 
 
-def code(program: str, values: Optional[Mapping[str, GivenValue]] = None, /, *,
-         lang: Optional[str] = None, output: Optional[str] = None, seed: Optional[int] = None,
-         read_as: str = "auto", **kw: GivenValue) -> str:
+def code(
+    program: str,
+    values: Optional[Mapping[str, GivenValue]] = None,
+    /,
+    *,
+    lang: Optional[str] = None,
+    output: Optional[str] = None,
+    seed: Optional[int] = None,
+    read_as: str = "auto",
+    **kw: GivenValue,
+) -> str:
     """The forward and backward pass of `program` as a runnable program, as `gradcli code`
     writes it. lang: "python", "js" (programs of numbers) or "numpy" (any program; the
     default for one with arrays, else "python")."""
@@ -526,14 +636,16 @@ def code(program: str, values: Optional[Mapping[str, GivenValue]] = None, /, *,
     if chosen is None:
         chosen = "numpy" if ev.tape.tensor else "python"
     if ev.tape.tensor and chosen != "numpy":
-        raise UsageError(f"{'Python' if chosen == 'python' else 'JavaScript'} code is written "
-                         "for programs of numbers only, and this program has arrays",
-                         "choose lang='numpy'")
+        raise UsageError(
+            f"{'Python' if chosen == 'python' else 'JavaScript'} code is written "
+            "for programs of numbers only, and this program has arrays",
+            "choose lang='numpy'",
+        )
     _warn(ev.warnings)
     return generate(ev, chosen)
 
 
-def topics() -> "dict[str, str]":
+def topics() -> dict[str, str]:
     """The short lessons `explain(topic=...)` gives: name -> what it is about."""
     from .tutor.topics import TOPICS
 

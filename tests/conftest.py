@@ -33,6 +33,7 @@ def acceptance_cases() -> list:
         return []
     return tomllib.loads(ACCEPTANCE_CASES.read_text(encoding="utf-8"))["case"]
 
+
 # Hypothesis profiles. "ci", the default, makes every run see the same examples: the
 # seed comes from each test's own code (derandomize), nothing is replayed from a local
 # database, and nothing depends on timing (no deadline, no too-slow health check), so a
@@ -40,10 +41,17 @@ def acceptance_cases() -> list:
 # examples on each run (or from --hypothesis-seed=N) and keeps failures in .hypothesis/
 # to hunt for bugs; pin what it finds with @example. Pick one with HYPOTHESIS_PROFILE;
 # GRADCLI_EXAMPLES=10 multiplies every property test's example count by ten.
-settings.register_profile("ci", derandomize=True, database=None, deadline=None,
-                          print_blob=True, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("explore", deadline=None, print_blob=True,
-                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "explore", deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow]
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 _SCALE = float(os.environ.get("GRADCLI_EXAMPLES", "1"))
 
@@ -76,6 +84,12 @@ def cli():
 def run_gradcli(*args, input=None, cwd=None, env=None, timeout=120):
     """The CLI as a separate process, as a user runs it (piped, so no terminal)."""
     full_env = dict(os.environ, **(env or {}))
-    return subprocess.run([sys.executable, "-m", "gradcli", *args], input=input,
-                          capture_output=True, text=True, cwd=cwd, env=full_env,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "gradcli", *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=full_env,
+        timeout=timeout,
+    )

@@ -1,6 +1,7 @@
 """The Python API (gradcli/api.py): the same numbers and documents as the command line,
 errors of one family in words without options, warnings through Python's warnings, tables
 as HTML in a real Jupyter kernel, and an `import gradcli` that stays cheap."""
+
 import dataclasses
 import doctest
 import io
@@ -13,9 +14,9 @@ from html.parser import HTMLParser
 
 import numpy as np
 import pytest
+from conftest import ROOT
 
 import gradcli
-from conftest import ROOT
 
 SIGMOID = "sigmoid(w0*x0 + w1*x1 + w2)"
 SIGMOID_VALUES = dict(w0=2, w1=-3, w2=-3, x0=-1, x1=-2)
@@ -30,8 +31,9 @@ def test_evaluate_gives_the_value_the_gradient_and_the_steps():
     r = gradcli.evaluate(SIGMOID, **SIGMOID_VALUES)
     assert r.value == pytest.approx(1 / (1 + math.exp(-1)))
     s = r.value * (1 - r.value)  # sigmoid' at the pre-activation 1
-    assert r.gradient == pytest.approx({"w0": s * -1, "x0": s * 2, "w1": s * -2,
-                                        "x1": s * -3, "w2": s})
+    assert r.gradient == pytest.approx(
+        {"w0": s * -1, "x0": s * 2, "w1": s * -2, "x1": s * -3, "w2": s}
+    )
     assert list(r.gradient) == ["w0", "x0", "w1", "x1", "w2"]
     assert r.output == "f" and r.inputs == {k: float(v) for k, v in SIGMOID_VALUES.items()}
     first = r.steps[0]
@@ -46,15 +48,27 @@ def test_the_must_hold_example():
     assert gradcli.evaluate("a*b", a=2, b=3).gradient == {"a": 3.0, "b": 2.0}
 
 
-@pytest.mark.parametrize("program, values", [
-    (SIGMOID, SIGMOID_VALUES),
-    ("q = x + y; f = q * z; f += x*x", dict(x=-2, y=5, z=-4)),
-    ("sqrt(a) + b", dict(a=0, b=1)),  # an infinite slope: null in JSON, with a warning
-    ("Y = X @ W + b; L = sum(Y * G)", dict(X=[[1, 2, 3], [4, 5, 6]], W=[[1, 0], [0, 1], [1, -1]],
-                                            b=[0.5, -1], G=[[1, 2], [3, 4]])),
-    ("loss = cross_entropy(h @ W, y)", dict(h=[[1, 2], [0, -1], [3, 1]], W=[[1, 0, 2], [0, 1, 1]],
-                                           y=[2, 0, 1])),
-])
+@pytest.mark.parametrize(
+    "program, values",
+    [
+        (SIGMOID, SIGMOID_VALUES),
+        ("q = x + y; f = q * z; f += x*x", dict(x=-2, y=5, z=-4)),
+        ("sqrt(a) + b", dict(a=0, b=1)),  # an infinite slope: null in JSON, with a warning
+        (
+            "Y = X @ W + b; L = sum(Y * G)",
+            dict(
+                X=[[1, 2, 3], [4, 5, 6]],
+                W=[[1, 0], [0, 1], [1, -1]],
+                b=[0.5, -1],
+                G=[[1, 2], [3, 4]],
+            ),
+        ),
+        (
+            "loss = cross_entropy(h @ W, y)",
+            dict(h=[[1, 2], [0, -1], [3, 1]], W=[[1, 0, 2], [0, 1, 1]], y=[2, 0, 1]),
+        ),
+    ],
+)
 def test_to_json_is_the_document_eval_json_prints(cli, program, values):
     """Scalar and tensor mode: the same document, character for character."""
     printed = cli("eval", program, *cli_values(values), "--json")
@@ -75,7 +89,12 @@ def test_steps_are_the_json_steps_as_data():
     for step, row in zip(r.steps, doc["steps"]):
         assert (step.node, step.input) == (label[row["node"]], label[row["input"]])
         assert (step.rule, step.local, step.upstream, step.contribution, step.total) == (
-            row["rule"], row["local"], row["upstream"], row["contribution"], row["total"])
+            row["rule"],
+            row["local"],
+            row["upstream"],
+            row["contribution"],
+            row["total"],
+        )
     assert [s.input for s in r.steps if s.input == "a"] == ["a", "a"]  # fan-out: two terms
 
 
@@ -211,8 +230,7 @@ def test_html_shows_the_three_tables_with_the_values_and_the_gradient():
     parsed = _Cells()
     parsed.feed(r._repr_html_())
     assert parsed.tables == 3 and not parsed.open
-    for cell in ("q = x + y", "-12", "∂f/∂q = z = -4", "q̄ += z·f̄ = -4·1 = -4", "∂f/∂x",
-                 "3"):
+    for cell in ("q = x + y", "-12", "∂f/∂q = z = -4", "q̄ += z·f̄ = -4·1 = -4", "∂f/∂x", "3"):
         assert cell in parsed.cells, cell
 
 
@@ -270,21 +288,27 @@ def test_graph_and_code_are_what_the_commands_write(cli):
 
 # --- import gradcli stays cheap -------------------------------------------------------------------
 def test_import_gradcli_loads_no_heavy_library_until_a_function_is_used():
-    code = ("import sys, gradcli\n"
-            "heavy = lambda: sorted({m.split('.')[0] for m in sys.modules} & "
-            "{'rich', 'lark', 'numpy', 'typer', 'gradcli.api'})\n"
-            "print(heavy(), 'gradcli.api' in sys.modules)\n"
-            "r = gradcli.evaluate('a*b', a=2, b=3)\n"
-            "print(r.gradient, 'gradcli.language.syntax' in sys.modules, "
-            "'gradcli.api' in sys.modules, "
-            "'numpy' in sys.modules)\n"
-            "print(set(gradcli.__all__) == {'__version__', *gradcli._LAZY}, "
-            "all(hasattr(gradcli, n) for n in gradcli.__all__))\n")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=ROOT, timeout=60)
+    code = (
+        "import sys, gradcli\n"
+        "heavy = lambda: sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'rich', 'lark', 'numpy', 'typer', 'gradcli.api'})\n"
+        "print(heavy(), 'gradcli.api' in sys.modules)\n"
+        "r = gradcli.evaluate('a*b', a=2, b=3)\n"
+        "print(r.gradient, 'gradcli.language.syntax' in sys.modules, "
+        "'gradcli.api' in sys.modules, "
+        "'numpy' in sys.modules)\n"
+        "print(set(gradcli.__all__) == {'__version__', *gradcli._LAZY}, "
+        "all(hasattr(gradcli, n) for n in gradcli.__all__))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
     assert run.returncode == 0, run.stderr
-    assert run.stdout.splitlines() == ["[] False", "{'a': 3.0, 'b': 2.0} True True False",
-                                       "True True"]
+    assert run.stdout.splitlines() == [
+        "[] False",
+        "{'a': 3.0, 'b': 2.0} True True False",
+        "True True",
+    ]
 
 
 def test_everything_public_has_a_docstring_and_type_hints():
@@ -302,12 +326,21 @@ def test_everything_public_has_a_docstring_and_type_hints():
         own_doc = obj.__dict__.get("__doc__") if inspect.isclass(obj) else obj.__doc__
         if not own_doc:
             missing.append(f"{name}: no docstring")
-        functions = ([(name, obj)] if inspect.isfunction(obj) else
-                     [(f"{name}.{m}", f) for m, f in vars(obj).items() if inspect.isfunction(f)
-                      and (not m.startswith("_") or m == "__init__")])
+        functions = (
+            [(name, obj)]
+            if inspect.isfunction(obj)
+            else [
+                (f"{name}.{m}", f)
+                for m, f in vars(obj).items()
+                if inspect.isfunction(f) and (not m.startswith("_") or m == "__init__")
+            ]
+        )
         missing += [f"{label}: not annotated" for label, f in functions if not hinted(f)]
-        missing += [f"{label}: no docstring" for label, f in functions
-                    if not f.__doc__ and not label.endswith("__init__")]
+        missing += [
+            f"{label}: no docstring"
+            for label, f in functions
+            if not f.__doc__ and not label.endswith("__init__")
+        ]
     assert not missing, missing
 
 
@@ -340,21 +373,36 @@ def test_a_jupyter_kernel_shows_the_result_as_html(tmp_path, monkeypatch):
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import KernelManager
 
-    for var, sub in (("JUPYTER_RUNTIME_DIR", "runtime"), ("IPYTHONDIR", "ipython"),
-                     ("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data")):
+    for var, sub in (
+        ("JUPYTER_RUNTIME_DIR", "runtime"),
+        ("IPYTHONDIR", "ipython"),
+        ("JUPYTER_CONFIG_DIR", "config"),
+        ("JUPYTER_DATA_DIR", "data"),
+    ):
         monkeypatch.setenv(var, str(tmp_path / sub))
     spec = tmp_path / "kernels" / "gradcli-test"
     spec.mkdir(parents=True)
-    spec.joinpath("kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "gradcli test", "language": "python"}))
-    km = KernelManager(kernel_name="gradcli-test",
-                       kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec.parent)]))
+    spec.joinpath("kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "gradcli test",
+                "language": "python",
+            }
+        )
+    )
+    km = KernelManager(
+        kernel_name="gradcli-test",
+        kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec.parent)]),
+    )
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("import sys; print(sys.executable)"),
-                nbformat.v4.new_code_cell('import gradcli; gradcli.evaluate("a*b", a=2, b=3)')]
-    client = nbclient.NotebookClient(nb, km=km, timeout=60,
-                                     resources={"metadata": {"path": str(tmp_path)}})
+    nb.cells = [
+        nbformat.v4.new_code_cell("import sys; print(sys.executable)"),
+        nbformat.v4.new_code_cell('import gradcli; gradcli.evaluate("a*b", a=2, b=3)'),
+    ]
+    client = nbclient.NotebookClient(
+        nb, km=km, timeout=60, resources={"metadata": {"path": str(tmp_path)}}
+    )
     try:
         client.execute()
     except RuntimeError as exc:  # the kernel did not start
@@ -367,7 +415,15 @@ def test_a_jupyter_kernel_shows_the_result_as_html(tmp_path, monkeypatch):
     parsed = _Cells()
     parsed.feed(page)
     assert parsed.tables == 3
-    for cell in ("a = 2  (input, given)", "f = a * b", "6", "∂f/∂a = b = 3", "∂f/∂a", "3",
-                 "∂f/∂b", "2"):
+    for cell in (
+        "a = 2  (input, given)",
+        "f = a * b",
+        "6",
+        "∂f/∂a = b = 3",
+        "∂f/∂a",
+        "3",
+        "∂f/∂b",
+        "2",
+    ):
         assert cell in parsed.cells, cell
     assert result["data"]["text/plain"].startswith("<gradcli.Result f = 6;")

@@ -2,6 +2,7 @@
 can write to is ignored, a planted symlink is never written through, an edited or broken
 table is rebuilt (never computed with, never a crash), and a relative cache location
 puts nothing in the working folder."""
+
 import json
 import os
 import subprocess
@@ -18,13 +19,23 @@ PROGRAM = "f = a*1000"
 def run(env_extra: dict, cwd=None) -> subprocess.CompletedProcess:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/")}
     env.update(env_extra)
-    code = ("import sys; from gradcli.cli.app import main; sys.argv = ['gradcli', 'eval', "
-            f"{PROGRAM!r}, '--a', '2', '--json']; main()")
+    code = (
+        "import sys; from gradcli.cli.app import main; sys.argv = ['gradcli', 'eval', "
+        f"{PROGRAM!r}, '--a', '2', '--json']; main()"
+    )
     # -c with the lark check: did this run build the table (lark imported) or read the cache?
-    wrapper = (f"import sys, runpy\ntry:\n    exec({code!r})\nfinally:\n"
-               "    sys.stderr.write('LARK=%s\\n' % ('lark' in sys.modules))")
-    return subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=120)
+    wrapper = (
+        f"import sys, runpy\ntry:\n    exec({code!r})\nfinally:\n"
+        "    sys.stderr.write('LARK=%s\\n' % ('lark' in sys.modules))"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", wrapper],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
+    )
 
 
 def gradient(p: subprocess.CompletedProcess) -> dict:
@@ -88,14 +99,18 @@ def test_a_cache_folder_others_can_write_to_is_ignored(tmp_path):
     path = cached_file(folder)
     os.chmod(folder, 0o777)
     # The planted table checks out but computes something else: it must not be read.
-    rewrite(path, lambda table: [t for t in table["terminals"] if t[0] == "NUMBER"][0]
-            .__setitem__(1, r"\d"))
+    rewrite(
+        path,
+        lambda table: [t for t in table["terminals"] if t[0] == "NUMBER"][0].__setitem__(1, r"\d"),
+    )
     p = run({"GRADCLI_CACHE_DIR": str(folder)})
     assert gradient(p) == {"a": 1000.0}
 
 
-@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0,
-                    reason="needs root to make a folder owned by another user")
+@pytest.mark.skipif(
+    not hasattr(os, "getuid") or os.getuid() != 0,
+    reason="needs root to make a folder owned by another user",
+)
 def test_a_cache_folder_of_another_user_is_neither_read_nor_written(tmp_path):
     folder = tmp_path / "theirs"
     run({"GRADCLI_CACHE_DIR": str(folder)})
@@ -135,8 +150,9 @@ def test_the_temporary_file_name_cannot_be_predicted(tmp_path, monkeypatch):
     assert table_cache.load("grammar text") == {"grammar": "grammar text", "states": []}
 
 
-@pytest.mark.parametrize("env", [{"XDG_CACHE_HOME": "relative/cache"},
-                                 {"HOME": "", "XDG_CACHE_HOME": ""}])
+@pytest.mark.parametrize(
+    "env", [{"XDG_CACHE_HOME": "relative/cache"}, {"HOME": "", "XDG_CACHE_HOME": ""}]
+)
 def test_a_relative_cache_location_writes_nothing_where_the_user_stands(tmp_path, env):
     p = run(env, cwd=tmp_path)
     assert gradient(p) == {"a": 1000.0}

@@ -1,10 +1,10 @@
 """The real CLI: value forms, output modes, errors and their exit codes."""
+
 import json
 import re
 import unicodedata
 
 import pytest
-
 from conftest import run_gradcli
 
 ANSI = re.compile(r"\x1b\[")
@@ -20,14 +20,17 @@ def grads(result):
     return json.loads(result.stdout)["gradient"]
 
 
-@pytest.mark.parametrize("args", [
-    ["eval", "a*b", "--a", "2", "--b", "3"],
-    ["eval", "a*b", "--a=2", "--b=3"],
-    ["eval", "a*b", "a=2", "b=3"],
-    ["eval", "--a", "2", "a*b", "b=3"],
-    ["eval", "a=2", "b=3", "a*b"],
-    ["eval", "--json", "a*b", "--b", "3", "--a=2"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["eval", "a*b", "--a", "2", "--b", "3"],
+        ["eval", "a*b", "--a=2", "--b=3"],
+        ["eval", "a*b", "a=2", "b=3"],
+        ["eval", "--a", "2", "a*b", "b=3"],
+        ["eval", "a=2", "b=3", "a*b"],
+        ["eval", "--json", "a*b", "--b", "3", "--a=2"],
+    ],
+)
 def test_every_value_form(cli, args):
     if "--json" not in args:
         args = args + ["--json"]
@@ -42,11 +45,17 @@ def test_negative_values_and_exponents(cli):
 
 def test_program_starting_with_minus(cli):
     assert grads(cli("eval", "-a*b", "--a", "2", "--b", "3", "--json")) == {"a": -3.0, "b": -2.0}
-    assert grads(cli("eval", "--json", "--", "-a*b", "--a", "2", "--b", "3")) == {"a": -3.0, "b": -2.0}
+    assert grads(cli("eval", "--json", "--", "-a*b", "--a", "2", "--b", "3")) == {
+        "a": -3.0,
+        "b": -2.0,
+    }
 
 
 def test_names_that_collide_with_options_use_pairs(cli):
-    assert grads(cli("eval", "json*help", "json=2", "help=5", "--json")) == {"json": 5.0, "help": 2.0}
+    assert grads(cli("eval", "json*help", "json=2", "help=5", "--json")) == {
+        "json": 5.0,
+        "help": 2.0,
+    }
 
 
 def test_json_has_the_documented_shape(cli):
@@ -54,11 +63,25 @@ def test_json_has_the_documented_shape(cli):
     doc = json.loads(r.stdout)
     assert doc["output"] == "f" and doc["value"] == 6.0
     assert doc["gradient"] == {"a": 3.0, "b": 2.0}
-    assert doc["nodes"][0] == {**doc["nodes"][0], "id": "v1", "name": "a", "op": "input",
-                               "inputs": [], "value": 2.0, "adjoint": 3.0}
+    assert doc["nodes"][0] == {
+        **doc["nodes"][0],
+        "id": "v1",
+        "name": "a",
+        "op": "input",
+        "inputs": [],
+        "value": 2.0,
+        "adjoint": 3.0,
+    }
     assert doc["nodes"][2]["inputs"] == ["v1", "v2"]
-    assert doc["steps"][0] == {"node": "v3", "input": "v1", "rule": "b", "local": 3.0,
-                               "upstream": 1.0, "contribution": 3.0, "total": 3.0}
+    assert doc["steps"][0] == {
+        "node": "v3",
+        "input": "v1",
+        "rule": "b",
+        "local": 3.0,
+        "upstream": 1.0,
+        "contribution": 3.0,
+        "total": 3.0,
+    }
     assert doc["warnings"] == []
 
 
@@ -75,8 +98,15 @@ def test_tables_show_forward_backward_result_and_the_why_note(cli):
     r = cli("eval", "a*b", "--a", "2", "--b", "3")
     out = nfd(r.stdout)
     assert r.exit_code == 0
-    for text in ["Forward pass", "f = a * b", "Backward pass", "∂f/∂a = b = 3",
-                 "ā += b·f̄ = 3·1 = 3", "Result", "not f̄/b"]:
+    for text in [
+        "Forward pass",
+        "f = a * b",
+        "Backward pass",
+        "∂f/∂a = b = 3",
+        "ā += b·f̄ = 3·1 = 3",
+        "Result",
+        "not f̄/b",
+    ]:
         assert nfd(text) in out, text
     assert not ANSI.search(out)
 
@@ -137,23 +167,30 @@ def test_warning_for_a_value_the_program_does_not_use(cli):
     assert "does not use 'c'" in r.stderr
 
 
-@pytest.mark.parametrize("args, code, words", [
-    (["eval", "a*(b+", "--a", "1", "--b", "2"], 2, "expected a number, a name or \"(\" after \"+\""),
-    (["eval", "sine(x)", "--x", "1"], 2, "did you mean 'sin'"),
-    (["eval", "a*b", "--a", "1"], 2, "no value for the input b"),
-    (["eval", "a*b", "--a", "two", "--b", "1"], 2, "not a number"),
-    (["eval", "a*b", "--a", "nan", "--b", "1"], 2, "not a number"),
-    (["eval", "a*b", "--a", "1", "--a", "2", "--b", "1"], 2, "two values"),
-    (["eval", "a*b", "--a"], 2, "--a needs a value"),
-    (["eval"], 2, "no program given"),
-    (["eval", "", "--x", "1"], 2, "empty"),
-    (["eval", "a*b", "b", "--a", "1"], 2, "unexpected argument"),
-    (["eval", "-f", "/nonexistent/prog.grad"], 2, "no such file"),
-    (["eval", "-f", "/tmp"], 2, "is a directory"),
-    (["eval", "log(x)", "--x", "-1"], 1, "log is undefined for -1"),
-    (["eval", "1/0"], 1, "division by zero"),
-    (["eval", "q = x + y", "--output", "z", "--x", "1", "--y", "1"], 2, "no value named 'z'"),
-])
+@pytest.mark.parametrize(
+    "args, code, words",
+    [
+        (
+            ["eval", "a*(b+", "--a", "1", "--b", "2"],
+            2,
+            'expected a number, a name or "(" after "+"',
+        ),
+        (["eval", "sine(x)", "--x", "1"], 2, "did you mean 'sin'"),
+        (["eval", "a*b", "--a", "1"], 2, "no value for the input b"),
+        (["eval", "a*b", "--a", "two", "--b", "1"], 2, "not a number"),
+        (["eval", "a*b", "--a", "nan", "--b", "1"], 2, "not a number"),
+        (["eval", "a*b", "--a", "1", "--a", "2", "--b", "1"], 2, "two values"),
+        (["eval", "a*b", "--a"], 2, "--a needs a value"),
+        (["eval"], 2, "no program given"),
+        (["eval", "", "--x", "1"], 2, "empty"),
+        (["eval", "a*b", "b", "--a", "1"], 2, "unexpected argument"),
+        (["eval", "-f", "/nonexistent/prog.grad"], 2, "no such file"),
+        (["eval", "-f", "/tmp"], 2, "is a directory"),
+        (["eval", "log(x)", "--x", "-1"], 1, "log is undefined for -1"),
+        (["eval", "1/0"], 1, "division by zero"),
+        (["eval", "q = x + y", "--output", "z", "--x", "1", "--y", "1"], 2, "no value named 'z'"),
+    ],
+)
 def test_errors_have_messages_and_exit_codes(cli, args, code, words):
     r = cli(*args)
     assert r.exit_code == code, (r.stdout, r.stderr)
@@ -177,8 +214,21 @@ def test_help_and_version_document_exit_codes(cli):
 
 
 def test_as_a_process_piped_output_has_no_colour():
-    r = run_gradcli("eval", "sigmoid(a*x + b*y + c)", "--a", "1", "--b", "2", "--c", "-3",
-                    "--x", "-1", "--y", "3", env={"FORCE_COLOR": "", "TERM": "xterm-256color"})
+    r = run_gradcli(
+        "eval",
+        "sigmoid(a*x + b*y + c)",
+        "--a",
+        "1",
+        "--b",
+        "2",
+        "--c",
+        "-3",
+        "--x",
+        "-1",
+        "--y",
+        "3",
+        env={"FORCE_COLOR": "", "TERM": "xterm-256color"},
+    )
     assert r.returncode == 0, r.stderr
     assert not ANSI.search(r.stdout)
     assert "∂f/∂v4 = f·(1-f)" in r.stdout or "∂f/∂v4 = f·(1−f)" in r.stdout
@@ -222,8 +272,9 @@ def test_caret_at_end_of_input_ignores_a_trailing_comment(cli):
 
 
 def test_user_names_never_clash_with_generated_ids(cli):
-    doc = json.loads(cli("eval", "v3 = a*b + c", "--a", "2", "--b", "3", "--c", "1",
-                         "--json").stdout)
+    doc = json.loads(
+        cli("eval", "v3 = a*b + c", "--a", "2", "--b", "3", "--c", "1", "--json").stdout
+    )
     names = [n["name"] for n in doc["nodes"]]
     ids = [n["id"] for n in doc["nodes"]]
     assert len(set(names)) == len(names) and len(set(ids)) == len(ids)
@@ -272,9 +323,14 @@ def test_output_closed_early_stops_quietly_with_141(tmp_path):
     import sys
 
     prog = tmp_path / "long.grad"
-    prog.write_text("x = a\n" + "\n".join(f"x = x + {i}" for i in range(2, 1500)))  # far more than a pipe buffers
-    proc = subprocess.Popen([sys.executable, "-m", "gradcli", "eval", "-f", str(prog), "--a", "1",
-                             "--all"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    prog.write_text(
+        "x = a\n" + "\n".join(f"x = x + {i}" for i in range(2, 1500))
+    )  # far more than a pipe buffers
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gradcli", "eval", "-f", str(prog), "--a", "1", "--all"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     proc.stdout.readline()
     proc.stdout.close()  # as `| head -1` does
     proc.wait(timeout=60)

@@ -4,24 +4,27 @@ Every op in the registry gets a program (so a new op is covered with no change h
 every acceptance case too, and the kinks where PyTorch's conventions pick the derivative.
 The Python runs in a subprocess; the JavaScript under node when node is installed.
 """
+
 import functools
-import os
 import json
 import math
+import os
 import shutil
 import subprocess
 import sys
 
 import pytest
-
 from conftest import SHARED, Cli, acceptance_cases
-from gradcli.emit.codegen import translate_rule, TARGETS, ATOM
+
 from gradcli.core.ops import BINARY_SYMBOLS, FUNCTIONS, OPS
+from gradcli.emit.codegen import ATOM, TARGETS, translate_rule
 
 CASES = SHARED / "acceptance" / "cases.toml"
 NODE = shutil.which("node")
-LANGS = ["python", pytest.param("js", marks=pytest.mark.skipif(
-    NODE is None, reason="node is not installed"))]
+LANGS = [
+    "python",
+    pytest.param("js", marks=pytest.mark.skipif(NODE is None, reason="node is not installed")),
+]
 
 
 _PY_HARNESS = r"""
@@ -60,10 +63,8 @@ process.stdin.on("end", () => {
 def run_programs(codes: list, lang: str) -> list:
     """Run many generated programs in one process (each in a fresh scope): their
     `name = value` lines as floats."""
-    exe = ([sys.executable, "-c", _PY_HARNESS] if lang == "python"
-           else [NODE, "-e", _JS_HARNESS])
-    proc = subprocess.run(exe, input=json.dumps(codes), capture_output=True, text=True,
-                          timeout=120)
+    exe = [sys.executable, "-c", _PY_HARNESS] if lang == "python" else [NODE, "-e", _JS_HARNESS]
+    proc = subprocess.run(exe, input=json.dumps(codes), capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     results = []
     for (stdout, error), code in zip(json.loads(proc.stdout), codes):
@@ -140,7 +141,7 @@ def op_program(op) -> str:
     if symbol:
         return f"(x {symbol} y) * x"
     name = next(n for n, o in FUNCTIONS.items() if o is op)
-    args = ", ".join(["x", "y"][:op.arity])
+    args = ", ".join(["x", "y"][: op.arity])
     return f"{name}({args}) * x"
 
 
@@ -153,20 +154,24 @@ def op_cases(op) -> list:
     cases = []
     for p in POINTS:
         values = {k: v for k, v in p.items() if k in program}
-        if CLI("eval", "--json", program, *[f"{k}={v!r}" for k, v in values.items()]).exit_code == 0:
+        if (
+            CLI("eval", "--json", program, *[f"{k}={v!r}" for k, v in values.items()]).exit_code
+            == 0
+        ):
             cases.append((program, values))
     return cases
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def every_op_run(lang: str) -> dict:
     """All ops' programs run in one process per language: op name -> error or None."""
     cases = {op.name: op_cases(op) for op in OPS.values()}
     flat = [(name, case) for name, cs in cases.items() for case in cs]
     generated = [generate(program, values, lang) for _, (program, values) in flat]
     results = run_programs([code for code, _ in generated], lang)
-    outcome = {name: None if cases[name] else "no sample point where it is defined"
-               for name in cases}
+    outcome = {
+        name: None if cases[name] else "no sample point where it is defined" for name in cases
+    }
     for (name, case), (code, want), printed in zip(flat, generated, results):
         try:
             compare(printed, want, case)
@@ -184,35 +189,46 @@ def test_generated_code_matches_eval_for_every_op(op, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_generated_code_keeps_pytorch_conventions_at_kinks(lang):
-    check_all([
-        ("relu(x) * y", {"x": 0.0, "y": 3.0}),  # relu'(0) = 0
-        ("abs(x) * y", {"x": 0.0, "y": 3.0}),  # abs'(0) = 0
-        ("max(x, y) * x", {"x": 2.0, "y": 2.0}),  # a tie splits 0.5/0.5
-        ("min(x, y) * x", {"x": 2.0, "y": 2.0}),
-        ("x ^ y", {"x": 0.0, "y": 2.0}),  # d/dy x^y = 0 at x = 0
-        ("x ^ y", {"x": -2.0, "y": 3.0}),  # d/dy x^y is nan for x < 0
-        ("sigmoid(x) + softplus(y)", {"x": -800.0, "y": 800.0}),  # no overflow
-    ], lang)
+    check_all(
+        [
+            ("relu(x) * y", {"x": 0.0, "y": 3.0}),  # relu'(0) = 0
+            ("abs(x) * y", {"x": 0.0, "y": 3.0}),  # abs'(0) = 0
+            ("max(x, y) * x", {"x": 2.0, "y": 2.0}),  # a tie splits 0.5/0.5
+            ("min(x, y) * x", {"x": 2.0, "y": 2.0}),
+            ("x ^ y", {"x": 0.0, "y": 2.0}),  # d/dy x^y = 0 at x = 0
+            ("x ^ y", {"x": -2.0, "y": 3.0}),  # d/dy x^y is nan for x < 0
+            ("sigmoid(x) + softplus(y)", {"x": -800.0, "y": 800.0}),  # no overflow
+        ],
+        lang,
+    )
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_edge_shapes_of_programs(lang):
-    check_all([
-        ("a = 2; f = 3*b", {"b": 0.5}),  # an input the output does not use: gradient 0
-        ("2*3", {}),  # no inputs at all
-        ("a", {"a": 1.5}),  # the output is an input
-        ("c = a; c += 1; c *= c", {"a": 1.5}),  # rebound names
-        ("pi*x + e^x", {"x": 3.0}),  # named constants
-        ("x^-1 + -x^2 + 2^-x - -x + -(-x) + (-2)^x", {"x": 3.0}),  # signs and powers
-        ("x - (y - x) - (x + y) / (x * y) / (x / y)", {"x": 3.0, "y": 2.0}),  # grouping
-    ], lang)
+    check_all(
+        [
+            ("a = 2; f = 3*b", {"b": 0.5}),  # an input the output does not use: gradient 0
+            ("2*3", {}),  # no inputs at all
+            ("a", {"a": 1.5}),  # the output is an input
+            ("c = a; c += 1; c *= c", {"a": 1.5}),  # rebound names
+            ("pi*x + e^x", {"x": 3.0}),  # named constants
+            ("x^-1 + -x^2 + 2^-x - -x + -(-x) + (-2)^x", {"x": 3.0}),  # signs and powers
+            ("x - (y - x) - (x + y) / (x * y) / (x / y)", {"x": 3.0, "y": 2.0}),  # grouping
+        ],
+        lang,
+    )
 
 
 @pytest.mark.skipif(not CASES.exists(), reason="../shared/acceptance is not beside the repository")
 @pytest.mark.parametrize("lang", LANGS)
 def test_generated_code_matches_eval_on_every_acceptance_case(lang):
-    check_all([(case["program"], {k: float(v) for k, v in case.get("inputs", {}).items()})
-               for case in acceptance_cases()], lang)
+    check_all(
+        [
+            (case["program"], {k: float(v) for k, v in case.get("inputs", {}).items()})
+            for case in acceptance_cases()
+        ],
+        lang,
+    )
 
 
 def test_seed_example_reads_like_the_hackers_guide(cli):
@@ -220,8 +236,9 @@ def test_seed_example_reads_like_the_hackers_guide(cli):
     lines = code.splitlines()
     forward = next(line for line in lines if line.startswith("x = a * b"))
     tag = forward.split("#")[1].strip()  # "(1)"
-    assert any(line.startswith("da += b * dx") and f"from {tag} x = a * b" in line
-               for line in lines)
+    assert any(
+        line.startswith("da += b * dx") and f"from {tag} x = a * b" in line for line in lines
+    )
     assert any(line.startswith("db += a * dx") for line in lines)
     # The backward pass comes after the forward pass, in reverse order.
     assert lines.index(forward) < next(k for k, l in enumerate(lines) if l.startswith("da +="))
@@ -239,8 +256,10 @@ def test_fan_out_is_two_add_lines(lang):
 def test_awkward_names_still_make_a_valid_program(lang):
     # Keywords of either language, a value named like another's adjoint, Greek letters,
     # a rebound name, and a function's name used as a variable.
-    program = ("lambda = 2; var = 3; da = lambda * var; a = da + 1; σ = sigmoid(a * in);"
-               " σ += da; sin = σ * 2; sin")
+    program = (
+        "lambda = 2; var = 3; da = lambda * var; a = da + 1; σ = sigmoid(a * in);"
+        " σ += da; sin = σ * 2; sin"
+    )
     check(program, {"in": 0.5}, lang)
 
 
@@ -275,8 +294,7 @@ def test_output_file(cli, tmp_path):
     assert run_program(target.read_text(encoding="utf-8"), "python")["df/da"] == 3.0
 
 
-@pytest.mark.parametrize("op", [op for op in OPS.values() if op.rules],
-                         ids=lambda op: op.name)
+@pytest.mark.parametrize("op", [op for op in OPS.values() if op.rules], ids=lambda op: op.name)
 def test_every_rule_text_translates(op):
     # Each rule parses with gradcli's own parser and uses only its operands and result.
     operands = [(f"x{k}", ATOM) for k in range(op.arity)]
@@ -293,7 +311,7 @@ def test_deep_program_generates_without_recursion(cli):
     assert res.exit_code == 0, res.stderr
     assert res.stdout.count("da += ") == n + 1  # a fans out to every step, and x0
     # Running 10,000 steps proves little more than 300 do, and costs seconds.
-    check(program[:program.index("\nx301 =")], {"a": 0.5}, "python")
+    check(program[: program.index("\nx301 =")], {"a": 0.5}, "python")
 
 
 def test_code_language_follows_the_output_file_extension(cli, tmp_path):
@@ -329,10 +347,15 @@ def test_generated_code_gives_inf_and_nan_where_eval_does(lang):
         ("a/b", {"a": 1.0, "b": 1e-200}),  # -a/b² overflows: -inf
         ("a/b", {"a": -1e-300, "b": -5e-324}),
         ("sqrt(relu(x))", {"x": -1.0}),  # 1/(2*0) = inf, routed to 0 by relu
-        ("sqrt(x)", {"x": 0.0}), ("sqrt(x) * y", {"x": 0.0, "y": -2.0}),
-        ("x^0.5", {"x": 0.0}), ("x^-1", {"x": 1e-200}), ("x^y", {"x": -2.0, "y": 3.0}),
-        ("x^y", {"x": 0.0, "y": 0.5}), ("x^y", {"x": 0.0, "y": 0.0}),
-        ("atan(x)", {"x": 1e200}), ("asin(x) + acos(x)", {"x": 1.0}),
+        ("sqrt(x)", {"x": 0.0}),
+        ("sqrt(x) * y", {"x": 0.0, "y": -2.0}),
+        ("x^0.5", {"x": 0.0}),
+        ("x^-1", {"x": 1e-200}),
+        ("x^y", {"x": -2.0, "y": 3.0}),
+        ("x^y", {"x": 0.0, "y": 0.5}),
+        ("x^y", {"x": 0.0, "y": 0.0}),
+        ("atan(x)", {"x": 1e200}),
+        ("asin(x) + acos(x)", {"x": 1.0}),
         ("sqrt(max(-x, x)) + sqrt(min(x, -x))", {"x": 0.0}),  # ±0 picks the sign of inf
         ("3^35 + 1 - 3^35 + x", {"x": 1.0}),  # literals alone: floats, not exact integers
         ("log(x)/log(2) - log2(x)", {"x": 5e-324}),
@@ -360,6 +383,7 @@ def test_rule_helpers_are_emitted_only_when_called(cli):
 
 
 # --- exactly eval's numbers: names, Unicode, integers, the sign of zero ---------------
+
 
 def _identical(got: float, want: float, lang: str) -> bool:
     """eval's number exactly: nan for nan, the same inf, the same zero (+0 or -0); a
@@ -407,14 +431,14 @@ def run_script(code: str, lang: str) -> dict:
     program as UTF-8 bytes on standard input, its output read as UTF-8."""
     exe = [sys.executable, "-"] if lang == "python" else [NODE, "-"]
     env = dict(os.environ, PYTHONIOENCODING="utf-8")
-    proc = subprocess.run(exe, input=code.encode("utf-8"), capture_output=True, timeout=60,
-                          env=env)
+    proc = subprocess.run(exe, input=code.encode("utf-8"), capture_output=True, timeout=60, env=env)
     assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace") + "\n" + code
     return parse_printed(proc.stdout.decode("utf-8"))
 
 
 def test_every_python_builtin_name_is_reserved():
     import builtins
+
     from gradcli.emit.codegen import RESERVED
 
     assert set(dir(builtins)) | {"__debug__", "__builtins__"} <= RESERVED
@@ -422,18 +446,25 @@ def test_every_python_builtin_name_is_reserved():
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_names_of_builtins_and_of_what_the_helpers_call_are_renamed(lang):
-    codes = check_identical([
-        ("f = x^int", {"x": 2.0, "int": 3.0}),  # fpow calls float() and int()
-        ("f = x^float", {"x": -2.0, "float": 3.0}),
-        ("f = x^ValueError", {"x": 0.0, "ValueError": 0.5}),  # fpow's except clause
-        ("f = x^OverflowError", {"x": 1e-200, "OverflowError": -1.5}),  # x^(c-1) overflows
-        ("f = x^ZeroDivisionError", {"x": 0.0, "ZeroDivisionError": 2.0}),
-        ("__debug__ * 2", {"__debug__": 3.0}),  # Python cannot assign __debug__
-        ("__builtins__ * abs(x) + len - isinstance", {"__builtins__": 2.0, "x": -1.0,
-                                                       "len": 1.0, "isinstance": 0.5}),
-        ("Math * console + sigmoid(globalThis)", {"Math": 2.0, "console": 3.0,
-                                                   "globalThis": 0.0}),
-    ], lang)
+    codes = check_identical(
+        [
+            ("f = x^int", {"x": 2.0, "int": 3.0}),  # fpow calls float() and int()
+            ("f = x^float", {"x": -2.0, "float": 3.0}),
+            ("f = x^ValueError", {"x": 0.0, "ValueError": 0.5}),  # fpow's except clause
+            ("f = x^OverflowError", {"x": 1e-200, "OverflowError": -1.5}),  # x^(c-1) overflows
+            ("f = x^ZeroDivisionError", {"x": 0.0, "ZeroDivisionError": 2.0}),
+            ("__debug__ * 2", {"__debug__": 3.0}),  # Python cannot assign __debug__
+            (
+                "__builtins__ * abs(x) + len - isinstance",
+                {"__builtins__": 2.0, "x": -1.0, "len": 1.0, "isinstance": 0.5},
+            ),
+            (
+                "Math * console + sigmoid(globalThis)",
+                {"Math": 2.0, "console": 3.0, "globalThis": 0.0},
+            ),
+        ],
+        lang,
+    )
     if lang == "python":
         assert "int_ = 3.0" in codes[0] and "__debug___ = 3.0" in codes[5]
 
@@ -458,21 +489,28 @@ def test_any_text_in_a_comment_still_writes_utf8(lang):
 def test_python_never_computes_with_exact_integers(lang):
     # Python's max returns the literal 3 itself, and 3 ** 35 is an exact integer; eval
     # computes in floats, where m^35 + 1 - m^35 is 0.
-    check_identical([
-        ("m = max(3, x); f = m^35 + 1 - m^35", {"x": 1.0}),
-        ("m = min(3, x); f = m^35 + 1 - m^35", {"x": 5.0}),
-        ("m = max(x, 3); f = 1/m - (m - 1)/m^2 - 1/m^2", {"x": 1.0}),
-        ("f = max(7, x)^20 - max(7, x)^20 * (1 + 1e-16)", {"x": 1.0}),
-        ("f = 3^35 + 1 - 3^35 + max(relu(3), x)^35 - abs(-3)^35", {"x": 1.0}),
-    ], lang)
+    check_identical(
+        [
+            ("m = max(3, x); f = m^35 + 1 - m^35", {"x": 1.0}),
+            ("m = min(3, x); f = m^35 + 1 - m^35", {"x": 5.0}),
+            ("m = max(x, 3); f = 1/m - (m - 1)/m^2 - 1/m^2", {"x": 1.0}),
+            ("f = max(7, x)^20 - max(7, x)^20 * (1 + 1e-16)", {"x": 1.0}),
+            ("f = 3^35 + 1 - 3^35 + max(relu(3), x)^35 - abs(-3)^35", {"x": 1.0}),
+        ],
+        lang,
+    )
 
 
 def test_every_value_and_adjoint_of_generated_python_is_a_float():
     # The rule in codegen.py: an integer literal stays an integer only beside a float in
     # + - * / **; so no step and no adjoint can be an int, whatever the op.
     programs = [op_program(op) for op in OPS.values()] + [
-        "m = max(3, x); f = m^35 + 1 - m^35", "relu(2) * x + min(x, 1) + abs(-2)",
-        "f = 2", "y = x; f = max(2, 3) + y", "x^2 + 2^x + (-2)^2 + x*0 + 0/x"]
+        "m = max(3, x); f = m^35 + 1 - m^35",
+        "relu(2) * x + min(x, 1) + abs(-2)",
+        "f = 2",
+        "y = x; f = max(2, 3) + y",
+        "x^2 + 2^x + (-2)^2 + x*0 + 0/x",
+    ]
     harness = r"""
 import contextlib, io, json, sys
 bad = []
@@ -492,24 +530,32 @@ print(json.dumps(bad))
         values = {"x": 0.7, "y": 1.3} if "y" in program and "y =" not in program else {"x": 0.7}
         tape = compile_program(program, values)
         codes.append(emit(evaluate(tape, values), "python"))
-    proc = subprocess.run([sys.executable, "-c", harness], input=json.dumps(codes),
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", harness],
+        input=json.dumps(codes),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == []
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_negative_zero_literal_keeps_its_sign(lang):
-    check_identical([
-        ("-0.0 * 3", {}),  # -0.0
-        ("-0", {}),  # -0.0
-        ("-0 + x", {"x": -0.0}),  # -0.0 + -0.0 is -0.0; 0 + -0.0 would be 0.0
-        ("x * -0", {"x": -2.0}),  # +0.0
-        ("x * -0.0 + 0 * x", {"x": 2.0}),
-        ("(-log(pi) * max(-0, (x - z)))", {"x": 1.0, "z": 1.0}),  # max keeps -0: f = +0
-        ("min(x, -0) * -1", {"x": 0.0}),
-        ("-(0) + x", {"x": -0.0}),
-    ], lang)
+    check_identical(
+        [
+            ("-0.0 * 3", {}),  # -0.0
+            ("-0", {}),  # -0.0
+            ("-0 + x", {"x": -0.0}),  # -0.0 + -0.0 is -0.0; 0 + -0.0 would be 0.0
+            ("x * -0", {"x": -2.0}),  # +0.0
+            ("x * -0.0 + 0 * x", {"x": 2.0}),
+            ("(-log(pi) * max(-0, (x - z)))", {"x": 1.0, "z": 1.0}),  # max keeps -0: f = +0
+            ("min(x, -0) * -1", {"x": 0.0}),
+            ("-(0) + x", {"x": -0.0}),
+        ],
+        lang,
+    )
 
 
 def test_fpow_is_ieee_pow():
@@ -520,12 +566,52 @@ def test_fpow_is_ieee_pow():
     scope: dict = {}
     exec("import math\n" + "\n".join(_PY_HELPERS["fpow"]), scope)
     fpow = scope["fpow"]
-    big_odd = 3 ** 35  # an odd integer beyond 2^53: as a float it is even
-    xs = [0.0, -0.0, 2.0, -2.0, 0.5, -0.5, 1e-300, -1e-300, 1e300, -1e300, 5e-324, -5e-324,
-          math.inf, -math.inf, math.nan]
-    cs = [0.0, -0.0, 1.0, -1.0, 3.0, -3.0, 2.0, -2.0, 0.5, -0.5, 1001.0, -1001.0, 2.0**53,
-          -(2.0**53), 2.0**53 + 2, 1e300, -1e300, math.inf, -math.inf, math.nan,
-          3, -3, big_odd, -big_odd, 2**53 + 1, -(2**53 + 1)]
+    big_odd = 3**35  # an odd integer beyond 2^53: as a float it is even
+    xs = [
+        0.0,
+        -0.0,
+        2.0,
+        -2.0,
+        0.5,
+        -0.5,
+        1e-300,
+        -1e-300,
+        1e300,
+        -1e300,
+        5e-324,
+        -5e-324,
+        math.inf,
+        -math.inf,
+        math.nan,
+    ]
+    cs = [
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        3.0,
+        -3.0,
+        2.0,
+        -2.0,
+        0.5,
+        -0.5,
+        1001.0,
+        -1001.0,
+        2.0**53,
+        -(2.0**53),
+        2.0**53 + 2,
+        1e300,
+        -1e300,
+        math.inf,
+        -math.inf,
+        math.nan,
+        3,
+        -3,
+        big_odd,
+        -big_odd,
+        2**53 + 1,
+        -(2**53 + 1),
+    ]
     for x in xs:
         for c in cs:
             want, got = ieee_pow(x, c), fpow(x, c)

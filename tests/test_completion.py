@@ -2,6 +2,7 @@
 environment variables (_GRADCLI_COMPLETE, COMP_WORDS/COMP_CWORD for bash,
 _TYPER_COMPLETE_ARGS for zsh and fish) on a real gradcli process. Every value list is
 compared with the table it comes from, never with a copy."""
+
 import subprocess
 import sys
 
@@ -13,8 +14,14 @@ def bash(*words: str, env=None) -> list:
     line = " ".join(["gradcli", *words])
     if words and words[-1] == "":
         line += " "  # completing a new, empty word
-    result = run_gradcli(env={"_GRADCLI_COMPLETE": "complete_bash", "COMP_WORDS": line,
-                              "COMP_CWORD": str(len(words)), **(env or {})})
+    result = run_gradcli(
+        env={
+            "_GRADCLI_COMPLETE": "complete_bash",
+            "COMP_WORDS": line,
+            "COMP_CWORD": str(len(words)),
+            **(env or {}),
+        }
+    )
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     return result.stdout.split()
@@ -38,8 +45,11 @@ def test_commands_complete():
 
 def test_options_complete():
     assert bash("quiz", "--c") == ["--count", "--check-script"]
-    assert "--json" in bash("explain", "--j") and bash("graph", "--f") == ["--format", "--file",
-                                                                          "--from"]
+    assert "--json" in bash("explain", "--j") and bash("graph", "--f") == [
+        "--format",
+        "--file",
+        "--from",
+    ]
     # after the program and its values, as a user types them
     assert bash("eval", "a*b", "--a", "1", "--js") == ["--json"]
 
@@ -49,8 +59,9 @@ def test_explain_topics_come_from_the_tutors_table():
 
     assert set(bash("explain", "--topic", "")) == set(TOPICS) | set(GATES)
     assert bash("explain", "--topic", "fan") == ["fan-out"]
-    assert set(bash("explain", "--topic", "d")) == {n for n in [*TOPICS, *GATES]
-                                                     if n.startswith("d")}
+    assert set(bash("explain", "--topic", "d")) == {
+        n for n in [*TOPICS, *GATES] if n.startswith("d")
+    }
 
 
 def test_quiz_topics_come_from_the_quizs_table():
@@ -100,7 +111,7 @@ def test_show_and_install_completion(tmp_path):
     installed = run_gradcli("--install-completion", "bash", env=no_detection)
     assert installed.returncode == 0, installed.stderr
     script = tmp_path / ".bash_completions" / "gradcli.sh"
-    assert script.read_text() .strip() == shown.stdout.strip()
+    assert script.read_text().strip() == shown.stdout.strip()
     assert str(script) in (tmp_path / ".bashrc").read_text()
     top = run_gradcli("--help")
     assert "--install-completion" in top.stdout and "--show-completion" in top.stdout
@@ -108,16 +119,23 @@ def test_show_and_install_completion(tmp_path):
 
 def test_the_completion_script_works_in_bash(tmp_path):
     """The script gradcli prints, sourced into a real bash, completes through gradcli."""
-    script = run_gradcli("--show-completion", "bash",
-                         env={"_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}).stdout
+    script = run_gradcli(
+        "--show-completion", "bash", env={"_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
+    ).stdout
     shim = tmp_path / "gradcli"
-    shim.write_text(f"#!/bin/sh\nexec {sys.executable} -m gradcli \"$@\"\n")
+    shim.write_text(f'#!/bin/sh\nexec {sys.executable} -m gradcli "$@"\n')
     shim.chmod(0o755)
-    driver = (script + "\nCOMP_WORDS=(gradcli code --lang n); COMP_CWORD=3\n"
-              "_gradcli_completion gradcli\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n")
-    result = subprocess.run(["bash", "--norc", "--noprofile", "-c", driver],
-                            capture_output=True, text=True, timeout=120,
-                            env={"PATH": f"{tmp_path}:/usr/bin:/bin"})
+    driver = (
+        script + "\nCOMP_WORDS=(gradcli code --lang n); COMP_CWORD=3\n"
+        "_gradcli_completion gradcli\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n"
+    )
+    result = subprocess.run(
+        ["bash", "--norc", "--noprofile", "-c", driver],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": f"{tmp_path}:/usr/bin:/bin"},
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["numpy"]
 
@@ -125,23 +143,35 @@ def test_the_completion_script_works_in_bash(tmp_path):
 def test_a_normal_run_loads_no_completion_table():
     """The value lists are read only when the shell asks: a scalar eval imports none of
     the tables they come from, while a completion run of the same interpreter does."""
-    probe = ("import runpy, sys\n"
-             "sys.argv = ['gradcli'] + sys.argv[1:]\n"
-             "try:\n    runpy.run_module('gradcli', run_name='__main__')\n"
-             "except SystemExit:\n    pass\n"
-             "sys.stderr.write(' '.join(m for m in ('gradcli.tutor.topics', "
-             "'gradcli.tutor.quizgen', 'gradcli.emit.codegen', 'gradcli.modes.forward_mode') "
-             "if m in sys.modules))\n")
+    probe = (
+        "import runpy, sys\n"
+        "sys.argv = ['gradcli'] + sys.argv[1:]\n"
+        "try:\n    runpy.run_module('gradcli', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "sys.stderr.write(' '.join(m for m in ('gradcli.tutor.topics', "
+        "'gradcli.tutor.quizgen', 'gradcli.emit.codegen', 'gradcli.modes.forward_mode') "
+        "if m in sys.modules))\n"
+    )
 
     def loaded(*args, env=None):
         import os
 
-        result = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True,
-                                text=True, timeout=120, env=dict(os.environ, **(env or {})))
+        result = subprocess.run(
+            [sys.executable, "-c", probe, *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=dict(os.environ, **(env or {})),
+        )
         return result.stdout, result.stderr.split()
 
     out, mods = loaded("eval", "a*b", "--a", "1", "--b", "2", "--json")
     assert '"gradient"' in out and mods == []
-    out, mods = loaded(env={"_GRADCLI_COMPLETE": "complete_bash",
-                            "COMP_WORDS": "gradcli explain --topic fan", "COMP_CWORD": "3"})
+    out, mods = loaded(
+        env={
+            "_GRADCLI_COMPLETE": "complete_bash",
+            "COMP_WORDS": "gradcli explain --topic fan",
+            "COMP_CWORD": "3",
+        }
+    )
     assert out.split() == ["fan-out"] and "gradcli.tutor.topics" in mods

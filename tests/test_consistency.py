@@ -63,6 +63,7 @@ gets exactly 0 even under an inf or nan adjoint) and pow's x-term at exponent 0 
 in every method alike, because all of them run the op contract's gates (Op.gates); any
 disagreement that no class above explains fails at once.
 """
+
 import dataclasses
 import functools
 import json
@@ -75,6 +76,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 import pytest
+from test_codegen import _JS_HARNESS, _PY_HARNESS
 
 from gradcli.core.engine import Evaluation, evaluate
 from gradcli.core.errors import GradcliError
@@ -83,7 +85,6 @@ from gradcli.emit.codegen import generate
 from gradcli.language.lower import compile_program
 from gradcli.modes.forward_mode import tangent_trace
 from gradcli.tutor.misconceptions import Situation
-from test_codegen import _JS_HARNESS, _PY_HARNESS
 
 SEED = 20240611
 PROGRAMS = 640
@@ -138,16 +139,26 @@ class Programs:
         meets an inf or nan adjoint."""
         rng = self.rng
         a, b = (self.expr(names, depth - 2) for _ in range(2))  # depth 0 or less: a leaf
-        kink = rng.choice([f"relu({a})", f"abs({a})", f"max({a}, {b})", f"min({a}, {b})",
-                           f"relu({a} - {b})"])
+        kink = rng.choice(
+            [f"relu({a})", f"abs({a})", f"max({a}, {b})", f"min({a}, {b})", f"relu({a} - {b})"]
+        )
         base = self.leaf(names)
-        return rng.choice([f"sqrt({kink})", f"pow({base}, {kink})", f"({base}) ^ ({kink})",
-                           f"({kink}) ^ 0.5", f"asin({kink})", f"log({kink})",
-                           f"1 / ({kink})", f"acos({kink})"])
+        return rng.choice(
+            [
+                f"sqrt({kink})",
+                f"pow({base}, {kink})",
+                f"({base}) ^ ({kink})",
+                f"({kink}) ^ 0.5",
+                f"asin({kink})",
+                f"log({kink})",
+                f"1 / ({kink})",
+                f"acos({kink})",
+            ]
+        )
 
     def program(self) -> str:
         rng = self.rng
-        inputs = INPUTS[:rng.randint(1, 4)]
+        inputs = INPUTS[: rng.randint(1, 4)]
         if rng.random() < 0.6:
             return self.expr(inputs, rng.randint(1, 4))
         # Statements: named intermediates, used again (fan-out), and rebinding (`u += ...`).
@@ -157,8 +168,9 @@ class Programs:
             lines.append(f"{target} = {self.expr(names, rng.randint(1, 3))}")
             names.append(target)
             if rng.random() < 0.3:
-                lines.append(f"{target} {rng.choice(['+=', '-=', '*=', '/='])} "
-                             f"{self.expr(names, 2)}")
+                lines.append(
+                    f"{target} {rng.choice(['+=', '-=', '*=', '/='])} {self.expr(names, 2)}"
+                )
         # The output uses the last intermediate, so the statements are not dead code.
         lines.append(f"f = {self.combine(names[-1], self.expr(names, 2))}")
         return "; ".join(lines)
@@ -209,8 +221,10 @@ EXTRA = [
     ("sqrt(max(-x, x)) + sqrt(min(x, -x))", {"x": 0.0}),  # -0 and +0
     ("u = atan(x) ^ 0.5; u *= -(u ^ 0); f = u - -(u * u)", {"x": 0.0}),  # 0 over inf
     ("(x * 1e-200) * y * z", {"x": 1.0, "y": 1e200, "z": 1e200}),  # overflow in one order
-    ("u = y / y; v = cosh(u) / softplus(e); t = acos(v) * 1e200; f = t + (y * t) ^ sinh(v)",
-     {"y": 1.024}),  # 5e199 - 5e199 + 3e116
+    (
+        "u = y / y; v = cosh(u) / softplus(e); t = acos(v) * 1e200; f = t + (y * t) ^ sinh(v)",
+        {"y": 1.024},
+    ),  # 5e199 - 5e199 + 3e116
     ("softplus(log(y))", {"y": 5e-324}),  # 1/y overflows: a huge slope
     ("acos(y ^ (x ^ 0))", {"x": 1.0, "y": 1.0}),  # pow's zero branch under -inf
     ("sqrt(x) * sqrt(x) + max(x + 0.5, 0.5)", {"x": 0.0}),  # SymPy: x + ..., slope 1.5
@@ -218,7 +232,7 @@ EXTRA = [
 ]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def corpus() -> tuple:
     """(cases where eval succeeds, how many programs have one)."""
     rng = random.Random(SEED)
@@ -271,26 +285,29 @@ def answers(ev: Evaluation) -> dict:
     tape = ev.tape
     out = tape.output_name
     live = tape.live()
-    value_scale = _largest(ev.values[a] for i, step in enumerate(tape.steps)
-                           if live[i] and step.op.name in ("add", "sub") for a in step.args)
+    value_scale = _largest(
+        ev.values[a]
+        for i, step in enumerate(tape.steps)
+        if live[i] and step.op.name in ("add", "sub")
+        for a in step.args
+    )
     grad_scale = _largest(x for c in ev.contributions for x in (c.contribution, c.total))
     found = {f"{out} =": (ev.value, value_scale)}
     found.update({f"d{out}/d{name} =": (g, grad_scale) for name, g in ev.gradient.items()})
-    found.update({f"adjoint of {tape.label(i)} =": (ev.adjoints[i], grad_scale)
-                  for i in _adjoint_steps(ev)})
+    found.update(
+        {f"adjoint of {tape.label(i)} =": (ev.adjoints[i], grad_scale) for i in _adjoint_steps(ev)}
+    )
     return found
 
 
 # --- the methods: each gives {answer's key: number}, or the error it stopped with -------
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def generated_run(lang: str) -> tuple:
     """Every case's generated program, run in one process for the language."""
     cases, _ = corpus()
     codes = [generate(case.ev, lang) for case in cases]
-    exe = ([sys.executable, "-c", _PY_HARNESS] if lang == "python"
-           else [NODE, "-e", _JS_HARNESS])
-    proc = subprocess.run(exe, input=json.dumps(codes), capture_output=True, text=True,
-                          timeout=300)
+    exe = [sys.executable, "-c", _PY_HARNESS] if lang == "python" else [NODE, "-e", _JS_HARNESS]
+    proc = subprocess.run(exe, input=json.dumps(codes), capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     results = []
     for stdout, error in json.loads(proc.stdout):
@@ -321,18 +338,25 @@ def generated(lang: str):
 def forward_mode(case: Case) -> dict:
     ev = case.ev
     out = ev.tape.output_name
-    return {f"d{out}/d{name} =": tangent_trace(ev.tape, ev.values, name).derivative
-            for name in ev.tape.inputs}
+    return {
+        f"d{out}/d{name} =": tangent_trace(ev.tape, ev.values, name).derivative
+        for name in ev.tape.inputs
+    }
 
 
 def quiz_sweep(case: Case) -> dict:
     ev = case.ev
     tape = ev.tape
     out = tape.output_name
-    found = {f"d{out}/d{name} =": Situation(ev, "grad", i).sweep()
-             for name, i in tape.inputs.items()}
-    found.update({f"adjoint of {tape.label(i)} =": Situation(ev, "adjoint", i).sweep()
-                  for i in _adjoint_steps(ev)})
+    found = {
+        f"d{out}/d{name} =": Situation(ev, "grad", i).sweep() for name, i in tape.inputs.items()
+    }
+    found.update(
+        {
+            f"adjoint of {tape.label(i)} =": Situation(ev, "adjoint", i).sweep()
+            for i in _adjoint_steps(ev)
+        }
+    )
     return found
 
 
@@ -368,7 +392,7 @@ def symbolic_cases() -> list:
     small = [c for c in cases if tree_size(c.ev.tape) <= 40 and "1e200" not in c.program]
     extra = [c for c in small if (c.program, c.values) in EXTRA]
     random_ones = [c for c in small if (c.program, c.values) not in EXTRA]
-    return random_ones[::5][:SYMBOLIC_CASES - len(extra)] + extra
+    return random_ones[::5][: SYMBOLIC_CASES - len(extra)] + extra
 
 
 # --- why two methods may differ --------------------------------------------------------
@@ -396,8 +420,9 @@ def _singular_points(ev: Evaluation) -> list:
     for c in ev.contributions:
         step = ev.tape.steps[c.node]
         xs = [ev.values[a] for a in step.args]
-        if math.isnan(c.local) or (math.isinf(c.local) and step.op.singular
-                                   and step.op.singular(*xs)):
+        if math.isnan(c.local) or (
+            math.isinf(c.local) and step.op.singular and step.op.singular(*xs)
+        ):
             found.append((c, step.op, xs))
     return found
 
@@ -408,16 +433,17 @@ def _huge_slope(case: Case, got: float, want: float) -> Optional[str]:
     singular = {id(c) for c, _, _ in _singular_points(ev)}
     for c in ev.contributions:
         if math.isinf(c.local) and id(c) not in singular:
-            return (f"huge slope: the local derivative {ev.tape.rule(c.node, c.position)} "
-                    "overflowed")
+            return f"huge slope: the local derivative {ev.tape.rule(c.node, c.position)} overflowed"
     return None
 
 
 def _singular(case: Case, got: float, want: float) -> Optional[str]:
     """Eval's answer is inf or nan after an infinite or undefined local derivative."""
     if not math.isfinite(want) and _singular_points(case.ev):
-        return ("singular: eval's chain rule met an infinite or undefined slope (0·inf, "
-                "0·nan); SymPy's exact formula did not")
+        return (
+            "singular: eval's chain rule met an infinite or undefined slope (0·inf, "
+            "0·nan); SymPy's exact formula did not"
+        )
     return None
 
 
@@ -425,25 +451,37 @@ def _sign(x) -> int:
     return int(bool(x > 0)) - int(bool(x < 0))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _op_formula(name: str):
     """An op as a SymPy expression in a and b, from gradcli's own SymPy conversion."""
     from gradcli.core.ops import OPS
     from gradcli.modes import symbolic
 
     op = OPS[name]
-    text = ("-a" if name == "neg" else f"a {op.symbol} b" if op.symbol
-            else f"{name}({', '.join('ab'[:op.arity])})")
+    text = (
+        "-a"
+        if name == "neg"
+        else f"a {op.symbol} b"
+        if op.symbol
+        else f"{name}({', '.join('ab'[: op.arity])})"
+    )
     expression, symbols = symbolic.to_sympy(compile_program(text))
-    return expression, [symbols[s] for s in "ab"[:op.arity]]
+    return expression, [symbols[s] for s in "ab"[: op.arity]]
 
 
 _DECISIONS = {  # the quantities whose sign picks a kink's branch or a singular point
-    "relu": lambda x: [x], "abs": lambda x: [x], "sqrt": lambda x: [x],
-    "log": lambda x: [x], "log2": lambda x: [x], "log10": lambda x: [x],
-    "max": lambda a, b: [a - b], "min": lambda a, b: [a - b],
-    "asin": lambda x: [x - 1, x + 1], "acos": lambda x: [x - 1, x + 1],
-    "div": lambda a, b: [b], "pow": lambda x, c: [x, c, c - 1],
+    "relu": lambda x: [x],
+    "abs": lambda x: [x],
+    "sqrt": lambda x: [x],
+    "log": lambda x: [x],
+    "log2": lambda x: [x],
+    "log10": lambda x: [x],
+    "max": lambda a, b: [a - b],
+    "min": lambda a, b: [a - b],
+    "asin": lambda x: [x - 1, x + 1],
+    "acos": lambda x: [x - 1, x + 1],
+    "div": lambda a, b: [b],
+    "pow": lambda x, c: [x, c, c - 1],
 }
 
 
@@ -540,8 +578,10 @@ def _rounding(case: Case, got: float, want: float) -> Optional[str]:
             continue  # SymPy's own convention at a singular point, or no difference
         rule = _exact_rule(step.op.rules[c.position], operands, exact[c.node])
         if _off(c.local, rule, 1e-9) and not _off(rule.evalf(40), local, 1e-9):
-            why = why or (f"rounding: the local derivative {tape.rule(c.node, c.position)} "
-                          f"is {c.local!r} in floats, {local.evalf(6)} exactly")
+            why = why or (
+                f"rounding: the local derivative {tape.rule(c.node, c.position)} "
+                f"is {c.local!r} in floats, {local.evalf(6)} exactly"
+            )
         elif _off(rule.evalf(40), local, 1e-9):
             return None  # the rule text itself disagrees with SymPy: no excuse
     return why
@@ -557,22 +597,30 @@ def _zero_over_infinite_slope(case: Case, got: float, want: float) -> Optional[s
     ev = case.ev
     if not math.isnan(got) or math.isfinite(want):
         return None
-    if any(c.local == 0 and not ev.tape.steps[c.node].op.routes for c in ev.contributions) \
-            and any(math.isinf(c.local) for c in ev.contributions):
+    if any(c.local == 0 and not ev.tape.steps[c.node].op.routes for c in ev.contributions) and any(
+        math.isinf(c.local) for c in ev.contributions
+    ):
         return "0 over an infinite slope: forward mode computes 0·inf = nan, eval 0·(finite)"
     return None
 
 
-EXCUSES = {"forward": [_range, _zero_over_infinite_slope], "torch": [_range, _huge_slope],
-           "symbolic": [_range, _huge_slope, _singular, _rounding]}
+EXCUSES = {
+    "forward": [_range, _zero_over_infinite_slope],
+    "torch": [_range, _huge_slope],
+    "symbolic": [_range, _huge_slope, _singular, _rounding],
+}
 
 
-METHODS = {"python": lambda: generated("python"), "js": lambda: generated("js"),
-           "forward": lambda: forward_mode, "quiz": lambda: quiz_sweep,
-           "torch": lambda: torch_autograd}
+METHODS = {
+    "python": lambda: generated("python"),
+    "js": lambda: generated("js"),
+    "forward": lambda: forward_mode,
+    "quiz": lambda: quiz_sweep,
+    "torch": lambda: torch_autograd,
+}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def checked(mode: str) -> tuple:
     """check() over the whole corpus, once per mode for the tests that share it."""
     return check(METHODS[mode](), mode)
@@ -641,13 +689,16 @@ EDGES = {  # (op, operand values, contribution) -> whether this term is at the e
     "a max or min tie": lambda op, xs, c: op.name in ("max", "min") and xs[0] == xs[1],
     "sqrt at 0": lambda op, xs, c: op.name == "sqrt" and xs[0] == 0,
     "a negative base to an integer power": lambda op, xs, c: (
-        op.name == "pow" and xs[0] < 0 and float(xs[1]).is_integer()),
+        op.name == "pow" and xs[0] < 0 and float(xs[1]).is_integer()
+    ),
     "a power of 0": lambda op, xs, c: op.name == "pow" and xs[0] == 0,
     "a branch not taken under inf or nan": lambda op, xs, c: (
-        op.routes and c.local == 0 and not math.isfinite(c.upstream)),
+        op.routes and c.local == 0 and not math.isfinite(c.upstream)
+    ),
     "division by a tiny number": lambda op, xs, c: op.name == "div" and 0 < abs(xs[1]) <= 1e-200,
     "a huge or tiny operand": lambda op, xs, c: any(
-        abs(x) >= 1e200 or 0 < abs(x) <= 1e-200 for x in xs),
+        abs(x) >= 1e200 or 0 < abs(x) <= 1e-200 for x in xs
+    ),
     "an infinite local derivative": lambda op, xs, c: math.isinf(c.local),
     "a nan local derivative": lambda op, xs, c: math.isnan(c.local),
     "an inf gradient": lambda op, xs, c: False,  # counted per case below
@@ -655,8 +706,13 @@ EDGES = {  # (op, operand values, contribution) -> whether this term is at the e
 }
 
 
-@pytest.mark.parametrize("lang", ["python", pytest.param("js", marks=pytest.mark.skipif(
-    NODE is None, reason="node is not installed"))])
+@pytest.mark.parametrize(
+    "lang",
+    [
+        "python",
+        pytest.param("js", marks=pytest.mark.skipif(NODE is None, reason="node is not installed")),
+    ],
+)
 def test_generated_code_computes_what_eval_computes(lang):
     failures, excused = checked(lang)
     assert not failures and not excused, _listing(failures + excused)
@@ -696,8 +752,13 @@ CHECK_EXAMPLES = [  # (check, program, values, a method's number, eval's number)
     (_singular, "sqrt(x) * sqrt(x)", {"x": 0.0}, 1.0, math.nan),
     (_rounding, "max(x + 0.5, 0.5)", {"x": 1e-200}, 1.0, 0.5),
     (_rounding, "tanh(x) * 1e20", {"x": 20.0}, 0.0017, 0.0),
-    (_zero_over_infinite_slope, "u = atan(x) ^ 0.5; f = u * (u ^ 0) + u", {"x": 0.0},
-     math.nan, math.inf),
+    (
+        _zero_over_infinite_slope,
+        "u = atan(x) ^ 0.5; f = u * (u ^ 0) + u",
+        {"x": 0.0},
+        math.nan,
+        math.inf,
+    ),
 ]
 
 
@@ -710,8 +771,10 @@ def test_each_excuse_names_its_example_and_no_ordinary_case():
         assert reason(ordinary, math.inf, 2.0) is None or reason is _range, reason.__name__
 
 
-@pytest.mark.parametrize("name", sorted(n for n in FUNCTIONS if n not in ("ln", "pow"))
-                         + sorted(BINARY_SYMBOLS.keys() - {"**"}))
+@pytest.mark.parametrize(
+    "name",
+    sorted(n for n in FUNCTIONS if n not in ("ln", "pow")) + sorted(BINARY_SYMBOLS.keys() - {"**"}),
+)
 def test_the_exact_rule_oracle_is_sympys_derivative(name):
     """_rounding trusts a rule text evaluated exactly only as far as it equals SymPy's own
     derivative; here both are checked at ordinary points, where they must agree."""
@@ -719,7 +782,7 @@ def test_the_exact_rule_oracle_is_sympys_derivative(name):
     op = FUNCTIONS.get(name) or BINARY_SYMBOLS[name]
     formula, symbols = _op_formula(op.name)
     for point in ([sp.Rational(7, 10), sp.Rational(13, 10)], [sp.Rational(-3, 10), sp.Integer(2)]):
-        operands = point[:op.arity]
+        operands = point[: op.arity]
         result = formula.subs(dict(zip(symbols, operands)))
         for position, rule in enumerate(op.rules):
             want = sp.diff(formula, symbols[position]).subs(dict(zip(symbols, operands)))

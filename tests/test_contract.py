@@ -1,19 +1,34 @@
 """The op contract is not scalar-only: an op that is not elementwise (a matrix product, a
 sum over all entries) declares one VJP and one JVP per operand, and the same two sweeps
 run it with no special case. NumPy arrays stand in for tensor mode's values here."""
+
 import numpy as np
 
 from gradcli.core.engine import reverse_sweep, tangent_sweep
 from gradcli.core.ops import OPS, Op
 from gradcli.core.tape import Step, Tape
 
-MATMUL = Op("matmul", 2, np.matmul, None, ("{dy} @ {1}.T", "{0}.T @ {dy}"),
-            "matrix product", symbol="@",
-            vjp=(lambda g, ans, a, b: g @ b.T, lambda g, ans, a, b: a.T @ g),
-            jvp=(lambda t, ans, a, b: t @ b, lambda t, ans, a, b: a @ t))
-TOTAL = Op("sum", 1, np.sum, None, ("ones_like({0})",), "sum of every entry",
-           vjp=(lambda g, ans, x: np.full_like(x, g),),
-           jvp=(lambda t, ans, x: np.sum(t),))
+MATMUL = Op(
+    "matmul",
+    2,
+    np.matmul,
+    None,
+    ("{dy} @ {1}.T", "{0}.T @ {dy}"),
+    "matrix product",
+    symbol="@",
+    vjp=(lambda g, ans, a, b: g @ b.T, lambda g, ans, a, b: a.T @ g),
+    jvp=(lambda t, ans, a, b: t @ b, lambda t, ans, a, b: a @ t),
+)
+TOTAL = Op(
+    "sum",
+    1,
+    np.sum,
+    None,
+    ("ones_like({0})",),
+    "sum of every entry",
+    vjp=(lambda g, ans, x: np.full_like(x, g),),
+    jvp=(lambda t, ans, x: np.sum(t),),
+)
 
 
 def _program():

@@ -3,6 +3,7 @@
 Most tests run gradcli as a separate process, as a user does: closed and failing streams,
 signals and start-up only exist there. Terminal behaviour is checked at a real
 pseudo-terminal (pexpect)."""
+
 import json
 import os
 import re
@@ -13,9 +14,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, run_gradcli
 
 import gradcli
-from conftest import ROOT, run_gradcli
 
 COMMANDS = ("eval", "graph", "code", "explain")  # quiz has no program: -h was always help
 SCRIPT = Path(sys.executable).parent / "gradcli"  # the installed console script
@@ -58,8 +59,9 @@ def test_version_long_and_short():
 
 
 def test_top_level_help_shows_each_command_summary_whole():
-    from gradcli.cli.app import app
     from typer.main import get_command
+
+    from gradcli.cli.app import app
 
     out = words(run_gradcli("--help", env={"COLUMNS": "80"}).stdout.split("Commands:")[1])
     group = get_command(app)
@@ -89,17 +91,20 @@ def test_explain_help_lists_the_topics(cli):
 
 
 # --- misspelt options ---------------------------------------------------------------------
-@pytest.mark.parametrize("command, args, hint", [
-    ("graph", ["--output", "g.svg"], "use -o/--out g.svg"),
-    ("code", ["--output", "c.py"], "use -o/--out c.py"),
-    ("explain", ["--output", "walk.md"], "use --export walk.md"),
-    ("eval", ["--output", "out.json"], "redirect it: > out.json"),
-    ("graph", ["--o", "g.svg"], "did you mean '-o'?"),
-    ("graph", ["--formt", "svg"], "did you mean '--format'"),
-    ("graph", ["--fromat=svg"], "did you mean '--format'"),
-    ("code", ["--language", "js"], "did you mean '--lang'?"),
-    ("graph", ["--outfile", "g.svg"], "'--out'"),
-])
+@pytest.mark.parametrize(
+    "command, args, hint",
+    [
+        ("graph", ["--output", "g.svg"], "use -o/--out g.svg"),
+        ("code", ["--output", "c.py"], "use -o/--out c.py"),
+        ("explain", ["--output", "walk.md"], "use --export walk.md"),
+        ("eval", ["--output", "out.json"], "redirect it: > out.json"),
+        ("graph", ["--o", "g.svg"], "did you mean '-o'?"),
+        ("graph", ["--formt", "svg"], "did you mean '--format'"),
+        ("graph", ["--fromat=svg"], "did you mean '--format'"),
+        ("code", ["--language", "js"], "did you mean '--lang'?"),
+        ("graph", ["--outfile", "g.svg"], "'--out'"),
+    ],
+)
 def test_an_option_that_is_not_there_suggests_the_real_one(cli, command, args, hint):
     r = cli(command, "a*b", "--a", "2", "--b", "3", *args)
     assert r.exit_code == 2, r.stdout
@@ -134,14 +139,25 @@ OUTPUT_PATHS = [
 @pytest.mark.parametrize("args", OUTPUT_PATHS, ids=" ".join)
 def test_a_full_disk_on_stdout_is_an_io_error(args):
     with open("/dev/full", "w") as full:
-        r = subprocess.run(gradcli_argv(*args), stdout=full, stderr=subprocess.PIPE,
-                           input="skip\n", text=True, cwd=ROOT, timeout=120)
+        r = subprocess.run(
+            gradcli_argv(*args),
+            stdout=full,
+            stderr=subprocess.PIPE,
+            input="skip\n",
+            text=True,
+            cwd=ROOT,
+            timeout=120,
+        )
     assert r.returncode == 1, r.stderr
     if "--json" in args:  # the error as a gradcli.error/1 document (docs/json.md)
         assert json.loads(r.stderr) == {
-            "schema": "gradcli.error/1", "error": "cannot write the output: No space left on "
-            "device", "detail": None, "exit": 1, "kind": "StreamError",
-            "fields": {"what": "output"}}
+            "schema": "gradcli.error/1",
+            "error": "cannot write the output: No space left on device",
+            "detail": None,
+            "exit": 1,
+            "kind": "StreamError",
+            "fields": {"what": "output"},
+        }
     else:
         assert r.stderr == "error: cannot write the output: No space left on device\n"
 
@@ -151,8 +167,15 @@ def test_a_reader_that_closed_the_pipe_gives_141_on_every_path(args):
     read_end, write_end = os.pipe()
     os.close(read_end)  # the reader is gone before gradcli writes: no race
     try:
-        r = subprocess.run(gradcli_argv(*args), stdout=write_end, stderr=subprocess.PIPE,
-                           input="skip\n", text=True, cwd=ROOT, timeout=120)
+        r = subprocess.run(
+            gradcli_argv(*args),
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            input="skip\n",
+            text=True,
+            cwd=ROOT,
+            timeout=120,
+        )
     finally:
         os.close(write_end)
     assert r.returncode == 141, r.stderr
@@ -160,8 +183,9 @@ def test_a_reader_that_closed_the_pipe_gives_141_on_every_path(args):
 
 
 def shell(command: str, **kw):
-    return subprocess.run(["/bin/sh", "-c", command], capture_output=True, text=True,
-                          cwd=ROOT, timeout=120, **kw)
+    return subprocess.run(
+        ["/bin/sh", "-c", command], capture_output=True, text=True, cwd=ROOT, timeout=120, **kw
+    )
 
 
 GRADCLI = " ".join(map(shlex.quote, gradcli_argv()))
@@ -232,9 +256,15 @@ pexpect = pytest.importorskip("pexpect")
 
 def spawn(args, rows=50, env=None):
     base = {k: v for k, v in os.environ.items() if k not in ("LINES", "COLUMNS")}
-    return pexpect.spawn(sys.executable, ["-m", "gradcli", *args], cwd=str(ROOT),
-                         encoding="utf-8", timeout=30, dimensions=(rows, 100),
-                         env=dict(base, **(env or {})))
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "gradcli", *args],
+        cwd=str(ROOT),
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(rows, 100),
+        env=dict(base, **(env or {})),
+    )
 
 
 @pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP"])
@@ -257,7 +287,8 @@ def test_a_signal_during_the_pager_restores_the_terminal(name):
 
 def test_without_termios_the_pager_prints_every_step(tmp_path):
     (tmp_path / "sitecustomize.py").write_text(
-        "import sys\nsys.modules['termios'] = None  # as on Windows: import termios fails\n")
+        "import sys\nsys.modules['termios'] = None  # as on Windows: import termios fails\n"
+    )
     child = spawn(["explain"], env={"PYTHONPATH": str(tmp_path)})
     child.expect(r"\(8/8\)")
     child.expect(pexpect.EOF)
@@ -271,8 +302,7 @@ def test_without_termios_the_pager_prints_every_step(tmp_path):
 def test_a_tiny_columns_at_a_terminal_is_the_minimum_width(columns):
     from gradcli.cli.fit import MIN_WIDTH
 
-    child = spawn(["eval", "a*b", "--a", "1", "--b", "2", "--check"],
-                  env={"COLUMNS": columns})
+    child = spawn(["eval", "a*b", "--a", "1", "--b", "2", "--check"], env={"COLUMNS": columns})
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0, child.before
@@ -291,13 +321,17 @@ def test_a_tiny_columns_when_piped_is_the_minimum_width(columns):
 
 
 # --- text that is not UTF-8 ---------------------------------------------------------------
-@pytest.mark.parametrize("args", [["code", "-o", "{dir}/out.py"],
-                                  ["explain", "--export", "{dir}/walk.md"],
-                                  ["eval"]])
+@pytest.mark.parametrize(
+    "args", [["code", "-o", "{dir}/out.py"], ["explain", "--export", "{dir}/walk.md"], ["eval"]]
+)
 def test_a_program_argument_that_is_not_utf8_is_refused_at_its_byte(tmp_path, args):
     argv = [a.replace("{dir}", str(tmp_path)) for a in args]
-    r = subprocess.run([sys.executable, "-m", "gradcli", *argv, b"a*b # \xff",
-                        "--a", "1", "--b", "2"], capture_output=True, cwd=ROOT, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "gradcli", *argv, b"a*b # \xff", "--a", "1", "--b", "2"],
+        capture_output=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     err = r.stderr.decode("utf-8", "replace")
     assert r.returncode == 2, err
     assert "the program is not UTF-8 text (byte 6)" in err

@@ -1,4 +1,5 @@
 """The forward pass and the reverse sweep: accumulation, fan-out, conventions, errors."""
+
 import math
 
 import pytest
@@ -105,18 +106,25 @@ def test_value_for_a_computed_name_is_a_warning():
     assert any("'c' is computed" in w for w in ev.warnings)
 
 
-@pytest.mark.parametrize("src, given, words", [
-    ("log(x)", {"x": 0}, "log is undefined for 0 (it needs a positive number) (step f = log(x), x = 0)"),
-    ("ln(x - 3)", {"x": 1}, "log is undefined for -2"),
-    ("a / b", {"a": 1, "b": 0}, "division by zero (step f = a / b, a = 1, b = 0)"),
-    ("sqrt(x)", {"x": -4}, "sqrt is undefined for -4"),
-    ("x ^ 0.5", {"x": -4}, "negative base"),
-    ("x ^ -1", {"x": 0}, "negative power"),
-    ("exp(x)", {"x": 1000}, "overflows"),
-    ("x * y", {"x": 1e200, "y": 1e200}, "overflows"),
-    ("asin(x)", {"x": 2}, "asin is undefined for 2"),
-    ("y = 1\nz = y - 1\nlog(z)", {}, "line 3, step f = log(z), z = 0"),
-])
+@pytest.mark.parametrize(
+    "src, given, words",
+    [
+        (
+            "log(x)",
+            {"x": 0},
+            "log is undefined for 0 (it needs a positive number) (step f = log(x), x = 0)",
+        ),
+        ("ln(x - 3)", {"x": 1}, "log is undefined for -2"),
+        ("a / b", {"a": 1, "b": 0}, "division by zero (step f = a / b, a = 1, b = 0)"),
+        ("sqrt(x)", {"x": -4}, "sqrt is undefined for -4"),
+        ("x ^ 0.5", {"x": -4}, "negative base"),
+        ("x ^ -1", {"x": 0}, "negative power"),
+        ("exp(x)", {"x": 1000}, "overflows"),
+        ("x * y", {"x": 1e200, "y": 1e200}, "overflows"),
+        ("asin(x)", {"x": 2}, "asin is undefined for 2"),
+        ("y = 1\nz = y - 1\nlog(z)", {}, "line 3, step f = log(z), z = 0"),
+    ],
+)
 def test_domain_errors_name_the_step_and_values(src, given, words):
     tape = compile_program(src, given)
     with pytest.raises(EvaluationError) as info:
@@ -146,14 +154,17 @@ def test_constant_power_of_a_negative_base_is_fine():
     assert ev.warnings == []
 
 
-@pytest.mark.parametrize("src, given, grad", [
-    ("relu(x)", {"x": 0}, {"x": 0.0}),
-    ("abs(x)", {"x": 0}, {"x": 0.0}),
-    ("max(a, b)", {"a": 2, "b": 2}, {"a": 0.5, "b": 0.5}),
-    ("min(a, b)", {"a": 2, "b": 2}, {"a": 0.5, "b": 0.5}),
-    ("max(a, a)", {"a": 2}, {"a": 1.0}),
-    ("x ^ y", {"x": 0, "y": 2}, {"x": 0.0, "y": 0.0}),
-])
+@pytest.mark.parametrize(
+    "src, given, grad",
+    [
+        ("relu(x)", {"x": 0}, {"x": 0.0}),
+        ("abs(x)", {"x": 0}, {"x": 0.0}),
+        ("max(a, b)", {"a": 2, "b": 2}, {"a": 0.5, "b": 0.5}),
+        ("min(a, b)", {"a": 2, "b": 2}, {"a": 0.5, "b": 0.5}),
+        ("max(a, a)", {"a": 2}, {"a": 1.0}),
+        ("x ^ y", {"x": 0, "y": 2}, {"x": 0.0, "y": 0.0}),
+    ],
+)
 def test_pytorch_conventions_at_kinks(src, given, grad):
     assert run(src, **given).gradient == grad
 

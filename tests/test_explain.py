@@ -1,19 +1,20 @@
 """`gradcli explain`: the lesson's numbers, topics, walkthroughs, paging, output modes."""
+
 import json
 import math
-import re
 import os
+import re
 import shlex
 import sys
 
 import pytest
-
 from conftest import ROOT, SHARED, acceptance_cases, run_gradcli
+
 from gradcli.core.engine import evaluate
+from gradcli.core.notation import Notation, fmt
+from gradcli.language.lower import compile_program
 from gradcli.modes.forward_mode import tangent_trace
 from gradcli.tutor.lesson import multiply_lesson
-from gradcli.language.lower import compile_program
-from gradcli.core.notation import Notation, fmt
 from gradcli.tutor.topics import TOPICS
 from gradcli.tutor.walkthrough import PATH_LIMIT, chain_of, count_paths, num, walk
 
@@ -28,8 +29,9 @@ def lesson_text(**values):
 
 
 # --- the lesson: every number follows the values -----------------------------------------
-@pytest.mark.parametrize("a, b, c, k", [(2.0, 3.0, 1.0, 2.0), (-1.5, 4.0, 0.5, 3.0),
-                                        (0.25, -5.0, 2.0, -1.5)])
+@pytest.mark.parametrize(
+    "a, b, c, k", [(2.0, 3.0, 1.0, 2.0), (-1.5, 4.0, 0.5, 3.0), (0.25, -5.0, 2.0, -1.5)]
+)
 def test_lesson_numbers_follow_the_values(a, b, c, k):
     # Independent arithmetic: f = k·(a·b) + c, so x̄ = k, ā = b·k, b̄ = a·k.
     x, f = a * b, k * a * b + c
@@ -60,9 +62,19 @@ def test_lesson_measurements_agree_with_the_gradient():
 
 def test_lesson_covers_the_issue_steps_in_order():
     titles = [s.title for s in multiply_lesson(UNI)]
-    for words, title in zip(["forward", "dx", "local derivative", "chain rule", "not da = dx/b",
-                             "bookkeeping", "add, multiply, max, fan-out", "own expression"],
-                            titles):
+    for words, title in zip(
+        [
+            "forward",
+            "dx",
+            "local derivative",
+            "chain rule",
+            "not da = dx/b",
+            "bookkeeping",
+            "add, multiply, max, fan-out",
+            "own expression",
+        ],
+        titles,
+    ):
         assert words in title
 
 
@@ -85,29 +97,47 @@ def test_explain_output_option_needs_a_program(cli):
 
 
 def test_program_walk_suggests_an_eval_command_that_reproduces_it(cli):
-    r = cli("explain", "x = a*b; y = x + 1; f = y*y", "--a", "2", "--b", "0.1234567891",
-            "--output", "x", "--no-pause")
-    assert "gradcli eval --output x 'x = a*b; y = x + 1; f = y*y' --a=2 --b=0.1234567891 " \
-           "shows the same numbers as tables." in r.stdout.replace("\n", " ")
+    r = cli(
+        "explain",
+        "x = a*b; y = x + 1; f = y*y",
+        "--a",
+        "2",
+        "--b",
+        "0.1234567891",
+        "--output",
+        "x",
+        "--no-pause",
+    )
+    assert (
+        "gradcli eval --output x 'x = a*b; y = x + 1; f = y*y' --a=2 --b=0.1234567891 "
+        "shows the same numbers as tables." in r.stdout.replace("\n", " ")
+    )
 
 
 SUGGESTED = re.compile(r"^(gradcli eval .*) shows the same numbers as tables\.$", re.M)
 
 
-@pytest.mark.parametrize("program, values, output", [
-    ("all*output", {"all": 2, "output": 3}, None),  # eval's --all and --output
-    ("-f*x", {"f": 2, "x": 3}, None),  # -f is eval's file option
-    ("-a*json + check", {"a": -1.5, "json": 1e-300, "check": 4}, None),
-    ("json = a*b; f = json + help*mode", {"a": 2, "b": -0.0, "help": 3, "mode": 0.1}, "json"),
-    ("mode=2", {}, None),  # the program looks like a value: it must come first
-    ("c = 2; c += c*θ; c *= wrt", {"θ": 1.25, "wrt": -3}, None),  # a default, a Greek name
-    # Comments that joining the lines must not keep; a program starting with --.
-    ("--a*symbolic # starts with --\n\n  y = a - file # it's a comment\n",
-     {"a": 2, "file": 5, "symbolic": 7}, None),
-    ("x = a/b\f+ 1 # one\r\nf = x*x\r\ngrad = f", {"a": 1, "b": 3}, "f"),  # \f, \r: spaces
-])
-def test_the_suggested_eval_command_runs_and_reproduces_the_walk(cli, tmp_path, program,
-                                                                  values, output):
+@pytest.mark.parametrize(
+    "program, values, output",
+    [
+        ("all*output", {"all": 2, "output": 3}, None),  # eval's --all and --output
+        ("-f*x", {"f": 2, "x": 3}, None),  # -f is eval's file option
+        ("-a*json + check", {"a": -1.5, "json": 1e-300, "check": 4}, None),
+        ("json = a*b; f = json + help*mode", {"a": 2, "b": -0.0, "help": 3, "mode": 0.1}, "json"),
+        ("mode=2", {}, None),  # the program looks like a value: it must come first
+        ("c = 2; c += c*θ; c *= wrt", {"θ": 1.25, "wrt": -3}, None),  # a default, a Greek name
+        # Comments that joining the lines must not keep; a program starting with --.
+        (
+            "--a*symbolic # starts with --\n\n  y = a - file # it's a comment\n",
+            {"a": 2, "file": 5, "symbolic": 7},
+            None,
+        ),
+        ("x = a/b\f+ 1 # one\r\nf = x*x\r\ngrad = f", {"a": 1, "b": 3}, "f"),  # \f, \r: spaces
+    ],
+)
+def test_the_suggested_eval_command_runs_and_reproduces_the_walk(
+    cli, tmp_path, program, values, output
+):
     """The closing `gradcli eval ...` is run as a shell would split it."""
     path = tmp_path / "p.grad"
     path.write_text(program, encoding="utf-8")
@@ -126,8 +156,9 @@ def test_the_suggested_eval_command_runs_and_reproduces_the_walk(cli, tmp_path, 
     doc = json.loads(ran.stdout)
     assert doc["output"] == ev.tape.output_name and doc["value"] == ev.value
     assert doc["gradient"] == ev.gradient
-    assert all(math.copysign(1, doc["inputs"][n]) == math.copysign(1, v)
-               for n, v in ev.inputs.items())
+    assert all(
+        math.copysign(1, doc["inputs"][n]) == math.copysign(1, v) for n, v in ev.inputs.items()
+    )
     assert not ran.stderr  # no "does not use" or "computed by the program" warnings
 
 
@@ -160,29 +191,35 @@ def test_every_acceptance_case_walks_through(cli, case):
         assert f"The whole chain for {name}" in r.stdout
 
 
-@pytest.mark.parametrize("source, values", [
-    ("a*b", {"a": 2, "b": 3}),
-    ("q = x + y; f = q * z", {"x": -2, "y": 5, "z": -4}),
-    ("d = a*b; e = a + b; f = d*e", {"a": 2, "b": 3}),
-    ("b = a + a; c = b + b", {"a": 3}),
-    ("sigmoid(a*x + b*y + c)", {"a": 1, "b": 2, "c": -3, "x": -1, "y": 3}),
-    ("y = x*x*x; f = y/x + sin(y)", {"x": 0.7}),
-])
+@pytest.mark.parametrize(
+    "source, values",
+    [
+        ("a*b", {"a": 2, "b": 3}),
+        ("q = x + y; f = q * z", {"x": -2, "y": 5, "z": -4}),
+        ("d = a*b; e = a + b; f = d*e", {"a": 2, "b": 3}),
+        ("b = a + a; c = b + b", {"a": 3}),
+        ("sigmoid(a*x + b*y + c)", {"a": 1, "b": 2, "c": -3, "x": -1, "y": 3}),
+        ("y = x*x*x; f = y/x + sin(y)", {"x": 0.7}),
+    ],
+)
 def test_path_sums_and_forward_mode_agree_with_reverse_mode(source, values):
     ev = evaluate(compile_program(source, values), values)
     paths = count_paths(ev.tape)
     for name, g in ev.gradient.items():
         chain = chain_of(ev, name, UNI, paths)
         assert sum(chain.products) == pytest.approx(g, rel=1e-12, abs=1e-12)
-        assert all(math.prod(v for _, v in t) == pytest.approx(p)
-                   for t, p in zip(chain.terms, chain.products))
+        assert all(
+            math.prod(v for _, v in t) == pytest.approx(p)
+            for t, p in zip(chain.terms, chain.products)
+        )
         fm = tangent_trace(ev.tape, ev.values, name)
         assert fm.derivative == pytest.approx(g, rel=1e-12, abs=1e-12)
 
 
 def test_chain_lines_show_symbols_values_and_number(cli):
-    r = cli("explain", "x = a*b; v = 2*x; f = v + c", "--a", "2", "--b", "3", "--c", "1",
-            "--no-pause")
+    r = cli(
+        "explain", "x = a*b; v = 2*x; f = v + c", "--a", "2", "--b", "3", "--c", "1", "--no-pause"
+    )
     assert r.exit_code == 0, r.output
     assert "∂f/∂a = b·2·1" in r.stdout and "= 3·2·1" in r.stdout
     assert "Local rule (mul)" in r.stdout and "x̄ = 2 arrives from v" in r.stdout
@@ -201,21 +238,35 @@ def test_infinite_slopes_the_sum_over_paths_is_not_said_to_equal_the_gradient(cl
     assert r.exit_code == 0, r.output
     block = r.stdout.split("The whole chain for x")[1].split("Result")[0]
     lines = [line.strip() for line in block.splitlines() if line.strip().startswith(("Σ", "="))]
-    assert lines == ["Σ over paths = (1/(2·v))·2·1 + (1/(2·v))·(-1)", "= inf·2·1 + inf·(-1)",
-                     "= inf + (-inf)", "= nan"]
+    assert lines == [
+        "Σ over paths = (1/(2·v))·2·1 + (1/(2·v))·(-1)",
+        "= inf·2·1 + inf·(-1)",
+        "= inf + (-inf)",
+        "= nan",
+    ]
     words = " ".join(block.split())
     assert "∂f/∂x =" not in words and "The backward pass computed the same number" not in words
-    assert ("an infinite slope at step v = sqrt(x), where x = 0: 1/(2·v) = inf (the slope of "
-            "sqrt is infinite at 0)") in words
-    assert ("In IEEE float arithmetic inf + (-inf) = nan, so the sum over paths is not defined "
-            "as a number: added as floats in the order shown it gives nan.") in words
-    assert ("The reverse sweep, which adds the contributions at each step before multiplying (the "
-            "order PyTorch uses), gives x̄ = inf.") in words
+    assert (
+        "an infinite slope at step v = sqrt(x), where x = 0: 1/(2·v) = inf (the slope of "
+        "sqrt is infinite at 0)"
+    ) in words
+    assert (
+        "In IEEE float arithmetic inf + (-inf) = nan, so the sum over paths is not defined "
+        "as a number: added as floats in the order shown it gives nan."
+    ) in words
+    assert (
+        "The reverse sweep, which adds the contributions at each step before multiplying (the "
+        "order PyTorch uses), gives x̄ = inf."
+    ) in words
     ascii_out = cli("explain", "v = sqrt(x); f = 2*v - v", "--x", "0", "--ascii").stdout
     assert ascii_out.isascii()
-    assert "    sum over paths = (1/(2*v))*2*1 + (1/(2*v))*(-1)\n" \
-           "                   = inf*2*1 + inf*(-1)" in ascii_out
-    assert "inf + (-inf) = nan" in ascii_out and "gives grad_x = inf." in " ".join(ascii_out.split())
+    assert (
+        "    sum over paths = (1/(2*v))*2*1 + (1/(2*v))*(-1)\n"
+        "                   = inf*2*1 + inf*(-1)" in ascii_out
+    )
+    assert "inf + (-inf) = nan" in ascii_out and "gives grad_x = inf." in " ".join(
+        ascii_out.split()
+    )
 
 
 def test_a_closed_gate_past_an_infinite_slope_is_named_and_nan_is_not_summed_to_inf():
@@ -230,10 +281,12 @@ def test_a_closed_gate_past_an_infinite_slope_is_named_and_nan_is_not_summed_to_
     ev, text = chain_text("f = sqrt(relu(x - 1)) + x", {"x": 0.0})
     words = " ".join(text.split())
     assert "= 1·0·inf·1 + 1 = 0 + 1 = 1" in words
-    assert ("Path 1 passes a closed gate at step v2 = relu(v1), where v1 = -1 (heaviside(v1, 0) "
-            "= 0): as in PyTorch, which masks the contribution there rather than multiplying, it "
-            "carries exactly 0, where multiplying its factors as shown, 1·0·inf·1, would give "
-            "nan.") in words
+    assert (
+        "Path 1 passes a closed gate at step v2 = relu(v1), where v1 = -1 (heaviside(v1, 0) "
+        "= 0): as in PyTorch, which masks the contribution there rather than multiplying, it "
+        "carries exactly 0, where multiplying its factors as shown, 1·0·inf·1, would give "
+        "nan."
+    ) in words
     assert "The backward pass computed the same number, x̄ = 1" in words
 
 
@@ -245,26 +298,32 @@ def test_cancelling_terms_say_what_the_sum_as_written_and_the_sweep_give():
     assert ev.gradient["x"] == sweep and fmt(as_written) != fmt(sweep)
     words = " ".join(text.split())
     assert "∂f/∂x =" not in words and "the same number" not in words
-    assert (f"Σ over paths = 3·a·1 + 3·b·(-1) = 3·1·1 + 3·{b!r}·(-1) = 3 + ({-3.0 * b!r}) "
-            f"= {as_written!r}") in words
-    assert (f"The terms cancel: the largest is 3, and float rounding of a number that size "
-            f"(about {fmt(math.ulp(3.0))}) shows in the digits of what is left. So the sum as "
-            f"written gives {as_written!r} while the reverse sweep, which adds the contributions at "
-            f"each step before multiplying (the order PyTorch uses), gives x̄ = {sweep!r}."
-            ) in words
+    assert (
+        f"Σ over paths = 3·a·1 + 3·b·(-1) = 3·1·1 + 3·{b!r}·(-1) = 3 + ({-3.0 * b!r}) "
+        f"= {as_written!r}"
+    ) in words
+    assert (
+        f"The terms cancel: the largest is 3, and float rounding of a number that size "
+        f"(about {fmt(math.ulp(3.0))}) shows in the digits of what is left. So the sum as "
+        f"written gives {as_written!r} while the reverse sweep, which adds the contributions at "
+        f"each step before multiplying (the order PyTorch uses), gives x̄ = {sweep!r}."
+    ) in words
 
 
-@pytest.mark.parametrize("source, values", [
-    ("d = a*b; e = a + b; f = d*e", {"a": 2, "b": 3}),
-    ("y = x*x*x; f = y/x + sin(y)", {"x": 0.7}),
-    ("q = x*y; w = sin(q)*x + q*exp(y); f = w*q + x/y - tanh(w)", {"x": 1.3, "y": -0.4}),
-    ("v = sqrt(x); f = 2*v - v", {"x": 0.0}),
-    ("v = sqrt(x); f = v + v", {"x": 0.0}),  # inf + inf = inf: the sum is the gradient
-    ("u = sqrt(x); f = relu(-u) + u", {"x": 0.0}),
-    ("v = x*3; f = v*a - v*b", {"x": 1.0, "a": 1.0, "b": 0.999999999999}),
-    ("v = x*0.1; f = v*a - v*b", {"x": 1.0, "a": 1.0, "b": 0.999999999999}),
-    ("v = x*3; f = v*a - v*b", {"x": 1.0, "a": 1.0, "b": 1.0}),  # exactly 0
-])
+@pytest.mark.parametrize(
+    "source, values",
+    [
+        ("d = a*b; e = a + b; f = d*e", {"a": 2, "b": 3}),
+        ("y = x*x*x; f = y/x + sin(y)", {"x": 0.7}),
+        ("q = x*y; w = sin(q)*x + q*exp(y); f = w*q + x/y - tanh(w)", {"x": 1.3, "y": -0.4}),
+        ("v = sqrt(x); f = 2*v - v", {"x": 0.0}),
+        ("v = sqrt(x); f = v + v", {"x": 0.0}),  # inf + inf = inf: the sum is the gradient
+        ("u = sqrt(x); f = relu(-u) + u", {"x": 0.0}),
+        ("v = x*3; f = v*a - v*b", {"x": 1.0, "a": 1.0, "b": 0.999999999999}),
+        ("v = x*0.1; f = v*a - v*b", {"x": 1.0, "a": 1.0, "b": 0.999999999999}),
+        ("v = x*3; f = v*a - v*b", {"x": 1.0, "a": 1.0, "b": 1.0}),  # exactly 0
+    ],
+)
 def test_every_chain_says_the_sum_equals_the_gradient_only_when_it_does(source, values):
     """The products added as floats in the order shown (Python's sum here) print as the
     gradient wherever the lines end `= gradient`; elsewhere the lines end with that sum and
@@ -276,16 +335,20 @@ def test_every_chain_says_the_sum_equals_the_gradient_only_when_it_does(source, 
         chain = chain_of(ev, name, UNI, paths)
         text = steps[f"The whole chain for {name}"]
         total = sum(chain.products, 0.0)
-        last = [line for line in text.splitlines() if line.lstrip().startswith("= ")
-                or "∂f/∂" in line or "Σ" in line][-1].strip()
+        last = [
+            line
+            for line in text.splitlines()
+            if line.lstrip().startswith("= ") or "∂f/∂" in line or "Σ" in line
+        ][-1].strip()
         if f"∂f/∂{name} = " in text:
             assert fmt(total) == fmt(g) or (math.isnan(total) and math.isnan(g)), (name, text)
             assert last.endswith(f"= {fmt(g)}") and "the same number" in text
         else:
             assert "Σ over paths = " in text and "the same number" not in text
             assert last.endswith(f"= {fmt(total)}") or last.endswith(f"= {total!r}"), last
-            assert f"gives {UNI.bar(name)} = {fmt(g)}." in " ".join(text.split()) \
-                or f"gives {UNI.bar(name)} = {g!r}." in " ".join(text.split())
+            assert f"gives {UNI.bar(name)} = {fmt(g)}." in " ".join(
+                text.split()
+            ) or f"gives {UNI.bar(name)} = {g!r}." in " ".join(text.split())
 
 
 def test_fan_out_node_shows_the_sum(cli):
@@ -301,7 +364,7 @@ def test_many_paths_are_summarised_and_deep_programs_do_not_recurse():
     ev = evaluate(compile_program(wide, ("a",)), {"a": 1.0})
     chain = chain_of(ev, "a", UNI)
     assert chain.terms is None and chain.count == PATH_LIMIT + 1
-    assert chain.gradient == 2.0 ** 30
+    assert chain.gradient == 2.0**30
     deep = "\n".join(["x0 = a"] + [f"x{i} = 1.001 * x{i - 1}" for i in range(1, 5001)])
     ev = evaluate(compile_program(deep, ("a",)), {"a": 1.0})
     steps = walk(ev, UNI)
@@ -327,8 +390,16 @@ def test_program_from_a_file(cli, tmp_path):
 def test_list_names_every_topic(cli):
     r = cli("explain", "--list")
     assert r.exit_code == 0
-    for name in ["multiply", "add", "fan-out", "chain", "sigmoid", "max-relu", "division",
-                 "forward-vs-reverse"]:
+    for name in [
+        "multiply",
+        "add",
+        "fan-out",
+        "chain",
+        "sigmoid",
+        "max-relu",
+        "division",
+        "forward-vs-reverse",
+    ]:
         assert re.search(rf"^{name}\s", r.stdout, re.M), name
 
 
@@ -374,9 +445,10 @@ def test_piped_output_has_no_escape_codes_and_no_prompts():
 
 
 def test_ascii_output_is_ascii(cli):
-    for args in ([["explain", "--ascii"],
-                  ["explain", "d = a*b; f = sigmoid(d)", "--a", "1", "--b", "2", "--ascii"]]
-                 + [["explain", "--topic", name, "--ascii"] for name in TOPICS]):
+    for args in [
+        ["explain", "--ascii"],
+        ["explain", "d = a*b; f = sigmoid(d)", "--a", "1", "--b", "2", "--ascii"],
+    ] + [["explain", "--topic", name, "--ascii"] for name in TOPICS]:
         r = cli(*args)
         assert r.exit_code == 0, r.output
         assert r.stdout.isascii(), [ch for ch in r.stdout if not ch.isascii()][:5]
@@ -415,8 +487,15 @@ pexpect = pytest.importorskip("pexpect")
 def spawn(*args, rows=50):
     # The terminal's own size decides the screens: no LINES/COLUMNS from the test runner.
     env = {k: v for k, v in os.environ.items() if k not in ("LINES", "COLUMNS")}
-    return pexpect.spawn(sys.executable, ["-m", "gradcli", "explain", *args], cwd=str(ROOT),
-                         encoding="utf-8", timeout=20, dimensions=(rows, 120), env=env)
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "gradcli", "explain", *args],
+        cwd=str(ROOT),
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(rows, 120),
+        env=env,
+    )
 
 
 def test_paging_next_back_and_quit():

@@ -1,16 +1,17 @@
 """Forward mode: tangents against the reverse sweep, the CLI's trace, its errors."""
+
 import json
 import re
 import unicodedata
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-
 from conftest import SHARED, acceptance_cases, examples, run_gradcli
-from gradcli.core.engine import evaluate
-from gradcli.modes.forward_mode import compare, tangent_trace
-from gradcli.language.lower import compile_program
+from hypothesis import HealthCheck, given, settings
 from test_properties import evaluated_at, expressions, point
+
+from gradcli.core.engine import evaluate
+from gradcli.language.lower import compile_program
+from gradcli.modes.forward_mode import compare, tangent_trace
 
 CASES = SHARED / "acceptance" / "cases.toml"
 ANSI = re.compile(r"\x1b\[")
@@ -51,8 +52,20 @@ def test_a_deep_program_needs_no_recursion():
 
 
 def test_cli_forward_trace_table(cli):
-    r = cli("eval", "q = x + y; f = q * z", "--x", "-2", "--y", "5", "--z", "-4",
-            "--mode", "forward", "--wrt", "x")
+    r = cli(
+        "eval",
+        "q = x + y; f = q * z",
+        "--x",
+        "-2",
+        "--y",
+        "5",
+        "--z",
+        "-4",
+        "--mode",
+        "forward",
+        "--wrt",
+        "x",
+    )
     assert r.exit_code == 0, r.output
     out = nfd(r.stdout)
     # The rule at each step is built from the registry's partials: mul is ("{1}", "{0}").
@@ -85,16 +98,21 @@ def test_wrt_may_be_left_out_with_one_input(cli):
     r = cli("eval", "sin(x)*x", "--x", "2", "--mode", "forward", "--json")
     doc = json.loads(r.stdout)
     assert doc["wrt"] == "x"
-    assert doc["derivative"] == json.loads(cli("eval", "sin(x)*x", "--x", "2", "--json")
-                                           .stdout)["gradient"]["x"]
+    assert (
+        doc["derivative"]
+        == json.loads(cli("eval", "sin(x)*x", "--x", "2", "--json").stdout)["gradient"]["x"]
+    )
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--mode", "forward"], ["with respect to one input", "a, b", "--wrt"]),
-    (["--mode", "forward", "--wrt", "bb"], ["no input named 'bb'", "did you mean 'b'"]),
-    (["--wrt", "a"], ["--mode forward"]),
-    (["--mode", "fowrard"], ["unknown mode", "did you mean 'forward'"]),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--mode", "forward"], ["with respect to one input", "a, b", "--wrt"]),
+        (["--mode", "forward", "--wrt", "bb"], ["no input named 'bb'", "did you mean 'b'"]),
+        (["--wrt", "a"], ["--mode forward"]),
+        (["--mode", "fowrard"], ["unknown mode", "did you mean 'forward'"]),
+    ],
+)
 def test_forward_mode_usage_errors(cli, args, words):
     r = cli("eval", "a*b", "--a", "2", "--b", "3", *args)
     assert r.exit_code == 2
@@ -104,8 +122,18 @@ def test_forward_mode_usage_errors(cli, args, words):
 
 
 def test_both_modes_print_both_traces_and_agree(cli):
-    args = ["eval", "d = a*b; e = a + b; f = d*e", "--a", "2", "--b", "-3", "--mode", "both",
-            "--wrt", "a"]
+    args = [
+        "eval",
+        "d = a*b; e = a + b; f = d*e",
+        "--a",
+        "2",
+        "--b",
+        "-3",
+        "--mode",
+        "both",
+        "--wrt",
+        "a",
+    ]
     r = cli(*args)
     assert r.exit_code == 0, r.output
     assert "Backward pass" in r.stdout and "Forward mode" in r.stdout
@@ -134,25 +162,47 @@ def test_a_disagreement_is_said_loudly(cli, monkeypatch):
     assert json.loads(r.stdout)["agree"] is False and r.exit_code == 3
 
 
-@pytest.mark.parametrize("program, values, verdict", [
-    ("v = sqrt(x); f = 2*v - v", ["--x", "0"], "float-edge"),  # nan vs inf: not the same
-    ("(x * 1e-200) * y * z", ["--x", "1", "--y", "1e200", "--z", "1e200"], "float-edge"),
-    ("tan(x * (cosh(x) / x))", ["--x", "1e-8"], "rounding"),
-    ("u = x; v = -(1e200 / u); f = v - ((u + v) + pi)", ["--x", "-1"], "rounding"),
-    ("d = a*b; f = d*a", ["--a", "2", "--b", "3"], "agree"),
-])
+@pytest.mark.parametrize(
+    "program, values, verdict",
+    [
+        ("v = sqrt(x); f = 2*v - v", ["--x", "0"], "float-edge"),  # nan vs inf: not the same
+        ("(x * 1e-200) * y * z", ["--x", "1", "--y", "1e200", "--z", "1e200"], "float-edge"),
+        ("tan(x * (cosh(x) / x))", ["--x", "1e-8"], "rounding"),
+        ("u = x; v = -(1e200 / u); f = v - ((u + v) + pi)", ["--x", "-1"], "rounding"),
+        ("d = a*b; f = d*a", ["--a", "2", "--b", "3"], "agree"),
+    ],
+)
 def test_mode_both_tells_float_arithmetic_from_a_bug(program, values, verdict):
     """Only a difference that floats cannot explain is a bug (exit 3); the sentence says
     which it is, and never calls nan and inf the same number."""
-    r = run_gradcli("eval", program, *values, "--mode", "both", "--wrt", "x" if "--x" in values
-                    else "a", "--json")
+    r = run_gradcli(
+        "eval",
+        program,
+        *values,
+        "--mode",
+        "both",
+        "--wrt",
+        "x" if "--x" in values else "a",
+        "--json",
+    )
     doc = json.loads(r.stdout)
     assert r.returncode == 0 and doc["agreement"] == verdict, (r.stdout, r.stderr)
     assert doc["agree"] is (verdict == "agree")
-    r = run_gradcli("eval", program, *values, "--mode", "both", "--wrt", "x" if "--x" in values
-                    else "a", "--grad-only")
-    said = {"agree": "agree:", "rounding": "float rounding only",
-            "float-edge": "not a bug in gradcli"}[verdict]
+    r = run_gradcli(
+        "eval",
+        program,
+        *values,
+        "--mode",
+        "both",
+        "--wrt",
+        "x" if "--x" in values else "a",
+        "--grad-only",
+    )
+    said = {
+        "agree": "agree:",
+        "rounding": "float rounding only",
+        "float-edge": "not a bug in gradcli",
+    }[verdict]
     text = " ".join(r.stdout.split())  # rich wraps lines to the pipe's width
     assert said in text and "MISMATCH" not in text + r.stderr, r.stdout
 
@@ -161,8 +211,9 @@ def test_forward_mode_follows_the_branch_reverse_mode_takes():
     """relu, max and min route: a branch not taken carries exactly 0 in both modes, even
     where a slope above it is infinite (PyTorch's reverse mode gives 0 here)."""
     for program, values, wrt, want in [
-            ("sqrt(relu(x))", ["--x", "-1"], "x", 0.0),
-            ("pow(y, max(x, y))", ["--x", "1", "--y", "-1"], "y", 1.0)]:
+        ("sqrt(relu(x))", ["--x", "-1"], "x", 0.0),
+        ("pow(y, max(x, y))", ["--x", "1", "--y", "-1"], "y", 1.0),
+    ]:
         r = run_gradcli("eval", program, *values, "--mode", "both", "--wrt", wrt, "--json")
         doc = json.loads(r.stdout)
         assert r.returncode == 0 and doc["agree"] is True, (program, r.stdout, r.stderr)
@@ -170,16 +221,28 @@ def test_forward_mode_follows_the_branch_reverse_mode_takes():
 
 
 def test_forward_mode_warnings_are_capped():
-    program = "; ".join(f"r{i} = relu(x + r{i - 1})" if i else "r0 = relu(x)"
-                        for i in range(400))
+    program = "; ".join(f"r{i} = relu(x + r{i - 1})" if i else "r0 = relu(x)" for i in range(400))
     r = run_gradcli("eval", program, "--x", "0", "--mode", "forward", "--grad-only")
     lines = r.stderr.splitlines()
     assert len(lines) <= 5 and "more steps like this" in r.stderr, r.stderr
 
 
 def test_forward_mode_in_ascii_and_piped():
-    r = run_gradcli("eval", "q = x + y; f = q * z", "--x", "-2", "--y", "5", "--z", "-4",
-                    "--mode", "both", "--wrt", "x", env={"PYTHONIOENCODING": "ascii"})
+    r = run_gradcli(
+        "eval",
+        "q = x + y; f = q * z",
+        "--x",
+        "-2",
+        "--y",
+        "5",
+        "--z",
+        "-4",
+        "--mode",
+        "both",
+        "--wrt",
+        "x",
+        env={"PYTHONIOENCODING": "ascii"},
+    )
     assert r.returncode == 0, r.stderr
     assert "df/dx = z*dq/dx + q*dz/dx = -4*1 + 3*0 = -4" in r.stdout
     assert not ANSI.search(r.stdout)
@@ -187,8 +250,21 @@ def test_forward_mode_in_ascii_and_piped():
 
 
 def test_forward_mode_grad_only_and_kink_warning(cli):
-    r = cli("eval", "max(a, b)*c", "--a", "1", "--b", "1", "--c", "3", "--mode", "forward",
-            "--wrt", "a", "--grad-only")
+    r = cli(
+        "eval",
+        "max(a, b)*c",
+        "--a",
+        "1",
+        "--b",
+        "1",
+        "--c",
+        "3",
+        "--mode",
+        "forward",
+        "--wrt",
+        "a",
+        "--grad-only",
+    )
     assert r.exit_code == 0
     assert r.stdout.splitlines() == ["f = 3", "∂f/∂a = 1.5 (forward mode)"]
     assert "tie" in r.stderr
@@ -207,10 +283,16 @@ def test_a_masked_term_is_never_written_as_a_false_product():
     tangents = [tangent_rule(trace, i, nt) for i in range(len(ev.tape.steps))]
     text = " | ".join(rows + tangents)
     assert "0·inf = 0" not in text and "inf·0 = 0" not in text, text
-    assert ("x̄ += 0  (relu did not take this branch: the contribution is masked to exactly 0, as "
-            "PyTorch does; 0·inf would be nan)") in rows[1]
-    assert tangents[2] == ("f\u0307 = (1/(2·f))·v\u03071 = 0  (v\u03071 is exactly 0 (v1 does not change with "
-                           "x here), so the slope inf multiplies nothing)")
+    assert (
+        "x̄ += 0  (relu did not take this branch: the contribution is masked to exactly 0, as "
+        "PyTorch does; 0·inf would be nan)"
+    ) in rows[1]
+    assert tangents[2] == (
+        "f\u0307 = (1/(2·f))·v\u03071 = 0  (v\u03071 is exactly 0 (v1 does not change with "
+        "x here), so the slope inf multiplies nothing)"
+    )
     ev = evaluate(compile_program("sqrt(x^c - 1)"), {"x": 2.0, "c": 0.0})
-    assert any("(the exponent c is 0: the contribution is masked to exactly 0" in " ".join(row)
-               for row in backward_rows(ev, nt))
+    assert any(
+        "(the exponent c is 0: the contribution is masked to exactly 0" in " ".join(row)
+        for row in backward_rows(ev, nt)
+    )

@@ -1,13 +1,14 @@
 """`gradcli eval --check`: finite differences, the verdict bands, kinks and domain edges."""
+
 import json
 import math
 
 import pytest
-
 from conftest import SHARED, acceptance_cases, run_gradcli
+
 from gradcli.core.engine import evaluate
-from gradcli.modes.gradcheck import BANDS, check_input, relative_error, step_size, verdict
 from gradcli.language.lower import compile_program
+from gradcli.modes.gradcheck import BANDS, check_input, relative_error, step_size, verdict
 
 CASES = SHARED / "acceptance" / "cases.toml"
 
@@ -46,8 +47,9 @@ def test_bands_are_half_open_at_the_documented_bounds():
     assert relative_error(2.0, 1.0) == 0.5
 
 
-@pytest.mark.parametrize("wrong_by, expected", [(1e-9, "good"), (1e-5, "fair"),
-                                                (1e-3, "suspicious"), (0.5, "wrong")])
+@pytest.mark.parametrize(
+    "wrong_by, expected", [(1e-9, "good"), (1e-5, "fair"), (1e-3, "suspicious"), (0.5, "wrong")]
+)
 def test_a_wrong_analytic_gradient_gets_the_band_of_its_error(wrong_by, expected):
     tape = compile_program("sin(x)*x")
     ev = evaluate(tape, {"x": 0.7})
@@ -104,13 +106,13 @@ def test_a_difference_below_rounding_is_good(cli):
 
 
 def test_check_table_text_and_ascii():
-    r = run_gradcli("eval", "a*b", "--a", "2", "--b", "3", "--check",
-                    env={"PYTHONIOENCODING": "ascii"})
+    r = run_gradcli(
+        "eval", "a*b", "--a", "2", "--b", "3", "--check", env={"PYTHONIOENCODING": "ascii"}
+    )
     assert r.returncode == 0, r.stderr
     assert "Gradient check" in r.stdout and "df/da" in r.stdout
     # piped output is 80 wide (issue 11), so the legend may wrap: read it as words
-    assert ("good < 1e-7 <= fair < 1e-4 <= suspicious < 1e-2 <= wrong"
-            in " ".join(r.stdout.split()))
+    assert "good < 1e-7 <= fair < 1e-4 <= suspicious < 1e-2 <= wrong" in " ".join(r.stdout.split())
     assert "\x1b[" not in r.stdout
 
 

@@ -1,4 +1,5 @@
 """The language: what parses, how it groups, and that deep or long input never recurses."""
+
 import math
 
 import pytest
@@ -24,29 +25,32 @@ def test_grammar_lives_beside_the_parser():
     assert grammar_path().parent.name == "language" and grammar_path().is_file()
 
 
-@pytest.mark.parametrize("src, expected", [
-    ("2^3^2", 512.0),            # right-associative
-    ("2**3**2", 512.0),
-    ("-2^2", -4.0),               # unary minus looser than power
-    ("2^-1", 0.5),
-    ("-a^2", -9.0),
-    ("2*3+4", 10.0),
-    ("2+3*4", 14.0),
-    ("(2+3)*4", 20.0),
-    ("8/4/2", 1.0),               # left-associative
-    ("8-4-2", 2.0),
-    ("--3", 3.0),
-    ("+3", 3.0),
-    ("a*-b", -6.0),
-    (".5 + 1e-3 + 2.5 + 6.02E23", 0.5 + 1e-3 + 2.5 + 6.02e23),
-    ("pi", math.pi),
-    ("e", math.e),
-    ("ln(e)", 1.0),
-    ("log(e^2)", 2.0),
-    ("pow(2, 10)", 1024.0),
-    ("max(a, b) - min(a, b)", 1.0),
-    ("3 # a comment", 3.0),
-])
+@pytest.mark.parametrize(
+    "src, expected",
+    [
+        ("2^3^2", 512.0),  # right-associative
+        ("2**3**2", 512.0),
+        ("-2^2", -4.0),  # unary minus looser than power
+        ("2^-1", 0.5),
+        ("-a^2", -9.0),
+        ("2*3+4", 10.0),
+        ("2+3*4", 14.0),
+        ("(2+3)*4", 20.0),
+        ("8/4/2", 1.0),  # left-associative
+        ("8-4-2", 2.0),
+        ("--3", 3.0),
+        ("+3", 3.0),
+        ("a*-b", -6.0),
+        (".5 + 1e-3 + 2.5 + 6.02E23", 0.5 + 1e-3 + 2.5 + 6.02e23),
+        ("pi", math.pi),
+        ("e", math.e),
+        ("ln(e)", 1.0),
+        ("log(e^2)", 2.0),
+        ("pow(2, 10)", 1024.0),
+        ("max(a, b) - min(a, b)", 1.0),
+        ("3 # a comment", 3.0),
+    ],
+)
 def test_precedence_and_literals(src, expected):
     assert value(src, a=3.0, b=2.0) == pytest.approx(expected)
 
@@ -99,16 +103,19 @@ def test_empty_program_is_an_error(src):
         compile_program(src)
 
 
-@pytest.mark.parametrize("src, column, words", [
-    ("a*(b+", 6, 'expected a number, a name or "(" after "+"'),
-    ("a +* b", 4, 'unexpected "*"'),
-    ("2**", 4, "end of input"),
-    ("sin(", 5, "end of input"),
-    ("f(x", 4, '")"'),
-    (")", 1, 'unexpected ")"'),
-    ("a $ b", 3, 'unexpected "$"'),
-    ("a b", 3, 'unexpected "b"'),
-])
+@pytest.mark.parametrize(
+    "src, column, words",
+    [
+        ("a*(b+", 6, 'expected a number, a name or "(" after "+"'),
+        ("a +* b", 4, 'unexpected "*"'),
+        ("2**", 4, "end of input"),
+        ("sin(", 5, "end of input"),
+        ("f(x", 4, '")"'),
+        (")", 1, 'unexpected ")"'),
+        ("a $ b", 3, 'unexpected "$"'),
+        ("a b", 3, 'unexpected "b"'),
+    ],
+)
 def test_syntax_errors_point_at_the_column(src, column, words):
     with pytest.raises(SourceError) as info:
         parse(src)
@@ -128,8 +135,11 @@ def test_unknown_function_names_it_and_suggests():
 
 
 def test_wrong_number_of_arguments():
-    with pytest.raises(SourceError, match=r"max takes 1 argument \(over an axis: max\(x, "
-                                          r"axis=0\)\) or 2 \(elementwise: max\(a, b\)\), not 3"):
+    with pytest.raises(
+        SourceError,
+        match=r"max takes 1 argument \(over an axis: max\(x, "
+        r"axis=0\)\) or 2 \(elementwise: max\(a, b\)\), not 3",
+    ):
         parse("max(1, 2, 3)")
     with pytest.raises(SourceError, match="atan has no keyword 'axis'; it takes no keywords"):
         parse("atan(1, axis=0)")

@@ -1,7 +1,8 @@
 """`gradcli graph`: every number drawn is the engine's, every label is escaped, and deep
 graphs draw without recursion. Rendering tests skip only when Graphviz's `dot` is absent."""
-import os
+
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -9,10 +10,10 @@ import subprocess
 import pytest
 
 from gradcli.core.engine import evaluate
+from gradcli.core.notation import Notation, fmt
 from gradcli.emit.graph import build_graph
 from gradcli.emit.graphviz import _mermaid_text, to_dot, to_mermaid
 from gradcli.language.lower import compile_program
-from gradcli.core.notation import Notation, fmt
 
 DOT = shutil.which("dot")
 needs_dot = pytest.mark.skipif(DOT is None, reason="Graphviz's dot is not installed")
@@ -72,7 +73,7 @@ def test_dot_records_and_edge_labels(cli):
     assert res.exit_code == 0
     src = res.stdout
     ev = engine(SEED[0], a=2.0, b=3.0, c=1.0)
-    assert '{ x = a * b | data 6 | grad 2 }' in src
+    assert "{ x = a * b | data 6 | grad 2 }" in src
     for c in ev.contributions:
         top, bottom = ev.tape.label(c.node), ev.tape.label(c.input)
         edge = f'{ev.tape.step_id(c.input)} -> {ev.tape.step_id(c.node)} [label="∂{top}/∂{bottom} = {fmt(c.local)}"]'
@@ -155,8 +156,9 @@ def deep_program():
     return "x0 = a\n" + "\n".join(f"x{i} = sin(x{i - 1}) + a" for i in range(1, n + 1))
 
 
-@pytest.mark.parametrize("form", [["--format", "tree"], ["--format", "dot"],
-                                  ["--format", "mermaid"], ["--json"]])
+@pytest.mark.parametrize(
+    "form", [["--format", "tree"], ["--format", "dot"], ["--format", "mermaid"], ["--json"]]
+)
 def test_a_10000_step_chain_draws_without_recursion(cli, deep_program, form):
     res = cli("graph", deep_program, "--a", "0.5", *form)
     assert res.exit_code == 0, res.stderr
@@ -170,8 +172,12 @@ def test_a_10000_step_chain_draws_without_recursion(cli, deep_program, form):
 
 @needs_dot
 def test_the_file_extension_picks_the_format(cli, tmp_path):
-    for ext, start in [(".svg", b"<?xml"), (".dot", b"digraph"), (".mmd", b"flowchart"),
-                       (".txt", b"f = v1 + c")]:
+    for ext, start in [
+        (".svg", b"<?xml"),
+        (".dot", b"digraph"),
+        (".mmd", b"flowchart"),
+        (".txt", b"f = v1 + c"),
+    ]:
         target = tmp_path / f"g{ext}"
         assert cli("graph", *SEED, "-o", str(target)).exit_code == 0
         assert target.read_bytes().startswith(start), ext

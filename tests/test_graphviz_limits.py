@@ -1,5 +1,6 @@
 """Graphviz is bounded (issue 14): a graph over the documented size is refused before `dot`
 starts, `dot` gets limited time and memory, and it never outlives gradcli."""
+
 import os
 import shutil
 import signal
@@ -12,7 +13,9 @@ import pytest
 
 from gradcli.emit import graphviz
 
-pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+pytestmark = pytest.mark.skipif(
+    shutil.which("dot") is None, reason="Graphviz's dot is not installed"
+)
 
 
 def fan_out_chain(n: int) -> str:
@@ -22,10 +25,27 @@ def fan_out_chain(n: int) -> str:
 
 
 def run(program_file: Path, out: Path, env=None, **kw):
-    return subprocess.Popen([sys.executable, "-m", "gradcli", "graph", "-f", str(program_file),
-                             "--a", "1.01", "--b", "0.5", "-o", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, **(env or {})}, **kw)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gradcli",
+            "graph",
+            "-f",
+            str(program_file),
+            "--a",
+            "1.01",
+            "--b",
+            "0.5",
+            "-o",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+        **kw,
+    )
 
 
 def children_named(pid: int, name: str) -> list[int]:
@@ -37,8 +57,8 @@ def children_named(pid: int, name: str) -> list[int]:
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        comm = stat[stat.index("(") + 1:stat.rindex(")")]
-        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
         if comm == name and ppid == pid:
             found.append(int(entry.name))
     return found
@@ -76,10 +96,25 @@ def test_a_graph_over_the_documented_size_is_refused_before_dot_starts(tmp_path)
     n = graphviz.MAX_EDGES + 1
     program = tmp_path / "long.grad"
     program.write_text("\n".join(["x0 = sin(a)"] + [f"x{i} = sin(x{i - 1})" for i in range(1, n)]))
-    p = subprocess.run([sys.executable, "-m", "gradcli", "graph", "-f", str(program), "--a", "1",
-                        "-o", str(tmp_path / "g.svg"), "--format", "svg"],
-                       capture_output=True, text=True, env={**os.environ, "PATH": "/nonexistent:"
-                                                             + os.environ["PATH"]})
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gradcli",
+            "graph",
+            "-f",
+            str(program),
+            "--a",
+            "1",
+            "-o",
+            str(tmp_path / "g.svg"),
+            "--format",
+            "svg",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PATH": "/nonexistent:" + os.environ["PATH"]},
+    )
     assert p.returncode == 1
     assert f"has {n} edges, more than the {graphviz.MAX_EDGES}" in p.stderr
     assert "--format dot" in p.stderr and "--depth" in p.stderr
@@ -114,8 +149,9 @@ def test_dot_gets_a_memory_limit(tmp_path):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-@pytest.mark.parametrize("sig, status", [(signal.SIGINT, 130), (signal.SIGTERM, None),
-                                         (signal.SIGKILL, -signal.SIGKILL)])
+@pytest.mark.parametrize(
+    "sig, status", [(signal.SIGINT, 130), (signal.SIGTERM, None), (signal.SIGKILL, -signal.SIGKILL)]
+)
 def test_dot_never_outlives_gradcli(tmp_path, sig, status):
     program = tmp_path / "p.grad"
     program.write_text(fan_out_chain(40))

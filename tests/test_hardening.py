@@ -4,16 +4,17 @@ The only acceptable outcomes of any input are a result (exit 0) or gradcli's own
 `error: ...` with exit 1 (evaluation) or 2 (usage or syntax) — never a traceback,
 a hang or a RecursionError.
 """
+
 import ast
 import math
 
 import pytest
+from conftest import ROOT, examples, run_gradcli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
 
-from conftest import ROOT, examples, run_gradcli
 from gradcli.language.syntax import grammar_path
 
 
@@ -36,12 +37,17 @@ _GRAMMAR = Lark(grammar_path().read_text(), start="program", parser="lalr")
 
 
 @settings(max_examples=examples(60), deadline=None, suppress_health_check=list(HealthCheck))
-@given(from_lark(_GRAMMAR, explicit={
-    "NAME": st.sampled_from(["a", "b", "x1", "θ", "sin", "e", "pi", "relu", "f"]),
-    "NUMBER": st.sampled_from(["0", "1", "2.5", ".5", "1e-3", "1e308", "0.0"]),
-    "_SEP": st.sampled_from(["\n", ";"]),
-    "COMMENT": st.just("# c"),
-}))
+@given(
+    from_lark(
+        _GRAMMAR,
+        explicit={
+            "NAME": st.sampled_from(["a", "b", "x1", "θ", "sin", "e", "pi", "relu", "f"]),
+            "NUMBER": st.sampled_from(["0", "1", "2.5", ".5", "1e-3", "1e308", "0.0"]),
+            "_SEP": st.sampled_from(["\n", ";"]),
+            "COMMENT": st.just("# c"),
+        },
+    )
+)
 def test_programs_from_the_grammar_never_crash_the_cli(cli, text):
     # Free names get a value each; the program may still be ill-formed for other reasons.
     result = cli("eval", text, "a=1.5", "b=-2", "x1=0.5", "θ=2", "--json")
@@ -62,13 +68,16 @@ def test_arbitrary_bytes_in_a_file_never_crash(cli, tmp_path, data):
     assert_clean(cli("eval", "-f", str(path), "--json"))
 
 
-@pytest.mark.parametrize("label, text, code, words", [
-    ("10 MB of (", "(" * 10_000_000, 2, "unexpected end of input"),
-    ("100,000 unary minuses", "-" * 100_000 + "x", 0, None),
-    ("a 1 MB number literal", "1" * 1_000_000, 2, "too large"),
-    ("a NUL byte", "a\x00b", 2, "U+0000"),
-    ("10,000 nested calls", "sin(" * 10_000 + "x" + ")" * 10_000, 0, None),
-])
+@pytest.mark.parametrize(
+    "label, text, code, words",
+    [
+        ("10 MB of (", "(" * 10_000_000, 2, "unexpected end of input"),
+        ("100,000 unary minuses", "-" * 100_000 + "x", 0, None),
+        ("a 1 MB number literal", "1" * 1_000_000, 2, "too large"),
+        ("a NUL byte", "a\x00b", 2, "U+0000"),
+        ("10,000 nested calls", "sin(" * 10_000 + "x" + ")" * 10_000, 0, None),
+    ],
+)
 def test_pathological_inputs_as_a_process(label, text, code, words, tmp_path):
     path = tmp_path / "prog.grad"
     path.write_text(text)
@@ -92,16 +101,19 @@ def test_invalid_utf8_empty_file_and_directory(cli, tmp_path):
 
 
 # Numeric edges, each with its documented outcome.
-@pytest.mark.parametrize("program, values, outcome", [
-    ("exp(x)", {"x": "1000"}, "overflow"),            # exit 1: the value overflows a float
-    ("x ^ 10000", {"x": "2"}, "overflow"),
-    ("x * y", {"x": "1e308", "y": "10"}, "overflow"),
-    ("exp(x)", {"x": "-1000"}, (0.0, {"x": 0.0})),    # underflow is 0, as in IEEE and PyTorch
-    ("x ^ y", {"x": "0", "y": "0"}, (1.0, {"x": 0.0, "y": 0.0})),  # 0^0 = 1, as PyTorch
-    ("x * 2", {"x": "5e-324"}, (1e-323, {"x": 2.0})),  # subnormals are ordinary numbers
-    ("x * y", {"x": "-0.0", "y": "3"}, (-0.0, {"x": 3.0, "y": -0.0})),
-    ("sqrt(x)", {"x": "0"}, (0.0, {"x": None})),        # infinite slope: null + a warning
-])
+@pytest.mark.parametrize(
+    "program, values, outcome",
+    [
+        ("exp(x)", {"x": "1000"}, "overflow"),  # exit 1: the value overflows a float
+        ("x ^ 10000", {"x": "2"}, "overflow"),
+        ("x * y", {"x": "1e308", "y": "10"}, "overflow"),
+        ("exp(x)", {"x": "-1000"}, (0.0, {"x": 0.0})),  # underflow is 0, as in IEEE and PyTorch
+        ("x ^ y", {"x": "0", "y": "0"}, (1.0, {"x": 0.0, "y": 0.0})),  # 0^0 = 1, as PyTorch
+        ("x * 2", {"x": "5e-324"}, (1e-323, {"x": 2.0})),  # subnormals are ordinary numbers
+        ("x * y", {"x": "-0.0", "y": "3"}, (-0.0, {"x": 3.0, "y": -0.0})),
+        ("sqrt(x)", {"x": "0"}, (0.0, {"x": None})),  # infinite slope: null + a warning
+    ],
+)
 def test_numeric_edges(cli, program, values, outcome):
     args = ["eval", program, "--json"] + [f"--{k}={v}" for k, v in values.items()]
     result = cli(*args)

@@ -2,12 +2,12 @@
 (issue 14, "External engines and big inputs are bounded"). The limits (core/limits.py,
 README "Limits"): a program 10 MB, a quiz or answers file 1 MB, a values file 100 MB; a
 quiz file's keys at most 1000 dots; numbers within what a float holds."""
+
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 ATTACK = Path(__file__).resolve().parent / "data" / "attack"
@@ -20,8 +20,15 @@ def gradcli(*args, stdin=subprocess.DEVNULL, tmp_path=None):
 
         env = dict(os.environ, GRADCLI_DB=str(tmp_path / "progress.sqlite3"))
     # The timeout only stops a run that would never end; no assertion depends on speed.
-    return subprocess.run([sys.executable, "-m", "gradcli", *args], cwd=str(ROOT),
-                          capture_output=True, text=True, stdin=stdin, timeout=120, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "gradcli", *args],
+        cwd=str(ROOT),
+        capture_output=True,
+        text=True,
+        stdin=stdin,
+        timeout=120,
+        env=env,
+    )
 
 
 def sparse(path: Path, size: int) -> str:
@@ -31,13 +38,21 @@ def sparse(path: Path, size: int) -> str:
     return str(path)
 
 
-@pytest.mark.parametrize("args,what", [
-    (["eval", "-f", "/dev/zero"], "the program file /dev/zero is larger than the 10 MB"),
-    (["quiz", "--script", "/dev/zero"], "the quiz file /dev/zero is larger than the 1 MB"),
-    (["quiz", "--check-script", "/dev/zero"], "the quiz file /dev/zero is larger than the 1 MB"),
-    (["quiz", "--script", str(ATTACK / "quiz.toml"), "--answers", "/dev/zero"],
-     "the answers file /dev/zero is larger than the 1 MB"),
-])
+@pytest.mark.parametrize(
+    "args,what",
+    [
+        (["eval", "-f", "/dev/zero"], "the program file /dev/zero is larger than the 10 MB"),
+        (["quiz", "--script", "/dev/zero"], "the quiz file /dev/zero is larger than the 1 MB"),
+        (
+            ["quiz", "--check-script", "/dev/zero"],
+            "the quiz file /dev/zero is larger than the 1 MB",
+        ),
+        (
+            ["quiz", "--script", str(ATTACK / "quiz.toml"), "--answers", "/dev/zero"],
+            "the answers file /dev/zero is larger than the 1 MB",
+        ),
+    ],
+)
 def test_a_file_that_never_ends_is_refused(tmp_path, args, what):
     r = gradcli(*args, tmp_path=tmp_path)
     assert r.returncode == 2 and what in r.stderr, r.stderr
@@ -83,13 +98,17 @@ def test_a_quiz_file_of_long_dotted_keys_is_refused_before_it_is_parsed(tmp_path
     assert "its keys hold 50000 dots, more than the 1000 gradcli reads" in r.stderr
     # A real course: many questions with decimal numbers (whose dots are not keys') and
     # dotted text in strings and comments is under every limit, and read.
-    question = ('[[question]]\nid = "q{n}"  # see 1.2.3\nprogram = "c = a*b  # a.b.c.d"\n'
-                'inputs = {{a = 1.5, b = -2.25e-1}}\nask = "grad a"\ntolerance = 0.001\n'
-                'explain = \'\'\'a.b.c.d.e.f\'\'\'\n\n')
+    question = (
+        '[[question]]\nid = "q{n}"  # see 1.2.3\nprogram = "c = a*b  # a.b.c.d"\n'
+        'inputs = {{a = 1.5, b = -2.25e-1}}\nask = "grad a"\ntolerance = 0.001\n'
+        "explain = '''a.b.c.d.e.f'''\n\n"
+    )
     path = tmp_path / "course.toml"
-    path.write_text('title = "A course v1.2"\n\n'
-                    + "".join(question.format(n=n) for n in range(600)))
-    r = gradcli("quiz", "--script", str(path), "--answers", "/dev/null", "--no-save",
-                tmp_path=tmp_path)
+    path.write_text(
+        'title = "A course v1.2"\n\n' + "".join(question.format(n=n) for n in range(600))
+    )
+    r = gradcli(
+        "quiz", "--script", str(path), "--answers", "/dev/null", "--no-save", tmp_path=tmp_path
+    )
     assert "Question 1 of 600" in r.stdout, r.stderr
     assert "larger than" not in r.stderr and "dots" not in r.stderr, r.stderr

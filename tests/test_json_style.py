@@ -2,16 +2,16 @@
 stderr, starts with a "schema" key naming it and its version, is written with an indent of
 1 (tensor arrays compact, a row per line), and every key it carries is described in
 docs/json.md, section by section."""
+
 import json
 import os
 import re
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, run_gradcli
 
 from gradcli.report.tensors import dumps as compact_dumps
-
-from conftest import ROOT, run_gradcli
 
 DOCS = ROOT / "docs" / "json.md"
 QUIZ = ROOT / "examples" / "quizzes" / "seed-multiply.toml"
@@ -59,50 +59,99 @@ def programs(tmp_path) -> list:
     values.write_text(json.dumps({"W": [[1, 2], [3, 4]], "x": [1, -1]}))
     tensor = ["sum(tanh(W @ x))", "--values", str(values)]
     return [
-        ("eval scalar", ["eval", "sigmoid(w*x + b)", "--w", "2", "--x", "-1", "--b", "0.5",
-                         "--json"], "out", False),
-        ("eval grad-only", ["eval", "a*b", "--a", "2", "--b", "3", "--grad-only", "--json"],
-         "out", False),
-        ("eval warnings", ["eval", "sqrt(a) + b", "--a", "0", "--b", "1", "--json"],
-         "out", False),
+        (
+            "eval scalar",
+            ["eval", "sigmoid(w*x + b)", "--w", "2", "--x", "-1", "--b", "0.5", "--json"],
+            "out",
+            False,
+        ),
+        (
+            "eval grad-only",
+            ["eval", "a*b", "--a", "2", "--b", "3", "--grad-only", "--json"],
+            "out",
+            False,
+        ),
+        ("eval warnings", ["eval", "sqrt(a) + b", "--a", "0", "--b", "1", "--json"], "out", False),
         ("eval tensor", ["eval", *tensor, "--json"], "out", True),
-        ("eval both modes", ["eval", "x*y + sin(x)", "--x", "1", "--y", "2", "--mode", "both",
-                             "--wrt", "x", "--json"], "out", False),
-        ("eval forward", ["eval", "x*y", "--x", "1", "--y", "2", "--mode", "forward",
-                          "--wrt", "y", "--json"], "out", False),
-        ("eval check", ["eval", "relu(a)*b", "--a", "0", "--b", "2", "--check", "--json"],
-         "out", False),
+        (
+            "eval both modes",
+            [
+                "eval",
+                "x*y + sin(x)",
+                "--x",
+                "1",
+                "--y",
+                "2",
+                "--mode",
+                "both",
+                "--wrt",
+                "x",
+                "--json",
+            ],
+            "out",
+            False,
+        ),
+        (
+            "eval forward",
+            ["eval", "x*y", "--x", "1", "--y", "2", "--mode", "forward", "--wrt", "y", "--json"],
+            "out",
+            False,
+        ),
+        (
+            "eval check",
+            ["eval", "relu(a)*b", "--a", "0", "--b", "2", "--check", "--json"],
+            "out",
+            False,
+        ),
         ("eval tensor check", ["eval", *tensor, "--check", "--json"], "out", True),
         ("graph scalar", ["graph", "x*x + y", "--x", "3", "--y", "1", "--json"], "out", False),
         ("graph tensor", ["graph", *tensor, "--json"], "out", True),
-        ("code", ["code", "a*b + c", "--a", "1", "--b", "2", "--c", "3", "--json"], "out",
-         False),
+        ("code", ["code", "a*b + c", "--a", "1", "--b", "2", "--c", "3", "--json"], "out", False),
         ("explain lesson", ["explain", "--json"], "out", False),
-        ("explain program", ["explain", "log(a*b)", "--a", "2", "--b", "3", "--json"], "out",
-         False),
+        (
+            "explain program",
+            ["explain", "log(a*b)", "--a", "2", "--b", "3", "--json"],
+            "out",
+            False,
+        ),
         ("explain warnings", ["explain", "sqrt(a)", "--a", "0", "--json"], "out", False),
         ("explain topic", ["explain", "--topic", "fan-out", "--json"], "out", False),
         ("explain list", ["explain", "--list", "--json"], "out", False),
-        ("quiz", ["quiz", "--script", str(QUIZ), "--answers", str(answers), "--db", db,
-                  "--json"], "out", False),
+        (
+            "quiz",
+            ["quiz", "--script", str(QUIZ), "--answers", str(answers), "--db", db, "--json"],
+            "out",
+            False,
+        ),
         ("progress", ["progress", "--db", db, "--json"], "out", False),
         # errors: gradcli's own, with their fields, and click's bad option values
         ("error missing input", ["eval", "a*b", "--a", "1", "--json"], "err", False),
         ("error domain", ["eval", "log(a)", "--a", "-1", "--json"], "err", False),
         ("error syntax", ["graph", "a*", "--json"], "err", False),
         ("error unknown function", ["eval", "sigmod(a)", "--a", "1", "--json"], "err", False),
-        ("error shape", ["eval", "sum(W @ y)", "--values", str(values), "--y", "[1, 2, 3]", "--json"],
-         "err", False),
-        ("error wrt", ["eval", "a*b", "--a", "1", "--b", "2", "--mode", "forward", "--json"],
-         "err", False),
+        (
+            "error shape",
+            ["eval", "sum(W @ y)", "--values", str(values), "--y", "[1, 2, 3]", "--json"],
+            "err",
+            False,
+        ),
+        (
+            "error wrt",
+            ["eval", "a*b", "--a", "1", "--b", "2", "--mode", "forward", "--json"],
+            "err",
+            False,
+        ),
         ("error unknown topic", ["explain", "--topic", "chian", "--json"], "err", False),
         ("error quiz topic", ["quiz", "--topic", "nope", "--json", "--no-save"], "err", False),
         ("error bad value", ["quiz", "--count", "many", "--json"], "err", False),
-        ("error out of range", ["graph", "a", "--a", "1", "--depth", "0", "--json"], "err",
-         False),
+        ("error out of range", ["graph", "a", "--a", "1", "--depth", "0", "--json"], "err", False),
         ("error value", ["code", "a*b", "--a", "x1", "--json"], "err", False),
-        ("error lang", ["code", "a*b", "--a", "1", "--b", "2", "--lang", "rust", "--json"],
-         "err", False),
+        (
+            "error lang",
+            ["code", "a*b", "--a", "1", "--b", "2", "--lang", "rust", "--json"],
+            "err",
+            False,
+        ),
         ("error progress", ["progress", "--db", db, "--yes", "--json"], "err", False),
     ]
 
@@ -145,9 +194,17 @@ def test_every_document_has_the_schema_first_and_one_indentation(runs):
             assert result.stdout == "", what
         else:
             assert result.stderr == "", (what, result.stderr)  # warnings are in the document
-    assert seen == {"gradcli.eval/1", "gradcli.graph/1", "gradcli.code/1",
-                    "gradcli.explain/1", "gradcli.explain-topics/1", "gradcli.quiz/1",
-                    "gradcli.progress/1", "gradcli.progress-merge/1", "gradcli.error/1"}
+    assert seen == {
+        "gradcli.eval/1",
+        "gradcli.graph/1",
+        "gradcli.code/1",
+        "gradcli.explain/1",
+        "gradcli.explain-topics/1",
+        "gradcli.quiz/1",
+        "gradcli.progress/1",
+        "gradcli.progress-merge/1",
+        "gradcli.error/1",
+    }
 
 
 def test_every_key_is_documented(runs):
@@ -170,11 +227,18 @@ def test_the_docs_describe_no_key_that_is_never_written(runs):
         written.setdefault(doc["schema"], set()).update(key_paths(doc, sections[doc["schema"]]))
     # Keys that only rare runs write (SymPy, Graphviz, an internal error) are listed in
     # the docs as such, under "Written only when"; the rest must all have been seen.
-    rare = {"symbolic", "symbolic.*", "symbolic.*.formula", "symbolic.*.value",
-            "symbolic.*.formula_value", "symbolic.*.simplified"}
+    rare = {
+        "symbolic",
+        "symbolic.*",
+        "symbolic.*.formula",
+        "symbolic.*.value",
+        "symbolic.*.formula_value",
+        "symbolic.*.simplified",
+    }
     for schema, paths in sections.items():
-        unseen = {p for p in paths - written.get(schema, set()) - rare
-                  if not p.startswith("fields.")}
+        unseen = {
+            p for p in paths - written.get(schema, set()) - rare if not p.startswith("fields.")
+        }
         assert not unseen, f"{schema}: {sorted(unseen)} documented but never written"
 
 
@@ -194,13 +258,16 @@ def test_error_fields_say_what_went_wrong(runs):
     assert function["fields"]["suggestions"] == ["sigmoid"]
 
 
-@pytest.mark.parametrize("args", [
-    ["eval", "a*b", "--a", "1"],
-    ["eval", "json*b", "json=2"],  # the input json: --json stays the option
-    ["eval", "log(a)", "--a", "-1"],
-    ["graph", "a +", "--a", "1"],
-    ["explain", "--topic", "chian"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["eval", "a*b", "--a", "1"],
+        ["eval", "json*b", "json=2"],  # the input json: --json stays the option
+        ["eval", "log(a)", "--a", "-1"],
+        ["graph", "a +", "--a", "1"],
+        ["explain", "--topic", "chian"],
+    ],
+)
 def test_a_json_error_says_what_the_text_error_says(args):
     text = run_gradcli(*args)
     doc = json.loads(run_gradcli(*args, "--json").stderr)
@@ -221,10 +288,22 @@ def test_an_internal_error_under_json_is_json(tmp_path):
     (tmp_path / "sitecustomize.py").write_text(
         "import gradcli.core.engine as e\n"
         "def broken(*a, **k):\n    raise ZeroDivisionError('simulated bug')\n"
-        "e.evaluate = broken\n")
-    result = run_gradcli("eval", "a*b", "--a", "1", "--b", "2", "--json",
-                         env={"PYTHONPATH": os.pathsep.join(
-                             [str(tmp_path), *filter(None, [os.environ.get("PYTHONPATH")])])})
+        "e.evaluate = broken\n"
+    )
+    result = run_gradcli(
+        "eval",
+        "a*b",
+        "--a",
+        "1",
+        "--b",
+        "2",
+        "--json",
+        env={
+            "PYTHONPATH": os.pathsep.join(
+                [str(tmp_path), *filter(None, [os.environ.get("PYTHONPATH")])]
+            )
+        },
+    )
     assert result.returncode == 3, result.stderr
     doc = json.loads(result.stderr)
     assert list(doc)[0] == "schema" and doc["schema"] == "gradcli.error/1"
@@ -235,8 +314,9 @@ def test_an_internal_error_under_json_is_json(tmp_path):
 
 def test_explain_json_holds_the_steps_the_screen_shows():
     shown = run_gradcli("explain", "x = a*b; f = x + a", "--a", "2", "--b", "3", "--no-pause")
-    doc = json.loads(run_gradcli("explain", "x = a*b; f = x + a", "--a", "2", "--b", "3",
-                                 "--json").stdout)
+    doc = json.loads(
+        run_gradcli("explain", "x = a*b; f = x + a", "--a", "2", "--b", "3", "--json").stdout
+    )
     assert doc["title"] == "gradcli explain: x = a*b; f = x + a"
     assert len(doc["steps"]) >= 3
     for k, step in enumerate(doc["steps"], 1):

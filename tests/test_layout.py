@@ -15,14 +15,23 @@
 
 A module may import from its own layer and the layers below it, never above.
 """
+
 import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "gradcli"
 LAYERS = ["core", "language", "modes", "report", "emit", "tutor", "cli"]
 # Siblings that do not know each other: emitters and the tutor are separate branches.
-RANK = {"core": 0, "language": 1, "modes": 2, "report": 3, "emit": 4, "tutor": 4, "cli": 5,
-        "api": 6}
+RANK = {
+    "core": 0,
+    "language": 1,
+    "modes": 2,
+    "report": 3,
+    "emit": 4,
+    "tutor": 4,
+    "cli": 5,
+    "api": 6,
+}
 # Modules that are a layer of their own, outside any folder.
 MODULE_LAYERS = {"api"}
 TERMINAL_LIBRARIES = {"rich", "typer", "click", "pexpect", "termios", "tty"}
@@ -64,8 +73,11 @@ def _layer(parts: tuple):
 
 
 def test_every_module_lives_in_a_layer():
-    loose = [p for p, parts in _modules()
-             if len(parts) == 1 and parts[0] not in ("__init__", "__main__", *MODULE_LAYERS)]
+    loose = [
+        p
+        for p, parts in _modules()
+        if len(parts) == 1 and parts[0] not in ("__init__", "__main__", *MODULE_LAYERS)
+    ]
     assert not loose, f"modules outside any layer: {loose}"
     folders = {parts[0] for _, parts in _modules() if len(parts) > 1}
     assert folders <= set(LAYERS), folders - set(LAYERS)
@@ -100,15 +112,25 @@ def test_only_the_cli_layer_touches_the_terminal():
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
-                names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                         else [node.module or ""])
+                names = (
+                    [a.name for a in node.names]
+                    if isinstance(node, ast.Import)
+                    else [node.module or ""]
+                )
                 if any(n.split(".")[0] in TERMINAL_LIBRARIES - allowed for n in names):
                     wrong.append(f"{path.relative_to(PACKAGE)}:{node.lineno} imports {names}")
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
-                    and node.func.id in ("print", "input"):
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("print", "input")
+            ):
                 wrong.append(f"{path.relative_to(PACKAGE)}:{node.lineno} calls {node.func.id}()")
-            elif isinstance(node, ast.Attribute) and node.attr in ("stdout", "stderr", "stdin") \
-                    and isinstance(node.value, ast.Name) and node.value.id == "sys":
+            elif (
+                isinstance(node, ast.Attribute)
+                and node.attr in ("stdout", "stderr", "stdin")
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "sys"
+            ):
                 wrong.append(f"{path.relative_to(PACKAGE)}:{node.lineno} uses sys.{node.attr}")
     assert not wrong, "\n".join(wrong)
 
@@ -129,6 +151,10 @@ def test_the_api_is_a_layer_at_the_top():
     assert any(m.startswith("gradcli.core.") for _, m in found)
     assert not any(m.split(".")[0] in ("typer", "click") for _, m in found)
     # gradcli/__init__.py, the package's front door, names the API (lazily); nothing else.
-    others = [m for path, parts in _modules() if _layer(parts) != "api" and parts != ("__init__",)
-              for _, m in _imports(path, parts)]
+    others = [
+        m
+        for path, parts in _modules()
+        if _layer(parts) != "api" and parts != ("__init__",)
+        for _, m in _imports(path, parts)
+    ]
     assert "gradcli.api" not in others

@@ -1,5 +1,6 @@
 """Messages never contradict themselves (issue 14): where six digits would show a number
 the op accepts, the message shows every digit."""
+
 import subprocess
 import sys
 
@@ -7,18 +8,26 @@ import pytest
 
 
 def error_of(program: str, *values: str) -> str:
-    p = subprocess.run([sys.executable, "-m", "gradcli", "eval", program, *values],
-                       capture_output=True, text=True)
+    p = subprocess.run(
+        [sys.executable, "-m", "gradcli", "eval", program, *values], capture_output=True, text=True
+    )
     assert p.returncode == 1, p.stderr
     return p.stderr.splitlines()[0]
 
 
-@pytest.mark.parametrize("program, values, shown", [
-    ("asin(a)", ["--a", "1.0000000000000002"], "undefined for 1.0000000000000002"),
-    ("acos(a)", ["--a=-1.0000000000000002"], "undefined for -1.0000000000000002"),
-    ("log(a)", ["--a=-1e-300"], "undefined for -1e-300"),
-    ("pow(a, b)", ["--a=-8", "--b", "2.0000000000000004"], "non-integer power 2.0000000000000004"),
-])
+@pytest.mark.parametrize(
+    "program, values, shown",
+    [
+        ("asin(a)", ["--a", "1.0000000000000002"], "undefined for 1.0000000000000002"),
+        ("acos(a)", ["--a=-1.0000000000000002"], "undefined for -1.0000000000000002"),
+        ("log(a)", ["--a=-1e-300"], "undefined for -1e-300"),
+        (
+            "pow(a, b)",
+            ["--a=-8", "--b", "2.0000000000000004"],
+            "non-integer power 2.0000000000000004",
+        ),
+    ],
+)
 def test_a_domain_error_shows_the_digits_that_make_it_one(program, values, shown):
     line = error_of(program, *values)
     assert shown in line

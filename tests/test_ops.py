@@ -3,6 +3,7 @@
 A new op added to the registry is picked up here with no change: its sample points are
 drawn from a grid and kept where its forward value is defined.
 """
+
 import itertools
 import math
 
@@ -45,9 +46,30 @@ DIFFERENTIABLE = [op for op in OPS.values() if op.name not in INTERNAL]
 
 
 def test_every_function_name_is_in_the_registry():
-    for name in ["sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "exp",
-                 "log", "ln", "log2", "log10", "sqrt", "abs", "sigmoid", "relu", "softplus",
-                 "max", "min", "pow"]:
+    for name in [
+        "sin",
+        "cos",
+        "tan",
+        "asin",
+        "acos",
+        "atan",
+        "sinh",
+        "cosh",
+        "tanh",
+        "exp",
+        "log",
+        "ln",
+        "log2",
+        "log10",
+        "sqrt",
+        "abs",
+        "sigmoid",
+        "relu",
+        "softplus",
+        "max",
+        "min",
+        "pow",
+    ]:
         assert name in FUNCTIONS, name
     assert FUNCTIONS["ln"] is FUNCTIONS["log"]
     assert FUNCTIONS["pow"] is OPS["pow"]
@@ -74,27 +96,30 @@ def test_partials_match_central_differences(op):
 
 
 # Kinks and edges, by name: PyTorch float64 autograd's conventions.
-@pytest.mark.parametrize("name, xs, expected", [
-    ("relu", (0.0,), (0.0,)),
-    ("relu", (-2.0,), (0.0,)),
-    ("relu", (3.0,), (1.0,)),
-    ("abs", (0.0,), (0.0,)),
-    ("abs", (-0.0,), (0.0,)),
-    ("abs", (-2.0,), (-1.0,)),
-    ("max", (2.0, 2.0), (0.5, 0.5)),
-    ("min", (2.0, 2.0), (0.5, 0.5)),
-    ("max", (3.0, 2.0), (1.0, 0.0)),
-    ("min", (3.0, 2.0), (0.0, 1.0)),
-    ("pow", (0.0, 2.0), (0.0, 0.0)),      # d/dy x^y taken as 0 at x = 0
-    ("pow", (0.0, 0.0), (0.0, 0.0)),      # 0^0 = 1; c·x^(c-1) with c = 0 is 0
-    ("pow", (-2.0, 3.0), (12.0, math.nan)),
-    ("pow", (0.0, 0.5), (math.inf, 0.0)),
-    ("sqrt", (0.0,), (math.inf,)),
-    ("sigmoid", (-800.0,), (0.0,)),
-    ("sigmoid", (800.0,), (0.0,)),
-    ("asin", (1.0,), (math.inf,)),
-    ("div", (1.0, 4.0), (0.25, -1.0 / 16)),
-])
+@pytest.mark.parametrize(
+    "name, xs, expected",
+    [
+        ("relu", (0.0,), (0.0,)),
+        ("relu", (-2.0,), (0.0,)),
+        ("relu", (3.0,), (1.0,)),
+        ("abs", (0.0,), (0.0,)),
+        ("abs", (-0.0,), (0.0,)),
+        ("abs", (-2.0,), (-1.0,)),
+        ("max", (2.0, 2.0), (0.5, 0.5)),
+        ("min", (2.0, 2.0), (0.5, 0.5)),
+        ("max", (3.0, 2.0), (1.0, 0.0)),
+        ("min", (3.0, 2.0), (0.0, 1.0)),
+        ("pow", (0.0, 2.0), (0.0, 0.0)),  # d/dy x^y taken as 0 at x = 0
+        ("pow", (0.0, 0.0), (0.0, 0.0)),  # 0^0 = 1; c·x^(c-1) with c = 0 is 0
+        ("pow", (-2.0, 3.0), (12.0, math.nan)),
+        ("pow", (0.0, 0.5), (math.inf, 0.0)),
+        ("sqrt", (0.0,), (math.inf,)),
+        ("sigmoid", (-800.0,), (0.0,)),
+        ("sigmoid", (800.0,), (0.0,)),
+        ("asin", (1.0,), (math.inf,)),
+        ("div", (1.0, 4.0), (0.25, -1.0 / 16)),
+    ],
+)
 def test_conventions_at_kinks_and_edges(name, xs, expected):
     op = OPS[name]
     got = op.partials(*xs, op.forward(*xs))
@@ -105,11 +130,21 @@ def test_conventions_at_kinks_and_edges(name, xs, expected):
             assert g == e
 
 
-@pytest.mark.parametrize("name, xs", [
-    ("log", (0.0,)), ("log", (-1.0,)), ("sqrt", (-1e-9,)), ("div", (1.0, 0.0)),
-    ("pow", (-8.0, 1 / 3)), ("pow", (0.0, -1.0)), ("asin", (1.5,)), ("acos", (-1.01,)),
-    ("log2", (0.0,)), ("log10", (-3.0,)),
-])
+@pytest.mark.parametrize(
+    "name, xs",
+    [
+        ("log", (0.0,)),
+        ("log", (-1.0,)),
+        ("sqrt", (-1e-9,)),
+        ("div", (1.0, 0.0)),
+        ("pow", (-8.0, 1 / 3)),
+        ("pow", (0.0, -1.0)),
+        ("asin", (1.5,)),
+        ("acos", (-1.01,)),
+        ("log2", (0.0,)),
+        ("log10", (-3.0,)),
+    ],
+)
 def test_domain_edges_are_named(name, xs):
     message = OPS[name].domain(*xs)
     assert message and isinstance(message, str)

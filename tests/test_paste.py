@@ -1,13 +1,14 @@
 """Code pasted from the tutorials, as the learner copies it, and functions the program
 defines (`sig(t) = 1 / (1 + exp(-t))`). Through the real command line where it matters:
 `gradcli eval -f FILE.py`, `-f FILE.js`, `--from`, a program on standard input."""
+
 import json
 import math
 import re
 
 import pytest
-
 from conftest import run_gradcli
+
 from gradcli.core.engine import evaluate
 from gradcli.core.errors import ForeignCode, SourceError, UsageError
 from gradcli.language.lower import compile_program
@@ -139,8 +140,10 @@ def test_values_given_on_the_command_line_replace_value_defaults(cli, tmp_path):
 
 
 def test_backward_makes_its_value_the_output_whatever_follows():
-    src = "from micrograd.engine import Value\nx = Value(3.0)\ny = x * x\ny.backward()\n" \
-          "z = y * 10\nprint(x.grad)\nx.grad\ny.data\n"
+    src = (
+        "from micrograd.engine import Value\nx = Value(3.0)\ny = x * x\ny.backward()\n"
+        "z = y * 10\nprint(x.grad)\nx.grad\ny.data\n"
+    )
     tape, ev = run(src, "python")
     assert tape.output_name == "y" and ev.value == 9.0 and ev.gradient == {"x": 6.0}
     # A value rebound after backward() does not move the output.
@@ -177,11 +180,15 @@ o.backward()
 
 
 def test_method_calls_and_module_functions_are_gradcli_s_functions():
-    src = "import numpy as np\nx = Value(0.5)\ny = x.tanh() + x.exp() + (x + 1).log() + " \
-          "x.relu() + x.sigmoid() + np.tanh(x) + math.sqrt(x) + x**2 + np.maximum(x, 0.2)"
+    src = (
+        "import numpy as np\nx = Value(0.5)\ny = x.tanh() + x.exp() + (x + 1).log() + "
+        "x.relu() + x.sigmoid() + np.tanh(x) + math.sqrt(x) + x**2 + np.maximum(x, 0.2)"
+    )
     _, pasted = run(src, "python")
-    _, own = run("x = 0.5\ny = tanh(x) + exp(x) + log(x + 1) + relu(x) + sigmoid(x) + "
-                 "tanh(x) + sqrt(x) + x^2 + max(x, 0.2)")
+    _, own = run(
+        "x = 0.5\ny = tanh(x) + exp(x) + log(x + 1) + relu(x) + sigmoid(x) + "
+        "tanh(x) + sqrt(x) + x^2 + max(x, 0.2)"
+    )
     assert pasted.value == own.value and pasted.gradient == own.gradient
 
 
@@ -222,8 +229,10 @@ def test_every_way_of_writing_the_neuron_gives_the_same_numbers_exactly():
 
 
 def test_javascript_statements_end_where_javascript_ends_them():
-    src = ("var a = 2\nvar b = a *\n  3      // the line goes on after an operator\n"
-           "var c = (a\n  + b)\nvar d = c\n  - 1   // and before one\nd")
+    src = (
+        "var a = 2\nvar b = a *\n  3      // the line goes on after an operator\n"
+        "var c = (a\n  + b)\nvar d = c\n  - 1   // and before one\nd"
+    )
     _, ev = run(src, "js")
     assert ev.value == 2 + 6 - 1
     _, ev = run("var x = 1; /* a\nlong\ncomment */ var y = x * 3;", "js")
@@ -305,8 +314,11 @@ ERRORS = [
 ]
 
 
-@pytest.mark.parametrize("dialect, code, says, column", ERRORS,
-                         ids=[f"{d}:{c.splitlines()[0][:30]}" for d, c, _, _ in ERRORS])
+@pytest.mark.parametrize(
+    "dialect, code, says, column",
+    ERRORS,
+    ids=[f"{d}:{c.splitlines()[0][:30]}" for d, c, _, _ in ERRORS],
+)
 def test_unsupported_code_says_what_to_write_instead(cli, dialect, code, says, column):
     result = cli("eval", "--from", dialect, code, "--a", "1", "--b", "2", "--x", "3")
     assert result.exit_code == 2, result.stdout
@@ -345,14 +357,17 @@ def test_an_unknown_language_is_a_usage_error(cli):
 
 
 # --- nothing pasted is ever run ----------------------------------------------------------------
-@pytest.mark.parametrize("dialect, code", [
-    ("python", "import os; os.system('touch {marker}')"),
-    ("python", "import os\nx = Value(2.0)\ny = x * 2\nos.system('touch {marker}')"),
-    ("python", "__import__('os').system('touch {marker}')"),
-    ("python", "x = Value(2.0)\ny = x * eval(\"__import__('os').system('touch {marker}')\")"),
-    ("js", "require('child_process').execSync('touch {marker}');"),
-    ("auto", "import os; os.system('touch {marker}')"),
-])
+@pytest.mark.parametrize(
+    "dialect, code",
+    [
+        ("python", "import os; os.system('touch {marker}')"),
+        ("python", "import os\nx = Value(2.0)\ny = x * 2\nos.system('touch {marker}')"),
+        ("python", "__import__('os').system('touch {marker}')"),
+        ("python", "x = Value(2.0)\ny = x * eval(\"__import__('os').system('touch {marker}')\")"),
+        ("js", "require('child_process').execSync('touch {marker}');"),
+        ("auto", "import os; os.system('touch {marker}')"),
+    ],
+)
 def test_pasted_code_is_never_executed(tmp_path, dialect, code):
     marker = tmp_path / "marker"
     path = tmp_path / "paste.txt"
@@ -373,8 +388,9 @@ def test_a_call_equals_the_program_written_out_exactly():
 
 
 def test_the_forward_table_shows_which_call_each_step_came_from(cli):
-    out = cli("eval", "sig(t) = 1 / (1 + exp(-t)); f = sig(a*x + b)", "--a", "1", "--x", "3",
-              "--b", "2").stdout
+    out = cli(
+        "eval", "sig(t) = 1 / (1 + exp(-t)); f = sig(a*x + b)", "--a", "1", "--x", "3", "--b", "2"
+    ).stdout
     assert "from call" in out
     rows = [line for line in out.splitlines() if "sig(a*x + b)" in line]
     assert len(rows) == 4  # -t, exp, 1 + ..., 1 / ...
@@ -400,18 +416,21 @@ def test_parameters_shadow_program_names_and_other_names_are_the_program_s():
     assert ev.value == 10.0
 
 
-@pytest.mark.parametrize("src, says", [
-    ("f(x) = f(x - 1)\ny = f(2)", "f calls itself: a function cannot be recursive"),
-    ("y = g(2)\ng(x) = x", "g is defined after this use (on line 2)"),
-    ("y = undefined_fn(2)", "unknown function 'undefined_fn'"),
-    ("sig(t) = t\ny = sig(1, 2)", "sig takes 1 argument (t), not 2"),
-    ("h(p, q) = p * q\ny = h(1)", "h takes 2 arguments (p, q), not 1"),
-    ("sig(t) = t\nsig(u) = u\ny = sig(1)", "sig is already defined (line 1)"),
-    ("exp(t) = t\ny = exp(1)", "'exp' is one of gradcli's functions"),
-    ("k(2) = 3", "a function's parameters are names"),
-    ("k(t, t) = t", "the parameter t is named twice"),
-    ("k(t) = t", "the program only defines functions (k)"),
-])
+@pytest.mark.parametrize(
+    "src, says",
+    [
+        ("f(x) = f(x - 1)\ny = f(2)", "f calls itself: a function cannot be recursive"),
+        ("y = g(2)\ng(x) = x", "g is defined after this use (on line 2)"),
+        ("y = undefined_fn(2)", "unknown function 'undefined_fn'"),
+        ("sig(t) = t\ny = sig(1, 2)", "sig takes 1 argument (t), not 2"),
+        ("h(p, q) = p * q\ny = h(1)", "h takes 2 arguments (p, q), not 1"),
+        ("sig(t) = t\nsig(u) = u\ny = sig(1)", "sig is already defined (line 1)"),
+        ("exp(t) = t\ny = exp(1)", "'exp' is one of gradcli's functions"),
+        ("k(2) = 3", "a function's parameters are names"),
+        ("k(t, t) = t", "the parameter t is named twice"),
+        ("k(t) = t", "the program only defines functions (k)"),
+    ],
+)
 def test_user_function_errors(cli, src, says):
     result = cli("eval", src)
     assert result.exit_code == 2
@@ -431,7 +450,8 @@ def test_inlining_never_recurses():
 def test_a_long_program_of_calls_stays_linear():
     n = 100_000
     src = "sig(t) = 1 / (1 + exp(-t))\nx0 = 0.5\n" + "\n".join(
-        f"x{k} = sig(x{k - 1})" for k in range(1, n + 1))
+        f"x{k} = sig(x{k - 1})" for k in range(1, n + 1)
+    )
     tape = compile_program(src)
     assert sum(1 for s in tape.steps if s.call) == 4 * n
     ev = evaluate(tape, {}, record=False)
@@ -446,8 +466,10 @@ def test_pasted_definitions_of_a_builtin_replace_it_only_in_pasted_code():
 
 
 def test_a_python_function_with_local_names():
-    src = "def neuron(x, w, b):\n    '''one neuron'''\n    z = w * x + b\n    return " \
-          "math.tanh(z) + z\ny = neuron(a, 2.0, -1.0)"
+    src = (
+        "def neuron(x, w, b):\n    '''one neuron'''\n    z = w * x + b\n    return "
+        "math.tanh(z) + z\ny = neuron(a, 2.0, -1.0)"
+    )
     _, ev = run(src, "python", a=0.3)
     _, own = run("z = 2.0 * a + -1.0\ny = tanh(z) + z", a=0.3)
     _same(ev, own)
@@ -475,23 +497,79 @@ def test_foreign_code_errors_carry_the_construct():
 
 
 # --- any text: a result or gradcli's own error ---------------------------------------------
+from conftest import examples  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from conftest import examples  # noqa: E402
 from gradcli.core.errors import GradcliError  # noqa: E402
 
-PIECES = ["var ", "let ", "a", "b", "x", " = ", "1", "2.5", ";", "\n", "  ", "(", ")", "[",
-          "]", ",", "+", "-", "*", "/", "**", "^", "//", "/*", "*/", "#", "Math.exp(",
-          "math.exp(", "np.", ".relu()", ".backward()", ".data", ".grad", "Value(", "print(",
-          "f'{a:.2f}'", "'s'", "def f(t):\n    return ", "function g(t) { return ", "}",
-          "{", "=>", "?", ":", "==", "import os", "sig(t) = ", "sig(", "return ", "if ",
-          "for ", "++", "%", "\\d", "θ", "$", "`", "\x00"]
+PIECES = [
+    "var ",
+    "let ",
+    "a",
+    "b",
+    "x",
+    " = ",
+    "1",
+    "2.5",
+    ";",
+    "\n",
+    "  ",
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    "+",
+    "-",
+    "*",
+    "/",
+    "**",
+    "^",
+    "//",
+    "/*",
+    "*/",
+    "#",
+    "Math.exp(",
+    "math.exp(",
+    "np.",
+    ".relu()",
+    ".backward()",
+    ".data",
+    ".grad",
+    "Value(",
+    "print(",
+    "f'{a:.2f}'",
+    "'s'",
+    "def f(t):\n    return ",
+    "function g(t) { return ",
+    "}",
+    "{",
+    "=>",
+    "?",
+    ":",
+    "==",
+    "import os",
+    "sig(t) = ",
+    "sig(",
+    "return ",
+    "if ",
+    "for ",
+    "++",
+    "%",
+    "\\d",
+    "θ",
+    "$",
+    "`",
+    "\x00",
+]
 
 
 @settings(max_examples=examples(300), deadline=None)
-@given(st.lists(st.sampled_from(PIECES), max_size=20).map("".join),
-       st.sampled_from(["auto", "python", "js"]))
+@given(
+    st.lists(st.sampled_from(PIECES), max_size=20).map("".join),
+    st.sampled_from(["auto", "python", "js"]),
+)
 def test_any_pasted_text_gives_a_result_or_gradcli_s_own_error(text, dialect):
     try:
         tape = compile_program(text, dialect=dialect)

@@ -1,5 +1,6 @@
 """`gradcli plot`: the derivative curve, the tangent line, gaps, --along, files and the
 terminal picture, through the real command line."""
+
 import json
 import math
 import os
@@ -9,7 +10,6 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
-
 from conftest import ROOT, run_gradcli
 
 
@@ -122,14 +122,14 @@ def test_a_pole_breaks_both_curves():
 def test_a_sample_at_a_kink_is_a_point_of_its_own():
     doc = plot_json("abs(x)", "--x", "0.5", "--range", "-1:1", "--points", "201")
     k = doc["x"].index(0.0)
-    assert doc["kinks"] == [{"x": 0, "why": "abs'(0) is taken as 0 (PyTorch's convention)",
-                             "exact": True}]
+    assert doc["kinks"] == [
+        {"x": 0, "why": "abs'(0) is taken as 0 (PyTorch's convention)", "exact": True}
+    ]
     assert doc["breaks"]["derivative"] == [k - 1, k]
 
 
 def test_a_kink_beside_a_sample_on_another_kink_is_found():
-    doc = plot_json("abs(x) + relu(x - 0.005)", "--x", "0.5", "--range", "-1:1",
-                    "--points", "201")
+    doc = plot_json("abs(x) + relu(x - 0.005)", "--x", "0.5", "--range", "-1:1", "--points", "201")
     k = doc["x"].index(0.0)
     assert [(m["x"], m["exact"]) for m in doc["kinks"]] == [(0, True), (0.005, False)]
     assert doc["breaks"]["derivative"] == [k - 1, k]
@@ -185,8 +185,10 @@ def test_several_inputs_without_along_name_them():
     assert "no input named 'bb'" in err and "its inputs are: a, b" in err
 
 
-@pytest.mark.parametrize("args", [("--range", "-3:3"), ("--range=-3:3",), ("--range", "-3 : 3"),
-                                  ("x=1", "--range", "-3:3")])
+@pytest.mark.parametrize(
+    "args",
+    [("--range", "-3:3"), ("--range=-3:3",), ("--range", "-3 : 3"), ("x=1", "--range", "-3:3")],
+)
 def test_range_with_a_negative_start(args):
     extra = () if "x=1" in args else ("--x", "1")
     doc = plot_json("x^2", *extra, *args)
@@ -198,13 +200,16 @@ def test_range_of_constant_expressions():
     assert doc["x"] == pytest.approx([-math.pi, -math.pi / 2, 0, math.pi / 2, math.pi])
 
 
-@pytest.mark.parametrize("bad, words", [
-    ("3:-3", "the start must be less than the end"),
-    ("-3", "write it as START:END"),
-    ("a:3", "not a number"),
-    ("1:2:3", "write it as START:END"),
-    ("-1e308:1e308", "too wide for a float"),
-])
+@pytest.mark.parametrize(
+    "bad, words",
+    [
+        ("3:-3", "the start must be less than the end"),
+        ("-3", "write it as START:END"),
+        ("a:3", "not a number"),
+        ("1:2:3", "write it as START:END"),
+        ("-1e308:1e308", "too wide for a float"),
+    ],
+)
 def test_bad_ranges_are_usage_errors(bad, words):
     assert words in failed(run_gradcli("plot", "x", "--x", "0", f"--range={bad}"), 2)
 
@@ -222,8 +227,9 @@ def test_a_point_outside_the_range_is_refused_with_a_range_that_fits():
 
 
 def test_points_limit():
-    assert "between 2 and 10,000" in failed(run_gradcli("plot", "x", "--x", "0",
-                                                        "--points", "10001"), 2)
+    assert "between 2 and 10,000" in failed(
+        run_gradcli("plot", "x", "--x", "0", "--points", "10001"), 2
+    )
     assert len(plot_json("x", "--x", "0", "--points", "2")["x"]) == 2
 
 
@@ -274,7 +280,8 @@ def test_svg_without_matplotlib_says_how_to_get_it(cli, monkeypatch, tmp_path):
     assert result.stderr.splitlines() == [
         f"error: -o {tmp_path / 'p.svg'}: an SVG plot needs matplotlib, which is not installed",
         "install it with: pip install 'gradcli[plot]' (the terminal plot needs nothing "
-        "more: leave out -o)"]
+        "more: leave out -o)",
+    ]
     assert not list(tmp_path.iterdir())
 
 
@@ -289,8 +296,15 @@ _ANSI = re.compile(r"\x1b\[")
 
 @pytest.mark.parametrize("columns", ["80", "60"])
 def test_piped_picture_fits_and_has_no_colour_codes(columns):
-    proc = run_gradcli("plot", "relu(x) + 1/(x - 1) + log(x + 2)", "--x", "2", "--range",
-                       "-3:3", env={"COLUMNS": columns})
+    proc = run_gradcli(
+        "plot",
+        "relu(x) + 1/(x - 1) + log(x + 2)",
+        "--x",
+        "2",
+        "--range",
+        "-3:3",
+        env={"COLUMNS": columns},
+    )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert len(lines) > 30
@@ -312,9 +326,15 @@ def at_a_tty(**extra):
     pexpect = pytest.importorskip("pexpect")
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
     env.update({"COLUMNS": "80", "TERM": "xterm", **extra})
-    child = pexpect.spawn(sys.executable, ["-m", "gradcli", "plot", "sin(x)*x", "--x", "1"],
-                          cwd=str(ROOT), dimensions=(40, 80), encoding="utf-8",
-                          env=env, timeout=60)
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "gradcli", "plot", "sin(x)*x", "--x", "1"],
+        cwd=str(ROOT),
+        dimensions=(40, 80),
+        encoding="utf-8",
+        env=env,
+        timeout=60,
+    )
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0, child.before
@@ -336,11 +356,19 @@ def test_a_terminal_without_colour_gets_none(env):
 
 def test_only_plot_imports_the_plotting_libraries():
     def imports(*args):
-        proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "gradcli", *args],
-                              capture_output=True, text=True, cwd=ROOT, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "gradcli", *args],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=120,
+        )
         assert proc.returncode == 0, proc.stderr
-        return {line.rsplit("|", 1)[-1].strip()
-                for line in proc.stderr.splitlines() if line.startswith("import time:")}
+        return {
+            line.rsplit("|", 1)[-1].strip()
+            for line in proc.stderr.splitlines()
+            if line.startswith("import time:")
+        }
 
     def loaded(modules, package):
         # a package really loaded brings its submodules (plot hides numpy from plotille,
@@ -355,15 +383,29 @@ def test_only_plot_imports_the_plotting_libraries():
     assert not loaded(plotted, "matplotlib") and not loaded(plotted, "numpy")
 
 
-@pytest.mark.parametrize("span, expected", [
-    ("-3:3", ["-3", "-1.85", "-0.692", "0.462", "1.62", "2.77"]),
-    ("1000.1:1000.2", ["1000.1", "1000.1167", "1000.1333", "1000.15", "1000.1667",
-                       "1000.1833", "1000.2"]),
-])
+@pytest.mark.parametrize(
+    "span, expected",
+    [
+        ("-3:3", ["-3", "-1.85", "-0.692", "0.462", "1.62", "2.77"]),
+        (
+            "1000.1:1000.2",
+            ["1000.1", "1000.1167", "1000.1333", "1000.15", "1000.1667", "1000.1833", "1000.2"],
+        ),
+    ],
+)
 def test_tick_labels_have_the_digits_the_span_needs(span, expected):
     lo = float(span.split(":")[0])
-    proc = run_gradcli("plot", "x^2", "--x", str(lo), "--range", span, "--points", "20",
-                       env={"COLUMNS": "72" if span == "-3:3" else "80"})
+    proc = run_gradcli(
+        "plot",
+        "x^2",
+        "--x",
+        str(lo),
+        "--range",
+        span,
+        "--points",
+        "20",
+        env={"COLUMNS": "72" if span == "-3:3" else "80"},
+    )
     assert proc.returncode == 0, proc.stderr
     ticks = [line for line in proc.stdout.splitlines() if line.startswith("           | ")]
     assert ticks and ticks[0].split()[1:] == expected
@@ -384,8 +426,7 @@ def test_a_lone_h_is_help():
 
 def test_the_summary_in_gradcli_help_is_whole():
     out = " ".join(run_gradcli("--help", env={"COLUMNS": "80"}).stdout.split())
-    assert "plot Plot a program along one input, with its derivative and a tangent line." \
-        in out
+    assert "plot Plot a program along one input, with its derivative and a tangent line." in out
 
 
 # Found by the break-it review.
@@ -395,8 +436,9 @@ def test_a_kink_the_program_smooths_over_does_not_break_the_derivative(program):
     assert d["kinks"] == [] and d["breaks"]["derivative"] == []
 
 
-@pytest.mark.parametrize("program, op", [("abs(x)", "abs"), ("relu(x)*3", "relu"),
-                                         ("max(x, 0.5*x)", "max")])
+@pytest.mark.parametrize(
+    "program, op", [("abs(x)", "abs"), ("relu(x)*3", "relu"), ("max(x, 0.5*x)", "max")]
+)
 def test_a_real_kink_still_breaks_the_derivative(program, op):
     d = plot_json(program, "--x", "1")
     assert [k["why"] for k in d["kinks"]] == [f"a kink of {op}"]
@@ -404,8 +446,23 @@ def test_a_real_kink_still_breaks_the_derivative(program, op):
 
 
 def test_a_rebound_output_is_named_as_the_tables_name_it():
-    p = subprocess.run([sys.executable, "-m", "gradcli", "plot", "f = a*b; f = f + 1", "--a", "1",
-                        "--b", "2", "--along", "a"], capture_output=True, text=True,
-                       env={**os.environ, "COLUMNS": "80"})
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gradcli",
+            "plot",
+            "f = a*b; f = f + 1",
+            "--a",
+            "1",
+            "--b",
+            "2",
+            "--along",
+            "a",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "80"},
+    )
     assert p.returncode == 0, p.stderr
     assert "f' = 3, slope ∂f'/∂a = 2" in p.stdout

@@ -1,4 +1,5 @@
 """Quiz progress: the SQLite store, `gradcli progress`, `gradcli quiz --review`."""
+
 import csv
 import json
 import os
@@ -9,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import run_gradcli
+
 from gradcli.tutor.misconceptions import predictions
 from gradcli.tutor.progress import MIGRATIONS, Store, answer_row
 from gradcli.tutor.quiz import judge
@@ -19,7 +20,7 @@ from gradcli.tutor.review import INTERVALS, cards
 
 ROOT = Path(__file__).resolve().parent.parent
 
-SCRIPT = '''
+SCRIPT = """
 title = "test"
 [[question]]
 id = "da"
@@ -38,7 +39,7 @@ id = "fan"
 program = "x = a * b\\ny = a + c\\nf = x * y"
 inputs = { a = 2, b = 3, c = 1 }
 ask = "grad a"
-'''
+"""
 # Right (2·b = 6); divided (x̄/a = 2/4); one fan-out path only (b·y = 9).
 ANSWERS = "6\n2/4\n9\n"
 
@@ -91,8 +92,9 @@ def test_scripted_quiz_is_recorded_and_summarised(tmp_path, script):
     assert all(r["answered_at"].startswith("20") for r in rows)
 
     # A generated quiz records its level and topic; a skip counts as not right.
-    result = quiz(db, "--seed", "4", "--topic", "relu", "--count", "2", "--answers", "-",
-                  input="skip\n1\n")
+    result = quiz(
+        db, "--seed", "4", "--topic", "relu", "--count", "2", "--answers", "-", input="skip\n1\n"
+    )
     assert result.returncode == 0, result.stderr
     s = progress_json(db)
     assert s["answers"] == 5 and len(s["sessions"]) == 2
@@ -109,9 +111,15 @@ def test_interactive_answers_are_recorded(tmp_path):
     db = tmp_path / "p.sqlite3"
     first = generate(1, 2, seed=1)[0]
     env = dict(os.environ, COLUMNS="120", LINES="40", TERM="dumb")
-    child = pexpect.spawn(sys.executable, ["-m", "gradcli", "quiz", "--seed", "1", "--count",
-                                           "2", "--db", str(db)], cwd=str(ROOT), env=env,
-                          encoding="utf-8", timeout=30, dimensions=(40, 120))
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "gradcli", "quiz", "--seed", "1", "--count", "2", "--db", str(db)],
+        cwd=str(ROOT),
+        env=env,
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(40, 120),
+    )
     child.expect("Question 1 of 2")
     child.expect("> ")
     child.sendline(repr(first.expected))
@@ -140,17 +148,34 @@ def test_where_the_store_lives(tmp_path, script):
     env = {k: v for k, v in os.environ.items() if k != "GRADCLI_DB"}
     env["XDG_DATA_HOME"] = str(tmp_path / "data")
     for args in (("quiz", "--script", script, "--answers", "-"),):
-        result = subprocess.run([sys.executable, "-m", "gradcli", *args], input=ANSWERS,
-                                capture_output=True, text=True, env=env, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "gradcli", *args],
+            input=ANSWERS,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
         assert result.returncode == 0, result.stderr
     default = tmp_path / "data" / "gradcli" / "progress.sqlite3"
     assert default.exists()
     # GRADCLI_DB wins over XDG_DATA_HOME, --db over both.
     env["GRADCLI_DB"] = str(tmp_path / "env.sqlite3")
-    subprocess.run([sys.executable, "-m", "gradcli", "quiz", "--script", script, "--answers",
-                    "-"], input="6\n", capture_output=True, text=True, env=env, timeout=120)
-    result = subprocess.run([sys.executable, "-m", "gradcli", "progress", "--json"],
-                            capture_output=True, text=True, env=env, timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "gradcli", "quiz", "--script", script, "--answers", "-"],
+        input="6\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "gradcli", "progress", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert json.loads(result.stdout)["answers"] == 1
     assert json.loads(result.stdout)["suggest"] == "gradcli quiz"
     assert progress_json(default)["answers"] == 3
@@ -161,10 +186,12 @@ def test_schema_is_versioned_in_wal_mode_and_migrates(tmp_path, script):
     # A store made by the first migration only, with an answer in it.
     con = sqlite3.connect(db)
     con.execute(MIGRATIONS[0])
-    con.execute("INSERT INTO answers (uid, answered_at, session, program, inputs, ask, "
-                "expected, correct, skipped, misconceptions, possible, review) VALUES "
-                "('u1', '2026-01-01T00:00:00+00:00', 's0', 'f = a', '{\"a\": 1}', 'grad a', "
-                "1, 1, 0, '[]', '[]', 0)")
+    con.execute(
+        "INSERT INTO answers (uid, answered_at, session, program, inputs, ask, "
+        "expected, correct, skipped, misconceptions, possible, review) VALUES "
+        "('u1', '2026-01-01T00:00:00+00:00', 's0', 'f = a', '{\"a\": 1}', 'grad a', "
+        "1, 1, 0, '[]', '[]', 0)"
+    )
     con.execute("PRAGMA user_version = 1")
     con.commit()
     con.close()
@@ -186,13 +213,34 @@ def test_two_quiz_sessions_at_once_lose_nothing(tmp_path):
     db = tmp_path / "p.sqlite3"
     answers = tmp_path / "answers.txt"
     answers.write_text("1\n" * 40)
-    cmd = [sys.executable, "-m", "gradcli", "quiz", "--db", str(db), "--count", "40",
-           "--answers", str(answers), "--json", "--level", "1"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "gradcli",
+        "quiz",
+        "--db",
+        str(db),
+        "--count",
+        "40",
+        "--answers",
+        str(answers),
+        "--json",
+        "--level",
+        "1",
+    ]
     # A generous busy timeout: the claim is that nothing is lost, not how fast a loaded
     # machine gets the lock (a store locked past the timeout goes to the fallback file).
     env = {**os.environ, "GRADCLI_DB_TIMEOUT": "120"}
-    procs = [subprocess.Popen(cmd + ["--seed", str(seed)], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, env=env) for seed in (1, 2)]
+    procs = [
+        subprocess.Popen(
+            cmd + ["--seed", str(seed)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for seed in (1, 2)
+    ]
     for p in procs:
         out, err = p.communicate(timeout=300)
         assert p.returncode == 0, err
@@ -228,9 +276,15 @@ def test_two_writers_released_together_lose_nothing(tmp_path):
     db = tmp_path / "p.sqlite3"
     go = tmp_path / "go"
     env = {**os.environ, "GRADCLI_DB_TIMEOUT": "120"}  # a loaded machine: wait, do not fail
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(db), name,
-                               str(tmp_path / f"ready-{name}"), str(go)],
-                              stderr=subprocess.PIPE, text=True, env=env) for name in ("a", "b")]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(db), name, str(tmp_path / f"ready-{name}"), str(go)],
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for name in ("a", "b")
+    ]
     for name in ("a", "b"):
         while not (tmp_path / f"ready-{name}").exists():
             assert all(p.poll() is None for p in procs), [p.stderr.read() for p in procs]
@@ -249,8 +303,9 @@ def test_a_locked_store_keeps_the_answers_and_takes_them_in_later(tmp_path, scri
     holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
-        result = quiz(db, "--script", script, "--answers", "-", "--json",
-                      env={"GRADCLI_DB_TIMEOUT": "0.2"})
+        result = quiz(
+            db, "--script", script, "--answers", "-", "--json", env={"GRADCLI_DB_TIMEOUT": "0.2"}
+        )
     finally:
         holder.execute("ROLLBACK")
         holder.close()
@@ -276,12 +331,16 @@ def test_a_damaged_store_says_so_and_keeps_the_answers(tmp_path, script):
     assert f"cannot use the progress store {db}: file is not a database" in result.stderr
     kept = list(tmp_path.glob("p.sqlite3.unsaved-*.jsonl"))
     assert len(kept) == 1 and f"kept in {kept[0]}" in result.stderr
-    assert [json.loads(line)["answer"] for line in kept[0].read_text().splitlines()] == \
-        ["6", "2/4", "9"]
+    assert [json.loads(line)["answer"] for line in kept[0].read_text().splitlines()] == [
+        "6",
+        "2/4",
+        "9",
+    ]
     result = run_gradcli("progress", "--db", str(db))
     assert result.returncode == 2
-    assert result.stderr.startswith(f"error: cannot use the progress store {db}: file is not "
-                                    f"a database")
+    assert result.stderr.startswith(
+        f"error: cannot use the progress store {db}: file is not a database"
+    )
     assert "move it aside" in result.stderr
     # Moved aside: a new store starts and the kept answers go into it.
     db.rename(tmp_path / "damaged")
@@ -295,7 +354,9 @@ def test_progress_text_chart_and_weakest_spots(tmp_path, script):
     db = tmp_path / "my store.sqlite3"
     assert quiz(db, "--script", script, "--answers", "-").returncode == 0
     assert quiz(db, "--script", script, "--answers", "-", input="6\n8\n15\n").returncode == 0
-    result = run_gradcli("progress", "--db", str(db), env={"PYTHONIOENCODING": "utf-8", "COLUMNS": "300"})
+    result = run_gradcli(
+        "progress", "--db", str(db), env={"PYTHONIOENCODING": "utf-8", "COLUMNS": "300"}
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Progress: 6 answers in 2 quiz sessions, 4 right" in out
@@ -317,8 +378,10 @@ def test_trend_compares_the_last_ten_with_the_ten_before(tmp_path):
     qs = generate(1, 20, seed=5, topic="mul")
     store = Store(db)
     # Ten wrong, then ten right: the trend is up by 100%.
-    rows = [answer_row(q, judge(q, "0.123" if n < 10 else repr(q.expected)), 1.0, "s1")
-            for n, q in enumerate(qs)]
+    rows = [
+        answer_row(q, judge(q, "0.123" if n < 10 else repr(q.expected)), 1.0, "s1")
+        for n, q in enumerate(qs)
+    ]
     store.insert(rows)
     store.close()
     mul = next(t for t in progress_json(db)["topics"] if t["topic"] == "mul")
@@ -330,8 +393,12 @@ def test_no_trend_against_fewer_than_ten_answers_before(tmp_path):
     db = tmp_path / "p.sqlite3"
     qs = generate(1, 11, seed=5, topic="mul")
     store = Store(db)
-    store.insert([answer_row(q, judge(q, "0.123" if n < 3 else repr(q.expected)), 1.0, "s1")
-                  for n, q in enumerate(qs)])
+    store.insert(
+        [
+            answer_row(q, judge(q, "0.123" if n < 3 else repr(q.expected)), 1.0, "s1")
+            for n, q in enumerate(qs)
+        ]
+    )
     store.close()
     mul = next(t for t in progress_json(db)["topics"] if t["topic"] == "mul")
     assert (mul["seen"], mul["trend"], mul["trend_change"]) == (11, None, None)
@@ -358,8 +425,7 @@ def test_export_csv_and_json(tmp_path, script):
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
     bad = run_gradcli("progress", "--db", str(db), "--export", str(tmp_path / "a.txt"))
     assert bad.returncode == 2 and "FILE.csv or FILE.json" in bad.stderr
-    missing = run_gradcli("progress", "--db", str(db), "--export",
-                          str(tmp_path / "no" / "a.json"))
+    missing = run_gradcli("progress", "--db", str(db), "--export", str(tmp_path / "no" / "a.json"))
     assert missing.returncode == 2 and "cannot write" in missing.stderr
 
 
@@ -372,14 +438,19 @@ def test_a_teacher_merges_exports(tmp_path, script):
     result = run_gradcli("progress", "--merge", *files, "--json")
     assert result.returncode == 0, result.stderr
     m = json.loads(result.stdout)
-    assert [(lr["learner"], lr["answers"], lr["right"]) for lr in m["learners"]] == \
-        [("ada", 3, 3), ("bob", 3, 0)]
+    assert [(lr["learner"], lr["answers"], lr["right"]) for lr in m["learners"]] == [
+        ("ada", 3, 3),
+        ("bob", 3, 0),
+    ]
     made = {x["misconception"]: (x["made"], x["learners"]) for x in m["misconceptions"]}
     assert made["divided-instead-of-multiplied"] == (2, 1)
     text = run_gradcli("progress", "--merge", *files)
     assert text.returncode == 0
-    assert "ada" in text.stdout and "bob" in text.stdout and "2 learners, 6 answers, 3 right" \
-        in text.stdout
+    assert (
+        "ada" in text.stdout
+        and "bob" in text.stdout
+        and "2 learners, 6 answers, 3 right" in text.stdout
+    )
     (tmp_path / "junk.json").write_text("[1, 2]")
     bad = run_gradcli("progress", "--merge", files[0], str(tmp_path / "junk.json"))
     assert bad.returncode == 2 and "is not a gradcli progress export" in bad.stderr
@@ -389,19 +460,19 @@ def test_a_teacher_merges_exports(tmp_path, script):
 
 def test_a_csv_export_never_holds_a_live_formula(tmp_path, script):
     db = tmp_path / "p.sqlite3"
-    quiz(db, "--script", script, "--answers", "-",
-         input='=HYPERLINK("http://x","y")\n-2\n@SUM(A1)\n')
+    quiz(
+        db, "--script", script, "--answers", "-", input='=HYPERLINK("http://x","y")\n-2\n@SUM(A1)\n'
+    )
     run_gradcli("progress", "--db", str(db), "--export", str(tmp_path / "a.csv"))
     with open(tmp_path / "a.csv", newline="") as fh:
         answers = [r["answer"] for r in csv.DictReader(fh)]
-    assert answers == ["'=HYPERLINK(\"http://x\",\"y\")", "-2", "'@SUM(A1)"]
+    assert answers == ['\'=HYPERLINK("http://x","y")', "-2", "'@SUM(A1)"]
 
 
 def test_a_folder_is_not_a_store(tmp_path):
     folder = tmp_path / "dd"
     folder.mkdir()
-    result = run_gradcli("quiz", "--count", "1", "--answers", "-", "--db", str(folder),
-                         input="1\n")
+    result = run_gradcli("quiz", "--count", "1", "--answers", "-", "--db", str(folder), input="1\n")
     assert result.returncode == 2 and "that is a folder" in result.stderr
     assert list(folder.iterdir()) == []
 
@@ -414,8 +485,12 @@ def test_reset_asks_first(tmp_path, script):
     assert progress_json(db)["answers"] == 3
     pexpect = pytest.importorskip("pexpect")
     for reply, left in (("n", 3), ("y", 0)):
-        child = pexpect.spawn(sys.executable, ["-m", "gradcli", "progress", "--db", str(db),
-                                               "--reset"], encoding="utf-8", timeout=30)
+        child = pexpect.spawn(
+            sys.executable,
+            ["-m", "gradcli", "progress", "--db", str(db), "--reset"],
+            encoding="utf-8",
+            timeout=30,
+        )
         child.expect_exact(f"Delete the {left or 3} recorded answers in {db}? [y/N] ")
         child.sendline(reply)
         child.expect("Nothing was deleted" if reply == "n" else "Deleted the 3 recorded")
@@ -441,8 +516,10 @@ def _seed_store(db):
     """mul answered right five times in one session; relu wrong twice, with the same
     mistake each time, in the next."""
     store = Store(db)
-    rows = [answer_row(q, judge(q, repr(q.expected)), 2.0, "s1")
-            for q in generate(1, 5, seed=3, topic="mul")]
+    rows = [
+        answer_row(q, judge(q, repr(q.expected)), 2.0, "s1")
+        for q in generate(1, 5, seed=3, topic="mul")
+    ]
     wrong = []
     for seed in range(200):
         q = generate(None, 1, seed=seed, topic="relu")[0]
@@ -467,8 +544,17 @@ def test_review_asks_the_weak_topic_with_fresh_numbers(tmp_path):
     assert (deck["relu"].box, deck["relu"].due) == (1, True)
     inputs = []
     for seed in ("1", "2"):
-        result = quiz(db, "--review", "--count", "3", "--seed", seed, "--answers", "-",
-                      input="skip\nskip\nskip\n")
+        result = quiz(
+            db,
+            "--review",
+            "--count",
+            "3",
+            "--seed",
+            seed,
+            "--answers",
+            "-",
+            input="skip\nskip\nskip\n",
+        )
         assert result.returncode == 0, result.stderr
         assert "Review: 3 questions on relu (box 1); due now." in result.stdout
         reviewed = [r for r in exported(db, tmp_path) if r["review"]][-3:]
@@ -486,16 +572,18 @@ def test_right_review_answers_put_the_topic_off(tmp_path):
     _seed_store(db)
     questions, _ = review_questions(Store(db).rows(), 3, seed=5)
     right = "".join(f"{q.expected!r}\n" for q in questions)
-    result = quiz(db, "--review", "--count", "3", "--seed", "5", "--answers", "-", "--json",
-                  input=right)
+    result = quiz(
+        db, "--review", "--count", "3", "--seed", "5", "--answers", "-", "--json", input=right
+    )
     assert json.loads(result.stdout)["score"] == 3
     relu = next(c for c in cards(Store(db).rows()) if c.topic == "relu")
     # Box 1, then three right answers: box 4, due 8 sessions after this one.
     assert (relu.box, relu.due, relu.due_in) == (4, False, INTERVALS[4] - 1)
-    result = quiz(db, "--review", "--count", "1", "--seed", "5", "--answers", "-",
-                  input="skip\n")
-    assert "Review: 1 question on relu (box 4); none is due yet, so the nearest to due." \
+    result = quiz(db, "--review", "--count", "1", "--seed", "5", "--answers", "-", input="skip\n")
+    assert (
+        "Review: 1 question on relu (box 4); none is due yet, so the nearest to due."
         in result.stdout
+    )
 
 
 def test_a_right_answer_moves_a_card_later_and_a_wrong_one_sooner(tmp_path):
@@ -519,7 +607,6 @@ def test_review_errors(tmp_path, script):
 
 
 def test_sqlite_is_imported_only_by_the_commands_that_use_it():
-    code = ("import sys; from gradcli.cli.app import app; "
-            "print('sqlite3' in sys.modules)")
+    code = "import sys; from gradcli.cli.app import app; print('sqlite3' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr

@@ -1,16 +1,17 @@
 """Property tests: random programs against finite differences; random text never crashes."""
+
 import math
 
+from conftest import examples
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import examples
 from gradcli.core.engine import evaluate, forward
 from gradcli.core.errors import GradcliError
-from gradcli.language.lower import compile_program
-from gradcli.modes.gradcheck import check_input
 from gradcli.core.ops import FUNCTIONS
+from gradcli.language.lower import compile_program
 from gradcli.language.syntax import parse
+from gradcli.modes.gradcheck import check_input
 
 VARS = ["x", "y", "z"]
 UNARY = sorted(n for n, op in FUNCTIONS.items() if op.arity == 1)
@@ -18,17 +19,18 @@ BINARY_FUNCS = sorted(n for n, op in FUNCTIONS.items() if op.arity == 2)
 
 
 def expressions():
-    leaf = st.one_of(st.sampled_from(VARS),
-                     st.sampled_from(["0.5", "1.5", "2", "3", "0.25", "pi"]))
+    leaf = st.one_of(st.sampled_from(VARS), st.sampled_from(["0.5", "1.5", "2", "3", "0.25", "pi"]))
 
     def extend(inner):
         return st.one_of(
             st.tuples(inner, st.sampled_from(["+", "-", "*", "/"]), inner).map(
-                lambda t: f"({t[0]} {t[1]} {t[2]})"),
+                lambda t: f"({t[0]} {t[1]} {t[2]})"
+            ),
             st.tuples(inner, st.sampled_from(["2", "3", "0.5"])).map(lambda t: f"({t[0]})^{t[1]}"),
             st.tuples(st.sampled_from(UNARY), inner).map(lambda t: f"{t[0]}({t[1]})"),
             st.tuples(st.sampled_from(BINARY_FUNCS), inner, inner).map(
-                lambda t: f"{t[0]}({t[1]}, {t[2]})"),
+                lambda t: f"{t[0]}({t[1]}, {t[2]})"
+            ),
             inner.map(lambda e: f"-{e}"),
         )
 
@@ -57,8 +59,11 @@ def numeric_gradient(tape, inputs, name, h=1e-6):
     return (hi - lo) / (2 * h)
 
 
-@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.filter_too_much,
-                                                                    HealthCheck.too_slow])
+@settings(
+    max_examples=examples(300),
+    deadline=None,
+    suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow],
+)
 @given(expressions(), point, point, point)
 @example("---max(x, y)", 2.5, 2.4999999999999996, 1.0)  # found by Hypothesis: a near tie
 def test_gradient_matches_finite_differences(src, x, y, z):
@@ -83,8 +88,11 @@ def test_gradient_matches_finite_differences(src, x, y, z):
 
 
 @settings(max_examples=examples(400), deadline=None)
-@given(st.lists(st.sampled_from(list("ab1.e+-*/^()=;,\n #x") + ["sin", "**", "max(", "+="]),
-                max_size=30).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(list("ab1.e+-*/^()=;,\n #x") + ["sin", "**", "max(", "+="]), max_size=30
+    ).map("".join)
+)
 def test_parser_only_ever_raises_its_own_error(text):
     try:
         parse(text)

@@ -1,4 +1,5 @@
 """`gradcli quiz`: diagnosis of mistakes, generated questions, quiz files, the terminal."""
+
 import json
 import math
 import os
@@ -7,12 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import examples
-from gradcli.tutor.misconceptions import BY_ID, CATALOGUE, explain, predictions
 from gradcli.core.notation import Notation, fmt
+from gradcli.tutor.misconceptions import BY_ID, CATALOGUE, explain, predictions
 from gradcli.tutor.quiz import Question, judge, read_number
 from gradcli.tutor.quizgen import TEMPLATES, draw, generate
 
@@ -30,24 +31,37 @@ SIG2 = 1 / (1 + math.exp(-2))
 CASES = [
     ("divided-instead-of-multiplied", "x = a * b\nf = 2 * x", {"a": 2, "b": 3}, "grad a", 2 / 3),
     ("missing-upstream", "x = a^2\nf = 5 * x", {"a": 3}, "grad a", 6),
-    ("missing-fan-out-sum", "x = a * b\ny = a + c\nf = x * y", {"a": 2, "b": 3, "c": 1},
-     "grad a", 9),
-    ("missing-fan-out-sum", "x = a * b\ny = a + c\nf = x * y", {"a": 2, "b": 3, "c": 1},
-     "grad a", 6),
+    (
+        "missing-fan-out-sum",
+        "x = a * b\ny = a + c\nf = x * y",
+        {"a": 2, "b": 3, "c": 1},
+        "grad a",
+        9,
+    ),
+    (
+        "missing-fan-out-sum",
+        "x = a * b\ny = a + c\nf = x * y",
+        {"a": 2, "b": 3, "c": 1},
+        "grad a",
+        6,
+    ),
     ("overwrite-not-accumulate", "b = a + a", {"a": 3}, "grad a", 1),
     ("wrong-operand", "x = a * b\nf = 3 * x", {"a": 2, "b": 5}, "grad a", 6),
     ("sub-subtrahend-sign", "f = (a - b) * c", {"a": 5, "b": 2, "c": 3}, "grad b", 3),
     ("sub-subtrahend-sign", "f = a*c - a*d", {"a": 2, "c": 5, "d": 3}, "grad a", 8),
     ("sign-error", "f = a*c - a*d", {"a": 2, "c": 5, "d": 3}, "grad a", -2),
     ("sigmoid-of-wrong-value", "f = sigmoid(q)", {"q": 2}, "grad q", 2 * (1 - 2)),
-    ("output-form-on-input", "f = tanh(q)", {"q": 1.5}, "grad q", 1 - 1.5 ** 2),
-    ("derivative-of-output", "f = sigmoid(q)", {"q": 2}, "grad q",
-     (1 / (1 + math.exp(-SIG2))) * (1 - 1 / (1 + math.exp(-SIG2)))),
+    ("output-form-on-input", "f = tanh(q)", {"q": 1.5}, "grad q", 1 - 1.5**2),
+    (
+        "derivative-of-output",
+        "f = sigmoid(q)",
+        {"q": 2},
+        "grad q",
+        (1 / (1 + math.exp(-SIG2))) * (1 - 1 / (1 + math.exp(-SIG2))),
+    ),
     ("missing-local-derivative", "f = 3 * sigmoid(q)", {"q": 2}, "grad q", 3),
-    ("forward-value-instead-of-gradient", "x = a * b\nf = 2 * x", {"a": 2, "b": 3},
-     "grad a", 2),
-    ("quotient-of-derivatives", "f = (x + y) / (x * z)", {"x": 2, "y": 1, "z": 3}, "grad x",
-     1 / 3),
+    ("forward-value-instead-of-gradient", "x = a * b\nf = 2 * x", {"a": 2, "b": 3}, "grad a", 2),
+    ("quotient-of-derivatives", "f = (x + y) / (x * z)", {"x": 2, "y": 1, "z": 3}, "grad x", 1 / 3),
     ("power-rule-on-exponent", "f = a ^ b", {"a": 2, "b": 3}, "grad b", 12),
     ("relu-mask-by-gradient", "r = relu(x)\nf = r * c", {"x": 3, "c": -2}, "grad x", 0),
     ("stale-grad", "f = a * b", {"a": 3, "b": 4}, "grad a", 8),
@@ -59,8 +73,10 @@ def test_catalogue_examples_are_recognised(mistake, program, inputs, ask, wrong)
     q = Question("t", program, inputs, ask)
     outcome = judge(q, repr(wrong))
     assert not outcome.correct
-    assert mistake in ids(outcome), (outcome.misconception, [(p.id, p.value) for p in
-                                                             predictions(q.situation)])
+    assert mistake in ids(outcome), (
+        outcome.misconception,
+        [(p.id, p.value) for p in predictions(q.situation)],
+    )
 
 
 def test_every_catalogue_id_has_a_worked_example():
@@ -94,7 +110,7 @@ TEMPLATE_ASKS = [(t, ask) for t in TEMPLATES for ask in t.asks]
 
 
 @settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(TEMPLATE_ASKS), st.integers(0, 10 ** 6))
+@given(st.sampled_from(TEMPLATE_ASKS), st.integers(0, 10**6))
 def test_each_predicted_mistake_is_recognised(template_ask, seed):
     template, ask = template_ask
     q = draw(template, random.Random(seed), "q", ask)
@@ -113,7 +129,7 @@ def test_each_predicted_mistake_is_recognised(template_ask, seed):
 
 
 @settings(max_examples=examples(15), deadline=None)
-@given(st.sampled_from([1, 2, 3]), st.integers(0, 10 ** 6))
+@given(st.sampled_from([1, 2, 3]), st.integers(0, 10**6))
 def test_generated_quiz_at_every_level(level, seed):
     questions = generate(level, 3, seed)
     assert {q.level for q in questions} == {level}
@@ -123,8 +139,10 @@ def test_generated_quiz_at_every_level(level, seed):
             h = 1e-6
             up = dict(q.inputs, **{q.name: q.inputs[q.name] + h})
             down = dict(q.inputs, **{q.name: q.inputs[q.name] - h})
-            fd = (Question("u", q.source, up, q.ask).evaluation.value
-                  - Question("d", q.source, down, q.ask).evaluation.value) / (2 * h)
+            fd = (
+                Question("u", q.source, up, q.ask).evaluation.value
+                - Question("d", q.source, down, q.ask).evaluation.value
+            ) / (2 * h)
             assert math.isclose(fd, q.expected, rel_tol=1e-5, abs_tol=1e-6)
 
 
@@ -153,7 +171,7 @@ def test_topic_and_level_errors(cli):
 
 
 # --- scripted runs ----------------------------------------------------------------------------
-SCRIPT = '''
+SCRIPT = """
 title = "test"
 [[question]]
 id = "da"
@@ -178,7 +196,7 @@ id = "val"
 program = "x = a * b\\nf = 2 * x"
 inputs = { a = 2, b = 3 }
 ask = "value x"
-'''
+"""
 
 
 @pytest.fixture
@@ -194,17 +212,49 @@ def test_scripted_json_report(cli, script, tmp_path):
     answers.write_text("6\n2/4\n9\n")
     result = cli("quiz", "--script", script, "--answers", str(answers), "--json")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == {"schema": "gradcli.quiz/1", "score": 1, "total": 4, "questions": [
-        {"id": "da", "ask": "grad a", "answer": "6", "expected": 6.0, "correct": True,
-         "misconception": None},
-        {"id": "db", "ask": "grad b", "answer": "2/4", "expected": 8.0, "correct": False,
-         "misconception": "divided-instead-of-multiplied"},
-        {"id": "fan", "ask": "grad a", "answer": "9", "expected": 15.0, "correct": False,
-         "misconception": ["missing-upstream", "missing-fan-out-sum",
-                           "overwrite-not-accumulate"]},
-        {"id": "val", "ask": "value x", "answer": None, "expected": 6.0, "correct": False,
-         "misconception": None},
-    ]}
+    assert json.loads(result.stdout) == {
+        "schema": "gradcli.quiz/1",
+        "score": 1,
+        "total": 4,
+        "questions": [
+            {
+                "id": "da",
+                "ask": "grad a",
+                "answer": "6",
+                "expected": 6.0,
+                "correct": True,
+                "misconception": None,
+            },
+            {
+                "id": "db",
+                "ask": "grad b",
+                "answer": "2/4",
+                "expected": 8.0,
+                "correct": False,
+                "misconception": "divided-instead-of-multiplied",
+            },
+            {
+                "id": "fan",
+                "ask": "grad a",
+                "answer": "9",
+                "expected": 15.0,
+                "correct": False,
+                "misconception": [
+                    "missing-upstream",
+                    "missing-fan-out-sum",
+                    "overwrite-not-accumulate",
+                ],
+            },
+            {
+                "id": "val",
+                "ask": "value x",
+                "answer": None,
+                "expected": 6.0,
+                "correct": False,
+                "misconception": None,
+            },
+        ],
+    }
 
 
 def test_answers_on_stdin_and_pass_mark(cli, script):
@@ -228,31 +278,57 @@ def test_scripted_feedback_names_the_mistake(cli, script):
 
 
 MALFORMED = [
-    ('[[question]]\nid = "a"\nprogram = "a*b"\ninputs = {a = 1, b = 2}\n',
-     "question 1 (id \"a\"): field 'ask': missing"),
-    ('[[question]]\nid = "a"\nprogram = "a*b"\ninputs = {a = 1, b = 2}\nask = "slope a"\n',
-     "question 1 (id \"a\"): field 'ask'"),
-    ('[[question]]\nid = "a"\nprogram = "x = a*b"\ninputs = {a = 1, b = 2}\nask = "grad x"\n',
-     "field 'ask': 'x' is not an input"),
-    ('[[question]]\nid = "a"\nprogram = "a*"\ninputs = {a = 1}\nask = "grad a"\n',
-     "question 1 (id \"a\"): field 'program'"),
-    ('[[question]]\nid = "a"\nprogram = "a*b"\ninputs = {a = 1}\nask = "grad a"\n',
-     "field 'inputs': no value for the input b"),
-    ('[[question]]\nid = "a"\nprogram = "a*b"\ninputs = 3\nask = "grad a"\n',
-     "field 'inputs': must be a table"),
-    ('[[question]]\nid = "a"\nprogram = "log(a)"\ninputs = {a = -1}\nask = "grad a"\n',
-     "field 'program': log is undefined"),
-    ('[[question]]\nid = "a"\nprogram = "a*b"\ninputs = {a = 1, b = 2}\nask = "grad a"\n'
-     'tolrance = 0.1\n', "field 'tolrance': unknown field"),
-    ('[[question]]\nprogram = "a*b"\ninputs = {a = 1, b = 2}\nask = "grad a"\n',
-     "question 1: field 'id': missing"),
-    ('[[question]]\nid = "a"\nprogram = "a*b"\ninputs = {a = 3, b = 2}\nask = "grad a"\n'
-     '[[question]]\nid = "a"\nprogram = "a*b"\ninputs = {a = 3, b = 2}\nask = "grad b"\n',
-     "question 2 (id \"a\"): field 'id': \"a\" is also the id of question 1"),
-    ('[[question]]\nid = "a"\nprogram = "a*b"\ninputs = {a = 3, b = 2}\nask = "grad a"\n'
-     'tolerance = -1\n', "field 'tolerance': must be a positive number"),
-    ('[[question]]\nid = "a"\nprogram = "sqrt(a)"\ninputs = {a = 0}\nask = "grad a"\n',
-     "field 'ask': the answer to \"grad a\" is undefined"),
+    (
+        '[[question]]\nid = "a"\nprogram = "a*b"\ninputs = {a = 1, b = 2}\n',
+        "question 1 (id \"a\"): field 'ask': missing",
+    ),
+    (
+        '[[question]]\nid = "a"\nprogram = "a*b"\ninputs = {a = 1, b = 2}\nask = "slope a"\n',
+        "question 1 (id \"a\"): field 'ask'",
+    ),
+    (
+        '[[question]]\nid = "a"\nprogram = "x = a*b"\ninputs = {a = 1, b = 2}\nask = "grad x"\n',
+        "field 'ask': 'x' is not an input",
+    ),
+    (
+        '[[question]]\nid = "a"\nprogram = "a*"\ninputs = {a = 1}\nask = "grad a"\n',
+        "question 1 (id \"a\"): field 'program'",
+    ),
+    (
+        '[[question]]\nid = "a"\nprogram = "a*b"\ninputs = {a = 1}\nask = "grad a"\n',
+        "field 'inputs': no value for the input b",
+    ),
+    (
+        '[[question]]\nid = "a"\nprogram = "a*b"\ninputs = 3\nask = "grad a"\n',
+        "field 'inputs': must be a table",
+    ),
+    (
+        '[[question]]\nid = "a"\nprogram = "log(a)"\ninputs = {a = -1}\nask = "grad a"\n',
+        "field 'program': log is undefined",
+    ),
+    (
+        '[[question]]\nid = "a"\nprogram = "a*b"\ninputs = {a = 1, b = 2}\nask = "grad a"\n'
+        "tolrance = 0.1\n",
+        "field 'tolrance': unknown field",
+    ),
+    (
+        '[[question]]\nprogram = "a*b"\ninputs = {a = 1, b = 2}\nask = "grad a"\n',
+        "question 1: field 'id': missing",
+    ),
+    (
+        '[[question]]\nid = "a"\nprogram = "a*b"\ninputs = {a = 3, b = 2}\nask = "grad a"\n'
+        '[[question]]\nid = "a"\nprogram = "a*b"\ninputs = {a = 3, b = 2}\nask = "grad b"\n',
+        'question 2 (id "a"): field \'id\': "a" is also the id of question 1',
+    ),
+    (
+        '[[question]]\nid = "a"\nprogram = "a*b"\ninputs = {a = 3, b = 2}\nask = "grad a"\n'
+        "tolerance = -1\n",
+        "field 'tolerance': must be a positive number",
+    ),
+    (
+        '[[question]]\nid = "a"\nprogram = "sqrt(a)"\ninputs = {a = 0}\nask = "grad a"\n',
+        "field 'ask': the answer to \"grad a\" is undefined",
+    ),
     ('[[question]\nid = "a"\n', "not valid TOML"),
     ('title = "empty"\n', "no questions"),
 ]
@@ -272,8 +348,11 @@ def test_malformed_scripts_are_named(cli, tmp_path, text, message):
 def test_whole_file_is_checked_before_asking(cli, tmp_path):
     good = '[[question]]\nid = "q{n}"\nprogram = "a*b"\ninputs = {{a = 3, b = 2}}\nask = "grad a"\n'
     path = tmp_path / "late.toml"
-    path.write_text(good.format(n=1) + good.format(n=2)
-                    + '[[question]]\nid = "q3"\nprogram = "a*b"\ninputs = {a = 3}\nask = "grad a"\n')
+    path.write_text(
+        good.format(n=1)
+        + good.format(n=2)
+        + '[[question]]\nid = "q3"\nprogram = "a*b"\ninputs = {a = 3}\nask = "grad a"\n'
+    )
     result = cli("quiz", "--script", str(path), "--answers", "-", input="2\n2\n")
     assert result.exit_code == 2 and result.stdout == ""
     assert "question 3 (id \"q3\"): field 'inputs'" in result.stderr
@@ -300,16 +379,26 @@ def test_example_quizzes_run(cli, path):
 
 
 def test_example_quizzes_exist():
-    assert {p.name for p in EXAMPLES} >= {"seed-multiply.toml", "hackers-guide-neuron.toml",
-                                          "fan-out.toml"}
+    assert {p.name for p in EXAMPLES} >= {
+        "seed-multiply.toml",
+        "hackers-guide-neuron.toml",
+        "fan-out.toml",
+    }
 
 
 # --- at a real terminal ---------------------------------------------------------------------
 def _spawn(*args):
     pexpect = pytest.importorskip("pexpect")
     env = dict(os.environ, COLUMNS="120", LINES="40", TERM="dumb")
-    return pexpect.spawn(sys.executable, ["-m", "gradcli", *args], cwd=str(ROOT), env=env,
-                         encoding="utf-8", timeout=30, dimensions=(40, 120))
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "gradcli", *args],
+        cwd=str(ROOT),
+        env=env,
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(40, 120),
+    )
 
 
 def test_interactive_wrong_answer_is_diagnosed_and_quit_shows_the_score():
@@ -376,8 +465,7 @@ WHOLE_GATE = [
     # b = a + a: ∂b/∂a = 2 without the upstream 3
     ("missing-upstream", "b = a + a\nf = 3*b", {"a": 3}, lambda a: 1 + 1, "1 + 1"),
     # x = a*a: x̄ / (2a) instead of 2a·x̄
-    ("divided-instead-of-multiplied", "x = a*a\nf = 5*x", {"a": 3}, lambda a: 5 / (2 * a),
-     "a + a"),
+    ("divided-instead-of-multiplied", "x = a*a\nf = 5*x", {"a": 3}, lambda a: 5 / (2 * a), "a + a"),
 ]
 
 
@@ -385,8 +473,10 @@ WHOLE_GATE = [
 def test_slip_on_a_gate_using_a_value_twice(mistake, program, inputs, wrong, rule):
     q = Question("t", program, inputs, "grad a")
     outcome = judge(q, repr(wrong(inputs["a"])))
-    assert ids(outcome) == [mistake], (outcome.misconception,
-                                       [(p.id, p.value) for p in predictions(q.situation)])
+    assert ids(outcome) == [mistake], (
+        outcome.misconception,
+        [(p.id, p.value) for p in predictions(q.situation)],
+    )
     text = explain(outcome.mistakes[0], q.situation, Notation(ascii_only=True))
     assert rule in text and fmt(q.expected) in text, text
 
@@ -394,8 +484,11 @@ def test_slip_on_a_gate_using_a_value_twice(mistake, program, inputs, wrong, rul
 def test_the_gate_of_the_asked_values_own_term_is_named_first():
     # b̄ = x̄/a = 1 (the seed's slip at x = a*b) and x̄ = 1/2 at f = 2*x both give 1.
     q = Question("t", "x = a*b\nf = 2*x", {"a": 2, "b": 3}, "grad b")
-    gates = [p.facts["gate"] for p in predictions(q.situation)
-             if p.id == "divided-instead-of-multiplied" and math.isclose(p.value, 1)]
+    gates = [
+        p.facts["gate"]
+        for p in predictions(q.situation)
+        if p.id == "divided-instead-of-multiplied" and math.isclose(p.value, 1)
+    ]
     assert sorted(gates) == ["f = 2 * x", "x = a * b"]
     outcome = judge(q, "1")
     assert ids(outcome) == ["divided-instead-of-multiplied"]
@@ -410,8 +503,7 @@ def test_hint_names_unnamed_steps_by_their_expression(cli):
 
     order = [q.id for q in load(str(path)).questions]
     before = "skip\n" * order.index("da")
-    result = cli("quiz", "--script", str(path), "--answers", "-", "--ascii",
-                 input=before + "?\n")
+    result = cli("quiz", "--script", str(path), "--answers", "-", "--ascii", input=before + "?\n")
     assert result.exit_code == 0, result.output
     hint = result.stdout.split("> ?", 1)[1].split("> ", 1)[0]
     assert "hint: d(a * x)/da = x" in hint, hint
@@ -424,8 +516,7 @@ def test_hint_names_unnamed_steps_by_their_expression(cli):
 
 def test_missing_input_in_a_quiz_file_says_to_add_it(cli, tmp_path):
     path = tmp_path / "q.toml"
-    path.write_text('[[question]]\nid = "a"\nprogram = "a*b"\ninputs = {a = 1}\n'
-                    'ask = "grad a"\n')
+    path.write_text('[[question]]\nid = "a"\nprogram = "a*b"\ninputs = {a = 1}\nask = "grad a"\n')
     result = cli("quiz", "--script", str(path), "--answers", "-", input="")
     assert result.exit_code == 2
     assert "add b to the question's inputs table" in result.stderr, result.stderr
@@ -436,12 +527,16 @@ def test_a_quiz_file_uses_the_programs_default_values_as_eval_does(cli, tmp_path
     # `c = 2` declares the input c with default 2: eval needs a value only for x, and so
     # does a quiz file; a value given for c replaces the default in both.
     program = "c = 2; c += c*x; c *= c; c /= x"
-    question = ('[[question]]\nid = "{id}"\nprogram = "' + program + '"\n'
-                "inputs = {inputs}\nask = \"grad {ask}\"\n")
+    question = (
+        '[[question]]\nid = "{id}"\nprogram = "' + program + '"\n'
+        'inputs = {inputs}\nask = "grad {ask}"\n'
+    )
     path = tmp_path / "q.toml"
-    path.write_text(question.format(id="x", inputs="{ x = 1.5 }", ask="x")
-                    + question.format(id="c", inputs="{ x = 1.5 }", ask="c")
-                    + question.format(id="c3", inputs="{ x = 1.5, c = 3 }", ask="x"))
+    path.write_text(
+        question.format(id="x", inputs="{ x = 1.5 }", ask="x")
+        + question.format(id="c", inputs="{ x = 1.5 }", ask="c")
+        + question.format(id="c3", inputs="{ x = 1.5, c = 3 }", ask="x")
+    )
     result = cli("quiz", "--script", str(path), "--answers", "-", "--json", input="")
     assert result.exit_code == 0, result.output
     expected = [r["expected"] for r in json.loads(result.stdout)["questions"]]
@@ -456,8 +551,10 @@ def test_score_table_marks_where_the_quiz_stopped(cli, script, answers, stop):
     result = cli("quiz", "--script", script, "--answers", "-", "--ascii", input=answers)
     assert result.exit_code == 0, result.output
     table = result.stdout.rsplit("your answer", 1)[1]
-    rows = {qid: next(line for line in table.splitlines() if f" {qid}: " in line)
-            for qid in ("da", "db", "fan", "val")}
+    rows = {
+        qid: next(line for line in table.splitlines() if f" {qid}: " in line)
+        for qid in ("da", "db", "fan", "val")
+    }
     assert stop in rows["db"] and "(not reached)" not in rows["db"], rows
     assert "(not reached)" in rows["fan"] and "(not reached)" in rows["val"], rows
     assert "(" not in rows["da"], rows
@@ -510,7 +607,7 @@ def _nudged(q, h):
 
 
 @settings(max_examples=examples(20), deadline=None)
-@given(st.sampled_from([1, 2, 3]), st.integers(0, 10 ** 6))
+@given(st.sampled_from([1, 2, 3]), st.integers(0, 10**6))
 def test_generated_values_and_adjoints_are_right(level, seed):
     for q in generate(level, 4, seed):
         if q.kind == "adjoint":  # a central difference on the asked step itself

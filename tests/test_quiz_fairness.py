@@ -1,7 +1,7 @@
 """Issue 11, "Quiz fairness": unfair questions are reported, answers are judged to the
 precision typed, generated quizzes vary, and the answer prompt edits lines."""
+
 import os
-import random
 import re
 import sys
 from pathlib import Path
@@ -46,8 +46,10 @@ def test_two_mistakes_with_one_number_are_reported(cli, tmp_path):
     # b = a + a, f = 3*b at a = 3: the wrong operand at f = 3*b (b's own value, 6) and a
     # gradient counted twice both give 12.
     path = tmp_path / "self.toml"
-    path.write_text('[[question]]\nid = "self"\nprogram = "b = a + a\\nf = 3 * b"\n'
-                    'inputs = { a = 3 }\nask = "grad a"\n')
+    path.write_text(
+        '[[question]]\nid = "self"\nprogram = "b = a + a\\nf = 3 * b"\n'
+        'inputs = { a = 3 }\nask = "grad a"\n'
+    )
     result = cli("quiz", "--check-script", str(path))
     assert result.exit_code == 1, result.output
     assert "wrong-operand (12) and stale-grad (12)" in result.stdout, result.stdout
@@ -55,8 +57,10 @@ def test_two_mistakes_with_one_number_are_reported(cli, tmp_path):
 
 def test_a_fair_file_passes_and_check_takes_no_run_options(cli, tmp_path):
     path = tmp_path / "fair.toml"
-    path.write_text('[[question]]\nid = "m"\nprogram = "x = a * b\\ny = x + c\\nf = 2 * y"\n'
-                    'inputs = { a = 2, b = 3, c = 1 }\nask = "grad a"\n')
+    path.write_text(
+        '[[question]]\nid = "m"\nprogram = "x = a * b\\ny = x + c\\nf = 2 * y"\n'
+        'inputs = { a = 2, b = 3, c = 1 }\nask = "grad a"\n'
+    )
     result = cli("quiz", "--check-script", str(path))
     assert result.exit_code == 0, result.output
     assert "all 1 question fair" in result.stdout
@@ -121,10 +125,15 @@ def test_the_answer_prompt_edits_lines_and_recalls_history():
     pexpect = pytest.importorskip("pexpect")
     pytest.importorskip("readline")
     env = dict(os.environ, COLUMNS="120", LINES="40", TERM="dumb")
-    child = pexpect.spawn(sys.executable, ["-m", "gradcli", "quiz", "--script",
-                                           "examples/quizzes/seed-multiply.toml"],
-                          cwd=str(ROOT), env=env, encoding="utf-8", timeout=30,
-                          dimensions=(40, 120))
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "gradcli", "quiz", "--script", "examples/quizzes/seed-multiply.toml"],
+        cwd=str(ROOT),
+        env=env,
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(40, 120),
+    )
     child.expect("Question 1 of 4")
     child.expect("> ")
     child.send("12")
@@ -165,8 +174,12 @@ def test_generated_quizzes_use_many_program_shapes():
         assert len(seen) >= {1: 7, 2: 10, 3: 8}[level], (level, sorted(seen))
     assert len(set().union(*shapes.values())) >= 25, shapes
     # The programs themselves differ, not only their names.
-    sources = {re.sub(r"\d+", "k", q.source) for level in (1, 2, 3)
-               for seed in range(8) for q in generate(level, 5, seed)}
+    sources = {
+        re.sub(r"\d+", "k", q.source)
+        for level in (1, 2, 3)
+        for seed in range(8)
+        for q in generate(level, 5, seed)
+    }
     assert len(sources) >= 25, sorted(sources)
 
 
@@ -209,8 +222,14 @@ def test_each_completed_question_is_reported_once():
     questions = generate(1, 3, 4)
     lines = iter(["hint", "skip", "12345", "quit"])
     seen = []
-    outcomes, stopped = session(questions, lambda: next(lines, None), None, "", False,
-                                record=lambda q, o, seconds: seen.append((q.id, o.answer)))
+    outcomes, stopped = session(
+        questions,
+        lambda: next(lines, None),
+        None,
+        "",
+        False,
+        record=lambda q, o, seconds: seen.append((q.id, o.answer)),
+    )
     assert stopped == "quit"
     assert seen == [("q1", None), ("q2", "12345")]
     assert [o.answer for o in outcomes] == [None, "12345"]
@@ -218,21 +237,26 @@ def test_each_completed_question_is_reported_once():
 
 # Found by the break-it review: an integer's trailing zeros, and an absolute 1e-12 that let
 # any tiny answer (a sign error included) pass.
-@pytest.mark.parametrize("text, digits", [("12350", 4), ("600", 1), ("6.00e2", 3), ("0.1050", 4),
-                                          ("-2", 1), ("0", 0), ("1235.0", 5)])
+@pytest.mark.parametrize(
+    "text, digits",
+    [("12350", 4), ("600", 1), ("6.00e2", 3), ("0.1050", 4), ("-2", 1), ("0", 0), ("1235.0", 5)],
+)
 def test_an_integers_trailing_zeros_are_not_significant(text, digits):
     from gradcli.tutor.quiz import typed_digits
 
     assert typed_digits(text) == digits
 
 
-@pytest.mark.parametrize("b, typed, right", [
-    (12345.6, "12350", True),       # what the feedback suggests must be marked right
-    (12345.6, "12300", False),      # 3 digits
-    (123456789012.0, "123500000000", True),
-    (5e-13, "-5e-13", False),       # a sign error on a tiny value
-    (5e-13, "5e-13", True),
-])
+@pytest.mark.parametrize(
+    "b, typed, right",
+    [
+        (12345.6, "12350", True),  # what the feedback suggests must be marked right
+        (12345.6, "12300", False),  # 3 digits
+        (123456789012.0, "123500000000", True),
+        (5e-13, "-5e-13", False),  # a sign error on a tiny value
+        (5e-13, "5e-13", True),
+    ],
+)
 def test_big_and_tiny_answers_are_judged_by_the_rule_as_written(b, typed, right):
     from gradcli.tutor.quiz import Question, judge
 

@@ -1,5 +1,6 @@
 """Release hygiene: what the sdist and the wheel carry, metadata without machine-local caps,
 and typer's newer line without pydantic on every run."""
+
 import subprocess
 import sys
 import tarfile
@@ -20,11 +21,15 @@ def tracked_files(folder: str) -> set[str]:
     """Files under a folder of the repository: git's list in a checkout, else what is on disk
     (an unpacked sdist has no .git)."""
     if (ROOT / ".git").exists():
-        out = subprocess.run(["git", "ls-files", folder], cwd=ROOT, capture_output=True,
-                             text=True, check=True).stdout
+        out = subprocess.run(
+            ["git", "ls-files", folder], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout
         return {line for line in out.splitlines() if line}
-    return {str(p.relative_to(ROOT)) for p in (ROOT / folder).rglob("*")
-            if p.is_file() and "__pycache__" not in p.parts}
+    return {
+        str(p.relative_to(ROOT))
+        for p in (ROOT / folder).rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
 
 
 @pytest.fixture(scope="module")
@@ -35,14 +40,28 @@ def sdist(tmp_path_factory) -> set[str]:
     (path,) = SdistBuilder(str(ROOT)).build(directory=str(out))
     with tarfile.open(path) as tar:
         prefix = f"gradcli-{__version__}/"
-        return {name[len(prefix):] for name in tar.getnames() if name.startswith(prefix)}
+        return {name[len(prefix) :] for name in tar.getnames() if name.startswith(prefix)}
 
 
 @pytest.fixture(scope="module")
 def wheel_metadata(tmp_path_factory):
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(out), str(ROOT)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
     (wheel,) = out.glob("gradcli-*.whl")
     with zipfile.ZipFile(wheel) as zf:
         names = zf.namelist()
@@ -94,33 +113,48 @@ def test_the_changelog_has_a_section_for_this_version():
     assert "## [Unreleased]" in text
 
 
-@pytest.mark.parametrize("argv", [["eval", "f = a*b", "--a", "2", "--b", "3", "--seed", "4",
-                                   "--output", "f"],
-                                  ["graph", "a*b", "--a", "2", "--b", "3", "--depth", "3"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["eval", "f = a*b", "--a", "2", "--b", "3", "--seed", "4", "--output", "f"],
+        ["graph", "a*b", "--a", "2", "--b", "3", "--depth", "3"],
+    ],
+)
 def test_a_run_does_not_import_pydantic_whatever_the_typer_line(argv):
     """typer 0.29 converts options with pydantic; typer_compat converts gradcli's own."""
-    p = subprocess.run([sys.executable, "-X", "importtime", "-m", "gradcli", *argv],
-                       capture_output=True, text=True)
+    p = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "gradcli", *argv], capture_output=True, text=True
+    )
     assert p.returncode == 0, p.stderr[-2000:]
-    imported = {line.split("|")[-1].strip() for line in p.stderr.splitlines()
-                if line.startswith("import time:")}
+    imported = {
+        line.split("|")[-1].strip()
+        for line in p.stderr.splitlines()
+        if line.startswith("import time:")
+    }
     assert "typer" in imported
     assert not {m for m in imported if m.split(".")[0] == "pydantic"}
 
 
-@pytest.mark.parametrize("value, error", [("x", "'x' is not a valid int"),
-                                          ("4.5", "'4.5' is not a valid int")])
+@pytest.mark.parametrize(
+    "value, error", [("x", "'x' is not a valid int"), ("4.5", "'4.5' is not a valid int")]
+)
 def test_a_bad_integer_option_says_so_and_exits_2(value, error):
-    p = subprocess.run([sys.executable, "-m", "gradcli", "eval", "a*b", "--a", "2", "--b", "3",
-                        "--seed", value], capture_output=True, text=True)
+    p = subprocess.run(
+        [sys.executable, "-m", "gradcli", "eval", "a*b", "--a", "2", "--b", "3", "--seed", value],
+        capture_output=True,
+        text=True,
+    )
     assert p.returncode == 2
     assert error in p.stderr
     assert "Traceback" not in p.stderr
 
 
 def test_an_option_below_its_minimum_says_so_in_clicks_words():
-    p = subprocess.run([sys.executable, "-m", "gradcli", "graph", "a*b", "--a", "2", "--b", "3",
-                        "--depth", "0"], capture_output=True, text=True)
+    p = subprocess.run(
+        [sys.executable, "-m", "gradcli", "graph", "a*b", "--a", "2", "--b", "3", "--depth", "0"],
+        capture_output=True,
+        text=True,
+    )
     assert p.returncode == 2
     assert "Invalid value for '--depth': 0 is not in the range x>=1." in p.stderr
 
@@ -135,9 +169,18 @@ def test_plain_option_types_are_recognised_and_others_left_to_typer():
     assert typer_compat._plain(Path) is None
 
 
-@pytest.mark.parametrize("kind, text, value", [(int, "3", 3), (int, "-12", -12), (float, "2.5", 2.5),
-                                               (str, "x", "x"), (bool, "yes", True),
-                                               (bool, "0", False), (bool, True, True)])
+@pytest.mark.parametrize(
+    "kind, text, value",
+    [
+        (int, "3", 3),
+        (int, "-12", -12),
+        (float, "2.5", 2.5),
+        (str, "x", "x"),
+        (bool, "yes", True),
+        (bool, "0", False),
+        (bool, True, True),
+    ],
+)
 def test_plain_conversion_is_clicks(kind, text, value):
     converted = typer_compat._convert(kind, text)
     assert converted == value and type(converted) is kind
@@ -155,8 +198,12 @@ def test_contributing_names_only_files_and_tests_that_exist():
     import re
 
     text = (ROOT / "CONTRIBUTING.md").read_text()
-    for heading in ("Adding an op", "Adding a topic", "Adding a misconception",
-                    "Adding a quiz template"):
+    for heading in (
+        "Adding an op",
+        "Adding a topic",
+        "Adding a misconception",
+        "Adding a quiz template",
+    ):
         assert f"## {heading}" in text
     paths = set(re.findall(r"`((?:gradcli|tests)/[\w/.]+\.(?:py|json))`", text))
     assert paths

@@ -3,6 +3,7 @@ and as text (`Op.rules`, what the tables show and the generated code is written 
 The two agree at every op's edge points: 0, -0, ±tiny, ±huge, kinks, ties, the singular
 points. The text is evaluated with NumPy's IEEE float64 arithmetic, an oracle independent
 of gradcli's own (1/0 = inf, 0·inf = nan, pow of a negative base to a fraction = nan)."""
+
 import itertools
 import math
 
@@ -12,16 +13,56 @@ import pytest
 from gradcli.core.ops import OPS, RULE_FUNCTIONS
 from gradcli.language.syntax import parse
 
-EDGES = [0.0, -0.0, 5e-324, -5e-324, 1e-200, -1e-200, 0.5, -0.5, 1.0, -1.0, 2.0, -3.0,
-         1e-8, 3.0, 1e200, -1e200, 1e308, 700.0, -745.0, math.pi / 2]
+EDGES = [
+    0.0,
+    -0.0,
+    5e-324,
+    -5e-324,
+    1e-200,
+    -1e-200,
+    0.5,
+    -0.5,
+    1.0,
+    -1.0,
+    2.0,
+    -3.0,
+    1e-8,
+    3.0,
+    1e200,
+    -1e200,
+    1e308,
+    700.0,
+    -745.0,
+    math.pi / 2,
+]
 
 NUMPY = {
-    "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,
-    "pow": np.power, "neg": np.negative, "exp": np.exp, "log": np.log, "log2": np.log2,
-    "log10": np.log10, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos, "tan": np.tan,
-    "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan, "sinh": np.sinh,
-    "cosh": np.cosh, "tanh": np.tanh, "abs": np.abs, "max": np.maximum, "min": np.minimum,
-    "relu": lambda x: np.maximum(x, 0.0), "heaviside": np.heaviside, "sign": np.sign,
+    "add": np.add,
+    "sub": np.subtract,
+    "mul": np.multiply,
+    "div": np.divide,
+    "pow": np.power,
+    "neg": np.negative,
+    "exp": np.exp,
+    "log": np.log,
+    "log2": np.log2,
+    "log10": np.log10,
+    "sqrt": np.sqrt,
+    "sin": np.sin,
+    "cos": np.cos,
+    "tan": np.tan,
+    "asin": np.arcsin,
+    "acos": np.arccos,
+    "atan": np.arctan,
+    "sinh": np.sinh,
+    "cosh": np.cosh,
+    "tanh": np.tanh,
+    "abs": np.abs,
+    "max": np.maximum,
+    "min": np.minimum,
+    "relu": lambda x: np.maximum(x, 0.0),
+    "heaviside": np.heaviside,
+    "sign": np.sign,
     "where": lambda c, a, b: a if c != 0 else b,
     # sigmoid's two-branch form is itself a forward, checked against torch elsewhere.
     "sigmoid": lambda x: np.float64(OPS["sigmoid"].forward(float(x))),
@@ -42,8 +83,13 @@ def rule_value(template: str, xs: tuple, y: float) -> float:
                 out[n] = np.float64(node.payload)
             elif node.kind == "name":
                 name = node.payload
-                out[n] = (np.float64(y) if name == "_y" else CONSTANTS[name] if name in CONSTANTS
-                          else np.float64(xs[int(name[1:])]))
+                out[n] = (
+                    np.float64(y)
+                    if name == "_y"
+                    else CONSTANTS[name]
+                    if name in CONSTANTS
+                    else np.float64(xs[int(name[1:])])
+                )
             else:
                 out[n] = np.float64(NUMPY[node.payload.name](*[out[k] for k in node.kids]))
     return float(out[statement.root])
@@ -81,7 +127,8 @@ def test_rule_text_and_numbers_agree_at_edge_points(op):
             text = rule_value(template, xs, y)
             assert _same(numbers[position], text), (
                 f"{op.name}{xs}: partial {position} is {numbers[position]!r} in numbers, "
-                f"{text!r} from the text {template!r}")
+                f"{text!r} from the text {template!r}"
+            )
             checked += 1
     assert checked > 0
 

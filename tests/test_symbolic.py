@@ -1,15 +1,16 @@
 """`gradcli eval --symbolic`: SymPy's formulas evaluate to the engine's numbers."""
+
 import json
 import sys
 
 import pytest
-from hypothesis import HealthCheck, assume, example, given, settings
-
 from conftest import SHARED, acceptance_cases, examples
-from gradcli.core.engine import evaluate
-from gradcli.language.lower import compile_program
-from gradcli.core.ops import OPS
+from hypothesis import HealthCheck, assume, example, given, settings
 from test_properties import evaluated_at, expressions, point
+
+from gradcli.core.engine import evaluate
+from gradcli.core.ops import OPS
+from gradcli.language.lower import compile_program
 
 sympy = pytest.importorskip("sympy")
 from gradcli.modes import symbolic  # noqa: E402  (after the skip: it needs SymPy to be useful)
@@ -31,8 +32,9 @@ def test_formulas_evaluate_to_the_engines_gradient(case):
     assert [p.name for p in found] == list(tape.inputs)
     for p in found:
         subs = {sympy.Symbol(n, real=True): v for n, v in ev.inputs.items()}
-        assert float(p.expression.subs(subs)) == pytest.approx(ev.gradient[p.name],
-                                                              rel=1e-9, abs=1e-12)
+        assert float(p.expression.subs(subs)) == pytest.approx(
+            ev.gradient[p.name], rel=1e-9, abs=1e-12
+        )
         # The printed formula is gradcli syntax where no kink function appears in it:
         # gradcli itself evaluates it back to the same number.
         text = symbolic.formula(p.expression)
@@ -46,8 +48,10 @@ def a_power_of_zero(ev):
     """Whether some power's base is 0 here. SymPy's derivative of a^b then holds log(a) or
     b/a and is undefined (`gradcli eval --symbolic` says so), while the engine takes
     PyTorch's values: d/dc x^c = 0 at x = 0, and c·x^(c-1) as it is."""
-    return any(step.op is OPS["pow"] and ev.values[step.args[0]] == 0
-               for step in ev.tape.steps[: ev.tape.output + 1])
+    return any(
+        step.op is OPS["pow"] and ev.values[step.args[0]] == 0
+        for step in ev.tape.steps[: ev.tape.output + 1]
+    )
 
 
 @settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -74,8 +78,11 @@ def test_symbolic_derivative_matches_the_engine_on_random_programs(src, x, y, z)
 def test_a_power_of_zero_with_a_varying_exponent_differentiates_to_0():
     # SymPy's own 0**x differentiates to 0**x·log(0): nan for every x. The function is 0
     # for x > 0, and the engine (PyTorch) takes d/dc x^c = 0 at x = 0.
-    for src, values in [("-pow((x - x), x)", {"x": 1.0}), ("0^x + y^2", {"x": 2.0, "y": 3.0}),
-                        ("(y - y)^(x*y)", {"x": 2.0, "y": 1.5})]:
+    for src, values in [
+        ("-pow((x - x), x)", {"x": 1.0}),
+        ("0^x + y^2", {"x": 2.0, "y": 3.0}),
+        ("(y - y)^(x*y)", {"x": 2.0, "y": 1.5}),
+    ]:
         tape = compile_program(src)
         ev = evaluate(tape, values)
         for p in symbolic.partials(tape):
@@ -147,21 +154,60 @@ def test_a_big_derivative_is_shown_unsimplified(cli):
 def test_all_three_together_piped_with_an_ascii_encoding():
     from conftest import run_gradcli
 
-    args = ["eval", "q = relu(x) + y; f = q * sigmoid(z)", "--x", "-2", "--y", "5", "--z", "-4",
-            "--mode", "both", "--wrt", "y", "--check", "--symbolic"]
+    args = [
+        "eval",
+        "q = relu(x) + y; f = q * sigmoid(z)",
+        "--x",
+        "-2",
+        "--y",
+        "5",
+        "--z",
+        "-4",
+        "--mode",
+        "both",
+        "--wrt",
+        "y",
+        "--check",
+        "--symbolic",
+    ]
     r = run_gradcli(*args, env={"PYTHONIOENCODING": "ascii"})
     assert r.returncode == 0, r.stderr
     r.stdout.encode("ascii")
     assert "\x1b[" not in r.stdout
-    for part in ("Backward pass", "Forward mode", "agree", "Gradient check", "Symbolic partials",
-                 "df/dy = v2*dq/dy + q*dv2/dy", "<= fair <"):
+    for part in (
+        "Backward pass",
+        "Forward mode",
+        "agree",
+        "Gradient check",
+        "Symbolic partials",
+        "df/dy = v2*dq/dy + q*dv2/dy",
+        "<= fair <",
+    ):
         assert part in r.stdout, part
     doc = json.loads(run_gradcli(*args, "--json").stdout)
-    assert {"gradient", "nodes", "steps", "tangents", "wrt", "agree", "check",
-            "symbolic", "warnings"} <= set(doc)
+    assert {
+        "gradient",
+        "nodes",
+        "steps",
+        "tangents",
+        "wrt",
+        "agree",
+        "check",
+        "symbolic",
+        "warnings",
+    } <= set(doc)
     assert doc["agree"] and all(c["verdict"] == "good" for c in doc["check"].values())
     plain = json.loads(run_gradcli(*args[:8], "--json").stdout)
-    assert set(plain) == {"schema", "output", "value", "gradient", "inputs", "nodes", "steps", "warnings"}
+    assert set(plain) == {
+        "schema",
+        "output",
+        "value",
+        "gradient",
+        "inputs",
+        "nodes",
+        "steps",
+        "warnings",
+    }
 
 
 def test_kink_functions_print_in_gradcli_syntax():
@@ -169,8 +215,11 @@ def test_kink_functions_print_in_gradcli_syntax():
     text = symbolic.formula(sympy.Max(x, y, z) + sympy.Abs(x) * sympy.Min(0, y))
     tape = compile_program(text)
     values = {"x": -0.5, "y": 2.0, "z": 1.5}
-    expected = float((sympy.Max(x, y, z) + sympy.Abs(x) * sympy.Min(0, y)).subs(
-        {sympy.Symbol(k, real=True): v for k, v in values.items()}))
+    expected = float(
+        (sympy.Max(x, y, z) + sympy.Abs(x) * sympy.Min(0, y)).subs(
+            {sympy.Symbol(k, real=True): v for k, v in values.items()}
+        )
+    )
     assert evaluate(tape, values, record=False).value == pytest.approx(expected)
 
 

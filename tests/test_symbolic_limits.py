@@ -1,5 +1,6 @@
 """SymPy is bounded (issue 14): a time budget it cannot outlive, a nesting depth that is an
 error rather than a crash, and literals SymPy would take forever to make exact."""
+
 import json
 import os
 import subprocess
@@ -16,8 +17,13 @@ SLOW = "tanh(tanh(tanh(x*a + b)*a + b)*a + b)"
 
 
 def gradcli(*args, env=None, timeout=120):
-    return subprocess.run([sys.executable, "-m", "gradcli", *args], capture_output=True,
-                          text=True, env={**os.environ, **(env or {})}, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "gradcli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+    )
 
 
 def processes_running(marker: str) -> list:
@@ -35,8 +41,18 @@ def processes_running(marker: str) -> list:
 def test_sympy_stops_when_its_budget_runs_out_and_leaves_nothing_running():
     marker = SLOW + " + 0*x"  # a program text no other process has in its command line
     start = time.monotonic()
-    p = gradcli("eval", marker, "--x", "0.5", "--a", "1.1", "--b", "0.2", "--symbolic",
-                env={"GRADCLI_SYMBOLIC_SECONDS": "2"})
+    p = gradcli(
+        "eval",
+        marker,
+        "--x",
+        "0.5",
+        "--a",
+        "1.1",
+        "--b",
+        "0.2",
+        "--symbolic",
+        env={"GRADCLI_SYMBOLIC_SECONDS": "2"},
+    )
     assert p.returncode == 2, p.stderr
     assert "SymPy did not finish the symbolic partials within 2 s" in p.stderr
     assert "--check" in p.stderr and "GRADCLI_SYMBOLIC_SECONDS" in p.stderr
@@ -59,8 +75,16 @@ def test_a_formula_too_deep_for_sympy_is_an_error_not_a_crash():
 
 def test_extreme_literals_are_taken_at_their_float_values():
     start = time.monotonic()
-    p = gradcli("eval", "a*1e-999999 + 1e-99999999*b + 2e-400*a", "--a", "1", "--b", "2",
-                "--symbolic", "--json")
+    p = gradcli(
+        "eval",
+        "a*1e-999999 + 1e-99999999*b + 2e-400*a",
+        "--a",
+        "1",
+        "--b",
+        "2",
+        "--symbolic",
+        "--json",
+    )
     assert p.returncode == 0, p.stderr
     assert time.monotonic() - start < 60
     doc = json.loads(p.stdout)

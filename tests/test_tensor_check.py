@@ -1,12 +1,13 @@
 """`gradcli eval --check` on arrays: every entry of every input (a seeded sample of a big
 one, said so) beside a central difference, with the scalar check's bands and kinks; and
 forward mode and --symbolic, which are for programs of numbers only, saying so (exit 2)."""
+
 import json
 
 import numpy
 import pytest
-
 from conftest import Cli, run_gradcli
+
 from gradcli.core.engine import evaluate
 from gradcli.language.lower import compile_program
 from gradcli.modes.gradcheck import SAMPLE, check_arrays, sample_entries, step_size
@@ -16,25 +17,33 @@ X = "[[0.2, 0.5, 0.7], [0.3, 0.6, 0.9]]"
 
 
 def check_doc(program: str, values: dict, *options) -> dict:
-    r = CLI("eval", program, *[f"{k}={v}" for k, v in values.items()], "--check", "--json",
-            *options)
+    r = CLI(
+        "eval", program, *[f"{k}={v}" for k, v in values.items()], "--check", "--json", *options
+    )
     assert r.exit_code == 0, r.output
     return json.loads(r.stdout)
 
 
 def check_text(program: str, values: dict) -> tuple:
-    r = CLI("eval", program, *[f"{k}={v}" for k, v in values.items()], "--check",
-            "--grad-only")
+    r = CLI("eval", program, *[f"{k}={v}" for k, v in values.items()], "--check", "--grad-only")
     assert r.exit_code == 0, r.output
     return r.stdout, r.stderr
 
 
 WORKED = [
-    ("Y = X @ W; sum(Y * G)",
-     {"X": "[[1,2,3],[4,5,6]]", "W": "[[1,0],[0,1],[1,-1]]", "G": "[[1,2],[3,4]]"}),
+    (
+        "Y = X @ W; sum(Y * G)",
+        {"X": "[[1,2,3],[4,5,6]]", "W": "[[1,0],[0,1],[1,-1]]", "G": "[[1,2],[3,4]]"},
+    ),
     ("loss = cross_entropy(logits, targets)", {"logits": "[[1,2,3],[1,-1,0]]", "targets": "[2,0]"}),
-    ("Y = C[Xb]; sum(Y * G)", {"C": "[[1,2],[3,4],[5,6],[7,8]]", "Xb": "[[0,2],[2,3]]",
-                               "G": "[[[1,1],[2,0]],[[0,3],[1,-1]]]"}),
+    (
+        "Y = C[Xb]; sum(Y * G)",
+        {
+            "C": "[[1,2],[3,4],[5,6],[7,8]]",
+            "Xb": "[[0,2],[2,3]]",
+            "G": "[[[1,1],[2,0]],[[0,3],[1,-1]]]",
+        },
+    ),
     ("sum(softmax(X, axis=0) * [[1, 2, 3], [4, 5, 6]]) + mean(tanh(X) @ X.T)", {"X": X}),
     ("sum((X + b) * X) * s", {"X": X, "b": "[[1], [2]]", "s": "0.5"}),
 ]
@@ -61,8 +70,9 @@ def test_every_entry_is_checked_against_an_independent_difference(program, value
             up[index], down[index] = x + h, x - h
             hi = evaluate(tape, {**inputs, name: up}, record=False).value
             lo = evaluate(tape, {**inputs, name: down}, record=False).value
-            assert e["numeric"] == pytest.approx((hi - lo) / (up[index] - down[index]),
-                                                 rel=1e-12, abs=1e-15)
+            assert e["numeric"] == pytest.approx(
+                (hi - lo) / (up[index] - down[index]), rel=1e-12, abs=1e-15
+            )
             assert e["verdict"] == "good" and not e["near_kink"], (name, e)
         assert c["verdict"] == "good" and c["counts"] == {"good": grad.size}
 
@@ -70,8 +80,11 @@ def test_every_entry_is_checked_against_an_independent_difference(program, value
 def test_the_table_says_what_it_checked():
     out, err = check_text(*WORKED[0])
     assert "Gradient check (analytic vs central finite difference, entry by entry)" in out
-    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.strip().startswith("∂f/∂")
-            and "=" not in line}
+    rows = {
+        line.split()[0]: line.split()
+        for line in out.splitlines()
+        if line.strip().startswith("∂f/∂") and "=" not in line
+    }
     assert rows["∂f/∂X"][1:3] == ["all", "6"] and rows["∂f/∂W"][1:3] == ["all", "6"]
     assert rows["∂f/∂X"][-1] == "good"
     assert "sampled" not in out and "drawn at random" not in out
@@ -111,12 +124,17 @@ def test_kinks_entry_by_entry():
     # relu at 0 (two entries), a tie of three in a max over all entries, a tie of two in a
     # max along an axis, and an entry within h of relu's kink.
     program = "sum(relu(X) * G) + max(M) + sum(max(P, axis=1)) + sum(relu(Z))"
-    values = {"X": "[[0, -1, 2], [0.5, 0, -3]]", "G": "[[1, 2, 3], [4, 5, 6]]",
-              "M": "[[1, 4, 4], [4, 0, 2]]", "P": "[[1, 3, 3], [0, 1, 2]]",
-              "Z": "[1e-7, 2]"}
+    values = {
+        "X": "[[0, -1, 2], [0.5, 0, -3]]",
+        "G": "[[1, 2, 3], [4, 5, 6]]",
+        "M": "[[1, 4, 4], [4, 0, 2]]",
+        "P": "[[1, 3, 3], [0, 1, 2]]",
+        "Z": "[1e-7, 2]",
+    }
     doc = check_doc(program, values)
-    entries = {name: {tuple(e["index"]): e for e in c["entries"]}
-               for name, c in doc["check"].items()}
+    entries = {
+        name: {tuple(e["index"]): e for e in c["entries"]} for name, c in doc["check"].items()
+    }
     for index, g in [((0, 0), 1), ((1, 1), 5)]:  # relu'(0) = 0 where the difference sees 1/2
         e = entries["X"][index]
         assert e["verdict"] == "wrong" and e["near_kink"]
@@ -141,11 +159,13 @@ def test_kinks_entry_by_entry():
     assert z["near_kink"] and "straddles two slopes of relu" in z["kinks"][0]
     assert not entries["Z"][(1,)]["near_kink"]
     warnings = doc["warnings"]
-    assert any(w.startswith("entries of X sit at a kink: relu'(0)") and "X[0, 0]" in w
-               for w in warnings)
+    assert any(
+        w.startswith("entries of X sit at a kink: relu'(0)") and "X[0, 0]" in w for w in warnings
+    )
     assert any("entries of M sit at a kink: a tie in max over all entries" in w for w in warnings)
-    assert any(w.startswith("a kink lies within h of entries of Z") and "Z[0]" in w
-               for w in warnings)
+    assert any(
+        w.startswith("a kink lies within h of entries of Z") and "Z[0]" in w for w in warnings
+    )
     out, err = check_text(program, values)
     assert "differs at a kink" in out
     assert "X: 2 differs at a kink, 4 good" in out
@@ -184,8 +204,17 @@ def test_json_is_strict_and_the_scalar_check_unchanged():
     assert doc["check"]["X"]["entries"][0]["analytic"] is None
     assert any("infinite or undefined" in w for w in doc["warnings"])
     scalar = json.loads(CLI("eval", "a*b", "a=2", "b=3", "--check", "--json").stdout)
-    assert set(scalar["check"]["a"]) == {"analytic", "numeric", "relative_error", "verdict",
-                                         "near_kink", "h", "kinks", "note", "within_rounding"}
+    assert set(scalar["check"]["a"]) == {
+        "analytic",
+        "numeric",
+        "relative_error",
+        "verdict",
+        "near_kink",
+        "h",
+        "kinks",
+        "note",
+        "within_rounding",
+    }
 
 
 def test_a_number_among_arrays_is_one_entry():
@@ -195,21 +224,33 @@ def test_a_number_among_arrays_is_one_entry():
     assert c["verdict"] == "good"
 
 
-@pytest.mark.parametrize("options, what", [
-    (["--mode", "forward", "--wrt", "X"], "forward mode is"),
-    (["--mode", "both", "--wrt", "X"], "forward mode is"),
-    (["--symbolic"], "symbolic partials are"),
-    (["--symbolic", "--check"], "symbolic partials are"),
-])
+@pytest.mark.parametrize(
+    "options, what",
+    [
+        (["--mode", "forward", "--wrt", "X"], "forward mode is"),
+        (["--mode", "both", "--wrt", "X"], "forward mode is"),
+        (["--symbolic"], "symbolic partials are"),
+        (["--symbolic", "--check"], "symbolic partials are"),
+    ],
+)
 def test_forward_mode_and_symbolic_say_they_are_for_numbers_only(options, what):
     r = CLI("eval", "sum(X * 2)", f"X={X}", *options)
     assert r.exit_code == 2, r.output
-    assert f"error: {what} for programs of numbers only (for now), and this program has " \
-           "arrays (X is (2, 3))" in r.stderr
+    assert (
+        f"error: {what} for programs of numbers only (for now), and this program has "
+        "arrays (X is (2, 3))" in r.stderr
+    )
     assert "the gradient check compares each entry" in r.stderr
-    r = CLI("eval", "x * 2", "x=[1, 2]", *options[:2] + (["--wrt", "x"] if "--wrt" in options else []))
+    r = CLI(
+        "eval", "x * 2", "x=[1, 2]", *options[:2] + (["--wrt", "x"] if "--wrt" in options else [])
+    )
     assert r.exit_code == 2 and "x is (2,)" in r.stderr  # arrays from a value only
-    r = CLI("eval", "sum([1, 2] * a)", "a=2", *options[:2] + (["--wrt", "a"] if "--wrt" in options else []))
+    r = CLI(
+        "eval",
+        "sum([1, 2] * a)",
+        "a=2",
+        *options[:2] + (["--wrt", "a"] if "--wrt" in options else []),
+    )
     assert r.exit_code == 2 and "this program has arrays\n" in r.stderr  # from a literal
 
 

@@ -11,6 +11,7 @@ names and a seeded set of random programs. The programs run in one Python proces
 in a fresh scope, stdout a UTF-8 stream, as at a terminal); makemore part 4 also runs as
 a script, as a user runs it, in UTF-8 and in ASCII.
 """
+
 import json
 import math
 import random
@@ -18,8 +19,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT, Cli, run_gradcli
+
 from gradcli.core.ops import BINARY_SYMBOLS, FUNCTIONS, OPS
 from gradcli.core.tensor_ops import TENSOR_OPS
 from gradcli.language.lower import compile_program
@@ -59,8 +60,13 @@ def generate(program: str, values: dict, *options) -> tuple:
 
 
 def run_all(codes: list) -> list:
-    proc = subprocess.run([sys.executable, "-c", _HARNESS], input=json.dumps(codes),
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", _HARNESS],
+        input=json.dumps(codes),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
@@ -72,8 +78,9 @@ def check_all(cases: list) -> list:
     problems = []
     for (program, values), (code, want), (got, error) in zip(cases, generated, results):
         if error is not None or got != want:
-            problems.append(f"{program} {values}\nerror: {error}\nwant:\n{want}got:\n{got}"
-                            f"\ncode:\n{code}")
+            problems.append(
+                f"{program} {values}\nerror: {error}\nwant:\n{want}got:\n{got}\ncode:\n{code}"
+            )
     assert not problems, f"{len(problems)} of {len(cases)} differ:\n\n" + "\n\n".join(problems[:3])
     return [code for code, _ in generated]
 
@@ -97,13 +104,17 @@ def elementwise_cases() -> list:
         if op.arity == 1:
             cases.append((f"sum({name}(X) * G)", {"X": X, "G": G}))
         else:
-            cases += [(f"sum({name}(X, r) * G)", {"X": X, "r": ROW, "G": G}),
-                      (f"sum({name}(r, X) * G)", {"X": X, "r": ROW, "G": G}),
-                      (f"sum({name}(c, k) * G)", {"c": COL, "k": KEEP_ROW, "G": G})]
+            cases += [
+                (f"sum({name}(X, r) * G)", {"X": X, "r": ROW, "G": G}),
+                (f"sum({name}(r, X) * G)", {"X": X, "r": ROW, "G": G}),
+                (f"sum({name}(c, k) * G)", {"c": COL, "k": KEEP_ROW, "G": G}),
+            ]
     for symbol in sorted(BINARY_SYMBOLS):
-        cases += [(f"sum((X {symbol} r) * G)", {"X": X, "r": ROW, "G": G}),
-                  (f"sum((r {symbol} X) * G)", {"X": X, "r": ROW, "G": G}),
-                  (f"sum((c {symbol} k) * G)", {"c": COL, "k": KEEP_ROW, "G": G})]
+        cases += [
+            (f"sum((X {symbol} r) * G)", {"X": X, "r": ROW, "G": G}),
+            (f"sum((r {symbol} X) * G)", {"X": X, "r": ROW, "G": G}),
+            (f"sum((c {symbol} k) * G)", {"c": COL, "k": KEEP_ROW, "G": G}),
+        ]
     cases.append(("sum(-X * G)", {"X": X, "G": G}))
     return cases
 
@@ -131,14 +142,23 @@ TENSOR_CASES = [
     ("m = max(X, axis=1, keepdims=true); sum(m * c)", {"X": "[[1, 3, 3], [2, 2, 2]]", "c": COL}),
     ("m = max(X, axis=1); sum(m * [2, -1])", {"X": "[[1, 3, 3], [2, 2, 2]]"}),
     ("m = min(X, axis=0); sum(m * r)", {"X": "[[1, 3, 3], [1, 2, 5]]", "r": ROW}),
-    ("m = min(X, axis=0, keepdims=true); sum(m * k)", {"X": "[[1, 3, 3], [1, 2, 5]]", "k": KEEP_ROW}),
+    (
+        "m = min(X, axis=0, keepdims=true); sum(m * k)",
+        {"X": "[[1, 3, 3], [1, 2, 5]]", "k": KEEP_ROW},
+    ),
     # reshape, a -1 and a size computed from an integer input
     ("sum(reshape(X, 3, 2) * [[1, 2], [3, 4], [5, 6]])", {"X": X}),
     ("sum(reshape(X, -1) * [1, 2, 3, 4, 5, 6])", {"X": X}),
     ("sum(reshape(X, n / 2, -1) * G)", {"X": X, "G": G, "n": "4"}),
     # indexing: a lookup with a repeated index, picked rows, slices, numbers, literals
-    ("sum(C[Xb] * T)", {"C": "[[1, 2], [3, 4], [5, 6], [7, 8]]", "Xb": "[[0, 2], [2, 3]]",
-                        "T": "[[[1, 1], [2, 0]], [[0, 3], [1, -1]]]"}),
+    (
+        "sum(C[Xb] * T)",
+        {
+            "C": "[[1, 2], [3, 4], [5, 6], [7, 8]]",
+            "Xb": "[[0, 2], [2, 3]]",
+            "T": "[[[1, 1], [2, 0]], [[0, 3], [1, -1]]]",
+        },
+    ),
     ("-mean(L[range(n), y])", {"L": X, "n": "2", "y": "[2, 0]"}),
     ("sum(X[:, 1:3] * [[1, 2], [3, 4]])", {"X": X}),
     ("sum(X[1] * r) + X[0, 2] * 3", {"X": X, "r": ROW}),
@@ -159,17 +179,30 @@ TENSOR_CASES = [
 
 # ../shared/tensor-notes.md's worked examples, L = sum(Y * G), and what they must give.
 WORKED = [
-    ("Y = X @ W; sum(Y * G)",
-     {"X": "[[1,2,3],[4,5,6]]", "W": "[[1,0],[0,1],[1,-1]]", "G": "[[1,2],[3,4]]"},
-     {"X": [[1, 2, -1], [3, 4, -1]], "W": [[13, 18], [17, 24], [21, 30]]}),
-    ("loss = cross_entropy(logits, targets)",
-     {"logits": "[[1,2,3],[1,-1,0]]", "targets": "[2,0]"},
-     {"logits": [[0.0450152866, 0.1223642355, -0.1673795221],
-                 [-0.1673795221, 0.0450152866, 0.1223642355]]}),
-    ("Y = C[Xb]; sum(Y * G)",
-     {"C": "[[1,2],[3,4],[5,6],[7,8]]", "Xb": "[[0,2],[2,3]]",
-      "G": "[[[1,1],[2,0]],[[0,3],[1,-1]]]"},
-     {"C": [[1, 1], [0, 0], [2, 3], [1, -1]]}),
+    (
+        "Y = X @ W; sum(Y * G)",
+        {"X": "[[1,2,3],[4,5,6]]", "W": "[[1,0],[0,1],[1,-1]]", "G": "[[1,2],[3,4]]"},
+        {"X": [[1, 2, -1], [3, 4, -1]], "W": [[13, 18], [17, 24], [21, 30]]},
+    ),
+    (
+        "loss = cross_entropy(logits, targets)",
+        {"logits": "[[1,2,3],[1,-1,0]]", "targets": "[2,0]"},
+        {
+            "logits": [
+                [0.0450152866, 0.1223642355, -0.1673795221],
+                [-0.1673795221, 0.0450152866, 0.1223642355],
+            ]
+        },
+    ),
+    (
+        "Y = C[Xb]; sum(Y * G)",
+        {
+            "C": "[[1,2],[3,4],[5,6],[7,8]]",
+            "Xb": "[[0,2],[2,3]]",
+            "G": "[[[1,1],[2,0]],[[0,3],[1,-1]]]",
+        },
+        {"C": [[1, 1], [0, 0], [2, 3], [1, -1]]},
+    ),
 ]
 
 KINKS = [
@@ -188,7 +221,10 @@ KINKS = [
 ALIASING = [
     ("sum(X + X)", {"X": X}),  # one step, both operands
     ("z = X * W; y = z + X; sum(y)", {"X": X, "W": G}),  # a pass-through term first, then +=
-    ("sum(X * G) + sum(X.T * H)", {"X": X, "G": G, "H": "[[1, 2], [3, 4], [5, 6]]"}),  # a view first
+    (
+        "sum(X * G) + sum(X.T * H)",
+        {"X": X, "G": G, "H": "[[1, 2], [3, 4], [5, 6]]"},
+    ),  # a view first
     ("a = X.T; sum(a @ X) + sum(a)", {"X": X}),
     ("c = X; c += X; c *= c; sum(c)", {"X": X}),  # rebound names
     ("s = X + 1; t = s.T; sum(t @ s) + sum(s)", {"X": X}),
@@ -203,9 +239,18 @@ OTHER = [
     ("θ = X * 2; λ = sum(θ); λ", {"X": X}),
     ("sum = X * 2; max = sum + 1; mean(max)", {"X": X}),  # names of functions
     ("loss = sum(X * [[1, 2, 3], [4, 5, 6]] + [1, 2, 3])", {"X": X}),  # array literals
-    ("y = tanh(X @ W + b); sum(y * y)", {"X": X, "W": "[[1, 0.5, -1, 0], [0.25, 1, 2, -1], [0, 0, 1, 3]] * 0.1",
-                                          "b": "[1, 2, 3, 4] / 7"}),  # values as expressions
-    ("sum(A + B)", {"A": "[[[1, 2, 3]], [[4, 5, 6]]]", "B": "[[1], [2], [3], [4]]"}),  # (2,1,3)+(4,1)
+    (
+        "y = tanh(X @ W + b); sum(y * y)",
+        {
+            "X": X,
+            "W": "[[1, 0.5, -1, 0], [0.25, 1, 2, -1], [0, 0, 1, 3]] * 0.1",
+            "b": "[1, 2, 3, 4] / 7",
+        },
+    ),  # values as expressions
+    (
+        "sum(A + B)",
+        {"A": "[[[1, 2, 3]], [[4, 5, 6]]]", "B": "[[1], [2], [3], [4]]"},
+    ),  # (2,1,3)+(4,1)
     ("sum((k + c) * G) + sum(k * c)", {"k": KEEP_ROW, "c": COL, "G": G}),
 ]
 
@@ -213,8 +258,14 @@ OTHER = [
 def test_every_op_has_a_case():
     """Each tensor op and each elementwise op occurs in some case's program."""
     seen = set()
-    for program, values in (TENSOR_CASES + elementwise_cases() + KINKS + ALIASING + OTHER
-                            + [(p, v) for p, v, _ in WORKED]):
+    for program, values in (
+        TENSOR_CASES
+        + elementwise_cases()
+        + KINKS
+        + ALIASING
+        + OTHER
+        + [(p, v) for p, v, _ in WORKED]
+    ):
         tape = compile_program(program, values)
         seen |= {step.op.name for step in tape.steps}
     missing = (set(TENSOR_OPS) | {op.name for op in OPS.values()}) - seen - {"input", "const"}
@@ -276,23 +327,37 @@ def test_makemore_reads_like_the_lecture_and_runs_as_a_script(tmp_path):
     gen = CLI("code", "--lang", "numpy", "-f", program, "--values", values)
     assert gen.exit_code == 0, gen.stderr
     code = gen.stdout
-    for line in ["emb = C[Xb]", "embcat = emb.reshape(n, -1)", "hprebn = embcat @ W1 + b1",
-                 "loss = -logprobs[np.arange(n), Yb].mean()",
-                 "dW1 = embcat.T @ dhprebn", "dembcat = dhprebn @ W1.T", "db1 = dhprebn.sum(0)",
-                 "dbngain = (bnraw * dhpreact).sum(0, keepdims=True)",
-                 "dhpreact = (1 - h ** 2) * dh", "dcounts += np.ones_like(counts) * dcounts_sum",
-                 "dlogits = np.copy(dnorm_logits)", "demb = dembcat.reshape(emb.shape)",
-                 "dC = np.zeros_like(C); np.add.at(dC, Xb, demb)"]:
+    for line in [
+        "emb = C[Xb]",
+        "embcat = emb.reshape(n, -1)",
+        "hprebn = embcat @ W1 + b1",
+        "loss = -logprobs[np.arange(n), Yb].mean()",
+        "dW1 = embcat.T @ dhprebn",
+        "dembcat = dhprebn @ W1.T",
+        "db1 = dhprebn.sum(0)",
+        "dbngain = (bnraw * dhpreact).sum(0, keepdims=True)",
+        "dhpreact = (1 - h ** 2) * dh",
+        "dcounts += np.ones_like(counts) * dcounts_sum",
+        "dlogits = np.copy(dnorm_logits)",
+        "demb = dembcat.reshape(emb.shape)",
+        "dC = np.zeros_like(C); np.add.at(dC, Xb, demb)",
+    ]:
         assert any(l.startswith(line) for l in code.splitlines()), line
     script = tmp_path / "makemore4_backward.py"
     script.write_text(code, encoding="utf-8")
     for encoding, options in (("utf-8", []), ("ascii", ["--ascii"])):
         env = {"PYTHONIOENCODING": encoding}
-        ran = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                             env={**__import__("os").environ, **env}, timeout=60)
+        ran = subprocess.run(
+            [sys.executable, str(script)],
+            capture_output=True,
+            text=True,
+            env={**__import__("os").environ, **env},
+            timeout=60,
+        )
         assert ran.returncode == 0, ran.stderr
-        ev = run_gradcli("eval", "-f", program, "--values", values, "--grad-only", *options,
-                         env=env)
+        ev = run_gradcli(
+            "eval", "-f", program, "--values", values, "--grad-only", *options, env=env
+        )
         assert ev.returncode == 0, ev.stderr
         assert ran.stdout == ev.stdout
         assert ("∂loss/∂W1 = " in ran.stdout) == (encoding == "utf-8")
@@ -334,8 +399,11 @@ def random_program(rng: random.Random) -> tuple:
             axis = rng.choice([0, 1])
             keep = rng.random() < 0.5
             fn = rng.choice(["sum", "mean", "max"])
-            out = tuple(1 if k == axis else d for k, d in enumerate(shape)) if keep \
+            out = (
+                tuple(1 if k == axis else d for k, d in enumerate(shape))
+                if keep
                 else tuple(d for k, d in enumerate(shape) if k != axis)
+            )
             return f"{fn}({text}, axis={axis}{', keepdims=true' if keep else ''})", out
         if roll < 0.85 and len(shape) == 2:
             return f"({text}).T", shape[::-1]
@@ -368,8 +436,12 @@ def random_values(rng: random.Random) -> dict:
 
     values = {}
     for name, shape in SHAPES.items():
-        a = numpy.array([rng.choice([0.0, 1.0, -0.5, round(rng.gauss(0, 1), 3)])
-                         for _ in range(int(numpy.prod(shape)))]).reshape(shape)
+        a = numpy.array(
+            [
+                rng.choice([0.0, 1.0, -0.5, round(rng.gauss(0, 1), 3)])
+                for _ in range(int(numpy.prod(shape)))
+            ]
+        ).reshape(shape)
         values[name] = json.dumps(a.tolist())
     return values
 
@@ -403,13 +475,19 @@ def test_scalar_programs_as_numpy_agree_with_eval():
             values = {k: repr(v) for k, v in point.items() if k in program}
             if CLI("eval", "--grad-only", *_args(program, values)).exit_code == 0:
                 cases.append((program, values))
-    cases += [("relu(x) * y + abs(z) + max(x, w)", {"x": "0", "y": "3", "z": "0", "w": "0"}),
-              ("sqrt(relu(x))", {"x": "-1"}), ("x ^ y", {"x": "0", "y": "2"}),
-              ("sqrt(x)", {"x": "0"}),  # an infinite slope: inf, as eval says
-              ("a = 2; f = 3*b", {"b": "0.5"}), ("2*3", {}), ("a", {"a": "1.5"}),
-              ("c = a; c += 1; c *= c", {"a": "1.5"}), ("pi*x + e^x", {"x": "3"}),
-              ("x^-1 + -x^2 + 2^-x - -x + -(-x) + (-2)^x", {"x": "3"}),
-              ("x - (y - x) - (x + y) / (x * y) / (x / y)", {"x": "3", "y": "2"})]
+    cases += [
+        ("relu(x) * y + abs(z) + max(x, w)", {"x": "0", "y": "3", "z": "0", "w": "0"}),
+        ("sqrt(relu(x))", {"x": "-1"}),
+        ("x ^ y", {"x": "0", "y": "2"}),
+        ("sqrt(x)", {"x": "0"}),  # an infinite slope: inf, as eval says
+        ("a = 2; f = 3*b", {"b": "0.5"}),
+        ("2*3", {}),
+        ("a", {"a": "1.5"}),
+        ("c = a; c += 1; c *= c", {"a": "1.5"}),
+        ("pi*x + e^x", {"x": "3"}),
+        ("x^-1 + -x^2 + 2^-x - -x + -(-x) + (-2)^x", {"x": "3"}),
+        ("x - (y - x) - (x + y) / (x * y) / (x / y)", {"x": "3", "y": "2"}),
+    ]
     generated = [generate(p, v) for p, v in cases]
     results = run_all([code for code, _ in generated])
     exact = 0
@@ -423,8 +501,12 @@ def test_scalar_programs_as_numpy_agree_with_eval():
             gname, gvalue = g.split(" = ")
             assert wname == gname
             a, b = float(wvalue), float(gvalue)
-            assert (a == b or (a != a and b != b)
-                    or math.isclose(a, b, rel_tol=1e-12)), (program, values, w, g)
+            assert a == b or (a != a and b != b) or math.isclose(a, b, rel_tol=1e-12), (
+                program,
+                values,
+                w,
+                g,
+            )
     assert exact >= len(cases) - 4, f"only {exact} of {len(cases)} print exactly eval's lines"
 
 
@@ -470,8 +552,10 @@ def test_deep_and_long_programs_stay_valid_python():
     deep = "sum(" + "sin(" * 400 + "X" + ")" * 400 + ")"
     long = "sum(" + " + ".join(f"X * {k}" for k in range(1, 1501)) + ")"
     codes = check_all([(deep, {"X": X}), (long, {"X": X})])
-    assert max(len(line) for code in codes for line in code.splitlines()
-               if not line.startswith("#")) < 200
+    assert (
+        max(len(line) for code in codes for line in code.splitlines() if not line.startswith("#"))
+        < 200
+    )
 
 
 def test_json_form_names_numpy():

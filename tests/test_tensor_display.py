@@ -7,6 +7,7 @@ compared with the engine's own evaluation (and, for the worked examples of
 ../shared/tensor-notes.md, with their PyTorch results); sentences are checked against
 shapes and values worked out here, independently of the code that writes them.
 """
+
 import itertools
 import json
 import re
@@ -20,31 +21,93 @@ from gradcli.cli.app import app
 from gradcli.core.engine import evaluate
 from gradcli.language.lower import compile_program
 
-MATMUL = ["Y = X @ W; L = sum(Y * G)", "--X", "[[1,2,3],[4,5,6]]",
-          "--W", "[[1,0],[0,1],[1,-1]]", "--G", "[[1,2],[3,4]]"]
-CROSS_ENTROPY = ["loss = cross_entropy(logits, y)", "--logits", "[[1,2,3],[1,-1,0]]",
-                 "--y", "[2,0]"]
-EMBEDDING = ["Y = C[Xb]; L = sum(Y * G)", "--C", "[[1,2],[3,4],[5,6],[7,8]]",
-             "--Xb", "[[0,2],[2,3]]", "--G", "[[[1,1],[2,0]],[[0,3],[1,-1]]]"]
-BIAS = ["Y = X @ W + b; L = sum(Y * G)", "--X", "[[1,2,3],[4,5,6]]",
-        "--W", "[[1,0],[0,1],[1,-1]]", "--b", "[0.5,-1]", "--G", "[[1,2],[3,4]]"]
-KEEPDIMS_BIAS = ["Y = X @ W + b; L = sum(Y * G)", "--X", "[[1,2,3],[4,5,6]]",
-                 "--W", "[[1,0],[0,1],[1,-1]]", "--b", "[[0.5,-1]]", "--G", "[[1,2],[3,4]]"]
+MATMUL = [
+    "Y = X @ W; L = sum(Y * G)",
+    "--X",
+    "[[1,2,3],[4,5,6]]",
+    "--W",
+    "[[1,0],[0,1],[1,-1]]",
+    "--G",
+    "[[1,2],[3,4]]",
+]
+CROSS_ENTROPY = [
+    "loss = cross_entropy(logits, y)",
+    "--logits",
+    "[[1,2,3],[1,-1,0]]",
+    "--y",
+    "[2,0]",
+]
+EMBEDDING = [
+    "Y = C[Xb]; L = sum(Y * G)",
+    "--C",
+    "[[1,2],[3,4],[5,6],[7,8]]",
+    "--Xb",
+    "[[0,2],[2,3]]",
+    "--G",
+    "[[[1,1],[2,0]],[[0,3],[1,-1]]]",
+]
+BIAS = [
+    "Y = X @ W + b; L = sum(Y * G)",
+    "--X",
+    "[[1,2,3],[4,5,6]]",
+    "--W",
+    "[[1,0],[0,1],[1,-1]]",
+    "--b",
+    "[0.5,-1]",
+    "--G",
+    "[[1,2],[3,4]]",
+]
+KEEPDIMS_BIAS = [
+    "Y = X @ W + b; L = sum(Y * G)",
+    "--X",
+    "[[1,2,3],[4,5,6]]",
+    "--W",
+    "[[1,0],[0,1],[1,-1]]",
+    "--b",
+    "[[0.5,-1]]",
+    "--G",
+    "[[1,2],[3,4]]",
+]
 # max over rows with a tie in row 0, a keepdims sum, a mean, a mean over axis 1 without
 # keepdims (its adjoint needs a reshape), a lookup that picks row 1 three times.
-REDUCTIONS = ["m = max(X, axis=1, keepdims=true); s = sum(X, axis=0, keepdims=true); "
-              "r = mean(X, axis=1); e = E[i]; "
-              "L = sum(m * P) + sum(s * Q) + sum(r * R) + sum(e * e)",
-              "--X", "[[1,3,3],[2,0,1]]", "--P", "[[1],[2]]", "--Q", "[[1,-1,2]]",
-              "--R", "[3,-1]", "--E", "[[1,2],[3,4],[5,6]]", "--i", "[1,0,1,1]"]
-VECTORS = ["a = v @ M; b = M @ u; s = v @ w; L = sum(a * a) + sum(b) + s",
-           "--v", "[1,2]", "--M", "[[1,2,3],[4,5,6]]", "--u", "[1,0,-1]", "--w", "[3,4]"]
-BIG = ["h = tanh(X @ W + b); L = mean(h * h)", "--X", str((np.arange(80.0).reshape(10, 8)
-                                                           / 40 - 1).tolist()),
-       "--W", str((np.arange(40.0).reshape(8, 5) / 20 - 1).tolist()), "--b",
-       str([0.1, -0.2, 0.3, -0.4, 0.5])]
-ALL_PROGRAMS = [MATMUL, CROSS_ENTROPY, EMBEDDING, BIAS, KEEPDIMS_BIAS, REDUCTIONS, VECTORS,
-                BIG]
+REDUCTIONS = [
+    "m = max(X, axis=1, keepdims=true); s = sum(X, axis=0, keepdims=true); "
+    "r = mean(X, axis=1); e = E[i]; "
+    "L = sum(m * P) + sum(s * Q) + sum(r * R) + sum(e * e)",
+    "--X",
+    "[[1,3,3],[2,0,1]]",
+    "--P",
+    "[[1],[2]]",
+    "--Q",
+    "[[1,-1,2]]",
+    "--R",
+    "[3,-1]",
+    "--E",
+    "[[1,2],[3,4],[5,6]]",
+    "--i",
+    "[1,0,1,1]",
+]
+VECTORS = [
+    "a = v @ M; b = M @ u; s = v @ w; L = sum(a * a) + sum(b) + s",
+    "--v",
+    "[1,2]",
+    "--M",
+    "[[1,2,3],[4,5,6]]",
+    "--u",
+    "[1,0,-1]",
+    "--w",
+    "[3,4]",
+]
+BIG = [
+    "h = tanh(X @ W + b); L = mean(h * h)",
+    "--X",
+    str((np.arange(80.0).reshape(10, 8) / 40 - 1).tolist()),
+    "--W",
+    str((np.arange(40.0).reshape(8, 5) / 20 - 1).tolist()),
+    "--b",
+    str([0.1, -0.2, 0.3, -0.4, 0.5]),
+]
+ALL_PROGRAMS = [MATMUL, CROSS_ENTROPY, EMBEDDING, BIAS, KEEPDIMS_BIAS, REDUCTIONS, VECTORS, BIG]
 
 
 # --- running the CLI and the engine ------------------------------------------------------
@@ -97,18 +160,25 @@ def table(text, title, columns):
     `columns` are the first words of the column headers, in order."""
     lines = text.split("\n")
     top = next(k for k, line in enumerate(lines) if line.startswith(title))
-    rule = next(k for k in range(top, len(lines)) if set(lines[k].strip()) <= set("━-+|")
-                and lines[k].strip())
-    header = lines[top + 1:rule]
+    rule = next(
+        k
+        for k in range(top, len(lines))
+        if set(lines[k].strip()) <= set("━-+|") and lines[k].strip()
+    )
+    header = lines[top + 1 : rule]
     starts = []
     for name in columns:
-        found = [m.start() for line in header for m in [re.search(rf"(?<!\S){re.escape(name)}",
-                                                                line)] if m]
+        found = [
+            m.start()
+            for line in header
+            for m in [re.search(rf"(?<!\S){re.escape(name)}", line)]
+            if m
+        ]
         assert found, (name, header)
         starts.append(min(found))
     starts.append(10**6)
     rows = []
-    for line in lines[rule + 1:]:
+    for line in lines[rule + 1 :]:
         if not line.strip():
             break
         cells = [cut(line, starts[k], starts[k + 1]).strip() for k in range(len(columns))]
@@ -132,8 +202,13 @@ def parse_array(lines):
     if text.startswith("mean"):
         m = re.match(r"mean (\S+), min (\S+), max (\S+) corner (\[[^\]]*\]): (.*)$", text)
         assert m, text
-        return {"mean": float(m[1]), "min": float(m[2]), "max": float(m[3]),
-                "where": m[4], "corner": json.loads(m[5])}
+        return {
+            "mean": float(m[1]),
+            "min": float(m[2]),
+            "max": float(m[3]),
+            "where": m[4],
+            "corner": json.loads(m[5]),
+        }
     return json.loads(text)
 
 
@@ -142,11 +217,10 @@ def term_and_total(cell):
     lines = cell.split("\n")
     k = next(j for j, line in enumerate(lines) if " = this" in line or " = sum of" in line)
     # The label may wrap at a narrow width: it ends at "contribution" or at its colon.
-    end = next(j for j in range(k, len(lines))
-               if lines[j].endswith(("contribution", ":")))
-    label = " ".join(lines[k:end + 1])
+    end = next(j for j in range(k, len(lines)) if lines[j].endswith(("contribution", ":")))
+    label = " ".join(lines[k : end + 1])
     term = parse_array(lines[:k])
-    total = parse_array(lines[end + 1:]) if "sum of" in label else None
+    total = parse_array(lines[end + 1 :]) if "sum of" in label else None
     return term, total, label
 
 
@@ -157,8 +231,10 @@ def same(shown, value, rtol=1e-5):
         assert shown["mean"] == pytest.approx(value.mean(), rel=rtol, abs=1e-12)
         assert shown["min"] == pytest.approx(value.min(), rel=rtol)
         assert shown["max"] == pytest.approx(value.max(), rel=rtol)
-        index = tuple(slice(None, int(p[1:])) if p.startswith(":") else int(p)
-                      for p in shown["where"][1:-1].split(", "))
+        index = tuple(
+            slice(None, int(p[1:])) if p.startswith(":") else int(p)
+            for p in shown["where"][1:-1].split(", ")
+        )
         np.testing.assert_allclose(shown["corner"], value[index], rtol=rtol, atol=1e-12)
         return
     np.testing.assert_allclose(np.asarray(shown, dtype=float), value, rtol=rtol, atol=1e-12)
@@ -197,8 +273,10 @@ def test_matmul_rows_in_matrix_form_with_shapes_and_dimension_analysis():
     assert f"so does Xᵀ @ {Y}ᵀ" in prose(w_row[2])
     assert "the index form does" in prose(w_row[2])
     # The numbers: the engine's, and PyTorch's (tensor-notes.md, worked example 1).
-    for row, name, torch in ((w_row, "W", [[13, 18], [17, 24], [21, 30]]),
-                             (x_row, "X", [[1, 2, -1], [3, 4, -1]])):
+    for row, name, torch in (
+        (w_row, "W", [[13, 18], [17, 24], [21, 30]]),
+        (x_row, "X", [[1, 2, -1], [3, 4, -1]]),
+    ):
         term, total, label = term_and_total(row[3])
         same(term, ev.gradient[name])
         same(term, torch)
@@ -217,8 +295,9 @@ def _products(p, q):
     return out
 
 
-@pytest.mark.parametrize("x_shape,w_shape", [((2, 3), (3, 4)), ((4, 3), (3, 4)),
-                                             ((3, 3), (3, 3)), ((5, 2), (2, 3))])
+@pytest.mark.parametrize(
+    "x_shape,w_shape", [((2, 3), (3, 4)), ((4, 3), (3, 4)), ((3, 3), (3, 3)), ((5, 2), (2, 3))]
+)
 def test_the_one_product_claim_is_checked_by_brute_force(x_shape, w_shape):
     X = (np.arange(np.prod(x_shape)).reshape(x_shape) % 5 - 2).tolist()
     W = (np.arange(np.prod(w_shape)).reshape(w_shape) % 3 - 1).tolist()
@@ -245,8 +324,10 @@ def test_cross_entropy_row_gives_the_closed_form_with_n():
     assert "mean over the n = 2 rows" in prose(row[2])
     term, _, _ = term_and_total(row[3])
     same(term, ev.gradient["logits"])
-    same(term, [[0.0450152866, 0.1223642355, -0.1673795221],
-                [-0.1673795221, 0.0450152866, 0.1223642355]])
+    same(
+        term,
+        [[0.0450152866, 0.1223642355, -0.1673795221], [-0.1673795221, 0.0450152866, 0.1223642355]],
+    )
     assert ev.value == pytest.approx(0.4076059644443804, rel=1e-12)
 
 
@@ -276,7 +357,7 @@ def test_broadcast_bias_row_names_the_operand_its_shape_and_the_sum():
     term, _, _ = term_and_total(row[3])
     same(term, ev.gradient["b"])
     same(term, np.asarray(json.loads(BIAS[-1])).sum(axis=0))  # Ȳ = G, summed over rows
-    notes = text[text.index("•"):]
+    notes = text[text.index("•") :]
     assert "a mean would divide it by 2" in prose(notes)
     assert f"{bar('b')} (2,) like b" in prose(notes)
 
@@ -321,8 +402,11 @@ def test_reductions_keepdims_mean_max_tie_and_repeated_lookup():
     term, _, _ = term_and_total(row[3])
     same(term, np.broadcast_to(np.array(json.loads(REDUCTIONS[8]))[:, None] / 3, X.shape))
     # The running total of X̄ adds the three terms.
-    last = [r for r in rows if r[1].startswith("m → X") or r[1].startswith("s → X")
-            or r[1].startswith("r → X")][-1]
+    last = [
+        r
+        for r in rows
+        if r[1].startswith("m → X") or r[1].startswith("s → X") or r[1].startswith("r → X")
+    ][-1]
     _, total, label = term_and_total(last[3])
     assert label == f"{bar('X')} = sum of 3 contributions:"
     same(total, ev.gradient["X"])
@@ -335,9 +419,11 @@ def test_reductions_keepdims_mean_max_tie_and_repeated_lookup():
     # e is used twice (e * e): the fan-out note names its two rows, and they are right.
     e_rows = [k for k, r in enumerate(rows, 1) if r[1].startswith("v") and "→ e" in r[1]]
     assert len(e_rows) == 2
-    assert (f"fan-out: e is used 2 times (by {rows[e_rows[0] - 1][1].split(' ')[0]}), so "
-            f"{bar('e')} is the sum of its 2 contributions, rows {e_rows[0]} and "
-            f"{e_rows[1]}") in prose(text)
+    assert (
+        f"fan-out: e is used 2 times (by {rows[e_rows[0] - 1][1].split(' ')[0]}), so "
+        f"{bar('e')} is the sum of its 2 contributions, rows {e_rows[0]} and "
+        f"{e_rows[1]}"
+    ) in prose(text)
     doc = json.loads(run(REDUCTIONS, 200, "--json"))
     for name in ("X", "E", "P", "Q", "R"):
         np.testing.assert_array_equal(doc["gradient"][name], ev.gradient[name])
@@ -368,8 +454,9 @@ def test_tables_fit_the_width_and_every_number_reads_back(args, columns):
     tape = ev.tape
     assert max(width(line) for line in text.split("\n")) <= columns
     forward = table(text, "Forward pass", FORWARD_COLUMNS)
-    assert len(forward) == sum(1 for i, s in enumerate(tape.steps)
-                               if not (tape.is_const(i) and s.name is None))
+    assert len(forward) == sum(
+        1 for i, s in enumerate(tape.steps) if not (tape.is_const(i) and s.name is None)
+    )
     for row in forward:
         i = labelled(ev, row[1])
         assert row[3] == str(tuple(np.shape(ev.values[i])))
@@ -377,8 +464,9 @@ def test_tables_fit_the_width_and_every_number_reads_back(args, columns):
     rows = backward(text)
     assert len(rows) == len(ev.contributions)
     for row, c in zip(rows, ev.contributions):
-        assert row[1].split("\n")[0].replace(" ", "") == \
-            f"{tape.label(c.node)}→{tape.label(c.input)}"
+        assert (
+            row[1].split("\n")[0].replace(" ", "") == f"{tape.label(c.node)}→{tape.label(c.input)}"
+        )
         term, total, _ = term_and_total(row[3])
         same(term, c.contribution)
         if c.count > 1:
@@ -413,9 +501,17 @@ def test_big_arrays_are_summarised_and_all_shows_every_entry():
 
 
 def test_small_means_at_most_36_entries_2d_and_6_rows():
-    args = ["L = sum(A) + sum(B) + sum(C) + sum(D)", "--A", str(np.ones((6, 6)).tolist()),
-            "--B", str(np.ones((7, 2)).tolist()), "--C", str(list(range(36))),
-            "--D", str(np.ones((2, 2, 2)).tolist())]
+    args = [
+        "L = sum(A) + sum(B) + sum(C) + sum(D)",
+        "--A",
+        str(np.ones((6, 6)).tolist()),
+        "--B",
+        str(np.ones((7, 2)).tolist()),
+        "--C",
+        str(list(range(36))),
+        "--D",
+        str(np.ones((2, 2, 2)).tolist()),
+    ]
     forward = {r[1]: r[4] for r in table(run(args), "Forward pass", FORWARD_COLUMNS)}
     assert forward["A"].startswith("[[") and forward["C"].startswith("[0, 1")
     assert forward["B"].startswith("mean") and forward["D"].startswith("mean")
@@ -424,10 +520,13 @@ def test_small_means_at_most_36_entries_2d_and_6_rows():
 # --- notes ------------------------------------------------------------------------------
 def test_notes_are_the_tensor_ones_and_only_where_they_apply():
     text = prose(run(MATMUL))
-    assert (f"why {bar('W')} += Xᵀ @ {bar('Y')} in that order: W[k, j] enters every "
-            "Y[i, j]") in text
-    assert "every adjoint has the shape of its value: X̄ (2, 3) like X, W̄ (3, 2) like W" \
+    assert (
+        f"why {bar('W')} += Xᵀ @ {bar('Y')} in that order: W[k, j] enters every Y[i, j]"
+    ) in text
+    assert (
+        "every adjoint has the shape of its value: X̄ (2, 3) like X, W̄ (3, 2) like W"
         in unicodedata.normalize("NFC", text)
+    )
     assert "fan-out" not in text  # nothing is used twice
     assert "broadcast is a sum, not a mean" not in text  # nothing is broadcast
     # No scalar note with its scalar words (∂f/∂q as one number) for a tensor program.
@@ -442,19 +541,21 @@ def test_mul_note_is_said_entry_by_entry():
     ev = engine(BIAS)
     tape = ev.tape
     v = tape.label(next(i for i, s in enumerate(tape.steps) if s.op.name == "mul"))
-    assert (f"why {bar('Y')} += G * {bar(v)} and not {bar(v)} / G: nudging one entry "
-            f"of Y by ε moves the same entry of {v} by the matching entry of G times ε") in text
+    assert (
+        f"why {bar('Y')} += G * {bar(v)} and not {bar(v)} / G: nudging one entry "
+        f"of Y by ε moves the same entry of {v} by the matching entry of G times ε"
+    ) in text
 
 
 # --- JSON -------------------------------------------------------------------------------
 def _strict(text):
     def refuse(name):
         raise ValueError(name)
+
     return json.loads(text, parse_constant=refuse)
 
 
-@pytest.mark.parametrize("args", [MATMUL, EMBEDDING, REDUCTIONS, BIG],
-                         ids=lambda a: a[0][:30])
+@pytest.mark.parametrize("args", [MATMUL, EMBEDDING, REDUCTIONS, BIG], ids=lambda a: a[0][:30])
 def test_json_nodes_and_steps_carry_shapes_rules_and_the_engines_arrays(args):
     out = run(args, 200, "--json")
     doc = _strict(out)
@@ -468,8 +569,9 @@ def test_json_nodes_and_steps_carry_shapes_rules_and_the_engines_arrays(args):
         if tape.is_input(i) and tape.steps[i].name in tape.integer_inputs:
             assert node["adjoint"] is None
         else:
-            np.testing.assert_array_equal(np.asarray(node["adjoint"], dtype=float),
-                                          np.broadcast_to(ev.adjoints[i], shape))
+            np.testing.assert_array_equal(
+                np.asarray(node["adjoint"], dtype=float), np.broadcast_to(ev.adjoints[i], shape)
+            )
     assert len(doc["steps"]) == len(ev.contributions)
     for step, c in zip(doc["steps"], ev.contributions):
         assert step["node_shape"] == list(np.shape(ev.values[c.node]))
@@ -477,14 +579,12 @@ def test_json_nodes_and_steps_carry_shapes_rules_and_the_engines_arrays(args):
         assert step["rule"].startswith(f"d{tape.label(c.input)} += ")
         assert step["shapes"].startswith(str(tuple(np.shape(ev.values[c.input]))) + " <- ")
         assert step["why"] and all(isinstance(s, str) for s in step["why"])
-        np.testing.assert_array_equal(np.asarray(step["contribution"], dtype=float),
-                                      c.contribution)
+        np.testing.assert_array_equal(np.asarray(step["contribution"], dtype=float), c.contribution)
         np.testing.assert_array_equal(np.asarray(step["total"], dtype=float), c.total)
     for name, g in ev.gradient.items():
         np.testing.assert_array_equal(np.asarray(doc["gradient"][name], dtype=float), g)
     # Compact: one line per innermost row, never a line for one number of an array.
-    lone = [line for line in out.splitlines()
-            if re.fullmatch(r"\s*(-?[0-9.e+-]+|null),?", line)]
+    lone = [line for line in out.splitlines() if re.fullmatch(r"\s*(-?[0-9.e+-]+|null),?", line)]
     assert not lone
     assert "[1.0, 2.0, 3.0]" in run(MATMUL, 200, "--json")
 
@@ -536,7 +636,7 @@ def test_graph_shows_shapes_and_summaries():
     xb_line = next(line for line in tree.splitlines() if re.search(r"\bXb\s+input", line))
     assert "integer data, no grad" in xb_line and "[[0, 2], [2, 3]]" in xb_line
     dot = graph(EMBEDDING, "-F", "dot")
-    assert "shape (4, 2)" in dot and 'C̄ += scatter-add Ȳ' in dot
+    assert "shape (4, 2)" in dot and "C̄ += scatter-add Ȳ" in dot
     mermaid = graph(EMBEDDING, "-F", "mermaid")
     assert "shape (4, 2)" in mermaid and "v2 -.-> v3" in mermaid  # Xb: no term
     big = graph(BIG)

@@ -6,6 +6,7 @@ PyTorch float64 results of ../shared/tensor-notes.md's worked examples (copied h
 every name a sentence mentions must be one the program has. This file is NFD-normalised,
 as test_explain.py is: gradcli writes Ȳ as Y and a combining macron.
 """
+
 import json
 import re
 import shlex
@@ -15,13 +16,13 @@ import unicodedata
 
 import numpy as np
 import pytest
-
 from conftest import ROOT, run_gradcli
+
 from gradcli.core.engine import evaluate
+from gradcli.core.errors import UsageError
 from gradcli.core.notation import Notation
 from gradcli.language.lower import compile_program
 from gradcli.tutor import tensor_topics
-from gradcli.core.errors import UsageError
 from gradcli.tutor.quiz import Question, QuestionError
 from gradcli.tutor.quizgen import generate
 from gradcli.tutor.tensor_topics import ClosedFormMismatch
@@ -31,22 +32,37 @@ ARRAY_TOPICS = ["broadcast", "matmul", "softmax-cross-entropy", "batchnorm", "em
 BAR = "\u0304"
 
 # ../shared/tensor-notes.md, "Worked examples" (PyTorch float64).
-MATMUL = ("Y = X @ W\nL = sum(Y * G)",
-          {"X": [[1, 2, 3], [4, 5, 6]], "W": [[1, 0], [0, 1], [1, -1]], "G": [[1, 2], [3, 4]]})
+MATMUL = (
+    "Y = X @ W\nL = sum(Y * G)",
+    {"X": [[1, 2, 3], [4, 5, 6]], "W": [[1, 0], [0, 1], [1, -1]], "G": [[1, 2], [3, 4]]},
+)
 MATMUL_DX = [[1, 2, -1], [3, 4, -1]]
 MATMUL_DW = [[13, 18], [17, 24], [21, 30]]
 CE = ("loss = cross_entropy(logits, y)", {"logits": [[1, 2, 3], [1, -1, 0]], "y": [2, 0]})
 CE_LOSS = 0.4076059644443804
-CE_DLOGITS = [[0.0450152866, 0.1223642355, -0.1673795221],
-              [-0.1673795221, 0.0450152866, 0.1223642355]]
-EMBEDDING = ("emb = C[Xb]\nL = sum(emb * G)",
-             {"C": [[1, 2], [3, 4], [5, 6], [7, 8]], "Xb": [[0, 2], [2, 3]],
-              "G": [[[1, 1], [2, 0]], [[0, 3], [1, -1]]]})
+CE_DLOGITS = [
+    [0.0450152866, 0.1223642355, -0.1673795221],
+    [-0.1673795221, 0.0450152866, 0.1223642355],
+]
+EMBEDDING = (
+    "emb = C[Xb]\nL = sum(emb * G)",
+    {
+        "C": [[1, 2], [3, 4], [5, 6], [7, 8]],
+        "Xb": [[0, 2], [2, 3]],
+        "G": [[[1, 1], [2, 0]], [[0, 3], [1, -1]]],
+    },
+)
 EMBEDDING_DC = [[1, 1], [0, 0], [2, 3], [1, -1]]
-BROADCAST = ("h = X @ W + b\nL = sum(tanh(h) * G) + sum(c * h)",
-             {"X": [[1, 2], [0, -1], [3, 1]], "W": [[0.5, -1, 2], [1, 0, -0.5]],
-              "b": [[0.1, 0.2, -0.3]], "c": [[1], [2], [-1]],
-              "G": [[1, 0, 2], [-1, 1, 0], [0, 2, 1]]})
+BROADCAST = (
+    "h = X @ W + b\nL = sum(tanh(h) * G) + sum(c * h)",
+    {
+        "X": [[1, 2], [0, -1], [3, 1]],
+        "W": [[0.5, -1, 2], [1, 0, -0.5]],
+        "b": [[0.1, 0.2, -0.3]],
+        "c": [[1], [2], [-1]],
+        "G": [[1, 0, 2], [-1, 1, 0], [0, 2, 1]],
+    },
+)
 
 
 # --- reading the text ------------------------------------------------------------------------
@@ -66,14 +82,15 @@ def array_after(text: str, head: str, start: int = 0):
     for j in range(k, len(text)):
         depth += (text[j] == "[") - (text[j] == "]")
         if depth == 0:
-            return np.array(json.loads(text[k:j + 1]), dtype=float)
+            return np.array(json.loads(text[k : j + 1]), dtype=float)
     raise AssertionError(f"unbalanced array after {head!r}")
 
 
 def close(printed, exact) -> bool:
     """Printed numbers (six significant digits) against exact ones."""
-    return np.shape(printed) == np.shape(exact) and np.allclose(printed, exact, rtol=5e-6,
-                                                                   atol=1e-12)
+    return np.shape(printed) == np.shape(exact) and np.allclose(
+        printed, exact, rtol=5e-6, atol=1e-12
+    )
 
 
 def names_of(*programs) -> set:
@@ -131,19 +148,25 @@ def test_each_lesson_renders_piped_at_80_columns(lessons, name):
     assert "Checked against the engine's gradient: the same shape" in text
 
 
-@pytest.mark.parametrize("name, closed", [
-    ("broadcast", "db = sum(dY, axis=0)"),
-    ("broadcast", "db = sum(dY, axis=0, keepdims=true)"),
-    ("matmul", "dW = X.T @ dY"),
-    ("matmul", "dX = dY @ W.T"),
-    ("softmax-cross-entropy", "dlogits = (softmax(logits) - onehot(y, 3)) / 2"),
-    ("batchnorm", "dhprebn = bngain*bnvar_inv/n * (n*dhpreact - sum(dhpreact, axis=0) - "
-                  "n/(n-1)*bnraw*sum(dhpreact*bnraw, axis=0))"),
-    ("embedding", "dC[Xb[p]] += demb[p]"),
-])
+@pytest.mark.parametrize(
+    "name, closed",
+    [
+        ("broadcast", "db = sum(dY, axis=0)"),
+        ("broadcast", "db = sum(dY, axis=0, keepdims=true)"),
+        ("matmul", "dW = X.T @ dY"),
+        ("matmul", "dX = dY @ W.T"),
+        ("softmax-cross-entropy", "dlogits = (softmax(logits) - onehot(y, 3)) / 2"),
+        (
+            "batchnorm",
+            "dhprebn = bngain*bnvar_inv/n * (n*dhpreact - sum(dhpreact, axis=0) - "
+            "n/(n-1)*bnraw*sum(dhpreact*bnraw, axis=0))",
+        ),
+        ("embedding", "dC[Xb[p]] += demb[p]"),
+    ],
+)
 def test_each_lesson_ends_in_its_closed_form(lessons, name, closed):
     text = flat(lessons[name])
-    last = text[text.rindex("The closed form"):]
+    last = text[text.rindex("The closed form") :]
     assert closed in last
 
 
@@ -155,10 +178,10 @@ def test_matmul_lesson_numbers(lessons):
     text = flat(lessons["matmul"])
     source, values = MATMUL
     ev = evaluate(compile_program(source, tuple(values)), values)
-    for printed, engine, torch in [(array_after(text, "dW = X.T @ dY = "), ev.gradient["W"],
-                                    MATMUL_DW),
-                                   (array_after(text, "dX = dY @ W.T = "), ev.gradient["X"],
-                                    MATMUL_DX)]:
+    for printed, engine, torch in [
+        (array_after(text, "dW = X.T @ dY = "), ev.gradient["W"], MATMUL_DW),
+        (array_after(text, "dX = dY @ W.T = "), ev.gradient["X"], MATMUL_DX),
+    ]:
         assert close(printed, engine) and close(printed, torch)
     assert close(array_after(text, "Ȳ = "), values["G"])
     assert f"= {ev.value:g}" in text
@@ -168,8 +191,7 @@ def test_matmul_lesson_numbers(lessons):
     for a_name, a in (("X", X), ("X.T", X.T)):
         for b_name, b in (("Ȳ", dY), ("Ȳ.T", dY.T)):
             for left, right in (((a_name, a), (b_name, b)), ((b_name, b), (a_name, a))):
-                if left[1].shape[1] == right[1].shape[0] and \
-                        (left[1] @ right[1]).shape == (3, 2):
+                if left[1].shape[1] == right[1].shape[0] and (left[1] @ right[1]).shape == (3, 2):
                     fits.append(f"{left[0]} @ {right[0]}")
     assert sorted(fits) == ["X.T @ Ȳ", "X.T @ Ȳ.T"]  # Ȳ is square: two fit
     assert "2 products have the shape (3, 2): X.T @ Ȳ and X.T @ Ȳ.T" in text
@@ -251,8 +273,10 @@ def test_broadcast_lesson_numbers(lessons):
     wrong = G.sum(axis=1)
     c = np.array([[1], [-2], [0.5]])
     assert (c - 0.1 * wrong).shape == (3, 3) and "has shape (3, 3)" in text
-    assert close(array_after(text, "dc = sum(dY, axis=1, keepdims=true) for c of shape (3, 1) = "),
-                 G.sum(axis=1, keepdims=True))
+    assert close(
+        array_after(text, "dc = sum(dY, axis=1, keepdims=true) for c of shape (3, 1) = "),
+        G.sum(axis=1, keepdims=True),
+    )
 
 
 def test_embedding_lesson_numbers(lessons):
@@ -271,14 +295,15 @@ def test_embedding_lesson_numbers(lessons):
 
 def test_lessons_name_only_their_own_values(lessons):
     own = {
-        "broadcast": names_of((tensor_topics.BROADCAST, tensor_topics.BROADCAST_VALUES),
-                              ("Y = X + c\nL = sum(Y * G)", dict(tensor_topics.BROADCAST_VALUES,
-                                                                  c=[[1]]))),
+        "broadcast": names_of(
+            (tensor_topics.BROADCAST, tensor_topics.BROADCAST_VALUES),
+            ("Y = X + c\nL = sum(Y * G)", dict(tensor_topics.BROADCAST_VALUES, c=[[1]])),
+        ),
         "matmul": names_of((tensor_topics.MATMUL, tensor_topics.MATMUL_VALUES)),
-        "softmax-cross-entropy": names_of((tensor_topics._cross_entropy_program(2),
-                                           tensor_topics.CE_VALUES)),
-        "batchnorm": names_of((tensor_topics._batchnorm_program(4, "3"),
-                               tensor_topics.BN_VALUES)),
+        "softmax-cross-entropy": names_of(
+            (tensor_topics._cross_entropy_program(2), tensor_topics.CE_VALUES)
+        ),
+        "batchnorm": names_of((tensor_topics._batchnorm_program(4, "3"), tensor_topics.BN_VALUES)),
         "embedding": names_of((tensor_topics.EMBEDDING, tensor_topics.EMBEDDING_VALUES)),
     }
     ids = {n for names in own.values() for n in names if re.fullmatch(r"v\d+", n)}
@@ -298,7 +323,8 @@ def test_lessons_in_ascii_are_ascii(cli):
         assert r.exit_code == 0, r.output
         assert r.stdout.isascii(), (name, [ch for ch in r.stdout if not ch.isascii()][:5])
     assert "dW = X.T @ dY = [[13, 18], [17, 24], [21, 30]]" in flat(
-        cli("explain", "--topic", "matmul", "--ascii").stdout)
+        cli("explain", "--topic", "matmul", "--ascii").stdout
+    )
 
 
 @pytest.mark.parametrize("name", ARRAY_TOPICS)
@@ -339,8 +365,11 @@ def walk(source, values, *options, columns="80"):
     return p.stdout
 
 
-@pytest.mark.parametrize("program", [MATMUL, CE, EMBEDDING, BROADCAST],
-                         ids=["matmul", "cross-entropy", "embedding", "broadcast"])
+@pytest.mark.parametrize(
+    "program",
+    [MATMUL, CE, EMBEDDING, BROADCAST],
+    ids=["matmul", "cross-entropy", "embedding", "broadcast"],
+)
 def test_walkthrough_numbers_are_the_engines(program):
     source, values = program
     ev = evaluate(compile_program(source, tuple(values)), values)
@@ -348,20 +377,25 @@ def test_walkthrough_numbers_are_the_engines(program):
     assert max(width(line) for line in text.splitlines()) <= 80
     words = flat(text)
     assert f"So {ev.tape.output_name} = {ev.value:.6g}." in words
-    grads = words[words.index("The gradient of each input"):]
+    grads = words[words.index("The gradient of each input") :]
     nt = Notation()
     for name, g in ev.gradient.items():
         assert close(array_after(grads, f"{nt.bar(name)} = "), g), name
         assert f"{nt.partial(ev.tape.output_name, name)} has the shape of {name}, " in grads
         assert "the same to within the measurement's accuracy" in grads
     for name in ev.tape.integer_inputs:
-        assert f"{name} is integer data (used as an index, a target or a size): it gets no " \
-               f"gradient." in grads
+        assert (
+            f"{name} is integer data (used as an index, a target or a size): it gets no "
+            f"gradient." in grads
+        )
     assert close(array_after(words, "So " + ev.tape.output_name + " = "), ev.value)
 
 
-@pytest.mark.parametrize("program", [MATMUL, CE, EMBEDDING, BROADCAST],
-                         ids=["matmul", "cross-entropy", "embedding", "broadcast"])
+@pytest.mark.parametrize(
+    "program",
+    [MATMUL, CE, EMBEDDING, BROADCAST],
+    ids=["matmul", "cross-entropy", "embedding", "broadcast"],
+)
 def test_walkthrough_names_only_what_the_program_has(program):
     source, values = program
     text = walk(source, values)
@@ -379,21 +413,23 @@ def test_walkthrough_says_where_a_broadcast_is_summed_back():
     assert "b (1, 3) is repeated along axis 0 to (3, 3)" in words
     assert "b̄ += sum(h̄, axis=0, keepdims=true)" in words
     assert "c (3, 1) is repeated along axis 1 to (3, 3)" in words
-    assert ("b (1, 3) was repeated along axis 0 to make h (3, 3), so each of its entries fed "
-            "several entries of h and collects their contributions: the contribution is "
-            "summed over axis 0, back to the shape of b.") in words
+    assert (
+        "b (1, 3) was repeated along axis 0 to make h (3, 3), so each of its entries fed "
+        "several entries of h and collects their contributions: the contribution is "
+        "summed over axis 0, back to the shape of b."
+    ) in words
     assert "h is used 2 times (v5, v2)" in words and "h has now received 2 contributions" in words
     ev = evaluate(compile_program(source, tuple(values)), values)
-    assert close(array_after(words, "b̄ += sum(h̄, axis=0, keepdims=true) = "),
-                 ev.gradient["b"])
+    assert close(array_after(words, "b̄ += sum(h̄, axis=0, keepdims=true) = "), ev.gradient["b"])
 
 
 def test_walkthrough_of_a_lookup_names_the_rows_picked_twice():
     source, values = EMBEDDING
     words = flat(walk(source, values))
     assert "1 row of C was picked more than once (C[2], 2 times)" in words
-    assert "C̄ += scatter-add emb̄ into zeros of C's shape = [[1, 1], [0, 0], [2, 3], [1, -1]]" \
-        in words
+    assert (
+        "C̄ += scatter-add emb̄ into zeros of C's shape = [[1, 1], [0, 0], [2, 3], [1, -1]]" in words
+    )
 
 
 def test_walkthrough_rules_carry_this_programs_numbers():
@@ -402,27 +438,35 @@ def test_walkthrough_rules_carry_this_programs_numbers():
     assert "logits̄ += (softmax(logits) − onehot(y)) / 2 · loss̄" in words
     text = flat(walk("m = mean(X, axis=1)\nL = sum(m * m)", {"X": [[1, 2, 3], [4, 5, 7]]}))
     assert "X̄ += m̄/3" in text
-    assert ("m averaged X (2, 3) along axis 1, 3 entries at a time, so m̄, of shape (2,), is "
-            "repeated along axis 1 to the shape of X and divided by 3.") in text
+    assert (
+        "m averaged X (2, 3) along axis 1, 3 entries at a time, so m̄, of shape (2,), is "
+        "repeated along axis 1 to the shape of X and divided by 3."
+    ) in text
 
 
 def test_the_suggested_command_reproduces_the_walk(cli):
     source, values = CE
     text = walk(source, values, columns="200")
-    command = re.search(r"^(gradcli eval --json .*) gives the same numbers\.$", text,
-                        re.M).group(1)
+    command = re.search(r"^(gradcli eval --json .*) gives the same numbers\.$", text, re.M).group(1)
     words = shlex.split(command)
     r = cli(*words[1:])
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     ev = evaluate(compile_program(source, tuple(values)), values)
-    assert doc["value"] == ev.value and np.array_equal(doc["gradient"]["logits"],
-                                                       ev.gradient["logits"])
+    assert doc["value"] == ev.value and np.array_equal(
+        doc["gradient"]["logits"], ev.gradient["logits"]
+    )
 
 
 def test_a_big_program_is_summarised_and_walks_through():
-    p = run_gradcli("explain", "-f", str(ROOT / "examples" / "makemore4.grad"), "--values",
-                    str(ROOT / "examples" / "makemore4-batch.json"), env={"COLUMNS": "80"})
+    p = run_gradcli(
+        "explain",
+        "-f",
+        str(ROOT / "examples" / "makemore4.grad"),
+        "--values",
+        str(ROOT / "examples" / "makemore4-batch.json"),
+        env={"COLUMNS": "80"},
+    )
     assert p.returncode == 0, p.stderr
     words = flat(p.stdout)
     assert "2048 entries of shape (32, 64): mean" in words
@@ -449,27 +493,46 @@ def test_shape_errors_in_explain_are_errors_not_tracebacks(cli):
 
 
 def test_scalar_programs_and_lessons_do_not_import_numpy():
-    for args in (["explain", "a*b", "--a", "1", "--b", "2"], ["explain", "--list"],
-                 ["explain", "--topic", "add"]):
-        p = subprocess.run([sys.executable, "-X", "importtime", "-m", "gradcli", *args],
-                           capture_output=True, text=True, cwd=ROOT)
+    for args in (
+        ["explain", "a*b", "--a", "1", "--b", "2"],
+        ["explain", "--list"],
+        ["explain", "--topic", "add"],
+    ):
+        p = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "gradcli", *args],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
         assert p.returncode == 0, p.stderr
         assert not re.search(r"\|\s+numpy\s*$", p.stderr, re.M), args
 
 
 # --- the quiz refuses arrays -------------------------------------------------------------------
-@pytest.mark.parametrize("program, inputs, said", [
-    ("f = sum(W * 2)", "{ W = [1, 2] }", "field 'inputs': tensor quizzes are not supported "
-                                         "yet: the value of W is an array"),
-    ("W = [1, 2]\\nf = sum(W * a)", "{ a = 2 }", "this program works on arrays (W is an array)"),
-    ("f = sum(a * [1, 2])", "{ a = 2 }", "works on arrays (it has an array literal)"),
-    ("f = sum(a)", "{ a = 2 }", "works on arrays (it calls sum)"),
-    ("f = a @ b", "{ a = 2, b = 3 }", "works on arrays (it uses @)"),
-])
+@pytest.mark.parametrize(
+    "program, inputs, said",
+    [
+        (
+            "f = sum(W * 2)",
+            "{ W = [1, 2] }",
+            "field 'inputs': tensor quizzes are not supported yet: the value of W is an array",
+        ),
+        (
+            "W = [1, 2]\\nf = sum(W * a)",
+            "{ a = 2 }",
+            "this program works on arrays (W is an array)",
+        ),
+        ("f = sum(a * [1, 2])", "{ a = 2 }", "works on arrays (it has an array literal)"),
+        ("f = sum(a)", "{ a = 2 }", "works on arrays (it calls sum)"),
+        ("f = a @ b", "{ a = 2, b = 3 }", "works on arrays (it uses @)"),
+    ],
+)
 def test_quiz_files_with_arrays_are_a_clear_error(cli, tmp_path, program, inputs, said):
     path = tmp_path / "q.toml"
-    path.write_text(f'[[question]]\nid = "t"\nprogram = "{program}"\ninputs = {inputs}\n'
-                    f'ask = "value f"\n', encoding="utf-8")
+    path.write_text(
+        f'[[question]]\nid = "t"\nprogram = "{program}"\ninputs = {inputs}\nask = "value f"\n',
+        encoding="utf-8",
+    )
     r = cli("quiz", "--script", str(path), "--answers", "-", input="1\n")
     assert r.exit_code == 2, r.output
     assert said in r.stderr and "tensor quizzes are not supported yet" in r.stderr
@@ -485,8 +548,14 @@ def test_quiz_questions_built_in_python_refuse_arrays():
 
 
 def test_an_array_answer_is_not_read_as_a_number(cli):
-    r = cli("quiz", "--script", str(ROOT / "examples" / "quizzes" / "seed-multiply.toml"),
-            "--answers", "-", input="[6, 6]\n")
+    r = cli(
+        "quiz",
+        "--script",
+        str(ROOT / "examples" / "quizzes" / "seed-multiply.toml"),
+        "--answers",
+        "-",
+        input="[6, 6]\n",
+    )
     assert r.exit_code == 0, r.output
     assert "an answer is one number, not an array" in r.stdout
 

@@ -15,12 +15,13 @@ cannot change the loss; torch's float results are 0 or below 1e-17). Every other
 entry is either exactly 0 (a relu or max that is closed, a row never looked up) or above
 1e-7, so the floor does not weaken the relative check.
 """
+
 import json
 
 import numpy as np
 import pytest
-
 from conftest import ROOT, run_gradcli
+
 from gradcli.core.engine import evaluate
 from gradcli.language.lower import compile_program
 
@@ -34,16 +35,19 @@ def assert_matches(case, value, gradient):
     """value and gradient (name -> array-like) against the recorded case."""
     tol = case["tol"]
     assert np.ndim(value) == 0, f"the output must be a scalar, got shape {np.shape(value)}"
-    np.testing.assert_allclose(value, case["value"], rtol=tol, atol=tol * 1e-3,
-                               err_msg=f"{case['name']}: value")
+    np.testing.assert_allclose(
+        value, case["value"], rtol=tol, atol=tol * 1e-3, err_msg=f"{case['name']}: value"
+    )
     assert set(gradient) == set(case["gradient"]), "gradient names (integer data get none)"
     for name, want in case["gradient"].items():
         got = gradient[name]
         assert np.shape(got) == np.shape(case["inputs"][name]), (
             f"{case['name']}: ∂/∂{name} has shape {np.shape(got)}, "
-            f"its input {np.shape(case['inputs'][name])}")
-        np.testing.assert_allclose(got, want, rtol=tol, atol=tol * 1e-3,
-                                   err_msg=f"{case['name']}: ∂/∂{name}")
+            f"its input {np.shape(case['inputs'][name])}"
+        )
+        np.testing.assert_allclose(
+            got, want, rtol=tol, atol=tol * 1e-3, err_msg=f"{case['name']}: ∂/∂{name}"
+        )
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
@@ -62,8 +66,15 @@ def test_makemore_example_is_the_recorded_one():
 
 def test_makemore_from_the_command_line():
     """The lecture's network through the real CLI, as a user runs it."""
-    proc = run_gradcli("eval", "-f", "examples/makemore4.grad",
-                       "--values", "examples/makemore4-batch.json", "--json", cwd=ROOT)
+    proc = run_gradcli(
+        "eval",
+        "-f",
+        "examples/makemore4.grad",
+        "--values",
+        "examples/makemore4-batch.json",
+        "--json",
+        cwd=ROOT,
+    )
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert_matches(MAKEMORE, doc["value"], doc["gradient"])

@@ -3,18 +3,19 @@
 The recorded reference (tests/data/torch_reference.json, made by tests/torch_oracle.py)
 is checked on every run; with torch installed, random programs are checked live too.
 """
+
 import importlib.util
 import json
 import math
 
 import pytest
-from hypothesis import example, given, settings
-
 from conftest import examples
-from gradcli.core.engine import evaluate
-from gradcli.language.lower import compile_program
+from hypothesis import example, given, settings
 from test_properties import evaluated_at, expressions, point
 from torch_oracle import REFERENCE, torch_gradient
+
+from gradcli.core.engine import evaluate
+from gradcli.language.lower import compile_program
 
 REF = json.loads(REFERENCE.read_text())
 

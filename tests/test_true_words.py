@@ -13,6 +13,7 @@ on such programs and reads every sentence it prints for claims about the output:
   name the output as the tables do;
 - and the words that speak of the output name it (checked per command).
 """
+
 import json
 import math
 import re
@@ -53,8 +54,10 @@ TENSOR = [
 ]
 
 NAME = r"[\w']+"
-PARTIAL = {False: re.compile(rf"∂({NAME})/∂({NAME})"),
-           True: re.compile(rf"(?<![\w']){'d'}({NAME})/d({NAME})")}
+PARTIAL = {
+    False: re.compile(rf"∂({NAME})/∂({NAME})"),
+    True: re.compile(rf"(?<![\w']){'d'}({NAME})/d({NAME})"),
+}
 NUMBER = re.compile(r"\s*=\s*(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)(?=\s|$|[,;)]|\.(?!\d))")
 GENERIC = {"v", "top"}  # placeholders: tangents v̇ = ∂v/∂a, partial(top, bottom)
 
@@ -95,7 +98,7 @@ def wrong_claims(text, program, inputs, ascii_=False, wrt=None):
     bad = []
     for m in PARTIAL[ascii_].finditer(text):
         top, bottom = m.group(1), m.group(2)
-        where = text[max(0, m.start() - 60): m.end() + 40].replace("\n", " ")
+        where = text[max(0, m.start() - 60) : m.end() + 40].replace("\n", " ")
         if top in GENERIC and top not in labels:
             continue
         if wrt is not None and bottom == wrt and top in labels and top not in outs:
@@ -107,13 +110,13 @@ def wrong_claims(text, program, inputs, ascii_=False, wrt=None):
         step = labels.get(top)
         operands = set()
         if step is not None:
-            operands = {tape.operand(a) for a in tape.steps[step].args} \
-                | {tape.label(a) for a in tape.steps[step].args}
+            operands = {tape.operand(a) for a in tape.steps[step].args} | {
+                tape.label(a) for a in tape.steps[step].args
+            }
         if bottom in operands and top not in outs:
             continue  # a local partial of the step `top`
         if top not in outs:
-            bad.append(f"∂{top}/∂{bottom} as a gradient, but the output is {out_label}: "
-                       f"{where!r}")
+            bad.append(f"∂{top}/∂{bottom} as a gradient, but the output is {out_label}: {where!r}")
             continue
         number = NUMBER.match(text, m.end())
         if number and scalar and bottom in labels:
@@ -121,11 +124,13 @@ def wrong_claims(text, program, inputs, ascii_=False, wrt=None):
             # The gradient, or the local partial where `top` also names a step with the
             # operand `bottom` (the output's own step, or the first f where f is rebound).
             truths = [ev.adjoints[labels[bottom]]]
-            truths += [c.local for c in ev.contributions
-                       if tape.label(c.node) == top and tape.label(c.input) == bottom]
+            truths += [
+                c.local
+                for c in ev.contributions
+                if tape.label(c.node) == top and tape.label(c.input) == bottom
+            ]
             if not any(math.isclose(said, t, rel_tol=1e-5, abs_tol=1e-9) for t in truths):
-                bad.append(f"∂{top}/∂{bottom} = {said}, but the engine's is {truths[0]}: "
-                           f"{where!r}")
+                bad.append(f"∂{top}/∂{bottom} = {said}, but the engine's is {truths[0]}: {where!r}")
     phrases = [
         (rf"how much ({NAME}) (?:moves|changes)", outs),
         (rf"[Mm]easured on ({NAME})", outs),
@@ -142,9 +147,10 @@ def wrong_claims(text, program, inputs, ascii_=False, wrt=None):
     for pattern, allowed in phrases:
         for m in re.finditer(pattern, text):
             if m.group(1) not in allowed:
-                where = text[max(0, m.start() - 40): m.end() + 40].replace("\n", " ")
-                bad.append(f"{m.group(0)!r} names {m.group(1)}, the output is {out_label}: "
-                           f"{where!r}")
+                where = text[max(0, m.start() - 40) : m.end() + 40].replace("\n", " ")
+                bad.append(
+                    f"{m.group(0)!r} names {m.group(1)}, the output is {out_label}: {where!r}"
+                )
     return bad
 
 
@@ -164,14 +170,17 @@ def multiply_note_is_one_term(note, program, inputs, nt):
     """`why ȳ += k·x̄ ... The gradient ∂out/∂y is ... k·x̄`: true only when that term is
     all of ∂out/∂y, that is, y's adjoint is that one contribution."""
     tape, ev, labels = parsed(program, inputs)
-    m = re.match(rf"why (\S+) \+= .*?(?:·|\*)(\S+) and not", note)
+    m = re.match(r"why (\S+) \+= .*?(?:·|\*)(\S+) and not", note)
     receiving, sender = m.group(1), m.group(2)
 
     def name(bar):  # the value under an adjoint: grad_x or x̄ → x
-        return bar[len("grad_"):] if nt.ascii else bar[:-1]
+        return bar[len("grad_") :] if nt.ascii else bar[:-1]
 
-    got = [c for c in ev.contributions
-           if tape.label(c.input) == name(receiving) and tape.label(c.node) == name(sender)]
+    got = [
+        c
+        for c in ev.contributions
+        if tape.label(c.input) == name(receiving) and tape.label(c.node) == name(sender)
+    ]
     assert got, note
     return math.isclose(got[0].contribution, ev.adjoints[got[0].input], rel_tol=1e-12)
 
@@ -196,8 +205,7 @@ def test_eval_notes_and_seed_name_the_real_output(cli, ascii_):
             if f"The gradient {nt.partial(out, '')}" not in note:
                 found.append(f"{program}: the note does not name {out}: {note!r}")
             if not multiply_note_is_one_term(note, program, inputs, nt):
-                found.append(f"{program}: the note takes one term for the whole gradient: "
-                             f"{note!r}")
+                found.append(f"{program}: the note takes one term for the whole gradient: {note!r}")
     assert not found, "\n".join(found)
 
 
@@ -236,12 +244,18 @@ def test_tensor_notes_call_a_term_the_whole_adjoint_only_where_it_is(cli):
         text = " ".join(run(cli, "eval", *args_of(program, inputs)).split())
         whole = [m.group(1) for m in re.finditer(rf"({NAME})\u0304\[k, j\] = ", text)]
         whole += [m.group(1) for m in re.finditer(rf"Likewise ({NAME})\u0304 = ", text)]
-        whole += [m.group(1) for m in re.finditer(
-            rf"why ({NAME})\u0304 \+= [^:]*: nudging one entry[^;]*; so the gradient is", text)]
+        whole += [
+            m.group(1)
+            for m in re.finditer(
+                rf"why ({NAME})\u0304 \+= [^:]*: nudging one entry[^;]*; so the gradient is", text
+            )
+        ]
         for name in whole:
             if terms.get(name, 0) != 1:
-                found.append(f"{program}: a note gives {name}̄ as one term, but it is the sum "
-                             f"of {terms.get(name, 0)}")
+                found.append(
+                    f"{program}: a note gives {name}̄ as one term, but it is the sum "
+                    f"of {terms.get(name, 0)}"
+                )
         found += wrong_claims(text, program, inputs)
     assert not found, "\n".join(found)
 
@@ -256,19 +270,27 @@ def test_forward_mode_names_the_output_tangent_as_its_row_does(cli, ascii_):
         tape, ev = tape_and_ev(program, inputs)
         wrt = next(iter(tape.inputs))
         for mode in ("forward", "both"):
-            text = run(cli, "eval", *args_of(program, inputs), "--mode", mode, "--wrt", wrt,
-                       *flags)
+            text = run(cli, "eval", *args_of(program, inputs), "--mode", mode, "--wrt", wrt, *flags)
             found += wrong_claims(text, program, inputs, ascii_, wrt)
             # `∂L/∂a = L̇ = 6`: the tangent of the output's own row, the engine's number,
             # named as that row names the output (∂f'/∂a = ḟ' where f is rebound).
             tangent = nt.dot(output_label(tape), wrt)
-            line = (f"{nt.partial(output_label(tape), wrt)} = {tangent} = ")
+            line = f"{nt.partial(output_label(tape), wrt)} = {tangent} = "
             if line not in text:
                 found.append(f"{program} ({mode}): no {line!r}")
             if mode == "both" and f"(tangent {tangent})" not in text:
                 found.append(f"{program}: the agreement does not name {tangent}")
-        text = run(cli, "eval", *args_of(program, inputs), "--mode", "forward", "--wrt", wrt,
-                   "--grad-only", *flags)
+        text = run(
+            cli,
+            "eval",
+            *args_of(program, inputs),
+            "--mode",
+            "forward",
+            "--wrt",
+            wrt,
+            "--grad-only",
+            *flags,
+        )
         found += wrong_claims(text, program, inputs, ascii_, wrt)
     assert not found, "\n".join(found)
 
@@ -319,11 +341,14 @@ def test_generated_code_names_the_adjoint_it_seeds(cli, lang):
         if held is None:
             found.append(f"{program}: no 'holds the adjoint' line")
             continue
-        seeded = re.search(rf"^(?:let |var |const )?d{re.escape(held.group(1))} = 1(?:\.0)?;?\s",
-                           code, re.M)
+        seeded = re.search(
+            rf"^(?:let |var |const )?d{re.escape(held.group(1))} = 1(?:\.0)?;?\s", code, re.M
+        )
         if seeded is None:
-            found.append(f"{program} ({lang}): d{held.group(1)}/d<name> is said, but "
-                         f"d{held.group(1)} is not the adjoint seeded with 1")
+            found.append(
+                f"{program} ({lang}): d{held.group(1)}/d<name> is said, but "
+                f"d{held.group(1)} is not the adjoint seeded with 1"
+            )
     assert not found, "\n".join(found)
 
 
@@ -366,8 +391,10 @@ def _quiz_file(tmp_path):
                 continue
             table = ", ".join(f"{n} = {v}" for n, v in inputs.items())
             program_toml = program.replace("\n", "\\n")
-            blocks.append(f'[[question]]\nid = "q{k}-{slip}"\nprogram = "{program_toml}"\n'
-                          f"inputs = {{ {table} }}\nask = \"{ask}\"\n")
+            blocks.append(
+                f'[[question]]\nid = "q{k}-{slip}"\nprogram = "{program_toml}"\n'
+                f'inputs = {{ {table} }}\nask = "{ask}"\n'
+            )
             answers += ["hint", repr(wrong[0].value)]
             expect.append((program, inputs, q, slip))
     path = tmp_path / "words.toml"
@@ -403,12 +430,15 @@ def test_quiz_feedback_names_the_real_output(cli, tmp_path, ascii_):
 
 # --- the lessons' helpers, on programs whose output is not f ------------------------------
 def test_lesson_helpers_take_the_output_from_the_program():
-    from gradcli.tutor.topics import chains, check_table, run as run_topic
+    from gradcli.tutor.topics import chains, check_table
+    from gradcli.tutor.topics import run as run_topic
     from gradcli.tutor.walkthrough import Step
 
     nt = Notation()
-    for source, values in (("u = a*b\nL = 2*u", {"a": 2.0, "b": 3.0}),
-                           ("f = a*b\nf = 3*f", {"a": 2.0, "b": 3.0})):
+    for source, values in (
+        ("u = a*b\nL = 2*u", {"a": 2.0, "b": 3.0}),
+        ("f = a*b\nf = 3*f", {"a": 2.0, "b": 3.0}),
+    ):
         ev = run_topic(source, values)
         tape = ev.tape
         s = check_table(Step("t"), ev, nt)

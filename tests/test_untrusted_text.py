@@ -8,6 +8,7 @@ carry the same. Every output path is run at a real pseudo-terminal (pexpect), an
 the terminal receives are checked: no escape sequence but rich's own colours (SGR,
 ESC [ ... m), no BEL, no CR but the pty's CRLF, no U+2028 or U+202E, and the visible escape
 (`\\x1b`) is there instead. Piped, the output holds no ESC at all."""
+
 import os
 import re
 import subprocess
@@ -15,7 +16,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 pexpect = pytest.importorskip("pexpect")
@@ -44,8 +44,11 @@ CASES = [
     ("explain --topic", ["explain", "--topic", HOSTILE], True),
     ("quiz --topic", ["quiz", "--topic", HOSTILE], True),
     ("graph -o", ["graph", "a*b", *INPUTS, "-o", "/nonexistent/" + HOSTILE + ".svg"], True),
-    ("explain --export", ["explain", "a*b", *INPUTS, "--export",
-                          "/nonexistent/" + HOSTILE + ".md"], True),
+    (
+        "explain --export",
+        ["explain", "a*b", *INPUTS, "--export", "/nonexistent/" + HOSTILE + ".md"],
+        True,
+    ),
     ("eval -f missing file", ["eval", "-f", "/nonexistent/" + HOSTILE], True),
     ("eval --values", ["eval", "a*b", "--values", "/nonexistent/" + HOSTILE + ".json"], True),
     ("eval value", ["eval", "a*b", "--a", HOSTILE, "--b", "3"], True),
@@ -53,8 +56,11 @@ CASES = [
     ("quiz misspelt option", ["quiz", "--scr" + HOSTILE], True),
     ("misspelt command", ["ev" + HOSTILE], True),
     ("quiz --script missing", ["quiz", "--script", "/nonexistent/" + HOSTILE], True),
-    ("quiz --answers missing", ["quiz", "--script", QUIZ, "--answers",
-                                "/nonexistent/" + HOSTILE], True),
+    (
+        "quiz --answers missing",
+        ["quiz", "--script", QUIZ, "--answers", "/nonexistent/" + HOSTILE],
+        True,
+    ),
     ("progress --db", ["progress", "--db", "/nonexistent/" + HOSTILE], True),
 ]
 
@@ -69,28 +75,66 @@ def _cases(tmp_path) -> list:
     """CASES, and a teacher's table of learners' files, one with a hostile name."""
     export = tmp_path / "exported.json"
     env = _env(tmp_path)
-    subprocess.run([sys.executable, "-m", "gradcli", "quiz", "--script", QUIZ, "--answers",
-                    ANSWERS], cwd=str(ROOT), env=env, capture_output=True, check=False)
-    subprocess.run([sys.executable, "-m", "gradcli", "progress", "--export", str(export)],
-                   cwd=str(ROOT), env=env, capture_output=True, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "gradcli", "quiz", "--script", QUIZ, "--answers", ANSWERS],
+        cwd=str(ROOT),
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    subprocess.run(
+        [sys.executable, "-m", "gradcli", "progress", "--export", str(export)],
+        cwd=str(ROOT),
+        env=env,
+        capture_output=True,
+        check=True,
+    )
     hostile = tmp_path / ("learner" + HOSTILE.replace("\r", "") + ".json")
     hostile.write_bytes(export.read_bytes())
     named = str(tmp_path / ("named" + HOSTILE.replace("\r", "")))
-    subprocess.run([sys.executable, "-m", "gradcli", "quiz", "--script", QUIZ, "--answers",
-                    ANSWERS, "--db", named + "-kept.sqlite3"], cwd=str(ROOT), env=env,
-                   capture_output=True, check=False)
-    return CASES + [("progress --merge", ["progress", "--merge", str(hostile)], True),
-                    ("explain --export, written", ["explain", "a*b", *INPUTS, "--export",
-                                                   named + ".md"], True),
-                    ("progress --reset, no store", ["progress", "--reset", "--yes", "--db",
-                                                    named + ".sqlite3"], True),
-                    ("progress --reset, a store", ["progress", "--reset", "--yes", "--db",
-                                                   named + "-kept.sqlite3"], True)]
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gradcli",
+            "quiz",
+            "--script",
+            QUIZ,
+            "--answers",
+            ANSWERS,
+            "--db",
+            named + "-kept.sqlite3",
+        ],
+        cwd=str(ROOT),
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    return CASES + [
+        ("progress --merge", ["progress", "--merge", str(hostile)], True),
+        ("explain --export, written", ["explain", "a*b", *INPUTS, "--export", named + ".md"], True),
+        (
+            "progress --reset, no store",
+            ["progress", "--reset", "--yes", "--db", named + ".sqlite3"],
+            True,
+        ),
+        (
+            "progress --reset, a store",
+            ["progress", "--reset", "--yes", "--db", named + "-kept.sqlite3"],
+            True,
+        ),
+    ]
 
 
 def at_a_terminal(args, env) -> bytes:
-    child = pexpect.spawn(sys.executable, ["-m", "gradcli", *args], cwd=str(ROOT),
-                          timeout=30, dimensions=(50, 120), env=env)
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "gradcli", *args],
+        cwd=str(ROOT),
+        timeout=30,
+        dimensions=(50, 120),
+        env=env,
+    )
     child.expect(pexpect.EOF)
     child.close()
     return child.before
@@ -101,8 +145,14 @@ def problems(text: str, shown: bool) -> list:
     found = []
     if re.sub(r"\x1b\[[0-9;]*m", "", text).count("\x1b"):
         found.append("an escape sequence other than a colour")
-    for code, name in (("\x1b]", "OSC"), ("\x1b[2J", "a screen clear"), ("\x07", "BEL"),
-                       ("\u2028", "U+2028"), ("\u202e", "U+202E"), ("Traceback", "a traceback")):
+    for code, name in (
+        ("\x1b]", "OSC"),
+        ("\x1b[2J", "a screen clear"),
+        ("\x07", "BEL"),
+        ("\u2028", "U+2028"),
+        ("\u202e", "U+202E"),
+        ("Traceback", "a traceback"),
+    ):
         if code in text:
             found.append(name)
     if "\r" in text.replace("\r\n", ""):
@@ -127,8 +177,13 @@ def test_every_output_path_piped_has_no_escape_at_all(tmp_path):
     env = _env(tmp_path)
     failures = {}
     for name, args, shown in _cases(tmp_path):
-        r = subprocess.run([sys.executable, "-m", "gradcli", *args], cwd=str(ROOT),
-                           capture_output=True, env=env, stdin=subprocess.DEVNULL)
+        r = subprocess.run(
+            [sys.executable, "-m", "gradcli", *args],
+            cwd=str(ROOT),
+            capture_output=True,
+            env=env,
+            stdin=subprocess.DEVNULL,
+        )
         both = (r.stdout + r.stderr).decode("utf-8", "replace")
         found = problems(both, shown) + (["ESC"] if "\x1b" in both else [])
         if found:
@@ -143,11 +198,17 @@ def test_explain_and_quiz_show_a_comment_whole_on_its_line(tmp_path):
 
     comment = visible("# " + HOSTILE)
     assert "\n" not in comment and "\\x0d" in comment and "\\u2028" in comment
-    for args in (["explain", "-f", PROGRAM, "--no-pause", *INPUTS],
-                 ["quiz", "--script", QUIZ, "--answers", ANSWERS]):
-        r = subprocess.run([sys.executable, "-m", "gradcli", *args], cwd=str(ROOT),
-                           capture_output=True, text=True, env=dict(_env(tmp_path),
-                                                                    COLUMNS="200"))
+    for args in (
+        ["explain", "-f", PROGRAM, "--no-pause", *INPUTS],
+        ["quiz", "--script", QUIZ, "--answers", ANSWERS],
+    ):
+        r = subprocess.run(
+            [sys.executable, "-m", "gradcli", *args],
+            cwd=str(ROOT),
+            capture_output=True,
+            text=True,
+            env=dict(_env(tmp_path), COLUMNS="200"),
+        )
         assert any(line.strip() == comment for line in r.stdout.splitlines()), r.stdout
 
 
@@ -155,8 +216,12 @@ def test_generated_code_keeps_each_comment_on_one_commented_line(tmp_path):
     """`code`'s header repeats the program: a comment's U+2028 or CR must not start a
     line of code (JavaScript ends a line at U+2028), and ESC is written as its escape."""
     for lang in ("python", "js", "numpy"):
-        r = subprocess.run([sys.executable, "-m", "gradcli", "code", "-l", lang, "-f", PROGRAM,
-                            *INPUTS], cwd=str(ROOT), capture_output=True, env=_env(tmp_path))
+        r = subprocess.run(
+            [sys.executable, "-m", "gradcli", "code", "-l", lang, "-f", PROGRAM, *INPUTS],
+            cwd=str(ROOT),
+            capture_output=True,
+            env=_env(tmp_path),
+        )
         assert r.returncode == 0, r.stderr
         out = r.stdout.decode("utf-8")
         assert "\x1b" not in out and "\u2028" not in out and "\r" not in out, out
@@ -166,9 +231,15 @@ def test_generated_code_keeps_each_comment_on_one_commented_line(tmp_path):
 def test_an_error_excerpt_shows_a_control_character_as_its_escape(tmp_path):
     """The caret excerpt of a syntax error shows the line's ESC as `\\x1b` (not `?`, which
     hides what is there) with the caret under it; a later error's caret stays in place."""
+
     def excerpt(program):
-        r = subprocess.run([sys.executable, "-m", "gradcli", "eval", program, *INPUTS],
-                           cwd=str(ROOT), capture_output=True, text=True, env=_env(tmp_path))
+        r = subprocess.run(
+            [sys.executable, "-m", "gradcli", "eval", program, *INPUTS],
+            cwd=str(ROOT),
+            capture_output=True,
+            text=True,
+            env=_env(tmp_path),
+        )
         assert r.returncode == 2, r.stderr
         line, caret = r.stderr.splitlines()[1:3]
         return line, caret.index("^")
@@ -182,8 +253,14 @@ def test_an_error_excerpt_shows_a_control_character_as_its_escape(tmp_path):
 def test_the_explain_pager_shows_hostile_comments_as_text(tmp_path):
     """The pager clears the screen itself between steps (its own ESC [2J ESC [H); the
     program's comments reach the terminal only as their escapes."""
-    child = pexpect.spawn(sys.executable, ["-m", "gradcli", "explain", "-f", PROGRAM, *INPUTS],
-                          cwd=str(ROOT), timeout=30, dimensions=(50, 120), env=_env(tmp_path))
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "gradcli", "explain", "-f", PROGRAM, *INPUTS],
+        cwd=str(ROOT),
+        timeout=30,
+        dimensions=(50, 120),
+        env=_env(tmp_path),
+    )
     received = b""
     while True:
         index = child.expect([rb"\[Enter\] (?:next|more|finish)", pexpect.EOF])

@@ -1,5 +1,6 @@
 """Warnings are data with one cap, wherever they come from: a big program says each kind
 of warning a few times and counts the rest, in every mode."""
+
 import json
 
 from conftest import run_gradcli
@@ -34,8 +35,12 @@ def test_the_cap_keeps_the_places_it_shows():
     for k in range(5):
         w.add("a kink", f"(step {k})")
     w.add("once", lambda: "(here)")
-    assert w.lines() == ["a kink (step 0)", "a kink (step 1)", "a kink: 3 more steps like this",
-                         "once (here)"]
+    assert w.lines() == [
+        "a kink (step 0)",
+        "a kink (step 1)",
+        "a kink: 3 more steps like this",
+        "once (here)",
+    ]
 
 
 def test_forward_mode_json_counts_its_nulls_once():

@@ -6,6 +6,7 @@ number is one the wide table prints. No line is wider than the terminal or ends 
 spaces; piped output is as wide as COLUMNS, else the user's terminal, else 80; the pager
 never starts a screen with a table row cut from its header.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,11 +21,24 @@ from rich.cells import cell_len
 ROOT = Path(__file__).resolve().parent.parent
 
 LECTURE = ["eval", "a = 2.0; b = -3.0; c = 10.0; e = a*b; d = e + c; f = -2.0; L = d * f"]
-MICROGRAD = ["eval", "a = -4; b = 2; c = a + b; d = a * b + b**3; c += c + 1; "
-             "c += 1 + c + (-a); d += d * 2 + relu(b + a); d += 3 * d + relu(b - a); "
-             "e = c - d; f = e**2; g = f / 2.0; g += 10.0 / f"]
-TENSOR = ["eval", "Y = X @ W + b; L = sum(Y * G)", "--X", "[[1,2,3],[4,5,6]]",
-          "--W", "[[1,0],[0,1],[1,-1]]", "--b", "[0.5,-1]", "--G", "[[1,2],[3,4]]"]
+MICROGRAD = [
+    "eval",
+    "a = -4; b = 2; c = a + b; d = a * b + b**3; c += c + 1; "
+    "c += 1 + c + (-a); d += d * 2 + relu(b + a); d += 3 * d + relu(b - a); "
+    "e = c - d; f = e**2; g = f / 2.0; g += 10.0 / f",
+]
+TENSOR = [
+    "eval",
+    "Y = X @ W + b; L = sum(Y * G)",
+    "--X",
+    "[[1,2,3],[4,5,6]]",
+    "--W",
+    "[[1,0],[0,1],[1,-1]]",
+    "--b",
+    "[0.5,-1]",
+    "--G",
+    "[[1,2],[3,4]]",
+]
 COMMANDS = {
     "lecture": LECTURE,
     "micrograd": MICROGRAD,
@@ -45,9 +59,16 @@ def run(args, width=None, env=None, tty_free=True):
         full["COLUMNS"] = str(width)
     full.update(env or {})
     # A new session has no controlling terminal: the width comes from COLUMNS or is 80.
-    r = subprocess.run([sys.executable, "-m", "gradcli", *args], capture_output=True,
-                       text=True, cwd=str(ROOT), env=full, timeout=120,
-                       start_new_session=tty_free, stdin=subprocess.DEVNULL)
+    r = subprocess.run(
+        [sys.executable, "-m", "gradcli", *args],
+        capture_output=True,
+        text=True,
+        cwd=str(ROOT),
+        env=full,
+        timeout=120,
+        start_new_session=tty_free,
+        stdin=subprocess.DEVNULL,
+    )
     assert r.returncode == 0, r.stderr
     return r.stdout
 
@@ -113,8 +134,15 @@ def spawn(args, width, rows=50, program=None):
     env = {k: v for k, v in os.environ.items() if k not in ("LINES", "COLUMNS")}
     env["NO_COLOR"] = "1"
     argv = list(args) if program else ["-m", "gradcli", *args]
-    return pexpect.spawn(program or sys.executable, argv, cwd=str(ROOT),
-                         encoding="utf-8", timeout=30, dimensions=(rows, width), env=env)
+    return pexpect.spawn(
+        program or sys.executable,
+        argv,
+        cwd=str(ROOT),
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(rows, width),
+        env=env,
+    )
 
 
 def screen_text(raw: str) -> str:
@@ -160,9 +188,15 @@ def test_pager_never_starts_a_screen_with_a_row_without_its_header(width, rows):
 @pytest.mark.parametrize("width", [66, 100])
 def test_piped_at_a_terminal_fits_the_terminal(width):
     """`gradcli explain | cat` typed at a terminal: laid out for that terminal."""
-    child = spawn(["-c", f"{sys.executable} -m gradcli explain | cat; "
-                   f"{sys.executable} -m gradcli {' '.join(map(repr, MICROGRAD))} | cat"],
-                  width, program="sh")
+    child = spawn(
+        [
+            "-c",
+            f"{sys.executable} -m gradcli explain | cat; "
+            f"{sys.executable} -m gradcli {' '.join(map(repr, MICROGRAD))} | cat",
+        ],
+        width,
+        program="sh",
+    )
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0

@@ -6,16 +6,17 @@ Every check runs the real CLI on a family of programs (drawn with a fixed seed, 
 written out), and asks of the output what a learner would: is each v3 a row I can find,
 is each `dx` a partial or an adjoint, is -3·-2 written as elsewhere.
 """
+
 import random
 import re
 import unicodedata
 from pathlib import Path
 
 import pytest
-
 from conftest import run_gradcli
-from gradcli.core.engine import evaluate
+
 from gradcli.core import notation
+from gradcli.core.engine import evaluate
 from gradcli.core.notation import Notation
 from gradcli.language.lower import compile_program
 
@@ -33,6 +34,7 @@ def _program(rng):
     (so unnamed steps), values used twice, negative numbers."""
     names, lines = ["a", "b", "c"], []
     for k in range(rng.randint(2, 4)):
+
         def operand():
             pick = rng.random()
             if pick < 0.25:
@@ -40,6 +42,7 @@ def _program(rng):
             if pick < 0.45:
                 return f"{rng.choice(['tanh', 'sigmoid', 'relu'])}({rng.choice(names)})"
             return rng.choice(names)
+
         expr = f"{operand()} {rng.choice('+-*')} {operand()}"
         if rng.random() < 0.6:
             expr = f"({expr}) {rng.choice('+*')} {operand()}"
@@ -132,15 +135,20 @@ def test_every_step_name_shown_is_a_row_of_the_forward_table(cli, program):
     forward = section(text, "Forward pass", "Backward pass")
     rows = re.findall(r"^\s+(\d+)\s+(\S+)\s", forward, re.M)
     assert [int(k) for k, _ in rows] == list(range(1, len(rows) + 1)), forward
-    unnamed = [int(m.group(1)) for _, name in rows
-               for m in [re.fullmatch(rf"{prefix}(\d+)", name)] if m]
+    unnamed = [
+        int(m.group(1)) for _, name in rows for m in [re.fullmatch(rf"{prefix}(\d+)", name)] if m
+    ]
     assert unnamed == list(range(1, len(unnamed) + 1)), forward
     shown = {f"{tape.id_prefix}{k}" for k in unnamed}
-    outputs = [text, run(cli, "explain", *args(program), "--no-pause"),
-               run(cli, "code", *args(program)), run(cli, "graph", *args(program))]
+    outputs = [
+        text,
+        run(cli, "explain", *args(program), "--no-pause"),
+        run(cli, "code", *args(program)),
+        run(cli, "graph", *args(program)),
+    ]
     for out in outputs:
         for m in re.finditer(rf"(?<![\w]){prefix}\d+\b", out):
-            assert m.group(0) in shown, (m.group(0), out[max(0, m.start() - 80):m.end() + 40])
+            assert m.group(0) in shown, (m.group(0), out[max(0, m.start() - 80) : m.end() + 40])
 
 
 @pytest.mark.parametrize("program", PROGRAMS)
@@ -148,8 +156,7 @@ def test_explain_names_unnamed_steps_in_the_order_a_reader_meets_them(cli, progr
     tape, _ = engine(program)
     walk = run(cli, "explain", *args(program), "--no-pause")
     forward = section(walk, "Forward pass", "Backward pass")
-    met = [int(n) for n in re.findall(rf"^\s+{re.escape(tape.id_prefix)}(\d+) = ", forward,
-                                      re.M)]
+    met = [int(n) for n in re.findall(rf"^\s+{re.escape(tape.id_prefix)}(\d+) = ", forward, re.M)]
     assert met == list(range(1, len(met) + 1)), forward
 
 
@@ -170,8 +177,9 @@ def test_a_rebound_output_has_one_name_in_rows_seed_and_result(cli):
         assert nfc(f"∂{out}/∂a = {UNI.dot(out, 'a')} = ") in fwd
         check = section(run(cli, "eval", *args(program), "--check"), "Gradient check")
         assert nfc(f"∂{out}/∂a") in check, check
-        intro = section(run(cli, "explain", *args(program), "--no-pause"), "The program",
-                        "Forward pass")
+        intro = section(
+            run(cli, "explain", *args(program), "--no-pause"), "The program", "Forward pass"
+        )
         assert nfc(f"the gradient ∂{out}/∂a") in " ".join(intro.split()), intro
 
 
@@ -179,8 +187,10 @@ def test_a_rebound_output_has_one_name_in_rows_seed_and_result(cli):
 def _learner_texts(cli):
     from gradcli.tutor.topics import TOPICS
 
-    texts = {"lesson": run(cli, "explain", "--no-pause"),
-             "lesson ascii": run(cli, "explain", "--no-pause", "--ascii")}
+    texts = {
+        "lesson": run(cli, "explain", "--no-pause"),
+        "lesson ascii": run(cli, "explain", "--no-pause", "--ascii"),
+    }
     for name in TOPICS:
         texts[name] = run(cli, "explain", "--topic", name, "--no-pause")
     for program in PROGRAMS[:6]:
@@ -219,9 +229,14 @@ def test_the_gate_table_says_max_in_words(cli, a, b):
     assert "that is 1 where x > 0, 0 where x ≤ 0" in topic
 
 
-@pytest.mark.parametrize("program, at", [("relu(x)*y + abs(z)", {"x": 0, "y": 2, "z": 0.5}),
-                                         ("relu(x - 1e-7) * 3", {"x": 0}),
-                                         ("abs(x - 1e-7) + x", {"x": 0})])
+@pytest.mark.parametrize(
+    "program, at",
+    [
+        ("relu(x)*y + abs(z)", {"x": 0, "y": 2, "z": 0.5}),
+        ("relu(x - 1e-7) * 3", {"x": 0}),
+        ("abs(x - 1e-7) + x", {"x": 0}),
+    ],
+)
 def test_a_kink_verdict_says_what_happens_there(cli, program, at):
     text = run(cli, "eval", program, *[f"--{k}={v}" for k, v in at.items()], "--check")
     check = section(text, "Gradient check")
@@ -229,8 +244,9 @@ def test_a_kink_verdict_says_what_happens_there(cli, program, at):
     rows = [line for line in check.splitlines() if "differs at a kink" in line]
     assert rows, check
     words = " ".join(check.split())
-    assert ("the finite difference straddles the kink and averages the slopes on its two "
-            "sides") in words
+    assert (
+        "the finite difference straddles the kink and averages the slopes on its two sides"
+    ) in words
 
 
 # --- ASCII: adjoints apart from partials ----------------------------------------------
@@ -254,13 +270,12 @@ def test_ascii_never_writes_an_adjoint_as_a_bare_d(cli, program):
 def test_ascii_lesson_and_walk_use_the_same_adjoint_names(cli):
     lesson = run(cli, "explain", "--no-pause", "--ascii")
     assert "grad_a = 3*2 = 6" in lesson and "grad_x" in lesson
-    walk = run(cli, "explain", "x = a*b; f = 2*x", "--a", "2", "--b", "3", "--no-pause",
-               "--ascii")
+    walk = run(cli, "explain", "x = a*b; f = 2*x", "--a", "2", "--b", "3", "--no-pause", "--ascii")
     assert "grad_a += b*grad_x = 3*2 = 6" in walk
 
 
 # --- one convention for negative numbers ------------------------------------------------
-NEG_UNBRACKETED = re.compile(r"[·*]\s?-\d")           # 3·-2: a negative factor bare
+NEG_UNBRACKETED = re.compile(r"[·*]\s?-\d")  # 3·-2: a negative factor bare
 NEG_FIRST = re.compile(r"(?:^|= |: )\(-[\d.]+(?:e[-+]?\d+)?\)[·*]")  # (-4)·1 opening
 
 
@@ -272,10 +287,12 @@ def _negatives_ok(text, what):
 
 @pytest.mark.parametrize("program", PROGRAMS)
 def test_negative_factors_are_written_one_way_everywhere(cli, program):
-    for argv in (["eval", *args(program)], ["explain", *args(program), "--no-pause"],
-                 ["eval", *args(program), "--mode", "forward", "--wrt",
-                  next(iter(values_for(program)))],
-                 ["eval", *args(program), "--ascii"]):
+    for argv in (
+        ["eval", *args(program)],
+        ["explain", *args(program), "--no-pause"],
+        ["eval", *args(program), "--mode", "forward", "--wrt", next(iter(values_for(program)))],
+        ["eval", *args(program), "--ascii"],
+    ):
         _negatives_ok(run(cli, *argv), " ".join(argv[:1] + argv[2:]))
 
 
@@ -284,8 +301,11 @@ def test_negative_factors_in_the_lessons_and_quiz_feedback(cli, tmp_path):
     for topic in ("chain", "fan-out", "forward-vs-reverse", "sigmoid"):
         _negatives_ok(run(cli, "explain", "--topic", topic, "--no-pause"), topic)
     quiz = tmp_path / "neg.toml"
-    quiz.write_text('[[question]]\nid = "da"\nprogram = "x = a * b\\nf = -2 * x"\n'
-                    'inputs = { a = -3.0, b = -2.0 }\nask = "grad a"\n', encoding="utf-8")
+    quiz.write_text(
+        '[[question]]\nid = "da"\nprogram = "x = a * b\\nf = -2 * x"\n'
+        'inputs = { a = -3.0, b = -2.0 }\nask = "grad a"\n',
+        encoding="utf-8",
+    )
     text = nfc(cli("quiz", "--script", str(quiz), "--answers", "-", input="1\n").stdout)
     assert "The chain rule, step by step" in text
     _negatives_ok(text, "quiz")
@@ -302,7 +322,7 @@ def test_every_graph_reference_names_a_node_drawn_above(cli, program, ascii_):
     for line in text.splitlines():
         body = re.sub(r"^[│├└─|`\- ]*", "", line)
         if body.startswith(mark):
-            name = body[len(mark):].split("   ")[0]
+            name = body[len(mark) :].split("   ")[0]
             assert name in drawn, (name, text)
         else:
             title = body.split("   ")[0]
@@ -311,7 +331,6 @@ def test_every_graph_reference_names_a_node_drawn_above(cli, program, ascii_):
 
 def test_a_program_of_constants_is_told_as_it_is():
     """Found by the review: `f = 2 * 3 = 2 * 3 = 6` and 'every gradient is 0' with none."""
-    from conftest import run_gradcli
 
     out = run_gradcli("explain", "f = 2*3", "--no-pause", env={"COLUMNS": "100"}).stdout
     assert "f = 2 * 3 = 6" in out and "2 * 3 = 2 * 3" not in out

@@ -7,6 +7,7 @@ error (malformed program, unknown function, missing or bad value, unreadable fil
 output pipe. Standard input or output that is closed or fails (a full disk) is an I/O error:
 exit 1, said on stderr; a closed stderr never changes a run's exit status.
 """
+
 from __future__ import annotations
 
 import errno
@@ -42,26 +43,40 @@ SIGHUP)."""
 # add_completion: --install-completion and --show-completion (typer's), and the values the
 # options complete to (`complete_*` below). typer imports its completion machinery
 # (shellingham included) on every run whether or not this is on; measured in the README.
-app = typer.Typer(add_completion=True, no_args_is_help=True, rich_markup_mode=None,
-                  context_settings={"help_option_names": ["-h", "--help"]},
-                  help="gradcli: compute gradients by reverse-mode automatic differentiation, "
-                       "and see every chain-rule step.\n\n" + EXIT_CODES)
+app = typer.Typer(
+    add_completion=True,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="gradcli: compute gradients by reverse-mode automatic differentiation, "
+    "and see every chain-rule step.\n\n" + EXIT_CODES,
+)
 
 # Commands that take a program and `--NAME VALUE` pairs read them from ctx.args themselves.
 # -h is not a click option there (click would read "-h*2" as -h): Command turns a lone
 # -h into --help where it is not an option's value and not after "--".
-FREE_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True,
-             "help_option_names": ["--help"]}
+FREE_ARGS = {
+    "allow_extra_args": True,
+    "ignore_unknown_options": True,
+    "help_option_names": ["--help"],
+}
 
 
 def _lone_h_is_help(command, args: list) -> list:
     """`-h` alone means --help, unless it is an option's value (`--a -h`, `-f -h`) or comes
     after `--`, where it is the program (`gradcli eval -- -h --h 2`). A program that starts
     with -h (`-h*2`) is not a lone -h; an input named h is given as `--h 2`."""
-    takes_value = {o for p in command.params if not getattr(p, "is_flag", True)
-                   for o in (*p.opts, *p.secondary_opts)}
-    known = {o for p in command.params for o in (*getattr(p, "opts", ()),
-                                                  *getattr(p, "secondary_opts", ()))}
+    takes_value = {
+        o
+        for p in command.params
+        if not getattr(p, "is_flag", True)
+        for o in (*p.opts, *p.secondary_opts)
+    }
+    known = {
+        o
+        for p in command.params
+        for o in (*getattr(p, "opts", ()), *getattr(p, "secondary_opts", ()))
+    }
     out, i = [], 0
     while i < len(args):
         arg = args[i]
@@ -70,9 +85,10 @@ def _lone_h_is_help(command, args: list) -> list:
             break
         if arg == "-h":
             out.append("--help")
-        elif arg in takes_value or (arg.startswith("--") and "=" not in arg
-                                    and arg not in known and len(arg) > 2):
-            out.extend(args[i:i + 2])  # the option and its value
+        elif arg in takes_value or (
+            arg.startswith("--") and "=" not in arg and arg not in known and len(arg) > 2
+        ):
+            out.extend(args[i : i + 2])  # the option and its value
             i += 1
         else:
             out.append(arg)
@@ -90,7 +106,7 @@ class Command(TyperCommand):
         if "-h" not in ctx.help_option_names:
             args = _lone_h_is_help(self, list(args))
         given = list(args)  # click's parser consumes the list it is given
-        given = given[:given.index("--")] if "--" in given else given
+        given = given[: given.index("--")] if "--" in given else given
         try:
             return super().parse_args(ctx, args)
         except _ClickUsageError as exc:
@@ -127,8 +143,7 @@ class Command(TyperCommand):
 
 def command_class(more_help=None) -> type:
     """The `cls` for app.command: Command, with `more_help` for this command's --help."""
-    return type("Command", (Command,), {"more_help": staticmethod(more_help)}
-                if more_help else {})
+    return type("Command", (Command,), {"more_help": staticmethod(more_help)} if more_help else {})
 
 
 def short_help(text: str) -> str:
@@ -144,8 +159,14 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
-    version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True,
-                                 help="Show the version and exit."),
+    version: bool = typer.Option(
+        False,
+        "--version",
+        "-V",
+        callback=_version,
+        is_eager=True,
+        help="Show the version and exit.",
+    ),
 ) -> None:
     """gradcli: gradients by reverse-mode automatic differentiation, step by step."""
 
@@ -195,8 +216,9 @@ def complete_quiz_topic(incomplete: str) -> list:
     from ..tutor.quizgen import ALIASES, TOPICS
 
     items = [(t, "") for t in TOPICS]
-    items += [(lesson, "the lesson's gates: " + ", ".join(gates))
-              for lesson, gates in ALIASES.items()]
+    items += [
+        (lesson, "the lesson's gates: " + ", ".join(gates)) for lesson, gates in ALIASES.items()
+    ]
     return _starting(items, incomplete)
 
 
@@ -205,34 +227,51 @@ PROGRAM_USAGE = "[OPTIONS] PROGRAM [--NAME VALUE | NAME=VALUE]..."
 
 
 def file_option():
-    return typer.Option(None, "-f", "--file", metavar="FILE",
-                        help="Read the program from FILE (- for standard input).")
+    return typer.Option(
+        None,
+        "-f",
+        "--file",
+        metavar="FILE",
+        help="Read the program from FILE (- for standard input).",
+    )
 
 
 def from_option():
-    return typer.Option(None, "--from", metavar="auto|gradcli|python|js",
-                        autocompletion=complete_from,
-                        help="Read the program as code pasted from a tutorial: python "
-                             "(micrograd, CS231n) or js (the Hacker's guide). Default: "
-                             "from -f's extension (.py, .js), else auto (gradcli's own "
-                             "language, else what the code looks like).")
+    return typer.Option(
+        None,
+        "--from",
+        metavar="auto|gradcli|python|js",
+        autocompletion=complete_from,
+        help="Read the program as code pasted from a tutorial: python "
+        "(micrograd, CS231n) or js (the Hacker's guide). Default: "
+        "from -f's extension (.py, .js), else auto (gradcli's own "
+        "language, else what the code looks like).",
+    )
 
 
 def output_option():
-    return typer.Option(None, "--output", metavar="NAME",
-                        help="Differentiate NAME instead of the last value.")
+    return typer.Option(
+        None, "--output", metavar="NAME", help="Differentiate NAME instead of the last value."
+    )
 
 
 def values_option():
-    return typer.Option(None, "--values", metavar="FILE",
-                        help="Read input values from FILE: .json (name -> number or nested "
-                             "list) or .npz. Values on the command line win.")
+    return typer.Option(
+        None,
+        "--values",
+        metavar="FILE",
+        help="Read input values from FILE: .json (name -> number or nested "
+        "list) or .npz. Values on the command line win.",
+    )
 
 
 def seed_option():
-    return typer.Option(None, "--seed", metavar="N",
-                        help="Seed for values drawn at random (randn, rand, randint); "
-                             "default 0, so a run repeats.")
+    return typer.Option(
+        None,
+        "--seed",
+        metavar="N",
+        help="Seed for values drawn at random (randn, rand, randint); default 0, so a run repeats.",
+    )
 
 
 def option_names(ctx) -> list:
@@ -246,17 +285,23 @@ def _file_for_output(exc, ctx):
     from ..core.errors import UnknownName, UsageError
 
     name = getattr(exc, "name", "")
-    if not (isinstance(exc, UnknownName) and exc.parameter == "output"
-            and re.search(r"[./\\]", name) and ctx is not None):
+    if not (
+        isinstance(exc, UnknownName)
+        and exc.parameter == "output"
+        and re.search(r"[./\\]", name)
+        and ctx is not None
+    ):
         return None
-    writers = ["/".join(p.opts) for p in ctx.command.params
-               if p.name in ("out_file", "export")]
+    writers = ["/".join(p.opts) for p in ctx.command.params if p.name in ("out_file", "export")]
     if writers:
         fix = f"to write {name}, use {' or '.join(w + ' ' + name for w in writers)}"
     else:
         fix = f"to save the output, redirect it: > {name}"
-    return UsageError(f"--output {name}: --output names the value to differentiate, and "
-                      f"the program has no value named '{name}'", fix)
+    return UsageError(
+        f"--output {name}: --output names the value to differentiate, and "
+        f"the program has no value named '{name}'",
+        fix,
+    )
 
 
 def _fail(message: str, code: int, as_json: bool = False, exc=None) -> None:
@@ -308,8 +353,10 @@ def guarded(action, ctx=None) -> None:
     except Exception as exc:  # a bug: say so without a traceback, unless asked for one
         if os.environ.get("GRADCLI_DEBUG"):
             raise
-        text = (f"internal error (a bug in gradcli, please report it): {type(exc).__name__}: "
-                f"{exc}\nset GRADCLI_DEBUG=1 to see the traceback")
+        text = (
+            f"internal error (a bug in gradcli, please report it): {type(exc).__name__}: "
+            f"{exc}\nset GRADCLI_DEBUG=1 to see the traceback"
+        )
         _fail(text, EXIT_INTERNAL, as_json, exc if as_json else None)
 
 
@@ -424,12 +471,14 @@ def _standard_streams() -> None:
 
     def text(stream, raw, buffered, wrapper=io.TextIOWrapper):
         encoding = getattr(stream, "encoding", None) or "utf-8"
-        return wrapper(buffered, encoding=encoding, errors="backslashreplace",
-                       line_buffering=raw.isatty())
+        return wrapper(
+            buffered, encoding=encoding, errors="backslashreplace", line_buffering=raw.isatty()
+        )
 
     if 0 in closed:
-        sys.stdin = io.TextIOWrapper(io.BufferedReader(_Input(0, "rb", closefd=False)),
-                                     encoding="utf-8")
+        sys.stdin = io.TextIOWrapper(
+            io.BufferedReader(_Input(0, "rb", closefd=False)), encoding="utf-8"
+        )
     out = _Output(1, "wb", closefd=False)
     out.closed_at_start = 1 in closed
     sys.stdout = text(sys.stdout, out, io.BufferedWriter(out))

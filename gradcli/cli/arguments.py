@@ -4,6 +4,7 @@ typer hands over whatever it does not recognise; this module reads it. Values co
 `--a 2`, `--a=2`, `--a -2`, `--a=-1e-3` or `a=2`, in any order around the program.
 A name that collides with a real option (`--json`, `--help`) is given as `json=2`.
 """
+
 from __future__ import annotations
 
 import re
@@ -35,17 +36,24 @@ class Invocation:
 
 def parse_number(name: str, text: str) -> float:
     if not _IS_NUMBER.fullmatch(text):
-        raise UsageError(f"the value for {name} is not a number: {text!r}",
-                         "write it as 2, -0.5, 1e-3 (finite decimal numbers only)")
+        raise UsageError(
+            f"the value for {name} is not a number: {text!r}",
+            "write it as 2, -0.5, 1e-3 (finite decimal numbers only)",
+        )
     value = float(text)
     if value in (float("inf"), float("-inf")):
         raise UsageError(f"the value for {name} is too large for a float: {text[:30]!r}")
     return value
 
 
-def read_invocation(args: list, file: Optional[str] = None, options=(),
-                    values_file: Optional[str] = None, seed: Optional[int] = None,
-                    dialect: Optional[str] = None) -> Invocation:
+def read_invocation(
+    args: list,
+    file: Optional[str] = None,
+    options=(),
+    values_file: Optional[str] = None,
+    seed: Optional[int] = None,
+    dialect: Optional[str] = None,
+) -> Invocation:
     """Split the leftover arguments into the program text and the values.
 
     `options` are the command's own long options: a value-less `--jsn` or a `--json`
@@ -79,21 +87,26 @@ def read_invocation(args: list, file: Optional[str] = None, options=(),
             i += 1
         elif arg.startswith("--") and len(arg) > 2:
             _explain_option(arg.split("=")[0], options)
-            raise UsageError(f"unknown option {arg.split('=')[0]!r}",
-                             "input values are written --NAME VALUE with NAME a valid name; "
-                             "see --help for the options")
+            raise UsageError(
+                f"unknown option {arg.split('=')[0]!r}",
+                "input values are written --NAME VALUE with NAME a valid name; "
+                "see --help for the options",
+            )
         else:
             positional.append(arg)
         i += 1
     # The program is the first positional argument, unless every one looks like `a=2`:
     # then the first is the program (`gradcli eval "x=3"`).
     if file is None:
-        program_at = next((k for k, a in enumerate(positional)
-                           if not _IS_PAIR_LIKE.fullmatch(a)), 0)
+        program_at = next(
+            (k for k, a in enumerate(positional) if not _IS_PAIR_LIKE.fullmatch(a)), 0
+        )
         if not positional:
-            raise UsageError("no program given",
-                             'give an expression: gradcli eval "a*b" --a 2 --b 3 '
-                             "(or -f FILE, or - to read standard input)")
+            raise UsageError(
+                "no program given",
+                'give an expression: gradcli eval "a*b" --a 2 --b 3 '
+                "(or -f FILE, or - to read standard input)",
+            )
         program = positional.pop(program_at)
         if program == "-":
             inv.source, inv.origin = _read_stdin(), "<stdin>"
@@ -104,9 +117,10 @@ def read_invocation(args: list, file: Optional[str] = None, options=(),
     for arg in positional:
         m = _PAIR.fullmatch(arg)
         if not m:
-            raise UsageError(f"unexpected argument {arg[:40]!r}",
-                             "values are written --NAME VALUE or NAME=VALUE; "
-                             "the program is given once")
+            raise UsageError(
+                f"unexpected argument {arg[:40]!r}",
+                "values are written --NAME VALUE or NAME=VALUE; the program is given once",
+            )
         _set(inv, m.group(1), m.group(2))
     if values_file is not None:
         from ..language.values import read_values_file
@@ -122,9 +136,10 @@ def _explain_option(arg: str, options, unreadable: bool = False) -> None:
     so `arg` is taken for an option whenever one is close: a misspelt long option
     (difflib over the command's own), or a short option written long (`--o` for `-o`)."""
     if arg in options:
-        raise UsageError(f"{arg} came after '--', where options are not read",
-                         "put options before '--': everything after it is the program "
-                         "and its values")
+        raise UsageError(
+            f"{arg} came after '--', where options are not read",
+            "put options before '--': everything after it is the program and its values",
+        )
     from ..core.errors import suggest
 
     hint = None
@@ -133,8 +148,9 @@ def _explain_option(arg: str, options, unreadable: bool = False) -> None:
     elif len(arg) > 4:  # not for --a 2: an input
         hint = suggest(arg, [o for o in options if o.startswith("--")])
     if hint:
-        raise UsageError(f"unknown option {arg}: did you mean {hint}?",
-                         "an input value is written --NAME VALUE")
+        raise UsageError(
+            f"unknown option {arg}: did you mean {hint}?", "an input value is written --NAME VALUE"
+        )
 
 
 def _set_or_explain(inv: Invocation, name: str, text: str, arg: str, options) -> None:
@@ -165,9 +181,10 @@ def _utf8_argument(text: str, what: str) -> str:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
-        at = len(text[:exc.start].encode("utf-8"))
-        raise UsageError(f"{what} is not UTF-8 text (byte {at})",
-                         "give it as UTF-8 (or the bytes escaped)") from None
+        at = len(text[: exc.start].encode("utf-8"))
+        raise UsageError(
+            f"{what} is not UTF-8 text (byte {at})", "give it as UTF-8 (or the bytes escaped)"
+        ) from None
     return text
 
 
@@ -184,8 +201,10 @@ def _read_stdin() -> str:
         raise UsageError("no standard input to read the program from")
     from ..core.limits import PROGRAM_BYTES, read_at_most
 
-    return _decode(read_at_most(sys.stdin.buffer, PROGRAM_BYTES, "the program on standard "
-                                "input"), "standard input")
+    return _decode(
+        read_at_most(sys.stdin.buffer, PROGRAM_BYTES, "the program on standard input"),
+        "standard input",
+    )
 
 
 def read_program_file(path: str) -> str:

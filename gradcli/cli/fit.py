@@ -7,6 +7,7 @@ longest words do not fit side by side, the table is drawn again with fewer colum
 caller's `fallbacks` put one column's text under another's (`("stack", below, above)`)
 or leave a column out (`("drop", column)`), one after the other, until it fits.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,7 +16,6 @@ from rich import box
 from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
-
 
 # The narrowest output gradcli lays out: a COLUMNS or a terminal narrower than this (even
 # COLUMNS=0) is taken as this wide, so every table keeps its words whole (README, "Exit codes").
@@ -74,7 +74,7 @@ def _frame(columns: int) -> int:
 def _apply(columns: list, rows: list, fallback: tuple) -> tuple:
     if fallback[0] == "drop":
         k = columns.index(fallback[1])
-        return (columns[:k] + columns[k + 1:], [row[:k] + row[k + 1:] for row in rows])
+        return (columns[:k] + columns[k + 1 :], [row[:k] + row[k + 1 :] for row in rows])
     _, below, above = fallback
     b, a = columns.index(below), columns.index(above)
     keep = [k for k in range(len(columns)) if k != b]
@@ -136,8 +136,17 @@ def layout(columns: list, rows: list, width: int, fallbacks=()) -> tuple:
 class FitTable:
     """A rich renderable: a table of plain-text cells laid out at the width it is given."""
 
-    def __init__(self, columns, rows, *, title: str | None = None, ascii: bool = False,
-                 fallbacks=(), min_width: int | None = None, styles: dict | None = None):
+    def __init__(
+        self,
+        columns,
+        rows,
+        *,
+        title: str | None = None,
+        ascii: bool = False,
+        fallbacks=(),
+        min_width: int | None = None,
+        styles: dict | None = None,
+    ):
         self.columns = [str(c) for c in columns]
         self.rows = [[str(c) for c in row] for row in rows]
         self.title = title
@@ -146,7 +155,8 @@ class FitTable:
         # right: (a, b, c, d) becomes (a, b / c... ) pairs until the words fit.
         self.fallbacks = tuple(fallbacks) or tuple(
             ("stack", self.columns[k], self.columns[k - 1])
-            for k in range(len(self.columns) - 1, 0, -2))
+            for k in range(len(self.columns) - 1, 0, -2)
+        )
         self.min_width = min_width
         self.styles = styles or {}
 
@@ -155,8 +165,11 @@ class FitTable:
 
     def table(self, width: int) -> Table:
         cols, rows, widths = layout(self.columns, self.rows, width, self.fallbacks)
-        table = Table(title=Text(self.title) if self.title else None, title_justify="left",
-                      box=box.ASCII if self.ascii else box.SIMPLE_HEAVY)
+        table = Table(
+            title=Text(self.title) if self.title else None,
+            title_justify="left",
+            box=box.ASCII if self.ascii else box.SIMPLE_HEAVY,
+        )
         for name, w in zip(cols, widths):
             table.add_column(Text("\n".join(wrap(name, w))), width=w, overflow="fold")
         self.row_heights = []
@@ -178,7 +191,7 @@ class FitTable:
         head = rest - bottom
         rows, at = [], head
         for h in self.row_heights:
-            rows.append(lines[at:at + h])
+            rows.append(lines[at : at + h])
             at += h
         if rows:
             rows[-1] = rows[-1] + lines[at:]

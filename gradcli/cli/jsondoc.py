@@ -6,6 +6,7 @@ ASCII only; arrays of numbers (tensor mode) keep one innermost row per line
 (report/tensors.py `dumps`). Errors under --json are a "gradcli.error/1" document on
 stderr, beside the exit status.
 """
+
 from __future__ import annotations
 
 import json
@@ -64,8 +65,11 @@ def error_document(text: str, code: int, exc: BaseException | None = None) -> di
     doc = {"schema": schema("error"), "error": first, "detail": rest or None, "exit": code}
     if exc is not None:
         doc["kind"] = type(exc).__name__
-        fields = {k: _plain(v) for k, v in vars(exc).items()
-                  if not k.startswith("_") and k not in ("message", "detail")}
+        fields = {
+            k: _plain(v)
+            for k, v in vars(exc).items()
+            if not k.startswith("_") and k not in ("message", "detail")
+        }
         doc["fields"] = fields
     return doc
 

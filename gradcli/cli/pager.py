@@ -6,6 +6,7 @@ walkthrough cleanly, like q. SIGTERM or SIGHUP while paging restores the termina
 settings and exits with 128 + the signal's number. Without termios (Windows) every step
 is printed at once.
 """
+
 from __future__ import annotations
 
 import os
@@ -133,9 +134,13 @@ def show_pages(steps: list, console: Console, nt: Notation, key) -> None:
         console.file.write("\n".join(parts[part]) + "\n")
         more = part < len(parts) - 1
         last = k == total - 1 and not more
-        hint = ("[Enter] more  [b] back  [q] quit" if more
-                else "[Enter] finish  [b] back  [q] quit" if last
-                else "[Enter] next  [b] back  [q] quit")
+        hint = (
+            "[Enter] more  [b] back  [q] quit"
+            if more
+            else "[Enter] finish  [b] back  [q] quit"
+            if last
+            else "[Enter] next  [b] back  [q] quit"
+        )
         console.print(Text(hint, style="dim"), end="")
         console.file.flush()
         while True:

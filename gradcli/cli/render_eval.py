@@ -4,6 +4,7 @@ Every cell is a `Text`, never a markup string: program text is the user's and ma
 `[` or `:smile:`. Rows are built as plain strings first so tests and the explain mode
 can reuse them.
 """
+
 from __future__ import annotations
 
 from rich import box
@@ -29,16 +30,18 @@ DEFAULT_ROW_LIMIT = 200
 
 
 # --- tables -----------------------------------------------------------------------------
-def _table(title: str, columns: list, nt: Notation, arrays: dict | None = None,
-           fallbacks=()) -> Table | FitTable:
+def _table(
+    title: str, columns: list, nt: Notation, arrays: dict | None = None, fallbacks=()
+) -> Table | FitTable:
     """A table that never breaks a word: cells wrap at spaces, and at narrow widths the
     `fallbacks` stack or drop columns (see fit.py). In tensor mode the columns holding
     arrays (`arrays`: column -> width of its widest line) never wrap and keep that width,
     so a number is never broken: the other columns wrap around them."""
     if not arrays:
         return FitTable(columns, [], title=title, ascii=nt.ascii, fallbacks=fallbacks)
-    table = Table(title=Text(title), box=box.ASCII if nt.ascii else box.SIMPLE_HEAVY,
-                  title_justify="left")
+    table = Table(
+        title=Text(title), box=box.ASCII if nt.ascii else box.SIMPLE_HEAVY, title_justify="left"
+    )
     for k, name in enumerate(columns):
         if arrays and k in arrays:
             table.add_column(Text(name), no_wrap=True, min_width=arrays[k])
@@ -59,8 +62,13 @@ def _add_rows(table: Table | FitTable, rows: list, limit: int | None) -> None:
     left_out = len(rows) - limit
     # The note goes in the last column, usually the widest, so the first stays narrow.
     width = len(rows[0])
-    table.add_row(*([Text("...")] + [Text("")] * (width - 2)
-                    + [Text(f"{left_out} rows left out (--all shows them)")]))
+    table.add_row(
+        *(
+            [Text("...")]
+            + [Text("")] * (width - 2)
+            + [Text(f"{left_out} rows left out (--all shows them)")]
+        )
+    )
     for row in rows[-tail:]:
         table.add_row(*map(Text, row))
 
@@ -78,8 +86,9 @@ def _array_room(console: Console, fixed: int, columns: int, prose: int = PROSE_M
     """Room for an array column: what the terminal leaves after the frame, the narrow
     columns (`fixed`) and the prose, at most half the width, at least 20 characters."""
     width = console.width
-    return max(20, min(width // 2 if width >= 100 else width, width - _frame(columns)
-                       - fixed - prose))
+    return max(
+        20, min(width // 2 if width >= 100 else width, width - _frame(columns) - fixed - prose)
+    )
 
 
 def _widest(rows: list, column: int) -> int:
@@ -92,10 +101,15 @@ def _with_calls(ev: Evaluation, columns: list, rows: list) -> tuple:
     tape = ev.tape
     if not any(step.call for step in tape.steps):
         return columns, rows
-    shown = [step.call or "" for i, step in enumerate(tape.steps)
-             if not (tape.is_const(i) and step.name is None)]  # as forward_rows skips
-    return (columns[:3] + ["from call"] + columns[3:],
-            [row[:3] + (call,) + row[3:] for row, call in zip(rows, shown)])
+    shown = [
+        step.call or ""
+        for i, step in enumerate(tape.steps)
+        if not (tape.is_const(i) and step.name is None)
+    ]  # as forward_rows skips
+    return (
+        columns[:3] + ["from call"] + columns[3:],
+        [row[:3] + (call,) + row[3:] for row, call in zip(rows, shown)],
+    )
 
 
 def render(ev: Evaluation, console: Console, nt: Notation, limit: int | None = DEFAULT_ROW_LIMIT):
@@ -109,8 +123,12 @@ def render(ev: Evaluation, console: Console, nt: Notation, limit: int | None = D
         narrow = _widest(probe, 0) + min(_widest(probe, 1), 12) + _widest(probe, 3)
         room = _array_room(console, narrow, 5 + calls, prose=16 + 12 * calls)
         columns, rows = _with_calls(ev, forward_columns(ev), forward_rows(ev, room, show_all))
-        fwd = _table("Forward pass (one primitive per step)", columns, nt,
-                     {4 + calls: _widest(rows, 4 + calls)})
+        fwd = _table(
+            "Forward pass (one primitive per step)",
+            columns,
+            nt,
+            {4 + calls: _widest(rows, 4 + calls)},
+        )
     else:
         columns, rows = _with_calls(ev, forward_columns(ev), forward_rows(ev))
         fwd = _table("Forward pass (one primitive per step)", columns, nt)
@@ -125,21 +143,31 @@ def render(ev: Evaluation, console: Console, nt: Notation, limit: int | None = D
         narrow = len(str(len(sends))) + min(max(map(len, sends), default=5), 16)
         room = _array_room(console, narrow, 4, prose=PROSE_MIN + 4)
         rows = backward_rows(ev, nt, room, show_all)
-        bwd = _table(nt.text(title), backward_columns(ev), nt,
-                     {3: _widest(rows, 3)} if rows else None)
+        bwd = _table(
+            nt.text(title), backward_columns(ev), nt, {3: _widest(rows, 3)} if rows else None
+        )
     else:
         rows = backward_rows(ev, nt)
         columns = backward_columns(ev)
         # Narrow: the contribution under the rule, then the running total under the
         # sender, then without the upstream column (the contribution repeats it).
-        bwd = _table(nt.text(title), columns, nt, fallbacks=(
-            ("stack", columns[4], columns[2]), ("stack", columns[5], columns[1]),
-            ("drop", columns[3])))
+        bwd = _table(
+            nt.text(title),
+            columns,
+            nt,
+            fallbacks=(
+                ("stack", columns[4], columns[2]),
+                ("stack", columns[5], columns[1]),
+                ("drop", columns[3]),
+            ),
+        )
     _add_rows(bwd, rows, limit)
     if rows:
         console.print(bwd)
     else:
-        console.print(Text("Backward pass: the output depends on no input, so every gradient is 0."))
+        console.print(
+            Text("Backward pass: the output depends on no input, so every gradient is 0.")
+        )
     notes = fan_out_notes(ev, nt) + rule_notes(ev, nt)
     if nt.ascii and rows:
         last = ev.contributions[-1]
@@ -162,5 +190,8 @@ def render_result(ev: Evaluation, console: Console, nt: Notation, show_all: bool
     _add_rows(res, rows, None)
     console.print(res)
     if ev.tape.tensor:
-        console.print(Text("Arrays are shown to 6 significant digits; --grad-only and --json "
-                           "give every digit."))
+        console.print(
+            Text(
+                "Arrays are shown to 6 significant digits; --grad-only and --json give every digit."
+            )
+        )

@@ -1,4 +1,5 @@
 """The graph's tree as rich Text lines for the terminal."""
+
 from __future__ import annotations
 
 from rich.text import Text
@@ -12,8 +13,9 @@ def tree_text(graph: Graph, nt: Notation, max_depth: int = DEFAULT_DEPTH):
     loop, not rich's Tree, and the depth limit keeps a 10,000-step chain from printing a
     10,000-column staircase."""
     lines = []
-    for prefix, (depth, kind, title, detail) in tree_lines(tree_rows(graph, nt, max_depth),
-                                                           nt.ascii):
+    for prefix, (depth, kind, title, detail) in tree_lines(
+        tree_rows(graph, nt, max_depth), nt.ascii
+    ):
         line = Text(prefix, style="dim")
         if kind == "reuse":
             line.append(("^ " if nt.ascii else "↑ ") + title, style=STYLES[kind])

@@ -2,6 +2,7 @@
 
 Rows are plain strings first (tests reuse them), cells are `Text`, never markup.
 """
+
 from __future__ import annotations
 
 import math
@@ -25,31 +26,45 @@ def forward_trace_rows(trace: TangentTrace, nt: Notation) -> list:
             continue
         label = tape.label(i)
         shown = len(rows) + 1  # the rows shown, numbered without gaps
-        operation = f"{label} = {fmt(trace.values[i])}" if tape.is_input(i) \
+        operation = (
+            f"{label} = {fmt(trace.values[i])}"
+            if tape.is_input(i)
             else f"{label} = {tape.expression(i)}"
-        rows.append((str(shown), operation, fmt(trace.values[i]),
-                     tangent_rule(trace, i, nt), fmt(trace.tangents[i])))
+        )
+        rows.append(
+            (
+                str(shown),
+                operation,
+                fmt(trace.values[i]),
+                tangent_rule(trace, i, nt),
+                fmt(trace.tangents[i]),
+            )
+        )
     return rows
 
 
 def cost_line(tape, nt: Notation) -> str:
     n = len(tape.inputs)
-    return nt.text(f"cost: forward mode needs one pass per input ({n}), reverse mode one per "
-                   "output (1); reverse wins with more inputs.")
+    return nt.text(
+        f"cost: forward mode needs one pass per input ({n}), reverse mode one per "
+        "output (1); reverse wins with more inputs."
+    )
 
 
 def render_forward(trace: TangentTrace, console: Console, nt: Notation, limit) -> None:
     tape, wrt = trace.tape, trace.wrt
-    title = (f"Forward mode (tangents {nt.dot('v', wrt)} = {nt.partial('v', wrt)}, "
-             f"seeded with {nt.dot(wrt, wrt)} = 1)")
-    table = _table(nt.text(title), ["step", "operation", "value",
-                                    "tangent (forward-mode rule)", "tangent"], nt)
+    title = (
+        f"Forward mode (tangents {nt.dot('v', wrt)} = {nt.partial('v', wrt)}, "
+        f"seeded with {nt.dot(wrt, wrt)} = 1)"
+    )
+    table = _table(
+        nt.text(title), ["step", "operation", "value", "tangent (forward-mode rule)", "tangent"], nt
+    )
     _add_rows(table, forward_trace_rows(trace, nt), limit)
     console.print(table)
     out = tape.output_label
     # The output by its row's name: f' where the program rebinds f (ḟ is the first f's).
-    console.print(Text(f"{nt.partial(out, wrt)} = {nt.dot(out, wrt)} = "
-                       f"{full(trace.derivative)}"))
+    console.print(Text(f"{nt.partial(out, wrt)} = {nt.dot(out, wrt)} = {full(trace.derivative)}"))
     console.print(Text(cost_line(tape, nt)))
     console.print()
 
@@ -63,23 +78,31 @@ def agreement(study: Study, nt: Notation, out: str | None = None) -> tuple:
     fwd, rev = full(found.forward), full(found.reverse)
     what = nt.partial(out, wrt)
     if found.verdict == AGREE:
-        text = (f"forward and reverse mode agree: {what} = {fwd} (tangent "
-                f"{nt.dot(study.tape.output_label, wrt)}) = {rev} (adjoint {nt.bar(wrt)})")
+        text = (
+            f"forward and reverse mode agree: {what} = {fwd} (tangent "
+            f"{nt.dot(study.tape.output_label, wrt)}) = {rev} (adjoint {nt.bar(wrt)})"
+        )
     elif found.verdict == ROUNDING:
-        text = (f"forward mode gives {what} = {fwd} and reverse mode {rev}: they differ by "
-                f"float rounding only. The terms summed reach {fmt(found.scale)}, and a sum "
-                "of floats is exact only to the rounding of its largest term, so neither "
-                "number's digits can be trusted here (not a bug: both modes add the same "
-                "terms in another order).")
+        text = (
+            f"forward mode gives {what} = {fwd} and reverse mode {rev}: they differ by "
+            f"float rounding only. The terms summed reach {fmt(found.scale)}, and a sum "
+            "of floats is exact only to the rounding of its largest term, so neither "
+            "number's digits can be trusted here (not a bug: both modes add the same "
+            "terms in another order)."
+        )
     elif found.verdict == FLOAT_EDGE:
-        text = (f"forward mode gives {what} = {fwd} and reverse mode {rev}: an infinite "
-                "slope or a number too large for a float lies on the way, where 0·inf and "
-                "inf − inf depend on the order of multiplying (forward mode multiplies from "
-                "the input up, reverse mode from the output down). Neither is a reliable "
-                "derivative at this point; this is not a bug in gradcli.")
+        text = (
+            f"forward mode gives {what} = {fwd} and reverse mode {rev}: an infinite "
+            "slope or a number too large for a float lies on the way, where 0·inf and "
+            "inf − inf depend on the order of multiplying (forward mode multiplies from "
+            "the input up, reverse mode from the output down). Neither is a reliable "
+            "derivative at this point; this is not a bug in gradcli."
+        )
     else:
-        text = (f"MISMATCH: forward mode gives {what} = {fwd} but reverse mode gives {rev}. "
-                "This is a bug in gradcli; please report it.")
+        text = (
+            f"MISMATCH: forward mode gives {what} = {fwd} but reverse mode gives {rev}. "
+            "This is a bug in gradcli; please report it."
+        )
     return found.is_bug, nt.text(text)
 
 
@@ -102,8 +125,10 @@ def _verdict(c, short: bool = False) -> str:
 
 def rounding_line(out: str) -> str:
     """Under an array check with a good* verdict; `out` is the program's output."""
-    return (f"good*: |a − n| is below the estimate's own rounding error (about ε·|{out}|/h), "
-            "so good whatever the ratio")
+    return (
+        f"good*: |a − n| is below the estimate's own rounding error (about ε·|{out}|/h), "
+        "so good whatever the ratio"
+    )
 
 
 def check_rows(study: Study, nt: Notation, out: str | None = None) -> list:
@@ -112,17 +137,23 @@ def check_rows(study: Study, nt: Notation, out: str | None = None) -> list:
     out = out or study.tape.output_name
     rows = []
     for c in study.checks:
-        rows.append((nt.partial(out, c.name), _digits(c.analytic),
-                     "unavailable" if c.numeric is None else _digits(c.numeric),
-                     "-" if c.relative_error is None else f"{c.relative_error:.1e}",
-                     _verdict(c)))
+        rows.append(
+            (
+                nt.partial(out, c.name),
+                _digits(c.analytic),
+                "unavailable" if c.numeric is None else _digits(c.numeric),
+                "-" if c.relative_error is None else f"{c.relative_error:.1e}",
+                _verdict(c),
+            )
+        )
     return rows
 
 
-ARRAY_CHECK_COLUMNS = ["", "entries", "entry", "analytic", "numeric", "relative error",
-                       "verdict"]
-ENTRY_LINE = ("each row shows the input's entry that most deserves a look: a verdict other "
-              "than good away from a kink first, then at a kink, then the largest error")
+ARRAY_CHECK_COLUMNS = ["", "entries", "entry", "analytic", "numeric", "relative error", "verdict"]
+ENTRY_LINE = (
+    "each row shows the input's entry that most deserves a look: a verdict other "
+    "than good away from a kink first, then at a kink, then the largest error"
+)
 
 
 def array_check_rows(study: Study, nt: Notation, out: str | None = None) -> list:
@@ -134,14 +165,22 @@ def array_check_rows(study: Study, nt: Notation, out: str | None = None) -> list
     for c in study.checks:
         w = c.worst
         # "200 of 1920": a sample (said under the table); "all 6": every entry
-        checked = f"{len(c.entries)} of {c.total}" if c.sampled \
+        checked = (
+            f"{len(c.entries)} of {c.total}"
+            if c.sampled
             else ("all " + str(c.total) if c.total > 1 else "1")
-        rows.append((nt.partial(out, c.name), checked,
-                     "[" + ", ".join(map(str, w.index)) + "]" if w.index else "-",
-                     _digits(w.analytic),
-                     "unavailable" if w.numeric is None else _digits(w.numeric),
-                     "-" if w.relative_error is None else f"{w.relative_error:.1e}",
-                     _verdict(w, short=True)))
+        )
+        rows.append(
+            (
+                nt.partial(out, c.name),
+                checked,
+                "[" + ", ".join(map(str, w.index)) + "]" if w.index else "-",
+                _digits(w.analytic),
+                "unavailable" if w.numeric is None else _digits(w.numeric),
+                "-" if w.relative_error is None else f"{w.relative_error:.1e}",
+                _verdict(w, short=True),
+            )
+        )
     return rows
 
 
@@ -158,9 +197,11 @@ def array_check_lines(study: Study) -> list:
         if set(counts) != {"good"}:
             lines.append(f"{c.name}: " + ", ".join(f"{n} {v}" for v, n in counts.items()))
         if c.sampled:
-            lines.append(f"{c.name}: {len(c.entries)} of its {c.total} entries checked, "
-                         f"drawn at random (seed {SAMPLE_SEED} and the name: the same "
-                         "entries every run)")
+            lines.append(
+                f"{c.name}: {len(c.entries)} of its {c.total} entries checked, "
+                f"drawn at random (seed {SAMPLE_SEED} and the name: the same "
+                "entries every run)"
+            )
         if c.note:
             lines.append(f"{c.name}: estimate unavailable {c.note}")
     return lines
@@ -179,16 +220,23 @@ def _titled(title: str, columns: list, nt: Notation):
 
 def render_check(study: Study, console: Console, nt: Notation, out: str | None = None) -> None:
     if study.tape.tensor:
-        table = _titled("Gradient check (analytic vs central finite difference, entry by "
-                        "entry)", ARRAY_CHECK_COLUMNS, nt)
+        table = _titled(
+            "Gradient check (analytic vs central finite difference, entry by entry)",
+            ARRAY_CHECK_COLUMNS,
+            nt,
+        )
         lines = [legend() + " (x: the entry nudged)"] + array_check_lines(study)
         if any(KINK_VERDICT in v for c in study.checks for v in c.counts):
             lines.append(KINK_NOTE)
     else:
-        table = _titled("Gradient check (analytic vs central finite difference)",
-                        ["", "analytic", "numeric", "relative error", "verdict"], nt)
-        lines = [legend()] + [f"{c.name}: estimate unavailable: {c.note}"
-                              for c in study.checks if c.note]
+        table = _titled(
+            "Gradient check (analytic vs central finite difference)",
+            ["", "analytic", "numeric", "relative error", "verdict"],
+            nt,
+        )
+        lines = [legend()] + [
+            f"{c.name}: estimate unavailable: {c.note}" for c in study.checks if c.note
+        ]
         if any(_verdict(c) == KINK_VERDICT for c in study.checks):
             lines.append(KINK_NOTE)
     _add_rows(table, check_rows(study, nt, out), None)
@@ -219,8 +267,7 @@ def _close(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
 
 
-def render_symbolic(study: Study, console: Console, nt: Notation,
-                    out: str | None = None) -> None:
+def render_symbolic(study: Study, console: Console, nt: Notation, out: str | None = None) -> None:
     table = _titled("Symbolic partials (SymPy, from the tape)", ["", "formula", "value"], nt)
     _add_rows(table, symbolic_rows(study, nt, out), None)
     console.print(table)
@@ -240,8 +287,9 @@ def render_study(study: Study, console: Console, nt: Notation, grad_only: bool, 
             out = study.tape.output_name
             if study.ev is None:
                 console.print(Text(f"{out} = {full(study.value)}"))
-            console.print(Text(f"{nt.partial(out, trace.wrt)} = {full(trace.derivative)} "
-                               "(forward mode)"))
+            console.print(
+                Text(f"{nt.partial(out, trace.wrt)} = {full(trace.derivative)} (forward mode)")
+            )
         else:
             render_forward(trace, console, nt, limit)
         if study.ev is not None:

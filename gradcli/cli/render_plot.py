@@ -2,6 +2,7 @@
 the SVG or PNG (matplotlib, an optional extra) and the JSON document, all from
 modes/plot.py's PlotData. Imported only by the plot command, so neither library is
 loaded by any other command. Files are written by cli/outfile.py (whole or not at all)."""
+
 from __future__ import annotations
 
 import math
@@ -23,14 +24,19 @@ def notes(data, nt, unicode: bool = True) -> list:
     approx = "≈" if unicode else "~"
     x, out = data.along, data.output
     fixed = ", ".join(f"{n} = {fmt(v)}" for n, v in data.fixed.items())
-    lines = [f"{out} along {x}" + (f", with {fixed} fixed" if fixed else "")
-             + f", for {x} from {fmt(data.start)} to {fmt(data.end)} "
-             f"({len(data.xs)} samples)"]
+    lines = [
+        f"{out} along {x}"
+        + (f", with {fixed} fixed" if fixed else "")
+        + f", for {x} from {fmt(data.start)} to {fmt(data.end)} "
+        f"({len(data.xs)} samples)"
+    ]
     t = data.tangent
     partial = nt.partial(out, x)
     if t is not None:
-        lines.append(f"tangent at {x} = {fmt(t.x)}: {out} = {fmt(t.y)}, slope {partial} = "
-                     f"{fmt(t.slope)} (the gradient)")
+        lines.append(
+            f"tangent at {x} = {fmt(t.x)}: {out} = {fmt(t.y)}, slope {partial} = "
+            f"{fmt(t.slope)} (the gradient)"
+        )
         if t.kink:
             lines.append(f"  {x} = {fmt(t.x)} sits at a kink: {nt.text(t.kink)}")
     else:
@@ -45,28 +51,32 @@ def notes(data, nt, unicode: bool = True) -> list:
         elif r.at_end:
             where = f"for {x} {ge if r.start_included else '>'} {fmt(r.start)} in this range"
         else:
-            where = (f"for {fmt(r.start)} {le if r.start_included else '<'} {x} "
-                     f"{le if r.end_included else '<'} {fmt(r.end)}")
+            where = (
+                f"for {fmt(r.start)} {le if r.start_included else '<'} {x} "
+                f"{le if r.end_included else '<'} {fmt(r.end)}"
+            )
         lines.append(f"undefined {where} ({r.why}): a gap in the curves")
     for p in data.poles[:_SHOWN]:
-        lines.append(f"undefined at {x} {approx} {fmt(p.x)} ({p.why}): the curves are broken "
-                     "there")
+        lines.append(f"undefined at {x} {approx} {fmt(p.x)} ({p.why}): the curves are broken there")
     if len(data.poles) > _SHOWN:
         more = len(data.poles) - _SHOWN
-        lines.append(f"  and {more} more {'place' if more == 1 else 'places'} where it is "
-                     "undefined (--json lists them)")
+        lines.append(
+            f"  and {more} more {'place' if more == 1 else 'places'} where it is "
+            "undefined (--json lists them)"
+        )
     for k in data.kinks[:_SHOWN]:
         at = f"{x} = {fmt(k.x)}" if k.exact else f"{x} {approx} {fmt(k.x)}"
         lines.append(f"kink at {at} ({nt.text(k.why)}): the derivative curve is broken there")
     if len(data.kinks) > _SHOWN:
         more = len(data.kinks) - _SHOWN
-        lines.append(f"  and {more} more {'kink' if more == 1 else 'kinks'} (--json lists "
-                     "them)")
+        lines.append(f"  and {more} more {'kink' if more == 1 else 'kinks'} (--json lists them)")
     if data.infinite_slopes:
         shown = ", ".join(fmt(v) for v in data.infinite_slopes[:3])
         more = f" and {len(data.infinite_slopes) - 3} more" if len(data.infinite_slopes) > 3 else ""
-        lines.append(f"the derivative is not a finite number at {x} = {shown}{more}: a gap "
-                     "in the derivative curve")
+        lines.append(
+            f"the derivative is not a finite number at {x} = {shown}{more}: a gap "
+            "in the derivative curve"
+        )
     return lines
 
 
@@ -118,11 +128,13 @@ def _panels(data, nt, width: int, color: bool, unicode: bool) -> str:
         def row(y):
             return math.floor((y - low) / (high - low) * _ROWS)
 
-        inside = [(v, t.at(v)) for v, y in zip(data.xs, data.ys)
-                  if low <= t.at(v) <= high and (y is None or row(t.at(v)) != row(y))]
+        inside = [
+            (v, t.at(v))
+            for v, y in zip(data.xs, data.ys)
+            if low <= t.at(v) <= high and (y is None or row(t.at(v)) != row(y))
+        ]
         if inside:
-            top.scatter([p[0] for p in inside], [p[1] for p in inside], lc="yellow",
-                        marker=dot)
+            top.scatter([p[0] for p in inside], [p[1] for p in inside], lc="yellow", marker=dot)
     _curve(top, data.segments("function"), "cyan", unicode)
     if t is not None:
         top.scatter([t.x], [t.y], lc="red", marker=mark)
@@ -136,12 +148,22 @@ def _panels(data, nt, width: int, color: bool, unicode: bool) -> str:
         bottom.scatter([t.x], [t.slope], lc="red", marker=mark)
     first = f"{line_key} {out}"
     if t is not None:
-        first += f"   {dot * 2} tangent at {x} = {fmt(t.x)}, slope {fmt(t.slope)}   {mark} the point"
+        first += (
+            f"   {dot * 2} tangent at {x} = {fmt(t.x)}, slope {fmt(t.slope)}   {mark} the point"
+        )
     second = f"{line_key} {nt.partial(out, x)}, from the reverse sweep at every sample"
     if t is not None:
         second += f"   {mark} {fmt(t.slope)} at {x} = {fmt(t.x)}"
-    text = (_show(top, unicode) + "\n" + _fit(first, width) + "\n\n" + _show(bottom, unicode)
-            + "\n" + _fit(second, width) + "\n")
+    text = (
+        _show(top, unicode)
+        + "\n"
+        + _fit(first, width)
+        + "\n\n"
+        + _show(bottom, unicode)
+        + "\n"
+        + _fit(second, width)
+        + "\n"
+    )
     return text
 
 
@@ -182,9 +204,11 @@ def _limits(values: list) -> tuple:
         return -1.0, 1.0
     low, high = min(values), max(values)
     if not math.isfinite(high - low):
-        raise EvaluationError(f"the values run from {fmt(low)} to {fmt(high)}, further apart "
-                              "than a float can hold: the plot cannot be drawn",
-                              "narrow the range, or use --json for the numbers")
+        raise EvaluationError(
+            f"the values run from {fmt(low)} to {fmt(high)}, further apart "
+            "than a float can hold: the plot cannot be drawn",
+            "narrow the range, or use --json for the numbers",
+        )
     pad = (high - low) * 0.05 or max(1.0, abs(low) * 0.1)
     padded = low - pad, high + pad
     return padded if math.isfinite(padded[1] - padded[0]) else (low, high)
@@ -224,8 +248,10 @@ def picture(data, nt, path: str, kind: str) -> bytes:
             f"-o {path}: an {kind.upper()} plot needs matplotlib, which is not installed",
             "install it with: pip install 'gradcli[plot]' (the terminal plot needs "
             "nothing more: leave out -o)",
-            dependency="matplotlib", feature=f"plot {kind}",
-            install="pip install 'gradcli[plot]'") from None
+            dependency="matplotlib",
+            feature=f"plot {kind}",
+            install="pip install 'gradcli[plot]'",
+        ) from None
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
@@ -234,19 +260,33 @@ def picture(data, nt, path: str, kind: str) -> bytes:
     fig = Figure(figsize=(7, 6.5), layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True)
     for k, run in enumerate(data.segments("function")):
-        top.plot([p[0] for p in run], [p[1] for p in run], color="C0",
-                 marker="." if len(run) == 1 else None, label=out if k == 0 else None)
+        top.plot(
+            [p[0] for p in run],
+            [p[1] for p in run],
+            color="C0",
+            marker="." if len(run) == 1 else None,
+            label=out if k == 0 else None,
+        )
     ys = [y for y in data.ys if y is not None]
     if t is not None:
         low, high = _limits(ys + [t.y])
-        top.plot([data.start, data.end], [t.at(data.start), t.at(data.end)], color="C1",
-                 linestyle="--", label=f"tangent at {x} = {fmt(t.x)}, slope {fmt(t.slope)}")
+        top.plot(
+            [data.start, data.end],
+            [t.at(data.start), t.at(data.end)],
+            color="C1",
+            linestyle="--",
+            label=f"tangent at {x} = {fmt(t.x)}, slope {fmt(t.slope)}",
+        )
         top.plot([t.x], [t.y], "o", color="C3")
         top.set_ylim(low, high)
     for k, run in enumerate(data.segments("derivative")):
-        bottom.plot([p[0] for p in run], [p[1] for p in run], color="C2",
-                    marker="." if len(run) == 1 else None,
-                    label=nt.partial(out, x) if k == 0 else None)
+        bottom.plot(
+            [p[0] for p in run],
+            [p[1] for p in run],
+            color="C2",
+            marker="." if len(run) == 1 else None,
+            label=nt.partial(out, x) if k == 0 else None,
+        )
     if t is not None:
         bottom.plot([t.x], [t.slope], "o", color="C3")
     for r in data.undefined:
@@ -284,20 +324,37 @@ def to_json(data, nt) -> str:
         "x": data.xs,
         "value": [number(v) for v in data.ys],
         "derivative": [number(v) for v in data.slopes],
-        "tangent": None if t is None else {
-            "x": t.x, "value": t.y, "slope": t.slope, "kink": t.kink,
-            "line": [number(t.at(v)) for v in data.xs]},
+        "tangent": None
+        if t is None
+        else {
+            "x": t.x,
+            "value": t.y,
+            "slope": t.slope,
+            "kink": t.kink,
+            "line": [number(t.at(v)) for v in data.xs],
+        },
         "no_tangent": data.no_tangent,
         # sample i is not joined to sample i + 1 (a pole, a kink), besides the gaps (null)
-        "breaks": {"value": sorted(data.function_breaks),
-                   "derivative": sorted(data.derivative_breaks | {
-                       i for k in data.kink_samples for i in (k - 1, k) if i >= 0})},
-        "undefined": [{"from": r.start, "to": r.end, "from_included": r.start_included,
-                       "to_included": r.end_included, "why": r.why} for r in data.undefined],
+        "breaks": {
+            "value": sorted(data.function_breaks),
+            "derivative": sorted(
+                data.derivative_breaks
+                | {i for k in data.kink_samples for i in (k - 1, k) if i >= 0}
+            ),
+        },
+        "undefined": [
+            {
+                "from": r.start,
+                "to": r.end,
+                "from_included": r.start_included,
+                "to_included": r.end_included,
+                "why": r.why,
+            }
+            for r in data.undefined
+        ],
         "poles": [{"x": p.x, "why": p.why} for p in data.poles],
         "kinks": [{"x": k.x, "why": k.why, "exact": k.exact} for k in data.kinks],
         "notes": notes(data, nt),
         "warnings": data.warnings,
     }
     return json.dumps(doc, indent=1, allow_nan=False)
-

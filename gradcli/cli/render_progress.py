@@ -1,4 +1,5 @@
 """`gradcli progress` at the terminal: the tables, the sparkline, the weakest spots."""
+
 from __future__ import annotations
 
 BLOCKS = "▁▂▃▄▅▆▇█"
@@ -39,8 +40,10 @@ def render_summary(console, s: dict, store: str, suggest: str, ascii: bool) -> N
         say("Take a quiz to start: gradcli quiz")
         return
     runs = s["sessions"]
-    say(f"Progress: {s['answers']} answers in {len(runs)} quiz "
-        f"session{'s' if len(runs) != 1 else ''}, {s['right']} right ({store})")
+    say(
+        f"Progress: {s['answers']} answers in {len(runs)} quiz "
+        f"session{'s' if len(runs) != 1 else ''}, {s['right']} right ({store})"
+    )
     say()
     shown = runs[-CHART_SESSIONS:]
     line = sparkline([r["right"] / r["total"] for r in shown], ascii)
@@ -48,27 +51,59 @@ def render_summary(console, s: dict, store: str, suggest: str, ascii: bool) -> N
     last = shown[-1]
     say(f"Accuracy per quiz session (oldest first{which}): {line}")
     low, high = sparkline([0.0, 1.0], ascii)[0], sparkline([0.0, 1.0], ascii)[-1]
-    say(f"  (the chart's {low} is 0% right, {high} is 100%); the last session: "
-        f"{last['right']} of {last['total']} right")
+    say(
+        f"  (the chart's {low} is 0% right, {high} is 100%); the last session: "
+        f"{last['right']} of {last['total']} right"
+    )
     say()
     recent = s["recent"]
-    rows = [[_topic(t["topic"]), str(t["seen"]), _percent(t["right"], t["seen"]),
-             _percent(t["recent_right"], t["recent_seen"]), _trend(t["trend"], t["trend_change"])]
-            for t in s["topics"]]
-    console.print(FitTable(["topic", "answers", "right", f"last {recent}", "trend"],
-                           rows, title="By topic", ascii=ascii))
-    say(f"last {recent}: right answers among the last {recent}; trend: those against the "
-        f"{recent} before them (shown once there are {2 * recent}).")
+    rows = [
+        [
+            _topic(t["topic"]),
+            str(t["seen"]),
+            _percent(t["right"], t["seen"]),
+            _percent(t["recent_right"], t["recent_seen"]),
+            _trend(t["trend"], t["trend_change"]),
+        ]
+        for t in s["topics"]
+    ]
+    console.print(
+        FitTable(
+            ["topic", "answers", "right", f"last {recent}", "trend"],
+            rows,
+            title="By topic",
+            ascii=ascii,
+        )
+    )
+    say(
+        f"last {recent}: right answers among the last {recent}; trend: those against the "
+        f"{recent} before them (shown once there are {2 * recent})."
+    )
     say()
     if s["misconceptions"]:
-        rows = [[m["misconception"], str(m["made"]), str(m["chances"]),
-                 _percent(m["recent_right"], m["recent_chances"]),
-                 _trend(m["trend"], m["trend_change"])] for m in s["misconceptions"]]
-        console.print(FitTable(["mistake", "made", "could be made", f"last {recent}",
-                                "trend"], rows, title="By mistake", ascii=ascii))
-        say(f"made: answers where the mistake was found; could be made: questions where it "
+        rows = [
+            [
+                m["misconception"],
+                str(m["made"]),
+                str(m["chances"]),
+                _percent(m["recent_right"], m["recent_chances"]),
+                _trend(m["trend"], m["trend_change"]),
+            ]
+            for m in s["misconceptions"]
+        ]
+        console.print(
+            FitTable(
+                ["mistake", "made", "could be made", f"last {recent}", "trend"],
+                rows,
+                title="By mistake",
+                ascii=ascii,
+            )
+        )
+        say(
+            f"made: answers where the mistake was found; could be made: questions where it "
             f"gives a wrong number; last {recent}: right answers among the last {recent} "
-            f"of those.")
+            f"of those."
+        )
         say()
     else:
         say("No catalogued mistake has been found in your answers.")
@@ -77,14 +112,18 @@ def render_summary(console, s: dict, store: str, suggest: str, ascii: bool) -> N
         say("Weakest spots (right in the last answers they concern):")
         for n, w in enumerate(s["weakest"], 1):
             kind = "topic" if w["kind"] == "topic" else "mistake"
-            say(f"  {n}. {kind} {_topic(w['name'])}: {w['recent_right']} of "
-                f"{w['recent_seen']} right")
+            say(
+                f"  {n}. {kind} {_topic(w['name'])}: {w['recent_right']} of "
+                f"{w['recent_seen']} right"
+            )
         say(f"Practise them: {suggest}")
     elif all(t["recent_right"] == t["recent_seen"] for t in s["topics"]):
         say(f"Your last answers on every topic were right. Keep them fresh: {suggest}")
     else:
-        say("No weak spot among the quiz's topics and mistakes; the answers to quiz files "
-            "that were wrong have no topic and no catalogued mistake.")
+        say(
+            "No weak spot among the quiz's topics and mistakes; the answers to quiz files "
+            "that were wrong have no topic and no catalogued mistake."
+        )
 
 
 def render_merge(console, m: dict, ascii: bool) -> None:
@@ -95,24 +134,71 @@ def render_merge(console, m: dict, ascii: bool) -> None:
 
     rows = []
     for lr in m["learners"]:
-        weakest = "-" if lr["weakest"] is None else (
-            f"{'topic' if lr['weakest_kind'] == 'topic' else 'mistake'} {lr['weakest']}")
-        top = "-" if lr["top_misconception"] is None else (
-            f"{lr['top_misconception']} ({lr['top_misconception_made']}x)")
-        rows.append([visible(lr["learner"], lines=False), str(lr["answers"]),
-                     _percent(lr["right"], lr["answers"]), _percent(lr["recent_right"], lr["recent_seen"]), weakest, top])
-    console.print(FitTable(["learner", "answers", "right", "right in the last 10",
-                            "weakest spot", "mistake made most"], rows,
-                           title="Learners", ascii=ascii))
-    rows = [[_topic(t["topic"]), str(t["learners"]), str(t["answers"]),
-             _percent(t["right"], t["answers"])] for t in m["topics"]]
-    console.print(FitTable(["topic", "learners", "answers", "right"], rows,
-                           title="Topics, all learners", ascii=ascii))
+        weakest = (
+            "-"
+            if lr["weakest"] is None
+            else (f"{'topic' if lr['weakest_kind'] == 'topic' else 'mistake'} {lr['weakest']}")
+        )
+        top = (
+            "-"
+            if lr["top_misconception"] is None
+            else (f"{lr['top_misconception']} ({lr['top_misconception_made']}x)")
+        )
+        rows.append(
+            [
+                visible(lr["learner"], lines=False),
+                str(lr["answers"]),
+                _percent(lr["right"], lr["answers"]),
+                _percent(lr["recent_right"], lr["recent_seen"]),
+                weakest,
+                top,
+            ]
+        )
+    console.print(
+        FitTable(
+            [
+                "learner",
+                "answers",
+                "right",
+                "right in the last 10",
+                "weakest spot",
+                "mistake made most",
+            ],
+            rows,
+            title="Learners",
+            ascii=ascii,
+        )
+    )
+    rows = [
+        [
+            _topic(t["topic"]),
+            str(t["learners"]),
+            str(t["answers"]),
+            _percent(t["right"], t["answers"]),
+        ]
+        for t in m["topics"]
+    ]
+    console.print(
+        FitTable(
+            ["topic", "learners", "answers", "right"],
+            rows,
+            title="Topics, all learners",
+            ascii=ascii,
+        )
+    )
     if m["misconceptions"]:
-        rows = [[x["misconception"], str(x["made"]), str(x["learners"])]
-                for x in m["misconceptions"]]
-        console.print(FitTable(["mistake", "times made", "learners who made it"], rows,
-                               title="Mistakes, all learners", ascii=ascii))
+        rows = [
+            [x["misconception"], str(x["made"]), str(x["learners"])] for x in m["misconceptions"]
+        ]
+        console.print(
+            FitTable(
+                ["mistake", "times made", "learners who made it"],
+                rows,
+                title="Mistakes, all learners",
+                ascii=ascii,
+            )
+        )
     n = len(m["learners"])
-    console.print(Text(f"{n} learner{'s' if n != 1 else ''}, {m['answers']} answers, "
-                       f"{m['right']} right"))
+    console.print(
+        Text(f"{n} learner{'s' if n != 1 else ''}, {m['answers']} answers, {m['right']} right")
+    )

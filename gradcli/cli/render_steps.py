@@ -4,6 +4,7 @@ Every string is printed as a `Text`, never as markup: programs are the user's te
 Prose is folded to ASCII here when the notation asks for it, so no builder can leak a
 `∂` to a terminal that cannot show it.
 """
+
 from __future__ import annotations
 
 import html
@@ -32,8 +33,11 @@ def render_step(step: Step, nt: Notation, index: int, total: int):
             body = Text("\n".join(t(line) for line in block.lines), style="yellow")
             parts += [Padding(body, (0, 0, 0, 4), expand=False), Text("")]
         elif isinstance(block, Table):
-            table = FitTable([t(col) for col in block.columns],
-                             [[t(cell) for cell in row] for row in block.rows], ascii=nt.ascii)
+            table = FitTable(
+                [t(col) for col in block.columns],
+                [[t(cell) for cell in row] for row in block.rows],
+                ascii=nt.ascii,
+            )
             parts += [table, Text("")]
     return Group(*parts)
 
@@ -105,17 +109,29 @@ def _escape_markdown(text: str) -> str:
 def export(steps: list, path: str, nt: Notation, heading: str) -> None:
     suffix = Path(path).suffix.lower()
     if suffix not in EXPORT_FORMATS:
-        raise UsageError(f"--export {path}: unknown file type '{suffix or path}'",
-                         "give a file ending in .md, .html or .svg")
+        raise UsageError(
+            f"--export {path}: unknown file type '{suffix or path}'",
+            "give a file ending in .md, .html or .svg",
+        )
     if suffix == ".md":
         content = to_markdown(steps, nt, heading)
     else:
-        console = Console(record=True, file=io.StringIO(), width=100, highlight=False,
-                          emoji=False, markup=False, force_terminal=True)
+        console = Console(
+            record=True,
+            file=io.StringIO(),
+            width=100,
+            highlight=False,
+            emoji=False,
+            markup=False,
+            force_terminal=True,
+        )
         console.print(Text(nt.text(heading), style="bold"))
         print_all(steps, console, nt)
-        content = (console.export_html(inline_styles=True) if suffix == ".html"
-                   else console.export_svg(title=nt.text(heading)))
+        content = (
+            console.export_html(inline_styles=True)
+            if suffix == ".html"
+            else console.export_svg(title=nt.text(heading))
+        )
     from .outfile import write_file
 
     write_file(path, content)

@@ -12,14 +12,27 @@ pydantic one. Anything else — a parser, a choice, a range, a path — is left 
 On typer before 0.29 (click's types, no pydantic) and on a typer whose internals differ,
 `install()` changes nothing: start-up is slower there, never wrong.
 """
+
 from __future__ import annotations
 
 import types
 import typing
 
 _WORDS = {str: "str", int: "int", float: "float", bool: "boolean"}  # typer 0.28's words
-_BOOLEANS = {"1": True, "true": True, "t": True, "yes": True, "y": True, "on": True,
-             "0": False, "false": False, "f": False, "no": False, "n": False, "off": False}
+_BOOLEANS = {
+    "1": True,
+    "true": True,
+    "t": True,
+    "yes": True,
+    "y": True,
+    "on": True,
+    "0": False,
+    "false": False,
+    "f": False,
+    "no": False,
+    "n": False,
+    "off": False,
+}
 
 
 def _convert(kind: type, value: object) -> object:
@@ -70,7 +83,12 @@ def install() -> bool:
     parameter = getattr(core, "_TyperParameter", None)
     base = getattr(_coercion, "RuntimeParam", None)
     original = getattr(parameter, "get_runtime_param", None)
-    if parameter is None or base is None or original is None or getattr(original, "_gradcli", False):
+    if (
+        parameter is None
+        or base is None
+        or original is None
+        or getattr(original, "_gradcli", False)
+    ):
         return False
 
     class PlainRuntimeParam(base):  # type: ignore[misc, valid-type]
@@ -80,8 +98,9 @@ def install() -> bool:
             try:
                 converted = _convert(self.annotation, value)
             except (KeyError, TypeError, ValueError):
-                raise BadParameter(f"{value!r} is not a valid {_WORDS[self.annotation]}.",
-                                   ctx=ctx, param=param) from None
+                raise BadParameter(
+                    f"{value!r} is not a valid {_WORDS[self.annotation]}.", ctx=ctx, param=param
+                ) from None
             problem = _out_of_range(converted, self.parameter_info)
             if problem:
                 raise BadParameter(problem, ctx=ctx, param=param)
@@ -92,8 +111,12 @@ def install() -> bool:
             descriptor = self.type_descriptor
             info = descriptor.parameter_info
             kind = _plain(descriptor.annotation)
-            if (kind is not None and getattr(info, "parser", None) is None
-                    and not getattr(info, "clamp", False) and descriptor.file_annotation is None):
+            if (
+                kind is not None
+                and getattr(info, "parser", None) is None
+                and not getattr(info, "clamp", False)
+                and descriptor.file_annotation is None
+            ):
                 self._runtime_param = PlainRuntimeParam(parameter_info=info, annotation=kind)
         return original(self)
 

@@ -5,6 +5,7 @@ went wrong (see gradcli/core/errors.py). Here the command line adds its own advi
 options that fix it: `--b VALUE`, `--wrt NAME`, `--format dot`. What a command prints
 after "error: " is `cli_text(exc)`; an error with no wording here prints as str(exc).
 """
+
 from __future__ import annotations
 
 from ..core.errors import (
@@ -48,8 +49,9 @@ def wrt_error(exc: WrtError) -> str:
     if exc.reason == "unknown input":
         return _lines(f"--wrt {exc.wrt}: {exc.message}", exc.detail)
     if exc.reason == "reverse mode":
-        return _lines("--wrt chooses the input for forward mode",
-                      "add --mode forward (or --mode both)")
+        return _lines(
+            "--wrt chooses the input for forward mode", "add --mode forward (or --mode both)"
+        )
     return None
 
 
@@ -57,8 +59,9 @@ def unknown_name(exc: UnknownName) -> str:
     if exc.parameter == "output":
         return _lines(f"--output {exc.name}: {exc.message}", exc.detail)
     if exc.parameter == "mode":
-        return _lines(exc.message, "choose --mode " + ", ".join(exc.known[:-1])
-                      + " or " + exc.known[-1])
+        return _lines(
+            exc.message, "choose --mode " + ", ".join(exc.known[:-1]) + " or " + exc.known[-1]
+        )
     if exc.parameter == "topic" and exc.kind == "topic":  # the quiz's topics
         return _lines(f"--topic {exc.name}: no such topic", exc.detail)
     if exc.parameter == "topic" and exc.kind == "lesson":  # explain's topics
@@ -68,18 +71,21 @@ def unknown_name(exc: UnknownName) -> str:
 
 def missing_dependency(exc: MissingDependency) -> str:
     if exc.feature == "symbolic":
-        return _lines(f"--symbolic needs {exc.dependency}, which is not installed",
-                      exc.detail)
+        return _lines(f"--symbolic needs {exc.dependency}, which is not installed", exc.detail)
     if exc.feature in ("svg", "png"):
-        return _lines(f"--format {exc.feature} needs {exc.dependency}, which is not on PATH",
-                      f"{exc.install}, or use --format dot and render the file elsewhere")
+        return _lines(
+            f"--format {exc.feature} needs {exc.dependency}, which is not on PATH",
+            f"{exc.install}, or use --format dot and render the file elsewhere",
+        )
     return None
 
 
 def symbolic_timeout(exc: SymbolicTimeout) -> str:
-    return _lines(f"--symbolic: {exc.message}",
-                  "use --check to verify the gradient numerically, or give SymPy more time "
-                  "with GRADCLI_SYMBOLIC_SECONDS")
+    return _lines(
+        f"--symbolic: {exc.message}",
+        "use --check to verify the gradient numerically, or give SymPy more time "
+        "with GRADCLI_SYMBOLIC_SECONDS",
+    )
 
 
 def too_large(exc: TooLarge) -> str:
@@ -89,12 +95,15 @@ def too_large(exc: TooLarge) -> str:
     if exc.unit == "levels":
         return _lines("--symbolic: " + exc.message, check)
     if exc.unit == "steps":
-        return _lines(f"--symbolic handles programs of up to {exc.limit} steps; this one "
-                      f"has {exc.size}",
-                      f"SymPy would take too long on a formula this big; {check}")
-    return _lines(f"--symbolic handles formulas of up to {exc.limit} operations; this "
-                  f"program's, written out in full, has {size_text(exc.size)}",
-                  f"values used more than once are written out each time; {check}")
+        return _lines(
+            f"--symbolic handles programs of up to {exc.limit} steps; this one has {exc.size}",
+            f"SymPy would take too long on a formula this big; {check}",
+        )
+    return _lines(
+        f"--symbolic handles formulas of up to {exc.limit} operations; this "
+        f"program's, written out in full, has {size_text(exc.size)}",
+        f"values used more than once are written out each time; {check}",
+    )
 
 
 def size_text(size: int) -> str:
@@ -107,8 +116,11 @@ def render_error(exc: RenderError) -> str:
     if exc.reason == "killed":
         return _lines(exc.message, "use --format dot (or mermaid, tree) for big programs")
     if exc.reason == "too big":
-        return _lines(exc.message, "use --format dot (or mermaid), or the text tree "
-                                   "(--format tree) with a smaller --depth")
+        return _lines(
+            exc.message,
+            "use --format dot (or mermaid), or the text tree "
+            "(--format tree) with a smaller --depth",
+        )
     return None
 
 
@@ -124,8 +136,11 @@ _DIALECT_WORDS = {"python": "Python", "js": "JavaScript"}
 def foreign_code(exc: ForeignCode) -> str:
     if exc.dialect is None:
         return None
-    return _lines(str(exc), f"or paste the code as it is and read it as "
-                            f"{_DIALECT_WORDS[exc.dialect]}: --from {exc.dialect}")
+    return _lines(
+        str(exc),
+        f"or paste the code as it is and read it as "
+        f"{_DIALECT_WORDS[exc.dialect]}: --from {exc.dialect}",
+    )
 
 
 _WORDING = {

@@ -4,6 +4,7 @@
 name NumPy functions beside their derivative rules while a scalar program's start-up never
 pays for the import (about 100 ms).
 """
+
 from __future__ import annotations
 
 

@@ -5,15 +5,25 @@ adds `local partial × the step's adjoint` to the operand's adjoint — the chai
 `+=` so that a value used twice collects both contributions. Each contribution is
 recorded so renderers can show it; nothing here prints.
 """
+
 from __future__ import annotations
 
 import gc
 import math
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Optional
+from typing import Optional
 
-from .errors import DomainError, InvalidValue, MissingInputs, caret_excerpt, close_matches, line_col, suggest
+from .errors import (
+    DomainError,
+    InvalidValue,
+    MissingInputs,
+    caret_excerpt,
+    close_matches,
+    line_col,
+    suggest,
+)
 from .notation import fmt, full
 from .ops import CONSTANTS, FUNCTIONS, OPS
 from .tape import Step, Tape
@@ -25,8 +35,8 @@ _INPUT, _CONST = OPS["input"], OPS["const"]
 @dataclass(eq=False)
 class Contribution:
     """One chain-rule term: step `node` sends `local × upstream` to its operand `input`."""
-    __slots__ = ("node", "position", "input", "local", "upstream", "contribution", "total",
-                 "count")
+
+    __slots__ = ("node", "position", "input", "local", "upstream", "contribution", "total", "count")
     node: int
     position: int  # which operand of the step (0, 1)
     input: int
@@ -64,8 +74,7 @@ class Evaluation:
         for name, i in self.tape.inputs.items():
             if name in self.tape.integer_inputs:
                 continue
-            g = np.broadcast_to(np.asarray(self.adjoints[i], dtype=float),
-                                np.shape(self.values[i]))
+            g = np.broadcast_to(np.asarray(self.adjoints[i], dtype=float), np.shape(self.values[i]))
             grads[name] = float(g) if g.ndim == 0 else np.array(g)
         return grads
 
@@ -84,12 +93,19 @@ def _finite(name: str, value) -> float:
             number = math.inf
     shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
     if number is None:
-        raise InvalidValue(f"the value for {name} is not a number: {shown}",
-                           "an input takes a real number", name=name, value=value)
+        raise InvalidValue(
+            f"the value for {name} is not a number: {shown}",
+            "an input takes a real number",
+            name=name,
+            value=value,
+        )
     if not math.isfinite(number):
-        raise InvalidValue(f"the value for {name} is not a finite number: {shown}",
-                           "gradcli computes with finite float64 numbers", name=name,
-                           value=value)
+        raise InvalidValue(
+            f"the value for {name} is not a finite number: {shown}",
+            "gradcli computes with finite float64 numbers",
+            name=name,
+            value=value,
+        )
     return number
 
 
@@ -122,17 +138,22 @@ def input_values(tape: Tape, given: Mapping[str, float]) -> tuple[dict, list]:
         if name in tape.inputs:
             continue
         if name in computed:
-            warnings.append(f"'{name}' is computed by the program: the value given for it "
-                            "is not used")
+            warnings.append(
+                f"'{name}' is computed by the program: the value given for it is not used"
+            )
         else:
             hint = suggest(name, tape.inputs)
-            warnings.append(f"the program does not use '{name}': its value is ignored"
-                            + (f" (did you mean {hint}?)" if hint else ""))
+            warnings.append(
+                f"the program does not use '{name}': its value is ignored"
+                + (f" (did you mean {hint}?)" if hint else "")
+            )
     if missing:
         others = [g for g in given if g not in tape.inputs]
         raise MissingInputs(
-            missing, {m: close_matches(m, others) for m in missing},
-            {m: close_matches(m, list(CONSTANTS) + list(FUNCTIONS)) for m in missing})
+            missing,
+            {m: close_matches(m, others) for m in missing},
+            {m: close_matches(m, list(CONSTANTS) + list(FUNCTIONS)) for m in missing},
+        )
     return values, warnings
 
 
@@ -147,8 +168,9 @@ def _constants_given(tape: Tape, given: Mapping) -> None:
             continue
         for i, step in enumerate(tape.steps):
             if step.op is _CONST and step.name is None and step.text == name:
-                tape.steps[i] = Step(_INPUT, (), name, 1, step.start, step.end,
-                                     CONSTANTS[name], None)
+                tape.steps[i] = Step(
+                    _INPUT, (), name, 1, step.start, step.end, CONSTANTS[name], None
+                )
                 tape.inputs[name] = i
                 changed = True
     if changed:  # inputs are listed in the order the program first uses them
@@ -275,21 +297,36 @@ def _domain_error(tape: Tape, values: list, i: int, problem: str) -> DomainError
     line, column = line_col(tape.source, step.start)
     xs = [values[a] for a in step.args]
     # Operands shown in six digits that the op would accept (asin of "1"): show every digit.
-    exact = (step.op.domain is not None and not step.op.tensor
-             and all(isinstance(x, float) for x in xs)
-             and step.op.domain(*(float(fmt(x)) for x in xs)) is None)
-    return DomainError(problem, _where(tape, values, i, exact), caret_excerpt(tape.source, step.start),
-                       step=tape.label(i), expression=tape.expression(i),
-                       operation=step.op.name,
-                       operands={tape.operand(a): values[a] for a in step.args},
-                       line=line, column=column, pos=step.start)
+    exact = (
+        step.op.domain is not None
+        and not step.op.tensor
+        and all(isinstance(x, float) for x in xs)
+        and step.op.domain(*(float(fmt(x)) for x in xs)) is None
+    )
+    return DomainError(
+        problem,
+        _where(tape, values, i, exact),
+        caret_excerpt(tape.source, step.start),
+        step=tape.label(i),
+        expression=tape.expression(i),
+        operation=step.op.name,
+        operands={tape.operand(a): values[a] for a in step.args},
+        line=line,
+        column=column,
+        pos=step.start,
+    )
 
 
 def backward(ev: Evaluation, record: bool = True) -> None:
     """Fill in an evaluation's adjoints (and its recorded contributions) from the sweep."""
     warnings = Warnings()
-    ev.adjoints = reverse_sweep(ev.tape, ev.values, record=ev.contributions if record else None,
-                                warnings=warnings, free=ev.tape.tensor and not record)
+    ev.adjoints = reverse_sweep(
+        ev.tape,
+        ev.values,
+        record=ev.contributions if record else None,
+        warnings=warnings,
+        free=ev.tape.tensor and not record,
+    )
     ev.warnings.extend(warnings.lines())
     if ev.tape.tensor:
         from .arrays import np
@@ -297,19 +334,32 @@ def backward(ev: Evaluation, record: bool = True) -> None:
         for name, g in ev.gradient.items():
             bad = int(np.size(g) - np.isfinite(g).sum())
             if bad:
-                ev.warnings.append(f"the gradient with respect to {name} is undefined at "
-                                   f"{bad} of its {np.size(g)} entries at these values")
+                ev.warnings.append(
+                    f"the gradient with respect to {name} is undefined at "
+                    f"{bad} of its {np.size(g)} entries at these values"
+                )
         return
     for name, i in ev.tape.inputs.items():
         if not math.isfinite(ev.adjoints[i]):
-            ev.warnings.append(f"the gradient with respect to {name} is undefined "
-                               f"({fmt(ev.adjoints[i])}) at these values")
+            ev.warnings.append(
+                f"the gradient with respect to {name} is undefined "
+                f"({fmt(ev.adjoints[i])}) at these values"
+            )
 
 
-def reverse_sweep(tape: Tape, values: list, *, seed: Optional[int] = None, stop: int = 0,
-                  needs: Optional[list] = None, record: Optional[list] = None,
-                  substitute: Optional[Callable] = None, accumulate: bool = True,
-                  warnings: Optional[Warnings] = None, free: bool = False) -> list:
+def reverse_sweep(
+    tape: Tape,
+    values: list,
+    *,
+    seed: Optional[int] = None,
+    stop: int = 0,
+    needs: Optional[list] = None,
+    record: Optional[list] = None,
+    substitute: Optional[Callable] = None,
+    accumulate: bool = True,
+    warnings: Optional[Warnings] = None,
+    free: bool = False,
+) -> list:
     """The reverse sweep: the one implementation of the chain rule backwards.
 
     Seeded with adjoint 1 at `seed` (the output), it visits steps from there down to
@@ -330,13 +380,13 @@ def reverse_sweep(tape: Tape, values: list, *, seed: Optional[int] = None, stop:
         from .arrays import np
 
         with np.errstate(all="ignore"):  # slopes that are not finite are warned of below
-            return _reverse(tape, values, seed, stop, needs, record, substitute, accumulate,
-                            warnings, free)
+            return _reverse(
+                tape, values, seed, stop, needs, record, substitute, accumulate, warnings, free
+            )
     return _reverse(tape, values, seed, stop, needs, record, substitute, accumulate, warnings)
 
 
-def _reverse(tape, values, seed, stop, needs, record, substitute, accumulate, warnings,
-             free=False):
+def _reverse(tape, values, seed, stop, needs, record, substitute, accumulate, warnings, free=False):
     steps = tape.steps
     n = len(steps)
     tensor = tape.tensor
@@ -386,13 +436,18 @@ def _reverse(tape, values, seed, stop, needs, record, substitute, accumulate, wa
             reached[a] = True
             if record is not None:
                 counts[a] += 1
-                record.append(Contribution(i, position, a, local, g, term, adjoints[a],
-                                           counts[a]))
+                record.append(Contribution(i, position, a, local, g, term, adjoints[a], counts[a]))
     return adjoints
 
 
-def tangent_sweep(tape: Tape, values: list, seeds: Mapping[int, float], *,
-                  record: Optional[list] = None, warnings: Optional[Warnings] = None) -> list:
+def tangent_sweep(
+    tape: Tape,
+    values: list,
+    seeds: Mapping[int, float],
+    *,
+    record: Optional[list] = None,
+    warnings: Optional[Warnings] = None,
+) -> list:
     """The forward sweep: tangents v̇ = Σ (∂v/∂u)·u̇ in evaluation order, from the seeds
     (step -> tangent; forward mode seeds one input with 1).
 
@@ -449,8 +504,9 @@ def _tangents(tape, values, seeds, record, warnings):
             if term is not None:
                 total = term if total is None else total + term
             if record is not None and not tape.is_const(a):
-                record[i].append(Term(position, a, local, 0.0 if t is None else t,
-                                      0.0 if term is None else term))
+                record[i].append(
+                    Term(position, a, local, 0.0 if t is None else t, 0.0 if term is None else term)
+                )
         tangents[i] = total
         if warnings is not None and partials is not None:
             depends = [t is not None for t in ts]
@@ -462,6 +518,7 @@ def _tangents(tape, values, seeds, record, warnings):
 @dataclass(eq=False)
 class Term:
     """One summand (∂v/∂u)·u̇ of a step's tangent; u is the operand in `position`."""
+
     __slots__ = ("position", "input", "local", "tangent", "term")
     position: int
     input: int
@@ -470,8 +527,9 @@ class Term:
     term: float
 
 
-def _notice(tape: Tape, values: list, i: int, xs: list, partials, relevant: list,
-            warnings: Warnings) -> None:
+def _notice(
+    tape: Tape, values: list, i: int, xs: list, partials, relevant: list, warnings: Warnings
+) -> None:
     """Warn of a local slope that is not finite and of a kink met at step i."""
     op = tape.steps[i].op
     if tape.tensor:
@@ -481,17 +539,19 @@ def _notice(tape: Tape, values: list, i: int, xs: list, partials, relevant: list
             why = op.singular(*xs) if op.singular else None
             # The kind names the op, not the step, so a thousand sqrt(0)s are one line and
             # a count; each place shown names the rule with the step's own names.
-            warnings.add(f"a derivative of {op.name} is undefined here"
-                         + (f": {why}" if why else ""),
-                         lambda: f"({tape.rule(i, position)} at {_where(tape, values, i)[1:]}")
+            warnings.add(
+                f"a derivative of {op.name} is undefined here" + (f": {why}" if why else ""),
+                lambda: f"({tape.rule(i, position)} at {_where(tape, values, i)[1:]}",
+            )
     if op.kink is not None:
         kink = op.kink(*xs)
         if kink:
             warnings.add(kink, lambda: _where(tape, values, i))
 
 
-def _notice_arrays(tape: Tape, values: list, i: int, xs: list, partials, relevant: list,
-                   warnings: Warnings) -> None:
+def _notice_arrays(
+    tape: Tape, values: list, i: int, xs: list, partials, relevant: list, warnings: Warnings
+) -> None:
     """_notice on arrays: the first entry where a slope is not finite or a kink is met,
     and how many entries are."""
     from .arrays import np
@@ -508,12 +568,18 @@ def _notice_arrays(tape: Tape, values: list, i: int, xs: list, partials, relevan
             entry = [float(np.broadcast_to(x, shape)[at]) for x in xs]
             why = op.singular(*entry) if op.singular else None
             count = int(bad.sum())
-            warnings.add(f"a derivative of {op.name} is undefined here"
-                         + (f": {why}" if why else ""),
-                         lambda: f"({tape.rule(i, position)} at "
-                                 + (f"entry {list(at)}" if count == 1 else
-                                    f"{count} entries, the first {list(at)}")
-                                 + f", {where(tape, values, i)[1:]}")
+            warnings.add(
+                f"a derivative of {op.name} is undefined here" + (f": {why}" if why else ""),
+                lambda: (
+                    f"({tape.rule(i, position)} at "
+                    + (
+                        f"entry {list(at)}"
+                        if count == 1
+                        else f"{count} entries, the first {list(at)}"
+                    )
+                    + f", {where(tape, values, i)[1:]}"
+                ),
+            )
     if op.kink is not None:
         hit = kinks(op, xs)
         at = first_entry(hit)
@@ -522,8 +588,13 @@ def _notice_arrays(tape: Tape, values: list, i: int, xs: list, partials, relevan
             kink = op.kink(*entry)
             count = int(hit.sum())
             if kink:
-                warnings.add(kink, lambda: f"({count} {'entry' if count == 1 else 'entries'}, "
-                                           f"the first {list(at)}, {where(tape, values, i)[1:]}")
+                warnings.add(
+                    kink,
+                    lambda: (
+                        f"({count} {'entry' if count == 1 else 'entries'}, "
+                        f"the first {list(at)}, {where(tape, values, i)[1:]}"
+                    ),
+                )
 
 
 def needs_grad(tape: Tape) -> list:

@@ -37,10 +37,12 @@ of a negative number) or drawn; 2 the call, command or program was malformed (us
 syntax, unknown function, missing or bad value, unreadable file); 3 an internal error,
 any exception outside this family, which is a bug.
 """
+
 from __future__ import annotations
 
 import difflib
-from typing import Iterable, Mapping, Optional, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Optional
 
 EXIT_OK = 0
 EXIT_EVAL = 1
@@ -100,8 +102,16 @@ class ForeignCode(SourceError):
                None (the text is already read as pasted code, or no reading would)
     """
 
-    def __init__(self, message: str, source: str, pos: int, hint: str = "", *,
-                 construct: str, dialect: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        source: str,
+        pos: int,
+        hint: str = "",
+        *,
+        construct: str,
+        dialect: Optional[str] = None,
+    ) -> None:
         self.construct, self.dialect = construct, dialect
         super().__init__(message, source, pos, hint)
 
@@ -122,29 +132,41 @@ class MissingInputs(UsageError):
     lookalikes   name -> constants or functions it looks like (`pii` for pi)
     """
 
-    def __init__(self, names: Sequence[str], suggestions: Optional[Mapping] = None,
-                 lookalikes: Optional[Mapping] = None) -> None:
+    def __init__(
+        self,
+        names: Sequence[str],
+        suggestions: Optional[Mapping] = None,
+        lookalikes: Optional[Mapping] = None,
+    ) -> None:
         self.names = list(names)
         self.suggestions = {n: list(v) for n, v in (suggestions or {}).items() if v}
         self.lookalikes = {n: list(v) for n, v in (lookalikes or {}).items() if v}
         several = len(self.names) > 1
-        advice = (f"give {'them values' if several else 'it a value'}, or "
-                  f"{'defaults' if several else 'a default'} in the program "
-                  f"({self.names[0]} = 1)")
-        super().__init__(f"no value for the {'inputs' if several else 'input'} "
-                         f"{', '.join(self.names)}", "\n".join([advice] + self.hints()))
+        advice = (
+            f"give {'them values' if several else 'it a value'}, or "
+            f"{'defaults' if several else 'a default'} in the program "
+            f"({self.names[0]} = 1)"
+        )
+        super().__init__(
+            f"no value for the {'inputs' if several else 'input'} {', '.join(self.names)}",
+            "\n".join([advice] + self.hints()),
+        )
 
     def hints(self) -> list:
         """Lines on likely misspellings, one per finding."""
         out = []
         for name in self.names:
             if name in self.suggestions:
-                out.append(f"a value was given for {quoted_or(self.suggestions[name])}; "
-                           f"did you mean '{name}'?")
+                out.append(
+                    f"a value was given for {quoted_or(self.suggestions[name])}; "
+                    f"did you mean '{name}'?"
+                )
             if name in self.lookalikes:
                 # `pii*r` or `sigmod + 1`: perhaps a misspelt constant or function.
-                out.append(f"'{name}' is not a known constant or function: did you mean "
-                           f"{quoted_or(self.lookalikes[name])}?")
+                out.append(
+                    f"'{name}' is not a known constant or function: did you mean "
+                    f"{quoted_or(self.lookalikes[name])}?"
+                )
         return out
 
 
@@ -159,9 +181,17 @@ class UnknownName(UsageError):
                  when the name was in the program text
     """
 
-    def __init__(self, message: str, detail: str = "", *, name: str, kind: str,
-                 suggestions: Sequence[str] = (), known: Iterable[str] = (),
-                 parameter: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        detail: str = "",
+        *,
+        name: str,
+        kind: str,
+        suggestions: Sequence[str] = (),
+        known: Iterable[str] = (),
+        parameter: Optional[str] = None,
+    ) -> None:
         self._fields(name, kind, suggestions, known, parameter)
         super().__init__(message, detail)
 
@@ -178,8 +208,12 @@ class UnknownFunction(UnknownName, SourceError):
         known = sorted(known)
         suggestions = close_matches(name, known)
         self._fields(name, "function", suggestions, known, None)
-        hint = ((f"did you mean {quoted_or(suggestions)}? " if suggestions else "")
-                + "Functions: " + ", ".join(known) + ".")
+        hint = (
+            (f"did you mean {quoted_or(suggestions)}? " if suggestions else "")
+            + "Functions: "
+            + ", ".join(known)
+            + "."
+        )
         SourceError.__init__(self, f"unknown function '{name}'", source, pos, hint)
 
 
@@ -195,27 +229,37 @@ class WrtError(UsageError):
     mode         the mode asked for, when known
     """
 
-    def __init__(self, reason: str, inputs: Sequence[str] = (), wrt: Optional[str] = None,
-                 mode: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        inputs: Sequence[str] = (),
+        wrt: Optional[str] = None,
+        mode: Optional[str] = None,
+    ) -> None:
         self.reason, self.wrt, self.inputs, self.mode = reason, wrt, list(inputs), mode
         self.suggestions = close_matches(wrt, self.inputs) if wrt is not None else []
         names = ", ".join(self.inputs)
         if reason == "no inputs":
-            message = ("the program has no inputs, so there is nothing to differentiate "
-                       "with respect to")
+            message = (
+                "the program has no inputs, so there is nothing to differentiate with respect to"
+            )
             detail = ""
         elif reason == "several inputs":
-            message = ("forward mode differentiates with respect to one input; the program "
-                       f"has {len(self.inputs)}: {names}")
+            message = (
+                "forward mode differentiates with respect to one input; the program "
+                f"has {len(self.inputs)}: {names}"
+            )
             detail = f"choose the one to differentiate with respect to, e.g. {self.inputs[0]}"
         elif reason == "unknown input":
-            message = (f"the program has no input named '{wrt}'"
-                       + (f" (did you mean {quoted_or(self.suggestions)}?)"
-                          if self.suggestions else ""))
+            message = f"the program has no input named '{wrt}'" + (
+                f" (did you mean {quoted_or(self.suggestions)}?)" if self.suggestions else ""
+            )
             detail = "its inputs are: " + (names or "none")
         elif reason == "reverse mode":
-            message = (f"only forward mode differentiates with respect to one chosen input "
-                       f"({wrt}); the mode is {mode}")
+            message = (
+                f"only forward mode differentiates with respect to one chosen input "
+                f"({wrt}); the mode is {mode}"
+            )
             detail = "choose forward mode (or both)"
         else:
             raise ValueError(f"unknown reason {reason!r}")
@@ -230,8 +274,9 @@ class MissingDependency(UsageError):
     install     how to get it
     """
 
-    def __init__(self, message: str, detail: str = "", *, dependency: str, feature: str,
-                 install: str) -> None:
+    def __init__(
+        self, message: str, detail: str = "", *, dependency: str, feature: str, install: str
+    ) -> None:
         self.dependency, self.feature, self.install = dependency, feature, install
         super().__init__(message, detail)
 
@@ -255,8 +300,9 @@ class TooLarge(UsageError):
     size   how many there are
     """
 
-    def __init__(self, message: str, detail: str = "", *, what: str, limit: int, size: int,
-                 unit: str) -> None:
+    def __init__(
+        self, message: str, detail: str = "", *, what: str, limit: int, size: int, unit: str
+    ) -> None:
         self.what, self.limit, self.size, self.unit = what, limit, size, unit
         super().__init__(message, detail)
 
@@ -270,8 +316,9 @@ class InvalidValue(UsageError):
     instead  a value that would work, or None
     """
 
-    def __init__(self, message: str, why: str, *, name: str, value: float,
-                 instead: Optional[float] = None) -> None:
+    def __init__(
+        self, message: str, why: str, *, name: str, value: float, instead: Optional[float] = None
+    ) -> None:
         self.name, self.value, self.why, self.instead = name, value, why, instead
         detail = why + (f"; try {name} = {instead:g}" if instead is not None else "")
         super().__init__(message, detail)
@@ -290,9 +337,20 @@ class DomainError(EvaluationError):
                 message names the line only for a program of several lines)
     """
 
-    def __init__(self, problem: str, where: str, excerpt: str, *, step: str,
-                 expression: str, operation: str, operands: Mapping[str, float],
-                 line: int, column: int, pos: int) -> None:
+    def __init__(
+        self,
+        problem: str,
+        where: str,
+        excerpt: str,
+        *,
+        step: str,
+        expression: str,
+        operation: str,
+        operands: Mapping[str, float],
+        line: int,
+        column: int,
+        pos: int,
+    ) -> None:
         self.problem, self.step, self.expression = problem, step, expression
         self.operation, self.operands = operation, dict(operands)
         self.line, self.column, self.pos = line, column, pos
@@ -312,9 +370,20 @@ class ShapeError(EvaluationError):
     line, column, pos   where the step is in the source
     """
 
-    def __init__(self, problem: str, where: str, excerpt: str, *, step: Optional[str],
-                 expression: str, operation: str, shapes: Mapping[str, tuple],
-                 line: int, column: int, pos: int) -> None:
+    def __init__(
+        self,
+        problem: str,
+        where: str,
+        excerpt: str,
+        *,
+        step: Optional[str],
+        expression: str,
+        operation: str,
+        shapes: Mapping[str, tuple],
+        line: int,
+        column: int,
+        pos: int,
+    ) -> None:
         self.problem, self.step, self.expression = problem, step, expression
         self.operation, self.shapes = operation, dict(shapes)
         self.line, self.column, self.pos = line, column, pos
@@ -331,8 +400,16 @@ class RenderError(EvaluationError):
     tool_message  what Graphviz said ("" if nothing)
     """
 
-    def __init__(self, message: str, detail: str = "", *, format: str, reason: str,
-                 edges: int, tool_message: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        detail: str = "",
+        *,
+        format: str,
+        reason: str,
+        edges: int,
+        tool_message: str = "",
+    ) -> None:
         self.format, self.reason, self.edges = format, reason, edges
         self.tool_message = tool_message
         super().__init__(message, detail)
@@ -363,7 +440,7 @@ def caret_excerpt(source: str, pos: int, width: int = 72) -> str:
     prefix = "..." if lo > 0 else ""
     suffix = "..." if hi < len(line) else ""
     # The caret goes under the character: wide (CJK) characters take two cells.
-    pad = len(prefix) + sum(_cells(ch) for piece in pieces[:col - lo] for ch in piece)
+    pad = len(prefix) + sum(_cells(ch) for piece in pieces[: col - lo] for ch in piece)
     return f"  {prefix}{shown}{suffix}\n  {' ' * pad}^"
 
 

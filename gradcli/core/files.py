@@ -5,6 +5,7 @@ only once it is whole and on disk: a full disk or a file-size limit leaves the o
 it was. One writer for every command (`-o`, `--export`, `progress --export`); the layers
 above call it, so it lives here, below them.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,8 +35,9 @@ def write_file(path: str, data: Union[str, bytes]) -> None:
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror}") from None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp",
-                                   dir=folder)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=folder
+        )
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror}") from None
     try:

@@ -4,6 +4,7 @@ A program, a quiz file or a values file is read up to its limit and no further, 
 device that never ends (`-f /dev/zero`) or a file of gigabytes is refused with a message
 (exit 2) instead of reading until memory runs out. README "Limits" lists the same numbers.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,13 @@ def read_at_most(stream: BinaryIO, limit: int, what: str) -> bytes:
             return b"".join(chunks)
         chunks.append(chunk)
         size += len(chunk)
-    raise TooLarge(f"{what} is larger than the {limit // MB} MB gradcli reads",
-                   what="input", limit=limit, size=size, unit="bytes")
+    raise TooLarge(
+        f"{what} is larger than the {limit // MB} MB gradcli reads",
+        what="input",
+        limit=limit,
+        size=size,
+        unit="bytes",
+    )
 
 
 def read_file_at_most(path: str, limit: int, what: str) -> bytes:

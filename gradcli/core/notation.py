@@ -5,6 +5,7 @@ Unicode writes the adjoint of x as x̄ and a partial derivative as ∂x/∂a. AS
 adjoint `grad_x` and a partial `dx/da`, never `dx` alone: beside `dx/da = b`, a bare `dx`
 meaning the adjoint would be the very ambiguity the lesson warns about.
 """
+
 from __future__ import annotations
 
 import math
@@ -45,7 +46,7 @@ def full_array(a) -> str:
     if a.size == 0:
         return "[]" * 1
     for d in reversed(a.shape[1:]):
-        items = ["[" + ", ".join(items[k:k + d]) + "]" for k in range(0, len(items), d)]
+        items = ["[" + ", ".join(items[k : k + d]) + "]" for k in range(0, len(items), d)]
     return "[" + ", ".join(items) + "]"
 
 
@@ -54,16 +55,26 @@ def full_array(a) -> str:
 # graph from an input to the output; a *contribution* is one chain-rule term, one `+=`
 # line of backprop code: a local derivative times the adjoint arriving from above.
 GLOSSARY = (
-    ("adjoint", "x̄ (ASCII grad_x; the tutorials' code writes dx, micrograd x.grad) = "
-                "∂f/∂x: how much the output f moves per unit change of x"),
-    ("local derivative", "∂x/∂a: how much one step's result x moves per unit of its "
-                         "operand a; one step's own rule"),
-    ("contribution", "one chain-rule term, local derivative times the adjoint arriving "
-                     "from above: one `+=` line of backprop code (ā += b·x̄)"),
-    ("path", "a route through the graph from an input to the output; ∂f/∂a is the sum "
-             "over the paths of the products of the local derivatives along each"),
-    ("fan-out", "a value used more than once: its adjoint is the sum of one contribution "
-                "per use"),
+    (
+        "adjoint",
+        "x̄ (ASCII grad_x; the tutorials' code writes dx, micrograd x.grad) = "
+        "∂f/∂x: how much the output f moves per unit change of x",
+    ),
+    (
+        "local derivative",
+        "∂x/∂a: how much one step's result x moves per unit of its operand a; one step's own rule",
+    ),
+    (
+        "contribution",
+        "one chain-rule term, local derivative times the adjoint arriving "
+        "from above: one `+=` line of backprop code (ā += b·x̄)",
+    ),
+    (
+        "path",
+        "a route through the graph from an input to the output; ∂f/∂a is the sum "
+        "over the paths of the products of the local derivatives along each",
+    ),
+    ("fan-out", "a value used more than once: its adjoint is the sum of one contribution per use"),
 )
 
 
@@ -79,8 +90,7 @@ def contributions(n: int) -> str:
 def product(numbers, times: str = "·") -> str:
     """Numbers (as text) multiplied, one convention everywhere: a negative factor after
     the first is parenthesised, `-3·(-2)`, the first never is."""
-    return times.join(f"({n})" if k and n.startswith("-") else n
-                      for k, n in enumerate(numbers))
+    return times.join(f"({n})" if k and n.startswith("-") else n for k, n in enumerate(numbers))
 
 
 _NUMBER = r"-(?:inf|nan|[0-9.]+(?:e[-+]?[0-9]+)?)"
@@ -91,7 +101,7 @@ _BARE_LEADING = re.compile(_NUMBER)
 def bare_start(text: str) -> str:
     """`(-3)·2` → `-3·2`: a negative number that begins an expression needs no brackets."""
     m = _LEADING.match(text)
-    return m.group(1) + text[m.end():] if m else text
+    return m.group(1) + text[m.end() :] if m else text
 
 
 def added(terms) -> str:
@@ -101,7 +111,7 @@ def added(terms) -> str:
     for k, t in enumerate(terms):
         t = bare_start(t)
         m = _BARE_LEADING.match(t) if k else None
-        out.append(f"({m.group(0)}){t[m.end():]}" if m else t)
+        out.append(f"({m.group(0)}){t[m.end() :]}" if m else t)
     return " + ".join(out)
 
 
@@ -121,10 +131,12 @@ class Notation:
     def legend(self, out: str, node: str, inp: str) -> str:
         """What the ASCII symbols mean, said with the program's own names: its output
         `out` and one step `node` with an operand `inp`."""
-        return (f"ASCII notation: {self.bar(inp)} is an adjoint, d{out}/d{inp}: how much "
-                f"{out} moves per unit change of {inp} (backprop code calls it d{inp}); "
-                f"d{node}/d{inp} is a local derivative, the rate of one step alone: "
-                f"{node} per unit of {inp}.")
+        return (
+            f"ASCII notation: {self.bar(inp)} is an adjoint, d{out}/d{inp}: how much "
+            f"{out} moves per unit change of {inp} (backprop code calls it d{inp}); "
+            f"d{node}/d{inp} is a local derivative, the rate of one step alone: "
+            f"{node} per unit of {inp}."
+        )
 
     def product(self, *numbers: float) -> str:
         """`-3·(-2)`: numbers multiplied, a negative factor after the first in parentheses."""
@@ -136,7 +148,7 @@ class Notation:
             return f"d{name}/d{wrt}"
         # Baydin et al. write v̇3: the dot goes on the letters, before an index or prime.
         stem = name.rstrip("0123456789'")
-        return f"{stem or name}{DOT}{name[len(stem):]}" if stem else f"{name}{DOT}"
+        return f"{stem or name}{DOT}{name[len(stem) :]}" if stem else f"{name}{DOT}"
 
     def partial(self, top: str, bottom: str) -> str:
         return f"d{top}/d{bottom}" if self.ascii else f"∂{top}/∂{bottom}"
@@ -149,8 +161,13 @@ class Notation:
         """Rule text in gradcli syntax, shown as a person writes it."""
         if self.ascii:
             return text
-        return (text.replace("**", "^").replace("*", "·").replace(" - ", " − ")
-                .replace("<=", "≤").replace(">=", "≥"))
+        return (
+            text.replace("**", "^")
+            .replace("*", "·")
+            .replace(" - ", " − ")
+            .replace("<=", "≤")
+            .replace(">=", "≥")
+        )
 
     def text(self, text: str) -> str:
         """Prose written with Unicode symbols, folded to ASCII where needed."""
@@ -162,7 +179,25 @@ class Notation:
 
 
 _ASCII_FOLD = {
-    "∂": "d", "·": "*", "−": "-", "≤": "<=", "≥": ">=", "σ": "sigmoid", "²": "^2",
-    "ˣ": "^x", "±": "+/-", "→": "->", "←": "<-", "Σ": "sum", "…": "...", "×": "x",
-    "—": "--", "–": "-", "½": "1/2", "’": "'", "“": '"', "”": '"', MACRON: "",
+    "∂": "d",
+    "·": "*",
+    "−": "-",
+    "≤": "<=",
+    "≥": ">=",
+    "σ": "sigmoid",
+    "²": "^2",
+    "ˣ": "^x",
+    "±": "+/-",
+    "→": "->",
+    "←": "<-",
+    "Σ": "sum",
+    "…": "...",
+    "×": "x",
+    "—": "--",
+    "–": "-",
+    "½": "1/2",
+    "’": "'",
+    "“": '"',
+    "”": '"',
+    MACRON: "",
 }

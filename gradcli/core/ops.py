@@ -29,11 +29,13 @@ masks a term instead of multiplying (relu, max and min's branch not taken, pow's
 exponent 0), the op has a gate (`gates`): the term is exactly 0 there, in both sweeps, even
 when the adjoint arriving is inf or nan.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Optional
 
 from .arrays import np, sum_to
 from .notation import fmt, full
@@ -132,8 +134,9 @@ class Op:
         (None for the others)."""
         kernel = self.array[1] if self.array and self.array[1] else self.partials
         if isinstance(kernel, tuple):
-            return tuple(k(*xs_and_y) if wanted is None or wanted[p] else None
-                         for p, k in enumerate(kernel))
+            return tuple(
+                k(*xs_and_y) if wanted is None or wanted[p] else None for p, k in enumerate(kernel)
+            )
         return kernel(*xs_and_y)
 
     def vjp_array(self, position: int, local, g, ans, xs, kw):
@@ -143,8 +146,11 @@ class Op:
             return self.vjp[position](g, ans, *xs, **kw)
         # add's and sub's local partials are the numbers 1 and -1: pass the adjoint on
         # rather than multiply a copy of it (arrays are never changed in place).
-        term = g if type(local) is float and local == 1.0 else (
-            -g if type(local) is float and local == -1.0 else local * g)
+        term = (
+            g
+            if type(local) is float and local == 1.0
+            else (-g if type(local) is float and local == -1.0 else local * g)
+        )
         if self.gates and self.gates[position] is not None:
             closed = self.gate(position, local, xs)
             if np.ndim(closed):
@@ -283,7 +289,6 @@ def _pow_array(x, c):
     return y + 0.0 if type(c) is float and c == 0.5 else y
 
 
-
 # _pow_partials, element by element, one function per operand so that x^2's unused
 # exponent term (a log over the whole array) is never computed: the x-term is 0 where
 # c = 0, the c-term 0 where x = 0 and nan where x < 0 (np.log's nan, as _ieee_log's).
@@ -326,17 +331,18 @@ def _total(partials):
     """A local derivative that cannot be computed in floats (a division that overflows,
     a power of a subnormal) is reported as undefined (nan), never raised: every caller,
     the reverse sweep, forward mode and the gradient check, then warns instead of failing."""
+
     def safe(*args):
         try:
             return partials(*args)
         except (ZeroDivisionError, OverflowError, ValueError):
             return (math.nan,) * (len(args) - 1)
+
     return safe
 
 
 def defop(name, arity, forward, partials, rules, about, **kw) -> Op:
-    op = Op(name, arity, forward, _total(partials) if partials else None, tuple(rules), about,
-            **kw)
+    op = Op(name, arity, forward, _total(partials) if partials else None, tuple(rules), about, **kw)
     OPS[name] = op
     return op
 
@@ -348,103 +354,269 @@ defop("const", 0, None, lambda y: (), (), "a constant")
 defop("copy", 1, lambda a: a, lambda a, y: (1.0,), ("1",), "the same value under a new name")
 
 # Arithmetic.
-defop("add", 2, lambda a, b: a + b, lambda a, b, y: (1.0, 1.0), ("1", "1"),
-      "addition distributes the gradient unchanged to both inputs", symbol="+")
-defop("sub", 2, lambda a, b: a - b, lambda a, b, y: (1.0, -1.0), ("1", "-1"),
-      "subtraction passes the gradient to the first input and its negative to the second",
-      symbol="-")
-defop("mul", 2, lambda a, b: a * b, lambda a, b, y: (b, a), ("{1}", "{0}"),
-      "multiplication swaps: each input receives the other input times the gradient",
-      symbol="*",
-      note=("why {d0} += {1}·{dy} and not {dy}/{1}: nudging {0} by h moves {y} by {1}·h, "
-            "and each unit of {y} moves the output by {dy}, so the output moves by "
-            "{dy}·{1}·h. The gradient ∂{out}/∂{0} is that change per unit of h: {1}·{dy}. "
-            "{dy}/{1} would answer another question: how far {0} must move for {y} to "
-            "move by {dy}."))
-defop("div", 2, lambda a, b: a / b, _div_partials, ("1/{1}", "-{y}/{1}"),
-      "division: ∂(a/b)/∂a = 1/b and ∂(a/b)/∂b = -a/b²", symbol="/",
-      domain=lambda a, b: "division by zero" if b == 0 else None)
-defop("pow", 2, math.pow, _pow_partials, ("where({1}, {1}*{0}^({1}-1), 0)", "where({0}, {y}*ln({0}), 0)"),
-      "power: ∂(x^c)/∂x = c·x^(c-1), ∂(x^c)/∂c = x^c·ln x", symbol="^",
-      domain=_pow_domain, singular=_pow_singular, aliases=("pow",), gates=(1, None),
-      array=(_pow_array, _POW_PARTIALS_ARRAY))
+defop(
+    "add",
+    2,
+    lambda a, b: a + b,
+    lambda a, b, y: (1.0, 1.0),
+    ("1", "1"),
+    "addition distributes the gradient unchanged to both inputs",
+    symbol="+",
+)
+defop(
+    "sub",
+    2,
+    lambda a, b: a - b,
+    lambda a, b, y: (1.0, -1.0),
+    ("1", "-1"),
+    "subtraction passes the gradient to the first input and its negative to the second",
+    symbol="-",
+)
+defop(
+    "mul",
+    2,
+    lambda a, b: a * b,
+    lambda a, b, y: (b, a),
+    ("{1}", "{0}"),
+    "multiplication swaps: each input receives the other input times the gradient",
+    symbol="*",
+    note=(
+        "why {d0} += {1}·{dy} and not {dy}/{1}: nudging {0} by h moves {y} by {1}·h, "
+        "and each unit of {y} moves the output by {dy}, so the output moves by "
+        "{dy}·{1}·h. The gradient ∂{out}/∂{0} is that change per unit of h: {1}·{dy}. "
+        "{dy}/{1} would answer another question: how far {0} must move for {y} to "
+        "move by {dy}."
+    ),
+)
+defop(
+    "div",
+    2,
+    lambda a, b: a / b,
+    _div_partials,
+    ("1/{1}", "-{y}/{1}"),
+    "division: ∂(a/b)/∂a = 1/b and ∂(a/b)/∂b = -a/b²",
+    symbol="/",
+    domain=lambda a, b: "division by zero" if b == 0 else None,
+)
+defop(
+    "pow",
+    2,
+    math.pow,
+    _pow_partials,
+    ("where({1}, {1}*{0}^({1}-1), 0)", "where({0}, {y}*ln({0}), 0)"),
+    "power: ∂(x^c)/∂x = c·x^(c-1), ∂(x^c)/∂c = x^c·ln x",
+    symbol="^",
+    domain=_pow_domain,
+    singular=_pow_singular,
+    aliases=("pow",),
+    gates=(1, None),
+    array=(_pow_array, _POW_PARTIALS_ARRAY),
+)
 defop("neg", 1, lambda a: -a, lambda a, y: (-1.0,), ("-1",), "negation flips the gradient's sign")
 
 # Exponentials and logarithms.
-defop("exp", 1, math.exp, lambda x, y: (y,), ("{y}",),
-      "exp is its own derivative, so the rule reuses the output",
-      array=_ufunc("exp"))
-defop("log", 1, math.log, lambda x, y: (ieee_div(1.0, x),), ("1/{0}",), "natural logarithm",
-      domain=_needs(lambda x: x > 0, "log is undefined for {x} (it needs a positive number)"),
-      aliases=("ln",),
-      array=_ufunc("log"))
-defop("log2", 1, math.log2, lambda x, y: (ieee_div(1.0, x * math.log(2.0)),), ("1/({0}*ln(2))",),
-      "base-2 logarithm",
-      domain=_needs(lambda x: x > 0, "log2 is undefined for {x} (it needs a positive number)"),
-      array=_ufunc("log2"))
-defop("log10", 1, math.log10, lambda x, y: (ieee_div(1.0, x * math.log(10.0)),), ("1/({0}*ln(10))",),
-      "base-10 logarithm",
-      domain=_needs(lambda x: x > 0, "log10 is undefined for {x} (it needs a positive number)"),
-      array=_ufunc("log10"))
-defop("sqrt", 1, math.sqrt, lambda x, y: (ieee_div(1.0, 2.0 * y),), ("1/(2*{y})",),
-      "square root; its slope is infinite at 0",
-      domain=_needs(lambda x: x >= 0, "sqrt is undefined for {x} (it needs a number >= 0)"),
-      singular=lambda x: "the slope of sqrt is infinite at 0" if x == 0 else None,
-      array=_ufunc("sqrt"))
+defop(
+    "exp",
+    1,
+    math.exp,
+    lambda x, y: (y,),
+    ("{y}",),
+    "exp is its own derivative, so the rule reuses the output",
+    array=_ufunc("exp"),
+)
+defop(
+    "log",
+    1,
+    math.log,
+    lambda x, y: (ieee_div(1.0, x),),
+    ("1/{0}",),
+    "natural logarithm",
+    domain=_needs(lambda x: x > 0, "log is undefined for {x} (it needs a positive number)"),
+    aliases=("ln",),
+    array=_ufunc("log"),
+)
+defop(
+    "log2",
+    1,
+    math.log2,
+    lambda x, y: (ieee_div(1.0, x * math.log(2.0)),),
+    ("1/({0}*ln(2))",),
+    "base-2 logarithm",
+    domain=_needs(lambda x: x > 0, "log2 is undefined for {x} (it needs a positive number)"),
+    array=_ufunc("log2"),
+)
+defop(
+    "log10",
+    1,
+    math.log10,
+    lambda x, y: (ieee_div(1.0, x * math.log(10.0)),),
+    ("1/({0}*ln(10))",),
+    "base-10 logarithm",
+    domain=_needs(lambda x: x > 0, "log10 is undefined for {x} (it needs a positive number)"),
+    array=_ufunc("log10"),
+)
+defop(
+    "sqrt",
+    1,
+    math.sqrt,
+    lambda x, y: (ieee_div(1.0, 2.0 * y),),
+    ("1/(2*{y})",),
+    "square root; its slope is infinite at 0",
+    domain=_needs(lambda x: x >= 0, "sqrt is undefined for {x} (it needs a number >= 0)"),
+    singular=lambda x: "the slope of sqrt is infinite at 0" if x == 0 else None,
+    array=_ufunc("sqrt"),
+)
 
 # Trigonometric and hyperbolic.
-defop("sin", 1, math.sin, lambda x, y: (math.cos(x),), ("cos({0})",), "sine",
-      array=_ufunc("sin", lambda x, y: (np.cos(x),)))
-defop("cos", 1, math.cos, lambda x, y: (-math.sin(x),), ("-sin({0})",), "cosine",
-      array=_ufunc("cos", lambda x, y: (-np.sin(x),)))
-defop("tan", 1, math.tan, lambda x, y: (1.0 + y * y,), ("1+{y}^2",), "tangent",
-      array=_ufunc("tan"))
-defop("asin", 1, math.asin, lambda x, y: (ieee_div(1.0, math.sqrt(1.0 - x * x)),), ("1/sqrt(1-{0}^2)",),
-      "arcsine",
-      domain=_needs(lambda x: -1 <= x <= 1, "asin is undefined for {x} (it needs -1 <= x <= 1)"),
-      singular=lambda x: "the slope of asin is infinite at ±1" if abs(x) == 1 else None,
-      array=_ufunc("arcsin", lambda x, y: (1.0 / np.sqrt(1.0 - x * x),)))
-defop("acos", 1, math.acos, lambda x, y: (ieee_div(-1.0, math.sqrt(1.0 - x * x)),), ("-1/sqrt(1-{0}^2)",),
-      "arccosine",
-      domain=_needs(lambda x: -1 <= x <= 1, "acos is undefined for {x} (it needs -1 <= x <= 1)"),
-      singular=lambda x: "the slope of acos is infinite at ±1" if abs(x) == 1 else None,
-      array=_ufunc("arccos", lambda x, y: (-1.0 / np.sqrt(1.0 - x * x),)))
-defop("atan", 1, math.atan, lambda x, y: (1.0 / (1.0 + x * x),), ("1/(1+{0}^2)",), "arctangent",
-      array=_ufunc("arctan"))
-defop("sinh", 1, math.sinh, lambda x, y: (math.cosh(x),), ("cosh({0})",), "hyperbolic sine",
-      array=_ufunc("sinh", lambda x, y: (np.cosh(x),)))
-defop("cosh", 1, math.cosh, lambda x, y: (math.sinh(x),), ("sinh({0})",), "hyperbolic cosine",
-      array=_ufunc("cosh", lambda x, y: (np.sinh(x),)))
-defop("tanh", 1, math.tanh, lambda x, y: (1.0 - y * y,), ("1-{y}^2",),
-      "hyperbolic tangent; its slope is written with the output: 1 - tanh²",
-      array=_ufunc("tanh"))
+defop(
+    "sin",
+    1,
+    math.sin,
+    lambda x, y: (math.cos(x),),
+    ("cos({0})",),
+    "sine",
+    array=_ufunc("sin", lambda x, y: (np.cos(x),)),
+)
+defop(
+    "cos",
+    1,
+    math.cos,
+    lambda x, y: (-math.sin(x),),
+    ("-sin({0})",),
+    "cosine",
+    array=_ufunc("cos", lambda x, y: (-np.sin(x),)),
+)
+defop("tan", 1, math.tan, lambda x, y: (1.0 + y * y,), ("1+{y}^2",), "tangent", array=_ufunc("tan"))
+defop(
+    "asin",
+    1,
+    math.asin,
+    lambda x, y: (ieee_div(1.0, math.sqrt(1.0 - x * x)),),
+    ("1/sqrt(1-{0}^2)",),
+    "arcsine",
+    domain=_needs(lambda x: -1 <= x <= 1, "asin is undefined for {x} (it needs -1 <= x <= 1)"),
+    singular=lambda x: "the slope of asin is infinite at ±1" if abs(x) == 1 else None,
+    array=_ufunc("arcsin", lambda x, y: (1.0 / np.sqrt(1.0 - x * x),)),
+)
+defop(
+    "acos",
+    1,
+    math.acos,
+    lambda x, y: (ieee_div(-1.0, math.sqrt(1.0 - x * x)),),
+    ("-1/sqrt(1-{0}^2)",),
+    "arccosine",
+    domain=_needs(lambda x: -1 <= x <= 1, "acos is undefined for {x} (it needs -1 <= x <= 1)"),
+    singular=lambda x: "the slope of acos is infinite at ±1" if abs(x) == 1 else None,
+    array=_ufunc("arccos", lambda x, y: (-1.0 / np.sqrt(1.0 - x * x),)),
+)
+defop(
+    "atan",
+    1,
+    math.atan,
+    lambda x, y: (1.0 / (1.0 + x * x),),
+    ("1/(1+{0}^2)",),
+    "arctangent",
+    array=_ufunc("arctan"),
+)
+defop(
+    "sinh",
+    1,
+    math.sinh,
+    lambda x, y: (math.cosh(x),),
+    ("cosh({0})",),
+    "hyperbolic sine",
+    array=_ufunc("sinh", lambda x, y: (np.cosh(x),)),
+)
+defop(
+    "cosh",
+    1,
+    math.cosh,
+    lambda x, y: (math.sinh(x),),
+    ("sinh({0})",),
+    "hyperbolic cosine",
+    array=_ufunc("cosh", lambda x, y: (np.sinh(x),)),
+)
+defop(
+    "tanh",
+    1,
+    math.tanh,
+    lambda x, y: (1.0 - y * y,),
+    ("1-{y}^2",),
+    "hyperbolic tangent; its slope is written with the output: 1 - tanh²",
+    array=_ufunc("tanh"),
+)
 
 # Neural-network activations.
-defop("sigmoid", 1, _sigmoid, lambda x, y: (y * (1.0 - y),), ("{y}*(1-{y})",),
-      "logistic sigmoid σ; its slope is written with the output: σ·(1-σ)",
-      array=(_sigmoid_array, None))
-defop("relu", 1, lambda x: x if x > 0 else 0.0, lambda x, y: (1.0 if x > 0 else 0.0,),
-      ("heaviside({0}, 0)",), "rectified linear unit: passes the gradient where its input > 0",
-      kink=lambda x: "relu'(0) is taken as 0 (PyTorch's convention)" if x == 0 else None,
-      gates=("local",),
-      array=(lambda x: np.where(x > 0, x, 0.0), lambda x, y: (np.where(x > 0, 1.0, 0.0),)))
-defop("softplus", 1, _softplus, lambda x, y: (_sigmoid(x),), ("sigmoid({0})",),
-      "softplus ln(1 + eˣ), a smooth relu; its slope is σ(x)",
-      array=(lambda x: np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x))), lambda x, y: (_sigmoid_array(x),)))
-defop("abs", 1, abs, lambda x, y: (math.copysign(1.0, x) if x else 0.0,), ("sign({0})",),
-      "absolute value; its slope is the sign of the input",
-      kink=lambda x: "abs'(0) is taken as 0 (PyTorch's convention)" if x == 0 else None,
-      array=(lambda x: np.abs(x), lambda x, y: (np.where(x != 0, np.sign(x), 0.0),)))
-defop("max", 2, max, lambda a, b, y: _split(a > b, a == b),
-      ("heaviside({0} - {1}, 0.5)", "heaviside({1} - {0}, 0.5)"),
-      "max routes the gradient to the larger input (a tie splits it 0.5/0.5)", kink=_tie,
-      gates=("local", "local"),
-      array=(lambda a, b: _first_unless(b > a, a, b), lambda a, b, y: (_split_array(a > b, a == b), _split_array(b > a, a == b))))
-defop("min", 2, min, lambda a, b, y: _split(a < b, a == b),
-      ("heaviside({1} - {0}, 0.5)", "heaviside({0} - {1}, 0.5)"),
-      "min routes the gradient to the smaller input (a tie splits it 0.5/0.5)", kink=_tie,
-      gates=("local", "local"),
-      array=(lambda a, b: _first_unless(b < a, a, b), lambda a, b, y: (_split_array(a < b, a == b), _split_array(b < a, a == b))))
+defop(
+    "sigmoid",
+    1,
+    _sigmoid,
+    lambda x, y: (y * (1.0 - y),),
+    ("{y}*(1-{y})",),
+    "logistic sigmoid σ; its slope is written with the output: σ·(1-σ)",
+    array=(_sigmoid_array, None),
+)
+defop(
+    "relu",
+    1,
+    lambda x: x if x > 0 else 0.0,
+    lambda x, y: (1.0 if x > 0 else 0.0,),
+    ("heaviside({0}, 0)",),
+    "rectified linear unit: passes the gradient where its input > 0",
+    kink=lambda x: "relu'(0) is taken as 0 (PyTorch's convention)" if x == 0 else None,
+    gates=("local",),
+    array=(lambda x: np.where(x > 0, x, 0.0), lambda x, y: (np.where(x > 0, 1.0, 0.0),)),
+)
+defop(
+    "softplus",
+    1,
+    _softplus,
+    lambda x, y: (_sigmoid(x),),
+    ("sigmoid({0})",),
+    "softplus ln(1 + eˣ), a smooth relu; its slope is σ(x)",
+    array=(
+        lambda x: np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x))),
+        lambda x, y: (_sigmoid_array(x),),
+    ),
+)
+defop(
+    "abs",
+    1,
+    abs,
+    lambda x, y: (math.copysign(1.0, x) if x else 0.0,),
+    ("sign({0})",),
+    "absolute value; its slope is the sign of the input",
+    kink=lambda x: "abs'(0) is taken as 0 (PyTorch's convention)" if x == 0 else None,
+    array=(lambda x: np.abs(x), lambda x, y: (np.where(x != 0, np.sign(x), 0.0),)),
+)
+defop(
+    "max",
+    2,
+    max,
+    lambda a, b, y: _split(a > b, a == b),
+    ("heaviside({0} - {1}, 0.5)", "heaviside({1} - {0}, 0.5)"),
+    "max routes the gradient to the larger input (a tie splits it 0.5/0.5)",
+    kink=_tie,
+    gates=("local", "local"),
+    array=(
+        lambda a, b: _first_unless(b > a, a, b),
+        lambda a, b, y: (_split_array(a > b, a == b), _split_array(b > a, a == b)),
+    ),
+)
+defop(
+    "min",
+    2,
+    min,
+    lambda a, b, y: _split(a < b, a == b),
+    ("heaviside({1} - {0}, 0.5)", "heaviside({0} - {1}, 0.5)"),
+    "min routes the gradient to the smaller input (a tie splits it 0.5/0.5)",
+    kink=_tie,
+    gates=("local", "local"),
+    array=(
+        lambda a, b: _first_unless(b < a, a, b),
+        lambda a, b, y: (_split_array(a < b, a == b), _split_array(b < a, a == b)),
+    ),
+)
 
 # What a user may call by name. `pow(a, b)` is the same op as `a ^ b`.
 FUNCTIONS: dict[str, Op] = {}
@@ -454,8 +626,14 @@ for _op in OPS.values():
     for _alias in _op.aliases:
         FUNCTIONS[_alias] = _op
 
-BINARY_SYMBOLS = {"+": OPS["add"], "-": OPS["sub"], "*": OPS["mul"], "/": OPS["div"],
-                  "^": OPS["pow"], "**": OPS["pow"]}
+BINARY_SYMBOLS = {
+    "+": OPS["add"],
+    "-": OPS["sub"],
+    "*": OPS["mul"],
+    "/": OPS["div"],
+    "^": OPS["pow"],
+    "**": OPS["pow"],
+}
 
 CONSTANTS = {"pi": math.pi, "e": math.e}
 
@@ -471,13 +649,28 @@ def _sign(x):
     return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
 
 
-RULE_HELPERS: dict[str, Op] = {op.name: op for op in (
-    Op("heaviside", 2, _heaviside, None, (),
-       "the step function: 0 below 0, 1 above, its second argument at 0 (numpy.heaviside)"),
-    Op("sign", 1, _sign, None, (), "the sign of a number: -1, 0 or 1"),
-    Op("where", 3, lambda c, a, b: a if c else b, None, (),
-       "where(c, a, b): a if c is not 0, else b (numpy.where)"),
-)}
+RULE_HELPERS: dict[str, Op] = {
+    op.name: op
+    for op in (
+        Op(
+            "heaviside",
+            2,
+            _heaviside,
+            None,
+            (),
+            "the step function: 0 below 0, 1 above, its second argument at 0 (numpy.heaviside)",
+        ),
+        Op("sign", 1, _sign, None, (), "the sign of a number: -1, 0 or 1"),
+        Op(
+            "where",
+            3,
+            lambda c, a, b: a if c else b,
+            None,
+            (),
+            "where(c, a, b): a if c is not 0, else b (numpy.where)",
+        ),
+    )
+}
 
 # The names rule texts may call: every function, and the helpers above.
 RULE_FUNCTIONS: dict[str, Op] = {**FUNCTIONS, **RULE_HELPERS}

@@ -4,6 +4,7 @@ Steps are in evaluation order, every step's operands come before it, and each st
 the source span it came from. Values and adjoints live outside the tape (see engine.py),
 so one tape can be evaluated many times.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -138,12 +139,17 @@ class Tape:
         attrs = step.attrs or {}
         if op.tensor and show is None:
             # Inside brackets a negative literal needs no parentheses: reshape(x, n, -1).
-            names = [n[1:-1] if n.startswith("(-") and self.is_const(a) else n
-                     for n, a in zip(names, step.args)]
+            names = [
+                n[1:-1] if n.startswith("(-") and self.is_const(a) else n
+                for n, a in zip(names, step.args)
+            ]
         if op.name == "index":
             return f"{names[0]}[{subscripts(attrs.get('spec', ()), names[1:])}]"
-        given = [f"{k}={_keyword_text(attrs[k])}" for k, default in op.keywords
-                 if k in attrs and attrs[k] != default]
+        given = [
+            f"{k}={_keyword_text(attrs[k])}"
+            for k, default in op.keywords
+            if k in attrs and attrs[k] != default
+        ]
         return f"{op.call_name}({', '.join(names + given)})"
 
     def is_input(self, i: int) -> bool:

@@ -2,9 +2,10 @@
 when shapes do not fit. The sweeps themselves are engine.py's, for arrays and numbers
 alike; this module only gives them NumPy values and array-shaped errors.
 """
+
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from .arrays import ShapeProblem, is_array, np, shape_text
 from .errors import DomainError, InvalidValue, ShapeError, caret_excerpt, line_col
@@ -25,28 +26,47 @@ def array_value(name: str, value, integer: bool):
         a = np.asarray(value, dtype=float)
     except (TypeError, ValueError) as exc:
         if "maximum" in str(exc):  # NumPy's limit on axes
-            raise InvalidValue(f"the value for {name} has too many axes (at most 32)",
-                               "an input takes a number or a nested list of numbers",
-                               name=name, value=value) from None
+            raise InvalidValue(
+                f"the value for {name} has too many axes (at most 32)",
+                "an input takes a number or a nested list of numbers",
+                name=name,
+                value=value,
+            ) from None
         ragged = "inhomogeneous" in str(exc) or "sequence" in str(exc)
-        raise InvalidValue(f"the value for {name} is not "
-                           + ("a rectangular array (every row needs the same length)"
-                              if ragged else f"a number or an array of numbers: {shown}"),
-                           "an input takes a number or a nested list of numbers",
-                           name=name, value=value) from None
+        raise InvalidValue(
+            f"the value for {name} is not "
+            + (
+                "a rectangular array (every row needs the same length)"
+                if ragged
+                else f"a number or an array of numbers: {shown}"
+            ),
+            "an input takes a number or a nested list of numbers",
+            name=name,
+            value=value,
+        ) from None
     if a.ndim > 32:  # NumPy broadcasts at most 32 axes, as array literals allow
-        raise InvalidValue(f"the value for {name} has too many axes ({a.ndim}; at most 32)",
-                           "an input takes a number or a nested list of numbers",
-                           name=name, value=value)
+        raise InvalidValue(
+            f"the value for {name} has too many axes ({a.ndim}; at most 32)",
+            "an input takes a number or a nested list of numbers",
+            name=name,
+            value=value,
+        )
     if not np.all(np.isfinite(a)):
-        raise InvalidValue(f"the value for {name} is not finite everywhere: {shown}",
-                           "gradcli computes with finite float64 numbers", name=name,
-                           value=value)
+        raise InvalidValue(
+            f"the value for {name} is not finite everywhere: {shown}",
+            "gradcli computes with finite float64 numbers",
+            name=name,
+            value=value,
+        )
     if integer and not np.all(a == np.round(a)):
         bad = a[a != np.round(a)].flat[0]
-        raise InvalidValue(f"the value for {name} must be whole numbers (it is used as an "
-                           f"index, a target or a size), and {bad:g} is not",
-                           "index data are integers", name=name, value=value)
+        raise InvalidValue(
+            f"the value for {name} must be whole numbers (it is used as an "
+            f"index, a target or a size), and {bad:g} is not",
+            "index data are integers",
+            name=name,
+            value=value,
+        )
     return a
 
 
@@ -66,8 +86,12 @@ def apply_array(tape: Tape, values: list, i: int):
         raise shape_error(tape, values, i, str(exc)) from None
     except MemoryError as exc:  # randn(100000, 100000), a broadcast of two long vectors
         why = str(exc)
-        raise shape_error(tape, values, i, "the result does not fit in memory"
-                          + (f" ({why[0].lower()}{why[1:]})" if why else "")) from None
+        raise shape_error(
+            tape,
+            values,
+            i,
+            "the result does not fit in memory" + (f" ({why[0].lower()}{why[1:]})" if why else ""),
+        ) from None
     y = np.asarray(y, dtype=float)
     if not np.all(np.isfinite(y)):
         raise _element_error(tape, values, i, xs, y)
@@ -77,8 +101,10 @@ def apply_array(tape: Tape, values: list, i: int):
 def _broadcast_problem(op, xs) -> str:
     a, b = (shape_text(np.shape(x)) for x in xs)
     symbol = op.symbol or op.name
-    return (f"the shapes do not broadcast: {a} {symbol} {b} (NumPy lines up the last axes; "
-            "each pair of sizes must be equal or one of them 1)")
+    return (
+        f"the shapes do not broadcast: {a} {symbol} {b} (NumPy lines up the last axes; "
+        "each pair of sizes must be equal or one of them 1)"
+    )
 
 
 def _element_error(tape: Tape, values: list, i: int, xs, y) -> DomainError:
@@ -94,21 +120,33 @@ def _element_error(tape: Tape, values: list, i: int, xs, y) -> DomainError:
     if not op.tensor and op.domain is not None:
         problem = op.domain(*scalars)
     if problem is None:
-        problem = ("the result overflows a float" if not np.isnan(y[index])
-                   else "the result is not a number")
+        problem = (
+            "the result overflows a float"
+            if not np.isnan(y[index])
+            else "the result is not a number"
+        )
     at = f" at entry {list(index)}" if index else ""
     if not op.tensor:
-        shown = ", ".join(f"{tape.operand(a)}{_entry(index, values[a], y.shape)} = {fmt(s)}"
-                          for a, s in zip(tape.steps[i].args, scalars)
-                          if not (tape.is_const(a) and tape.steps[a].name is None))
+        shown = ", ".join(
+            f"{tape.operand(a)}{_entry(index, values[a], y.shape)} = {fmt(s)}"
+            for a, s in zip(tape.steps[i].args, scalars)
+            if not (tape.is_const(a) and tape.steps[a].name is None)
+        )
         at += f" ({shown})" if shown else ""
     step = tape.steps[i]
     line, column = line_col(tape.source, step.start)
-    return DomainError(problem + at, where(tape, values, i),
-                       caret_excerpt(tape.source, step.start), step=tape.label(i),
-                       expression=tape.expression(i), operation=op.name,
-                       operands={tape.operand(a): values[a] for a in step.args},
-                       line=line, column=column, pos=step.start)
+    return DomainError(
+        problem + at,
+        where(tape, values, i),
+        caret_excerpt(tape.source, step.start),
+        step=tape.label(i),
+        expression=tape.expression(i),
+        operation=op.name,
+        operands={tape.operand(a): values[a] for a in step.args},
+        line=line,
+        column=column,
+        pos=step.start,
+    )
 
 
 def _entry(index, x, out_shape) -> str:
@@ -132,8 +170,10 @@ def where(tape: Tape, values: list, i: int) -> str:
         v = values[a] if a < len(values) else None
         if v is None:
             continue
-        parts.append(f"{tape.operand(a)} " + (shape_text(np.shape(v)) if np.ndim(v)
-                                              else f"= {fmt(float(v))}"))
+        parts.append(
+            f"{tape.operand(a)} "
+            + (shape_text(np.shape(v)) if np.ndim(v) else f"= {fmt(float(v))}")
+        )
     line = f"line {tape.line_of(step.start)}, " if tape.multiline else ""
     operands = (", " + ", ".join(parts)) if parts else ""
     return f"({line}step {tape.label(i)} = {tape.expression(i)}{operands})"
@@ -142,11 +182,18 @@ def where(tape: Tape, values: list, i: int) -> str:
 def shape_error(tape: Tape, values: list, i: int, problem: str) -> ShapeError:
     step = tape.steps[i]
     line, column = line_col(tape.source, step.start)
-    return ShapeError(problem, where(tape, values, i), caret_excerpt(tape.source, step.start),
-                      step=tape.label(i), expression=tape.expression(i),
-                      operation=step.op.name,
-                      shapes={tape.operand(a): tuple(np.shape(values[a])) for a in step.args},
-                      line=line, column=column, pos=step.start)
+    return ShapeError(
+        problem,
+        where(tape, values, i),
+        caret_excerpt(tape.source, step.start),
+        step=tape.label(i),
+        expression=tape.expression(i),
+        operation=step.op.name,
+        shapes={tape.operand(a): tuple(np.shape(values[a])) for a in step.args},
+        line=line,
+        column=column,
+        pos=step.start,
+    )
 
 
 def require_scalar_output(tape: Tape, values: list) -> None:
@@ -159,10 +206,17 @@ def require_scalar_output(tape: Tape, values: list) -> None:
     line, column = line_col(tape.source, step.start)
     raise ShapeError(
         f"the output {name} has shape {shape_text(np.shape(out))}, but a gradient needs one "
-        f"number (as loss.backward() does): reduce it with sum(...) or mean(...)", "",
-        caret_excerpt(tape.source, step.start), step=tape.label(tape.output),
-        expression=tape.expression(tape.output), operation=step.op.name,
-        shapes={name: tuple(np.shape(out))}, line=line, column=column, pos=step.start)
+        f"number (as loss.backward() does): reduce it with sum(...) or mean(...)",
+        "",
+        caret_excerpt(tape.source, step.start),
+        step=tape.label(tape.output),
+        expression=tape.expression(tape.output),
+        operation=step.op.name,
+        shapes={name: tuple(np.shape(out))},
+        line=line,
+        column=column,
+        pos=step.start,
+    )
 
 
 def kinks(op, xs):
@@ -170,8 +224,9 @@ def kinks(op, xs):
     binary op's tie (max, min). A boolean array of the result's shape."""
     if op.arity == 1:
         return np.asarray(xs[0] == 0)
-    return np.asarray(np.broadcast_to(xs[0], np.broadcast_shapes(np.shape(xs[0]), np.shape(xs[1])))
-                      == xs[1])
+    return np.asarray(
+        np.broadcast_to(xs[0], np.broadcast_shapes(np.shape(xs[0]), np.shape(xs[1]))) == xs[1]
+    )
 
 
 def first_entry(mask):

@@ -7,6 +7,7 @@ for some readers, and bidi overrides (U+202E) reorder what follows so text reads
 than it is. `visible` writes each such character as its escape (`\\x1b`, `\\u202e`), so
 the reader sees what the text holds and the terminal is told nothing.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,8 +17,10 @@ import re
 # bidi embeddings, overrides and isolates, invisible operators, the byte-order mark, the
 # interlinear annotation characters, the tag characters, and lone surrogates (bytes that
 # were not UTF-8 on the command line). Zero-width (non-)joiners stay: scripts need them.
-_HIDDEN = ("\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b\u200e\u200f\u2028-\u202e"
-           "\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff\U000e0000-\U000e007f")
+_HIDDEN = (
+    "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b\u200e\u200f\u2028-\u202e"
+    "\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff\U000e0000-\U000e007f"
+)
 _HIDDEN_KEEP_LINES = re.compile(f"[{_HIDDEN}]")
 _HIDDEN_ONE_LINE = re.compile(f"[{_HIDDEN}\t\n]")
 
@@ -46,7 +49,7 @@ def visible_keeping_styles(text: str) -> str:
     `\\x1b[1m`): for a stream that styled output shares with text already made visible."""
     out, at = [], 0
     for match in _STYLE.finditer(text):
-        out += [visible(text[at:match.start()]), match.group()]
+        out += [visible(text[at : match.start()]), match.group()]
         at = match.end()
     out.append(visible(text[at:]))
     return "".join(out)

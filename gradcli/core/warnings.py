@@ -6,9 +6,11 @@ the result. Each kind of warning keeps its first few places and a count of the r
 Callers read `lines()` (the CLI prints them, a Python caller may raise them as Python
 warnings); nothing here prints.
 """
+
 from __future__ import annotations
 
-from typing import Callable, Union
+from collections.abc import Callable
+from typing import Union
 
 SHOWN = 3  # places kept per kind of warning
 
@@ -18,8 +20,9 @@ class Warnings:
         self.shown = shown
         self.by_kind: dict = {}  # kind -> [count, [places], what a place is called]
 
-    def add(self, kind: str, where: Union[str, Callable[[], str], None] = None,
-            unit: str = "steps") -> None:
+    def add(
+        self, kind: str, where: Union[str, Callable[[], str], None] = None, unit: str = "steps"
+    ) -> None:
         """One occurrence of `kind` at a place; `where` may be a callable, so a place is
         only worded when it will be shown. `unit` names the places in the count."""
         seen = self.by_kind.setdefault(kind, [0, [], unit])

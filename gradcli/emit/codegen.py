@@ -23,6 +23,7 @@ JavaScript's Math library from Python's in the last digit), and the same inf and
     with its sign. JavaScript's Math.max(-0, 0) is +0 where the engine's max gives the
     first, so the JavaScript defines max and min as the engine has them.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -44,8 +45,13 @@ SCALAR_LANGS = ("python", "js")
 
 # Precedence of an emitted expression, loosest first; a literal or a call is an atom.
 ADD, MUL, UNARY, POW, ATOM = 1, 2, 3, 4, 5
-_INFIX = {"add": ("+", ADD), "sub": ("-", ADD), "mul": ("*", MUL), "div": ("/", MUL),
-          "pow": ("**", POW)}
+_INFIX = {
+    "add": ("+", ADD),
+    "sub": ("-", ADD),
+    "mul": ("*", MUL),
+    "div": ("/", MUL),
+    "pow": ("**", POW),
+}
 
 
 @dataclass(frozen=True)
@@ -72,104 +78,164 @@ class Target:
 
 
 _PY_HELPERS = {
-    "ln": ("def ln(x):",
-           "    # as IEEE floats have it: ln 0 = -inf, and nan for a negative number",
-           "    return math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)"),
-    "sigmoid": ("def sigmoid(x):",
-                "    if x >= 0:  # two branches so that exp never overflows",
-                "        return 1 / (1 + math.exp(-x))",
-                "    z = math.exp(x)",
-                "    return z / (1 + z)"),
-    "softplus": ("def softplus(x):",
-                 "    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))"),
-    "relu": ("def relu(x):",
-             "    return x if x > 0 else 0.0"),
-    "heaviside": ("def heaviside(x, at0):",
-                  "    # the step function, with the value at 0 given (numpy.heaviside)",
-                  "    return 1.0 if x > 0 else (at0 if x == 0 else 0.0)"),
-    "sign": ("def sign(x):",
-             "    return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)"),
-    "fdiv": ("def fdiv(a, b):",
-             "    # a / b as IEEE floats have it: Python raises at b = 0, floats give ±inf or nan",
-             "    if b != 0:",
-             "        return a / b",
-             "    if a == 0 or a != a:",
-             "        return math.nan",
-             "    return math.copysign(math.inf, a) * math.copysign(1.0, b)"),
-    "fpow": ("def fpow(x, c):",
-             "    # x ** c as IEEE floats have it: Python raises where floats give ±inf or nan",
-             "    odd = float(c).is_integer() and abs(c) < 2.0 ** 53 and int(c) % 2 == 1",
-             "    try:",
-             "        return math.pow(x, c)",
-             "    except (ValueError, ZeroDivisionError):",
-             "        # 0 to a negative power, or a negative base to a fraction",
-             "        if x == 0:",
-             "            return math.copysign(math.inf, x) if odd else math.inf",
-             "        return math.nan",
-             "    except OverflowError:",
-             "        return -math.inf if x < 0 and odd else math.inf"),
-    "gated": ("def gated(gate, term):",
-              "    # PyTorch masks here: the term is exactly 0 where the gate is 0 (x^c's x-term",
-              "    # at c = 0), even when the adjoint above is inf or nan (0 * nan would be nan)",
-              "    return 0.0 if gate == 0 else term"),
-    "routed": ("def routed(local, upstream):",
-               "    # relu, max and min route the gradient: a branch not taken gets exactly 0,",
-               "    # even when the adjoint above is inf or nan (0 * nan would be nan)",
-               "    return 0.0 if local == 0 else local * upstream"),
+    "ln": (
+        "def ln(x):",
+        "    # as IEEE floats have it: ln 0 = -inf, and nan for a negative number",
+        "    return math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)",
+    ),
+    "sigmoid": (
+        "def sigmoid(x):",
+        "    if x >= 0:  # two branches so that exp never overflows",
+        "        return 1 / (1 + math.exp(-x))",
+        "    z = math.exp(x)",
+        "    return z / (1 + z)",
+    ),
+    "softplus": ("def softplus(x):", "    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))"),
+    "relu": ("def relu(x):", "    return x if x > 0 else 0.0"),
+    "heaviside": (
+        "def heaviside(x, at0):",
+        "    # the step function, with the value at 0 given (numpy.heaviside)",
+        "    return 1.0 if x > 0 else (at0 if x == 0 else 0.0)",
+    ),
+    "sign": ("def sign(x):", "    return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)"),
+    "fdiv": (
+        "def fdiv(a, b):",
+        "    # a / b as IEEE floats have it: Python raises at b = 0, floats give ±inf or nan",
+        "    if b != 0:",
+        "        return a / b",
+        "    if a == 0 or a != a:",
+        "        return math.nan",
+        "    return math.copysign(math.inf, a) * math.copysign(1.0, b)",
+    ),
+    "fpow": (
+        "def fpow(x, c):",
+        "    # x ** c as IEEE floats have it: Python raises where floats give ±inf or nan",
+        "    odd = float(c).is_integer() and abs(c) < 2.0 ** 53 and int(c) % 2 == 1",
+        "    try:",
+        "        return math.pow(x, c)",
+        "    except (ValueError, ZeroDivisionError):",
+        "        # 0 to a negative power, or a negative base to a fraction",
+        "        if x == 0:",
+        "            return math.copysign(math.inf, x) if odd else math.inf",
+        "        return math.nan",
+        "    except OverflowError:",
+        "        return -math.inf if x < 0 and odd else math.inf",
+    ),
+    "gated": (
+        "def gated(gate, term):",
+        "    # PyTorch masks here: the term is exactly 0 where the gate is 0 (x^c's x-term",
+        "    # at c = 0), even when the adjoint above is inf or nan (0 * nan would be nan)",
+        "    return 0.0 if gate == 0 else term",
+    ),
+    "routed": (
+        "def routed(local, upstream):",
+        "    # relu, max and min route the gradient: a branch not taken gets exactly 0,",
+        "    # even when the adjoint above is inf or nan (0 * nan would be nan)",
+        "    return 0.0 if local == 0 else local * upstream",
+    ),
 }
 
 _JS_HELPERS = {
-    "sigmoid": ("function sigmoid(x) {",
-                "  if (x >= 0) return 1 / (1 + Math.exp(-x));  // so that exp never overflows",
-                "  const z = Math.exp(x);",
-                "  return z / (1 + z);",
-                "}"),
-    "softplus": ("function softplus(x) {",
-                 "  return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));",
-                 "}"),
-    "relu": ("function relu(x) {",
-             "  return x > 0 ? x : 0;",
-             "}"),
-    "max": ("function max(a, b) {",
-            "  return b > a ? b : a;  // of 0 and -0 the first, where Math.max says 0",
-            "}"),
-    "min": ("function min(a, b) {",
-            "  return b < a ? b : a;  // of 0 and -0 the first, where Math.min says -0",
-            "}"),
-    "heaviside": ("function heaviside(x, at0) {",
-                  "  // the step function, with the value at 0 given (numpy.heaviside)",
-                  "  return x > 0 ? 1 : (x === 0 ? at0 : 0);",
-                  "}"),
-    "sign": ("function sign(x) {",
-             "  return x > 0 ? 1 : (x < 0 ? -1 : 0);",
-             "}"),
-    "gated": ("function gated(gate, term) {",
-              "  // PyTorch masks here: the term is exactly 0 where the gate is 0 (x^c's x-term",
-              "  // at c = 0), even when the adjoint above is inf or nan (0 * NaN would be NaN)",
-              "  return gate === 0 ? 0 : term;",
-              "}"),
-    "routed": ("function routed(local, upstream) {",
-               "  // relu, max and min route the gradient: a branch not taken gets exactly 0,",
-               "  // even when the adjoint above is inf or nan (0 * NaN would be NaN)",
-               "  return local === 0 ? 0 : local * upstream;",
-               "}"),
+    "sigmoid": (
+        "function sigmoid(x) {",
+        "  if (x >= 0) return 1 / (1 + Math.exp(-x));  // so that exp never overflows",
+        "  const z = Math.exp(x);",
+        "  return z / (1 + z);",
+        "}",
+    ),
+    "softplus": (
+        "function softplus(x) {",
+        "  return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));",
+        "}",
+    ),
+    "relu": ("function relu(x) {", "  return x > 0 ? x : 0;", "}"),
+    "max": (
+        "function max(a, b) {",
+        "  return b > a ? b : a;  // of 0 and -0 the first, where Math.max says 0",
+        "}",
+    ),
+    "min": (
+        "function min(a, b) {",
+        "  return b < a ? b : a;  // of 0 and -0 the first, where Math.min says -0",
+        "}",
+    ),
+    "heaviside": (
+        "function heaviside(x, at0) {",
+        "  // the step function, with the value at 0 given (numpy.heaviside)",
+        "  return x > 0 ? 1 : (x === 0 ? at0 : 0);",
+        "}",
+    ),
+    "sign": ("function sign(x) {", "  return x > 0 ? 1 : (x < 0 ? -1 : 0);", "}"),
+    "gated": (
+        "function gated(gate, term) {",
+        "  // PyTorch masks here: the term is exactly 0 where the gate is 0 (x^c's x-term",
+        "  // at c = 0), even when the adjoint above is inf or nan (0 * NaN would be NaN)",
+        "  return gate === 0 ? 0 : term;",
+        "}",
+    ),
+    "routed": (
+        "function routed(local, upstream) {",
+        "  // relu, max and min route the gradient: a branch not taken gets exactly 0,",
+        "  // even when the adjoint above is inf or nan (0 * NaN would be NaN)",
+        "  return local === 0 ? 0 : local * upstream;",
+        "}",
+    ),
 }
 
 TARGETS = {
     "python": Target(
-        "python", "#",
-        {"log": "ln", "abs": "abs", "max": "max", "min": "min", "sigmoid": "sigmoid",
-         "softplus": "softplus", "relu": "relu", "heaviside": "heaviside", "sign": "sign"},
-        "math.{}", {"pi": "math.pi", "e": "math.e"}, _PY_HELPERS, ("import math",),
-        "{} = {}", "{} = {}", "{} += {}", 'print({}, {})', "1.0", "0.0",
-        {"div": "fdiv", "pow": "fpow"}, True),
+        "python",
+        "#",
+        {
+            "log": "ln",
+            "abs": "abs",
+            "max": "max",
+            "min": "min",
+            "sigmoid": "sigmoid",
+            "softplus": "softplus",
+            "relu": "relu",
+            "heaviside": "heaviside",
+            "sign": "sign",
+        },
+        "math.{}",
+        {"pi": "math.pi", "e": "math.e"},
+        _PY_HELPERS,
+        ("import math",),
+        "{} = {}",
+        "{} = {}",
+        "{} += {}",
+        "print({}, {})",
+        "1.0",
+        "0.0",
+        {"div": "fdiv", "pow": "fpow"},
+        True,
+    ),
     "js": Target(
-        "js", "//",
-        {"log": "Math.log", "max": "max", "min": "min", "sigmoid": "sigmoid",
-         "softplus": "softplus", "relu": "relu", "heaviside": "heaviside", "sign": "sign"},
-        "Math.{}", {"pi": "Math.PI", "e": "Math.E"}, _JS_HELPERS, ('"use strict";',),
-        "const {} = {};", "let {} = {};", "{} += {};", "console.log({}, {});", "1", "0",
-        {}, False),
+        "js",
+        "//",
+        {
+            "log": "Math.log",
+            "max": "max",
+            "min": "min",
+            "sigmoid": "sigmoid",
+            "softplus": "softplus",
+            "relu": "relu",
+            "heaviside": "heaviside",
+            "sign": "sign",
+        },
+        "Math.{}",
+        {"pi": "Math.PI", "e": "Math.E"},
+        _JS_HELPERS,
+        ('"use strict";',),
+        "const {} = {};",
+        "let {} = {};",
+        "{} += {};",
+        "console.log({}, {});",
+        "1",
+        "0",
+        {},
+        False,
+    ),
 }
 
 # Names a generated program must not reuse for a value, in either language: keywords,
@@ -181,10 +247,18 @@ export extends false finally for function if implements import in instanceof int
 new null package private protected public return static super switch this throw true try
 typeof var void while with yield await arguments eval undefined NaN Infinity Math console
 globalThis""".split()
-RESERVED = (set(keyword.kwlist) | set(_JS_RESERVED) | set(RULE_FUNCTIONS) | set(OPS)
-            | {"ln", "math", "print", "abs", "max", "min"} | set(CONSTANTS)
-            | set(_PY_HELPERS) | set(_JS_HELPERS)
-            | set(dir(builtins)) | {"__debug__", "__builtins__"})
+RESERVED = (
+    set(keyword.kwlist)
+    | set(_JS_RESERVED)
+    | set(RULE_FUNCTIONS)
+    | set(OPS)
+    | {"ln", "math", "print", "abs", "max", "min"}
+    | set(CONSTANTS)
+    | set(_PY_HELPERS)
+    | set(_JS_HELPERS)
+    | set(dir(builtins))
+    | {"__debug__", "__builtins__"}
+)
 
 
 def _ident_key(name: str) -> str:
@@ -344,6 +418,7 @@ def translate_rule(template: str, operands: list, result: tuple, target: Target)
 @dataclass
 class _Program:
     """What every part of the generated program refers to: identifiers and operands."""
+
     ev: Evaluation
     target: Target
     names: _Names
@@ -363,8 +438,11 @@ def _layout(ev: Evaluation, target: Target) -> _Program:
     live = tape.live()  # the forward pass writes only what the output depends on
     # Every input gets a line and an adjoint, used or not (its gradient is then 0).
     # The output always gets a line, even when it is a literal (`c = 3; c = 4`).
-    order = [i for i in range(len(steps))
-             if (live[i] or tape.is_input(i)) and (not tape.is_const(i) or i == tape.output)]
+    order = [
+        i
+        for i in range(len(steps))
+        if (live[i] or tape.is_input(i)) and (not tape.is_const(i) or i == tape.output)
+    ]
     names = _Names()
     ident: dict = {}
     named_first = sorted(order, key=lambda i: steps[i].name is None)
@@ -408,16 +486,20 @@ def _adjoints(p: _Program) -> dict:
     """step -> the name of its adjoint, for every step a term flows into or out of."""
     tape = p.tape
     needs = {con.input for con in p.ev.contributions}
-    return {i: p.names.claim("d" + p.ident[i], f"dv{i + 1}") for i in p.order
-            if i in needs or i == tape.output or tape.is_input(i)}
+    return {
+        i: p.names.claim("d" + p.ident[i], f"dv{i + 1}")
+        for i in p.order
+        if i in needs or i == tape.output or tape.is_input(i)
+    }
 
 
 def _term(p: _Program, con, upstream: str) -> str:
     """One chain-rule term, local derivative × upstream adjoint, as the engine forms it."""
     step = p.tape.steps[con.node]
     template = step.op.rules[con.position]
-    local, prec = translate_rule(template, [p.expr[a] for a in step.args],
-                                 p.expr[con.node], p.target)
+    local, prec = translate_rule(
+        template, [p.expr[a] for a in step.args], p.expr[con.node], p.target
+    )
     kind = step.op.gates[con.position] if step.op.gates else None
     if kind == "local":
         return f"routed({local}, {upstream})"
@@ -461,10 +543,12 @@ def _header(ev: Evaluation, c: str, out: str) -> list:
     tape = ev.tape
     lines = [f"{c} Generated by gradcli from this program:"]
     lines += [f"{c}   {_utf8(line)}" for line in tape.source.strip().splitlines()]
-    lines += [f"{c} The forward pass computes one primitive per line. The backward pass runs",
-              f"{c} the chain rule in reverse: d<name> holds the adjoint d{out}/d<name>,",
-              f"{c} and each line adds one contribution, a local derivative times the",
-              f"{c} adjoint above it (+=, so a value used twice collects two contributions)."]
+    lines += [
+        f"{c} The forward pass computes one primitive per line. The backward pass runs",
+        f"{c} the chain rule in reverse: d<name> holds the adjoint d{out}/d<name>,",
+        f"{c} and each line adds one contribution, a local derivative times the",
+        f"{c} adjoint above it (+=, so a value used twice collects two contributions).",
+    ]
     for warning in ev.warnings:
         lines += [f"{c} gradcli warns: {_utf8(part)}" for part in warning.splitlines()]
     return lines
@@ -507,9 +591,11 @@ def generate(ev: Evaluation, lang: str = "python") -> str:
     if lang not in TARGETS:
         raise UsageError(f"unknown language {lang!r}", "choose one of: " + ", ".join(LANGS))
     if ev.tape.tensor:
-        raise UsageError(f"{_LANG_NAMES[lang]} code is written for programs of numbers only, "
-                         "and this program has arrays",
-                         "NumPy code (the numpy language) handles arrays")
+        raise UsageError(
+            f"{_LANG_NAMES[lang]} code is written for programs of numbers only, "
+            "and this program has arrays",
+            "NumPy code (the numpy language) handles arrays",
+        )
     target = TARGETS[lang]
     c = target.comment
     p = _layout(ev, target)
@@ -522,8 +608,10 @@ def generate(ev: Evaluation, lang: str = "python") -> str:
     lines = _header(ev, c, p.ident[out]) + list(target.head)
     lines += _helpers([code for code, _ in forward + backward], target)
     lines += ["", f"{c} inputs"]
-    lines += [target.const_decl.format(p.ident[i], _input_literal(ev.inputs[name]))
-              for name, i in tape.inputs.items()]
+    lines += [
+        target.const_decl.format(p.ident[i], _input_literal(ev.inputs[name]))
+        for name, i in tape.inputs.items()
+    ]
     lines += ["", f"{c} forward pass"]
     lines += _aligned(forward, c)
     lines += ["", f"{c} backward pass: the output's adjoint is 1, every other starts at 0"]
@@ -532,8 +620,10 @@ def generate(ev: Evaluation, lang: str = "python") -> str:
     lines += _aligned(backward, c)
     lines += ["", f"{c} the output and its gradient"]
     lines.append(target.print_line.format(_string(f"{out_name} ="), p.ident[out]))
-    lines += [target.print_line.format(_string(f"d{out_name}/d{name} ="), adj[i])
-              for name, i in tape.inputs.items()]
+    lines += [
+        target.print_line.format(_string(f"d{out_name}/d{name} ="), adj[i])
+        for name, i in tape.inputs.items()
+    ]
     return "\n".join(lines) + "\n"
 
 

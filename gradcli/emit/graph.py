@@ -5,6 +5,7 @@ Nodes are the tape steps the output depends on, in tape order; an edge runs from
 operand to the step that uses it (one edge per use, so `a * a` has two). Every number
 comes from the engine: values, adjoints, and the local derivatives it recorded.
 """
+
 from __future__ import annotations
 
 import math
@@ -78,9 +79,17 @@ def build_graph(ev: Evaluation) -> Graph:
         else:
             kind = "output" if i == out else "intermediate"
         graph.nodes[i] = GraphNode(
-            i, tape.step_id(i), tape.label(i), kind, step.op.name, tape.expression(i),
-            ev.values[i], None if kind == "const" else ev.adjoints[i], tuple(step.args),
-            terms[i])
+            i,
+            tape.step_id(i),
+            tape.label(i),
+            kind,
+            step.op.name,
+            tape.expression(i),
+            ev.values[i],
+            None if kind == "const" else ev.adjoints[i],
+            tuple(step.args),
+            terms[i],
+        )
         if step.args:
             xs = [ev.values[a] for a in step.args]
             partials = None
@@ -108,24 +117,44 @@ def _tensor_graph(ev: Evaluation, graph: Graph, live: list, terms: list) -> Grap
     for i, step in enumerate(tape.steps):
         if not live[i]:
             continue
-        kind = ("input" if tape.is_input(i) else "const" if tape.is_const(i)
-                else "output" if i == graph.output else "intermediate")
+        kind = (
+            "input"
+            if tape.is_input(i)
+            else "const"
+            if tape.is_const(i)
+            else "output"
+            if i == graph.output
+            else "intermediate"
+        )
         value = np.asarray(ev.values[i], dtype=float)
         integer = kind == "input" and step.name in tape.integer_inputs
-        adjoint = None if kind == "const" or integer else np.broadcast_to(
-            np.asarray(ev.adjoints[i], dtype=float), value.shape)
-        graph.nodes[i] = GraphNode(i, tape.step_id(i), tape.label(i), kind, step.op.name,
-                                   tape.expression(i), value, adjoint, tuple(step.args),
-                                   terms[i])
+        adjoint = (
+            None
+            if kind == "const" or integer
+            else np.broadcast_to(np.asarray(ev.adjoints[i], dtype=float), value.shape)
+        )
+        graph.nodes[i] = GraphNode(
+            i,
+            tape.step_id(i),
+            tape.label(i),
+            kind,
+            step.op.name,
+            tape.expression(i),
+            value,
+            adjoint,
+            tuple(step.args),
+            terms[i],
+        )
         for position, a in enumerate(step.args):
             c = found.get((i, position))
             rule = None
             if c is not None:
-                rule = {False: tensor_step(ev, c, unicode).formula,
-                        True: tensor_step(ev, c, plain).formula,
-                        "code": tensor_step(ev, c, code).formula}
-            graph.edges.append(GraphEdge(a, i, position, None if c is None else c.local,
-                                         rule))
+                rule = {
+                    False: tensor_step(ev, c, unicode).formula,
+                    True: tensor_step(ev, c, plain).formula,
+                    "code": tensor_step(ev, c, code).formula,
+                }
+            graph.edges.append(GraphEdge(a, i, position, None if c is None else c.local, rule))
     return graph
 
 
@@ -140,17 +169,30 @@ def to_dict(graph: Graph, warnings: list) -> dict:
     return {
         "output": graph.output_name,
         "value": _number(graph.value),
-        "nodes": [{
-            "id": n.id, "label": n.label, "kind": n.kind, "op": n.op,
-            "expression": n.expression, "value": _number(n.value),
-            "adjoint": _number(n.adjoint), "terms": n.terms,
-            "inputs": [graph.nodes[a].id for a in n.args],
-        } for n in graph.nodes.values()],
-        "edges": [{
-            "from": graph.nodes[e.source].id, "to": graph.nodes[e.target].id,
-            "position": e.position, "local": _number(e.local),
-            "derivative": f"d{graph.nodes[e.target].label}/d{graph.nodes[e.source].label}",
-        } for e in graph.edges],
+        "nodes": [
+            {
+                "id": n.id,
+                "label": n.label,
+                "kind": n.kind,
+                "op": n.op,
+                "expression": n.expression,
+                "value": _number(n.value),
+                "adjoint": _number(n.adjoint),
+                "terms": n.terms,
+                "inputs": [graph.nodes[a].id for a in n.args],
+            }
+            for n in graph.nodes.values()
+        ],
+        "edges": [
+            {
+                "from": graph.nodes[e.source].id,
+                "to": graph.nodes[e.target].id,
+                "position": e.position,
+                "local": _number(e.local),
+                "derivative": f"d{graph.nodes[e.target].label}/d{graph.nodes[e.source].label}",
+            }
+            for e in graph.edges
+        ],
         "warnings": list(warnings),
     }
 
@@ -166,23 +208,39 @@ def _tensor_dict(graph: Graph, warnings: list) -> dict:
     doc = {
         "output": graph.output_name,
         "value": _number(graph.value),
-        "nodes": [{
-            "id": n.id, "label": n.label, "kind": n.kind, "op": n.op,
-            "expression": n.expression, "shape": list(np.shape(n.value)),
-            "value": null(n.value), "adjoint": null(n.adjoint), "terms": n.terms,
-            "inputs": [graph.nodes[a].id for a in n.args],
-        } for n in graph.nodes.values()],
-        "edges": [{
-            "from": graph.nodes[e.source].id, "to": graph.nodes[e.target].id,
-            "position": e.position, "local": null(e.local),
-            "derivative": f"d{graph.nodes[e.target].label}/d{graph.nodes[e.source].label}",
-            "rule": None if e.rule is None else e.rule["code"],
-        } for e in graph.edges],
+        "nodes": [
+            {
+                "id": n.id,
+                "label": n.label,
+                "kind": n.kind,
+                "op": n.op,
+                "expression": n.expression,
+                "shape": list(np.shape(n.value)),
+                "value": null(n.value),
+                "adjoint": null(n.adjoint),
+                "terms": n.terms,
+                "inputs": [graph.nodes[a].id for a in n.args],
+            }
+            for n in graph.nodes.values()
+        ],
+        "edges": [
+            {
+                "from": graph.nodes[e.source].id,
+                "to": graph.nodes[e.target].id,
+                "position": e.position,
+                "local": null(e.local),
+                "derivative": f"d{graph.nodes[e.target].label}/d{graph.nodes[e.source].label}",
+                "rule": None if e.rule is None else e.rule["code"],
+            }
+            for e in graph.edges
+        ],
         "warnings": list(warnings),
     }
     if null.count:
-        doc["warnings"].append(f"{null.count} numbers in nodes and edges are infinite or "
-                               "undefined; written as null (JSON has no such number)")
+        doc["warnings"].append(
+            f"{null.count} numbers in nodes and edges are infinite or "
+            "undefined; written as null (JSON has no such number)"
+        )
     return doc
 
 
@@ -229,8 +287,14 @@ def tree_rows(graph: Graph, nt: Notation, max_depth: int = DEFAULT_DEPTH) -> lis
         node = graph.nodes[i]
         if i in drawn and node.kind != "const":
             # A reference names what was drawn: the title above starts with the label.
-            rows.append((depth, "reuse", node.label,
-                         nt.text(f"drawn above; its grad sums {contributions(node.terms)}")))
+            rows.append(
+                (
+                    depth,
+                    "reuse",
+                    node.label,
+                    nt.text(f"drawn above; its grad sums {contributions(node.terms)}"),
+                )
+            )
             continue
         drawn.add(i)
         detail = record(graph, i, nt)
@@ -240,16 +304,28 @@ def tree_rows(graph: Graph, nt: Notation, max_depth: int = DEFAULT_DEPTH) -> lis
             detail = "constant, " + detail
         rows.append((depth, node.kind, nt.text(graph.title(i)), detail))
         if node.args and depth == max_depth:
-            rows.append((depth + 1, "cut", "…" if not nt.ascii else "...",
-                         f"deeper than {max_depth} levels: not drawn"))
+            rows.append(
+                (
+                    depth + 1,
+                    "cut",
+                    "…" if not nt.ascii else "...",
+                    f"deeper than {max_depth} levels: not drawn",
+                )
+            )
             continue
         for a in reversed(node.args):
             stack.append((a, depth + 1))
     return rows
 
 
-STYLES = {"input": "cyan", "const": "dim", "intermediate": "", "output": "bold yellow",
-          "reuse": "magenta", "cut": "dim italic"}
+STYLES = {
+    "input": "cyan",
+    "const": "dim",
+    "intermediate": "",
+    "output": "bold yellow",
+    "reuse": "magenta",
+    "cut": "dim italic",
+}
 GUIDES = {False: ("├── ", "└── ", "│   ", "    "), True: ("|-- ", "`-- ", "|   ", "    ")}
 
 
@@ -280,7 +356,7 @@ def tree_lines(rows: list, ascii_only: bool) -> list:
             out.append(("", row))
             open_levels = []
             continue
-        del open_levels[depth - 1:]
+        del open_levels[depth - 1 :]
         margin = "".join(pipe if more else blank for more in open_levels)
         out.append((margin + (elbow if last[k] else tee), row))
         open_levels.append(not last[k])

@@ -3,6 +3,7 @@
 Labels hold user text (names, literals), so every label is escaped for its format:
 nothing the user wrote reaches the output unquoted.
 """
+
 from __future__ import annotations
 
 import html
@@ -17,10 +18,13 @@ from ..core.notation import Notation, fmt
 from .graph import Graph, record
 
 # Fill colours: inputs blue, the output gold, intermediates white, constants grey.
-COLOURS = {"input": "#dbeafe", "output": "#fde68a", "intermediate": "#ffffff",
-           "const": "#f3f4f6"}
-LEGEND = {"input": "input", "intermediate": "intermediate step", "output": "output",
-          "const": "constant"}
+COLOURS = {"input": "#dbeafe", "output": "#fde68a", "intermediate": "#ffffff", "const": "#f3f4f6"}
+LEGEND = {
+    "input": "input",
+    "intermediate": "intermediate step",
+    "output": "output",
+    "const": "constant",
+}
 
 
 def _edge_label(graph: Graph, e, nt: Notation) -> str:
@@ -41,7 +45,7 @@ def _record_field(text: str) -> str:
     """Text inside a record label, where { } | < > and spaces at the ends are syntax."""
     out = []
     for ch in text:
-        if ch in "{}|<>\\\"":
+        if ch in '{}|<>\\"':
             out.append("\\" + ch)
         elif ch in "\r\n":
             out.append(" ")
@@ -51,16 +55,19 @@ def _record_field(text: str) -> str:
 
 
 def to_dot(graph: Graph, nt: Notation) -> str:
-    lines = ["digraph gradcli {",
-             "  rankdir=LR;",
-             '  node [shape=record, style=filled, fillcolor="#ffffff", fontname="Helvetica",'
-             " fontsize=11];",
-             '  edge [fontname="Helvetica", fontsize=10, color="#555555"];']
+    lines = [
+        "digraph gradcli {",
+        "  rankdir=LR;",
+        '  node [shape=record, style=filled, fillcolor="#ffffff", fontname="Helvetica",'
+        " fontsize=11];",
+        '  edge [fontname="Helvetica", fontsize=10, color="#555555"];',
+    ]
     for i, node in graph.nodes.items():
         if node.kind == "const":
             label = _dot_string(node.expression)
-            lines.append(f"  {node.id} [label={label}, shape=ellipse, "
-                         f'fillcolor="{COLOURS["const"]}"];')
+            lines.append(
+                f'  {node.id} [label={label}, shape=ellipse, fillcolor="{COLOURS["const"]}"];'
+            )
             continue
         title = nt.text(graph.title(i))
         fields = [title] + [part.strip() for part in record(graph, i, nt).split("|")]
@@ -78,11 +85,16 @@ def to_dot(graph: Graph, nt: Notation) -> str:
             lines.append(f"  {src.id} -> {dst.id} [label={label}];")
     # The legend: one small table, so it does not take more room than the graph.
     cells = "".join(f'<td bgcolor="{COLOURS[kind]}">{text}</td>' for kind, text in LEGEND.items())
-    note = nt.text("edge: the contribution sent back, in matrix form" if graph.tensor
-                   else "edge: local derivative ∂(step)/∂(operand)")
-    lines.append('  legend [shape=plaintext, style="", label=<<table border="0" '
-                 'cellborder="1" cellspacing="2" cellpadding="3"><tr>'
-                 f'{cells}<td border="0">{html.escape(note, quote=False)}</td></tr></table>>];')
+    note = nt.text(
+        "edge: the contribution sent back, in matrix form"
+        if graph.tensor
+        else "edge: local derivative ∂(step)/∂(operand)"
+    )
+    lines.append(
+        '  legend [shape=plaintext, style="", label=<<table border="0" '
+        'cellborder="1" cellspacing="2" cellpadding="3"><tr>'
+        f'{cells}<td border="0">{html.escape(note, quote=False)}</td></tr></table>>];'
+    )
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -94,9 +106,12 @@ _MERMAID_SAFE = set(" .,:=+-*/()'_")
 def _mermaid_text(text: str) -> str:
     """Text for a quoted Mermaid label: ASCII punctuation that Mermaid could read as
     syntax (quotes, brackets, |, #, <, >) becomes an entity code."""
-    return "".join(ch if ch.isalnum() or ch in _MERMAID_SAFE
-                   or (ord(ch) > 127 and ch.isprintable()) else f"#{ord(ch)};"
-                   for ch in text)
+    return "".join(
+        ch
+        if ch.isalnum() or ch in _MERMAID_SAFE or (ord(ch) > 127 and ch.isprintable())
+        else f"#{ord(ch)};"
+        for ch in text
+    )
 
 
 def to_mermaid(graph: Graph, nt: Notation) -> str:
@@ -128,7 +143,7 @@ def to_mermaid(graph: Graph, nt: Notation) -> str:
     for kind, ids in classes.items():
         # One `class` line per 50 nodes keeps lines short in big graphs.
         for k in range(0, len(ids), 50):
-            lines.append(f"  class {','.join(ids[k:k + 50])} {kind}")
+            lines.append(f"  class {','.join(ids[k : k + 50])} {kind}")
     return "\n".join(lines) + "\n"
 
 
@@ -175,43 +190,75 @@ def render(dot_source: str, fmt_name: str) -> bytes:
     exe = shutil.which("dot")
     edges = dot_source.count("->")
     if exe is None:
-        install = ("install Graphviz (Debian/Ubuntu: apt-get install graphviz; macOS: brew "
-                   "install graphviz)")
+        install = (
+            "install Graphviz (Debian/Ubuntu: apt-get install graphviz; macOS: brew "
+            "install graphviz)"
+        )
         raise MissingDependency(
             f"{fmt_name} output needs Graphviz's `dot` program, which is not on PATH",
             f"{install}, or write the graph as dot source and render it elsewhere",
-            dependency="Graphviz's `dot` program", feature=fmt_name, install=install)
+            dependency="Graphviz's `dot` program",
+            feature=fmt_name,
+            install=install,
+        )
     if edges > MAX_EDGES:
         raise RenderError(
             f"the graph has {edges} edges, more than the {MAX_EDGES} gradcli gives Graphviz "
             "to lay out as a picture",
             "write it as dot source or Mermaid, or read it as the text tree",
-            format=fmt_name, reason="too big", edges=edges)
+            format=fmt_name,
+            reason="too big",
+            edges=edges,
+        )
     seconds = env_limit("GRADCLI_DOT_SECONDS", DOT_SECONDS)
     memory_mb = env_limit("GRADCLI_DOT_MEMORY_MB", DOT_MEMORY_MB)
     bounded = {"preexec_fn": _child_limits(seconds, memory_mb)} if os.name == "posix" else {}
     limits = f"{seconds} s and {memory_mb} MB"
     try:
         # run() kills dot on any exception here, Ctrl-C included.
-        proc = subprocess.run([exe, f"-T{fmt_name}"], input=dot_source.encode("utf-8"),
-                              capture_output=True, timeout=seconds, **bounded)
+        proc = subprocess.run(
+            [exe, f"-T{fmt_name}"],
+            input=dot_source.encode("utf-8"),
+            capture_output=True,
+            timeout=seconds,
+            **bounded,
+        )
     except subprocess.TimeoutExpired:
-        raise RenderError(f"Graphviz took more than {seconds} s to lay out {edges} edges",
-                          "write the graph as dot source instead, or draw a smaller program",
-                          format=fmt_name, reason="timeout", edges=edges) from None
+        raise RenderError(
+            f"Graphviz took more than {seconds} s to lay out {edges} edges",
+            "write the graph as dot source instead, or draw a smaller program",
+            format=fmt_name,
+            reason="timeout",
+            edges=edges,
+        ) from None
     if proc.returncode != 0:
         message = proc.stderr.decode("utf-8", "replace").strip()[:500]
-        if proc.returncode < 0 or proc.returncode == 128 + 9 or not message or (
-                "out of memory" in message.lower() or "malloc" in message.lower()):
+        if (
+            proc.returncode < 0
+            or proc.returncode == 128 + 9
+            or not message
+            or ("out of memory" in message.lower() or "malloc" in message.lower())
+        ):
             # Killed: by its CPU limit (SIGXCPU), or out of its memory.
-            why = (f"was killed by signal {-proc.returncode}" if proc.returncode < 0
-                   else f"stopped with exit code {proc.returncode}")
+            why = (
+                f"was killed by signal {-proc.returncode}"
+                if proc.returncode < 0
+                else f"stopped with exit code {proc.returncode}"
+            )
             raise RenderError(
                 f"Graphviz's dot {why} while laying out {edges} edges (within the limits "
                 f"gradcli gives it: {limits}): the graph is probably too large for it",
                 "dot source, Mermaid or the text tree work for big programs",
-                format=fmt_name, reason="killed", edges=edges, tool_message=message)
-        raise RenderError(f"Graphviz's dot failed (within the limits gradcli gives it: "
-                          f"{limits}): {message}", format=fmt_name,
-                          reason="failed", edges=edges, tool_message=message)
+                format=fmt_name,
+                reason="killed",
+                edges=edges,
+                tool_message=message,
+            )
+        raise RenderError(
+            f"Graphviz's dot failed (within the limits gradcli gives it: {limits}): {message}",
+            format=fmt_name,
+            reason="failed",
+            edges=edges,
+            tool_message=message,
+        )
     return proc.stdout

@@ -33,6 +33,7 @@ reduction split as `(x == m) / count`), and the inputs are written with every di
 program of numbers runs as NumPy too, on 0-d values; eval computes those with Python's
 math, from which NumPy's tanh (and the like) may differ in the last digit.
 """
+
 from __future__ import annotations
 
 import math
@@ -59,42 +60,78 @@ from .codegen import (
 )
 
 _HELPERS = {
-    "sigmoid": ("def sigmoid(x):",
-                "    z = np.exp(-np.abs(x))  # so that exp never overflows",
-                "    return np.where(x >= 0, 1 / (1 + z), z / (1 + z))"),
-    "softplus": ("def softplus(x):",
-                 "    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))"),
-    "relu": ("def relu(x):",
-             "    return np.where(x > 0, x, 0.0)"),
-    "softmax": ("def softmax(x, axis=-1):",
-                "    e = np.exp(x - x.max(axis, keepdims=True))  # the max subtracted: no overflow",
-                "    return e / e.sum(axis, keepdims=True)"),
-    "log_softmax": ("def log_softmax(x, axis=-1):",
-                    "    shifted = x - x.max(axis, keepdims=True)",
-                    "    return shifted - np.log(np.exp(shifted).sum(axis, keepdims=True))"),
-    "cross_entropy": ("def cross_entropy(logits, targets):",
-                      "    # PyTorch's F.cross_entropy: -log softmax at each row's target, mean over rows",
-                      "    logp = log_softmax(logits)",
-                      "    if logp.ndim == 1:",
-                      "        return -np.mean(logp[targets])",
-                      "    return -np.mean(logp[np.arange(len(targets)), targets])"),
-    "routed": ("def routed(local, upstream):",
-               "    # relu, max and min route the gradient: a branch not taken gets exactly 0,",
-               "    # even where the adjoint above is inf or nan (0 * nan would be nan)",
-               "    return np.where(local == 0, 0.0, local * upstream)"),
-    "gated": ("def gated(gate, term):",
-              "    # PyTorch masks here: x^c's x-term is exactly 0 where c = 0, even where the",
-              "    # adjoint above is inf or nan",
-              "    return np.where(gate == 0, 0.0, term)"),
+    "sigmoid": (
+        "def sigmoid(x):",
+        "    z = np.exp(-np.abs(x))  # so that exp never overflows",
+        "    return np.where(x >= 0, 1 / (1 + z), z / (1 + z))",
+    ),
+    "softplus": (
+        "def softplus(x):",
+        "    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))",
+    ),
+    "relu": ("def relu(x):", "    return np.where(x > 0, x, 0.0)"),
+    "softmax": (
+        "def softmax(x, axis=-1):",
+        "    e = np.exp(x - x.max(axis, keepdims=True))  # the max subtracted: no overflow",
+        "    return e / e.sum(axis, keepdims=True)",
+    ),
+    "log_softmax": (
+        "def log_softmax(x, axis=-1):",
+        "    shifted = x - x.max(axis, keepdims=True)",
+        "    return shifted - np.log(np.exp(shifted).sum(axis, keepdims=True))",
+    ),
+    "cross_entropy": (
+        "def cross_entropy(logits, targets):",
+        "    # PyTorch's F.cross_entropy: -log softmax at each row's target, mean over rows",
+        "    logp = log_softmax(logits)",
+        "    if logp.ndim == 1:",
+        "        return -np.mean(logp[targets])",
+        "    return -np.mean(logp[np.arange(len(targets)), targets])",
+    ),
+    "routed": (
+        "def routed(local, upstream):",
+        "    # relu, max and min route the gradient: a branch not taken gets exactly 0,",
+        "    # even where the adjoint above is inf or nan (0 * nan would be nan)",
+        "    return np.where(local == 0, 0.0, local * upstream)",
+    ),
+    "gated": (
+        "def gated(gate, term):",
+        "    # PyTorch masks here: x^c's x-term is exactly 0 where c = 0, even where the",
+        "    # adjoint above is inf or nan",
+        "    return np.where(gate == 0, 0.0, term)",
+    ),
 }
 
 NUMPY = Target(
-    "numpy", "#",
-    {"log": "np.log", "asin": "np.arcsin", "acos": "np.arccos", "atan": "np.arctan",
-     "abs": "np.abs", "max": "np.maximum", "min": "np.minimum", "sigmoid": "sigmoid",
-     "softplus": "softplus", "relu": "relu", "heaviside": "np.heaviside", "sign": "np.sign"},
-    "np.{}", {"pi": "np.pi", "e": "np.e"}, _HELPERS, ("import sys", "import numpy as np"),
-    "{} = {}", "{} = {}", "{} += {}", "print({}, {})", "1.0", "0.0", {}, True)
+    "numpy",
+    "#",
+    {
+        "log": "np.log",
+        "asin": "np.arcsin",
+        "acos": "np.arccos",
+        "atan": "np.arctan",
+        "abs": "np.abs",
+        "max": "np.maximum",
+        "min": "np.minimum",
+        "sigmoid": "sigmoid",
+        "softplus": "softplus",
+        "relu": "relu",
+        "heaviside": "np.heaviside",
+        "sign": "np.sign",
+    },
+    "np.{}",
+    {"pi": "np.pi", "e": "np.e"},
+    _HELPERS,
+    ("import sys", "import numpy as np"),
+    "{} = {}",
+    "{} = {}",
+    "{} += {}",
+    "print({}, {})",
+    "1.0",
+    "0.0",
+    {},
+    True,
+)
 
 # Names the generated program uses besides the helpers: a value may not take them.
 _TAKEN = {"np", "sys", "full", "partial", "unicode"} | set(_HELPERS)
@@ -102,9 +139,18 @@ _TAKEN = {"np", "sys", "full", "partial", "unicode"} | set(_HELPERS)
 # The words a tensor op's VJP text uses besides the language's own functions: `sum(a,
 # axis, keepdims=true)` there means a sum along the step's axis (an Op here only so that
 # the parser reads the call; no derivative of it is ever taken).
-_RULE_WORDS = {**RULE_FUNCTIONS,
-               "sum": Op("sum", 2, None, None, (), "a sum along an axis, in a rule text",
-                         keywords=(("keepdims", False),))}
+_RULE_WORDS = {
+    **RULE_FUNCTIONS,
+    "sum": Op(
+        "sum",
+        2,
+        None,
+        None,
+        (),
+        "a sum along an axis, in a rule text",
+        keywords=(("keepdims", False),),
+    ),
+}
 
 # An unnamed value is written inside the statement that uses it up to this many steps
 # deep (or this many steps in all); beyond, it gets a line of its own.
@@ -199,8 +245,9 @@ def translate(template: str, bind: dict) -> tuple:
                 keep = ", keepdims=True" if (attrs or {}).get("keepdims") else ""
                 out[n] = (f"{_atom(kids[0])}.sum({kids[1][0]}{keep})", ATOM)
             else:
-                raise ValueError(f"the rule {template!r} calls {op.name}, which has no "
-                                 "NumPy spelling")
+                raise ValueError(
+                    f"the rule {template!r} calls {op.name}, which has no NumPy spelling"
+                )
     return out[root]
 
 
@@ -245,8 +292,9 @@ class _Plan:
         tape = self.tape = ev.tape
         steps = tape.steps
         n = len(steps)
-        self.shapes = [tuple(int(d) for d in np.shape(v)) if v is not None else ()
-                       for v in ev.values]
+        self.shapes = [
+            tuple(int(d) for d in np.shape(v)) if v is not None else () for v in ev.values
+        ]
         self.live = tape.live()
         self.needs = needs_grad(tape)
         self.uses = [0] * n
@@ -315,21 +363,39 @@ class _Plan:
         targets, sizes), whole-number literals, range(n), and what + - * and the shape ops
         make of them. Anything else used as an index is converted (`.astype(int)`)."""
         tape = self.tape
-        keeps = {"add", "sub", "mul", "neg", "copy", "max", "min", "abs", "index",
-                 "reshape", "transpose", "sum", "amax", "amin"}
+        keeps = {
+            "add",
+            "sub",
+            "mul",
+            "neg",
+            "copy",
+            "max",
+            "min",
+            "abs",
+            "index",
+            "reshape",
+            "transpose",
+            "sum",
+            "amax",
+            "amin",
+        }
         out = []
         for i, step in enumerate(tape.steps):
             if tape.is_input(i):
                 out.append(step.name in tape.integer_inputs)
             elif tape.is_const(i):
-                out.append(self.shapes[i] == () and float(step.const).is_integer()
-                           and abs(step.const) < 1e15)
+                out.append(
+                    self.shapes[i] == ()
+                    and float(step.const).is_integer()
+                    and abs(step.const) < 1e15
+                )
             elif step.op.name == "arange":
                 out.append(True)
             elif step.op.name in keeps:
                 args = [a for k, a in enumerate(step.args) if k not in step.op.integer]
-                out.append(all(out[a] for a in args)
-                           and not all(tape.is_const(a) for a in step.args))
+                out.append(
+                    all(out[a] for a in args) and not all(tape.is_const(a) for a in step.args)
+                )
             else:
                 out.append(False)
         return out
@@ -400,8 +466,9 @@ class _Writer:
         from .codegen import _base_name
 
         tape, plan = self.tape, self.plan
-        order = list(tape.inputs.values()) + [i for i in range(len(tape.steps))
-                                              if plan.line[i] and tape.steps[i].name]
+        order = list(tape.inputs.values()) + [
+            i for i in range(len(tape.steps)) if plan.line[i] and tape.steps[i].name
+        ]
         order += [i for i in range(len(tape.steps)) if plan.line[i]]
         for i in order:
             if i not in self.ident:
@@ -468,15 +535,21 @@ class _Writer:
         if name == "arange":
             return Expr(f"np.arange({self.integer_operand(args[0], True)})", ATOM)
         if name == "onehot":
-            return Expr(f"np.eye({self.integer_operand(args[1], True)})"
-                        f"[{self.integer_operand(args[0], False)}]", ATOM)
+            return Expr(
+                f"np.eye({self.integer_operand(args[1], True)})"
+                f"[{self.integer_operand(args[0], False)}]",
+                ATOM,
+            )
         if name in ("softmax", "log_softmax"):
             axis = attrs.get("axis", -1)
             extra = "" if axis == -1 else f", axis={int(axis)}"
             return Expr(f"{name}({self.value(args[0]).text}{extra})", ATOM)
         if name == "cross_entropy":
-            return Expr(f"cross_entropy({self.value(args[0]).text}, "
-                        f"{self.integer_operand(args[1], False)})", ATOM)
+            return Expr(
+                f"cross_entropy({self.value(args[0]).text}, "
+                f"{self.integer_operand(args[1], False)})",
+                ATOM,
+            )
         raise UsageError(f"{name} cannot be written as NumPy code yet")
 
     def subscripts(self, i: int, key: bool = False) -> str:
@@ -532,8 +605,11 @@ class _Writer:
     def name_adjoints(self) -> None:
         tape, plan = self.tape, self.plan
         for i in range(len(tape.steps)):
-            wanted = (tape.is_input(i) and tape.steps[i].name not in tape.integer_inputs) \
-                or plan.incoming[i] or i == tape.output
+            wanted = (
+                (tape.is_input(i) and tape.steps[i].name not in tape.integer_inputs)
+                or plan.incoming[i]
+                or i == tape.output
+            )
             if plan.line[i] and wanted and plan.live[i] | tape.is_input(i):
                 self.adj_name[i] = self.names.claim("d" + self.ident[i], f"dv{i + 1}")
 
@@ -566,8 +642,7 @@ class _Writer:
             bind["_dy"] = dy.pair
             return Expr(*translate(op.rules[0], bind), fresh=False)
         if name in ("sum", "mean"):
-            bind["_dy"] = (f"{self.like(x, 'ones')} * {self._expanded(dy, x, attrs, MUL + 1)}",
-                           MUL)
+            bind["_dy"] = (f"{self.like(x, 'ones')} * {self._expanded(dy, x, attrs, MUL + 1)}", MUL)
             bind["n"] = (str(_count(plan.shapes[x], plan.shapes[con.node])), ATOM)
             return Expr(*translate(op.rules[0], bind))
         if name in ("softmax", "log_softmax"):
@@ -578,8 +653,9 @@ class _Writer:
             hit = f"({self.value(x).text} == {self._expanded(self.value(con.node), x, attrs)})"
             axis = attrs.get("axis")
             where = "" if axis is None else f"{int(axis)}, "
-            text = (f"{hit} / {hit}.sum({where}keepdims=True) * "
-                    f"{self._expanded(dy, x, attrs, MUL + 1)}")
+            text = (
+                f"{hit} / {hit}.sum({where}keepdims=True) * {self._expanded(dy, x, attrs, MUL + 1)}"
+            )
             return Expr(text, MUL)
         if name == "reshape":
             shape = self.ident[x] + ".shape" if plan.line[x] else _shape(plan.shapes[x])
@@ -665,9 +741,8 @@ class _Writer:
             scale = f"{_atom(dy)} / {shape[0]}"
 
         def block(target):
-            return [f"{target} = softmax({logits})",
-                    f"{target}{pick} -= 1",
-                    f"{target} *= {scale}"]
+            return [f"{target} = softmax({logits})", f"{target}{pick} -= 1", f"{target} *= {scale}"]
+
         return block
 
     def backward(self) -> list:
@@ -676,8 +751,7 @@ class _Writer:
         tape, plan = self.tape, self.plan
         out = tape.output
         # 1.0; a NumPy number where a method is called on it (`dy.T`, `dy.reshape`)
-        seed = "np.float64(1.0)" if tape.steps[out].op.name in ("transpose", "reshape") \
-            else "1.0"
+        seed = "np.float64(1.0)" if tape.steps[out].op.name in ("transpose", "reshape") else "1.0"
         rows = [(f"{self.adj_name[out]} = {seed}", "")]
         self.adj[out] = Expr(self.adj_name[out], ATOM, False)
         total = {i: len(plan.incoming[i]) for i in self.adj_name}
@@ -721,14 +795,12 @@ class _Writer:
         if not step.op.tensor and have != want:
             axes = _broadcast_axes(want, have)
             what = self.ident[operand] if plan.line[operand] else "the operand"
-            notes.append(f"{what} {want} was broadcast to {have}: sum over axis "
-                         f"{_axes(axes)}")
+            notes.append(f"{what} {want} was broadcast to {have}: sum over axis {_axes(axes)}")
         if step.op.name == "index" and _repeats(self.ev, step):
             notes.append("an index repeats: np.add.at adds every contribution")
         if step.op.name == "cross_entropy":
             logits, targets = (self.value(a).text for a in step.args)
-            notes.append(f"(softmax({logits}) - onehot({targets})) / n * "
-                         f"{self.adj[con.node].text}")
+            notes.append(f"(softmax({logits}) - onehot({targets})) / n * {self.adj[con.node].text}")
         if total > 1:
             notes.append(contribution_of(k, total, self.adj_name[con.input]))
         return "; ".join(notes)
@@ -739,8 +811,12 @@ class _Writer:
         rows = []
         for name, i in tape.inputs.items():
             if i in self.adj_name and not plan.incoming[i]:
-                rows.append((f"{self.adj_name[i]} = np.zeros_like({self.ident[i]})",
-                             "the output does not depend on " + name))
+                rows.append(
+                    (
+                        f"{self.adj_name[i]} = np.zeros_like({self.ident[i]})",
+                        "the output does not depend on " + name,
+                    )
+                )
                 self.adj[i] = Expr(self.adj_name[i], ATOM, False)
         return rows
 
@@ -752,8 +828,9 @@ def _count(shape: tuple, reduced: tuple) -> int:
 
 def _broadcast_axes(shape: tuple, out: tuple) -> tuple:
     lead = len(out) - len(shape)
-    return tuple(range(lead)) + tuple(lead + k for k, d in enumerate(shape)
-                                      if d == 1 and out[lead + k] != 1)
+    return tuple(range(lead)) + tuple(
+        lead + k for k, d in enumerate(shape) if d == 1 and out[lead + k] != 1
+    )
 
 
 def _sum_to(term: tuple, have: tuple, want: tuple) -> str:
@@ -791,19 +868,25 @@ def _array_literal(value, integer: bool, indent: int) -> str:
         return f"np.zeros({tuple(a.shape)}{', dtype=int' if integer else ''})"
     items = [_number(v, integer) for v in a.ravel().tolist()]
     for d in reversed(a.shape[1:]):
-        items = ["[" + ", ".join(items[k:k + d]) + "]" for k in range(0, len(items), d)]
+        items = ["[" + ", ".join(items[k : k + d]) + "]" for k in range(0, len(items), d)]
     one_line = "np.array([" + ", ".join(items) + "])"
     if len(one_line) + indent <= 88:
         return one_line
     pad = " " * 4
     rows = []
     if a.ndim == 1:
-        rows = textwrap.wrap(", ".join(items) + ",", 84, break_long_words=False,
-                             break_on_hyphens=False)
+        rows = textwrap.wrap(
+            ", ".join(items) + ",", 84, break_long_words=False, break_on_hyphens=False
+        )
     else:
         for item in items:
-            rows += textwrap.wrap(item + ",", 84, break_long_words=False,
-                                  break_on_hyphens=False, subsequent_indent=" ")
+            rows += textwrap.wrap(
+                item + ",",
+                84,
+                break_long_words=False,
+                break_on_hyphens=False,
+                subsequent_indent=" ",
+            )
     return "np.array([\n" + "\n".join(pad + r for r in rows) + "\n])"
 
 
@@ -821,24 +904,26 @@ def _input_line(w: _Writer, name: str, i: int) -> str:
     return f"{ident} = {_array_literal(value, integer, len(ident) + 3)}"
 
 
-_FULL = ("def full(a):",
-         "    # every number exactly (the shortest form that reads back the same), 6 for 6.0,",
-         "    # an array as nested lists: as gradcli eval writes them",
-         "    a = np.asarray(a, dtype=float)",
-         "    items = [str(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x)",
-         "             for x in a.ravel().tolist()]",
-         "    if a.ndim == 0:",
-         "        return items[0]",
-         "    if a.size == 0:",
-         "        return \"[]\"",
-         "    for d in reversed(a.shape[1:]):",
-         "        items = [\"[\" + \", \".join(items[k:k + d]) + \"]\" for k in range(0, len(items), d)]",
-         "    return \"[\" + \", \".join(items) + \"]\"",
-         "",
-         "",
-         "def partial(top, bottom):",
-         "    # ∂top/∂bottom, or dtop/dbottom where the output cannot show ∂ (as gradcli eval)",
-         "    return f\"∂{top}/∂{bottom}\" if unicode else f\"d{top}/d{bottom}\"")
+_FULL = (
+    "def full(a):",
+    "    # every number exactly (the shortest form that reads back the same), 6 for 6.0,",
+    "    # an array as nested lists: as gradcli eval writes them",
+    "    a = np.asarray(a, dtype=float)",
+    "    items = [str(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x)",
+    "             for x in a.ravel().tolist()]",
+    "    if a.ndim == 0:",
+    "        return items[0]",
+    "    if a.size == 0:",
+    '        return "[]"',
+    "    for d in reversed(a.shape[1:]):",
+    '        items = ["[" + ", ".join(items[k:k + d]) + "]" for k in range(0, len(items), d)]',
+    '    return "[" + ", ".join(items) + "]"',
+    "",
+    "",
+    "def partial(top, bottom):",
+    "    # ∂top/∂bottom, or dtop/dbottom where the output cannot show ∂ (as gradcli eval)",
+    '    return f"∂{top}/∂{bottom}" if unicode else f"d{top}/d{bottom}"',
+)
 
 
 def _header(ev: Evaluation, out: str) -> list:
@@ -847,17 +932,23 @@ def _header(ev: Evaluation, out: str) -> list:
     tape = ev.tape
     lines = ["# Generated by gradcli (NumPy) from this program:"]
     lines += [f"#   {_utf8(line)}" for line in tape.source.strip().splitlines()]
-    lines += ["# The forward pass is the program's statements. The backward pass runs the chain",
-              f"# rule in reverse: d<name> holds the adjoint d{out}/d<name>, with the shape of <name>;",
-              "# a value used twice collects its contributions with +=, and an operand that was broadcast",
-              "# gets its adjoint summed back to its own shape."]
+    lines += [
+        "# The forward pass is the program's statements. The backward pass runs the chain",
+        f"# rule in reverse: d<name> holds the adjoint d{out}/d<name>, with the shape of <name>;",
+        "# a value used twice collects its contributions with +=, and an operand that was broadcast",
+        "# gets its adjoint summed back to its own shape.",
+    ]
     if tape.tensor:
-        lines += ["# It prints the lines gradcli eval prints for the gradient alone (grad-only),",
-                  "# to the last digit: the same NumPy arithmetic in the same order."]
+        lines += [
+            "# It prints the lines gradcli eval prints for the gradient alone (grad-only),",
+            "# to the last digit: the same NumPy arithmetic in the same order.",
+        ]
     else:
-        lines += ["# It prints the lines gradcli eval prints for the gradient alone (grad-only),",
-                  "# to rounding: eval computes numbers with Python's math, and NumPy's tanh",
-                  "# (and the like) may differ from it in the last digit."]
+        lines += [
+            "# It prints the lines gradcli eval prints for the gradient alone (grad-only),",
+            "# to rounding: eval computes numbers with Python's math, and NumPy's tanh",
+            "# (and the like) may differ from it in the last digit.",
+        ]
     for warning in ev.warnings:
         lines += [f"# gradcli warns: {_utf8(part)}" for part in warning.splitlines()]
     return lines
@@ -868,8 +959,11 @@ def _helpers(code: list) -> list:
     used: set = set()
     texts = list(code)
     while True:
-        found = {name for name in _HELPERS if name not in used
-                 and any(re.search(rf"(?<![\w.]){name}\(", t) for t in texts)}
+        found = {
+            name
+            for name in _HELPERS
+            if name not in used and any(re.search(rf"(?<![\w.]){name}\(", t) for t in texts)
+        }
         if not found:
             break
         used |= found
@@ -901,21 +995,29 @@ def generate_numpy(ev: Evaluation) -> str:
     grads = [(name, i) for name, i in tape.inputs.items() if name not in tape.integer_inputs]
     code = [c for c, _ in forward + backward]
     lines = _header(ev, w.ident[out]) + list(NUMPY.head)
-    lines += [""] + ["np.seterr(all=\"ignore\")  # inf and nan are answers here, as in gradcli"]
-    lines += ["unicode = (sys.stdout.encoding or \"\").lower().replace(\"-\", \"\").startswith(\"utf\")"]
+    lines += [""] + ['np.seterr(all="ignore")  # inf and nan are answers here, as in gradcli']
+    lines += ['unicode = (sys.stdout.encoding or "").lower().replace("-", "").startswith("utf")']
     names = [tape.output_name] + [name for name, _ in grads]
     if not all(n.isascii() for n in names):
-        lines += ["if not unicode:  # a name the output cannot encode is written as its escape",
-                  "    sys.stdout.reconfigure(errors=\"backslashreplace\")"]
+        lines += [
+            "if not unicode:  # a name the output cannot encode is written as its escape",
+            '    sys.stdout.reconfigure(errors="backslashreplace")',
+        ]
     lines += _helpers(code) + ["", ""] + list(_FULL)
     lines += ["", "", "# inputs"]
     lines += [_input_line(w, name, i) for name, i in tape.inputs.items()]
-    lines += ["", "# forward pass" + ("  (each line's comment: the value's shape)" if tape.tensor else "")]
+    lines += [
+        "",
+        "# forward pass" + ("  (each line's comment: the value's shape)" if tape.tensor else ""),
+    ]
     lines += _aligned(forward)
     lines += ["", "# backward pass: from the output's adjoint (1) down to the inputs'"]
     lines += _aligned(zeros + backward)
     lines += ["", "# the output and its gradient, as gradcli eval prints them (grad-only)"]
     lines.append(f"print({_string(tape.output_name + ' =')}, full({w.ident[out]}))")
-    lines += [f"print(partial({_string(tape.output_name)}, {_string(name)}) + \" =\", "
-              f"full({w.adj_name[i]}))" for name, i in grads]
+    lines += [
+        f'print(partial({_string(tape.output_name)}, {_string(name)}) + " =", '
+        f"full({w.adj_name[i]}))"
+        for name, i in grads
+    ]
     return "\n".join(lines) + "\n"

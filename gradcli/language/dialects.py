@@ -7,6 +7,7 @@ text gradcli's parser refuses is read as Python or JavaScript, whichever it look
 (`var`, `//`, `Math.exp` against `import`, `Value(`, `.backward()`, `math.exp`), the
 other one next. Text that looks like neither keeps gradcli's own error.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,13 +21,33 @@ _ALIASES = {"py": "python", "javascript": "js", "node": "js", "grad": "gradcli"}
 BY_EXTENSION = {".py": "python", ".js": "js", ".mjs": "js", ".cjs": "js", ".grad": "gradcli"}
 
 _LOOKS = {
-    "python": [re.compile(p, re.M) for p in (
-        r"^[ \t]*(?:import|from)[ \t]+\w", r"^[ \t]*def[ \t]+\w+[ \t]*\(", r"\bValue[ \t]*\(",
-        r"\bprint[ \t]*\(", r"\.backward[ \t]*\(", r"\b(?:math|np|numpy|torch)\.\w",
-        r"\.(?:relu|tanh|exp|log|sigmoid|item|data|grad)\b", r"\bf['\"]", r"^[ \t]*#")],
-    "js": [re.compile(p, re.M) for p in (
-        r"\b(?:var|let|const)[ \t]+[^\W\d]", r"//", r"/\*", r"\bMath\.\w", r"\bfunction\b",
-        r"\bconsole\.\w", r"=>", r";[ \t]*$")],
+    "python": [
+        re.compile(p, re.M)
+        for p in (
+            r"^[ \t]*(?:import|from)[ \t]+\w",
+            r"^[ \t]*def[ \t]+\w+[ \t]*\(",
+            r"\bValue[ \t]*\(",
+            r"\bprint[ \t]*\(",
+            r"\.backward[ \t]*\(",
+            r"\b(?:math|np|numpy|torch)\.\w",
+            r"\.(?:relu|tanh|exp|log|sigmoid|item|data|grad)\b",
+            r"\bf['\"]",
+            r"^[ \t]*#",
+        )
+    ],
+    "js": [
+        re.compile(p, re.M)
+        for p in (
+            r"\b(?:var|let|const)[ \t]+[^\W\d]",
+            r"//",
+            r"/\*",
+            r"\bMath\.\w",
+            r"\bfunction\b",
+            r"\bconsole\.\w",
+            r"=>",
+            r";[ \t]*$",
+        )
+    ],
 }
 
 
@@ -34,8 +55,10 @@ def dialect_name(name: str) -> str:
     """--from's value, checked: auto, gradcli, python or js (py, javascript accepted)."""
     chosen = _ALIASES.get(name.lower(), name.lower())
     if chosen not in DIALECTS:
-        raise UsageError(f"unknown language '{name}' to read the program as",
-                         "choose auto, gradcli, python or js")
+        raise UsageError(
+            f"unknown language '{name}' to read the program as",
+            "choose auto, gradcli, python or js",
+        )
     return chosen
 
 
@@ -43,8 +66,11 @@ def guesses(source: str) -> list:
     """The pasted languages the text looks like, most likely first (none: neither)."""
     scores = {d: sum(1 for p in patterns if p.search(source)) for d, patterns in _LOOKS.items()}
     # `#` comments are gradcli's too: alone they say nothing.
-    return [d for d in sorted(scores, key=lambda d: -scores[d]) if scores[d] > 0
-            and not (d == "python" and scores[d] == 1 and _LOOKS[d][-1].search(source))]
+    return [
+        d
+        for d in sorted(scores, key=lambda d: -scores[d])
+        if scores[d] > 0 and not (d == "python" and scores[d] == 1 and _LOOKS[d][-1].search(source))
+    ]
 
 
 def compile_pasted(source: str, given: set, output: Optional[str], dialect: str):

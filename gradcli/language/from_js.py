@@ -17,22 +17,44 @@ What the forward code means here:
 Anything else (conditions, loops, objects, strings) is a ForeignCode error that says what
 to write instead.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 from ..core.errors import ForeignCode, SourceError
 from ..core.ops import CONSTANTS
 
 MATH_FUNCTIONS = {
-    **{f: f for f in ("exp", "log", "tanh", "sqrt", "sin", "cos", "tan", "asin", "acos",
-                      "atan", "sinh", "cosh", "log2", "log10", "abs", "pow", "max", "min")},
+    **{
+        f: f
+        for f in (
+            "exp",
+            "log",
+            "tanh",
+            "sqrt",
+            "sin",
+            "cos",
+            "tan",
+            "asin",
+            "acos",
+            "atan",
+            "sinh",
+            "cosh",
+            "log2",
+            "log10",
+            "abs",
+            "pow",
+            "max",
+            "min",
+        )
+    },
 }
 MATH_CONSTANTS = {"PI": "pi", "E": "e"}
 # Python's module prefixes, taken here too: a paste may mix them into gradcli lines.
 OTHER_MODULES = {"math", "np", "numpy"}
-_TOKEN = re.compile(r"""
+_TOKEN = re.compile(
+    r"""
     (?P<ws>[ \t\f\r\v\u00a0\ufeff]+)
   | (?P<nl>\n)
   | (?P<comment>//[^\n]*|/\*[\s\S]*?\*/)
@@ -43,27 +65,49 @@ _TOKEN = re.compile(r"""
   | (?P<op>===|!==|\*\*=|\.\.\.|\*\*|==|!=|<=|>=|=>|\+\+|-{2}|\+=|-=|\*=|/=|%=|&&|\|\||\?\?
            |<<|>>|[-+*/%=<>!?:,;.()\[\]{}^&|~@\#])
   | (?P<other>.)
-""", re.X | re.S)
-_GRADCLI = {"+": "ADDOP", "-": "ADDOP", "*": "MULOP", "/": "MULOP", "**": "POWOP",
-            "(": "LPAR", ")": "RPAR", "[": "LSQB", "]": "RSQB", ",": "COMMA", "=": "EQUAL",
-            "+=": "AUGOP", "-=": "AUGOP", "*=": "AUGOP", "/=": "AUGOP"}
+""",
+    re.X | re.S,
+)
+_GRADCLI = {
+    "+": "ADDOP",
+    "-": "ADDOP",
+    "*": "MULOP",
+    "/": "MULOP",
+    "**": "POWOP",
+    "(": "LPAR",
+    ")": "RPAR",
+    "[": "LSQB",
+    "]": "RSQB",
+    ",": "COMMA",
+    "=": "EQUAL",
+    "+=": "AUGOP",
+    "-=": "AUGOP",
+    "*=": "AUGOP",
+    "/=": "AUGOP",
+}
 _DECLARE = {"var", "let", "const"}
 _ENDS = {"name", "num", "str"}  # tokens an expression can end with (and ")", "]", "}")
-_CONDITION = ("gradcli reads straight-line arithmetic, without conditions: the backward "
-              "pass that a > 0 ? dx : 0 writes by hand is what gradcli computes itself; for "
-              "Math.max(a, 0) write relu(a) or max(a, 0)")
+_CONDITION = (
+    "gradcli reads straight-line arithmetic, without conditions: the backward "
+    "pass that a > 0 ? dx : 0 writes by hand is what gradcli computes itself; for "
+    "Math.max(a, 0) write relu(a) or max(a, 0)"
+)
 _KEYWORDS = {
     "if": ("an if statement", _CONDITION),
     "else": ("an else", _CONDITION),
     "for": ("a loop", "gradcli reads straight-line code: write each step of the loop out"),
     "while": ("a loop", "gradcli reads straight-line code: write each step of the loop out"),
     "do": ("a loop", "gradcli reads straight-line code: write each step of the loop out"),
-    "new": ("new (an object)", "gradcli reads arithmetic on numbers: write the values "
-            "with plain names (var a = 1.0) instead of Unit objects"),
-    "this": ("this (an object)", "gradcli reads arithmetic on numbers: write the values "
-             "with plain names"),
-    "class": ("a class", "gradcli reads arithmetic on numbers: write the values with "
-              "plain names"),
+    "new": (
+        "new (an object)",
+        "gradcli reads arithmetic on numbers: write the values "
+        "with plain names (var a = 1.0) instead of Unit objects",
+    ),
+    "this": (
+        "this (an object)",
+        "gradcli reads arithmetic on numbers: write the values with plain names",
+    ),
+    "class": ("a class", "gradcli reads arithmetic on numbers: write the values with plain names"),
     "return": ("return outside a function", "the last statement gives the output"),
     "true": ("true", "gradcli computes with numbers"),
     "false": ("false", "gradcli computes with numbers"),
@@ -78,21 +122,34 @@ _KEYWORDS = {
 _OPERATORS = {
     "?": ("a conditional expression (?:)", _CONDITION),
     ":": ("a conditional expression (?:) or an object", _CONDITION),
-    "==": ("a comparison", _CONDITION), "===": ("a comparison", _CONDITION),
-    "!=": ("a comparison", _CONDITION), "!==": ("a comparison", _CONDITION),
-    "<": ("a comparison", _CONDITION), ">": ("a comparison", _CONDITION),
-    "<=": ("a comparison", _CONDITION), ">=": ("a comparison", _CONDITION),
-    "&&": ("a condition", _CONDITION), "||": ("a condition", _CONDITION),
-    "!": ("a condition", _CONDITION), "??": ("a condition", _CONDITION),
+    "==": ("a comparison", _CONDITION),
+    "===": ("a comparison", _CONDITION),
+    "!=": ("a comparison", _CONDITION),
+    "!==": ("a comparison", _CONDITION),
+    "<": ("a comparison", _CONDITION),
+    ">": ("a comparison", _CONDITION),
+    "<=": ("a comparison", _CONDITION),
+    ">=": ("a comparison", _CONDITION),
+    "&&": ("a condition", _CONDITION),
+    "||": ("a condition", _CONDITION),
+    "!": ("a condition", _CONDITION),
+    "??": ("a condition", _CONDITION),
     "^": ("^, bitwise XOR in JavaScript", "a power is written a ** b or Math.pow(a, b)"),
     "%": ("a remainder (%)", "gradcli has none (its derivative is undefined at the jumps)"),
-    "++": ("++", "write x += 1"), "--": ("--", "write x -= 1"),
-    "**=": ("**=", "write x = x ** y"), "%=": ("%=", "gradcli has no remainder"),
-    "{": ("a block or an object ({)", "gradcli reads statements one by one, and numbers "
-          "with plain names; a function is function f(x) { return ...; }"),
+    "++": ("++", "write x += 1"),
+    "--": ("--", "write x -= 1"),
+    "**=": ("**=", "write x = x ** y"),
+    "%=": ("%=", "gradcli has no remainder"),
+    "{": (
+        "a block or an object ({)",
+        "gradcli reads statements one by one, and numbers "
+        "with plain names; a function is function f(x) { return ...; }",
+    ),
     "}": ("a closing brace (})", "it closes nothing here"),
-    "=>": ("an arrow function outside a declaration", "write const f = (x) => ...; on its "
-           "own line"),
+    "=>": (
+        "an arrow function outside a declaration",
+        "write const f = (x) => ...; on its own line",
+    ),
     "...": ("spread (...)", "write the values out"),
     "&": ("a bitwise operator", "gradcli computes with + - * / and **"),
     "|": ("a bitwise operator", "gradcli computes with + - * / and **"),
@@ -108,6 +165,7 @@ _OPERATORS = {
 class Tok:
     """One of gradcli's tokens, shaped as its lexer's matches, positioned in the
     pasted JavaScript: `text` may differ from the source (Math.exp reads as exp)."""
+
     __slots__ = ("lastgroup", "text", "pos", "stop")
 
     def __init__(self, kind: str, text: str, pos: int, stop: int):
@@ -136,14 +194,23 @@ def lex(source: str) -> list:
             continue
         text = m.group()
         if kind == "open_comment":
-            raise ForeignCode("a /* comment that is never closed with */", source,
-                              m.start(), construct="comment")
+            raise ForeignCode(
+                "a /* comment that is never closed with */", source, m.start(), construct="comment"
+            )
         if kind == "num" and not re.fullmatch(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", text):
-            raise ForeignCode(f"the number {text[:20]}: gradcli reads decimal numbers "
-                              "(2, 0.5, 1e-3)", source, m.start(), construct="number")
+            raise ForeignCode(
+                f"the number {text[:20]}: gradcli reads decimal numbers (2, 0.5, 1e-3)",
+                source,
+                m.start(),
+                construct="number",
+            )
         if kind == "other":
-            raise ForeignCode(f"unexpected character {text!r} in JavaScript", source,
-                              m.start(), construct="character")
+            raise ForeignCode(
+                f"unexpected character {text!r} in JavaScript",
+                source,
+                m.start(),
+                construct="character",
+            )
         out.append((kind, text, m.start(), m.end()))
     return out
 
@@ -234,8 +301,7 @@ class _Reader:
             what, instead = _KEYWORDS[text]
             raise self.fail(f"{what}: {instead}", start, what)
         expr = self.expression_tokens()
-        if len(expr) >= 2 and expr[0][0] == "name" and expr[1][1] in ("=", "+=", "-=", "*=",
-                                                                        "/="):
+        if len(expr) >= 2 and expr[0][0] == "name" and expr[1][1] in ("=", "+=", "-=", "*=", "/="):
             self.assigned.add(expr[0][1])
         self.translate(expr)
         self.separator(self.end_of_statement())
@@ -254,8 +320,7 @@ class _Reader:
                 else:
                     expr = self.expression_tokens(stop_at_comma=True)
                     if not expr:
-                        raise SourceError(f"expected a value for {name[1]}", self.source,
-                                          nxt[3])
+                        raise SourceError(f"expected a value for {name[1]}", self.source, nxt[3])
                     self.emit("NAME", name[1], name[2], name[3])
                     self.emit("EQUAL", "=", nxt[2], nxt[3])
                     self.translate(expr)
@@ -285,7 +350,7 @@ class _Reader:
                 elif t == ")":
                     depth -= 1
                     if depth == 0:
-                        nxt = next((x for x in self.toks[j + 1:] if x[0] != "nl"), None)
+                        nxt = next((x for x in self.toks[j + 1 :] if x[0] != "nl"), None)
                         return nxt is not None and nxt[1] == "=>"
                 elif t not in (",",) and self.toks[j][0] not in ("name", "nl"):
                     return False
@@ -328,13 +393,17 @@ class _Reader:
         while True:
             tok = self.take()
             if tok is None:
-                raise SourceError("the parameter list is not closed with ')'", self.source,
-                                  len(self.source))
+                raise SourceError(
+                    "the parameter list is not closed with ')'", self.source, len(self.source)
+                )
             if tok[1] == ")":
                 return params
             if tok[0] != "name":
-                raise self.fail(f"{tok[1]!r} in a parameter list: gradcli takes plain names "
-                                "(function f(x, y))", tok[2], "parameters")
+                raise self.fail(
+                    f"{tok[1]!r} in a parameter list: gradcli takes plain names (function f(x, y))",
+                    tok[2],
+                    "parameters",
+                )
             params.append(tok)
             nxt = self.peek()
             if nxt is not None and nxt[1] == ",":
@@ -350,8 +419,9 @@ class _Reader:
             self.skip_newlines()
             tok = self.peek()
             if tok is None:
-                raise SourceError(f"{name[1]}'s body is not closed with '}}'", self.source,
-                                  len(self.source))
+                raise SourceError(
+                    f"{name[1]}'s body is not closed with '}}'", self.source, len(self.source)
+                )
             if tok[1] == "}":
                 self.take()
                 break
@@ -359,15 +429,19 @@ class _Reader:
                 self.take()
                 continue
             if result is not None:
-                raise self.fail(f"a statement after {name[1]}'s return: nothing after it is "
-                                "run", tok[2], "function")
+                raise self.fail(
+                    f"a statement after {name[1]}'s return: nothing after it is run",
+                    tok[2],
+                    "function",
+                )
             if tok[1] in _DECLARE:
                 self.take()
                 while True:
                     var = self.name("after var")
                     self.expect("=", f"after {var[1]}: a local name needs a value")
-                    local[var[1]] = self.substitute(self.expression_tokens(stop_at_comma=True),
-                                                    local)
+                    local[var[1]] = self.substitute(
+                        self.expression_tokens(stop_at_comma=True), local
+                    )
                     nxt = self.peek(skip_nl=False)
                     if nxt is not None and nxt[1] == ",":
                         self.take()
@@ -382,11 +456,17 @@ class _Reader:
                     raise SourceError(f"{name[1]} returns nothing", self.source, tok[2])
                 self.end_of_statement()
                 continue
-            raise self.fail(f"inside {name[1]}: gradcli reads a function as var declarations "
-                            "and one return", tok[2], "function")
+            raise self.fail(
+                f"inside {name[1]}: gradcli reads a function as var declarations and one return",
+                tok[2],
+                "function",
+            )
         if result is None:
-            raise self.fail(f"{name[1]} has no return: a function gradcli reads returns its "
-                            "value", name[2], "function")
+            raise self.fail(
+                f"{name[1]} has no return: a function gradcli reads returns its value",
+                name[2],
+                "function",
+            )
         self.define(name, params, result)
 
     def substitute(self, expr: list, local: dict) -> list:
@@ -402,8 +482,11 @@ class _Reader:
 
     def define(self, name, params, expr) -> None:
         if not params:
-            raise self.fail(f"{name[1]} takes no parameters: a function gradcli reads takes "
-                            "at least one", name[2], "parameters")
+            raise self.fail(
+                f"{name[1]} takes no parameters: a function gradcli reads takes at least one",
+                name[2],
+                "parameters",
+            )
         self.emit("NAME", name[1], name[2], name[3])
         self.emit("LPAR", "(", name[3], name[3])
         for k, p in enumerate(params):
@@ -462,8 +545,9 @@ class _Reader:
             return tok[2]
         if tok[1] == "}":
             raise self.fail("a closing brace (}) that closes nothing", tok[2], "brace")
-        raise SourceError(f"unexpected {tok[1]!r}: expected the end of the statement",
-                          self.source, tok[2])
+        raise SourceError(
+            f"unexpected {tok[1]!r}: expected the end of the statement", self.source, tok[2]
+        )
 
     # --- expressions --------------------------------------------------------------------
     def translate(self, expr: list) -> None:
@@ -475,19 +559,22 @@ class _Reader:
             if kind == "num":
                 self.emit("NUMBER", text, start, end)
             elif kind == "str":
-                raise self.fail("a string: gradcli computes with numbers, not text", start,
-                                "string")
+                raise self.fail(
+                    "a string: gradcli computes with numbers, not text", start, "string"
+                )
             elif kind == "name":
                 k = self.name_token(expr, k)
             elif text == "." or text == "=>":
                 what = "an arrow function" if text == "=>" else "a property"
-                raise self.fail(f"{what} here: gradcli reads arithmetic on plain names",
-                                start, what)
+                raise self.fail(
+                    f"{what} here: gradcli reads arithmetic on plain names", start, what
+                )
             elif text in _GRADCLI:
                 self.emit(_GRADCLI[text], text, start, end)
             else:
-                what, instead = _OPERATORS.get(text, (repr(text), "not part of gradcli's "
-                                                              "arithmetic"))
+                what, instead = _OPERATORS.get(
+                    text, (repr(text), "not part of gradcli's arithmetic")
+                )
                 raise self.fail(f"{what}: {instead}", start, what)
             k += 1
 
@@ -499,31 +586,44 @@ class _Reader:
             called = k + 3 < len(expr) and expr[k + 3][1] == "("
             if called and attr[1] in MATH_FUNCTIONS:
                 self.emit("NAME", MATH_FUNCTIONS[attr[1]], start, attr[3])
-            elif not called and (attr[1] in MATH_CONSTANTS or text != "Math" and attr[1]
-                                 in ("pi", "e")):
+            elif not called and (
+                attr[1] in MATH_CONSTANTS or text != "Math" and attr[1] in ("pi", "e")
+            ):
                 # The number itself, written as pasted: a program's own `e` is no matter.
                 value = CONSTANTS[MATH_CONSTANTS.get(attr[1], attr[1])]
                 self.emit("NUMBER", repr(value), start, attr[3])
             else:
                 known = ", ".join(f"Math.{f}" for f in MATH_FUNCTIONS)
-                raise self.fail(f"{text}.{attr[1]} is not a function gradcli has (it has "
-                                f"{known}, Math.PI and Math.E)", start, "Math function")
+                raise self.fail(
+                    f"{text}.{attr[1]} is not a function gradcli has (it has "
+                    f"{known}, Math.PI and Math.E)",
+                    start,
+                    "Math function",
+                )
             return k + 2
         if text in _KEYWORDS or text in _DECLARE or text == "function":
-            what, instead = _KEYWORDS.get(text, ("a declaration inside an expression",
-                                                 "declare names at the start of a statement"))
+            what, instead = _KEYWORDS.get(
+                text,
+                ("a declaration inside an expression", "declare names at the start of a statement"),
+            )
             raise self.fail(f"{what}: {instead}", start, what)
         if "$" in text:
-            raise self.fail(f"the name {text}: gradcli's names are letters, digits and _",
-                            start, "name")
+            raise self.fail(
+                f"the name {text}: gradcli's names are letters, digits and _", start, "name"
+            )
         if dot:
             attr = expr[k + 2][1]
             if attr == "log" and text == "console":
-                raise self.fail("console.log(...) inside a computation: it has no value",
-                                start, "print")
-            raise self.fail(f"{text}.{attr} reads a property of an object (the guide's Unit "
-                            f"has .value and .grad); gradcli reads plain numbers: write "
-                            f"var {text} = 1.0; and use {text}", start, "property")
+                raise self.fail(
+                    "console.log(...) inside a computation: it has no value", start, "print"
+                )
+            raise self.fail(
+                f"{text}.{attr} reads a property of an object (the guide's Unit "
+                f"has .value and .grad); gradcli reads plain numbers: write "
+                f"var {text} = 1.0; and use {text}",
+                start,
+                "property",
+            )
         self.emit("NAME", text, start, end)
         return k
 

@@ -9,6 +9,7 @@ calls nested in calls nested in calls cost a loop each, whatever the depth.
 Names in a body other than its parameters are the program's: they mean what they mean
 where the function is called (Python's rule for a module's globals).
 """
+
 from __future__ import annotations
 
 import re
@@ -40,8 +41,9 @@ class Function(NamedTuple):
         return f"{self.name} takes {many} ({', '.join(self.params)}), not {n}"
 
 
-def define_function(nodes: list, functions: dict, source: str, nametok, params: list,
-                    first: int, root: int, builtin) -> Function:
+def define_function(
+    nodes: list, functions: dict, source: str, nametok, params: list, first: int, root: int, builtin
+) -> Function:
     """The Function that statement nodes[first..root] defines: `NAME(params) = body`.
     `params` are the head's argument nodes (each must be a plain name); `builtin(name)`
     says whether a name is gradcli's own function."""
@@ -50,25 +52,34 @@ def define_function(nodes: list, functions: dict, source: str, nametok, params: 
     name = nametok.group()
     start = nametok.start()
     if builtin(name):
-        raise SourceError(f"'{name}' is one of gradcli's functions: a function you define "
-                          "needs another name", source, start,
-                          f"e.g. my_{name}({_param_list(nodes, params)}) = ...")
+        raise SourceError(
+            f"'{name}' is one of gradcli's functions: a function you define needs another name",
+            source,
+            start,
+            f"e.g. my_{name}({_param_list(nodes, params)}) = ...",
+        )
     if name in functions:
-        raise SourceError(f"{name} is already defined (line {functions[name].line}); a "
-                          "function is defined once", source, start,
-                          "give the new one another name")
+        raise SourceError(
+            f"{name} is already defined (line {functions[name].line}); a function is defined once",
+            source,
+            start,
+            "give the new one another name",
+        )
     names = []
     for p in params:
         if not isinstance(p, int):  # a keyword: sig(t=1) = ...
-            raise SourceError("a function's parameters are names, without defaults: "
-                              "sig(t) = 1 / (1 + exp(-t))", source, p.pos)
+            raise SourceError(
+                "a function's parameters are names, without defaults: sig(t) = 1 / (1 + exp(-t))",
+                source,
+                p.pos,
+            )
         node = nodes[p]
         if node.kind != "name":
-            raise SourceError("a function's parameters are names: sig(t) = 1 / (1 + exp(-t))",
-                              source, node.start)
+            raise SourceError(
+                "a function's parameters are names: sig(t) = 1 / (1 + exp(-t))", source, node.start
+            )
         if node.payload in names:
-            raise SourceError(f"the parameter {node.payload} is named twice", source,
-                              node.start)
+            raise SourceError(f"the parameter {node.payload} is named twice", source, node.start)
         names.append(node.payload)
     position = {n: k for k, n in enumerate(names)}
     head = set(params)
@@ -88,9 +99,12 @@ def define_function(nodes: list, functions: dict, source: str, nametok, params: 
             inner, text = node.payload
             args = [where[k] for k in node.kids]
             if len(out) + len(inner.nodes) > MAX_BODY:
-                raise SourceError(f"{name} is too large once the functions it calls are "
-                                  f"written out (more than {MAX_BODY:,} steps)", source,
-                                  node.start)
+                raise SourceError(
+                    f"{name} is too large once the functions it calls are "
+                    f"written out (more than {MAX_BODY:,} steps)",
+                    source,
+                    node.start,
+                )
             mine = [0] * len(inner.nodes)
             for j, b in enumerate(inner.nodes):
                 if b.kind == "param":
@@ -103,16 +117,18 @@ def define_function(nodes: list, functions: dict, source: str, nametok, params: 
             where[n] = mine[inner.root]
         else:
             where[n] = len(out)
-            out.append(node._replace(kids=tuple([where[k] for k in node.kids]))
-                       if node.kids else node)
+            out.append(
+                node._replace(kids=tuple([where[k] for k in node.kids])) if node.kids else node
+            )
             origins.append(None)
     line, _ = line_col(source, start)
     return Function(name, tuple(names), tuple(out), tuple(origins), where[root], line)
 
 
 def _param_list(nodes, params) -> str:
-    return ", ".join(nodes[p].payload if isinstance(p, int) and nodes[p].kind == "name"
-                     else "x" for p in params)
+    return ", ".join(
+        nodes[p].payload if isinstance(p, int) and nodes[p].kind == "name" else "x" for p in params
+    )
 
 
 def call_text(source: str, start: int, last_end: int) -> str:
@@ -120,7 +136,7 @@ def call_text(source: str, start: int, last_end: int) -> str:
     `last_end`, for the tables' "from sig(a*x + b)": closing brackets that follow are
     counted back in, whitespace runs become one space, long texts are shortened."""
     if last_end - start > 4 * CALL_TEXT:
-        name = re.match(r"[^\W\d]\w*", source[start:start + 100])
+        name = re.match(r"[^\W\d]\w*", source[start : start + 100])
         return f"{name.group() if name else '?'}(…)"
     text = source[start:last_end]
     missing = text.count("(") - text.count(")")
@@ -131,7 +147,7 @@ def call_text(source: str, start: int, last_end: int) -> str:
         end += 1
     text = re.sub(r"\s+", " ", source[start:end])
     if len(text) > CALL_TEXT:
-        text = text[:CALL_TEXT - 2].rstrip() + "…)"
+        text = text[: CALL_TEXT - 2].rstrip() + "…)"
     return text
 
 
@@ -139,7 +155,8 @@ def definition_line(source: str, name: str, after: int = 0) -> Optional[int]:
     """The line of a definition of `name` (gradcli's `name(...) =`) at or after offset
     `after`, or None: for "defined below its first use"."""
     m = re.compile(rf"(?:^|[;\n])[ \t]*{re.escape(name)}[ \t]*\([^()\n;]*\)[ \t]*=(?!=)").search(
-        source, after)
+        source, after
+    )
     if m is None:
         return None
     at = m.start() + (1 if source[m.start()] in ";\n" else 0)

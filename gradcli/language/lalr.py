@@ -12,15 +12,17 @@ underscore terminals are dropped, `_rule`/`__helper` children are spliced into t
 parent, a `?rule` with one child passes it through, and otherwise the callback named by the
 alias (or the rule) is called with the remaining children.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from itertools import chain
-from typing import Callable
 
 
 class Tok:
     """A token, as reported in a parse error."""
+
     __slots__ = ("type", "value", "start_pos", "end_pos")
 
     def __init__(self, type_: str, value: str, start: int, end: int):
@@ -50,6 +52,7 @@ class ParseError(Exception):
 
 class _End:
     """The end of the input, shaped like the lexer's matches."""
+
     lastgroup = "$END"
 
     def __init__(self, pos: int):
@@ -78,8 +81,10 @@ def table_spec(lark) -> dict:
     Cached by the caller, so lark itself is imported only when the grammar changes."""
     table = lark.parser.parser.parser.parse_table
     start = lark.options.start[0]
-    terminals = sorted(lark.terminals, key=lambda t: (
-        -t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name))
+    terminals = sorted(
+        lark.terminals,
+        key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name),
+    )
     rules, rule_ids, states = [], {}, {}
     kept_terminals = set()  # terminals some rule passes to a callback
     for state, actions in table.states.items():
@@ -90,19 +95,27 @@ def table_spec(lark) -> dict:
                 continue
             if arg not in rule_ids:
                 rule_ids[arg] = len(rules)
-                keep = [i for i, sym in enumerate(arg.expansion)
-                        if not (sym.is_term and sym.filter_out)]
-                kept_terminals.update(arg.expansion[i].name for i in keep
-                                      if arg.expansion[i].is_term)
-                rules.append({
-                    "origin": arg.origin.name,
-                    "size": len(arg.expansion),
-                    "keep": keep,
-                    "splice": [i for i in keep if not arg.expansion[i].is_term
-                               and arg.expansion[i].name.startswith("_")],
-                    "expand1": bool(arg.options.expand1),
-                    "alias": arg.alias,
-                })
+                keep = [
+                    i for i, sym in enumerate(arg.expansion) if not (sym.is_term and sym.filter_out)
+                ]
+                kept_terminals.update(
+                    arg.expansion[i].name for i in keep if arg.expansion[i].is_term
+                )
+                rules.append(
+                    {
+                        "origin": arg.origin.name,
+                        "size": len(arg.expansion),
+                        "keep": keep,
+                        "splice": [
+                            i
+                            for i in keep
+                            if not arg.expansion[i].is_term
+                            and arg.expansion[i].name.startswith("_")
+                        ],
+                        "expand1": bool(arg.options.expand1),
+                        "alias": arg.alias,
+                    }
+                )
             row[symbol] = [False, rule_ids[arg]]
         states[str(state)] = row
     return {
@@ -123,9 +136,12 @@ class Driver:
         self.ignore = set(spec["ignore"])
         # A last catch-all group turns "no terminal matches here" into a token, so the
         # scan can run in C with finditer and still stop at the first bad character.
-        self.master = re.compile("|".join(
-            [f"(?P<{name}>{regexp})" for name, regexp in spec["terminals"]]
-            + [f"(?P<{_BAD}>.)"]), re.DOTALL)
+        self.master = re.compile(
+            "|".join(
+                [f"(?P<{name}>{regexp})" for name, regexp in spec["terminals"]] + [f"(?P<{_BAD}>.)"]
+            ),
+            re.DOTALL,
+        )
         self.terminal_names = {name for name, _ in spec["terminals"]} - self.ignore
         self.kept = set(spec["kept_terminals"])
         # For each state: terminal or nonterminal -> (True, next state) for a shift,
@@ -136,9 +152,12 @@ class Driver:
             reduce = None if _passes_through(rule, builder) else _reducer(rule, builder)
             reducers.append((rule["size"], rule["origin"], reduce))
         self.states = {
-            int(state): {symbol: (True, arg) if shift else (False, reducers[arg])
-                         for symbol, (shift, arg) in row.items()}
-            for state, row in spec["states"].items()}
+            int(state): {
+                symbol: (True, arg) if shift else (False, reducers[arg])
+                for symbol, (shift, arg) in row.items()
+            }
+            for state, row in spec["states"].items()
+        }
         self.units: dict = {}  # (state below, top state, lookahead) -> top after unit rules
 
     def _after_units(self, key: tuple) -> int:
@@ -181,8 +200,9 @@ class Driver:
             while True:
                 action = states_table[state_stack[-1]].get(kind)
                 if action is None:
-                    raise ParseError(Tok(kind, m.group(), m.start(), m.end()),
-                                     self.expected(state_stack[-1]))
+                    raise ParseError(
+                        Tok(kind, m.group(), m.start(), m.end()), self.expected(state_stack[-1])
+                    )
                 shift, arg = action
                 if shift:
                     state_stack.append(arg)
@@ -218,10 +238,15 @@ class Driver:
 
 def _passes_through(rule: dict, builder) -> bool:
     """`?a: b` with no alias and no callback: the one child is the result."""
-    return (rule["size"] == 1 and rule["keep"] == [0] and not rule["splice"]
-            and rule["expand1"] and rule["alias"] is None
-            and not rule["origin"].startswith("_")
-            and getattr(builder, rule["origin"], None) is None)
+    return (
+        rule["size"] == 1
+        and rule["keep"] == [0]
+        and not rule["splice"]
+        and rule["expand1"]
+        and rule["alias"] is None
+        and not rule["origin"].startswith("_")
+        and getattr(builder, rule["origin"], None) is None
+    )
 
 
 def _reducer(rule: dict, builder) -> Callable:

@@ -7,10 +7,12 @@ are constants unless the program assigns them or the user gives them a value.
 Lowering runs statement by statement as the parser finishes each one, so the syntax
 nodes of a 100,000-statement program never all exist at once.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Iterable, Optional
+from collections.abc import Iterable
+from typing import Optional
 
 from ..core.errors import UnknownName, UsageError, close_matches, quoted_or
 from ..core.ops import CONSTANTS, OPS
@@ -22,8 +24,13 @@ _INPUT, _CONST, _COPY = OPS["input"], OPS["const"], OPS["copy"]
 OUTPUT_NAMES = ("f", "out", "result")
 
 
-def compile_program(source: str, given: Iterable[str] = (), output: Optional[str] = None,
-                    constructors: bool = False, dialect: str = "gradcli") -> Tape:
+def compile_program(
+    source: str,
+    given: Iterable[str] = (),
+    output: Optional[str] = None,
+    constructors: bool = False,
+    dialect: str = "gradcli",
+) -> Tape:
     """Parse and lower `source`. `given` names the values the user supplies;
     `constructors` allows randn(...) and friends (values.py's constant expressions);
     `dialect` reads pasted code: "python", "js", or "auto" (see dialects.py)."""
@@ -100,13 +107,20 @@ class Lowerer:
             return
         self.statements += 1
         if self.pending_bare is not None:
-            self.notes.add("the value of this expression is not used (only the last "
-                           "statement gives the output)", f"(line {self.pending_bare[1]})",
-                           unit="statements")
+            self.notes.add(
+                "the value of this expression is not used (only the last "
+                "statement gives the output)",
+                f"(line {self.pending_bare[1]})",
+                unit="statements",
+            )
             self.pending_bare = None
         root = nodes[stmt.root]
-        if (stmt.kind == "assign" and root.kind in ("num", "arr") and stmt.target not in env
-                and stmt.target not in self.versions):
+        if (
+            stmt.kind == "assign"
+            and root.kind in ("num", "arr")
+            and stmt.target not in env
+            and stmt.target not in self.versions
+        ):
             # `a = 2`, `W = [[1, 2], [3, 4]]`: an input with a default, not a constant.
             default = root.payload if root.kind == "num" else self.array(root)
             i = self.new(_INPUT, (), stmt.target, stmt.start, stmt.end, default)
@@ -121,8 +135,18 @@ class Lowerer:
             node = nodes[n]
             kind = node.kind
             if kind == "op":  # the common case, inlined: an unnamed step
-                steps.append(Step(node.payload, tuple([where[c] for c in node.kids]), None, 0,
-                                  node.start, node.end, None, None))
+                steps.append(
+                    Step(
+                        node.payload,
+                        tuple([where[c] for c in node.kids]),
+                        None,
+                        0,
+                        node.start,
+                        node.end,
+                        None,
+                        None,
+                    )
+                )
                 where[n] = len(steps) - 1
             elif kind == "name":
                 where[n] = self.resolve(node.payload, node.start, node.end)
@@ -139,18 +163,24 @@ class Lowerer:
                 continue  # read by its parent (a keyword's value, an array's entry)
             elif kind == "ucall":
                 fn, text = node.payload
-                where[n] = self.inline(fn, [where[c] for c in node.kids], text, node.start,
-                                       node.end, source)
+                where[n] = self.inline(
+                    fn, [where[c] for c in node.kids], text, node.start, node.end, source
+                )
             elif kind == "arr":
-                text = source[node.start:node.end]
+                text = source[node.start : node.end]
                 key = ("array", text)
                 if key not in self.literals:
-                    self.literals[key] = self.new(_CONST, (), None, node.start, node.end,
-                                                  self.array(node), text)
+                    self.literals[key] = self.new(
+                        _CONST, (), None, node.start, node.end, self.array(node), text
+                    )
                 where[n] = self.literals[key]
             else:
-                where[n] = self.literal(node.payload, source[node.start:node.end].replace(" ", ""),
-                                        node.start, node.end)
+                where[n] = self.literal(
+                    node.payload,
+                    source[node.start : node.end].replace(" ", ""),
+                    node.start,
+                    node.end,
+                )
         value = where[stmt.root]
         if stmt.kind == "output":
             # `g.backward()`: g, as bound here, is the output, whatever follows.
@@ -167,8 +197,11 @@ class Lowerer:
         if value >= first_new and step.name is None:
             if step.op is _CONST:
                 # Named now: no longer shared.
-                del self.literals[("array", step.text) if self.tape.tensor and
-                                  hasattr(step.const, "shape") else (step.const, step.text)]
+                del self.literals[
+                    ("array", step.text)
+                    if self.tape.tensor and hasattr(step.const, "shape")
+                    else (step.const, step.text)
+                ]
             step.name = stmt.target
             step.version = self.versions[stmt.target] = self.versions.get(stmt.target, 0) + 1
         else:
@@ -190,8 +223,20 @@ class Lowerer:
                 op, attrs = (node.payload, None) if kind == "op" else node.payload
                 operands = tuple([local[c] for c in node.kids])
                 below = origins[j]
-                steps.append(Step(op, operands, None, 0, start, end, None, None, attrs,
-                                  text if below is None else f"{below} in {text}"))
+                steps.append(
+                    Step(
+                        op,
+                        operands,
+                        None,
+                        0,
+                        start,
+                        end,
+                        None,
+                        None,
+                        attrs,
+                        text if below is None else f"{below} in {text}",
+                    )
+                )
                 local[j] = len(steps) - 1
                 if op.tensor:
                     self.tape.tensor = True
@@ -203,14 +248,18 @@ class Lowerer:
             elif kind == "name":
                 local[j] = self.resolve(node.payload, start, end)
             elif kind == "num":
-                local[j] = self.literal(node.payload,
-                                        source[node.start:node.end].replace(" ", ""),
-                                        node.start, node.end)
+                local[j] = self.literal(
+                    node.payload,
+                    source[node.start : node.end].replace(" ", ""),
+                    node.start,
+                    node.end,
+                )
             elif kind == "arr":
-                key = ("array", source[node.start:node.end])
+                key = ("array", source[node.start : node.end])
                 if key not in self.literals:
-                    self.literals[key] = self.new(_CONST, (), None, node.start, node.end,
-                                                  self.array(node), key[1])
+                    self.literals[key] = self.new(
+                        _CONST, (), None, node.start, node.end, self.array(node), key[1]
+                    )
                 local[j] = self.literals[key]
         return local[fn.root]
 
@@ -239,9 +288,11 @@ class Lowerer:
         if not self.statements:
             if self.defined:
                 names = ", ".join(self.defined)
-                raise UsageError(f"the program only defines functions ({names}): add a "
-                                 f"statement that uses one, such as f = {self.defined[0]}(x)")
-            raise UsageError("the program is empty: give an expression such as \"a*b\"")
+                raise UsageError(
+                    f"the program only defines functions ({names}): add a "
+                    f"statement that uses one, such as f = {self.defined[0]}(x)"
+                )
+            raise UsageError('the program is empty: give an expression such as "a*b"')
         if self.pinned is not None:
             self.tape.output = self.pinned
         self.tape.id_prefix = _free_prefix(set(self.versions) | set(self.tape.inputs))
@@ -253,8 +304,7 @@ class Lowerer:
 
 def _free_prefix(names: set) -> str:
     """A letter for generated step ids that no user name of the form letter+digits uses."""
-    taken = {re.match(r"[^\W\d_]+", n).group() for n in names
-             if re.fullmatch(r"[^\W\d_]+\d+", n)}
+    taken = {re.match(r"[^\W\d_]+", n).group() for n in names if re.fullmatch(r"[^\W\d_]+\d+", n)}
     for prefix in ("v", "t", "u", "w", "s", "tmp"):
         if prefix not in taken:
             return prefix
@@ -266,10 +316,15 @@ def _choose_output(tape: Tape, env: dict, output: Optional[str]) -> None:
     if output is not None:
         if output not in env:
             close = close_matches(output, env)
-            raise UnknownName(f"the program has no value named '{output}'"
-                              + (f"; did you mean {quoted_or(close)}?" if close else ""),
-                              name=output, kind="value", suggestions=close, known=list(env),
-                              parameter="output")
+            raise UnknownName(
+                f"the program has no value named '{output}'"
+                + (f"; did you mean {quoted_or(close)}?" if close else ""),
+                name=output,
+                kind="value",
+                suggestions=close,
+                known=list(env),
+                parameter="output",
+            )
         tape.output = env[output]
     out = steps[tape.output]
     if out.name is not None:
@@ -277,8 +332,11 @@ def _choose_output(tape: Tape, env: dict, output: Optional[str]) -> None:
         return
     used = set(env) | {s.name for s in steps if s.name}
     names = [n for n in OUTPUT_NAMES if n not in used]
-    name = names[0] if names else next(f"f{i}" for i in range(1, len(steps) + 2)
-                                       if f"f{i}" not in used)
+    name = (
+        names[0]
+        if names
+        else next(f"f{i}" for i in range(1, len(steps) + 2) if f"f{i}" not in used)
+    )
     if out.op in (_INPUT, _CONST):
         # A bare constant or name as the output still gets a row of its own.
         steps.append(Step(_COPY, (tape.output,), name, 1, out.start, out.end, None, None))

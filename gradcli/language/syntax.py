@@ -5,11 +5,13 @@ building a tree: nodes come out in post-order (children before parents), so no l
 ever needs recursion, whatever the nesting depth. With `on_statement`, each statement is
 handed over as soon as it is parsed and its nodes are dropped, so memory stays flat.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, NamedTuple, Optional
+from typing import NamedTuple, Optional
 
 from ..core.errors import ForeignCode, SourceError, UnknownFunction
 from ..core.ops import BINARY_SYMBOLS, FUNCTIONS, OPS, Op
@@ -33,6 +35,7 @@ class Node(NamedTuple):
     parent: a keyword's value, an array literal's entry). kids are node indices;
     start/end are source offsets.
     A tuple, because a program can have a million of them."""
+
     kind: str
     payload: object
     kids: tuple
@@ -89,8 +92,11 @@ class _Build:
     def number(self, tok):
         value = float(tok.group())
         if value == float("inf"):
-            raise SourceError(f"the number {_short(tok.group())} is too large for a float",
-                              self.syntax.source, tok.start())
+            raise SourceError(
+                f"the number {_short(tok.group())} is too large for a float",
+                self.syntax.source,
+                tok.start(),
+            )
         nodes = self.syntax.nodes
         nodes.append(Node("num", value, (), tok.start(), tok.end()))
         return len(nodes) - 1
@@ -104,8 +110,15 @@ class _Build:
         nodes = self.syntax.nodes
         op = BINARY_SYMBOLS.get(optok.group())
         if op is None:  # `@`, the matrix product: an op that exists only for arrays
-            nodes.append(Node("opx", (TENSOR_OPS["matmul"], None), (left, right),
-                              nodes[left].start, nodes[right].end))
+            nodes.append(
+                Node(
+                    "opx",
+                    (TENSOR_OPS["matmul"], None),
+                    (left, right),
+                    nodes[left].start,
+                    nodes[right].end,
+                )
+            )
             return len(nodes) - 1
         nodes.append(Node("op", op, (left, right), nodes[left].start, nodes[right].end))
         return len(nodes) - 1
@@ -127,7 +140,7 @@ class _Build:
         source = self.syntax.source
         positional = [a for a in args if not isinstance(a, _Keyword)]
         keywords = [a for a in args if isinstance(a, _Keyword)]
-        if any(isinstance(a, _Keyword) for a in args[:len(positional)]):
+        if any(isinstance(a, _Keyword) for a in args[: len(positional)]):
             first = next(a for a in args if isinstance(a, _Keyword))
             raise SourceError("a keyword argument goes after the operands", source, first.pos)
         user = self.syntax.functions.get(fname) if self.functions is FUNCTIONS else None
@@ -137,17 +150,28 @@ class _Build:
         tensor = TENSOR_CALLS.get(fname) if self.functions is FUNCTIONS else None
         if self.constructors and fname in CONSTRUCTORS:
             op = tensor = CONSTRUCTORS[fname]
-        if (tensor is not None and op is not None and op is not tensor
-                and len(positional) not in (op.arity, tensor.arity)):
-            raise SourceError(f"{fname} takes 1 argument (over an axis: {fname}(x, axis=0)) or "
-                              f"2 (elementwise: {fname}(a, b)), not {len(positional)}", source,
-                              nametok.start())
+        if (
+            tensor is not None
+            and op is not None
+            and op is not tensor
+            and len(positional) not in (op.arity, tensor.arity)
+        ):
+            raise SourceError(
+                f"{fname} takes 1 argument (over an axis: {fname}(x, axis=0)) or "
+                f"2 (elementwise: {fname}(a, b)), not {len(positional)}",
+                source,
+                nametok.start(),
+            )
         if tensor is not None and (op is None or len(positional) != op.arity or keywords):
             op = tensor  # sum(x, axis=0); max(x) reduces where max(a, b) compares
         if op is None and fname in CONSTRUCTORS and self.functions is FUNCTIONS:
-            raise SourceError(f"{fname}(...) makes values for an input, not a step of a "
-                              "program (a program is a function of its inputs): use an input "
-                              f"and give it the value {fname}(...)", source, nametok.start())
+            raise SourceError(
+                f"{fname}(...) makes values for an input, not a step of a "
+                "program (a program is a function of its inputs): use an input "
+                f"and give it the value {fname}(...)",
+                source,
+                nametok.start(),
+            )
         if op is None:
             known = set(self.functions)
             if self.functions is FUNCTIONS:
@@ -161,11 +185,15 @@ class _Build:
             raise UnknownFunction(fname, source, nametok.start(), known)
         if op.arity >= 0 and len(positional) != op.arity:
             want = "1 argument" if op.arity == 1 else f"{op.arity} arguments"
-            raise SourceError(f"{fname} takes {want}, not {len(positional)}", source,
-                              nametok.start())
+            raise SourceError(
+                f"{fname} takes {want}, not {len(positional)}", source, nametok.start()
+            )
         if op.arity < 0 and len(positional) < 2 and fname not in CONSTRUCTORS:
-            raise SourceError(f"{fname} takes an array and at least one size: "
-                              f"{fname}(x, rows, columns)", source, nametok.start())
+            raise SourceError(
+                f"{fname} takes an array and at least one size: {fname}(x, rows, columns)",
+                source,
+                nametok.start(),
+            )
         attrs = {}
         accepted = [k for k, _ in op.keywords]
         for kw in keywords:
@@ -173,11 +201,17 @@ class _Build:
                 from ..core.errors import close_matches, quoted_or
 
                 close = close_matches(kw.name, accepted)
-                takes = (f"it takes {', '.join(k + '=' for k in accepted)}" if accepted
-                         else "it takes no keywords")
-                raise SourceError(f"{fname} has no keyword '{kw.name}'; {takes}"
-                                  + (f" (did you mean {quoted_or(close)}?)" if close else ""),
-                                  source, kw.pos)
+                takes = (
+                    f"it takes {', '.join(k + '=' for k in accepted)}"
+                    if accepted
+                    else "it takes no keywords"
+                )
+                raise SourceError(
+                    f"{fname} has no keyword '{kw.name}'; {takes}"
+                    + (f" (did you mean {quoted_or(close)}?)" if close else ""),
+                    source,
+                    kw.pos,
+                )
             wrong = _keyword_type(kw.name, dict(op.keywords)[kw.name], kw.value)
             if wrong:
                 raise SourceError(f"{fname}'s keyword {wrong}", source, kw.pos)
@@ -186,15 +220,17 @@ class _Build:
             attrs[kw.name] = kw.value
         end = self._span(positional[-1])[1] if positional else nametok.end() + 1
         if op.tensor or attrs:
-            return self._add("opx", (op, attrs or None), tuple(positional), nametok.start(),
-                             end + 1)
+            return self._add(
+                "opx", (op, attrs or None), tuple(positional), nametok.start(), end + 1
+            )
         return self._add("op", op, tuple(positional), nametok.start(), end + 1)
 
     def _user_call(self, fn, nametok, positional, keywords):
         source = self.syntax.source
         if keywords:
-            raise SourceError(f"{fn.name} takes no keywords: call it as {fn.signature()}",
-                              source, keywords[0].pos)
+            raise SourceError(
+                f"{fn.name} takes no keywords: call it as {fn.signature()}", source, keywords[0].pos
+            )
         if len(positional) != len(fn.params):
             raise SourceError(fn.arguments(len(positional)), source, nametok.start())
         from .functions import call_text
@@ -209,9 +245,16 @@ class _Build:
         from .functions import define_function
 
         syntax = self.syntax
-        fn = define_function(syntax.nodes, syntax.functions, syntax.source, nametok, params,
-                             self.stmt_first, root,
-                             (lambda name: False) if self.pasted else _builtin)
+        fn = define_function(
+            syntax.nodes,
+            syntax.functions,
+            syntax.source,
+            nametok,
+            params,
+            self.stmt_first,
+            root,
+            (lambda name: False) if self.pasted else _builtin,
+        )
         syntax.functions[fn.name] = fn
         self._statement("define", fn.name, None, root, nametok.start())
 
@@ -237,21 +280,32 @@ class _Build:
             elif n.kind == "arr":
                 item_shape, numbers = n.payload
             else:
-                raise SourceError("an array literal holds numbers (or array literals); "
-                                  "compute with arrays outside the brackets", source, n.start)
+                raise SourceError(
+                    "an array literal holds numbers (or array literals); "
+                    "compute with arrays outside the brackets",
+                    source,
+                    n.start,
+                )
             if shape is None:
                 shape = item_shape
             elif item_shape != shape:
-                raise SourceError(f"a ragged array literal: this entry has shape "
-                                  f"{_shape(item_shape)}, the first had {_shape(shape)} "
-                                  "(every row needs the same length)", source, n.start)
+                raise SourceError(
+                    f"a ragged array literal: this entry has shape "
+                    f"{_shape(item_shape)}, the first had {_shape(shape)} "
+                    "(every row needs the same length)",
+                    source,
+                    n.start,
+                )
             flat.extend(numbers)
             self._consume(i)
         start = nodes[items[0]].start - 1
         end = nodes[items[-1]].end + 1
         if len(shape) + 1 > MAX_AXES:
-            raise SourceError(f"an array literal has at most {MAX_AXES} axes (NumPy's limit "
-                              "for arithmetic)", source, start)
+            raise SourceError(
+                f"an array literal has at most {MAX_AXES} axes (NumPy's limit for arithmetic)",
+                source,
+                start,
+            )
         return self._add("arr", ((len(items),) + shape, flat), (), start, end)
 
     def keyword(self, nametok, value):
@@ -264,18 +318,21 @@ class _Build:
         elif word in ("none", "None"):
             v = None
         else:
-            raise SourceError(f"the keyword {nametok.group()}= takes a number, true or false",
-                              self.syntax.source, n.start)
+            raise SourceError(
+                f"the keyword {nametok.group()}= takes a number, true or false",
+                self.syntax.source,
+                n.start,
+            )
         return _Keyword(nametok.group(), v, nametok.start())
 
     def attribute(self, operand, nametok):
         if nametok.group() != "T":
             start, end = self._span(operand)
-            raise attribute_error(self.syntax.source, self.syntax.nodes[operand], start, end,
-                                   nametok)
+            raise attribute_error(
+                self.syntax.source, self.syntax.nodes[operand], start, end, nametok
+            )
         start, _ = self._span(operand)
-        return self._add("opx", (TENSOR_OPS["transpose"], None), (operand,), start,
-                         nametok.end())
+        return self._add("opx", (TENSOR_OPS["transpose"], None), (operand,), start, nametok.end())
 
     def subscript(self, operand, items):
         spec, kids = [], [operand]
@@ -288,16 +345,18 @@ class _Build:
         start, end = self._span(operand)
         last = items[-1]
         end = max(end, last.end if isinstance(last, _Slice) else self._span(last)[1]) + 1
-        return self._add("opx", (TENSOR_OPS["index"], {"spec": tuple(spec)}), tuple(kids),
-                         start, end)
+        return self._add(
+            "opx", (TENSOR_OPS["index"], {"spec": tuple(spec)}), tuple(kids), start, end
+        )
 
     def _bound(self, i):
         if i is None:
             return None
         n = self._consume(i)
         if n.kind != "num" or not float(n.payload).is_integer():
-            raise SourceError("a slice's bounds are whole numbers (x[1:3])",
-                              self.syntax.source, n.start)
+            raise SourceError(
+                "a slice's bounds are whole numbers (x[1:3])", self.syntax.source, n.start
+            )
         return int(n.payload)
 
     def slice_all(self):
@@ -347,44 +406,72 @@ def _not_yet_defined(name: str, source: str, pos: int) -> None:
     from .functions import defining, definition_line
 
     if defining(source, pos) == name:
-        raise SourceError(f"{name} calls itself: a function cannot be recursive (gradcli "
-                          "writes each call out into the tape, and a recursive one would "
-                          "never end)", source, pos)
+        raise SourceError(
+            f"{name} calls itself: a function cannot be recursive (gradcli "
+            "writes each call out into the tape, and a recursive one would "
+            "never end)",
+            source,
+            pos,
+        )
     line = definition_line(source, name, pos)
     if line is not None:
-        raise SourceError(f"{name} is defined after this use (on line {line}): define a "
-                          "function before the statements that call it", source, pos)
+        raise SourceError(
+            f"{name} is defined after this use (on line {line}): define a "
+            "function before the statements that call it",
+            source,
+            pos,
+        )
 
 
 def _foreign_call(name: str, source: str, nametok, args: list, nodes: list) -> None:
     """`Value(-4.0)`, `print(...)`, `draw_dot(g)` in gradcli's language: what to write."""
     pos = nametok.start()
     if name == "Value":
-        inside = (source[nodes[args[0]].start:nodes[args[0]].end] if args else "2.0")
-        raise ForeignCode(f"Value({inside}) is micrograd's number: in gradcli write {inside}",
-                          source, pos, construct="Value", dialect="python")
+        inside = source[nodes[args[0]].start : nodes[args[0]].end] if args else "2.0"
+        raise ForeignCode(
+            f"Value({inside}) is micrograd's number: in gradcli write {inside}",
+            source,
+            pos,
+            construct="Value",
+            dialect="python",
+        )
     if name == "print":
-        raise ForeignCode("print(...) shows a value in Python; gradcli shows every value and "
-                          "gradient itself: leave this line out", source, pos,
-                          construct="print", dialect="python")
+        raise ForeignCode(
+            "print(...) shows a value in Python; gradcli shows every value and "
+            "gradient itself: leave this line out",
+            source,
+            pos,
+            construct="print",
+            dialect="python",
+        )
     if name == "draw_dot":
-        raise ForeignCode("draw_dot(...) draws micrograd's graph; gradcli's graph command "
-                          "draws it (with data | grad on each node): leave this line out",
-                          source, pos, construct="draw_dot", dialect="python")
+        raise ForeignCode(
+            "draw_dot(...) draws micrograd's graph; gradcli's graph command "
+            "draws it (with data | grad on each node): leave this line out",
+            source,
+            pos,
+            construct="draw_dot",
+            dialect="python",
+        )
 
 
 # What pasted code's attributes mean, and what to write in gradcli's language instead.
-_MODULES = {"Math": ("JavaScript's", "js"), "console": ("JavaScript's", "js"),
-            "math": ("Python's", "python"), "np": ("NumPy's", "python"),
-            "numpy": ("NumPy's", "python"), "torch": ("PyTorch's", "python"),
-            "F": ("PyTorch's", "python")}
+_MODULES = {
+    "Math": ("JavaScript's", "js"),
+    "console": ("JavaScript's", "js"),
+    "math": ("Python's", "python"),
+    "np": ("NumPy's", "python"),
+    "numpy": ("NumPy's", "python"),
+    "torch": ("PyTorch's", "python"),
+    "F": ("PyTorch's", "python"),
+}
 
 
 def attribute_error(source: str, node, start: int, end: int, nametok) -> SourceError:
     """`x.relu()`, `Math.exp(x)`, `g.backward()`, `x.data` in gradcli's language: what to
     write instead. `node` is the receiver's syntax node, start/end its span."""
     attr = nametok.group()
-    after = source[nametok.end():nametok.end() + 200].lstrip(" \t")
+    after = source[nametok.end() : nametok.end() + 200].lstrip(" \t")
     called = after.startswith("(")
     receiver = source[start:end]
     dot = nametok.start() - 1
@@ -392,38 +479,74 @@ def attribute_error(source: str, node, start: int, end: int, nametok) -> SourceE
         module = node.payload
         whose, dialect = _MODULES[module]
         if module == "console":
-            return ForeignCode(f"{module}.{attr}(...) prints in JavaScript; gradcli shows every "
-                               "value itself: leave this line out", source, start,
-                               construct="print", dialect=dialect)
+            return ForeignCode(
+                f"{module}.{attr}(...) prints in JavaScript; gradcli shows every "
+                "value itself: leave this line out",
+                source,
+                start,
+                construct="print",
+                dialect=dialect,
+            )
         if called:
-            return ForeignCode(f"{module}.{attr}(...) is {whose} way to call {attr}: in "
-                               f"gradcli write {attr}(...) without the '{module}.'", source,
-                               start, construct="module function", dialect=dialect)
-        return ForeignCode(f"{module}.{attr} is {whose} name: in gradcli write "
-                           f"{attr.lower()}", source, start, construct="module constant",
-                           dialect=dialect)
+            return ForeignCode(
+                f"{module}.{attr}(...) is {whose} way to call {attr}: in "
+                f"gradcli write {attr}(...) without the '{module}.'",
+                source,
+                start,
+                construct="module function",
+                dialect=dialect,
+            )
+        return ForeignCode(
+            f"{module}.{attr} is {whose} name: in gradcli write {attr.lower()}",
+            source,
+            start,
+            construct="module constant",
+            dialect=dialect,
+        )
     if attr in ("backward", "_backward", "zero_grad"):
-        return ForeignCode(f"{receiver}.{attr}() runs backpropagation in micrograd or PyTorch; "
-                           "gradcli runs the backward pass itself, from the last value: "
-                           "leave this line out", source, dot, construct="backward",
-                           dialect="python")
+        return ForeignCode(
+            f"{receiver}.{attr}() runs backpropagation in micrograd or PyTorch; "
+            "gradcli runs the backward pass itself, from the last value: "
+            "leave this line out",
+            source,
+            dot,
+            construct="backward",
+            dialect="python",
+        )
     if attr == "data":
-        return ForeignCode(f"{receiver}.data is micrograd's number inside a Value: in gradcli "
-                           f"write {receiver}", source, dot, construct="data",
-                           dialect="python")
+        return ForeignCode(
+            f"{receiver}.data is micrograd's number inside a Value: in gradcli write {receiver}",
+            source,
+            dot,
+            construct="data",
+            dialect="python",
+        )
     if attr == "grad":
-        return ForeignCode(f"{receiver}.grad is the gradient backward() fills in; gradcli "
-                           "computes every gradient itself (they are in the Result table)",
-                           source, dot, construct="grad", dialect="python")
+        return ForeignCode(
+            f"{receiver}.grad is the gradient backward() fills in; gradcli "
+            "computes every gradient itself (they are in the Result table)",
+            source,
+            dot,
+            construct="grad",
+            dialect="python",
+        )
     if called:
         if receiver.startswith("(") and receiver.endswith(")"):
             receiver = receiver[1:-1]
         shown = receiver if 0 < len(receiver) <= 30 else "x"
-        return ForeignCode(f".{attr}() is a method call, as in micrograd; in gradcli a "
-                           f"function is called by name: write {attr}({shown})", source,
-                           dot, construct="method call", dialect="python")
-    return SourceError(f"unknown attribute .{attr}: the one attribute is .T (the transpose)",
-                       source, nametok.start())
+        return ForeignCode(
+            f".{attr}() is a method call, as in micrograd; in gradcli a "
+            f"function is called by name: write {attr}({shown})",
+            source,
+            dot,
+            construct="method call",
+            dialect="python",
+        )
+    return SourceError(
+        f"unknown attribute .{attr}: the one attribute is .T (the transpose)",
+        source,
+        nametok.start(),
+    )
 
 
 def _keyword_type(name: str, default, value) -> Optional[str]:
@@ -503,9 +626,14 @@ def _load_table(grammar: str, cached: bool = True) -> dict:
     return table
 
 
-def parse(source: str, on_statement: Optional[Callable] = None,
-          functions: Optional[dict] = None, constructors: bool = False,
-          tokens=None, pasted: bool = False) -> Syntax:
+def parse(
+    source: str,
+    on_statement: Optional[Callable] = None,
+    functions: Optional[dict] = None,
+    constructors: bool = False,
+    tokens=None,
+    pasted: bool = False,
+) -> Syntax:
     """Parse program text; raises SourceError with a caret position on malformed input.
 
     With `on_statement(syntax, statement)`, statements are handed over one at a time
@@ -533,11 +661,10 @@ class building:
     `source` (or for a front end that calls its callbacks itself: from_python.py), and
     reset afterwards."""
 
-    def __init__(self, source, on_statement=None, functions=None, constructors=False,
-                 pasted=False):
+    def __init__(self, source, on_statement=None, functions=None, constructors=False, pasted=False):
         self.args = (source, on_statement, functions, constructors, pasted)
 
-    def __enter__(self) -> "_Build":
+    def __enter__(self) -> _Build:
         source, on_statement, functions, constructors, pasted = self.args
         _builder.pasted = pasted
         _builder.syntax = Syntax(source)

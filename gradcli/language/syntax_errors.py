@@ -1,5 +1,6 @@
 """Turn a parse failure (where, what was found, what the parser expected) into a
 sentence a learner can act on."""
+
 from __future__ import annotations
 
 import re
@@ -68,7 +69,7 @@ def expected_words(expected, source: str = "", pos: int = 0) -> str:
 def _after(source: str, pos: int) -> str:
     # Only a short window before pos: searching the whole line backtracks quadratically
     # over a long run of name characters (a 40,000-character name took 44 s).
-    window = source[max(0, pos - 64):pos]
+    window = source[max(0, pos - 64) : pos]
     m = _LAST_TOKEN.search(window) if window.strip() else None
     if not m:
         return ""
@@ -88,28 +89,58 @@ def _describe(ch: str) -> str:
 
 # Code of the tutorials' languages, recognised where gradcli's grammar stops: a pattern on
 # the statement's text up to the error -> (what it is, its language, what to write instead).
-_STATEMENT = re.compile(r"[ \t\f\r]*(?P<word>var|let|const|import|from|def|function|return|"
-                        r"if|for|while|class|else|elif)\b")
+_STATEMENT = re.compile(
+    r"[ \t\f\r]*(?P<word>var|let|const|import|from|def|function|return|"
+    r"if|for|while|class|else|elif)\b"
+)
 _WORDS_INSTEAD = {
-    "var": ("a JavaScript declaration", "js", "in gradcli write the assignment without "
-            "'{word}': x = a * b"),
+    "var": (
+        "a JavaScript declaration",
+        "js",
+        "in gradcli write the assignment without '{word}': x = a * b",
+    ),
     "import": ("a Python import", "python", "gradcli needs no imports: leave this line out"),
-    "def": ("a Python function definition", "python", "in gradcli define a function in "
-            "one line: sig(t) = 1 / (1 + exp(-t))"),
-    "function": ("a JavaScript function", "js", "in gradcli define a function in one "
-                 "line: sig(t) = 1 / (1 + exp(-t))"),
-    "return": ("a return statement", None, "in gradcli a function is one line: "
-               "sig(t) = 1 / (1 + exp(-t))"),
-    "if": ("a condition", None, _CONDITION := "gradcli reads straight-line arithmetic, "
-           "without conditions or loops: for a > 0 ? a : 0 write relu(a), for the larger "
-           "of two max(a, b)"),
-    "for": ("a loop", None, "gradcli reads straight-line arithmetic, without loops: write "
-            "each step of the loop out"),
-    "class": ("a class", None, "gradcli reads plain arithmetic on numbers: write the "
-              "computation with names and numbers"),
+    "def": (
+        "a Python function definition",
+        "python",
+        "in gradcli define a function in one line: sig(t) = 1 / (1 + exp(-t))",
+    ),
+    "function": (
+        "a JavaScript function",
+        "js",
+        "in gradcli define a function in one line: sig(t) = 1 / (1 + exp(-t))",
+    ),
+    "return": (
+        "a return statement",
+        None,
+        "in gradcli a function is one line: sig(t) = 1 / (1 + exp(-t))",
+    ),
+    "if": (
+        "a condition",
+        None,
+        _CONDITION := "gradcli reads straight-line arithmetic, "
+        "without conditions or loops: for a > 0 ? a : 0 write relu(a), for the larger "
+        "of two max(a, b)",
+    ),
+    "for": (
+        "a loop",
+        None,
+        "gradcli reads straight-line arithmetic, without loops: write each step of the loop out",
+    ),
+    "class": (
+        "a class",
+        None,
+        "gradcli reads plain arithmetic on numbers: write the computation with names and numbers",
+    ),
 }
-for _word, _same in (("let", "var"), ("const", "var"), ("from", "import"), ("while", "for"),
-                     ("else", "if"), ("elif", "if")):
+for _word, _same in (
+    ("let", "var"),
+    ("const", "var"),
+    ("from", "import"),
+    ("while", "for"),
+    ("else", "if"),
+    ("elif", "if"),
+):
     _WORDS_INSTEAD[_word] = _WORDS_INSTEAD[_same]
 _CHARS_INSTEAD = {
     "?": ("a conditional expression", _CONDITION),
@@ -118,10 +149,15 @@ _CHARS_INSTEAD = {
     "!": ("a condition", _CONDITION),
     "&": ("a condition", _CONDITION),
     "|": ("a condition", _CONDITION),
-    "%": ("a remainder", "gradcli has none (its derivative is 1 almost everywhere and "
-          "undefined at the jumps)"),
-    "{": ("braces", "gradcli reads one statement per line or between ';', without blocks; "
-          "define a function in one line: sig(t) = 1 / (1 + exp(-t))"),
+    "%": (
+        "a remainder",
+        "gradcli has none (its derivative is 1 almost everywhere and undefined at the jumps)",
+    ),
+    "{": (
+        "braces",
+        "gradcli reads one statement per line or between ';', without blocks; "
+        "define a function in one line: sig(t) = 1 / (1 + exp(-t))",
+    ),
     "}": ("braces", "gradcli reads one statement per line or between ';', without blocks"),
     "'": ("a string", "gradcli computes with numbers, not strings"),
     '"': ("a string", "gradcli computes with numbers, not strings"),
@@ -140,22 +176,32 @@ def foreign(source: str, pos: int):
     m = _STATEMENT.match(source, start)
     if m and m.end() <= pos:
         what, dialect, instead = _WORDS_INSTEAD[m.group("word")]
-        return ForeignCode(f"{m.group('word')} starts {what}; {instead.format(word=m.group('word'))}",
-                           source, start + m.start("word") - m.start(), construct=what,
-                           dialect=dialect)
-    ch = source[pos:pos + 2]
-    if source[pos - 1:pos + 1] in ("//", "/*") and pos > 0:
-        pos, ch = pos - 1, source[pos - 1:pos + 1]
+        return ForeignCode(
+            f"{m.group('word')} starts {what}; {instead.format(word=m.group('word'))}",
+            source,
+            start + m.start("word") - m.start(),
+            construct=what,
+            dialect=dialect,
+        )
+    ch = source[pos : pos + 2]
+    if source[pos - 1 : pos + 1] in ("//", "/*") and pos > 0:
+        pos, ch = pos - 1, source[pos - 1 : pos + 1]
     if ch in ("//", "/*"):
-        return ForeignCode(f"{ch} starts a comment in JavaScript; gradcli's comments start with "
-                           "# and run to the end of the line", source, pos,
-                           construct="comment", dialect="js")
+        return ForeignCode(
+            f"{ch} starts a comment in JavaScript; gradcli's comments start with "
+            "# and run to the end of the line",
+            source,
+            pos,
+            construct="comment",
+            dialect="js",
+        )
     if ch == "==" or ch[:1] in _CHARS_INSTEAD:
         what, instead = _CHARS_INSTEAD.get(ch[:1], ("a comparison", _CONDITION))
-        return ForeignCode(f"{what} ({ch if ch == '==' else ch[:1]}): {instead}", source, pos,
-                           construct=what)
-    if source[pos:pos + 1] == "(":
-        m = _METHOD.search(source[max(start, pos - 300):pos])
+        return ForeignCode(
+            f"{what} ({ch if ch == '==' else ch[:1]}): {instead}", source, pos, construct=what
+        )
+    if source[pos : pos + 1] == "(":
+        m = _METHOD.search(source[max(start, pos - 300) : pos])
         if m:
             from .syntax import attribute_error
 
@@ -168,8 +214,9 @@ def foreign(source: str, pos: int):
             else:
                 recv_start = offset + m.start("recv")
                 node = _Name(m.group("recv"))
-            return attribute_error(source, node, recv_start, recv_end,
-                                   _Match(m.group("attr"), attr_start))
+            return attribute_error(
+                source, node, recv_start, recv_end, _Match(m.group("attr"), attr_start)
+            )
     return None
 
 
@@ -211,9 +258,13 @@ def lex_error(source: str, pos: int, expected) -> SourceError:
     if known is not None:
         return known
     ch = source[pos] if pos < len(source) else ""
-    return SourceError(f"unexpected {_describe(ch)}: "
-                       f"expected {expected_words(expected, source, pos)}"
-                       f"{_after(source, pos)}", source, pos)
+    return SourceError(
+        f"unexpected {_describe(ch)}: "
+        f"expected {expected_words(expected, source, pos)}"
+        f"{_after(source, pos)}",
+        source,
+        pos,
+    )
 
 
 def parse_error(source: str, tok, expected) -> SourceError:
@@ -233,5 +284,8 @@ def parse_error(source: str, tok, expected) -> SourceError:
     else:
         pos = tok.start_pos
         what = _describe(tok.value) if len(tok.value) == 1 else f'"{tok.value[:20]}"'
-    return SourceError(f"unexpected {what}: expected {expected_words(expected, source, pos)}"
-                       f"{_after(source, pos)}", source, pos)
+    return SourceError(
+        f"unexpected {what}: expected {expected_words(expected, source, pos)}{_after(source, pos)}",
+        source,
+        pos,
+    )

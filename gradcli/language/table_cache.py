@@ -13,6 +13,7 @@ New files are written to a fresh temporary file in the folder (`mkstemp`: O_EXCL
 one can predict, never following a symlink) and renamed over the old one, so a concurrent
 reader sees a whole table or none.
 """
+
 from __future__ import annotations
 
 import json
@@ -76,8 +77,11 @@ def _safe_folder(folder: Path, create: bool) -> bool:
     shared = info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
     if shared and create:
         try:
-            os.chmod(folder, stat.S_IMODE(info.st_mode) & ~(stat.S_IWGRP | stat.S_IWOTH),
-                     follow_symlinks=False)
+            os.chmod(
+                folder,
+                stat.S_IMODE(info.st_mode) & ~(stat.S_IWGRP | stat.S_IWOTH),
+                follow_symlinks=False,
+            )
             return True
         except (OSError, NotImplementedError):
             return False
@@ -102,8 +106,9 @@ def load(grammar: str) -> Optional[dict]:
         fd = os.open(path, flags)
         with os.fdopen(fd, encoding="utf-8") as f:
             info = os.fstat(f.fileno())
-            if not stat.S_ISREG(info.st_mode) or (hasattr(os, "getuid")
-                                                   and info.st_uid != os.getuid()):
+            if not stat.S_ISREG(info.st_mode) or (
+                hasattr(os, "getuid") and info.st_uid != os.getuid()
+            ):
                 return None
             digest, _, body = f.read().partition("\n")
         if digest != _digest(body):

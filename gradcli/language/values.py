@@ -6,6 +6,7 @@ A constant expression is compiled and run by the same parser and engine as a pro
 with no inputs; randn, rand, zeros, ones and randint are allowed here only, drawing from
 a generator seeded with (seed, the input's name).
 """
+
 from __future__ import annotations
 
 import re
@@ -34,13 +35,20 @@ def constant_value(name: str, text: str, seed: Optional[int]):
     try:
         tape = compile_program(text, constructors=True)
     except GradcliError as exc:
-        raise InvalidValue(f"the value for {name} is not a number: {_shown(text)}",
-                           f"{_WRITE} (here: {exc.message})", name=name, value=text) from None
+        raise InvalidValue(
+            f"the value for {name} is not a number: {_shown(text)}",
+            f"{_WRITE} (here: {exc.message})",
+            name=name,
+            value=text,
+        ) from None
     if tape.inputs:
         names = ", ".join(tape.inputs)
-        raise InvalidValue(f"the value for {name} is not a number: {_shown(text)}",
-                           f"{_WRITE}; a value cannot use other names ({names})",
-                           name=name, value=text)
+        raise InvalidValue(
+            f"the value for {name} is not a number: {_shown(text)}",
+            f"{_WRITE}; a value cannot use other names ({names})",
+            name=name,
+            value=text,
+        )
     if seed is None:
         seed = 0
     if seed < 0 and draws(text):  # NumPy's generators take seeds of 0 and more
@@ -52,16 +60,19 @@ def constant_value(name: str, text: str, seed: Optional[int]):
         try:
             values = forward(tape, values_given)
         except GradcliError as exc:
-            raise InvalidValue(f"the value for {name} cannot be computed: {exc.message}",
-                               "", name=name, value=text) from None
+            raise InvalidValue(
+                f"the value for {name} cannot be computed: {exc.message}", "", name=name, value=text
+            ) from None
     value = values[tape.output]
     if getattr(value, "ndim", 1) == 0:
         return float(value)
     return value
 
 
-_WRITE = ("write a number (2, -0.5, 1e-3), an array ([[1, 2], [3, 4]]) or a constant "
-          "expression (-1/3, pi/2, randn(3, 2) * 0.1)")
+_WRITE = (
+    "write a number (2, -0.5, 1e-3), an array ([[1, 2], [3, 4]]) or a constant "
+    "expression (-1/3, pi/2, randn(3, 2) * 0.1)"
+)
 
 
 def draws(text: str) -> bool:
@@ -131,7 +142,6 @@ def _not_numeric(value) -> Optional[str]:
     return "is not a number or a nested list of numbers"
 
 
-
 def _npz_values(path: str, data: bytes) -> dict:
     import io
     import zipfile
@@ -141,8 +151,7 @@ def _npz_values(path: str, data: bytes) -> dict:
     # An .npz is a zip of .npy files. Anything else (a lone .npy, text) would reach
     # numpy.load's other branches: an array instead of an archive, or a hint to unpickle.
     if not data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        raise UsageError(f"{path} is not a .npz archive (a zip of arrays, as numpy.savez "
-                         "writes)")
+        raise UsageError(f"{path} is not a .npz archive (a zip of arrays, as numpy.savez writes)")
     values = {}
     try:
         with numpy.load(io.BytesIO(data), allow_pickle=False) as archive:
@@ -152,13 +161,16 @@ def _npz_values(path: str, data: bytes) -> dict:
                 except ValueError as exc:
                     if "allow_pickle" not in str(exc):
                         raise
-                    raise UsageError(f"{path}: the value for {name!r} holds Python objects, "
-                                     "which gradcli does not load (only arrays of numbers)"
-                                     ) from None
+                    raise UsageError(
+                        f"{path}: the value for {name!r} holds Python objects, "
+                        "which gradcli does not load (only arrays of numbers)"
+                    ) from None
     except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as exc:
         raise UsageError(f"{path} is not a readable .npz archive ({exc})") from None
     for name, value in values.items():
         if value.dtype.kind not in "iuf":  # complex, bool, strings, dates: not real numbers
-            raise UsageError(f"{path}: the value for {name!r} is not an array of real numbers "
-                             f"(its type is {value.dtype})")
+            raise UsageError(
+                f"{path}: the value for {name!r} is not an array of real numbers "
+                f"(its type is {value.dtype})"
+            )
     return values

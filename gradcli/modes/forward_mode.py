@@ -7,6 +7,7 @@ input with 0. One pass in evaluation order, linear in the tape's length. Here: c
 the input, the trace kept for the tables, and what agreement with reverse mode means.
 Nothing here prints.
 """
+
 from __future__ import annotations
 
 import math
@@ -39,10 +40,15 @@ def check_mode(mode: str) -> str:
     if mode in MODES:
         return mode
     close = close_matches(mode, MODES)
-    raise UnknownName(f"unknown mode {mode!r}"
-                      + (f" (did you mean {quoted_or(close)}?)" if close else ""),
-                      "the modes are " + ", ".join(MODES[:-1]) + " and " + MODES[-1],
-                      name=mode, kind="mode", suggestions=close, known=MODES, parameter="mode")
+    raise UnknownName(
+        f"unknown mode {mode!r}" + (f" (did you mean {quoted_or(close)}?)" if close else ""),
+        "the modes are " + ", ".join(MODES[:-1]) + " and " + MODES[-1],
+        name=mode,
+        kind="mode",
+        suggestions=close,
+        known=MODES,
+        parameter="mode",
+    )
 
 
 def resolve_wrt(tape: Tape, wrt) -> str:
@@ -62,8 +68,7 @@ def tangent_trace(tape: Tape, values: list, wrt: str, record: bool = True) -> Ta
     ȧ = 1 at that input (every other input's tangent is 0)."""
     terms: Optional[list] = [] if record else None
     warnings = Warnings()
-    tangents = tangent_sweep(tape, values, {tape.inputs[wrt]: 1.0}, record=terms,
-                             warnings=warnings)
+    tangents = tangent_sweep(tape, values, {tape.inputs[wrt]: 1.0}, record=terms, warnings=warnings)
     return TangentTrace(tape, wrt, values, tangents, terms or [], warnings.lines())
 
 

@@ -22,6 +22,7 @@ Two places where the numbers legitimately differ are recognised, both from the r
     ε·|f|/h) counts as good whatever the ratio, so cos(π/2) = 6e-17 beside a numeric
     1e-11 is not called wrong.
 """
+
 from __future__ import annotations
 
 import math
@@ -47,10 +48,12 @@ UNAVAILABLE = "unavailable"
 # of the slopes on its two sides (an even one exactly at the kink), not the derivative
 # the convention picks. The band itself stays in `verdict` (JSON) for scripts.
 KINK_VERDICT = "differs at a kink"
-KINK_NOTE = ("differs at a kink: the finite difference straddles the kink and averages the "
-             "slopes on its two sides, while the analytic value is the slope at the point "
-             "itself (at the kink, the one its convention picks): expected, not a bug")
-_EPS = 2.0 ** -52
+KINK_NOTE = (
+    "differs at a kink: the finite difference straddles the kink and averages the "
+    "slopes on its two sides, while the analytic value is the slope at the point "
+    "itself (at the kink, the one its convention picks): expected, not a bug"
+)
+_EPS = 2.0**-52
 
 
 @dataclass
@@ -106,15 +109,30 @@ def check_input(tape: Tape, inputs: dict, values: list, name: str, analytic: flo
         hi, lo = forward(tape, up), forward(tape, down)
     except EvaluationError as exc:
         reason = str(exc).splitlines()[0]
-        return Check(name, analytic, None, None, UNAVAILABLE, h,
-                     _kinks(tape, name, values, None, None, h),
-                     f"the forward pass fails within h = {fmt(h)} of {name} = {fmt(x)}: {reason}")
+        return Check(
+            name,
+            analytic,
+            None,
+            None,
+            UNAVAILABLE,
+            h,
+            _kinks(tape, name, values, None, None, h),
+            f"the forward pass fails within h = {fmt(h)} of {name} = {fmt(x)}: {reason}",
+        )
     # The nudge actually taken, after rounding x ± h to floats.
     numeric = (hi[out] - lo[out]) / (up[name] - down[name])
     kinks = _kinks(tape, name, values, hi, lo, h)
     if not math.isfinite(analytic) or not math.isfinite(numeric):
-        return Check(name, analytic, numeric if math.isfinite(numeric) else None, None,
-                     UNAVAILABLE, h, kinks, "the gradient is not a finite number here")
+        return Check(
+            name,
+            analytic,
+            numeric if math.isfinite(numeric) else None,
+            None,
+            UNAVAILABLE,
+            h,
+            kinks,
+            "the gradient is not a finite number here",
+        )
     error = relative_error(analytic, numeric)
     rounding = 4 * _EPS * max(abs(hi[out]), abs(lo[out])) / (up[name] - down[name])
     if abs(analytic - numeric) <= rounding and error >= BANDS[0][0]:
@@ -150,8 +168,11 @@ def _kinks(tape: Tape, name: str, values: list, hi, lo, h: float) -> list:
         up = op.partials(*[hi[a] for a in step.args], hi[i])
         down = op.partials(*[lo[a] for a in step.args], lo[i])
         if up != down:
-            found.add(f"a kink lies within h = {fmt(h)} of {name}: the finite difference "
-                      f"straddles two slopes of {op.name}", where)
+            found.add(
+                f"a kink lies within h = {fmt(h)} of {name}: the finite difference "
+                f"straddles two slopes of {op.name}",
+                where,
+            )
     return found.lines()
 
 
@@ -165,6 +186,7 @@ _SEVERITY = {"good": 0, UNAVAILABLE: 0, "fair": 1, "suspicious": 2, "wrong": 3}
 @dataclass
 class EntryCheck:
     """One entry of an array input: its partial beside a central difference in it."""
+
     index: tuple
     analytic: float
     numeric: Optional[float]
@@ -185,6 +207,7 @@ class ArrayCheck:
     """The check of one input of a tensor program, entry by entry. Its row shows the
     entry that most deserves a look (`worst`): one whose verdict is not good away from a
     kink, else one at a kink, else the largest relative error; `counts` has the rest."""
+
     name: str
     shape: tuple
     entries: list  # EntryCheck, in row-major order of their index
@@ -202,6 +225,7 @@ class ArrayCheck:
             else:
                 rank = 2 if e.near_kink else 3
             return rank, _SEVERITY[e.verdict], e.relative_error or 0.0
+
         return max(self.entries, key=key)
 
     @property
@@ -246,8 +270,11 @@ class ArrayCheck:
         if not notes:
             return None
         first = notes[0]
-        where = f"at {len(notes)} of the {len(self.entries)} entries checked" \
-            if len(notes) > 1 else "at 1 entry"
+        where = (
+            f"at {len(notes)} of the {len(self.entries)} entries checked"
+            if len(notes) > 1
+            else "at 1 entry"
+        )
         return f"{where}, the first {list(first.index)}: {first.note}"
 
 
@@ -280,10 +307,11 @@ def check_array(tape: Tape, inputs: dict, values: list, name: str, gradient) -> 
     indices, sampled = sample_entries(name, x.shape)
     reach = _depends_on(tape, name)
     found = Warnings()
-    entries = [_check_entry(tape, inputs, values, name, x, float(g[index]), index, reach, found)
-               for index in indices]
-    return ArrayCheck(name, tuple(x.shape), entries, int(x.size), sampled,
-                      found.lines())
+    entries = [
+        _check_entry(tape, inputs, values, name, x, float(g[index]), index, reach, found)
+        for index in indices
+    ]
+    return ArrayCheck(name, tuple(x.shape), entries, int(x.size), sampled, found.lines())
 
 
 def _entry_name(name: str, index: tuple) -> str:
@@ -304,20 +332,36 @@ def _check_entry(tape, inputs, values, name, x, analytic, index, reach, found) -
     except EvaluationError as exc:
         reason = str(exc).splitlines()[0]
         kinks = _array_kinks(tape, name, label, values, None, None, h, reach, found)
-        return EntryCheck(index, analytic, None, None, UNAVAILABLE, h, kinks,
-                          f"the forward pass fails within h = {fmt(h)} of {label} = "
-                          f"{fmt(xi)}: {reason}")
+        return EntryCheck(
+            index,
+            analytic,
+            None,
+            None,
+            UNAVAILABLE,
+            h,
+            kinks,
+            f"the forward pass fails within h = {fmt(h)} of {label} = {fmt(xi)}: {reason}",
+        )
     f_hi, f_lo = float(hi[out]), float(lo[out])
     numeric = (f_hi - f_lo) / step
     kinks = _array_kinks(tape, name, label, values, hi, lo, h, reach, found)
     if not math.isfinite(analytic) or not math.isfinite(numeric):
-        return EntryCheck(index, analytic, numeric if math.isfinite(numeric) else None, None,
-                          UNAVAILABLE, h, kinks, "the gradient is not a finite number here")
+        return EntryCheck(
+            index,
+            analytic,
+            numeric if math.isfinite(numeric) else None,
+            None,
+            UNAVAILABLE,
+            h,
+            kinks,
+            "the gradient is not a finite number here",
+        )
     error = relative_error(analytic, numeric)
     rounding = 4 * _EPS * max(abs(f_hi), abs(f_lo)) / step
     if abs(analytic - numeric) <= rounding and error >= BANDS[0][0]:
-        return EntryCheck(index, analytic, numeric, error, BANDS[0][1], h, kinks,
-                          within_rounding=True)
+        return EntryCheck(
+            index, analytic, numeric, error, BANDS[0][1], h, kinks, within_rounding=True
+        )
     return EntryCheck(index, analytic, numeric, error, verdict(error), h, kinks)
 
 
@@ -338,20 +382,22 @@ def _array_kinks(tape, name, label, values, hi, lo, h, reach, found) -> list:
         xs = [values[a] for a in step.args]
         moved = None
         if hi is not None:
-            moved = [np.asarray((hi[a] != values[a]) | (lo[a] != values[a]))
-                     for a in step.args]
+            moved = [np.asarray((hi[a] != values[a]) | (lo[a] != values[a])) for a in step.args]
         if op.name in ("amax", "amin"):
             at, straddles = _reduction_kink(i, step, values, hi, lo, moved)
             axis = (step.attrs or {}).get("axis")
             over = "all entries" if axis is None else f"axis {int(axis)}"
-            what = (f"a tie in {op.call_name} over {over}: the gradient is split equally "
-                    f"among the tied entries (torch.a{op.call_name}'s convention)")
+            what = (
+                f"a tie in {op.call_name} over {over}: the gradient is split equally "
+                f"among the tied entries (torch.a{op.call_name}'s convention)"
+            )
         else:
             shape = np.shape(values[i])
             hit = np.broadcast_to(kink_mask(op, xs), shape)
             if moved is not None:
-                hit = hit & np.broadcast_to(np.logical_or.reduce(
-                    [np.broadcast_to(m, shape) for m in moved]), shape)
+                hit = hit & np.broadcast_to(
+                    np.logical_or.reduce([np.broadcast_to(m, shape) for m in moved]), shape
+                )
             entry = np.argwhere(hit)
             what = None
             if len(entry):
@@ -362,18 +408,27 @@ def _array_kinks(tape, name, label, values, hi, lo, h, reach, found) -> list:
             if hi is not None and not at:
                 up = op.array_partials(*[hi[a] for a in step.args], hi[i])
                 down = op.array_partials(*[lo[a] for a in step.args], lo[i])
-                straddles = any(not np.array_equal(u, d) for u, d in zip(up, down)
-                                if u is not None and d is not None)
+                straddles = any(
+                    not np.array_equal(u, d)
+                    for u, d in zip(up, down)
+                    if u is not None and d is not None
+                )
         if at:
             reasons.append(f"sits at a kink: {what} ({where})")
-            found.add(f"entries of {name} sit at a kink: {what}", f"({label}, {where})",
-                      unit="entries")
+            found.add(
+                f"entries of {name} sit at a kink: {what}", f"({label}, {where})", unit="entries"
+            )
         elif straddles:
-            reasons.append(f"a kink lies within h = {fmt(h)}: the finite difference "
-                           f"straddles two slopes of {op.call_name} ({where})")
-            found.add(f"a kink lies within h of entries of {name}: the finite difference "
-                      f"straddles two slopes of {op.call_name}", f"({label}, {where})",
-                      unit="entries")
+            reasons.append(
+                f"a kink lies within h = {fmt(h)}: the finite difference "
+                f"straddles two slopes of {op.call_name} ({where})"
+            )
+            found.add(
+                f"a kink lies within h of entries of {name}: the finite difference "
+                f"straddles two slopes of {op.call_name}",
+                f"({label}, {where})",
+                unit="entries",
+            )
     return reasons
 
 

@@ -19,11 +19,13 @@ between them. It is broken
     kinks, so a change means a kink was crossed. A sample exactly at a kink, where a
     convention picks the derivative (relu'(0) = 0), is a point of its own.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Optional
 
 from ..core.engine import forward, input_values, no_cycle_collection, reverse_sweep
 from ..core.errors import DomainError, UsageError, close_matches, quoted_or
@@ -41,6 +43,7 @@ _BISECT = 60  # halvings to locate a boundary, a pole or a kink (the interval's 
 @dataclass
 class Region:
     """An interval of the range where the program is undefined."""
+
     start: float
     end: float
     start_included: bool
@@ -53,6 +56,7 @@ class Region:
 @dataclass
 class Mark:
     """A pole or a kink at x (located by bisection between two samples, or a sample)."""
+
     x: float
     why: str
     exact: bool  # x is a sample where the kink hook fired, not an estimate
@@ -131,13 +135,16 @@ class AxisError(UsageError):
         if reason == "no inputs":
             message, detail = "the program has no inputs, so there is nothing to plot it along", ""
         elif reason == "several inputs":
-            message = (f"the program has {len(self.inputs)} inputs: {names}; a plot shows one "
-                       "of them on the x axis")
+            message = (
+                f"the program has {len(self.inputs)} inputs: {names}; a plot shows one "
+                "of them on the x axis"
+            )
             detail = "choose one; the others stay at the values given"
         else:
             hint = close_matches(name, self.inputs)
-            message = (f"the program has no input named '{name}'"
-                       + (f" (did you mean {quoted_or(hint)}?)" if hint else ""))
+            message = f"the program has no input named '{name}'" + (
+                f" (did you mean {quoted_or(hint)}?)" if hint else ""
+            )
             detail = "its inputs are: " + (names or "none")
         super().__init__(message, detail)
 
@@ -148,10 +155,11 @@ class OutsideRange(UsageError):
     def __init__(self, name: str, point: float, start: float, end: float):
         self.name, self.point, self.start, self.end = name, point, start, end
         self.fits = (min(start, point), max(end, point))  # a range that holds both
-        super().__init__(f"the point {name} = {fmt(point)} is outside the range "
-                         f"{fmt(start)}:{fmt(end)}",
-                         f"widen the range to include it ({fmt(self.fits[0])}:"
-                         f"{fmt(self.fits[1])}) or give a point inside it")
+        super().__init__(
+            f"the point {name} = {fmt(point)} is outside the range {fmt(start)}:{fmt(end)}",
+            f"widen the range to include it ({fmt(self.fits[0])}:"
+            f"{fmt(self.fits[1])}) or give a point inside it",
+        )
 
 
 def choose_input(tape: Tape, along: Optional[str]) -> str:
@@ -167,9 +175,15 @@ def choose_input(tape: Tape, along: Optional[str]) -> str:
     return names[0]
 
 
-def sample(source: str, given: dict, output: Optional[str] = None, along: Optional[str] = None,
-           span: Optional[tuple] = None, points: int = POINTS,
-           dialect: str = "gradcli") -> PlotData:
+def sample(
+    source: str,
+    given: dict,
+    output: Optional[str] = None,
+    along: Optional[str] = None,
+    span: Optional[tuple] = None,
+    points: int = POINTS,
+    dialect: str = "gradcli",
+) -> PlotData:
     if not MIN_POINTS <= points <= MAX_POINTS:
         raise UsageError(f"a plot takes {MIN_POINTS} to {MAX_POINTS:,} samples, not {points}")
     with no_cycle_collection():
@@ -177,19 +191,28 @@ def sample(source: str, given: dict, output: Optional[str] = None, along: Option
         from ..core.tensor_eval import uses_arrays
 
         if uses_arrays(tape, given):
-            raise UsageError("plot draws programs of numbers only (for now), and this program "
-                             "has arrays",
-                             "for a program with arrays, gradcli eval gives every entry of "
-                             "the gradient")
+            raise UsageError(
+                "plot draws programs of numbers only (for now), and this program has arrays",
+                "for a program with arrays, gradcli eval gives every entry of the gradient",
+            )
         name = choose_input(tape, along)
         inputs, warnings = input_values(tape, given)
         x0 = inputs[name]
         start, end = span if span is not None else (x0 - HALF_WIDTH, x0 + HALF_WIDTH)
         if not start <= x0 <= end:
             raise OutsideRange(name, x0, start, end)
-        data = PlotData(source, tape.output_label, name,
-                        {n: v for n, v in inputs.items() if n != name}, start, end,
-                        [], [], [], warnings=list(tape.warnings) + warnings)
+        data = PlotData(
+            source,
+            tape.output_label,
+            name,
+            {n: v for n, v in inputs.items() if n != name},
+            start,
+            end,
+            [],
+            [],
+            [],
+            warnings=list(tape.warnings) + warnings,
+        )
         _Sampler(tape, inputs, name, data).run(points, x0)
     return data
 
@@ -257,9 +280,17 @@ class _Sampler:
         start, included = x, True
         if k > 0:  # a defined sample before it: the boundary lies between
             start, included = self._boundary(d.xs[k - 1], x)
-        d.undefined.append(Region(start, d.end, included, True,
-                                  f"at {self.name} = {fmt(x)}: {error.problem}",
-                                  at_start=k == 0, at_end=True))
+        d.undefined.append(
+            Region(
+                start,
+                d.end,
+                included,
+                True,
+                f"at {self.name} = {fmt(x)}: {error.problem}",
+                at_start=k == 0,
+                at_end=True,
+            )
+        )
 
     def _close_region(self, bad: float, good: float) -> None:
         region = self.data.undefined[-1]
@@ -296,8 +327,9 @@ class _Sampler:
                 continue  # a sample sits on this kink: it is a point of its own
             slopes = op.partials(*self._operands(left, i), left[i])
             if slopes != op.partials(*self._operands(right, i), right[i]):
-                x = self._locate(lo, hi, lambda v: op.partials(*self._operands(v, i), v[i])
-                                 != slopes)
+                x = self._locate(
+                    lo, hi, lambda v: op.partials(*self._operands(v, i), v[i]) != slopes
+                )
                 undefined = self.values_at(x)
                 if isinstance(undefined, DomainError):  # x/abs(x): a jump, not a kink
                     self._break(k, x, undefined.problem)
@@ -355,13 +387,13 @@ class _Sampler:
         d = self.data
         values = self.values_at(x0)
         if isinstance(values, DomainError):
-            d.no_tangent = f"the program is undefined at {self.name} = {fmt(x0)}: " \
-                           f"{values.problem}"
+            d.no_tangent = f"the program is undefined at {self.name} = {fmt(x0)}: {values.problem}"
             return
         g = reverse_sweep(self.tape, values)[self.slot]
         if not math.isfinite(g):
-            d.no_tangent = (f"the derivative at {self.name} = {fmt(x0)} is not a finite "
-                            f"number ({fmt(g)})")
+            d.no_tangent = (
+                f"the derivative at {self.name} = {fmt(x0)} is not a finite number ({fmt(g)})"
+            )
             return
         kink = None
         for i in self.kinked:
@@ -395,5 +427,4 @@ _POLES: dict = {
     "pow": lambda l, r: (l[1] < 0 or r[1] < 0) and _sign_change(l[0], r[0]),
     "tan": lambda l, r: _tan_branch(l[0]) != _tan_branch(r[0]),
 }
-_POLE_WHY = {"div": "division by zero", "pow": "0 to a negative power",
-             "tan": "a pole of tan"}
+_POLE_WHY = {"div": "division by zero", "pow": "0 to a negative power", "tan": "a pole of tan"}

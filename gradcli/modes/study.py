@@ -2,6 +2,7 @@
 check and the symbolic partials, gathered in one place for the renderers. Nothing here
 prints.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -38,29 +39,53 @@ class Study:
         return self.values[self.tape.output]
 
 
-def study(source: str, given: dict, output: Optional[str] = None, mode: str = "reverse",
-          wrt: Optional[str] = None, check: bool = False, symbolic: bool = False,
-          record: bool = True, dialect: str = "gradcli") -> Study:
+def study(
+    source: str,
+    given: dict,
+    output: Optional[str] = None,
+    mode: str = "reverse",
+    wrt: Optional[str] = None,
+    check: bool = False,
+    symbolic: bool = False,
+    record: bool = True,
+    dialect: str = "gradcli",
+) -> Study:
     mode = check_mode(mode)
     if wrt is not None and mode == "reverse":
         raise WrtError("reverse mode", wrt=wrt, mode=mode)
     with no_cycle_collection():
         tape = compile_program(source, given, output, dialect=dialect)
         if mode != "reverse" or symbolic:
-            _scalar_only(tape, given, "forward mode is" if mode != "reverse" else
-                         "symbolic partials are")
+            _scalar_only(
+                tape, given, "forward mode is" if mode != "reverse" else "symbolic partials are"
+            )
         name = resolve_wrt(tape, wrt) if mode != "reverse" else None
         if mode == "forward":
             inputs, warnings = input_values(tape, given)
             values = forward(tape, inputs)
             trace = tangent_trace(tape, values, name, record)
-            found = Study(tape, mode, inputs, values, {name: trace.derivative}, trace=trace,
-                          warnings=list(tape.warnings) + warnings + trace.warnings)
+            found = Study(
+                tape,
+                mode,
+                inputs,
+                values,
+                {name: trace.derivative},
+                trace=trace,
+                warnings=list(tape.warnings) + warnings + trace.warnings,
+            )
         else:
             ev = evaluate(tape, given, record=record)
             trace = tangent_trace(tape, ev.values, name, record) if name else None
-            found = Study(tape, mode, ev.inputs, ev.values, ev.gradient, ev=ev, trace=trace,
-                          warnings=list(ev.warnings) + (trace.warnings if trace else []))
+            found = Study(
+                tape,
+                mode,
+                ev.inputs,
+                ev.values,
+                ev.gradient,
+                ev=ev,
+                trace=trace,
+                warnings=list(ev.warnings) + (trace.warnings if trace else []),
+            )
     if symbolic:
         from .symbolic import formulas
 
@@ -85,11 +110,15 @@ def _scalar_only(tape: Tape, given: dict, what: str) -> None:
         return
     from ..core.arrays import is_array, np, shape_text
 
-    arrays = [f"{name} is {shape_text(np.shape(v))}" for name, v in given.items()
-              if name in tape.inputs and is_array(v)]
+    arrays = [
+        f"{name} is {shape_text(np.shape(v))}"
+        for name, v in given.items()
+        if name in tape.inputs and is_array(v)
+    ]
     which = f" ({arrays[0]})" if arrays else ""
-    raise UsageError(f"{what} for programs of numbers only (for now), and this "
-                     f"program has arrays{which}",
-                     "for a program with arrays, the reverse sweep (the default mode) gives "
-                     "every entry of the gradient, and the gradient check compares each "
-                     "entry with a finite difference")
+    raise UsageError(
+        f"{what} for programs of numbers only (for now), and this program has arrays{which}",
+        "for a program with arrays, the reverse sweep (the default mode) gives "
+        "every entry of the gradient, and the gradient check compares each "
+        "entry with a finite difference",
+    )

@@ -20,6 +20,7 @@ commands use, runs SymPy in a forked child process that is killed when its time 
 (BUDGET_SECONDS, or GRADCLI_SYMBOLIC_SECONDS) runs out, and hands back plain text and
 numbers. Nothing here prints.
 """
+
 from __future__ import annotations
 
 import math
@@ -45,25 +46,46 @@ def _sympy():
     try:
         import sympy
     except ImportError:
-        raise MissingDependency("symbolic partials need SymPy, which is not installed",
-                                f"install it with: {INSTALL_HINT}", dependency="SymPy",
-                                feature="symbolic", install=INSTALL_HINT) from None
+        raise MissingDependency(
+            "symbolic partials need SymPy, which is not installed",
+            f"install it with: {INSTALL_HINT}",
+            dependency="SymPy",
+            feature="symbolic",
+            install=INSTALL_HINT,
+        ) from None
     return sympy
 
 
 def _forward_table(sp) -> dict:
     """Op name -> the SymPy function with the same value (the registry's `forward`)."""
     return {
-        "copy": lambda a: a, "neg": lambda a: -a,
-        "add": lambda a, b: a + b, "sub": lambda a, b: a - b,
-        "mul": lambda a, b: a * b, "div": lambda a, b: a / b, "pow": _power_function(sp),
-        "exp": sp.exp, "log": sp.log, "log2": lambda a: sp.log(a, 2),
-        "log10": lambda a: sp.log(a, 10), "sqrt": sp.sqrt,
-        "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "asin": sp.asin, "acos": sp.acos,
-        "atan": sp.atan, "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh,
+        "copy": lambda a: a,
+        "neg": lambda a: -a,
+        "add": lambda a, b: a + b,
+        "sub": lambda a, b: a - b,
+        "mul": lambda a, b: a * b,
+        "div": lambda a, b: a / b,
+        "pow": _power_function(sp),
+        "exp": sp.exp,
+        "log": sp.log,
+        "log2": lambda a: sp.log(a, 2),
+        "log10": lambda a: sp.log(a, 10),
+        "sqrt": sp.sqrt,
+        "sin": sp.sin,
+        "cos": sp.cos,
+        "tan": sp.tan,
+        "asin": sp.asin,
+        "acos": sp.acos,
+        "atan": sp.atan,
+        "sinh": sp.sinh,
+        "cosh": sp.cosh,
+        "tanh": sp.tanh,
         "sigmoid": lambda a: 1 / (1 + sp.exp(-a)),
-        "relu": _relu_function(sp), "softplus": lambda a: sp.log(1 + sp.exp(a)),
-        "abs": sp.Abs, "max": sp.Max, "min": sp.Min,
+        "relu": _relu_function(sp),
+        "softplus": lambda a: sp.log(1 + sp.exp(a)),
+        "abs": sp.Abs,
+        "max": sp.Max,
+        "min": sp.Min,
     }
 
 
@@ -73,10 +95,12 @@ def _power_function(sp):
     outside the domain). SymPy keeps 0**b for b of unknown sign and differentiates it to
     0**b·log(0), nan everywhere; the registry (PyTorch) takes d/dc x^c = 0 at x = 0, and
     0 is also the derivative of the function, constant 0 for b > 0."""
+
     def power(a, b):
         if a.is_zero and not b.is_number:
             return sp.Piecewise((1, sp.Eq(b, 0)), (0, True))
-        return a ** b
+        return a**b
+
     return power
 
 
@@ -89,6 +113,7 @@ def _relu_function(sp):
     which SymPy takes as 1/2 at 0."""
     global _RELU
     if _RELU is None:
+
         class relu(sp.Function):
             @classmethod
             def eval(cls, x):
@@ -159,17 +184,26 @@ def to_sympy_checks(tape: Tape) -> None:
     check = "a gradient check verifies the gradient numerically"
     steps = tape.output + 1
     if steps > MAX_STEPS:
-        raise TooLarge(f"symbolic partials handle programs of up to {MAX_STEPS} steps; this "
-                       f"one has {steps}",
-                       f"SymPy would take too long on a formula this big; {check}",
-                       what="symbolic", limit=MAX_STEPS, size=steps, unit="steps")
+        raise TooLarge(
+            f"symbolic partials handle programs of up to {MAX_STEPS} steps; this one has {steps}",
+            f"SymPy would take too long on a formula this big; {check}",
+            what="symbolic",
+            limit=MAX_STEPS,
+            size=steps,
+            unit="steps",
+        )
     size = tree_size(tape)
     if size > MAX_TREE:
-        raise TooLarge(f"symbolic partials handle formulas of up to {MAX_TREE} operations; "
-                       f"this program's, written out in full, has "
-                       f"{size if size < 10**9 else 'over 10^9'}",
-                       f"values used more than once are written out each time; {check}",
-                       what="symbolic", limit=MAX_TREE, size=size, unit="operations")
+        raise TooLarge(
+            f"symbolic partials handle formulas of up to {MAX_TREE} operations; "
+            f"this program's, written out in full, has "
+            f"{size if size < 10**9 else 'over 10^9'}",
+            f"values used more than once are written out each time; {check}",
+            what="symbolic",
+            limit=MAX_TREE,
+            size=size,
+            unit="operations",
+        )
 
 
 def tree_size(tape: Tape) -> int:
@@ -246,6 +280,7 @@ class Formula:
     """A symbolic partial as plain data: ∂output/∂name written in gradcli's syntax, its
     value at the point (None where SymPy finds it undefined or complex), and whether it
     was simplified."""
+
     name: str
     formula: str
     value: Optional[float]
@@ -256,8 +291,9 @@ def _formulas_here(tape: Tape, names: list, at: dict) -> list:
     found = []
     for p in partials(tape):
         if p.name in names:
-            found.append(Formula(p.name, formula(p.expression), evaluate_at(p.expression, at),
-                                 p.simplified))
+            found.append(
+                Formula(p.name, formula(p.expression), evaluate_at(p.expression, at), p.simplified)
+            )
     return found
 
 
@@ -282,14 +318,19 @@ def formulas(tape: Tape, names: list, at: dict) -> list:
             f"SymPy did not finish the symbolic partials within {seconds} s",
             "the formula is too hard for SymPy to differentiate and simplify in that "
             "time; a gradient check verifies the gradient numerically",
-            seconds=seconds)
+            seconds=seconds,
+        )
     if kind == "ok":
         return payload
     if kind == "deep":
-        raise TooLarge("the formula nests too deeply for SymPy, which recurses over it",
-                       "a gradient check verifies the gradient numerically",
-                       what="symbolic", limit=sys.getrecursionlimit(), size=len(tape.steps),
-                       unit="levels")
+        raise TooLarge(
+            "the formula nests too deeply for SymPy, which recurses over it",
+            "a gradient check verifies the gradient numerically",
+            what="symbolic",
+            limit=sys.getrecursionlimit(),
+            size=len(tape.steps),
+            unit="levels",
+        )
     raise RuntimeError(payload)
 
 

@@ -1,4 +1,5 @@
 """The machine-readable form of an evaluation: one strict-JSON document."""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,10 @@ def _number(x, what: str, warnings: list):
         null = _Nulls()
         doc = null(x)
         if null.count:
-            warnings.append(f"{what} has {null.count} entries that are infinite or undefined;"
-                            " written as null (JSON has no such number)")
+            warnings.append(
+                f"{what} has {null.count} entries that are infinite or undefined;"
+                " written as null (JSON has no such number)"
+            )
         return doc
     if math.isfinite(x):
         return x
@@ -32,7 +35,7 @@ def _nested(a, null):
         return null(float(a))
     flat = [null(float(v)) for v in a.ravel().tolist()]
     for d in reversed(a.shape[1:]):
-        flat = [flat[k:k + d] for k in range(0, len(flat), d)]
+        flat = [flat[k : k + d] for k in range(0, len(flat), d)]
     return flat
 
 
@@ -67,8 +70,10 @@ def to_dict(ev: Evaluation, grad_only: bool = False) -> dict:
         "schema": SCHEMA,
         "output": tape.output_name,
         "value": _number(ev.value, "the output value", warnings),
-        "gradient": {name: _number(g, f"∂{tape.output_name}/∂{name}", warnings)
-                     for name, g in ev.gradient.items()},
+        "gradient": {
+            name: _number(g, f"∂{tape.output_name}/∂{name}", warnings)
+            for name, g in ev.gradient.items()
+        },
         "inputs": {name: _number(v, name, []) for name, v in ev.inputs.items()},
     }
     if not grad_only and tape.tensor:
@@ -76,29 +81,37 @@ def to_dict(ev: Evaluation, grad_only: bool = False) -> dict:
     elif not grad_only:
         plain = Notation(code=True)  # rule texts as code writes them: dW += X.T @ dY
         null = _Nulls()
-        doc["nodes"] = [{
-            "id": tape.step_id(i),
-            "name": step.name if step.name is not None else tape.step_id(i),
-            "label": tape.label(i),
-            "op": step.op.name,
-            "expression": tape.expression(i),
-            "inputs": [tape.step_id(a) for a in step.args],
-            "value": null(ev.values[i]),
-            "adjoint": null(ev.adjoints[i]),
-            "source": [step.start, step.end],
-        } for i, step in enumerate(tape.steps)]
-        doc["steps"] = [{
-            "node": tape.step_id(c.node),
-            "input": tape.step_id(c.input),
-            "rule": plain.math(tape.rule(c.node, c.position)),
-            "local": null(c.local),
-            "upstream": null(c.upstream),
-            "contribution": null(c.contribution),
-            "total": null(c.total),
-        } for c in ev.contributions]
+        doc["nodes"] = [
+            {
+                "id": tape.step_id(i),
+                "name": step.name if step.name is not None else tape.step_id(i),
+                "label": tape.label(i),
+                "op": step.op.name,
+                "expression": tape.expression(i),
+                "inputs": [tape.step_id(a) for a in step.args],
+                "value": null(ev.values[i]),
+                "adjoint": null(ev.adjoints[i]),
+                "source": [step.start, step.end],
+            }
+            for i, step in enumerate(tape.steps)
+        ]
+        doc["steps"] = [
+            {
+                "node": tape.step_id(c.node),
+                "input": tape.step_id(c.input),
+                "rule": plain.math(tape.rule(c.node, c.position)),
+                "local": null(c.local),
+                "upstream": null(c.upstream),
+                "contribution": null(c.contribution),
+                "total": null(c.total),
+            }
+            for c in ev.contributions
+        ]
         if null.count:
-            warnings.append(f"{null.count} numbers in nodes and steps are infinite or "
-                            "undefined; written as null (JSON has no such number)")
+            warnings.append(
+                f"{null.count} numbers in nodes and steps are infinite or "
+                "undefined; written as null (JSON has no such number)"
+            )
     doc["warnings"] = list(dict.fromkeys(warnings))  # each warning once, in order
     return doc
 
@@ -116,40 +129,47 @@ def _tensor_traces(ev: Evaluation, doc: dict, warnings: list) -> None:
     nodes = []
     for i, step in enumerate(tape.steps):
         shape = np.shape(ev.values[i])
-        nodes.append({
-            "id": tape.step_id(i),
-            "name": step.name if step.name is not None else tape.step_id(i),
-            "label": tape.label(i),
-            "op": step.op.name,
-            "expression": tape.expression(i),
-            "inputs": [tape.step_id(a) for a in step.args],
-            "shape": list(shape),
-            "value": null(np.asarray(ev.values[i], dtype=float)),
-            # Integer data (an index, targets) has no adjoint: null.
-            "adjoint": None if step.name in tape.integer_inputs and tape.is_input(i) else
-            null(np.broadcast_to(np.asarray(ev.adjoints[i], dtype=float), shape)),
-            "source": [step.start, step.end],
-        })
+        nodes.append(
+            {
+                "id": tape.step_id(i),
+                "name": step.name if step.name is not None else tape.step_id(i),
+                "label": tape.label(i),
+                "op": step.op.name,
+                "expression": tape.expression(i),
+                "inputs": [tape.step_id(a) for a in step.args],
+                "shape": list(shape),
+                "value": null(np.asarray(ev.values[i], dtype=float)),
+                # Integer data (an index, targets) has no adjoint: null.
+                "adjoint": None
+                if step.name in tape.integer_inputs and tape.is_input(i)
+                else null(np.broadcast_to(np.asarray(ev.adjoints[i], dtype=float), shape)),
+                "source": [step.start, step.end],
+            }
+        )
     steps = []
     for c in ev.contributions:
         s = tensor_step(ev, c, plain)
-        steps.append({
-            "node": tape.step_id(c.node),
-            "input": tape.step_id(c.input),
-            "rule": s.formula,
-            "shapes": s.shapes,
-            "why": s.why,
-            "node_shape": list(np.shape(ev.values[c.node])),
-            "input_shape": list(np.shape(ev.values[c.input])),
-            "local": null(c.local),
-            "upstream": null(c.upstream),
-            "contribution": null(c.contribution),
-            "total": null(c.total),
-        })
+        steps.append(
+            {
+                "node": tape.step_id(c.node),
+                "input": tape.step_id(c.input),
+                "rule": s.formula,
+                "shapes": s.shapes,
+                "why": s.why,
+                "node_shape": list(np.shape(ev.values[c.node])),
+                "input_shape": list(np.shape(ev.values[c.input])),
+                "local": null(c.local),
+                "upstream": null(c.upstream),
+                "contribution": null(c.contribution),
+                "total": null(c.total),
+            }
+        )
     doc["nodes"], doc["steps"] = nodes, steps
     if null.count:
-        warnings.append(f"{null.count} numbers in nodes and steps are infinite or "
-                        "undefined; written as null (JSON has no such number)")
+        warnings.append(
+            f"{null.count} numbers in nodes and steps are infinite or "
+            "undefined; written as null (JSON has no such number)"
+        )
 
 
 def to_json(ev: Evaluation, grad_only: bool = False) -> str:

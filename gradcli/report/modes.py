@@ -1,4 +1,5 @@
 """The JSON document of `gradcli eval` with --mode forward|both, --check, --symbolic."""
+
 from __future__ import annotations
 
 import json
@@ -19,9 +20,12 @@ def study_dict(study: Study, grad_only: bool = False) -> dict:
         warnings += [w for w in study.warnings if w not in warnings]
     else:
         warnings = list(study.warnings)
-        doc = {"schema": SCHEMA, "output": tape.output_name,
-               "value": _number(study.value, "the output value", warnings),
-               "inputs": dict(study.inputs)}
+        doc = {
+            "schema": SCHEMA,
+            "output": tape.output_name,
+            "value": _number(study.value, "the output value", warnings),
+            "inputs": dict(study.inputs),
+        }
     out = tape.output_name
     trace = study.trace
     if trace is not None:
@@ -31,18 +35,27 @@ def study_dict(study: Study, grad_only: bool = False) -> dict:
         doc["wrt"] = trace.wrt
         doc["derivative"] = _number(trace.derivative, f"d{out}/d{trace.wrt}", warnings)
         null = _Nulls()  # one warning for all the traces' non-finite numbers, not one each
-        doc["tangents"] = {tape.step_id(i): null(t)
-                           for i, t in enumerate(trace.tangents[: tape.output + 1])}
+        doc["tangents"] = {
+            tape.step_id(i): null(t) for i, t in enumerate(trace.tangents[: tape.output + 1])
+        }
         if not grad_only:
-            doc["forward_trace"] = [{
-                "id": tape.step_id(i), "label": tape.label(i), "expression": tape.expression(i),
-                "value": null(trace.values[i]),
-                "rule": tangent_rule(trace, i, plain),
-                "tangent": null(trace.tangents[i]),
-            } for i in range(tape.output + 1) if not (tape.is_const(i) and tape.steps[i].name is None)]
+            doc["forward_trace"] = [
+                {
+                    "id": tape.step_id(i),
+                    "label": tape.label(i),
+                    "expression": tape.expression(i),
+                    "value": null(trace.values[i]),
+                    "rule": tangent_rule(trace, i, plain),
+                    "tangent": null(trace.tangents[i]),
+                }
+                for i in range(tape.output + 1)
+                if not (tape.is_const(i) and tape.steps[i].name is None)
+            ]
         if null.count:
-            warnings.append(f"{null.count} numbers in tangents and forward_trace are infinite "
-                            "or undefined; written as null (JSON has no such number)")
+            warnings.append(
+                f"{null.count} numbers in tangents and forward_trace are infinite "
+                "or undefined; written as null (JSON has no such number)"
+            )
         if study.ev is not None:
             found = compare(trace, study.ev)
             doc["agree"] = found.verdict == AGREE
@@ -50,15 +63,17 @@ def study_dict(study: Study, grad_only: bool = False) -> dict:
             # or an overflow on the way) or mismatch (a bug; the command exits 3)
             doc["agreement"] = found.verdict
     if study.checks is not None:
-        doc["check"] = {c.name: _check_dict(c, f"d{out}/d{c.name}", warnings)
-                        for c in study.checks}
+        doc["check"] = {c.name: _check_dict(c, f"d{out}/d{c.name}", warnings) for c in study.checks}
     if study.partials is not None:
-        doc["symbolic"] = {p.name: {
-            "formula": p.formula,
-            "value": _number(study.analytic[p.name], f"d{out}/d{p.name}", warnings),
-            "formula_value": p.value,
-            "simplified": p.simplified,
-        } for p in study.partials}
+        doc["symbolic"] = {
+            p.name: {
+                "formula": p.formula,
+                "value": _number(study.analytic[p.name], f"d{out}/d{p.name}", warnings),
+                "formula_value": p.value,
+                "simplified": p.simplified,
+            }
+            for p in study.partials
+        }
     doc["warnings"] = list(dict.fromkeys(warnings))  # each warning once, in order
     return doc
 
@@ -79,10 +94,14 @@ def _check_dict(c, what: str, warnings: list) -> dict:
         "verdict": worst.verdict,
         "near_kink": worst.near_kink,
         "counts": c.counts,
-        "worst": {"index": list(worst.index),
-                  **_entry_dict(worst, f"{what}{list(worst.index)}", warnings)},
-        "entries": [{"index": list(e.index), **_entry_dict(e, f"{what}{list(e.index)}", warnings)}
-                    for e in c.entries],
+        "worst": {
+            "index": list(worst.index),
+            **_entry_dict(worst, f"{what}{list(worst.index)}", warnings),
+        },
+        "entries": [
+            {"index": list(e.index), **_entry_dict(e, f"{what}{list(e.index)}", warnings)}
+            for e in c.entries
+        ],
         "kinks": c.kinks,
     }
 

@@ -3,6 +3,7 @@
 Rows are strings, so the rich tables (cli/), the lessons (tutor/) and the tests all read
 the same words; nothing here knows about terminals.
 """
+
 from __future__ import annotations
 
 import re
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from ..core.arrays import np, shape_text
 from ..core.engine import Contribution, Evaluation
-from ..core.notation import Notation, contribution_of, fmt, full, product
+from ..core.notation import Notation, contribution_of, fmt, full
 from ..core.tape import fill
 from .tensors import array_text
 
@@ -53,8 +54,15 @@ def forward_rows(ev: Evaluation, width=None, show_all: bool = False) -> list:
         else:
             operation = f"{label} = {tape.expression(i)}"
         if tensor:
-            rows.append((str(shown), label, operation, shape_text(np.shape(ev.values[i])),
-                         array_text(ev.values[i], width, show_all)))
+            rows.append(
+                (
+                    str(shown),
+                    label,
+                    operation,
+                    shape_text(np.shape(ev.values[i])),
+                    array_text(ev.values[i], width, show_all),
+                )
+            )
         else:
             rows.append((str(shown), label, operation, fmt(ev.values[i])))
     return rows
@@ -63,12 +71,18 @@ def forward_rows(ev: Evaluation, width=None, show_all: bool = False) -> list:
 def _defaults_used(ev: Evaluation) -> set:
     tape = ev.tape
     if tape.tensor:
-        return {name for name, i in tape.inputs.items()
-                if tape.steps[i].const is not None
-                and np.shape(ev.inputs[name]) == np.shape(tape.steps[i].const)
-                and bool(np.all(np.asarray(ev.inputs[name]) == tape.steps[i].const))}
-    return {name for name, i in tape.inputs.items()
-            if tape.steps[i].const is not None and ev.inputs[name] == tape.steps[i].const}
+        return {
+            name
+            for name, i in tape.inputs.items()
+            if tape.steps[i].const is not None
+            and np.shape(ev.inputs[name]) == np.shape(tape.steps[i].const)
+            and bool(np.all(np.asarray(ev.inputs[name]) == tape.steps[i].const))
+        }
+    return {
+        name
+        for name, i in tape.inputs.items()
+        if tape.steps[i].const is not None and ev.inputs[name] == tape.steps[i].const
+    }
 
 
 def contribution_counts(ev: Evaluation) -> dict:
@@ -97,19 +111,25 @@ def backward_row(ev: Evaluation, c: Contribution, nt: Notation, counts=None) -> 
         contribution = f"{bar_in} += -{bar_node} = {fmt(c.contribution)}"
     else:
         factor = rule if _ATOM.fullmatch(rule) else f"({rule})"
-        contribution = (f"{bar_in} += {factor}{nt.times}{bar_node} = "
-                        f"{nt.product(c.local, c.upstream)} = {fmt(c.contribution)}")
+        contribution = (
+            f"{bar_in} += {factor}{nt.times}{bar_node} = "
+            f"{nt.product(c.local, c.upstream)} = {fmt(c.contribution)}"
+        )
     if _masked(c.local, c.upstream, c.contribution):
         # 0·inf is nan in floats: say why the term is 0 instead of writing a false product.
-        contribution = (f"{bar_in} += 0  ({_gate_reason(tape, c.node, c.position)}: the "
-                        f"contribution is masked to exactly 0, as PyTorch does; "
-                        f"{nt.product(c.local, c.upstream)} would be nan)")
+        contribution = (
+            f"{bar_in} += 0  ({_gate_reason(tape, c.node, c.position)}: the "
+            f"contribution is masked to exactly 0, as PyTorch does; "
+            f"{nt.product(c.local, c.upstream)} would be nan)"
+        )
     if c.count == 1:
         total = f"{bar_in} = {fmt(c.total)}"
     else:
         # Contributions add: a negative one is added in parentheses, as the text says it.
-        total = (f"{bar_in} = {fmt(c.total - c.contribution)} + {_paren(fmt(c.contribution))}"
-                 f" = {fmt(c.total)}")
+        total = (
+            f"{bar_in} = {fmt(c.total - c.contribution)} + {_paren(fmt(c.contribution))}"
+            f" = {fmt(c.total)}"
+        )
     sends = f"{node} → {inp}" if not nt.ascii else f"{node} -> {inp}"
     if counts.get(c.input, 1) > 1:
         sends += f"  ({contribution_of(c.count, counts[c.input], bar_in)})"
@@ -131,10 +151,20 @@ def _gate_reason(tape, node: int, position: int) -> str:
 
 def backward_columns(ev: Evaluation) -> list:
     if ev.tape.tensor:
-        return ["#", "sends", "chain rule in matrix form: shapes, why",
-                "contribution,\nrunning total"]
-    return ["#", "sends", "local derivative", "upstream", "contribution (chain rule)",
-            "running total"]
+        return [
+            "#",
+            "sends",
+            "chain rule in matrix form: shapes, why",
+            "contribution,\nrunning total",
+        ]
+    return [
+        "#",
+        "sends",
+        "local derivative",
+        "upstream",
+        "contribution (chain rule)",
+        "running total",
+    ]
 
 
 def backward_rows(ev: Evaluation, nt: Notation, width=None, show_all: bool = False) -> list:
@@ -142,11 +172,12 @@ def backward_rows(ev: Evaluation, nt: Notation, width=None, show_all: bool = Fal
         from .tensor_rows import tensor_backward_row
 
         counts = contribution_counts(ev)
-        return [(str(k),) + tensor_backward_row(ev, c, nt, width, show_all, counts)
-                for k, c in enumerate(ev.contributions, 1)]
+        return [
+            (str(k),) + tensor_backward_row(ev, c, nt, width, show_all, counts)
+            for k, c in enumerate(ev.contributions, 1)
+        ]
     counts = contribution_counts(ev)
-    return [(str(k),) + backward_row(ev, c, nt, counts)
-            for k, c in enumerate(ev.contributions, 1)]
+    return [(str(k),) + backward_row(ev, c, nt, counts) for k, c in enumerate(ev.contributions, 1)]
 
 
 def fan_out_notes(ev: Evaluation, nt: Notation) -> list:
@@ -164,11 +195,14 @@ def fan_out_notes(ev: Evaluation, nt: Notation) -> list:
         if len(parts) > 1:
             label = tape.label(i)
             shown = fmt(parts[0]) + "".join(
-                f" {'-' if p < 0 else '+'} {fmt(abs(p))}" for p in parts[1:6])
+                f" {'-' if p < 0 else '+'} {fmt(abs(p))}" for p in parts[1:6]
+            )
             shown += " + ..." if len(parts) > 6 else ""
-            notes.append(f"fan-out: {label} is used {len(parts)} times, so its gradient is the "
-                         f"sum of {len(parts)} contributions: {nt.bar(label)} = {shown} = "
-                         f"{fmt(ev.adjoints[i])}")
+            notes.append(
+                f"fan-out: {label} is used {len(parts)} times, so its gradient is the "
+                f"sum of {len(parts)} contributions: {nt.bar(label)} = {shown} = "
+                f"{fmt(ev.adjoints[i])}"
+            )
     return notes
 
 
@@ -219,14 +253,23 @@ def result_rows(ev: Evaluation, nt: Notation, width=None, show_all: bool = False
         # --json give every number exactly.
         rows = [(out, "()", full(ev.value))]
         for name, g in ev.gradient.items():
-            rows.append((nt.partial(out, name), shape_text(np.shape(g)),
-                         full(g) if np.ndim(g) == 0 else array_text(g, width, show_all)))
+            rows.append(
+                (
+                    nt.partial(out, name),
+                    shape_text(np.shape(g)),
+                    full(g) if np.ndim(g) == 0 else array_text(g, width, show_all),
+                )
+            )
         return rows
     rows = [(out, full(ev.value))]
     for name, g in ev.gradient.items():
         # An infinite slope (sqrt at 0) is not a gradient: say so, with what floats gave.
-        rows.append((nt.partial(out, name), full(g) if g == g and abs(g) != float("inf")
-                     else f"undefined ({full(g)})"))
+        rows.append(
+            (
+                nt.partial(out, name),
+                full(g) if g == g and abs(g) != float("inf") else f"undefined ({full(g)})",
+            )
+        )
     return rows
 
 
@@ -248,8 +291,10 @@ def tangent_rule(trace: TangentTrace, i: int, nt: Notation) -> str:
             symbols.append(f"{factor}{nt.times}{u_dot}")
             numbers.append("0")
             if t.tangent == 0:
-                why.append(f"{u_dot} is exactly 0 ({tape.label(t.input)} does not change "
-                           f"with {wrt} here), so the slope {fmt(t.local)} multiplies nothing")
+                why.append(
+                    f"{u_dot} is exactly 0 ({tape.label(t.input)} does not change "
+                    f"with {wrt} here), so the slope {fmt(t.local)} multiplies nothing"
+                )
             else:
                 why.append(f"{_gate_reason(tape, i, t.position)}: the term is exactly 0")
             continue

@@ -7,6 +7,7 @@ a bigger one as its mean, min and max and its top-left corner. `show_all` writes
 array in full. A row wider than the room given is wrapped between entries, never inside
 a number. Nothing here recurses: nested rows are built a row at a time.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,11 @@ CORNER_1D = 6
 def is_small(a) -> bool:
     """At most 36 entries, in one row or at most 2 axes and 6 rows."""
     shape = np.shape(a)
-    return (len(shape) <= SMALL_AXES and np.size(a) <= SMALL_ENTRIES
-            and (len(shape) < 2 or shape[0] <= SMALL_ROWS))
+    return (
+        len(shape) <= SMALL_AXES
+        and np.size(a) <= SMALL_ENTRIES
+        and (len(shape) < 2 or shape[0] <= SMALL_ROWS)
+    )
 
 
 def array_lines(a, width=None, show_all: bool = False) -> list:
@@ -59,8 +63,10 @@ def stats(a) -> str:
     if a.size == 0:
         return "no entries"
     with np.errstate(all="ignore"):
-        return (f"mean {fmt(float(np.mean(a)))}, min {fmt(float(np.min(a)))}, "
-                f"max {fmt(float(np.max(a)))}")
+        return (
+            f"mean {fmt(float(np.mean(a)))}, min {fmt(float(np.min(a)))}, "
+            f"max {fmt(float(np.max(a)))}"
+        )
 
 
 def full_lines(a, width=None, align: bool = True) -> list:
@@ -181,8 +187,10 @@ def is_nested_numbers(x) -> bool:
         others = [v for item in level for v in item if not isinstance(v, list)]
         if lists and others:
             return False
-        if any(not (v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)))
-               for v in others):
+        if any(
+            not (v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)))
+            for v in others
+        ):
             return False
         level = lists
     return True
@@ -250,7 +258,7 @@ def dumps(doc, indent: int = 1) -> str:
             out.append(line)
             continue
         end = line.index('\\u0000"', start) + len('\\u0000"')
-        k = int(line[start + len('"\\u0000array'):end - len('\\u0000"')])
+        k = int(line[start + len('"\\u0000array') : end - len('\\u0000"')])
         body = compact_array_json(arrays[k]).split("\n")
         margin = " " * start  # continuation rows line up under the first one
         out.append(line[:start] + body[0])

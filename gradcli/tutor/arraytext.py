@@ -8,6 +8,7 @@ entries in full (the embedding lesson's); the statistics of a big array are the 
 significant digits, as the scalar walkthroughs write numbers; NumPy is reached only
 through core.arrays' lazy proxy, so importing this costs a scalar program nothing.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -38,7 +39,7 @@ def entries(a) -> str:
     if a.size == 0:
         return "[]"
     for d in reversed(a.shape[1:]):
-        items = ["[" + ", ".join(items[k:k + d]) + "]" for k in range(0, len(items), d)]
+        items = ["[" + ", ".join(items[k : k + d]) + "]" for k in range(0, len(items), d)]
     return "[" + ", ".join(items) + "]"
 
 

@@ -11,13 +11,15 @@ derivative rule.
 Each entry of CATALOGUE is (id, title, explanation template, predictor). A predictor
 returns Predictions: the wrong number and the facts (names, numbers) its explanation needs.
 """
+
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable, Optional
+from typing import Optional
 
 from ..core.engine import Evaluation, needs_grad, reforward, reverse_sweep
 from ..core.errors import EvaluationError, GradcliError
@@ -42,7 +44,7 @@ class Misconception:
     id: str
     title: str
     explain: str  # a template over the prediction's facts; {bar_...} names are adjoints
-    predict: Callable[["Situation"], list]
+    predict: Callable[[Situation], list]
     # Mistakes that give this one's number on every question of some shape (the same
     # computation seen two ways): an exact tie with them is reported, not redrawn.
     same_number_as: tuple = ()
@@ -78,20 +80,28 @@ class Situation:
     def asked(self) -> str:
         return self.label(self.target)
 
-    def sweep(self, override: Optional[dict] = None, accumulate: bool = True,
-              seed: Optional[int] = None) -> float:
+    def sweep(
+        self, override: Optional[dict] = None, accumulate: bool = True, seed: Optional[int] = None
+    ) -> float:
         """The asked step's adjoint from the engine's reverse sweep, some terms replaced.
 
         `override` maps (step, operand position) to a function (local, upstream) -> term:
         a learner's slip is a substitute rule passed to the one sweep, not a copy of it.
         """
+
         def slipped(i, position, local, upstream, term):
             slip = override.get((i, position))
             return slip(local, upstream) if slip else term
 
-        adjoints = reverse_sweep(self.tape, self.values, seed=seed, stop=self.target,
-                                 needs=self.needs, substitute=slipped if override else None,
-                                 accumulate=accumulate)
+        adjoints = reverse_sweep(
+            self.tape,
+            self.values,
+            seed=seed,
+            stop=self.target,
+            needs=self.needs,
+            substitute=slipped if override else None,
+            accumulate=accumulate,
+        )
         return adjoints[self.target]
 
 
@@ -145,6 +155,7 @@ def _gate_slip(applies, wrong_local=None, wrong_term=None, whole=True):
     (∂(a*a)/∂a = 2a), as a learner who sees x = a² would. `whole=False` for slips that
     only make sense between two different operands.
     """
+
     def predict(s: Situation) -> list:
         out = []
         if s.kind == "value":
@@ -156,8 +167,16 @@ def _gate_slip(applies, wrong_local=None, wrong_term=None, whole=True):
             if not applies(step.op, c.position):
                 continue
             xs = [s.values[a] for a in step.args]
-            term, local = _slipped(step.op, c.position, xs, s.values[c.node], c.local,
-                                   c.upstream, wrong_local, wrong_term)
+            term, local = _slipped(
+                step.op,
+                c.position,
+                xs,
+                s.values[c.node],
+                c.local,
+                c.upstream,
+                wrong_local,
+                wrong_term,
+            )
             if term is None or (term == c.contribution and not s.keep_unchanged):
                 continue
             value = s.sweep({(c.node, c.position): lambda _l, _u, t=term: t})
@@ -168,16 +187,28 @@ def _gate_slip(applies, wrong_local=None, wrong_term=None, whole=True):
                 continue
             xs = [s.values[a] for a in step.args]
             total_local = sum(c.local for c in cs)
-            term, local = _slipped(step.op, cs[0].position, xs, s.values[node], total_local,
-                                   cs[0].upstream, wrong_local, wrong_term)
-            if term is None or (_same(term, sum(c.contribution for c in cs))
-                                and not s.keep_unchanged):
+            term, local = _slipped(
+                step.op,
+                cs[0].position,
+                xs,
+                s.values[node],
+                total_local,
+                cs[0].upstream,
+                wrong_local,
+                wrong_term,
+            )
+            if term is None or (
+                _same(term, sum(c.contribution for c in cs)) and not s.keep_unchanged
+            ):
                 continue
             # The whole term goes through the first use; the others send nothing.
-            override = {(c.node, c.position): (lambda _l, _u, t=term if k == 0 else 0.0: t)
-                        for k, c in enumerate(cs)}
+            override = {
+                (c.node, c.position): (lambda _l, _u, t=term if k == 0 else 0.0: t)
+                for k, c in enumerate(cs)
+            }
             out.append(_gate_facts(s, cs, s.sweep(override), term, local))
         return out
+
     return predict
 
 
@@ -208,14 +239,21 @@ def _gate_facts(s: Situation, cs: list, value: float, term: float, local) -> dic
         other = tape.operand(args[1 - c.position]) if len(args) == 2 else ""
     facts = {
         "gate": f"{tape.label(c.node)} = {tape.expression(c.node)}",
-        "node": tape.label(c.node), "input": tape.label(c.input),
-        "operand": tape.operand(c.input), "other": other, "rule": rule,
-        "local": fmt(total_local), "local_p": _paren(total_local), "upstream": fmt(c.upstream),
+        "node": tape.label(c.node),
+        "input": tape.label(c.input),
+        "operand": tape.operand(c.input),
+        "other": other,
+        "rule": rule,
+        "local": fmt(total_local),
+        "local_p": _paren(total_local),
+        "upstream": fmt(c.upstream),
         "upstream_p": _paren(c.upstream),
         "own": fmt(s.values[c.input]),
-        "right_term": fmt(sum(t.contribution for t in cs)), "wrong_term": fmt(term),
+        "right_term": fmt(sum(t.contribution for t in cs)),
+        "wrong_term": fmt(term),
         "wrong_local": fmt(local) if local is not None else "",
-        "x": fmt(s.values[args[0]]), "y": fmt(s.values[c.node]),
+        "x": fmt(s.values[args[0]]),
+        "y": fmt(s.values[c.node]),
     }
     return {"value": value, "facts": facts}
 
@@ -237,11 +275,19 @@ def _one_path(s: Situation) -> list:
         for keep in cs:
             drop = {(c.node, c.position): (lambda _l, _u: 0.0) for c in cs if c is not keep}
             value = s.sweep(drop)
-            out.append({"value": value, "facts": {
-                "node": s.label(i), "uses": str(len(cs)),
-                "kept": s.label(keep.node), "kept_term": fmt(keep.contribution),
-                "terms": " + ".join(fmt(c.contribution) for c in cs).replace("+ -", "- "),
-                "sum": fmt(s.ev.adjoints[i])}})
+            out.append(
+                {
+                    "value": value,
+                    "facts": {
+                        "node": s.label(i),
+                        "uses": str(len(cs)),
+                        "kept": s.label(keep.node),
+                        "kept_term": fmt(keep.contribution),
+                        "terms": " + ".join(fmt(c.contribution) for c in cs).replace("+ -", "- "),
+                        "sum": fmt(s.ev.adjoints[i]),
+                    },
+                }
+            )
     return out
 
 
@@ -251,23 +297,35 @@ def _overwrite(s: Situation) -> list:
         return []
     i, cs = next(iter(fans.items()))
     last = cs[-1]  # the engine's order is the sweep's order: the last term processed
-    return [{"value": s.sweep(accumulate=False), "facts": {
-        "node": s.label(i), "kept": s.label(last.node), "kept_term": fmt(last.contribution),
-        "terms": " + ".join(fmt(c.contribution) for c in cs).replace("+ -", "- "),
-        "sum": fmt(s.ev.adjoints[i])}}]
+    return [
+        {
+            "value": s.sweep(accumulate=False),
+            "facts": {
+                "node": s.label(i),
+                "kept": s.label(last.node),
+                "kept_term": fmt(last.contribution),
+                "terms": " + ".join(fmt(c.contribution) for c in cs).replace("+ -", "- "),
+                "sum": fmt(s.ev.adjoints[i]),
+            },
+        }
+    ]
 
 
 _SIGN_ADVICE = {
     "grad": "Check each local derivative's sign (a subtraction or a negative input flips it).",
     "value": "Check the sign at each step of the forward pass (a negative factor, the order "
-             "of a subtraction).",
+    "of a subtraction).",
 }
 
 
 def _negated(s: Situation) -> list:
     advice = _SIGN_ADVICE["value" if s.kind == "value" else "grad"]
-    out = [{"value": -s.correct, "facts": {
-        "lead": "Your answer is the right one negated:", "advice": advice}}]
+    out = [
+        {
+            "value": -s.correct,
+            "facts": {"lead": "Your answer is the right one negated:", "advice": advice},
+        }
+    ]
     return out + (_forward_sign_slips(s) if s.kind == "value" else [])
 
 
@@ -295,13 +353,19 @@ def _forward_sign_slips(s: Situation) -> list:
         except EvaluationError:
             continue  # the slipped value leaves the domain: no number to predict
         gate = f"{s.label(j)} = {s.tape.expression(j)}"
-        out.append({"value": values[target], "facts": {
-            "gate": gate,
-            "lead": f"At {gate} the sign went wrong ({fmt(values[j])} instead of "
+        out.append(
+            {
+                "value": values[target],
+                "facts": {
+                    "gate": gate,
+                    "lead": f"At {gate} the sign went wrong ({fmt(values[j])} instead of "
                     f"{fmt(s.values[j])}), and carried on to {s.asked} that gives "
                     f"{fmt(values[target])}:",
-            "advice": "Check the sign at that step (a negative factor, the order of a "
-                      "subtraction)."}})
+                    "advice": "Check the sign at that step (a negative factor, the order of a "
+                    "subtraction).",
+                },
+            }
+        )
     return out
 
 
@@ -334,10 +398,20 @@ def _quotient(s: Situation) -> list:
         ybar = s.ev.adjoints[c.node]
         through = s.sweep(seed=c.node)
         value = s.correct - ybar * through + ybar * du / dv
-        out.append({"value": value, "facts": {
-            "gate": f"{s.label(c.node)} = {s.tape.expression(c.node)}",
-            "u": s.tape.operand(u), "v": s.tape.operand(v), "du": fmt(du), "dv_p": _paren(dv),
-            "ratio": fmt(du / dv), "right": fmt(through)}})
+        out.append(
+            {
+                "value": value,
+                "facts": {
+                    "gate": f"{s.label(c.node)} = {s.tape.expression(c.node)}",
+                    "u": s.tape.operand(u),
+                    "v": s.tape.operand(v),
+                    "du": fmt(du),
+                    "dv_p": _paren(dv),
+                    "ratio": fmt(du / dv),
+                    "right": fmt(through),
+                },
+            }
+        )
     return out
 
 
@@ -387,103 +461,145 @@ def _is(name):
 # {bar_X} for the adjoint of fact X.
 CATALOGUE = (
     Misconception(
-        "divided-instead-of-multiplied", "divided by the local derivative instead of multiplying",
+        "divided-instead-of-multiplied",
+        "divided by the local derivative instead of multiplying",
         "At {gate} you divided: {bar_input} = {bar_node}/{other} = {upstream}/{local_p} = "
         "{wrong_term}. The chain rule multiplies the local derivative ∂{node}/∂{input} = "
         "{rule_is} by the adjoint arriving from above: {bar_input} = {other}·{bar_node} = "
         "{local}·{upstream_p} = {right_term}. {bar_node} is ∂{out}/∂{node}, a rate, not a small "
         "change you can solve for.",
-        _gate_slip(lambda op, pos: _operand_rule(op, pos) is not None, wrong_term=_divide)),
+        _gate_slip(lambda op, pos: _operand_rule(op, pos) is not None, wrong_term=_divide),
+    ),
     Misconception(
-        "missing-upstream", "used the local derivative without the arriving adjoint",
+        "missing-upstream",
+        "used the local derivative without the arriving adjoint",
         "At {gate} you used only the local derivative ∂{node}/∂{input} = {rule_is}, "
         "but the gradient arriving from above is {bar_node} = {upstream}: {bar_input} gets "
         "{local}·{upstream_p} = {right_term}, not {wrong_term}.",
         _gate_slip(lambda op, pos: True, wrong_term=_missing_upstream),
-        same_number_as=("missing-local-derivative",)),
+        same_number_as=("missing-local-derivative",),
+    ),
     Misconception(
-        "missing-fan-out-sum", "counted only one path of a value used more than once",
+        "missing-fan-out-sum",
+        "counted only one path of a value used more than once",
         "{node} is used {uses} times, so {bar_node} is the sum of {uses} contributions: "
         "{terms} = {sum}. Counting only the one through {kept} ({kept_term}) gives "
         "{bar_asked} = {predicted} instead of {correct}.",
-        _one_path, same_number_as=("overwrite-not-accumulate",)),
+        _one_path,
+        same_number_as=("overwrite-not-accumulate",),
+    ),
     Misconception(
-        "overwrite-not-accumulate", "assigned the gradient (=) instead of adding (+=)",
+        "overwrite-not-accumulate",
+        "assigned the gradient (=) instead of adding (+=)",
         "{node} receives several contributions ({terms}); writing {bar_node} = ... instead of "
         "{bar_node} += ... keeps only the last one processed, from {kept} ({kept_term}), "
         "instead of the sum {sum}: {bar_asked} = {predicted} instead of {correct}.",
-        _overwrite, same_number_as=("missing-fan-out-sum",)),
+        _overwrite,
+        same_number_as=("missing-fan-out-sum",),
+    ),
     Misconception(
-        "wrong-operand", "multiplied by the input's own value instead of the other input",
+        "wrong-operand",
+        "multiplied by the input's own value instead of the other input",
         "At {gate} the local derivative ∂{node}/∂{input} is the OTHER input, {rule_is}, so "
         "{bar_input} gets {other}·{bar_node} = {local}·{upstream_p} = {right_term}. Multiplying "
         "by {operand} = {own} itself gives {wrong_term}.",
-        _gate_slip(lambda op, pos: _operand_rule(op, pos) is not None, wrong_term=_wrong_operand,
-                   whole=False)),
+        _gate_slip(
+            lambda op, pos: _operand_rule(op, pos) is not None,
+            wrong_term=_wrong_operand,
+            whole=False,
+        ),
+    ),
     Misconception(
-        "sign-error", "a sign flipped",
+        "sign-error",
+        "a sign flipped",
         "{lead} the answer is {correct}, not {predicted}. {advice}",
-        _negated, same_number_as=("sub-subtrahend-sign",)),
+        _negated,
+        same_number_as=("sub-subtrahend-sign",),
+    ),
     Misconception(
-        "sub-subtrahend-sign", "gave the subtracted input +x̄ instead of −x̄",
+        "sub-subtrahend-sign",
+        "gave the subtracted input +x̄ instead of −x̄",
         "At {gate}, {operand} is subtracted, so ∂{node}/∂{input} = {rule_is} and "
         "{bar_input} gets {local}·{bar_node} = {right_term}, not +{bar_node} = {wrong_term}.",
-        _gate_slip(lambda op, pos: op.rules[pos] == "-1" if pos < len(op.rules) else False,
-                   wrong_term=_flip),
-        same_number_as=("sign-error",)),
+        _gate_slip(
+            lambda op, pos: op.rules[pos] == "-1" if pos < len(op.rules) else False,
+            wrong_term=_flip,
+        ),
+        same_number_as=("sign-error",),
+    ),
     Misconception(
-        "sigmoid-of-wrong-value", "evaluated σ(1−σ) with the sigmoid's input",
+        "sigmoid-of-wrong-value",
+        "evaluated σ(1−σ) with the sigmoid's input",
         "At {gate} the rule {rule} is written with the OUTPUT {node} = σ({operand}) = {y}; "
         "putting the input {operand} = {x} in its place gives {wrong_local} instead of "
         "{local}, so {bar_input} = {wrong_term} instead of {right_term}.",
-        _gate_slip(_is("sigmoid"), wrong_local=_output_form_on_input)),
+        _gate_slip(_is("sigmoid"), wrong_local=_output_form_on_input),
+    ),
     Misconception(
-        "output-form-on-input", "evaluated a rule written with the output using the input",
+        "output-form-on-input",
+        "evaluated a rule written with the output using the input",
         "At {gate} the rule {rule} is written with the OUTPUT {node} = {y}; putting the "
         "input {operand} = {x} in its place gives {wrong_local} instead of {local}, so "
         "{bar_input} = {wrong_term} instead of {right_term}.",
-        _gate_slip(lambda op, pos: _output_form(op) and op.name != "sigmoid",
-                   wrong_local=_output_form_on_input)),
+        _gate_slip(
+            lambda op, pos: _output_form(op) and op.name != "sigmoid",
+            wrong_local=_output_form_on_input,
+        ),
+    ),
     Misconception(
-        "derivative-of-output", "applied the derivative formula to the output",
+        "derivative-of-output",
+        "applied the derivative formula to the output",
         "At {gate} the local derivative is {rule_is}, computed from {operand} = {x}. "
         "Applying the derivative formula to the output {node} = {y} instead gives "
         "{wrong_local}, so {bar_input} = {wrong_term} instead of {right_term}.",
-        _gate_slip(lambda op, pos: _output_form(op), wrong_local=_derivative_of_output)),
+        _gate_slip(lambda op, pos: _output_form(op), wrong_local=_derivative_of_output),
+    ),
     Misconception(
-        "missing-local-derivative", "passed the adjoint through without the local derivative",
+        "missing-local-derivative",
+        "passed the adjoint through without the local derivative",
         "At {gate} you passed {bar_node} = {upstream} through unchanged; it must be multiplied "
         "by the local derivative ∂{node}/∂{input} = {rule_is}: {bar_input} gets "
         "{right_term}, not {wrong_term}.",
         _gate_slip(lambda op, pos: op.arity == 1 and op.is_function, wrong_term=_missing_local),
-        same_number_as=("missing-upstream",)),
+        same_number_as=("missing-upstream",),
+    ),
     Misconception(
-        "forward-value-instead-of-gradient", "gave the forward value instead of the gradient",
+        "forward-value-instead-of-gradient",
+        "gave the forward value instead of the gradient",
         "{predicted} is the VALUE of {asked}; the question asks for {bar_asked} = "
         "∂{out}/∂{asked}, how much {out} changes per unit change of {asked}.",
-        _forward_value),
+        _forward_value,
+    ),
     Misconception(
-        "quotient-of-derivatives", "took (u/v)' as u'/v'",
+        "quotient-of-derivatives",
+        "took (u/v)' as u'/v'",
         "At {gate} you divided the derivatives: (∂{u}/∂{asked}) / (∂{v}/∂{asked}) = "
         "{du}/{dv_p} = {ratio}. The quotient rule gives ∂({u}/{v})/∂{asked} = "
         "u'/v − u·v'/v² = {right} here.",
-        _quotient),
+        _quotient,
+    ),
     Misconception(
-        "power-rule-on-exponent", "used the power rule for the exponent",
+        "power-rule-on-exponent",
+        "used the power rule for the exponent",
         "At {gate} the exponent {operand} is a variable: ∂{node}/∂{operand} = {rule_is}, "
         "not the power rule's {wrong_local}, so {bar_input} = {right_term}, not {wrong_term}.",
-        _gate_slip(lambda op, pos: op.name == "pow" and pos == 1, wrong_local=_power_rule)),
+        _gate_slip(lambda op, pos: op.name == "pow" and pos == 1, wrong_local=_power_rule),
+    ),
     Misconception(
-        "relu-mask-by-gradient", "zeroed the gradient by its own sign instead of the input's",
+        "relu-mask-by-gradient",
+        "zeroed the gradient by its own sign instead of the input's",
         "At {gate} relu passes the gradient where its INPUT {operand} = {x} is positive, "
         "whatever the sign of {bar_node} = {upstream}: {bar_input} gets {right_term}, not "
         "{wrong_term}.",
-        _gate_slip(_is("relu"), wrong_term=_relu_mask)),
+        _gate_slip(_is("relu"), wrong_term=_relu_mask),
+    ),
     Misconception(
-        "stale-grad", "the gradient counted twice (not reset between backward passes)",
+        "stale-grad",
+        "the gradient counted twice (not reset between backward passes)",
         "{predicted} is twice the answer {correct}: a gradient left from a previous backward "
         "pass was added again. Gradients must be reset to 0 before each pass.",
-        _stale),
+        _stale,
+    ),
 )
 
 BY_ID = {m.id: m for m in CATALOGUE}
@@ -540,15 +656,21 @@ def matches(value: float, s: Situation, close: Callable[[float, float], bool]) -
         own = [p for p in same if p.facts.get("input") == s.asked]
         best = own[0] if own else same[0]
         gates = [p.facts["gate"] for p in same if p is not best and "gate" in p.facts]
-        best.also = [g for k, g in enumerate(gates)
-                     if g not in gates[:k] and g != best.facts.get("gate")]
+        best.also = [
+            g for k, g in enumerate(gates) if g not in gates[:k] and g != best.facts.get("gate")
+        ]
         out.append(best)
     return out
 
 
 def explain(p: Prediction, s: Situation, nt: Notation) -> str:
-    facts = dict(p.facts, asked=s.asked, predicted=fmt(p.value), correct=fmt(s.correct),
-                 out=s.tape.output_label)
+    facts = dict(
+        p.facts,
+        asked=s.asked,
+        predicted=fmt(p.value),
+        correct=fmt(s.correct),
+        out=s.tape.output_label,
+    )
     if "rule" in facts:
         facts["rule"] = nt.math(facts["rule"])
         # "∂x/∂b = a = 3", but "∂f/∂x = 3", not "3 = 3"
@@ -559,8 +681,10 @@ def explain(p: Prediction, s: Situation, nt: Notation) -> str:
     text = BY_ID[p.id].explain.format(**facts)
     if "input" in p.facts and p.facts["input"] != s.asked:
         # The slip happened above the asked step: say where it leads.
-        text += (" Carried on down to {asked}, that slip gives {bar_asked} = {predicted} "
-                 "instead of {correct}.").format(**facts)
+        text += (
+            " Carried on down to {asked}, that slip gives {bar_asked} = {predicted} "
+            "instead of {correct}."
+        ).format(**facts)
     if p.also:
         text += " The same mistake made at " + " or at ".join(p.also) + " gives this number too."
     return nt.text(text)

@@ -14,6 +14,7 @@ path in GRADCLI_DB, or the command line's `--db FILE`.
   opens, those files are added to it (each answer carries a unique id, so an answer is
   never added twice) and removed.
 """
+
 from __future__ import annotations
 
 import csv
@@ -35,9 +36,27 @@ TREND_STEP = 0.1  # a change of accuracy smaller than this between windows is "s
 EXPORT_FORMAT = "gradcli-progress"
 
 # Each answer as a row. The columns of the table, in order; JSON columns are lists/dicts.
-COLUMNS = ("uid", "answered_at", "session", "question_id", "program", "inputs", "ask",
-           "prompt", "level", "topic", "answer", "value", "expected", "correct", "skipped",
-           "misconceptions", "possible", "seconds", "review")
+COLUMNS = (
+    "uid",
+    "answered_at",
+    "session",
+    "question_id",
+    "program",
+    "inputs",
+    "ask",
+    "prompt",
+    "level",
+    "topic",
+    "answer",
+    "value",
+    "expected",
+    "correct",
+    "skipped",
+    "misconceptions",
+    "possible",
+    "seconds",
+    "review",
+)
 JSON_COLUMNS = ("inputs", "misconceptions", "possible")
 BOOL_COLUMNS = ("correct", "skipped", "review")
 
@@ -94,7 +113,7 @@ class StoreError(UsageError):
         self.path, self.reason, self.cause = str(path), reason, cause
         advice = {
             "damaged": "the file is not a gradcli progress store (or it is damaged); move "
-                       "it aside and a new store is started",
+            "it aside and a new store is started",
             "locked": "another program holds the store locked; try again when it has finished",
             "newer": "it was written by a newer gradcli; upgrade gradcli to read it",
             "cannot open": "check that its folder exists and can be written",
@@ -144,12 +163,25 @@ def answer_row(q, outcome, seconds: Optional[float], session: str, review: bool 
         possible = []
     found = [p.id for p in outcome.mistakes]
     return {
-        "uid": uuid.uuid4().hex, "answered_at": now(), "session": session,
-        "question_id": q.id, "program": q.source, "inputs": dict(q.inputs), "ask": q.ask,
-        "prompt": q.prompt, "level": q.level, "topic": q.topic, "answer": outcome.answer,
-        "value": outcome.value, "expected": q.expected, "correct": bool(outcome.correct),
-        "skipped": outcome.answer is None, "misconceptions": found, "possible": possible,
-        "seconds": None if seconds is None else round(seconds, 3), "review": bool(review),
+        "uid": uuid.uuid4().hex,
+        "answered_at": now(),
+        "session": session,
+        "question_id": q.id,
+        "program": q.source,
+        "inputs": dict(q.inputs),
+        "ask": q.ask,
+        "prompt": q.prompt,
+        "level": q.level,
+        "topic": q.topic,
+        "answer": outcome.answer,
+        "value": outcome.value,
+        "expected": q.expected,
+        "correct": bool(outcome.correct),
+        "skipped": outcome.answer is None,
+        "misconceptions": found,
+        "possible": possible,
+        "seconds": None if seconds is None else round(seconds, 3),
+        "review": bool(review),
     }
 
 
@@ -178,8 +210,11 @@ def check_row(row) -> dict:
     """A row read from an exported or fallback file, checked; raises ValueError."""
     if not isinstance(row, dict):
         raise ValueError("an answer is not an object")
-    missing = [c for c in ("uid", "answered_at", "session", "program", "ask", "expected",
-                           "correct") if c not in row]
+    missing = [
+        c
+        for c in ("uid", "answered_at", "session", "program", "ask", "expected", "correct")
+        if c not in row
+    ]
     if missing:
         raise ValueError(f"an answer has no {', '.join(missing)}")
     out = {c: row.get(c) for c in COLUMNS}
@@ -206,8 +241,11 @@ class Store:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(self.path, "cannot open", f"cannot create its folder "
-                                                       f"{self.path.parent}: {_cause(exc)}") from None
+            raise StoreError(
+                self.path,
+                "cannot open",
+                f"cannot create its folder {self.path.parent}: {_cause(exc)}",
+            ) from None
         try:
             self.db = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
@@ -261,8 +299,10 @@ class Store:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             before = self.db.total_changes
-            self.db.executemany(f"INSERT OR IGNORE INTO answers ({', '.join(COLUMNS)}) "
-                                f"VALUES ({placeholders})", [_to_sql(r) for r in rows])
+            self.db.executemany(
+                f"INSERT OR IGNORE INTO answers ({', '.join(COLUMNS)}) VALUES ({placeholders})",
+                [_to_sql(r) for r in rows],
+            )
             added = self.db.total_changes - before
             self.db.execute("COMMIT")
         except BaseException:
@@ -307,8 +347,9 @@ class Store:
 
 class _Newer(sqlite3.DatabaseError):
     def __init__(self, version: int):
-        super().__init__(f"its schema is version {version}; this gradcli reads up to "
-                         f"version {len(MIGRATIONS)}")
+        super().__init__(
+            f"its schema is version {version}; this gradcli reads up to version {len(MIGRATIONS)}"
+        )
 
 
 def _cause(exc: Exception) -> str:
@@ -409,17 +450,23 @@ class Recorder:
 def _window(rows: list) -> dict:
     """Seen, right, the last RECENT and the RECENT before them, the trend."""
     recent = rows[-RECENT:]
-    before = rows[-2 * RECENT:-RECENT]
+    before = rows[-2 * RECENT : -RECENT]
     right_recent = sum(1 for r in recent if r["correct"])
-    out = {"seen": len(rows), "right": sum(1 for r in rows if r["correct"]),
-           "recent_seen": len(recent), "recent_right": right_recent,
-           "recent_accuracy": right_recent / len(recent) if recent else None,
-           "trend": None, "trend_change": None}
+    out = {
+        "seen": len(rows),
+        "right": sum(1 for r in rows if r["correct"]),
+        "recent_seen": len(recent),
+        "recent_right": right_recent,
+        "recent_accuracy": right_recent / len(recent) if recent else None,
+        "trend": None,
+        "trend_change": None,
+    }
     if len(before) == RECENT:  # a trend against fewer answers would be noise
         change = right_recent / len(recent) - sum(1 for r in before if r["correct"]) / len(before)
         out["trend_change"] = round(change, 4)
-        out["trend"] = ("up" if change >= TREND_STEP else "down" if change <= -TREND_STEP
-                        else "steady")
+        out["trend"] = (
+            "up" if change >= TREND_STEP else "down" if change <= -TREND_STEP else "steady"
+        )
     return out
 
 
@@ -427,8 +474,10 @@ def sessions(rows: list) -> list:
     """Each quiz run in the order it started: right and total."""
     order: dict = {}
     for r in rows:
-        s = order.setdefault(r["session"], {"session": r["session"], "started": r["answered_at"],
-                                            "right": 0, "total": 0})
+        s = order.setdefault(
+            r["session"],
+            {"session": r["session"], "started": r["answered_at"], "right": 0, "total": 0},
+        )
         s["total"] += 1
         s["right"] += int(bool(r["correct"]))
     return list(order.values())
@@ -452,37 +501,73 @@ def summary(rows: list) -> dict:
     mistakes = []
     for m, n in made.items():
         w = _window(chances[m])
-        mistakes.append({"misconception": m, "made": n, "chances": w["seen"],
-                         "recent_chances": w["recent_seen"], "recent_right": w["recent_right"],
-                         "recent_accuracy": w["recent_accuracy"], "trend": w["trend"],
-                         "trend_change": w["trend_change"],
-                         "last_made": max(r["answered_at"] for r in chances[m]
-                                          if m in r["misconceptions"])})
+        mistakes.append(
+            {
+                "misconception": m,
+                "made": n,
+                "chances": w["seen"],
+                "recent_chances": w["recent_seen"],
+                "recent_right": w["recent_right"],
+                "recent_accuracy": w["recent_accuracy"],
+                "trend": w["trend"],
+                "trend_change": w["trend_change"],
+                "last_made": max(r["answered_at"] for r in chances[m] if m in r["misconceptions"]),
+            }
+        )
     mistakes.sort(key=lambda d: (-d["made"], d["misconception"]))
-    spots = [{"kind": "topic", "name": t["topic"], "recent_right": t["recent_right"],
-              "recent_seen": t["recent_seen"], "recent_accuracy": t["recent_accuracy"]}
-             for t in topics if t["topic"] is not None]
-    spots += [{"kind": "misconception", "name": m["misconception"],
-               "recent_right": m["recent_right"], "recent_seen": m["recent_chances"],
-               "recent_accuracy": m["recent_accuracy"]} for m in mistakes]
+    spots = [
+        {
+            "kind": "topic",
+            "name": t["topic"],
+            "recent_right": t["recent_right"],
+            "recent_seen": t["recent_seen"],
+            "recent_accuracy": t["recent_accuracy"],
+        }
+        for t in topics
+        if t["topic"] is not None
+    ]
+    spots += [
+        {
+            "kind": "misconception",
+            "name": m["misconception"],
+            "recent_right": m["recent_right"],
+            "recent_seen": m["recent_chances"],
+            "recent_accuracy": m["recent_accuracy"],
+        }
+        for m in mistakes
+    ]
     weak = [s for s in spots if s["recent_accuracy"] is not None and s["recent_accuracy"] < 1]
     weak.sort(key=lambda s: (s["recent_accuracy"], -s["recent_seen"], s["kind"], s["name"]))
-    return {"answers": len(rows), "right": sum(1 for r in rows if r["correct"]),
-            "recent": RECENT, "sessions": sessions(rows), "topics": topics,
-            "misconceptions": mistakes, "weakest": weak[:3]}
+    return {
+        "answers": len(rows),
+        "right": sum(1 for r in rows if r["correct"]),
+        "recent": RECENT,
+        "sessions": sessions(rows),
+        "topics": topics,
+        "misconceptions": mistakes,
+        "weakest": weak[:3],
+    }
 
 
 # --- export, import, merge ------------------------------------------------------------------
 def export_text(rows: list, kind: str) -> str:
     if kind == "json":
-        return json.dumps({"format": EXPORT_FORMAT, "version": len(MIGRATIONS),
-                           "answers": rows}, indent=1) + "\n"
+        return (
+            json.dumps(
+                {"format": EXPORT_FORMAT, "version": len(MIGRATIONS), "answers": rows}, indent=1
+            )
+            + "\n"
+        )
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(COLUMNS)
     for r in rows:
-        writer.writerow([_cell(json.dumps(r[c]) if c in JSON_COLUMNS
-                               else ("" if r[c] is None else r[c])) for c in COLUMNS])
+        writer.writerow(
+            [
+                _cell(json.dumps(r[c]) if c in JSON_COLUMNS else ("" if r[c] is None else r[c]))
+                for c in COLUMNS
+            ]
+        )
     return buf.getvalue()
 
 
@@ -502,8 +587,9 @@ def _cell(value):
 def export_kind(path: str) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in (".csv", ".json"):
-        raise UsageError(f"cannot tell the export format of {path}",
-                         "name the file FILE.csv or FILE.json")
+        raise UsageError(
+            f"cannot tell the export format of {path}", "name the file FILE.csv or FILE.json"
+        )
     return suffix[1:]
 
 
@@ -516,10 +602,15 @@ def load_export(path) -> list:
         raise UsageError(f"cannot read {path}: {_cause(exc)}") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path} is not JSON: {exc}") from None
-    if not isinstance(doc, dict) or doc.get("format") != EXPORT_FORMAT \
-            or not isinstance(doc.get("answers"), list):
-        raise UsageError(f"{path} is not a gradcli progress export",
-                         "expected a JSON file exported from a gradcli progress store")
+    if (
+        not isinstance(doc, dict)
+        or doc.get("format") != EXPORT_FORMAT
+        or not isinstance(doc.get("answers"), list)
+    ):
+        raise UsageError(
+            f"{path} is not a gradcli progress export",
+            "expected a JSON file exported from a gradcli progress store",
+        )
     try:
         return [check_row(r) for r in doc["answers"]]
     except ValueError as exc:
@@ -543,19 +634,27 @@ def merge(paths: list) -> dict:
         recent = rows[-RECENT:]
         worst = s["weakest"][0] if s["weakest"] else None
         top = s["misconceptions"][0] if s["misconceptions"] else None
-        learners.append({"learner": name, "file": str(path), "answers": len(rows),
-                         "right": s["right"], "sessions": len(s["sessions"]),
-                         "recent_right": sum(1 for r in recent if r["correct"]),
-                         "recent_seen": len(recent),
-                         "weakest": None if worst is None else worst["name"],
-                         "weakest_kind": None if worst is None else worst["kind"],
-                         "top_misconception": None if top is None else top["misconception"],
-                         "top_misconception_made": 0 if top is None else top["made"]})
+        learners.append(
+            {
+                "learner": name,
+                "file": str(path),
+                "answers": len(rows),
+                "right": s["right"],
+                "sessions": len(s["sessions"]),
+                "recent_right": sum(1 for r in recent if r["correct"]),
+                "recent_seen": len(recent),
+                "weakest": None if worst is None else worst["name"],
+                "weakest_kind": None if worst is None else worst["kind"],
+                "top_misconception": None if top is None else top["misconception"],
+                "top_misconception_made": 0 if top is None else top["made"],
+            }
+        )
         all_rows.extend(dict(r, learner=name) for r in rows)
     topics: dict = {}
     for r in all_rows:
-        t = topics.setdefault(r["topic"], {"topic": r["topic"], "learners": set(),
-                                           "answers": 0, "right": 0})
+        t = topics.setdefault(
+            r["topic"], {"topic": r["topic"], "learners": set(), "answers": 0, "right": 0}
+        )
         t["learners"].add(r["learner"])
         t["answers"] += 1
         t["right"] += int(bool(r["correct"]))
@@ -567,18 +666,24 @@ def merge(paths: list) -> dict:
             entry = made.setdefault(m, {"misconception": m, "made": 0, "learners": set()})
             entry["made"] += 1
             entry["learners"].add(r["learner"])
-    mistakes = sorted((dict(v, learners=len(v["learners"])) for v in made.values()),
-                      key=lambda d: (-d["made"], d["misconception"]))
-    return {"learners": learners, "topics": topic_rows, "misconceptions": mistakes,
-            "answers": len(all_rows), "right": sum(1 for r in all_rows if r["correct"])}
+    mistakes = sorted(
+        (dict(v, learners=len(v["learners"])) for v in made.values()),
+        key=lambda d: (-d["made"], d["misconception"]),
+    )
+    return {
+        "learners": learners,
+        "topics": topic_rows,
+        "misconceptions": mistakes,
+        "answers": len(all_rows),
+        "right": sum(1 for r in all_rows if r["correct"]),
+    }
 
 
 def remove_store(path) -> int:
     """Delete the store's files and its kept answers; how many files were removed."""
     path = Path(path)
     removed = 0
-    for p in [path, Path(str(path) + "-wal"), Path(str(path) + "-shm"),
-              *fallback_files(path)]:
+    for p in [path, Path(str(path) + "-wal"), Path(str(path) + "-shm"), *fallback_files(path)]:
         try:
             p.unlink()
             removed += 1
@@ -589,6 +694,19 @@ def remove_store(path) -> int:
     return removed
 
 
-__all__ = ["Store", "StoreError", "Recorder", "answer_row", "default_path", "summary",
-           "export_text", "load_export", "merge", "open_store",
-           "fallback_files", "remove_store", "MIGRATIONS", "RECENT"]
+__all__ = [
+    "Store",
+    "StoreError",
+    "Recorder",
+    "answer_row",
+    "default_path",
+    "summary",
+    "export_text",
+    "load_export",
+    "merge",
+    "open_store",
+    "fallback_files",
+    "remove_store",
+    "MIGRATIONS",
+    "RECENT",
+]

@@ -6,6 +6,7 @@ A question is a program, its input values and what is asked ("grad a", "adjoint 
 grammar (so `3/4`, `2*3 - 1` and `sigmoid(2)` work, and nothing is passed to Python's
 eval); a wrong answer is matched against the catalogue's predictions.
 """
+
 from __future__ import annotations
 
 import math
@@ -14,8 +15,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..core.errors import GradcliError, UsageError
-from .misconceptions import (ASK_KINDS, BY_ID, Prediction, Situation, all_predictions,
-                             matches)
+from .misconceptions import ASK_KINDS, BY_ID, Prediction, Situation, all_predictions, matches
 
 # When a typed answer is right (README, "Practice: gradcli quiz"):
 # - a plain number (6, -0.105, 1.0499e-1) is right when it is the exact value rounded to
@@ -31,8 +31,10 @@ FLOAT_NOISE = 1e-12  # absolute: an exact 0 computed as 1e-17
 MIN_DIGITS = 4
 _LITERAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 NOT_FOR_ARRAYS = "tensor quizzes are not supported yet"
-ARRAYS_INSTEAD = ("a question asks for one number of a program on numbers; gradcli explain "
-                  "walks a program with arrays step by step, and has lessons on arrays")
+ARRAYS_INSTEAD = (
+    "a question asks for one number of a program on numbers; gradcli explain "
+    "walks a program with arrays step by step, and has lessons on arrays"
+)
 
 
 class QuestionError(UsageError):
@@ -68,21 +70,27 @@ class Question:
         except GradcliError as exc:
             raise QuestionError("program", exc.message, exc.detail) from None
         if tape.tensor:
-            raise QuestionError("program", f"{NOT_FOR_ARRAYS}: this program works on arrays "
-                                           f"({_array_use(tape)})", ARRAYS_INSTEAD)
+            raise QuestionError(
+                "program",
+                f"{NOT_FOR_ARRAYS}: this program works on arrays ({_array_use(tape)})",
+                ARRAYS_INSTEAD,
+            )
         arrays = [n for n, v in self.inputs.items() if _is_array(v)]
         if arrays:
-            raise QuestionError("inputs", f"{NOT_FOR_ARRAYS}: the value of {arrays[0]} is an "
-                                          f"array", ARRAYS_INSTEAD)
+            raise QuestionError(
+                "inputs", f"{NOT_FOR_ARRAYS}: the value of {arrays[0]} is an array", ARRAYS_INSTEAD
+            )
         if self.kind == "grad" and self.name not in tape.inputs:
             listed = ", ".join(tape.inputs) or "none"
-            raise QuestionError("ask", f"'{self.name}' is not an input of the program "
-                                       f"(its inputs: {listed})")
+            raise QuestionError(
+                "ask", f"'{self.name}' is not an input of the program (its inputs: {listed})"
+            )
         labels = {tape.label(i): i for i in range(len(tape))}
         if self.name not in labels:
             known = ", ".join(lab for i, lab in enumerate(labels) if not tape.is_const(i))
-            raise QuestionError("ask", f"the program has no value named '{self.name}' "
-                                       f"(its values: {known})")
+            raise QuestionError(
+                "ask", f"the program has no value named '{self.name}' (its values: {known})"
+            )
         unused = [n for n in self.inputs if n not in tape.inputs]
         if unused:
             raise QuestionError("inputs", f"the program does not use {', '.join(unused)}")
@@ -94,21 +102,27 @@ class Question:
             # Said here, in the quiz file's terms: its inputs table.
             missing = exc.names
             listed = ", ".join(missing)
-            table = ", ".join([f"{k} = {v}" for k, v in self.inputs.items()]
-                              + [f"{m} = VALUE" for m in missing])
-            raise QuestionError("inputs", f"no value for the input{'s' if len(missing) > 1 else ''} "
-                                          f"{listed}",
-                                f"add {listed} to the question's inputs table: "
-                                f"inputs = {{ {table} }}")
+            table = ", ".join(
+                [f"{k} = {v}" for k, v in self.inputs.items()] + [f"{m} = VALUE" for m in missing]
+            )
+            raise QuestionError(
+                "inputs",
+                f"no value for the input{'s' if len(missing) > 1 else ''} {listed}",
+                f"add {listed} to the question's inputs table: inputs = {{ {table} }}",
+            )
         try:
             ev = evaluate(tape, self.inputs)
         except GradcliError as exc:
-            raise QuestionError("inputs" if "no value" in exc.message else "program",
-                                exc.message, exc.detail) from None
+            raise QuestionError(
+                "inputs" if "no value" in exc.message else "program", exc.message, exc.detail
+            ) from None
         self.situation = Situation(ev, self.kind, labels[self.name])
         if not math.isfinite(self.expected):
-            raise QuestionError("ask", f"the answer to \"{self.ask}\" is undefined at these "
-                                       "inputs (an infinite or undefined derivative)")
+            raise QuestionError(
+                "ask",
+                f'the answer to "{self.ask}" is undefined at these '
+                "inputs (an infinite or undefined derivative)",
+            )
 
     @property
     def tape(self):
@@ -215,8 +229,9 @@ def _array_use(tape) -> str:
 def parse_ask(ask: str) -> tuple:
     parts = ask.split() if isinstance(ask, str) else []
     if len(parts) != 2 or parts[0] not in ASK_KINDS:
-        raise QuestionError("ask", f"expected \"value NAME\", \"grad NAME\" or \"adjoint NAME\", "
-                                   f"got {ask!r}")
+        raise QuestionError(
+            "ask", f'expected "value NAME", "grad NAME" or "adjoint NAME", got {ask!r}'
+        )
     return parts[0], parts[1]
 
 
@@ -232,8 +247,9 @@ def read_number(text: str) -> float:
     if tape.tensor:
         raise UsageError("an answer is one number, not an array")
     if tape.inputs:
-        raise UsageError(f"an answer is a number or arithmetic on numbers; "
-                         f"'{next(iter(tape.inputs))}' is a name")
+        raise UsageError(
+            f"an answer is a number or arithmetic on numbers; '{next(iter(tape.inputs))}' is a name"
+        )
     return evaluate(tape, {}, record=False).value
 
 
@@ -268,10 +284,15 @@ def judge(q: Question, answer: Optional[str]) -> Outcome:
     if q.agrees(value, answer, q.expected):
         return Outcome(answer, value, True)
     digits = typed_digits(answer)
-    short = (digits if digits is not None and q.tolerance is None and 0 < digits < MIN_DIGITS
-             and rounds_to(q.expected, answer, digits) else None)
-    found: list = matches(value, q.situation,
-                          lambda v, p: q.agrees(v, answer, p) or q.close(v, p))
+    short = (
+        digits
+        if digits is not None
+        and q.tolerance is None
+        and 0 < digits < MIN_DIGITS
+        and rounds_to(q.expected, answer, digits)
+        else None
+    )
+    found: list = matches(value, q.situation, lambda v, p: q.agrees(v, answer, p) or q.close(v, p))
     return Outcome(answer, value, False, found, short_digits=short)
 
 
@@ -281,6 +302,7 @@ class Unfair:
     """A question on which a catalogued mistake passes for the right answer ("right"), or
     two different mistakes give numbers a learner's answer cannot tell apart ("ambiguous").
     `mistakes` are the Predictions (worded in quiztext.unfair_lines)."""
+
     kind: str
     mistakes: list
     correct: float
@@ -325,7 +347,7 @@ def unfairness(q: Question) -> list:
             wrong.append(p)
     pairs = set()
     for k, p in enumerate(wrong):
-        for other in wrong[k + 1:]:
+        for other in wrong[k + 1 :]:
             if other.id == p.id or other.id in BY_ID[p.id].same_number_as:
                 continue
             # A mistake and its catalogued twin (missing-fan-out-sum and overwrite-not-
@@ -339,8 +361,7 @@ def unfairness(q: Question) -> list:
     return out
 
 
-def session(questions: list, next_line, view, title: str, interactive: bool,
-            record=None) -> tuple:
+def session(questions: list, next_line, view, title: str, interactive: bool, record=None) -> tuple:
     """Ask every question. Returns one Outcome per question answered or skipped, and why
     the quiz stopped early at the next question ("quit", "no answer") or None.
 
@@ -414,10 +435,29 @@ def report(questions: list, outcomes: list) -> dict:
     rows = []
     for q, o in zip(questions, outcomes + [None] * (len(questions) - len(outcomes))):
         o = o or Outcome(None)
-        rows.append({"id": q.id, "ask": q.ask, "answer": o.answer, "expected": q.expected,
-                     "correct": o.correct, "misconception": o.misconception})
+        rows.append(
+            {
+                "id": q.id,
+                "ask": q.ask,
+                "answer": o.answer,
+                "expected": q.expected,
+                "correct": o.correct,
+                "misconception": o.misconception,
+            }
+        )
     return {"score": score(outcomes), "total": len(questions), "questions": rows}
 
 
-__all__ = ["Question", "QuestionError", "Outcome", "Unfair", "judge", "read_number",
-           "report", "score", "session", "unfairness", "Prediction"]
+__all__ = [
+    "Question",
+    "QuestionError",
+    "Outcome",
+    "Unfair",
+    "judge",
+    "read_number",
+    "report",
+    "score",
+    "session",
+    "unfairness",
+    "Prediction",
+]

@@ -14,6 +14,7 @@ the question (its id, else its position) and the field.
     tolerance = 0.01                   # optional: absolute
     explain = "..."                    # optional: shown after the answer
 """
+
 from __future__ import annotations
 
 import math
@@ -25,8 +26,15 @@ from ..core.limits import QUIZ_BYTES, read_file_at_most
 from ..core.visible import visible
 from .quiz import Question, QuestionError, unfairness
 
-FIELDS = {"id": str, "program": str, "inputs": dict, "ask": str, "prompt": str,
-          "tolerance": (int, float), "explain": str}
+FIELDS = {
+    "id": str,
+    "program": str,
+    "inputs": dict,
+    "ask": str,
+    "prompt": str,
+    "tolerance": (int, float),
+    "explain": str,
+}
 REQUIRED = ("id", "program", "inputs", "ask")
 TOP_LEVEL = {"title", "question"}
 
@@ -52,17 +60,22 @@ def _toml():
 KEY_DOTS = 1000
 # What the dots in keys are counted without: strings, comments and decimal numbers (1.5,
 # -2.25e-1), so the dots left are those of dotted keys (and of malformed text).
-_NOT_KEYS = re.compile(r'"""(?:[^\\]|\\.)*?"""|\'\'\'.*?\'\'\'|"(?:[^"\\\n]|\\.)*"'
-                       r"|'[^'\n]*'|#[^\n]*"
-                       r"|(?<![\w.])[+-]?\d[\d_]*\.\d[\d_]*(?:[eE][+-]?\d+)?(?![\w.])", re.S)
+_NOT_KEYS = re.compile(
+    r'"""(?:[^\\]|\\.)*?"""|\'\'\'.*?\'\'\'|"(?:[^"\\\n]|\\.)*"'
+    r"|'[^'\n]*'|#[^\n]*"
+    r"|(?<![\w.])[+-]?\d[\d_]*\.\d[\d_]*(?:[eE][+-]?\d+)?(?![\w.])",
+    re.S,
+)
 
 
 def _check_keys(path: str, text: str) -> None:
     dots = _NOT_KEYS.sub(" ", text).count(".")
     if dots > KEY_DOTS:
-        raise UsageError(f"{path}: its keys hold {dots} dots, more than the {KEY_DOTS} "
-                         "gradcli reads", "a quiz file's keys are plain words: id, program, "
-                         "inputs, ask, prompt, tolerance, explain")
+        raise UsageError(
+            f"{path}: its keys hold {dots} dots, more than the {KEY_DOTS} gradcli reads",
+            "a quiz file's keys are plain words: id, program, "
+            "inputs, ask, prompt, tolerance, explain",
+        )
 
 
 def load(path: str) -> Script:
@@ -79,21 +92,26 @@ def load(path: str) -> Script:
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: not valid TOML: {exc}") from None
     except ValueError:  # an integer past Python's 4300 digits for int(str)
-        raise UsageError(f"{path}: a number in it has more than the 4300 digits gradcli "
-                         "reads") from None
+        raise UsageError(
+            f"{path}: a number in it has more than the 4300 digits gradcli reads"
+        ) from None
     except RecursionError:  # the TOML reader recurses once per nested [ or {
         raise UsageError(f"{path}: its lists or tables nest too deeply to read") from None
     for key in data:
         if key not in TOP_LEVEL:
-            raise UsageError(f"{path}: unknown top-level key '{key}'",
-                             "a quiz file has an optional title and [[question]] tables")
+            raise UsageError(
+                f"{path}: unknown top-level key '{key}'",
+                "a quiz file has an optional title and [[question]] tables",
+            )
     title = data.get("title", "")
     if not isinstance(title, str):
         raise UsageError(f"{path}: 'title' must be a string")
     raw = data.get("question")
     if not isinstance(raw, list) or not raw:
-        raise UsageError(f"{path}: no questions",
-                         "write each one as a [[question]] table with id, program, inputs, ask")
+        raise UsageError(
+            f"{path}: no questions",
+            "write each one as a [[question]] table with id, program, inputs, ask",
+        )
     questions, seen = [], {}
     for n, entry in enumerate(raw, 1):
         questions.append(_question(path, n, entry, seen))
@@ -103,7 +121,7 @@ def load(path: str) -> Script:
 def _question(path: str, n: int, entry, seen: dict) -> Question:
     where = f"question {n}"
     if isinstance(entry, dict) and isinstance(entry.get("id"), str) and entry["id"]:
-        where += f" (id \"{entry['id']}\")"
+        where += f' (id "{entry["id"]}")'
 
     def fail(field: str, message: str, detail: str = ""):
         raise UsageError(f"{path}: {where}: field '{field}': {message}", detail) from None
@@ -116,7 +134,8 @@ def _question(path: str, n: int, entry, seen: dict) -> Question:
         kind = FIELDS[key]
         if not isinstance(value, kind) or isinstance(value, bool):
             wanted = {str: "a string", dict: "a table such as { a = 2, b = 3 }"}.get(
-                kind, "a number")
+                kind, "a number"
+            )
             fail(key, f"must be {wanted}, got {type(value).__name__}")
     for key in REQUIRED:
         if key not in entry:
@@ -125,7 +144,7 @@ def _question(path: str, n: int, entry, seen: dict) -> Question:
     if not qid.strip():
         fail("id", "must not be empty")
     if qid in seen:
-        fail("id", f"\"{qid}\" is also the id of question {seen[qid]}")
+        fail("id", f'"{qid}" is also the id of question {seen[qid]}')
     seen[qid] = n
     inputs = {}
     for name, value in entry["inputs"].items():
@@ -142,9 +161,15 @@ def _question(path: str, n: int, entry, seen: dict) -> Question:
     try:
         # The file's own words are shown as text, never obeyed (core/visible.py).
         prompt, explain = entry.get("prompt"), entry.get("explain")
-        return Question(visible(qid, lines=False), entry["program"], inputs, entry["ask"],
-                        None if prompt is None else visible(prompt),
-                        tolerance, None if explain is None else visible(explain))
+        return Question(
+            visible(qid, lines=False),
+            entry["program"],
+            inputs,
+            entry["ask"],
+            None if prompt is None else visible(prompt),
+            tolerance,
+            None if explain is None else visible(explain),
+        )
     except QuestionError as exc:
         fail(exc.field, exc.message, exc.detail)
 
@@ -173,4 +198,4 @@ def check(script: Script) -> list:
 
 def where(script: Script, n: int, q: Question) -> str:
     """How a report names a question: the file, its position and id."""
-    return f"{script.path}: question {n} (id \"{q.id}\")"
+    return f'{script.path}: question {n} (id "{q.id}")'

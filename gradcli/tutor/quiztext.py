@@ -4,6 +4,7 @@ the score table's rows.
 Nothing here prints: the terminal view (cli/commands/quiz.py) passes each line through
 the notation and draws the tables, so these words can be read and tested without it.
 """
+
 from __future__ import annotations
 
 from ..core.notation import Notation, fmt
@@ -48,12 +49,15 @@ def _value_hint(tape: Tape, i: int, written: dict) -> list:
         return [f"hint: {tape.label(i)} is an input"]
     # The named steps it is computed from, in the order the forward pass takes them.
     below = _computed_on_the_way(tape, i)
-    first = [f"{tape.label(k)} = {written[k]}"
-             for k in range(i) if below[k] and tape.steps[k].args
-             and tape.steps[k].name is not None]
-    return [f"hint: {tape.label(i)} = {written[i]}; work "
-            "forward from the inputs"
-            + (": first " + ", then ".join(first) if first else "")]
+    first = [
+        f"{tape.label(k)} = {written[k]}"
+        for k in range(i)
+        if below[k] and tape.steps[k].args and tape.steps[k].name is not None
+    ]
+    return [
+        f"hint: {tape.label(i)} = {written[i]}; work "
+        "forward from the inputs" + (": first " + ", then ".join(first) if first else "")
+    ]
 
 
 def _computed_on_the_way(tape: Tape, i: int) -> list:
@@ -76,13 +80,11 @@ def _adjoint_hint(q: Question, nt: Notation, shown: dict, written: dict) -> list
         step = tape.steps[i]
         node = shown[i]
         operands = [shown[a] for a in step.args]
-        rule = " + ".join(nt.math(fill(step.op.rules[pos], operands, node))
-                          for pos in positions)
+        rule = " + ".join(nt.math(fill(step.op.rules[pos], operands, node)) for pos in positions)
         local = f"{nt.partial(node, name)} = {rule}"
         if step.name is not None:
             twice = f" uses {name} {len(positions)} times" if len(positions) > 1 else ""
-            lines.append(f"hint: {node} = {written[i]}{twice}, so "
-                         f"{local} ({step.op.about})")
+            lines.append(f"hint: {node} = {written[i]}{twice}, so {local} ({step.op.about})")
             adjoint = nt.bar(node)
         else:
             # A step the program does not name: shown by its expression, not by an id
@@ -91,9 +93,12 @@ def _adjoint_hint(q: Question, nt: Notation, shown: dict, written: dict) -> list
             adjoint = nt.partial(tape.output_label, node)
         terms.append(f"{nt.partial(node, name)}{nt.times}{adjoint}")
     if terms:
-        lines.append(f"      {nt.bar(name)} = " + " + ".join(terms)
-                     + ("   (one contribution per use: they add up)" if len(terms) > 1 else "")
-                     + ", and each adjoint comes from the steps above it")
+        lines.append(
+            f"      {nt.bar(name)} = "
+            + " + ".join(terms)
+            + ("   (one contribution per use: they add up)" if len(terms) > 1 else "")
+            + ", and each adjoint comes from the steps above it"
+        )
     return lines
 
 
@@ -121,9 +126,14 @@ def _displayed(tape: Tape) -> tuple:
         for pos, a in enumerate(step.args):
             text = shown[a]
             child = tape.steps[a].op.symbol if tape.steps[a].name is None else None
-            if child and symbol and (
+            if (
+                child
+                and symbol
+                and (
                     _BINDING[child] > _BINDING[symbol]
-                    or (_BINDING[child] == _BINDING[symbol] and pos == 0 and symbol != "^")):
+                    or (_BINDING[child] == _BINDING[symbol] and pos == 0 and symbol != "^")
+                )
+            ):
                 text = written[a]  # a*x + b*y + c, not ((a*x) + (b*y)) + c
             # The same step on both sides (v - v) keeps the safer, parenthesised form.
             inner[a] = text if inner.get(a, text) == text else shown[a]
@@ -146,16 +156,19 @@ def verdict_lines(q: Question, o: Outcome, nt: Notation) -> list:
     if o.answer is None:
         return [f"{mark_bad}: no answer; {target} = {fmt(q.expected)}"]
     if o.problem:
-        return [f"{mark_bad}: could not read {o.answer!r} ({o.problem}); "
-                f"{target} = {fmt(q.expected)}"]
+        return [
+            f"{mark_bad}: could not read {o.answer!r} ({o.problem}); {target} = {fmt(q.expected)}"
+        ]
     mine, right = apart(o.value, q.expected)
     shown = o.answer if o.answer.strip() in (mine, fmt(o.value)) else f"{o.answer} = {mine}"
     lines = [f"{mark_bad}: you answered {shown}; {target} = {right}"]
     if o.short_digits:
         n = o.short_digits
-        lines.append(f"({o.answer.strip()} is {right} rounded to {n} significant "
-                     f"digit{'s' if n > 1 else ''}: give at least {MIN_DIGITS}, "
-                     f"{_sig(q.expected, MIN_DIGITS)})")
+        lines.append(
+            f"({o.answer.strip()} is {right} rounded to {n} significant "
+            f"digit{'s' if n > 1 else ''}: give at least {MIN_DIGITS}, "
+            f"{_sig(q.expected, MIN_DIGITS)})"
+        )
         return lines
     return lines + _mistake_lines(o, q, nt)
 
@@ -201,8 +214,14 @@ def steps_table(q: Question, nt: Notation) -> tuple:
         return "Forward pass", ["step", "name", "operation", "value"], forward_rows(ev)
     seed = f"{nt.bar(q.tape.output_label)} = 1"
     title = f"The chain rule, step by step (from the output back, {seed})"
-    columns = ["#", "sends", "local derivative", "upstream",
-               "contribution (chain rule)", "running total"]
+    columns = [
+        "#",
+        "sends",
+        "local derivative",
+        "upstream",
+        "contribution (chain rule)",
+        "running total",
+    ]
     return title, columns, backward_rows(ev, nt)
 
 
@@ -215,15 +234,15 @@ def score_rows(questions: list, outcomes: list, stopped, nt: Notation) -> list:
         o = outcomes[n - 1] if n <= len(outcomes) else None
         if o is None:
             # The question the learner stopped at was reached; later ones were not.
-            answer = (f"({stopped})" if stopped and n == len(outcomes) + 1
-                      else "(not reached)")
+            answer = f"({stopped})" if stopped and n == len(outcomes) + 1 else "(not reached)"
             found = ""
         elif o.answer is None:
             answer, found = "(skipped)" if n <= len(outcomes) else "", ""
         else:
             answer = o.answer + ("  " + ("ok" if nt.ascii else "✓") if o.correct else "")
-            found = ", ".join(p.id for p in o.mistakes) if o.mistakes else (
-                "" if o.correct else "?")
+            found = (
+                ", ".join(p.id for p in o.mistakes) if o.mistakes else ("" if o.correct else "?")
+            )
         rows.append((str(n), f"{q.id}: {q.ask}", answer, fmt(q.expected), found))
     return rows
 
@@ -236,18 +255,26 @@ def unfair_lines(q: Question, u: Unfair, nt: Notation) -> list:
         p = u.mistakes[0]
         value, right = apart(p.value, q.expected)
         target = f"{target_name(q, nt)} = {right}"
-        said = (f"the mistake {p.id} ({BY_ID[p.id].title}) gives {value}, which is "
-                f"taken for the right answer {target}: a learner who makes it is marked "
-                "right")
+        said = (
+            f"the mistake {p.id} ({BY_ID[p.id].title}) gives {value}, which is "
+            f"taken for the right answer {target}: a learner who makes it is marked "
+            "right"
+        )
         return [nt.text(said), nt.text("  change: " + _advice(q, p))]
     p, other = u.mistakes
     x, y = apart(p.value, other.value)
     target = f"the right answer: {target_name(q, nt)} = {fmt(q.expected)}"
-    said = (f"the mistakes {p.id} ({x}) and {other.id} ({y}) give numbers a typed answer "
-            f"cannot tell apart ({target}), so a wrong answer could not be diagnosed")
-    return [nt.text(said),
-            nt.text("  change: the inputs (or what is asked) so that these two mistakes "
-                    "give different numbers" + _where(q, [p, other]))]
+    said = (
+        f"the mistakes {p.id} ({x}) and {other.id} ({y}) give numbers a typed answer "
+        f"cannot tell apart ({target}), so a wrong answer could not be diagnosed"
+    )
+    return [
+        nt.text(said),
+        nt.text(
+            "  change: the inputs (or what is asked) so that these two mistakes "
+            "give different numbers" + _where(q, [p, other])
+        ),
+    ]
 
 
 def _gate(q: Question, p) -> str:
@@ -260,9 +287,14 @@ def _gate(q: Question, p) -> str:
     shown, written = _displayed(q.tape)
     if q.tape.steps[i].name is not None:
         return f"{shown[i]} = {written[i]}"
-    owner = next((k for k in range(i + 1, len(q.tape))
-                  if q.tape.steps[k].name is not None
-                  and _computed_on_the_way(q.tape, k)[i]), None)
+    owner = next(
+        (
+            k
+            for k in range(i + 1, len(q.tape))
+            if q.tape.steps[k].name is not None and _computed_on_the_way(q.tape, k)[i]
+        ),
+        None,
+    )
     return written[i] + (f" (inside {q.tape.label(owner)})" if owner is not None else "")
 
 
@@ -277,26 +309,38 @@ def _advice(q: Question, p) -> str:
     if "gate" in f and "input" in f:
         gate = _gate(q, p)
         if p.id == "divided-instead-of-multiplied":
-            return (f"at {gate} the local derivative for {f['input']} is {f['other']} = "
-                    f"{f['local']}, and dividing by {f['local']} is multiplying by it: give "
-                    f"{f['other']} a value other than 1 and -1")
+            return (
+                f"at {gate} the local derivative for {f['input']} is {f['other']} = "
+                f"{f['local']}, and dividing by {f['local']} is multiplying by it: give "
+                f"{f['other']} a value other than 1 and -1"
+            )
         if p.id == "missing-upstream":
-            return (f"at {gate} the adjoint arriving from above is {f['upstream']}: make it "
-                    "other than 1 (other inputs, or a constant factor between there and the "
-                    "output), or ask about another value")
+            return (
+                f"at {gate} the adjoint arriving from above is {f['upstream']}: make it "
+                "other than 1 (other inputs, or a constant factor between there and the "
+                "output), or ask about another value"
+            )
         if p.id == "wrong-operand":
-            return (f"at {gate} {f['operand']} and {f['other']} are both {f['own']}: give "
-                    "them different values")
+            return (
+                f"at {gate} {f['operand']} and {f['other']} are both {f['own']}: give "
+                "them different values"
+            )
         if p.id == "missing-local-derivative":
-            return (f"at {gate} the local derivative is {f['local']}: choose inputs that "
-                    "make it other than 1")
+            return (
+                f"at {gate} the local derivative is {f['local']}: choose inputs that "
+                "make it other than 1"
+            )
         if p.id == "relu-mask-by-gradient":
-            return (f"at {gate} the input {f['operand']} = {f['x']} and the arriving "
-                    f"adjoint {f['upstream']} have the same sign: give them opposite signs")
+            return (
+                f"at {gate} the input {f['operand']} = {f['x']} and the arriving "
+                f"adjoint {f['upstream']} have the same sign: give them opposite signs"
+            )
         return f"the inputs at {gate}, so that this slip changes the number"
     if p.id in ("sign-error", "stale-grad") and q.expected == 0:
         return "the right answer is 0: choose inputs that make it other than 0"
     if p.id == "forward-value-instead-of-gradient":
-        return (f"the value of {q.name} equals its gradient here: choose inputs that make "
-                "them differ, or ask about another value")
+        return (
+            f"the value of {q.name} equals its gradient here: choose inputs that make "
+            "them differ, or ask about another value"
+        )
     return "the inputs (or what is asked) so that this mistake gives another number"

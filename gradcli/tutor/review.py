@@ -14,6 +14,7 @@ cards nearest to being due. Each question is drawn fresh by the generator on the
 topic; among a few draws the first on which one of the learner's repeated mistakes (made
 at least twice) is possible is taken, so the review also practises those mistakes.
 """
+
 from __future__ import annotations
 
 import random
@@ -62,8 +63,10 @@ def cards(rows: list) -> list:
         card.answers.append(right)
     for card in deck.values():
         card.due_in = card.last_session + INTERVALS[card.box] - current
-    return sorted(deck.values(), key=lambda c: (c.due_in > 0, max(c.due_in, 0), c.box,
-                                                c.recent_accuracy, c.topic))
+    return sorted(
+        deck.values(),
+        key=lambda c: (c.due_in > 0, max(c.due_in, 0), c.box, c.recent_accuracy, c.topic),
+    )
 
 
 def repeated_mistakes(rows: list) -> list:
@@ -96,7 +99,7 @@ def review_questions(rows: list, count: int, seed=None) -> tuple:
     for n, topic in enumerate(topics, 1):
         first = None
         for _ in range(DRAWS):
-            q = generate(None, 1, rng.randrange(2 ** 32), topic)[0]
+            q = generate(None, 1, rng.randrange(2**32), topic)[0]
             first = first or q
             possible = {p.id for p in predictions(q.situation)}
             if not mistakes or possible & set(mistakes):
@@ -107,5 +110,4 @@ def review_questions(rows: list, count: int, seed=None) -> tuple:
     return out, deck
 
 
-__all__ = ["Card", "cards", "plan", "review_questions", "repeated_mistakes", "INTERVALS",
-           "BOXES"]
+__all__ = ["Card", "cards", "plan", "review_questions", "repeated_mistakes", "INTERVALS", "BOXES"]

@@ -8,6 +8,7 @@ tensor op, the local partial of an elementwise one), where a broadcast is undone
 and what arrives where; every number is the engine's (values, adjoints, contributions),
 small arrays shown entry by entry and big ones summarised (tutor/arraytext.py).
 """
+
 from __future__ import annotations
 
 import re
@@ -26,8 +27,9 @@ PROGRAM_LIMIT = 30  # statements shown in the first step
 JSON = " --json"
 
 
-def walk_tensor(ev: Evaluation, nt: Notation, output: Optional[str] = None,
-                eval_options: Optional[list] = None) -> list:
+def walk_tensor(
+    ev: Evaluation, nt: Notation, output: Optional[str] = None, eval_options: Optional[list] = None
+) -> list:
     steps = [_program_step(ev, nt), _forward_step(ev, nt)]
     steps += _backward_steps(ev, nt)
     steps.append(_gradient_step(ev, nt))
@@ -68,8 +70,10 @@ def _broadcast_note(ev: Evaluation, i: int) -> list:
         if not _named(tape, a) or shape == out or not shape:
             continue
         axes = broadcast_axes(shape, out)
-        notes.append(f"{tape.operand(a)} {shape_text(shape)} is repeated along "
-                     f"{_axes_words(axes)} to {shape_text(out)}")
+        notes.append(
+            f"{tape.operand(a)} {shape_text(shape)} is repeated along "
+            f"{_axes_words(axes)} to {shape_text(out)}"
+        )
     return notes
 
 
@@ -134,17 +138,26 @@ def _repeat_note(ev: Evaluation, node: int, inp: str) -> Optional[str]:
     x = ev.values[ev.tape.steps[node].args[0]]
     width = len(many[0][0])
     kind = "entry" if width == np.ndim(x) else "row" if width == 1 else "slice"
-    kinds = kind + ("s" if len(many) > 1 else "") if kind != "entry" else \
-        ("entry" if len(many) == 1 else "entries")
+    kinds = (
+        kind + ("s" if len(many) > 1 else "")
+        if kind != "entry"
+        else ("entry" if len(many) == 1 else "entries")
+    )
     if len(many) <= 4:
         listed = "; ".join(f"{inp}[{', '.join(map(str, p))}], {c} times" for p, c in many)
-        said = f"{len(many)} {kinds} of {inp} {'was' if len(many) == 1 else 'were'} picked " \
-               f"more than once ({listed})"
+        said = (
+            f"{len(many)} {kinds} of {inp} {'was' if len(many) == 1 else 'were'} picked "
+            f"more than once ({listed})"
+        )
     else:
-        said = (f"{len(many)} {kinds} of {inp} were picked more than once (up to "
-                f"{max(c for _, c in many)} times)")
-    return (f"{said}: each collects every contribution sent to it (scatter-add), where an "
-            f"assignment would keep only one.")
+        said = (
+            f"{len(many)} {kinds} of {inp} were picked more than once (up to "
+            f"{max(c for _, c in many)} times)"
+        )
+    return (
+        f"{said}: each collects every contribution sent to it (scatter-add), where an "
+        f"assignment would keep only one."
+    )
 
 
 # --- the steps ------------------------------------------------------------------------------
@@ -152,16 +165,24 @@ def _program_step(ev: Evaluation, nt: Notation) -> Step:
     tape = ev.tape
     out = tape.output_name
     s = Step("The program")
-    statements = [line for line in tape.source.strip().splitlines()
-                  if line.strip() and not line.lstrip().startswith("#")]
+    statements = [
+        line
+        for line in tape.source.strip().splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
     more = len(statements) - PROGRAM_LIMIT
-    s.show(*statements[:PROGRAM_LIMIT],
-           *([f"… {more} more line{'s' if more > 1 else ''}"] if more > 0 else []))
+    s.show(
+        *statements[:PROGRAM_LIMIT],
+        *([f"… {more} more line{'s' if more > 1 else ''}"] if more > 0 else []),
+    )
     rows = []
     for name, i in tape.inputs.items():
         v = ev.values[i]
-        kind = ("integer data (an index, a target or a size): no gradient"
-                if name in tape.integer_inputs else "")
+        kind = (
+            "integer data (an index, a target or a size): no gradient"
+            if name in tape.integer_inputs
+            else ""
+        )
         rows.append((name, at.shape_of(v), at.text(v), kind))
     if rows:
         s.say("Inputs:")
@@ -169,11 +190,17 @@ def _program_step(ev: Evaluation, nt: Notation) -> Step:
     else:
         s.say("The program has no inputs.")
     grads = [n for n in tape.inputs if n not in tape.integer_inputs]
-    s.say(f"The program works on arrays. We compute {out}, one number (the forward pass), "
-          f"then walk backwards from it. "
-          + (f"Each gradient ({', '.join(nt.partial(out, n) for n in grads)}) has the shape "
-             f"of its input: one number per entry, how much {out} moves per unit change of "
-             f"that entry." if grads else "No input takes a gradient."))
+    s.say(
+        f"The program works on arrays. We compute {out}, one number (the forward pass), "
+        f"then walk backwards from it. "
+        + (
+            f"Each gradient ({', '.join(nt.partial(out, n) for n in grads)}) has the shape "
+            f"of its input: one number per entry, how much {out} moves per unit change of "
+            f"that entry."
+            if grads
+            else "No input takes a gradient."
+        )
+    )
     return s
 
 
@@ -189,15 +216,21 @@ def _forward_step(ev: Evaluation, nt: Notation) -> Step:
         lines.append(block)
     if len(lines) > FORWARD_LIMIT:
         left = len(lines) - FORWARD_LIMIT
-        lines = (lines[:FORWARD_LIMIT // 2] + [[f"… {left} steps left out …"]]
-                 + lines[-FORWARD_LIMIT // 2:])
+        lines = (
+            lines[: FORWARD_LIMIT // 2]
+            + [[f"… {left} steps left out …"]]
+            + lines[-FORWARD_LIMIT // 2 :]
+        )
     s = Step("Forward pass: compute every value, one operation at a time")
-    s.say("Each line is one operation of the program with its operands' shapes and the "
-          "result's; below it the result (entry by entry when the array is small, else its "
-          "shape and a summary). Elementwise operations broadcast as NumPy does: sizes are "
-          "lined up from the last axis, and an axis missing or of size 1 is repeated.")
-    s.show(*([line for block in lines for line in block]
-             or [f"{tape.output_label} = {fmt(ev.value)}"]))
+    s.say(
+        "Each line is one operation of the program with its operands' shapes and the "
+        "result's; below it the result (entry by entry when the array is small, else its "
+        "shape and a summary). Elementwise operations broadcast as NumPy does: sizes are "
+        "lined up from the last axis, and an axis missing or of size 1 is repeated."
+    )
+    s.show(
+        *([line for block in lines for line in block] or [f"{tape.output_label} = {fmt(ev.value)}"])
+    )
     s.say(f"So {tape.output_label} = {fmt(ev.value)}.")
     return s
 
@@ -211,16 +244,21 @@ def _backward_steps(ev: Evaluation, nt: Notation) -> list:
         by_node.setdefault(c.node, []).append(c)
         received.setdefault(c.input, []).append(c)
     seed = Step("Backward pass: start at the output")
-    seed.say(f"Reverse mode walks the steps from the last to the first. Each value v gets an "
-             f"adjoint (written {nt.bar('v')}, `dv` in backprop code) of the same shape as v: "
-             f"entry by entry, how much {out} moves per unit change of that entry.",
-             f"It starts with {nt.bar(out)} = {nt.partial(out, out)} = 1.",
-             "Each step hands its adjoint to its operands by gradcli's rule for that "
-             "operation; an operand used several times adds what it receives (+=), and "
-             "where an operand was broadcast, its contribution is summed back to its own shape.")
+    seed.say(
+        f"Reverse mode walks the steps from the last to the first. Each value v gets an "
+        f"adjoint (written {nt.bar('v')}, `dv` in backprop code) of the same shape as v: "
+        f"entry by entry, how much {out} moves per unit change of that entry.",
+        f"It starts with {nt.bar(out)} = {nt.partial(out, out)} = 1.",
+        "Each step hands its adjoint to its operands by gradcli's rule for that "
+        "operation; an operand used several times adds what it receives (+=), and "
+        "where an operand was broadcast, its contribution is summed back to its own shape.",
+    )
     if not ev.contributions:
-        seed.say(f"{out} depends on no input, so every gradient is 0." if ev.tape.inputs else
-                 f"{out} has no inputs, so there is no gradient to find.")
+        seed.say(
+            f"{out} depends on no input, so every gradient is 0."
+            if ev.tape.inputs
+            else f"{out} has no inputs, so there is no gradient to find."
+        )
     steps = [seed]
     nodes = list(by_node)  # in the sweep's order: from the output down
     for node in nodes[:NODE_LIMIT]:
@@ -230,9 +268,13 @@ def _backward_steps(ev: Evaluation, nt: Notation) -> list:
         rows = []
         for n in rest:
             for c in by_node[n]:
-                rows.append((f"{tape.label(c.node)} → {tape.label(c.input)}",
-                             f"{nt.bar(tape.label(c.input))} += {_term_rule(ev, c, nt)}",
-                             at.text(c.contribution)))
+                rows.append(
+                    (
+                        f"{tape.label(c.node)} → {tape.label(c.input)}",
+                        f"{nt.bar(tape.label(c.input))} += {_term_rule(ev, c, nt)}",
+                        at.text(c.contribution),
+                    )
+                )
         s = Step(f"Backward pass: the remaining {len(rest)} steps")
         s.say(f"The same rules at every step; the table shows up to {FORWARD_LIMIT} contributions.")
         s.table(("sends", "rule", "contribution"), rows[:FORWARD_LIMIT])
@@ -248,8 +290,13 @@ def _term_rule(ev: Evaluation, c, nt: Notation) -> str:
     if tape.steps[c.node].op.tensor:
         return rule
     bar = nt.bar(label)
-    core = bar if rule == "1" else f"-{bar}" if rule in ("-1", "−1") else \
-        f"{factor(rule)}{nt.times}{bar}"
+    core = (
+        bar
+        if rule == "1"
+        else f"-{bar}"
+        if rule in ("-1", "−1")
+        else f"{factor(rule)}{nt.times}{bar}"
+    )
     shape = np.shape(ev.values[c.input])
     axes = broadcast_axes(shape, np.shape(ev.values[c.node]))
     if not axes:
@@ -278,13 +325,18 @@ def _node_step(ev: Evaluation, node: int, sends: list, got: list, nt: Notation) 
         s.say(f"{bar} = 1 arrives: {label} is the output (the seed).")
     else:
         if len(got) == 1:
-            shape = ("one number, as " + label + " is" if at.is_number(ev.values[node])
-                     else f"with the shape of {label}, {at.shape_of(ev.values[node])}")
+            shape = (
+                "one number, as " + label + " is"
+                if at.is_number(ev.values[node])
+                else f"with the shape of {label}, {at.shape_of(ev.values[node])}"
+            )
             s.say(f"{bar} arrives from {tape.label(got[0].node)}, {shape}:")
         else:
             users = ", ".join(dict.fromkeys(tape.label(c.node) for c in got))
-            s.say(f"{label} is used {len(got)} times ({users}), so {bar} is the sum of "
-                  f"{len(got)} contributions:")
+            s.say(
+                f"{label} is used {len(got)} times ({users}), so {bar} is the sum of "
+                f"{len(got)} contributions:"
+            )
         s.show(*at.lines(f"{bar} = ", ev.adjoints[node]))
     s.say(f"Local rule ({step.op.name}): {step.op.about}.")
     for c in sends:
@@ -298,14 +350,18 @@ def _node_step(ev: Evaluation, node: int, sends: list, got: list, nt: Notation) 
             out = np.shape(ev.values[node])
             axes = broadcast_axes(shape, out)
             if axes and shape:
-                notes.append(f"{inp} {shape_text(shape)} was repeated along "
-                             f"{_axes_words(axes)} to make {label} {shape_text(out)}, so each "
-                             f"of its entries fed several entries of {label} and collects "
-                             f"their contributions: the contribution is summed over {_axes_words(axes)}, "
-                             f"back to the shape of {inp}.")
+                notes.append(
+                    f"{inp} {shape_text(shape)} was repeated along "
+                    f"{_axes_words(axes)} to make {label} {shape_text(out)}, so each "
+                    f"of its entries fed several entries of {label} and collects "
+                    f"their contributions: the contribution is summed over {_axes_words(axes)}, "
+                    f"back to the shape of {inp}."
+                )
             elif not shape and out:
-                notes.append(f"{inp} is one number used at every entry of {label} "
-                             f"{shape_text(out)}, so it collects the sum of all their contributions.")
+                notes.append(
+                    f"{inp} is one number used at every entry of {label} "
+                    f"{shape_text(out)}, so it collects the sum of all their contributions."
+                )
         elif step.op.name in _REDUCTIONS:
             notes.append(_reduction_note(ev, node, c, nt))
         elif step.op.name == "index":
@@ -336,24 +392,36 @@ def _reduction_note(ev: Evaluation, node: int, c, nt: Notation) -> str:
         if name == "sum":
             return f"{label} added up all of {whole}, so every entry receives {bar} unchanged."
         if name == "mean":
-            return (f"{label} averaged all {n} entries of {whole}, so every entry receives "
-                    f"{bar} divided by {n}.")
+            return (
+                f"{label} averaged all {n} entries of {whole}, so every entry receives "
+                f"{bar} divided by {n}."
+            )
         which = "largest" if name == "amax" else "smallest"
-        return (f"{label} kept the {which} entry of {whole}, so only that entry receives "
-                f"{bar} (tied entries share it equally); the others get 0.")
+        return (
+            f"{label} kept the {which} entry of {whole}, so only that entry receives "
+            f"{bar} (tied entries share it equally); the others get 0."
+        )
     k = _keyword(axis)
-    repeated = (f"{bar}, of shape {at.shape_of(ev.values[node])}, is repeated along axis {k} "
-                f"to the shape of {inp}")
+    repeated = (
+        f"{bar}, of shape {at.shape_of(ev.values[node])}, is repeated along axis {k} "
+        f"to the shape of {inp}"
+    )
     if name == "sum":
-        return (f"{label} added up {whole} along axis {k}, so {repeated}: every entry "
-                f"receives the adjoint of the sum it went into.")
+        return (
+            f"{label} added up {whole} along axis {k}, so {repeated}: every entry "
+            f"receives the adjoint of the sum it went into."
+        )
     if name == "mean":
-        return (f"{label} averaged {whole} along axis {k}, {n} entries at a time, so "
-                f"{repeated} and divided by {n}.")
+        return (
+            f"{label} averaged {whole} along axis {k}, {n} entries at a time, so "
+            f"{repeated} and divided by {n}."
+        )
     which = "largest" if name == "amax" else "smallest"
-    return (f"{label} kept the {which} entry along axis {k} of {whole}, so {repeated}, and "
-            f"only the {which} entries receive it (tied entries share it equally); the "
-            f"others get 0.")
+    return (
+        f"{label} kept the {which} entry along axis {k} of {whole}, so {repeated}, and "
+        f"only the {which} entries receive it (tied entries share it equally); the "
+        f"others get 0."
+    )
 
 
 def _gradient_step(ev: Evaluation, nt: Notation) -> Step:
@@ -362,8 +430,10 @@ def _gradient_step(ev: Evaluation, nt: Notation) -> Step:
     s = Step("The gradient of each input")
     for name, i in tape.inputs.items():
         if name in tape.integer_inputs:
-            s.say(f"{name} is integer data (used as an index, a target or a size): it gets "
-                  f"no gradient.")
+            s.say(
+                f"{name} is integer data (used as an index, a target or a size): it gets "
+                f"no gradient."
+            )
             continue
         g = ev.gradient[name]
         s.say(f"{nt.partial(out, name)} has the shape of {name}, {at.shape_of(ev.values[i])}:")
@@ -374,11 +444,16 @@ def _gradient_step(ev: Evaluation, nt: Notation) -> Step:
             # A central difference is off by about h² times the third derivative plus
             # ε·|f|/h: far below this bound on a smooth program, far above it at a kink.
             same = abs(slope - said) <= 1e-5 * abs(said) + 1e-8 * max(1.0, abs(ev.value))
-            s.say(f"Measured on {out}: nudging {name}{where} by ±{fmt(H)} moves {out} at the "
-                  f"rate {fmt(slope)} per unit; the backward pass gives "
-                  f"{nt.bar(name)}{where} = {fmt(said)}"
-                  + (", the same to within the measurement's accuracy." if same
-                     else f". They differ by {fmt(abs(slope - said))}."))
+            s.say(
+                f"Measured on {out}: nudging {name}{where} by ±{fmt(H)} moves {out} at the "
+                f"rate {fmt(slope)} per unit; the backward pass gives "
+                f"{nt.bar(name)}{where} = {fmt(said)}"
+                + (
+                    ", the same to within the measurement's accuracy."
+                    if same
+                    else f". They differ by {fmt(abs(slope - said))}."
+                )
+            )
     if not any(n not in tape.integer_inputs for n in tape.inputs):
         s.say("No input takes a gradient.")
     return s
@@ -408,8 +483,9 @@ def _measured(ev: Evaluation, name: str) -> Optional[tuple]:
     return where, slope, float(g[at_])
 
 
-def _result_step(ev: Evaluation, nt: Notation, output: Optional[str],
-                 eval_options: Optional[list]) -> Step:
+def _result_step(
+    ev: Evaluation, nt: Notation, output: Optional[str], eval_options: Optional[list]
+) -> Step:
     tape = ev.tape
     result = Step("Result")
     out = tape.output_label  # f' where the program rebinds f, as the rows call it
@@ -422,8 +498,9 @@ def _result_step(ev: Evaluation, nt: Notation, output: Optional[str],
         result.say(f"{command} gives the same numbers.")
     else:
         option = f" --output {output}" if output is not None else ""
-        result.say(f"gradcli eval{JSON}{option} with the same program and values gives the "
-                   f"same numbers.")
+        result.say(
+            f"gradcli eval{JSON}{option} with the same program and values gives the same numbers."
+        )
     return result
 
 

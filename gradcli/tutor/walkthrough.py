@@ -4,6 +4,7 @@ A Step is a short screen: a title and blocks (paragraphs, formula lines, one sma
 table). Nothing here prints; every number comes from the engine's values, adjoints,
 contributions or the op registry's partials, never from text typed here.
 """
+
 from __future__ import annotations
 
 import math
@@ -29,6 +30,7 @@ _CALL = re.compile(r"\w+\(")
 @dataclass
 class Lines:
     """Formulas or code, shown as written, one per line."""
+
     lines: list
 
 
@@ -43,15 +45,15 @@ class Step:
     title: str
     blocks: list = field(default_factory=list)  # str (a paragraph), Lines, Table
 
-    def say(self, *paragraphs: str) -> "Step":
+    def say(self, *paragraphs: str) -> Step:
         self.blocks.extend(paragraphs)
         return self
 
-    def show(self, *lines: str) -> "Step":
+    def show(self, *lines: str) -> Step:
         self.blocks.append(Lines(list(lines)))
         return self
 
-    def table(self, columns, rows) -> "Step":
+    def table(self, columns, rows) -> Step:
         self.blocks.append(Table(tuple(columns), [tuple(r) for r in rows]))
         return self
 
@@ -187,6 +189,7 @@ def enumerate_paths(tape: Tape, start: int, paths: list) -> list:
 @dataclass
 class Chain:
     """∂out/∂input as a sum over paths of products of local derivatives."""
+
     name: str
     count: int  # capped at PATH_LIMIT + 1
     terms: Optional[list]  # per path: [(rule text, local value)], None when summarised
@@ -223,8 +226,9 @@ def _path_product(tape: Tape, values: list, path: list, partials: dict) -> float
     g = 1.0
     for node, pos in reversed(path):
         step = tape.steps[node]
-        g = step.op.vjp_term(pos, partials[node][pos], g, values[node],
-                             [values[a] for a in step.args])
+        g = step.op.vjp_term(
+            pos, partials[node][pos], g, values[node], [values[a] for a in step.args]
+        )
     return g
 
 
@@ -232,9 +236,12 @@ def _elide(parts: list, times: str) -> str:
     if len(parts) <= FACTOR_LIMIT:
         return product(parts, times)
     k = 3
-    return (product(parts[:k], times) + f"{times}…{times}"
-            + times.join(f"({p})" if p.startswith("-") else p for p in parts[-k:])
-            + f" ({len(parts)} factors)")
+    return (
+        product(parts[:k], times)
+        + f"{times}…{times}"
+        + times.join(f"({p})" if p.startswith("-") else p for p in parts[-k:])
+        + f" ({len(parts)} factors)"
+    )
 
 
 def path_sum(chain: Chain) -> float:
@@ -262,14 +269,13 @@ def sum_agrees(chain: Chain) -> bool:
     return abs(total - g) <= rounding and fmt(total) == fmt(g)
 
 
-_EPS = 2.0 ** -52  # a unit in the last place of 1
+_EPS = 2.0**-52  # a unit in the last place of 1
 
 
 def _cancels(chain: Chain) -> bool:
     """The terms cancel to below the six digits printed: 3 + (-2.999999999997)."""
     big = max(abs(p) for p in chain.products)
-    return math.isfinite(big) and math.isfinite(chain.gradient) \
-        and big >= 1e5 * abs(chain.gradient)
+    return math.isfinite(big) and math.isfinite(chain.gradient) and big >= 1e5 * abs(chain.gradient)
 
 
 def _num_full(x: float) -> str:
@@ -292,10 +298,12 @@ def chain_lines(chain: Chain, out: str, nt: Notation) -> list:
         if not agree:
             head = nt.text("Σ over paths = ")  # "sum over paths" in ASCII, aligned
             number = (full if show is _num_full else fmt)(path_sum(chain))
-        sides.append(" + ".join(_elide([t for t, _ in term], nt.times) or "1"
-                                for term in chain.terms))
-        sides.append(added(_elide([show(v) for _, v in term], nt.times) or "1"
-                           for term in chain.terms))
+        sides.append(
+            " + ".join(_elide([t for t, _ in term], nt.times) or "1" for term in chain.terms)
+        )
+        sides.append(
+            added(_elide([show(v) for _, v in term], nt.times) or "1" for term in chain.terms)
+        )
         if len(chain.terms) > 1 or not agree:
             sides.append(added(show(p) for p in chain.products))
     sides.append(number)
@@ -314,32 +322,43 @@ def chain_notes(ev: Evaluation, chain: Chain, nt: Notation) -> list:
         return notes
     tape, values = ev.tape, ev.values
     total, g = path_sum(chain), chain.gradient
-    sweep = (f"the reverse sweep, which adds the contributions at each step before multiplying (the "
-             f"order PyTorch uses), gives {nt.bar(chain.name)} = {full(g)}")
+    sweep = (
+        f"the reverse sweep, which adds the contributions at each step before multiplying (the "
+        f"order PyTorch uses), gives {nt.bar(chain.name)} = {full(g)}"
+    )
     finite = all(math.isfinite(x) for x in chain.products + [total, g])
     if finite:
         big = max(abs(p) for p in chain.products)
         if big > 2 * max(abs(total), abs(g)):
-            notes.append(f"The terms cancel: the largest is {fmt(big)}, and float rounding of "
-                         f"a number that size (about {fmt(math.ulp(big))}) shows in the digits "
-                         f"of what is left. So the sum as written gives {full(total)} while "
-                         f"{sweep}.")
+            notes.append(
+                f"The terms cancel: the largest is {fmt(big)}, and float rounding of "
+                f"a number that size (about {fmt(math.ulp(big))}) shows in the digits "
+                f"of what is left. So the sum as written gives {full(total)} while "
+                f"{sweep}."
+            )
         else:
-            notes.append(f"Float rounding: the sum as written gives {full(total)} while "
-                         f"{sweep}; they differ by {fmt(abs(total - g))}, in the last digits.")
+            notes.append(
+                f"Float rounding: the sum as written gives {full(total)} while "
+                f"{sweep}; they differ by {fmt(abs(total - g))}, in the last digits."
+            )
         return notes
     slopes, events = _not_finite(tape, values, chain, nt)
     said = "The paths' products are not all finite numbers"
     said += f": {'; '.join(slopes)}." if slopes else "."
     if events:
         said += f" In IEEE float arithmetic {', and '.join(events)}"
-        said += (", so the sum over paths is not defined as a number: added as floats in the "
-                 "order shown it gives nan." if total != total else
-                 f"; added as floats in the order shown the products give {fmt(total)}.")
+        said += (
+            ", so the sum over paths is not defined as a number: added as floats in the "
+            "order shown it gives nan."
+            if total != total
+            else f"; added as floats in the order shown the products give {fmt(total)}."
+        )
     else:
         said += f" Added as floats in the order shown they give {fmt(total)}."
-    notes.append(f"{said} The reverse sweep, which adds the contributions at each step before "
-                 f"multiplying (the order PyTorch uses), gives {nt.bar(chain.name)} = {fmt(g)}.")
+    notes.append(
+        f"{said} The reverse sweep, which adds the contributions at each step before "
+        f"multiplying (the order PyTorch uses), gives {nt.bar(chain.name)} = {fmt(g)}."
+    )
     return notes
 
 
@@ -350,8 +369,9 @@ def _step_text(tape: Tape, values: list, node: int) -> str:
     for a in dict.fromkeys(step.args):
         if not (tape.is_const(a) and tape.steps[a].name is None):
             at.append(f"{tape.label(a)} = {fmt(values[a])}")
-    return (f"step {tape.label(node)} = {tape.expression(node)}"
-            + (f", where {', '.join(at)}" if at else ""))
+    return f"step {tape.label(node)} = {tape.expression(node)}" + (
+        f", where {', '.join(at)}" if at else ""
+    )
 
 
 def _not_finite(tape: Tape, values: list, chain: Chain, nt: Notation) -> tuple:
@@ -366,9 +386,10 @@ def _not_finite(tape: Tape, values: list, chain: Chain, nt: Notation) -> tuple:
             step = tape.steps[node]
             why = step.op.singular(*[values[a] for a in step.args]) if step.op.singular else None
             kind = "an infinite slope" if local == local else "an undefined slope"
-            slopes.append(f"{kind} at {_step_text(tape, values, node)}: "
-                          f"{nt.math(tape.rule(node, pos))} = {fmt(local)}"
-                          + (f" ({why})" if why else ""))
+            slopes.append(
+                f"{kind} at {_step_text(tape, values, node)}: "
+                f"{nt.math(tape.rule(node, pos))} = {fmt(local)}" + (f" ({why})" if why else "")
+            )
     events = []
     many = len(chain.products) > 1
     for k, (term, p) in enumerate(zip(chain.terms, chain.products), 1):
@@ -397,18 +418,21 @@ def _gate_notes(ev: Evaluation, chain: Chain, nt: Notation) -> list:
             if step.op.gates and step.op.gate(pos, local, [values[a] for a in step.args]) == 0:
                 which = f"Path {k}" if len(chain.terms) > 1 else "The path"
                 shown = bare_start(_elide([num(v) for _, v in term], nt.times))
-                notes.append(f"{which} passes a closed gate at {_step_text(tape, values, node)} "
-                             f"({rule} = {fmt(local)}): as in PyTorch, which masks the contribution "
-                             f"there rather than multiplying, it carries exactly 0, where "
-                             f"multiplying its factors as shown, {shown}, would give "
-                             f"{fmt(plain)}.")
+                notes.append(
+                    f"{which} passes a closed gate at {_step_text(tape, values, node)} "
+                    f"({rule} = {fmt(local)}): as in PyTorch, which masks the contribution "
+                    f"there rather than multiplying, it carries exactly 0, where "
+                    f"multiplying its factors as shown, {shown}, would give "
+                    f"{fmt(plain)}."
+                )
                 break
     return notes
 
 
 # --- any program, walked -----------------------------------------------------------------
-def walk(ev: Evaluation, nt: Notation, output: Optional[str] = None,
-         eval_options: Optional[list] = None) -> list:
+def walk(
+    ev: Evaluation, nt: Notation, output: Optional[str] = None, eval_options: Optional[list] = None
+) -> list:
     """The walkthrough's steps. `eval_options`: every option `gradcli eval` reads
     (`--json`, `-f`, ...), so that the closing command gives an input of that name as
     `name=value`; None writes every value so. A program on arrays has its own walk
@@ -429,14 +453,21 @@ def walk(ev: Evaluation, nt: Notation, output: Optional[str] = None,
         result.say(f"{command} shows the same numbers as tables.")
     else:
         option = f" --output {output}" if output is not None else ""
-        result.say(f"gradcli eval{option} with the same program and values shows the same "
-                   f"numbers as tables.")
+        result.say(
+            f"gradcli eval{option} with the same program and values shows the same "
+            f"numbers as tables."
+        )
     steps.append(result)
     return steps
 
 
-def eval_command(ev: Evaluation, output: Optional[str] = None,
-                 eval_options: Optional[list] = None, exact=None, flags: str = "") -> str:
+def eval_command(
+    ev: Evaluation,
+    output: Optional[str] = None,
+    eval_options: Optional[list] = None,
+    exact=None,
+    flags: str = "",
+) -> str:
     """A `gradcli eval` command line, quoted for a POSIX shell, that reproduces these
     numbers: exact values, the same --output, options before `--` and the program.
     `exact` writes a value (default: a number exactly); `flags` go after `eval`.
@@ -454,8 +485,7 @@ def eval_command(ev: Evaluation, output: Optional[str] = None,
     words.append(program)
     for name, v in ev.inputs.items():
         pair = f"{name}={(exact or _exact)(v)}"
-        words.append(pair if eval_options is None or f"--{name}" in eval_options
-                     else f"--{pair}")
+        words.append(pair if eval_options is None or f"--{name}" in eval_options else f"--{pair}")
     option = f" --output {shlex.quote(output)}" if output is not None else ""
     return f"gradcli eval{flags}{option} " + " ".join(shlex.quote(w) for w in words)
 
@@ -476,17 +506,29 @@ def _one_line(source: str) -> str:
 def _program_step(ev: Evaluation, nt: Notation) -> Step:
     tape = ev.tape
     s = Step("The program")
-    s.show(*[visible(line.rstrip("\r")) for line in tape.source.strip().split("\n")
-             if line.strip()][:30])  # a comment's CR or U+2028 is shown, not obeyed
+    s.show(
+        *[visible(line.rstrip("\r")) for line in tape.source.strip().split("\n") if line.strip()][
+            :30
+        ]
+    )  # a comment's CR or U+2028 is shown, not obeyed
     given = ", ".join(f"{n} = {fmt(v)}" for n, v in ev.inputs.items())
-    s.say(f"Inputs: {given}." if given else "The program has no inputs.",
-          f"We compute {tape.output_label} (the forward pass"
-          + (f"; {tape.output_label} is the last value bound to {tape.output_name}, each "
-             "rebinding adds a prime" if tape.output_label != tape.output_name else "")
-          + (f"), then walk backwards from it "
-             f"and find how much {tape.output_label} moves per unit of each input: the gradient "
-             f"{', '.join(nt.partial(tape.output_label, n) for n in tape.inputs)}."
-             if tape.inputs else "); with no inputs there is no gradient to find."))
+    s.say(
+        f"Inputs: {given}." if given else "The program has no inputs.",
+        f"We compute {tape.output_label} (the forward pass"
+        + (
+            f"; {tape.output_label} is the last value bound to {tape.output_name}, each "
+            "rebinding adds a prime"
+            if tape.output_label != tape.output_name
+            else ""
+        )
+        + (
+            f"), then walk backwards from it "
+            f"and find how much {tape.output_label} moves per unit of each input: the gradient "
+            f"{', '.join(nt.partial(tape.output_label, n) for n in tape.inputs)}."
+            if tape.inputs
+            else "); with no inputs there is no gradient to find."
+        ),
+    )
     return s
 
 
@@ -498,12 +540,18 @@ def _forward_step(ev: Evaluation, nt: Notation) -> Step:
             continue
         worked = substituted(tape, ev.values, i)
         same = worked == tape.expression(i)  # operands that are all literals: say it once
-        lines.append(f"{tape.label(i)} = {tape.expression(i)}"
-                     + ("" if same else f" = {worked}") + f" = {fmt(ev.values[i])}")
+        lines.append(
+            f"{tape.label(i)} = {tape.expression(i)}"
+            + ("" if same else f" = {worked}")
+            + f" = {fmt(ev.values[i])}"
+        )
     if len(lines) > FORWARD_LIMIT:
         left = len(lines) - FORWARD_LIMIT
-        lines = (lines[:FORWARD_LIMIT // 2] + [f"… {left} steps left out …"]
-                 + lines[-FORWARD_LIMIT // 2:])
+        lines = (
+            lines[: FORWARD_LIMIT // 2]
+            + [f"… {left} steps left out …"]
+            + lines[-FORWARD_LIMIT // 2 :]
+        )
     s = Step("Forward pass: compute every value, one primitive at a time")
     s.say("Each line is one operation of the program, its operands' values substituted.")
     s.show(*(lines or [f"{tape.output_label} = {fmt(ev.value)}"]))
@@ -521,14 +569,19 @@ def _backward_steps(ev: Evaluation, nt: Notation) -> list:
     for c in ev.contributions:
         received.setdefault(c.input, []).append(c)
     seed = Step("Backward pass: start at the output")
-    seed.say(f"Reverse mode walks the steps from the last to the first. Each step's adjoint "
-             f"(the number written {nt.bar('v')} for a value v, `dv` in backprop code) is "
-             f"{nt.partial(out, 'v')}: how much {out} moves per unit change of v.",
-             f"It starts with {nt.bar(out)} = {nt.partial(out, out)} = 1, since {out} moves one "
-             f"for one with itself.")
+    seed.say(
+        f"Reverse mode walks the steps from the last to the first. Each step's adjoint "
+        f"(the number written {nt.bar('v')} for a value v, `dv` in backprop code) is "
+        f"{nt.partial(out, 'v')}: how much {out} moves per unit change of v.",
+        f"It starts with {nt.bar(out)} = {nt.partial(out, out)} = 1, since {out} moves one "
+        f"for one with itself.",
+    )
     if not ev.contributions:
-        seed.say(f"{out} depends on no input, so every gradient is 0." if ev.tape.inputs else
-                 f"{out} has no inputs, so there is no gradient to find.")
+        seed.say(
+            f"{out} depends on no input, so every gradient is 0."
+            if ev.tape.inputs
+            else f"{out} has no inputs, so there is no gradient to find."
+        )
     steps = [seed]
     nodes = list(by_node)  # already in reverse evaluation order
     counts = contribution_counts(ev)
@@ -540,15 +593,18 @@ def _backward_steps(ev: Evaluation, nt: Notation) -> list:
         if len(rows) > FORWARD_LIMIT:
             rows = rows[:FORWARD_LIMIT]
         s = Step(f"Backward pass: the remaining {len(rest)} steps")
-        s.say(f"The same rule at every step; the table shows up to {FORWARD_LIMIT} rows "
-              f"(gradcli eval --all shows every row).")
+        s.say(
+            f"The same rule at every step; the table shows up to {FORWARD_LIMIT} rows "
+            f"(gradcli eval --all shows every row)."
+        )
         s.table(("sends", "local derivative", "upstream", "contribution", "running total"), rows)
         steps.append(s)
     return steps
 
 
-def _node_step(ev: Evaluation, node: int, sends: list, got: list, nt: Notation,
-               counts: dict) -> Step:
+def _node_step(
+    ev: Evaluation, node: int, sends: list, got: list, nt: Notation, counts: dict
+) -> Step:
     tape = ev.tape
     label = tape.label(node)
     step = tape.steps[node]
@@ -556,21 +612,28 @@ def _node_step(ev: Evaluation, node: int, sends: list, got: list, nt: Notation,
     if node == output_index(tape):
         arrive = f"{nt.bar(label)} = 1 arrives: {label} is the output (the seed)."
     elif len(got) == 1:
-        arrive = (f"{nt.bar(label)} = {fmt(ev.adjoints[node])} arrives from "
-                  f"{tape.label(got[0].node)}.")
+        arrive = (
+            f"{nt.bar(label)} = {fmt(ev.adjoints[node])} arrives from {tape.label(got[0].node)}."
+        )
     else:
         parts = added(fmt(c.contribution) for c in got[:8]) + (" + …" if len(got) > 8 else "")
-        arrive = (f"{nt.bar(label)} arrives as a sum: {label} is used {len(got)} times, and "
-                  f"the contributions add: {nt.bar(label)} = {parts} = {fmt(ev.adjoints[node])}.")
+        arrive = (
+            f"{nt.bar(label)} arrives as a sum: {label} is used {len(got)} times, and "
+            f"the contributions add: {nt.bar(label)} = {parts} = {fmt(ev.adjoints[node])}."
+        )
     s.say(arrive, f"Local rule ({step.op.name}): {step.op.about}.")
     rules = []
     for c in sends:
         rule = nt.math(tape.rule(node, c.position))
-        rules.append(f"{nt.partial(label, tape.label(c.input))} = {rule}"
-                     + (f" = {fmt(c.local)}" if rule != fmt(c.local) else ""))
+        rules.append(
+            f"{nt.partial(label, tape.label(c.input))} = {rule}"
+            + (f" = {fmt(c.local)}" if rule != fmt(c.local) else "")
+        )
     s.show(*rules)
-    s.table(("sends", "local derivative", "upstream", "contribution (chain rule)", "running total"),
-            [backward_row(ev, c, nt, counts) for c in sends])
+    s.table(
+        ("sends", "local derivative", "upstream", "contribution (chain rule)", "running total"),
+        [backward_row(ev, c, nt, counts) for c in sends],
+    )
     xs = [ev.values[a] for a in step.args]
     kink = step.op.kink(*xs) if step.op.kink else None
     if kink:
@@ -578,9 +641,11 @@ def _node_step(ev: Evaluation, node: int, sends: list, got: list, nt: Notation,
     for c in sends:
         if c.count > 1:
             inp = tape.label(c.input)
-            s.say(f"{inp} has now received {c.count} of its {counts[c.input]} contributions, "
-                  f"one per use; they add up ({nt.bar(inp)} = {fmt(c.total)} so far), because "
-                  f"each use of {inp} carries some of its influence to {tape.output_label}.")
+            s.say(
+                f"{inp} has now received {c.count} of its {counts[c.input]} contributions, "
+                f"one per use; they add up ({nt.bar(inp)} = {fmt(c.total)} so far), because "
+                f"each use of {inp} carries some of its influence to {tape.output_label}."
+            )
     return s
 
 
@@ -590,27 +655,39 @@ def _chain_step(ev: Evaluation, name: str, nt: Notation, paths: list) -> Step:
     chain = chain_of(ev, name, nt, paths)
     s = Step(f"The whole chain for {name}")
     if chain.count == 0:
-        s.say(f"{out} does not depend on {name}: no path leads from {name} to {out}, so "
-              f"{nt.partial(out, name)} = 0.")
+        s.say(
+            f"{out} does not depend on {name}: no path leads from {name} to {out}, so "
+            f"{nt.partial(out, name)} = 0."
+        )
         return s
     if chain.terms is None:
-        s.say(f"There are more than {PATH_LIMIT} paths from {name} to {out}; listing them "
-              f"would not help. Each path contributes the product of the local derivatives "
-              f"along it, and the backward pass added all of them up at every fan-out:")
+        s.say(
+            f"There are more than {PATH_LIMIT} paths from {name} to {out}; listing them "
+            f"would not help. Each path contributes the product of the local derivatives "
+            f"along it, and the backward pass added all of them up at every fan-out:"
+        )
         s.show(*chain_lines(chain, out, nt))
         return s
     many = len(chain.terms) > 1
     agree = sum_agrees(chain)
     finite = all(math.isfinite(v) for term in chain.terms for _, v in term)
-    s.say(f"{nt.partial(out, name)} is the sum, over every path from {name} to {out}, of the "
-          f"product of the local derivatives along the path"
-          + ("" if agree or finite else ", wherever those are finite numbers") + ". "
-          + (f"There are {len(chain.terms)} paths, one product each."
-             if many else "There is one path, so one product."))
+    s.say(
+        f"{nt.partial(out, name)} is the sum, over every path from {name} to {out}, of the "
+        f"product of the local derivatives along the path"
+        + ("" if agree or finite else ", wherever those are finite numbers")
+        + ". "
+        + (
+            f"There are {len(chain.terms)} paths, one product each."
+            if many
+            else "There is one path, so one product."
+        )
+    )
     s.show(*chain_lines(chain, out, nt))
     s.say(*chain_notes(ev, chain, nt))
     if agree:
-        s.say(f"The backward pass computed the same number, {nt.bar(name)} = "
-              f"{fmt(chain.gradient)}, without listing paths: it multiplied one local derivative "
-              f"per step and added at each fan-out.")
+        s.say(
+            f"The backward pass computed the same number, {nt.bar(name)} = "
+            f"{fmt(chain.gradient)}, without listing paths: it multiplied one local derivative "
+            f"per step and added at each fan-out."
+        )
     return s

@@ -1,4 +1,5 @@
 """`gradcli code`: the program's forward and backward pass as a runnable program."""
+
 from __future__ import annotations
 
 import sys
@@ -18,9 +19,9 @@ from ..app import (
     guarded,
     option_names,
     output_option,
-    stdout_unicode,
     seed_option,
     short_help,
+    stdout_unicode,
     values_option,
 )
 
@@ -37,25 +38,37 @@ inputs.
 """
 
 
-@app.command("code", context_settings=FREE_ARGS, help=CODE_HELP, epilog=EXIT_CODES,
-             options_metavar=PROGRAM_USAGE,
-             short_help=short_help(CODE_HELP), cls=command_class())
+@app.command(
+    "code",
+    context_settings=FREE_ARGS,
+    help=CODE_HELP,
+    epilog=EXIT_CODES,
+    options_metavar=PROGRAM_USAGE,
+    short_help=short_help(CODE_HELP),
+    cls=command_class(),
+)
 def code_command(
     ctx: typer.Context,
     lang: Optional[str] = typer.Option(
-        None, "--lang", "-l", metavar="python|js|numpy", autocompletion=complete_lang,
+        None,
+        "--lang",
+        "-l",
+        metavar="python|js|numpy",
+        autocompletion=complete_lang,
         help="The language to write: python, js (JavaScript) or numpy. Default: numpy "
-             "for a program with arrays, else from -o's extension (.py, .js), else python."),
+        "for a program with arrays, else from -o's extension (.py, .js), else python.",
+    ),
     file: Optional[str] = file_option(),
     read_as: Optional[str] = from_option(),
     values_file: Optional[str] = values_option(),
     seed: Optional[int] = seed_option(),
-    out_file: Optional[str] = typer.Option(None, "-o", "--out", metavar="FILE",
-                                           help="Write the code to FILE instead of stdout."),
+    out_file: Optional[str] = typer.Option(
+        None, "-o", "--out", metavar="FILE", help="Write the code to FILE instead of stdout."
+    ),
     output: Optional[str] = output_option(),
-    as_json: bool = typer.Option(False, "--json",
-                                 help='Print {"schema": ..., "lang": ..., "code": ...} and nothing '
-                                      'else.'),
+    as_json: bool = typer.Option(
+        False, "--json", help='Print {"schema": ..., "lang": ..., "code": ...} and nothing else.'
+    ),
 ) -> None:
     def run() -> None:
         from ...core.engine import evaluate, no_cycle_collection
@@ -72,8 +85,7 @@ def code_command(
         from ..outfile import refuse_overwriting_inputs
 
         refuse_overwriting_inputs(out_file, (file, values_file), "-o")
-        inv = read_invocation(list(ctx.args), file, option_names(ctx), values_file, seed,
-                              read_as)
+        inv = read_invocation(list(ctx.args), file, option_names(ctx), values_file, seed, read_as)
         with no_cycle_collection():
             tape = compile_program(inv.source, inv.values, output, dialect=inv.dialect)
             ev = evaluate(tape, inv.values)
@@ -81,8 +93,10 @@ def code_command(
                 if lang is not None:
                     raise UsageError(_scalar_only(f"--lang {language}", ev), "use --lang numpy")
                 if language == "js":
-                    raise UsageError(_scalar_only(f"-o {out_file} (JavaScript)", ev),
-                                     "write NumPy instead: -o FILE.py, or --lang numpy")
+                    raise UsageError(
+                        _scalar_only(f"-o {out_file} (JavaScript)", ev),
+                        "write NumPy instead: -o FILE.py, or --lang numpy",
+                    )
                 language = "numpy"  # -o FILE.py, or no choice made: NumPy is Python too
             code = generate(ev, language)
         if as_json:
@@ -105,11 +119,12 @@ def _scalar_only(chosen: str, ev) -> str:
 
     from ...core.arrays import shape_text
 
-    arrays = [f"{n} is {shape_text(numpy.shape(v))}" for n, v in ev.inputs.items()
-              if numpy.ndim(v)]
+    arrays = [f"{n} is {shape_text(numpy.shape(v))}" for n, v in ev.inputs.items() if numpy.ndim(v)]
     which = f" ({arrays[0]})" if arrays else ""
-    return (f"{chosen} writes programs of numbers only, and this program has "
-            f"arrays{which}: NumPy code handles them")
+    return (
+        f"{chosen} writes programs of numbers only, and this program has "
+        f"arrays{which}: NumPy code handles them"
+    )
 
 
 _BY_EXTENSION = {".py": "python", ".js": "js", ".mjs": "js", ".cjs": "js"}
@@ -130,6 +145,8 @@ def _language(lang: Optional[str], out_file: Optional[str]) -> str:
         implied = _BY_EXTENSION.get(os.path.splitext(out_file)[1].lower())
     same = chosen == implied or (chosen == "numpy" and implied == "python")
     if chosen and implied and not same:
-        raise UsageError(f"-o {out_file} is a {implied} file name but --lang is {lang}",
-                         "make the extension and --lang agree")
+        raise UsageError(
+            f"-o {out_file} is a {implied} file name but --lang is {lang}",
+            "make the extension and --lang agree",
+        )
     return chosen or implied or "python"

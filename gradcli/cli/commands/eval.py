@@ -1,4 +1,5 @@
 """`gradcli eval`: evaluate a program and its gradient, showing every chain-rule step."""
+
 from __future__ import annotations
 
 import sys
@@ -52,13 +53,14 @@ def functions_help() -> list:
         for op, called in names.items():
             args = operands(op)
             # "sum: every entry ...", "onehot(y, k): row i ...": the term already says it
-            about = re.sub(rf"^(?:{'|'.join(map(re.escape, called))})(?:\([^)]*\))?: ", "",
-                           op.about)
+            about = re.sub(
+                rf"^(?:{'|'.join(map(re.escape, called))})(?:\([^)]*\))?: ", "", op.about
+            )
             out.append((", ".join(f"{n}({args})" for n in dict.fromkeys(called)), about))
         return out
 
     def scalar(op) -> str:
-        return "x" if op.arity == 1 else ", ".join("ab"[:op.arity])
+        return "x" if op.arity == 1 else ", ".join("ab"[: op.arity])
 
     def array(op) -> str:
         first = {1: ["x"], 2: ["a", "b"]}.get(op.arity, ["x", "d1", "..."])
@@ -70,16 +72,28 @@ def functions_help() -> list:
             first = ["logits", "targets"]
         return ", ".join(first + [f"{k}={v}" for k, v in op.keywords])
 
-    return [("Functions (on numbers, and elementwise on arrays)", rows(FUNCTIONS, scalar)),
-            ("Functions on arrays (also A @ B, A.T, x[i], x[:, j])", rows(TENSOR_CALLS, array)),
-            ("In values only (--W \"randn(64, 27) * 0.1\")",
-             [(op.about.split(":")[0], op.about.split(":", 1)[-1].strip())
-              for op in CONSTRUCTORS.values()])]
+    return [
+        ("Functions (on numbers, and elementwise on arrays)", rows(FUNCTIONS, scalar)),
+        ("Functions on arrays (also A @ B, A.T, x[i], x[:, j])", rows(TENSOR_CALLS, array)),
+        (
+            'In values only (--W "randn(64, 27) * 0.1")',
+            [
+                (op.about.split(":")[0], op.about.split(":", 1)[-1].strip())
+                for op in CONSTRUCTORS.values()
+            ],
+        ),
+    ]
 
 
-@app.command("eval", context_settings=FREE_ARGS, help=EVAL_HELP, epilog=EXIT_CODES,
-             options_metavar=PROGRAM_USAGE, short_help=short_help(EVAL_HELP),
-             cls=command_class(functions_help))
+@app.command(
+    "eval",
+    context_settings=FREE_ARGS,
+    help=EVAL_HELP,
+    epilog=EXIT_CODES,
+    options_metavar=PROGRAM_USAGE,
+    short_help=short_help(EVAL_HELP),
+    cls=command_class(functions_help),
+)
 def eval_command(
     ctx: typer.Context,
     file: Optional[str] = file_option(),
@@ -87,29 +101,37 @@ def eval_command(
     values_file: Optional[str] = values_option(),
     seed: Optional[int] = seed_option(),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document and nothing else."),
-    grad_only: bool = typer.Option(False, "--grad-only",
-                                   help="Print only the output value and the gradient."),
+    grad_only: bool = typer.Option(
+        False, "--grad-only", help="Print only the output value and the gradient."
+    ),
     all_rows: bool = typer.Option(False, "--all", help="Show every row of long tables."),
     output: Optional[str] = output_option(),
-    ascii_only: bool = typer.Option(False, "--ascii",
-                                    help="Plain ASCII notation (dx instead of x̄)."),
-    check: bool = typer.Option(False, "--check",
-                               help="Compare each partial with a central finite difference."),
-    mode: str = typer.Option("reverse", "--mode", metavar="reverse|forward|both",
-                             autocompletion=complete_mode,
-                             help="Reverse mode (adjoints), forward mode (tangents), or both."),
-    wrt: Optional[str] = typer.Option(None, "--wrt", metavar="NAME",
-                                      help="The input forward mode differentiates by."),
-    symbolic: bool = typer.Option(False, "--symbolic",
-                                  help="Show each partial as a formula (needs SymPy)."),
+    ascii_only: bool = typer.Option(
+        False, "--ascii", help="Plain ASCII notation (dx instead of x̄)."
+    ),
+    check: bool = typer.Option(
+        False, "--check", help="Compare each partial with a central finite difference."
+    ),
+    mode: str = typer.Option(
+        "reverse",
+        "--mode",
+        metavar="reverse|forward|both",
+        autocompletion=complete_mode,
+        help="Reverse mode (adjoints), forward mode (tangents), or both.",
+    ),
+    wrt: Optional[str] = typer.Option(
+        None, "--wrt", metavar="NAME", help="The input forward mode differentiates by."
+    ),
+    symbolic: bool = typer.Option(
+        False, "--symbolic", help="Show each partial as a formula (needs SymPy)."
+    ),
 ) -> None:
     def run() -> None:
         from ...core.engine import evaluate, no_cycle_collection
         from ...language.lower import compile_program
         from ..arguments import read_invocation
 
-        inv = read_invocation(list(ctx.args), file, option_names(ctx), values_file, seed,
-                              read_as)
+        inv = read_invocation(list(ctx.args), file, option_names(ctx), values_file, seed, read_as)
         if check or symbolic or mode != "reverse" or wrt is not None:
             return run_study(inv)
         with no_cycle_collection():
@@ -117,7 +139,6 @@ def eval_command(
             ev = evaluate(tape, inv.values, record=not grad_only)
         if as_json:
             from ...report.evaluation import to_json
-
             from ..outfile import write_text
 
             write_text(to_json(ev, grad_only) + "\n")
@@ -127,11 +148,19 @@ def eval_command(
     def run_study(inv) -> None:
         from ...modes.study import study
 
-        found = study(inv.source, inv.values, output, mode, wrt, check, symbolic,
-                      record=not grad_only, dialect=inv.dialect)
+        found = study(
+            inv.source,
+            inv.values,
+            output,
+            mode,
+            wrt,
+            check,
+            symbolic,
+            record=not grad_only,
+            dialect=inv.dialect,
+        )
         if as_json:
             from ...report.modes import study_json
-
             from ..outfile import write_text
 
             write_text(study_json(found, grad_only) + "\n")

@@ -1,4 +1,5 @@
 """`gradcli explain`: the lesson, short topics, or any program walked step by step."""
+
 from __future__ import annotations
 
 import sys
@@ -18,9 +19,9 @@ from ..app import (
     make_console,
     option_names,
     output_option,
-    stdout_unicode,
     seed_option,
     short_help,
+    stdout_unicode,
     values_option,
 )
 
@@ -42,30 +43,45 @@ def topics_help() -> list:
     return [("Topics (--topic NAME)", [(t.name, t.summary) for t in TOPICS.values()])]
 
 
-@app.command("explain", context_settings=FREE_ARGS, help=EXPLAIN_HELP, epilog=EXIT_CODES,
-             options_metavar="[OPTIONS] [PROGRAM] [--NAME VALUE | NAME=VALUE]...",
-             short_help=short_help(EXPLAIN_HELP), cls=command_class(topics_help))
+@app.command(
+    "explain",
+    context_settings=FREE_ARGS,
+    help=EXPLAIN_HELP,
+    epilog=EXIT_CODES,
+    options_metavar="[OPTIONS] [PROGRAM] [--NAME VALUE | NAME=VALUE]...",
+    short_help=short_help(EXPLAIN_HELP),
+    cls=command_class(topics_help),
+)
 def explain_command(
     ctx: typer.Context,
     file: Optional[str] = file_option(),
     read_as: Optional[str] = from_option(),
-    topic: Optional[str] = typer.Option(None, "--topic", metavar="NAME",
-                                        autocompletion=complete_lesson,
-                                        help="Run one short lesson (see --list)."),
+    topic: Optional[str] = typer.Option(
+        None,
+        "--topic",
+        metavar="NAME",
+        autocompletion=complete_lesson,
+        help="Run one short lesson (see --list).",
+    ),
     list_topics: bool = typer.Option(False, "--list", help="List the lessons and exit."),
-    no_pause: bool = typer.Option(False, "--no-pause",
-                                  help="Print every step at once (the default when piped)."),
-    ascii_only: bool = typer.Option(False, "--ascii",
-                                    help="Plain ASCII notation (dx instead of x̄)."),
-    export: Optional[str] = typer.Option(None, "--export", metavar="FILE",
-                                         help="Write the whole walkthrough to FILE.md, "
-                                              "FILE.html or FILE.svg."),
+    no_pause: bool = typer.Option(
+        False, "--no-pause", help="Print every step at once (the default when piped)."
+    ),
+    ascii_only: bool = typer.Option(
+        False, "--ascii", help="Plain ASCII notation (dx instead of x̄)."
+    ),
+    export: Optional[str] = typer.Option(
+        None,
+        "--export",
+        metavar="FILE",
+        help="Write the whole walkthrough to FILE.md, FILE.html or FILE.svg.",
+    ),
     output: Optional[str] = output_option(),
     values_file: Optional[str] = values_option(),
     seed: Optional[int] = seed_option(),
-    as_json: bool = typer.Option(False, "--json",
-                                 help="Print the steps (or, with --list, the topics) as one "
-                                      "JSON document."),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print the steps (or, with --list, the topics) as one JSON document."
+    ),
 ) -> None:
     def run() -> None:
         from ...core.notation import Notation
@@ -75,8 +91,10 @@ def explain_command(
         if as_json and export:
             from ...core.errors import UsageError
 
-            raise UsageError("--json and --export cannot be used together",
-                             "--json prints the steps; --export writes them to a file")
+            raise UsageError(
+                "--json and --export cannot be used together",
+                "--json prints the steps; --export writes them to a file",
+            )
         if list_topics and as_json:
             return _write_json(topics_document(nt))
         if list_topics:
@@ -91,12 +109,22 @@ def explain_command(
 
             refuse_overwriting_inputs(export, (file, values_file), "--export")
         plain = export or as_json  # a file or JSON: Unicode unless --ascii
-        heading, steps, warnings = build(list(ctx.args), file, topic, output, option_names(ctx),
-                                         Notation(ascii_only=ascii_only) if plain else nt,
-                                         eval_options(ctx), values_file, seed, read_as)
+        heading, steps, warnings = build(
+            list(ctx.args),
+            file,
+            topic,
+            output,
+            option_names(ctx),
+            Notation(ascii_only=ascii_only) if plain else nt,
+            eval_options(ctx),
+            values_file,
+            seed,
+            read_as,
+        )
         if as_json:  # the warnings are in the document, as eval --json's are
-            return _write_json(steps_document(heading, steps, warnings,
-                                              Notation(ascii_only=ascii_only)))
+            return _write_json(
+                steps_document(heading, steps, warnings, Notation(ascii_only=ascii_only))
+            )
         for w in warnings:
             sys.stderr.write("warning: " + nt.text(w) + "\n")
         if export:
@@ -112,8 +140,18 @@ def explain_command(
     guarded(run, ctx)
 
 
-def build(args: list, file, topic_name, output, options, nt, eval_opts=None,
-          values_file=None, seed=None, read_as=None) -> tuple:
+def build(
+    args: list,
+    file,
+    topic_name,
+    output,
+    options,
+    nt,
+    eval_opts=None,
+    values_file=None,
+    seed=None,
+    read_as=None,
+) -> tuple:
     """(heading, steps, warnings) for what the command line asks for. `eval_opts`:
     `gradcli eval`'s options, for the command the walkthrough ends with."""
     from ...core.errors import UsageError
@@ -127,8 +165,10 @@ def build(args: list, file, topic_name, output, options, nt, eval_opts=None,
         return f"gradcli explain --topic {t.name}", t.build(nt), []
     lesson = lesson_values(args) if file is None else None
     if lesson is not None and output is not None:
-        raise UsageError("--output applies to a program, not to the lesson",
-                         'give a program: gradcli explain "x = a*b; f = 2*x" --output x')
+        raise UsageError(
+            "--output applies to a program, not to the lesson",
+            'give a program: gradcli explain "x = a*b; f = 2*x" --output x',
+        )
     if lesson is not None:
         from ...tutor.lesson import multiply_lesson
 
@@ -142,8 +182,11 @@ def build(args: list, file, topic_name, output, options, nt, eval_opts=None,
     with no_cycle_collection():
         tape = compile_program(inv.source, inv.values, output, dialect=inv.dialect)
         ev = evaluate(tape, inv.values)
-    return (f"gradcli explain: {_first_line(inv.source)}", walk(ev, nt, output, eval_opts),
-            ev.warnings)
+    return (
+        f"gradcli explain: {_first_line(inv.source)}",
+        walk(ev, nt, output, eval_opts),
+        ev.warnings,
+    )
 
 
 def eval_options(ctx) -> Optional[list]:
@@ -155,8 +198,11 @@ def eval_options(ctx) -> Optional[list]:
     if command is None:
         return None
     own = type(ctx)(command, parent=root, **command.context_settings)
-    return [o for p in command.get_params(own)
-            for o in (*getattr(p, "opts", ()), *getattr(p, "secondary_opts", ()))]
+    return [
+        o
+        for p in command.get_params(own)
+        for o in (*getattr(p, "opts", ()), *getattr(p, "secondary_opts", ()))
+    ]
 
 
 def _first_line(source: str) -> str:
@@ -199,16 +245,21 @@ def steps_document(heading: str, steps: list, warnings: list, nt) -> dict:
         if isinstance(b, Lines):
             return {"type": "lines", "lines": [t(line) for line in b.lines]}
         if isinstance(b, Table):
-            return {"type": "table", "columns": [t(c) for c in b.columns],
-                    "rows": [[t(cell) for cell in row] for row in b.rows]}
+            return {
+                "type": "table",
+                "columns": [t(c) for c in b.columns],
+                "rows": [[t(cell) for cell in row] for row in b.rows],
+            }
         raise TypeError(f"unknown block {type(b).__name__}")
 
-    return document("explain", {
-        "title": t(heading),
-        "steps": [{"title": t(s.title), "blocks": [block(b) for b in s.blocks]}
-                  for s in steps],
-        "warnings": [t(w) for w in warnings],
-    })
+    return document(
+        "explain",
+        {
+            "title": t(heading),
+            "steps": [{"title": t(s.title), "blocks": [block(b) for b in s.blocks]} for s in steps],
+            "warnings": [t(w) for w in warnings],
+        },
+    )
 
 
 def topics_document(nt) -> dict:
@@ -216,10 +267,20 @@ def topics_document(nt) -> dict:
     from ...tutor.topics import GATES, TOPICS
     from ..jsondoc import document
 
-    return document("explain-topics", {"topics": [
-        {"name": t.name, "summary": nt.text(t.summary), "arrays": t.arrays,
-         "also": [g for g, lesson in GATES.items() if lesson == t.name]}
-        for t in TOPICS.values()]})
+    return document(
+        "explain-topics",
+        {
+            "topics": [
+                {
+                    "name": t.name,
+                    "summary": nt.text(t.summary),
+                    "arrays": t.arrays,
+                    "also": [g for g, lesson in GATES.items() if lesson == t.name],
+                }
+                for t in TOPICS.values()
+            ]
+        },
+    )
 
 
 def _write_json(doc: dict) -> None:

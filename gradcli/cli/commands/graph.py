@@ -1,5 +1,6 @@
 """`gradcli graph`: the computation graph with every value and adjoint, as a tree,
 Graphviz, Mermaid, SVG or PNG."""
+
 from __future__ import annotations
 
 import sys
@@ -19,13 +20,14 @@ from ..app import (
     make_console,
     option_names,
     output_option,
-    stdout_unicode,
     seed_option,
     short_help,
+    stdout_unicode,
     values_option,
 )
 
 FORMATS = ("tree", "dot", "mermaid", "svg", "png")
+
 
 def complete_format(incomplete: str) -> list:
     """graph --format: the formats it draws (FORMATS, the list it checks against)."""
@@ -42,28 +44,43 @@ Values are given as for `gradcli eval`.
 """
 
 
-@app.command("graph", context_settings=FREE_ARGS, help=GRAPH_HELP, epilog=EXIT_CODES,
-             options_metavar=PROGRAM_USAGE,
-             short_help=short_help(GRAPH_HELP), cls=command_class())
+@app.command(
+    "graph",
+    context_settings=FREE_ARGS,
+    help=GRAPH_HELP,
+    epilog=EXIT_CODES,
+    options_metavar=PROGRAM_USAGE,
+    short_help=short_help(GRAPH_HELP),
+    cls=command_class(),
+)
 def graph_command(
     ctx: typer.Context,
     fmt_name: Optional[str] = typer.Option(
-        None, "--format", "-F", metavar="|".join(FORMATS), autocompletion=complete_format,
+        None,
+        "--format",
+        "-F",
+        metavar="|".join(FORMATS),
+        autocompletion=complete_format,
         help="tree (the default), dot, mermaid, svg or png; with -o, the file's extension "
-             "picks it (.dot .gv .mmd .svg .png)."),
-    out_file: Optional[str] = typer.Option(None, "-o", "--out", metavar="FILE",
-                                           help="Write to FILE instead of standard output."),
+        "picks it (.dot .gv .mmd .svg .png).",
+    ),
+    out_file: Optional[str] = typer.Option(
+        None, "-o", "--out", metavar="FILE", help="Write to FILE instead of standard output."
+    ),
     file: Optional[str] = file_option(),
     read_as: Optional[str] = from_option(),
     values_file: Optional[str] = values_option(),
     seed: Optional[int] = seed_option(),
     output: Optional[str] = output_option(),
-    depth: int = typer.Option(40, "--depth", metavar="N", min=1,
-                              help="tree: draw at most N levels below the output."),
-    as_json: bool = typer.Option(False, "--json",
-                                 help="Print the nodes and edges as one JSON document."),
-    ascii_only: bool = typer.Option(False, "--ascii",
-                                    help="Plain ASCII notation (dx/da instead of ∂x/∂a)."),
+    depth: int = typer.Option(
+        40, "--depth", metavar="N", min=1, help="tree: draw at most N levels below the output."
+    ),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print the nodes and edges as one JSON document."
+    ),
+    ascii_only: bool = typer.Option(
+        False, "--ascii", help="Plain ASCII notation (dx/da instead of ∂x/∂a)."
+    ),
 ) -> None:
     def run() -> None:
         from ...core.engine import evaluate, no_cycle_collection
@@ -76,13 +93,13 @@ def graph_command(
 
         name = (fmt_name or _format_of(out_file)).lower()
         if name not in FORMATS:
-            raise UsageError(f"--format {fmt_name}: unknown format",
-                             "choose one of: " + ", ".join(FORMATS))
+            raise UsageError(
+                f"--format {fmt_name}: unknown format", "choose one of: " + ", ".join(FORMATS)
+            )
         from ..outfile import refuse_overwriting_inputs
 
         refuse_overwriting_inputs(out_file, (file, values_file), "-o")
-        inv = read_invocation(list(ctx.args), file, option_names(ctx), values_file, seed,
-                              read_as)
+        inv = read_invocation(list(ctx.args), file, option_names(ctx), values_file, seed, read_as)
         with no_cycle_collection():
             tape = compile_program(inv.source, inv.values, output, dialect=inv.dialect)
             ev = evaluate(tape, inv.values)
@@ -104,8 +121,14 @@ def graph_command(
     guarded(run, ctx)
 
 
-EXTENSIONS = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".mermaid": "mermaid",
-              ".svg": "svg", ".png": "png"}
+EXTENSIONS = {
+    ".dot": "dot",
+    ".gv": "dot",
+    ".mmd": "mermaid",
+    ".mermaid": "mermaid",
+    ".svg": "svg",
+    ".png": "png",
+}
 
 
 def _format_of(out_file: Optional[str]) -> str:

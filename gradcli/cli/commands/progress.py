@@ -1,10 +1,11 @@
 """`gradcli progress`: what the recorded quiz answers say; export, reset, a teacher's merge.
 Also the quiz's side of the store (recording, --review), imported by `gradcli quiz`."""
+
 from __future__ import annotations
 
 import shlex
 import sys
-from typing import List, Optional
+from typing import Optional
 
 import typer
 
@@ -24,9 +25,13 @@ teacher's table of several learners' exported JSON files.
 
 
 def db_option():
-    return typer.Option(None, "--db", metavar="FILE",
-                        help="The progress store [default: GRADCLI_DB, else "
-                             "$XDG_DATA_HOME/gradcli/progress.sqlite3].")
+    return typer.Option(
+        None,
+        "--db",
+        metavar="FILE",
+        help="The progress store [default: GRADCLI_DB, else "
+        "$XDG_DATA_HOME/gradcli/progress.sqlite3].",
+    )
 
 
 def store_path(db: Optional[str]):
@@ -38,8 +43,9 @@ def store_path(db: Optional[str]):
     path = Path(db).expanduser() if db else default_path()
     if path.is_dir():  # never a store: say so before a quiz starts, not after it
         where = f"--db {db}" if db else f"the progress store {path}"
-        raise UsageError(f"{where}: that is a folder", "give a file name, e.g. "
-                                                        f"{path / 'progress.sqlite3'}")
+        raise UsageError(
+            f"{where}: that is a folder", f"give a file name, e.g. {path / 'progress.sqlite3'}"
+        )
     return path
 
 
@@ -47,33 +53,49 @@ def review_command(db: Optional[str]) -> str:
     return "gradcli quiz --review" + (f" --db {shlex.quote(db)}" if db else "")
 
 
-@app.command("progress", help=PROGRESS_HELP, epilog=EXIT_CODES, short_help=short_help(PROGRESS_HELP),
-             cls=command_class(),
-             context_settings={"help_option_names": ["-h", "--help"]})
+@app.command(
+    "progress",
+    help=PROGRESS_HELP,
+    epilog=EXIT_CODES,
+    short_help=short_help(PROGRESS_HELP),
+    cls=command_class(),
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 def progress_command(
     ctx: typer.Context,
-    files: Optional[List[str]] = typer.Argument(None, metavar="[FILE.json]...",
-                                                help="With --merge: exported files."),
+    files: Optional[list[str]] = typer.Argument(
+        None, metavar="[FILE.json]...", help="With --merge: exported files."
+    ),
     db: Optional[str] = db_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     ascii_only: bool = typer.Option(False, "--ascii", help="Plain ASCII chart and tables."),
-    export: Optional[str] = typer.Option(None, "--export", metavar="FILE.csv|FILE.json",
-                                         help="Write every recorded answer to FILE."),
+    export: Optional[str] = typer.Option(
+        None, "--export", metavar="FILE.csv|FILE.json", help="Write every recorded answer to FILE."
+    ),
     reset: bool = typer.Option(False, "--reset", help="Delete every recorded answer."),
     yes: bool = typer.Option(False, "--yes", help="With --reset: do not ask."),
-    merge: bool = typer.Option(False, "--merge",
-                               help="Summarise exported JSON files of several learners."),
+    merge: bool = typer.Option(
+        False, "--merge", help="Summarise exported JSON files of several learners."
+    ),
 ) -> None:
     def run() -> None:
         from ...core.errors import UsageError
 
-        actions = [name for name, on in (("--export", export is not None), ("--reset", reset),
-                                         ("--merge", merge)) if on]
+        actions = [
+            name
+            for name, on in (
+                ("--export", export is not None),
+                ("--reset", reset),
+                ("--merge", merge),
+            )
+            if on
+        ]
         if len(actions) > 1:
             raise UsageError(f"{' and '.join(actions)} cannot be used together")
         if files and not merge:
-            raise UsageError(f"unexpected argument {files[0]!r}",
-                             "files are read with --merge A.json B.json")
+            raise UsageError(
+                f"unexpected argument {files[0]!r}", "files are read with --merge A.json B.json"
+            )
         if yes and not reset:
             raise UsageError("--yes goes with --reset")
         ascii = ascii_only or not stdout_unicode()
@@ -94,13 +116,17 @@ def progress_command(
 
         s = summary(rows)
         # --review draws on the generator's topics; answers to quiz files have none.
-        suggest = (review_command(db) if any(t["topic"] for t in s["topics"])
-                   else "gradcli quiz" + (f" --db {shlex.quote(db)}" if db else ""))
+        suggest = (
+            review_command(db)
+            if any(t["topic"] for t in s["topics"])
+            else "gradcli quiz" + (f" --db {shlex.quote(db)}" if db else "")
+        )
         if as_json:
             from ..jsondoc import document, dumps
 
-            sys.stdout.write(dumps(document("progress", dict(s, store=str(path),
-                                                             suggest=suggest))) + "\n")
+            sys.stdout.write(
+                dumps(document("progress", dict(s, store=str(path), suggest=suggest))) + "\n"
+            )
             return
         from ..render_progress import render_summary
 
@@ -125,8 +151,10 @@ def _read(path) -> list:
 
 def _say_merged(merged: list) -> None:
     for name, added in merged:
-        sys.stderr.write(f"added {added} answers kept in {name} earlier (the store could not "
-                         f"be written then); that file is removed\n")
+        sys.stderr.write(
+            f"added {added} answers kept in {name} earlier (the store could not "
+            f"be written then); that file is removed\n"
+        )
 
 
 def _reset(path, yes: bool) -> None:
@@ -144,11 +172,18 @@ def _reset(path, yes: bool) -> None:
     from ...core.visible import visible
 
     shown = visible(str(path))  # a file's name is shown, never obeyed
-    what = (f"the {store.count()} recorded answers in {shown}" if store is not None
-            else f"the damaged store {shown}" if path.exists() else f"nothing in {shown}")
+    what = (
+        f"the {store.count()} recorded answers in {shown}"
+        if store is not None
+        else f"the damaged store {shown}"
+        if path.exists()
+        else f"nothing in {shown}"
+    )
     if kept:
-        what += f" and {len(kept)} file{'s' if len(kept) > 1 else ''} of answers kept " \
-                f"when the store could not be written"
+        what += (
+            f" and {len(kept)} file{'s' if len(kept) > 1 else ''} of answers kept "
+            f"when the store could not be written"
+        )
     if store is None and not path.exists() and not kept:
         sys.stdout.write(f"There is no progress store at {shown}; nothing to delete.\n")
         return
@@ -156,9 +191,10 @@ def _reset(path, yes: bool) -> None:
         if not sys.stdin.isatty():
             if store is not None:
                 store.close()
-            raise UsageError("--reset deletes every recorded answer, and there is no "
-                             "terminal to ask",
-                             "add --yes to delete them without asking")
+            raise UsageError(
+                "--reset deletes every recorded answer, and there is no terminal to ask",
+                "add --yes to delete them without asking",
+            )
         sys.stdout.write(f"Delete {what}? [y/N] ")
         sys.stdout.flush()
         reply = sys.stdin.readline().strip().lower()
@@ -183,8 +219,7 @@ def _merge(files: list, as_json: bool, ascii: bool) -> None:
     from ...tutor.progress import merge
 
     if not files:
-        raise UsageError("--merge needs the exported files: gradcli progress --merge "
-                         "A.json B.json")
+        raise UsageError("--merge needs the exported files: gradcli progress --merge A.json B.json")
     m = merge(files)
     if as_json:
         from ..jsondoc import document, dumps
@@ -214,15 +249,19 @@ def finish_recording(recorder) -> None:
     lines = [f"warning: {exc.message}"]
     if recorder.kept:
         n = recorder.kept
-        lines.append(f"the {n} answer{'s' if n > 1 else ''} of this quiz {'were' if n > 1 else 'was'} "
-                     f"kept in {recorder.fallback}")
+        lines.append(
+            f"the {n} answer{'s' if n > 1 else ''} of this quiz {'were' if n > 1 else 'was'} "
+            f"kept in {recorder.fallback}"
+        )
         they = "they are" if n > 1 else "it is"
         if recorder.fallback_merges:
             lines.append(f"{they} added to the store the next time it opens")
         else:
-            lines.append(f"move that file beside the store, as "
-                         f"{recorder.path.name}.unsaved-NAME.jsonl, and {they} added to it "
-                         f"the next time it opens")
+            lines.append(
+                f"move that file beside the store, as "
+                f"{recorder.path.name}.unsaved-NAME.jsonl, and {they} added to it "
+                f"the next time it opens"
+            )
     lines.append(exc.detail)
     sys.stderr.write("\n".join(line for line in lines if line) + "\n")
 
@@ -236,15 +275,18 @@ def review_set(db: Optional[str], count: int, seed: Optional[int]) -> tuple:
     rows = _read(path)
     questions, deck = review_questions(rows, count, seed)
     if not questions:
-        raise UsageError(f"nothing to review: {path} has no answers to generated quiz "
-                         f"questions yet", "take a quiz first: gradcli quiz"
-                         + (f" --db {shlex.quote(db)}" if db else ""))
+        raise UsageError(
+            f"nothing to review: {path} has no answers to generated quiz questions yet",
+            "take a quiz first: gradcli quiz" + (f" --db {shlex.quote(db)}" if db else ""),
+        )
     asked = {q.topic for q in questions}
     cards = ", ".join(f"{c.topic} (box {c.box})" for c in deck if c.topic in asked)
     due = [c for c in deck if c.due]
     when = "due now" if due else "none is due yet, so the nearest to due"
-    title = (f"Review: {len(questions)} question{'s' if len(questions) > 1 else ''} on "
-             f"{cards}; {when}. A right answer moves a topic up a box, a wrong one back to "
-             f"box 1; a topic in box {', '.join(str(k) for k in INTERVALS)} comes back after "
-             f"{', '.join(str(v) for v in INTERVALS.values())} quiz sessions.")
+    title = (
+        f"Review: {len(questions)} question{'s' if len(questions) > 1 else ''} on "
+        f"{cards}; {when}. A right answer moves a topic up a box, a wrong one back to "
+        f"box 1; a topic in box {', '.join(str(k) for k in INTERVALS)} comes back after "
+        f"{', '.join(str(v) for v in INTERVALS.values())} quiz sessions."
+    )
     return questions, title

@@ -1,4 +1,5 @@
 """`gradcli quiz`: practice questions whose wrong answers are diagnosed."""
+
 from __future__ import annotations
 
 import sys
@@ -43,48 +44,80 @@ prints the same list on stderr as warnings before the first question.
 
 # Written out, not imported from quizgen (which loads the engine): start-up time matters.
 # A test checks it against quizgen.TOPICS and quizgen.ALIASES.
-TOPICS_HELP = ("add, chain, div, exp, fan-out, max, mul, neuron, pow, quotient, relu, "
-               "sigmoid, sub, tanh; or explain's lessons: multiply, division (div and "
-               "quotient), max-relu (max and relu), forward-vs-reverse (chain). gradcli "
-               "explain --topic takes the same names")
+TOPICS_HELP = (
+    "add, chain, div, exp, fan-out, max, mul, neuron, pow, quotient, relu, "
+    "sigmoid, sub, tanh; or explain's lessons: multiply, division (div and "
+    "quotient), max-relu (max and relu), forward-vs-reverse (chain). gradcli "
+    "explain --topic takes the same names"
+)
 
 PROMPT = "> "
 COMMANDS_LINE = "answer with a number, 3/4 or 2*3 - 1; or type hint, skip, quit"
 
 
-@app.command("quiz", help=QUIZ_HELP, epilog=EXIT_CODES, short_help=short_help(QUIZ_HELP),
-             cls=command_class(),
-             context_settings={"help_option_names": ["-h", "--help"]})
+@app.command(
+    "quiz",
+    help=QUIZ_HELP,
+    epilog=EXIT_CODES,
+    short_help=short_help(QUIZ_HELP),
+    cls=command_class(),
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 def quiz_command(
     ctx: typer.Context,
-    level: Optional[int] = typer.Option(None, "--level", min=1, max=3,
-                                        help="1 one gate, 2 chains and functions, "
-                                             "3 fan-out, neurons, deeper programs [default: 1]."),
+    level: Optional[int] = typer.Option(
+        None,
+        "--level",
+        min=1,
+        max=3,
+        help="1 one gate, 2 chains and functions, "
+        "3 fan-out, neurons, deeper programs [default: 1].",
+    ),
     count: int = typer.Option(5, "--count", min=1, max=100, help="How many questions."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Make the questions reproducible."),
-    topic: Optional[str] = typer.Option(None, "--topic", metavar="NAME",
-                                        autocompletion=complete_quiz_topic,
-                                        help="Only questions on NAME: " + TOPICS_HELP + "."),
-    script: Optional[str] = typer.Option(None, "--script", metavar="FILE.toml",
-                                         help="Ask the questions in a quiz file."),
+    topic: Optional[str] = typer.Option(
+        None,
+        "--topic",
+        metavar="NAME",
+        autocompletion=complete_quiz_topic,
+        help="Only questions on NAME: " + TOPICS_HELP + ".",
+    ),
+    script: Optional[str] = typer.Option(
+        None, "--script", metavar="FILE.toml", help="Ask the questions in a quiz file."
+    ),
     check_script: Optional[str] = typer.Option(
-        None, "--check-script", metavar="FILE.toml",
+        None,
+        "--check-script",
+        metavar="FILE.toml",
         help="Check that no known mistake passes for a right answer in a quiz file, and "
-             "that mistakes give numbers apart; ask nothing. Exit 0 fair, 1 unfair questions "
-             "listed, 2 unreadable file."),
-    answers: Optional[str] = typer.Option(None, "--answers", metavar="FILE",
-                                          help="Read answers from FILE, one a line (- for stdin)."),
+        "that mistakes give numbers apart; ask nothing. Exit 0 fair, 1 unfair questions "
+        "listed, 2 unreadable file.",
+    ),
+    answers: Optional[str] = typer.Option(
+        None, "--answers", metavar="FILE", help="Read answers from FILE, one a line (- for stdin)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print only a JSON report of the run."),
-    pass_mark: Optional[float] = typer.Option(None, "--pass-mark", min=0, max=100,
-                                              metavar="PERCENT",
-                                              help="Exit 1 when the score is below PERCENT."),
+    pass_mark: Optional[float] = typer.Option(
+        None,
+        "--pass-mark",
+        min=0,
+        max=100,
+        metavar="PERCENT",
+        help="Exit 1 when the score is below PERCENT.",
+    ),
     ascii_only: bool = typer.Option(False, "--ascii", help="Plain ASCII notation (dx, not x̄)."),
-    review: bool = typer.Option(False, "--review",
-                                help="Questions on your weak topics, as flash cards are "
-                                     "scheduled (see gradcli progress)."),
-    db: Optional[str] = typer.Option(None, "--db", metavar="FILE",
-                                     help="The progress store [default: GRADCLI_DB, else "
-                                          "$XDG_DATA_HOME/gradcli/progress.sqlite3]."),
+    review: bool = typer.Option(
+        False,
+        "--review",
+        help="Questions on your weak topics, as flash cards are scheduled (see gradcli progress).",
+    ),
+    db: Optional[str] = typer.Option(
+        None,
+        "--db",
+        metavar="FILE",
+        help="The progress store [default: GRADCLI_DB, else "
+        "$XDG_DATA_HOME/gradcli/progress.sqlite3].",
+    ),
     no_save: bool = typer.Option(False, "--no-save", help="Do not record the answers."),
 ) -> None:
     outcome = {}
@@ -92,13 +125,13 @@ def quiz_command(
     def run() -> None:
         from ...core.notation import Notation
         from ...tutor.quiz import report, score, session
-
         from . import progress
 
         nt = Notation(ascii_only or not stdout_unicode())
         if check_script is not None:
-            outcome["unfair"] = _check(check_script, nt, script, level, seed, topic, answers,
-                                       as_json, pass_mark)
+            outcome["unfair"] = _check(
+                check_script, nt, script, level, seed, topic, answers, as_json, pass_mark
+            )
             return
         if review:
             _no_review_with(script, level, topic)
@@ -106,13 +139,21 @@ def quiz_command(
         else:
             questions, title = _questions(script, level, count, seed, topic, nt)
         reader = _reader(answers, echo=not as_json)
-        view = None if as_json else View(make_console(), nt,
-                                          prompted=getattr(reader, "prompts", False))
+        view = (
+            None
+            if as_json
+            else View(make_console(), nt, prompted=getattr(reader, "prompts", False))
+        )
         recorder = None if no_save else progress.start_recording(db, review)
         try:
-            outcomes, stopped = session(questions, reader, view, title,
-                                        interactive=answers is None and not as_json,
-                                        record=recorder and recorder.record)
+            outcomes, stopped = session(
+                questions,
+                reader,
+                view,
+                title,
+                interactive=answers is None and not as_json,
+                record=recorder and recorder.record,
+            )
         finally:
             if recorder:
                 progress.finish_recording(recorder)
@@ -138,13 +179,24 @@ def _check(path: str, nt, script, level, seed, topic, answers, as_json, pass_mar
     from ...tutor.quizscript import check, load, where
     from ...tutor.quiztext import unfair_lines
 
-    given = [name for name, v in (("--script", script), ("--level", level), ("--seed", seed),
-                                  ("--topic", topic), ("--answers", answers),
-                                  ("--json", as_json or None), ("--pass-mark", pass_mark))
-             if v is not None]
+    given = [
+        name
+        for name, v in (
+            ("--script", script),
+            ("--level", level),
+            ("--seed", seed),
+            ("--topic", topic),
+            ("--answers", answers),
+            ("--json", as_json or None),
+            ("--pass-mark", pass_mark),
+        )
+        if v is not None
+    ]
     if given:
-        raise UsageError(f"{', '.join(given)} cannot be used with --check-script",
-                         "--check-script only checks the file; run it with --script")
+        raise UsageError(
+            f"{', '.join(given)} cannot be used with --check-script",
+            "--check-script only checks the file; run it with --script",
+        )
     loaded = load(path)
     found = check(loaded)
     from ...core.visible import visible
@@ -158,11 +210,12 @@ def _check(path: str, nt, script, level, seed, topic, answers, as_json, pass_mar
     total = len(loaded.questions)
     if found:
         bad = len({n for n, _, _ in found})
-        out.write(f"{path}: {bad} of {total} question{'s' if total > 1 else ''} "
-                  f"unfair\n")
+        out.write(f"{path}: {bad} of {total} question{'s' if total > 1 else ''} unfair\n")
     else:
-        out.write(f"{path}: all {total} question{'s' if total > 1 else ''} fair: no known "
-                  "mistake gives a right answer, and the mistakes give numbers apart\n")
+        out.write(
+            f"{path}: all {total} question{'s' if total > 1 else ''} fair: no known "
+            "mistake gives a right answer, and the mistakes give numbers apart\n"
+        )
     out.flush()
     return len(found)
 
@@ -170,22 +223,36 @@ def _check(path: str, nt, script, level, seed, topic, answers, as_json, pass_mar
 def _no_review_with(script, level, topic) -> None:
     from ...core.errors import UsageError
 
-    given = [name for name, v in (("--script", script), ("--level", level),
-                                  ("--topic", topic)) if v is not None]
+    given = [
+        name
+        for name, v in (("--script", script), ("--level", level), ("--topic", topic))
+        if v is not None
+    ]
     if given:
-        raise UsageError(f"{', '.join(given)} cannot be used with --review",
-                         "--review chooses the topics from your recorded answers")
+        raise UsageError(
+            f"{', '.join(given)} cannot be used with --review",
+            "--review chooses the topics from your recorded answers",
+        )
 
 
-def _questions(script: Optional[str], level: Optional[int], count: int, seed: Optional[int],
-               topic: Optional[str], nt=None) -> tuple:
+def _questions(
+    script: Optional[str],
+    level: Optional[int],
+    count: int,
+    seed: Optional[int],
+    topic: Optional[str],
+    nt=None,
+) -> tuple:
     """(questions, title): a teacher's quiz file, else generated questions. A quiz file's
     unfair questions are warned about on stderr first."""
     from ...core.errors import UsageError
 
     if script is not None:
-        given = [name for name, v in (("--level", level), ("--seed", seed),
-                                      ("--topic", topic)) if v is not None]
+        given = [
+            name
+            for name, v in (("--level", level), ("--seed", seed), ("--topic", topic))
+            if v is not None
+        ]
         if given:
             raise UsageError(f"{', '.join(given)} cannot be used with --script")
         from ...tutor.quizscript import check, load, where
@@ -206,9 +273,11 @@ def _questions(script: Optional[str], level: Optional[int], count: int, seed: Op
         from ...tutor.topics import TOPICS as LESSONS
 
         if topic in LESSONS and LESSONS[topic].arrays:
-            raise UsageError(f"explain's lesson '{topic}' is on arrays, and {NOT_FOR_ARRAYS}",
-                             f"read it with gradcli explain --topic {topic}; gradcli quiz "
-                             f"--topic takes the lessons on numbers")
+            raise UsageError(
+                f"explain's lesson '{topic}' is on arrays, and {NOT_FOR_ARRAYS}",
+                f"read it with gradcli explain --topic {topic}; gradcli quiz "
+                f"--topic takes the lessons on numbers",
+            )
     # A topic alone draws from every level; with neither, a quiz starts at level 1.
     return generate(level if level is not None or topic else 1, count, seed, topic), ""
 
@@ -240,6 +309,7 @@ def _reader(answers: Optional[str], echo: bool):
         except ImportError:  # Windows, or a Python built without it: plain lines
             readline = None
         if readline is not None:
+
             def edited() -> Optional[str]:
                 try:
                     return input(PROMPT)
@@ -253,15 +323,18 @@ def _reader(answers: Optional[str], echo: bool):
         stream = sys.stdin
     else:
         from ...core.errors import UsageError
-
         from ...core.limits import QUIZ_BYTES, read_file_at_most
 
         try:
-            lines = read_file_at_most(answers, QUIZ_BYTES, f"the answers file {answers}"
-                                      ).decode("utf-8").splitlines()
+            lines = (
+                read_file_at_most(answers, QUIZ_BYTES, f"the answers file {answers}")
+                .decode("utf-8")
+                .splitlines()
+            )
         except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"cannot read the answers file {answers}: "
-                             f"{getattr(exc, 'strerror', None) or exc}") from None
+            raise UsageError(
+                f"cannot read the answers file {answers}: {getattr(exc, 'strerror', None) or exc}"
+            ) from None
         it = iter(lines)
         stream = None
 
