@@ -402,3 +402,33 @@ def test_check_script_json_says_what_the_text_report_says(tmp_path):
     for p in doc["problems"]:  # the same sentences as the text report
         assert p["message"] in text.stdout and p["change"] in text.stdout
         assert (p["question"], p["id"]) == (1, "da")
+
+
+INTERRUPT_IN_COMMAND = """
+import os, signal, sys
+
+class _Interrupt:
+    # Ctrl-C arrives once the command runs: quiz imports its engine inside the command's
+    # body, and the signal is sent by the process to itself, so it arrives there every time.
+    def find_spec(self, name, path=None, target=None):
+        if name == "gradcli.tutor.quiz":
+            sys.meta_path.remove(self)
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+sys.meta_path.insert(0, _Interrupt())
+"""
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_ctrl_c_under_json_is_an_error_document(tmp_path, as_json):
+    (tmp_path / "sitecustomize.py").write_text(INTERRUPT_IN_COMMAND)
+    args = ["quiz", "--count", "1", "--answers", "-", "--no-save"] + ["--json"] * as_json
+    r = run_gradcli(*args, input="", cwd=ROOT, env={"PYTHONPATH": str(tmp_path)})
+    assert r.returncode == 130 and r.stdout == "", r.stderr
+    if as_json:
+        doc = json.loads(r.stderr)
+        assert doc["schema"] == "gradcli.error/1"
+        assert (doc["error"], doc["exit"], doc["kind"]) == ("interrupted", 130, "KeyboardInterrupt")
+    else:
+        assert r.stderr.strip() == "" and "Traceback" not in r.stderr
