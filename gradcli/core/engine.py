@@ -359,6 +359,7 @@ def reverse_sweep(
     accumulate: bool = True,
     warnings: Optional[Warnings] = None,
     free: bool = False,
+    resume: Optional[tuple] = None,
 ) -> list:
     """The reverse sweep: the one implementation of the chain rule backwards.
 
@@ -375,6 +376,11 @@ def reverse_sweep(
       free        tensor mode: forget a step's adjoint once it is sent on (None in the
                   result), so a big network's adjoints do not all live at once; inputs
                   keep theirs
+      resume      (adjoints, reached), the two lists of a sweep stopped just after step
+                  seed + 1 (stop=seed + 1): carry it on from step `seed` in those lists
+                  (changed in place) instead of starting afresh, so a caller that
+                  changes one term at step `seed` redoes only the steps below it (the
+                  quiz: the terms above a slip are the same as the right sweep's)
     """
     if tape.tensor:
         from .arrays import np
@@ -383,19 +389,36 @@ def reverse_sweep(
             return _reverse(
                 tape, values, seed, stop, needs, record, substitute, accumulate, warnings, free
             )
-    return _reverse(tape, values, seed, stop, needs, record, substitute, accumulate, warnings)
+    return _reverse(
+        tape, values, seed, stop, needs, record, substitute, accumulate, warnings, resume=resume
+    )
 
 
-def _reverse(tape, values, seed, stop, needs, record, substitute, accumulate, warnings, free=False):
+def _reverse(
+    tape,
+    values,
+    seed,
+    stop,
+    needs,
+    record,
+    substitute,
+    accumulate,
+    warnings,
+    free=False,
+    resume=None,
+):
     steps = tape.steps
     n = len(steps)
     tensor = tape.tensor
     needs = needs_grad(tape) if needs is None else needs
     seed = tape.output if seed is None else seed
-    adjoints = [0.0] * n
-    reached = [False] * n
     counts = [0] * n
-    adjoints[seed], reached[seed] = 1.0, True
+    if resume is None:
+        adjoints = [0.0] * n
+        reached = [False] * n
+        adjoints[seed], reached[seed] = 1.0, True
+    else:
+        adjoints, reached = resume
     for i in range(seed, stop - 1, -1):
         step = steps[i]
         if not reached[i] or not step.args or not needs[i]:

@@ -33,6 +33,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from itertools import chain
 
 from ..core.engine import Evaluation
 from ..core.errors import UsageError
@@ -382,7 +383,7 @@ def _rule_nodes(template: str):
 
     text = template.replace("{y}", "_y")
     for k in range(3):
-        text = text.replace("{%d}" % k, f"_{k}")
+        text = text.replace(f"{{{k}}}", f"_{k}")
     syntax = parse(text, functions=RULE_FUNCTIONS)
     if len(syntax.statements) != 1 or syntax.statements[0].kind != "bare":
         raise ValueError(f"the rule {template!r} is not one expression")
@@ -520,21 +521,25 @@ def _product(local: str, prec: int, upstream: str) -> str:
     return f"{local if prec >= MUL else f'({local})'} * {upstream}"
 
 
-def _backward(p: _Program, adj: dict, tags: dict, plain: dict) -> list:
-    """One line per contribution the engine made, in its order: rows (code, note)."""
+def _backward(p: _Program, adj: dict) -> list:
+    """The code of one line per contribution the engine made, in its order."""
+    add, term = p.target.add_line, _term
+    return [add.format(adj[con.input], term(p, con, adj[con.node])) for con in p.ev.contributions]
+
+
+def _backward_notes(p: _Program, adj: dict, tags: dict, plain: dict):
+    """The note beside each of _backward's lines, in the same order (made as they are
+    written, not kept)."""
     contributions = p.ev.contributions
     terms_into: dict = {}
     for con in contributions:
         terms_into[con.input] = terms_into.get(con.input, 0) + 1
-    rows = []
     for con in contributions:
         note = f"from ({tags[con.node]}) {plain[con.node]}"
         total = terms_into[con.input]
         if total > 1:
             note += f"  [{contribution_of(con.count, total, adj[con.input])}]"
-        term = _term(p, con, adj[con.node])
-        rows.append((p.target.add_line.format(adj[con.input], term), note))
-    return rows
+        yield note
 
 
 def _header(ev: Evaluation, c: str, out: str) -> list:
@@ -572,13 +577,20 @@ def _string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def _helpers(code: list, target: Target) -> list:
-    """The definitions of the helpers that the code calls, in the table's order."""
+def _helpers(code, target: Target) -> list:
+    """The definitions of the helpers that the code (an iterable of lines) calls, in the
+    table's order."""
+    # Helper names are reserved, so a call can only be the helper's. One pattern for all
+    # of them, one scan of each line: no two names can match at one place (each match
+    # ends in its own `(`), so this finds every helper that some line calls.
+    called = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, target.helpers)) + r")\(")
+    found: set = set()
+    for text in code:
+        if "(" in text:
+            found.update(called.findall(text))
     lines = []
     for name, definition in target.helpers.items():
-        # Helper names are reserved, so a call can only be the helper's.
-        called = re.compile(rf"(?<![\w.]){name}\(")
-        if any(called.search(text) for text in code):
+        if name in found:
             lines += [""] + list(definition)
     return lines
 
@@ -588,6 +600,18 @@ def generate(ev: Evaluation, lang: str = "python") -> str:
         from .numpy_code import generate_numpy
 
         return generate_numpy(ev)
+    return "".join(generate_pieces(ev, lang))
+
+
+def generate_pieces(ev: Evaluation, lang: str = "python"):
+    """generate()'s text in pieces, each ending in a newline: a big program's code is
+    written as it is made. Every check that can refuse the program (a constant that
+    cannot be written) runs before the first piece is given out."""
+    if lang == "numpy":
+        from .numpy_code import numpy_pieces
+
+        yield from numpy_pieces(ev)
+        return
     if lang not in TARGETS:
         raise UsageError(f"unknown language {lang!r}", "choose one of: " + ", ".join(LANGS))
     if ev.tape.tensor:
@@ -602,29 +626,35 @@ def generate(ev: Evaluation, lang: str = "python") -> str:
     tape = ev.tape
     forward, tags, plain = _forward(p)
     adj = _adjoints(p)
-    backward = _backward(p, adj, tags, plain)
+    backward = _backward(p, adj)
     out, out_name = tape.output, tape.output_name
-
-    lines = _header(ev, c, p.ident[out]) + list(target.head)
-    lines += _helpers([code for code, _ in forward + backward], target)
-    lines += ["", f"{c} inputs"]
-    lines += [
+    inputs = [
         target.const_decl.format(p.ident[i], _input_literal(ev.inputs[name]))
         for name, i in tape.inputs.items()
     ]
-    lines += ["", f"{c} forward pass"]
-    lines += _aligned(forward, c)
-    lines += ["", f"{c} backward pass: the output's adjoint is 1, every other starts at 0"]
+    helpers = _helpers(chain((code for code, _ in forward), backward), target)
+    # Each pass's comments in a column of their own, as far right as its longest line
+    # (at most COMMENT_COLUMN).
+    forward_width = _width(code for code, _ in forward)
+    backward_width = _width(backward)
+
+    lines = _header(ev, c, p.ident[out]) + list(target.head) + helpers
+    lines += ["", f"{c} inputs"] + inputs + ["", f"{c} forward pass"]
+    yield "".join(line + "\n" for line in lines)
+    yield from _aligned(forward, c, forward_width)
+    lines = ["", f"{c} backward pass: the output's adjoint is 1, every other starts at 0"]
     lines.append(target.let_decl.format(adj[out], target.one))
     lines += [target.let_decl.format(name, target.zero) for i, name in adj.items() if i != out]
-    lines += _aligned(backward, c)
-    lines += ["", f"{c} the output and its gradient"]
+    yield "".join(line + "\n" for line in lines)
+    notes = _backward_notes(p, adj, tags, plain)
+    yield from _aligned(zip(backward, notes), c, backward_width)
+    lines = ["", f"{c} the output and its gradient"]
     lines.append(target.print_line.format(_string(f"{out_name} ="), p.ident[out]))
     lines += [
         target.print_line.format(_string(f"d{out_name}/d{name} ="), adj[i])
         for name, i in tape.inputs.items()
     ]
-    return "\n".join(lines) + "\n"
+    yield "".join(line + "\n" for line in lines)
 
 
 _LANG_NAMES = {"python": "Python", "js": "JavaScript"}
@@ -637,9 +667,21 @@ def _input_literal(x: float) -> str:
     return text
 
 
-def _aligned(rows: list, comment: str) -> list:
-    """Code with its comment in one column, so the tags line up."""
-    if not rows:
-        return []
-    width = min(max(len(code) for code, _ in rows), 44)
-    return [f"{code.ljust(width)}  {comment} {note}" for code, note in rows]
+def _width(codes) -> int:
+    """Where the comments start: after the longest code line, at most COMMENT_COLUMN."""
+    width = 0
+    for code in codes:
+        if len(code) > width:
+            width = len(code)
+            if width >= COMMENT_COLUMN:
+                return COMMENT_COLUMN
+    return width
+
+
+COMMENT_COLUMN = 44
+
+
+def _aligned(rows, comment: str, width: int):
+    """Code lines, each with its comment at `width`, so the tags line up."""
+    for code, note in rows:
+        yield f"{code.ljust(width)}  {comment} {note}\n"

@@ -16,7 +16,7 @@ from ..core.engine import Evaluation
 from ..core.notation import Notation, contributions, fmt
 
 
-@dataclass
+@dataclass(slots=True)
 class GraphNode:
     index: int  # the tape step
     id: str  # "v3"
@@ -30,7 +30,7 @@ class GraphNode:
     terms: int  # how many chain-rule terms were summed into the adjoint
 
 
-@dataclass
+@dataclass(slots=True)
 class GraphEdge:
     source: int  # the operand's step
     target: int  # the step using it
@@ -62,13 +62,19 @@ def build_graph(ev: Evaluation) -> Graph:
     steps = tape.steps
     out = tape.output
     live = tape.live()
-    local = {(c.node, c.position): c.local for c in ev.contributions}
     terms = [0] * len(steps)
     for c in ev.contributions:
         terms[c.input] += 1
     graph = Graph(out, tape.output_name, ev.value, tensor=tape.tensor)
     if tape.tensor:
         return _tensor_graph(ev, graph, live, terms)
+    # Each (step, operand) sends at most one term: its local derivative, by position
+    # (a list per position rather than a dict keyed by pairs: a tenth of the memory).
+    local: list = []
+    for c in ev.contributions:
+        while len(local) <= c.position:
+            local.append([None] * len(steps))
+        local[c.position][c.node] = c.local
     for i, step in enumerate(steps):
         if not live[i]:
             continue
@@ -94,7 +100,7 @@ def build_graph(ev: Evaluation) -> Graph:
             xs = [ev.values[a] for a in step.args]
             partials = None
             for position, a in enumerate(step.args):
-                d = local.get((i, position))
+                d = local[position][i] if position < len(local) else None
                 if d is None:
                     # No term was sent (the operand is a constant): ask the registry.
                     if partials is None:
@@ -195,6 +201,62 @@ def to_dict(graph: Graph, warnings: list) -> dict:
         ],
         "warnings": list(warnings),
     }
+
+
+def json_pieces(graph: Graph, warnings: list, schema: str):
+    """The scalar graph's JSON document (schema first), piece by piece: exactly the text
+    of `dumps(document("graph", to_dict(graph, warnings)))`, written without building the
+    document, so a 100,000-step graph streams instead of living in memory three times over
+    (as dicts, as the encoder's millions of fragments, as one string). `schema` is the
+    document's "schema" value (cli/jsondoc.schema("graph")). Tensor mode, whose
+    graphs are small and whose arrays have their own layout, goes through to_dict."""
+    from json.encoder import encode_basestring_ascii as string
+
+    nodes = graph.nodes
+    yield (
+        f'{{\n "schema": {string(schema)},\n "output": {string(graph.output_name)},'
+        f'\n "value": {_json_number(graph.value)},\n "nodes": '
+    )
+    ids = {i: string(n.id) for i, n in nodes.items()}
+    sep = "[\n  {"
+    for n in nodes.values():
+        inputs = "[\n    " + ",\n    ".join(ids[a] for a in n.args) + "\n   ]" if n.args else "[]"
+        yield (
+            f'{sep}\n   "id": {ids[n.index]},\n   "label": {string(n.label)},'
+            f'\n   "kind": {string(n.kind)},\n   "op": {string(n.op)},'
+            f'\n   "expression": {string(n.expression)},'
+            f'\n   "value": {_json_number(n.value)},\n   "adjoint": {_json_number(n.adjoint)},'
+            f'\n   "terms": {_json_number(n.terms)},\n   "inputs": {inputs}\n  }}'
+        )
+        sep = ",\n  {"
+    yield '\n ],\n "edges": ' if nodes else '[],\n "edges": '
+    sep = "[\n  {"
+    for e in graph.edges:
+        src, dst = nodes[e.source], nodes[e.target]
+        derivative = string(f"d{dst.label}/d{src.label}")
+        yield (
+            f'{sep}\n   "from": {ids[e.source]},\n   "to": {ids[e.target]},'
+            f'\n   "position": {_json_number(e.position)},\n   "local": {_json_number(e.local)},'
+            f'\n   "derivative": {derivative}\n  }}'
+        )
+        sep = ",\n  {"
+    yield '\n ],\n "warnings": ' if graph.edges else '[],\n "warnings": '
+    if warnings:
+        yield "[\n  " + ",\n  ".join(string(w) for w in warnings) + "\n ]\n}"
+    else:
+        yield "[]\n}"
+
+
+def _json_number(x) -> str:
+    """A number as json.dumps writes it, null where it is not finite (as _number)."""
+    if x is None:
+        return "null"
+    if x is True or x is False:
+        return "true" if x else "false"
+    if isinstance(x, int):
+        return int.__repr__(x)
+    x = float(x)
+    return float.__repr__(x) if math.isfinite(x) else "null"
 
 
 def _tensor_dict(graph: Graph, warnings: list) -> dict:

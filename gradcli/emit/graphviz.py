@@ -55,34 +55,38 @@ def _record_field(text: str) -> str:
 
 
 def to_dot(graph: Graph, nt: Notation) -> str:
-    lines = [
-        "digraph gradcli {",
-        "  rankdir=LR;",
+    return "".join(dot_lines(graph, nt))
+
+
+def dot_lines(graph: Graph, nt: Notation):
+    """to_dot's text line by line, each ending in a newline: a big graph is written as
+    it is made."""
+    yield "digraph gradcli {\n"
+    yield "  rankdir=LR;\n"
+    yield (
         '  node [shape=record, style=filled, fillcolor="#ffffff", fontname="Helvetica",'
-        " fontsize=11];",
-        '  edge [fontname="Helvetica", fontsize=10, color="#555555"];',
-    ]
+        " fontsize=11];\n"
+    )
+    yield '  edge [fontname="Helvetica", fontsize=10, color="#555555"];\n'
     for i, node in graph.nodes.items():
         if node.kind == "const":
             label = _dot_string(node.expression)
-            lines.append(
-                f'  {node.id} [label={label}, shape=ellipse, fillcolor="{COLOURS["const"]}"];'
-            )
+            yield f'  {node.id} [label={label}, shape=ellipse, fillcolor="{COLOURS["const"]}"];\n'
             continue
         title = nt.text(graph.title(i))
         fields = [title] + [part.strip() for part in record(graph, i, nt).split("|")]
         label = "{ " + " | ".join(_record_field(f) for f in fields) + " }"
         extra = ", penwidth=2, peripheries=2" if node.kind == "output" else ""
-        lines.append(f'  {node.id} [label="{label}", fillcolor="{COLOURS[node.kind]}"{extra}];')
+        yield f'  {node.id} [label="{label}", fillcolor="{COLOURS[node.kind]}"{extra}];\n'
     for e in graph.edges:
         src, dst = graph.nodes[e.source], graph.nodes[e.target]
         if src.kind == "const" or (graph.tensor and e.rule is None):
             # A constant gets no adjoint (as in PyTorch), so its edge carries no derivative;
             # nor does integer data (an index, targets) in tensor mode.
-            lines.append(f"  {src.id} -> {dst.id} [style=dashed];")
+            yield f"  {src.id} -> {dst.id} [style=dashed];\n"
         else:
             label = _dot_string(_edge_label(graph, e, nt))
-            lines.append(f"  {src.id} -> {dst.id} [label={label}];")
+            yield f"  {src.id} -> {dst.id} [label={label}];\n"
     # The legend: one small table, so it does not take more room than the graph.
     cells = "".join(f'<td bgcolor="{COLOURS[kind]}">{text}</td>' for kind, text in LEGEND.items())
     note = nt.text(
@@ -90,13 +94,12 @@ def to_dot(graph: Graph, nt: Notation) -> str:
         if graph.tensor
         else "edge: local derivative ∂(step)/∂(operand)"
     )
-    lines.append(
+    yield (
         '  legend [shape=plaintext, style="", label=<<table border="0" '
         'cellborder="1" cellspacing="2" cellpadding="3"><tr>'
-        f'{cells}<td border="0">{html.escape(note, quote=False)}</td></tr></table>>];'
+        f'{cells}<td border="0">{html.escape(note, quote=False)}</td></tr></table>>];\n'
     )
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+    yield "}\n"
 
 
 # --- Mermaid ----------------------------------------------------------------------------
@@ -115,36 +118,40 @@ def _mermaid_text(text: str) -> str:
 
 
 def to_mermaid(graph: Graph, nt: Notation) -> str:
-    lines = ["flowchart LR"]
+    return "".join(mermaid_lines(graph, nt))
+
+
+def mermaid_lines(graph: Graph, nt: Notation):
+    """to_mermaid's text line by line, each ending in a newline."""
+    yield "flowchart LR\n"
     classes: dict = {}
     for i, node in graph.nodes.items():
         if node.kind == "const":
-            lines.append(f'  {node.id}(["{_mermaid_text(node.expression)}"])')
+            yield f'  {node.id}(["{_mermaid_text(node.expression)}"])\n'
         else:
             title = _mermaid_text(nt.text(graph.title(i)))
             detail = _mermaid_text(record(graph, i, nt))
-            lines.append(f'  {node.id}["{title}<br/>{detail}"]')
+            yield f'  {node.id}["{title}<br/>{detail}"]\n'
         classes.setdefault(node.kind, []).append(node.id)
     for e in graph.edges:
         src, dst = graph.nodes[e.source], graph.nodes[e.target]
         if src.kind == "const" or (graph.tensor and e.rule is None):
-            lines.append(f"  {src.id} -.-> {dst.id}")
+            yield f"  {src.id} -.-> {dst.id}\n"
         else:
             label = _mermaid_text(_edge_label(graph, e, nt))
-            lines.append(f'  {src.id} -->|"{label}"| {dst.id}')
-    lines.append("  subgraph legend [Legend]")
+            yield f'  {src.id} -->|"{label}"| {dst.id}\n'
+    yield "  subgraph legend [Legend]\n"
     for kind, text in LEGEND.items():
-        lines.append(f'    legend_{kind}["{text}"]')
+        yield f'    legend_{kind}["{text}"]\n'
         classes.setdefault(kind, []).append(f"legend_{kind}")
-    lines.append("  end")
+    yield "  end\n"
     for kind, colour in COLOURS.items():
         stroke = ",stroke-width:3px" if kind == "output" else ""
-        lines.append(f"  classDef {kind} fill:{colour},stroke:#333333{stroke}")
+        yield f"  classDef {kind} fill:{colour},stroke:#333333{stroke}\n"
     for kind, ids in classes.items():
         # One `class` line per 50 nodes keeps lines short in big graphs.
         for k in range(0, len(ids), 50):
-            lines.append(f"  class {','.join(ids[k : k + 50])} {kind}")
-    return "\n".join(lines) + "\n"
+            yield f"  class {','.join(ids[k : k + 50])} {kind}\n"
 
 
 # --- rendering with Graphviz -------------------------------------------------------------

@@ -40,6 +40,7 @@ import math
 import re
 import textwrap
 from dataclasses import dataclass
+from itertools import chain
 
 from ..core.engine import Evaluation, needs_grad
 from ..core.errors import UsageError
@@ -200,7 +201,7 @@ def _rule_nodes(template: str):
 
         text = template.replace("{dy}", "_dy").replace("{y}", "_y")
         for k in range(3):
-            text = text.replace("{%d}" % k, f"_{k}")
+            text = text.replace(f"{{{k}}}", f"_{k}")
         syntax = parse(text, functions=_RULE_WORDS)
         if len(syntax.statements) != 1 or syntax.statements[0].kind != "bare":
             raise ValueError(f"the rule {template!r} is not one expression")
@@ -576,7 +577,7 @@ class _Writer:
         """(code, note) rows: one per value that has a line, in evaluation order."""
         tape, plan = self.tape, self.plan
         rows = []
-        for i, step in enumerate(tape.steps):
+        for i in range(len(tape.steps)):
             if tape.is_input(i):
                 self.expr[i] = Expr(self.ident[i], ATOM, False)
                 continue
@@ -954,20 +955,25 @@ def _header(ev: Evaluation, out: str) -> list:
     return lines
 
 
-def _helpers(code: list) -> list:
-    """The helpers the code calls, and those they call, in the table's order."""
+_CALLED = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, _HELPERS)) + r")\(")
+
+
+def _helpers(code) -> list:
+    """The helpers the code (an iterable of lines) calls, and those they call, in the
+    table's order. One pattern for all the names, one scan of each line: no two names
+    can match at one place (each match ends in its own `(`, and log_softmax's softmax
+    follows a `_`)."""
     used: set = set()
-    texts = list(code)
-    while True:
-        found = {
-            name
-            for name in _HELPERS
-            if name not in used and any(re.search(rf"(?<![\w.]){name}\(", t) for t in texts)
-        }
-        if not found:
-            break
-        used |= found
-        texts = [line for name in found for line in _HELPERS[name]]
+    for text in code:
+        if "(" in text:
+            used.update(_CALLED.findall(text))
+    todo = list(used)
+    while todo:
+        for line in _HELPERS[todo.pop()]:
+            for name in _CALLED.findall(line):
+                if name not in used:
+                    used.add(name)
+                    todo.append(name)
     lines = []
     for name, definition in _HELPERS.items():
         if name in used:
@@ -975,15 +981,27 @@ def _helpers(code: list) -> list:
     return lines
 
 
-def _aligned(rows: list) -> list:
-    """Code with its comment (where it has one) in one column."""
-    noted = [code for code, note in rows if note]
-    width = min(max((len(c) for c in noted), default=0), 52)
-    return [f"{code.ljust(width)}  # {note}" if note else code for code, note in rows]
+def _aligned(rows: list):
+    """Code with its comment (where it has one) in one column, line by line."""
+    width = 0
+    for code, note in rows:
+        if note and len(code) > width:
+            width = len(code)
+            if width >= 52:
+                width = 52
+                break
+    for code, note in rows:
+        yield f"{code.ljust(width)}  # {note}\n" if note else code + "\n"
 
 
 def generate_numpy(ev: Evaluation) -> str:
     """The evaluated program as a runnable NumPy script (see the module's docstring)."""
+    return "".join(numpy_pieces(ev))
+
+
+def numpy_pieces(ev: Evaluation):
+    """generate_numpy's text in pieces, each ending in a newline: written as it is made,
+    once everything that can refuse the program has run."""
     tape = ev.tape
     w = _Writer(ev)
     w.name_values()
@@ -993,7 +1011,6 @@ def generate_numpy(ev: Evaluation) -> str:
     backward = w.backward()
     out = tape.output
     grads = [(name, i) for name, i in tape.inputs.items() if name not in tape.integer_inputs]
-    code = [c for c, _ in forward + backward]
     lines = _header(ev, w.ident[out]) + list(NUMPY.head)
     lines += [""] + ['np.seterr(all="ignore")  # inf and nan are answers here, as in gradcli']
     lines += ['unicode = (sys.stdout.encoding or "").lower().replace("-", "").startswith("utf")']
@@ -1003,21 +1020,23 @@ def generate_numpy(ev: Evaluation) -> str:
             "if not unicode:  # a name the output cannot encode is written as its escape",
             '    sys.stdout.reconfigure(errors="backslashreplace")',
         ]
-    lines += _helpers(code) + ["", ""] + list(_FULL)
+    lines += _helpers(c for c, _ in chain(forward, backward)) + ["", ""] + list(_FULL)
     lines += ["", "", "# inputs"]
     lines += [_input_line(w, name, i) for name, i in tape.inputs.items()]
     lines += [
         "",
         "# forward pass" + ("  (each line's comment: the value's shape)" if tape.tensor else ""),
     ]
-    lines += _aligned(forward)
-    lines += ["", "# backward pass: from the output's adjoint (1) down to the inputs'"]
-    lines += _aligned(zeros + backward)
-    lines += ["", "# the output and its gradient, as gradcli eval prints them (grad-only)"]
+    yield "".join(line + "\n" for line in lines)
+    yield from _aligned(forward)
+    yield "\n# backward pass: from the output's adjoint (1) down to the inputs'\n"
+    zeros += backward
+    yield from _aligned(zeros)
+    lines = ["", "# the output and its gradient, as gradcli eval prints them (grad-only)"]
     lines.append(f"print({_string(tape.output_name + ' =')}, full({w.ident[out]}))")
     lines += [
         f'print(partial({_string(tape.output_name)}, {_string(name)}) + " =", '
         f"full({w.adj_name[i]}))"
         for name, i in grads
     ]
-    return "\n".join(lines) + "\n"
+    yield "".join(line + "\n" for line in lines)

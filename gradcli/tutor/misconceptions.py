@@ -72,6 +72,14 @@ class Situation:
         # Set by unchanged_slips() only: gate slips that leave their term as it was (dx/b
         # with b = -1) are then predicted too, so a quiz can tell they hide the mistake.
         self.keep_unchanged = False
+        # The right sweep, stopped where slips are redone from (see _before): the state
+        # just before the highest step asked for so far, and a cursor walked down from it.
+        self._top: Optional[tuple] = None
+        self._cursor: Optional[tuple] = None
+        # Only steps the asked one feeds into send terms that reach it (a step that sends
+        # a term to one of those is one of those): the sweeps below skip every other
+        # step, which changes no addition into the asked step's adjoint, nor their order.
+        self._relevant = [n and a for n, a in zip(self.needs, self.above)]
 
     def label(self, i: int) -> str:
         return self.tape.label(i)
@@ -88,6 +96,88 @@ class Situation:
         `override` maps (step, operand position) to a function (local, upstream) -> term:
         a learner's slip is a substitute rule passed to the one sweep, not a copy of it.
         """
+
+        if not override or not accumulate or seed is not None:
+            adjoints = reverse_sweep(
+                self.tape,
+                self.values,
+                seed=seed,
+                stop=self.target,
+                needs=self._relevant,
+                substitute=self._substitute(override),
+                accumulate=accumulate,
+            )
+            return adjoints[self.target]
+
+        # The terms sent by the steps above the highest slipped one are the right sweep's,
+        # and so is everything it has added up by then: start there, from a copy of the
+        # right sweep's lists, and redo only the steps from the slip down to the asked one
+        # (the same additions in the same order as a whole sweep: the same number, to the
+        # last bit). A slip next to the asked step costs a few steps, not the whole tape.
+        top = max(i for i, _ in override)
+        adjoints, reached = self._before(top)
+        adjoints = reverse_sweep(
+            self.tape,
+            self.values,
+            seed=top,
+            stop=self.target,
+            needs=self._relevant,
+            substitute=self._substitute(override),
+            resume=(list(adjoints), list(reached)),
+        )
+        return adjoints[self.target]
+
+    def _before(self, i: int) -> tuple:
+        """(adjoints, reached) of the right sweep just before it handles step i (so after
+        every step above i): the lists themselves, to be copied, not changed."""
+        if self._top is None or i > self._top[0]:
+            # The right sweep from its start, seeded as reverse_sweep seeds it.
+            n, out = len(self.tape), self.tape.output
+            adjoints, reached = [0.0] * n, [False] * n
+            adjoints[out], reached[out] = 1.0, True
+            reverse_sweep(
+                self.tape,
+                self.values,
+                seed=out,
+                stop=i + 1,
+                needs=self._relevant,
+                resume=(adjoints, reached),
+            )
+            self._top = (i, adjoints, reached)
+            self._cursor = None
+        if self._cursor is None or self._cursor[0] < i:
+            at, adjoints, reached = self._top
+            self._cursor = (at, list(adjoints), list(reached))
+        at, adjoints, reached = self._cursor
+        if at > i:
+            reverse_sweep(
+                self.tape,
+                self.values,
+                seed=at,
+                stop=i + 1,
+                needs=self._relevant,
+                resume=(adjoints, reached),
+            )
+            self._cursor = (i, adjoints, reached)
+        return adjoints, reached
+
+    @staticmethod
+    def _substitute(override: Optional[dict]):
+        """The sweep's substitute hook for `override`, or None for no slip."""
+        if not override:
+            return None
+
+        def slipped(i, position, local, upstream, term):
+            slip = override.get((i, position))
+            return slip(local, upstream) if slip else term
+
+        return slipped
+
+    def _full_sweep(
+        self, override: Optional[dict] = None, accumulate: bool = True, seed: Optional[int] = None
+    ) -> float:
+        """sweep() as a whole sweep from the seed, every time: the way every number was
+        computed before slips were redone from the right sweep's state (tests compare)."""
 
         def slipped(i, position, local, upstream, term):
             slip = override.get((i, position))

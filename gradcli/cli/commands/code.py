@@ -98,14 +98,17 @@ def code_command(
                         "write NumPy instead: -o FILE.py, or --lang numpy",
                     )
                 language = "numpy"  # -o FILE.py, or no choice made: NumPy is Python too
-            code = generate(ev, language)
-        if as_json:
-            from ..jsondoc import document, dumps
+            if as_json:
+                from ..jsondoc import document, dumps
 
-            text = dumps(document("code", {"lang": language, "code": code})) + "\n"
-        else:
-            text = code
-        write_output(text, out_file)
+                code = generate(ev, language)
+                text = dumps(document("code", {"lang": language, "code": code})) + "\n"
+                write_output(text, out_file)
+            else:
+                from ...emit.codegen import generate_pieces
+                from ..streamout import write_pieces
+
+                write_pieces(generate_pieces(ev, language), out_file)
         nt = Notation(ascii_only=not stdout_unicode())
         for w in ev.warnings:
             sys.stderr.write("warning: " + nt.text(w) + "\n")

@@ -107,6 +107,15 @@ def graph_command(
         to_terminal = out_file in (None, "-")
         nt = Notation(ascii_only=ascii_only or (to_terminal and not stdout_unicode()))
         if as_json:
+            if not graph.tensor:
+                # Streamed: the same text as the tensor branch's dumps, never held whole.
+                from ...emit.graph import json_pieces
+                from ..jsondoc import schema
+                from ..streamout import write_pieces
+
+                pieces = json_pieces(graph, ev.warnings, schema("graph"))
+                write_pieces(_then(pieces, "\n"), out_file)
+                return
             from ...emit.graph import to_dict
             from ..jsondoc import document, dumps
 
@@ -119,6 +128,11 @@ def graph_command(
             sys.stderr.write("warning: " + nt.text(w) + "\n")
 
     guarded(run, ctx)
+
+
+def _then(pieces, last: str):
+    yield from pieces
+    yield last
 
 
 EXTENSIONS = {
@@ -146,12 +160,14 @@ def _write_graph(graph, name: str, nt, depth: int, out_file: Optional[str]) -> N
         return
     from ...emit import graphviz
     from ..outfile import write_output
+    from ..streamout import write_pieces
 
     if name == "mermaid":
-        write_output(graphviz.to_mermaid(graph, nt), out_file)
+        write_pieces(graphviz.mermaid_lines(graph, nt), out_file)
+    elif name == "dot":
+        write_pieces(graphviz.dot_lines(graph, nt), out_file)
     else:
-        source = graphviz.to_dot(graph, nt)
-        write_output(source if name == "dot" else graphviz.render(source, name), out_file)
+        write_output(graphviz.render(graphviz.to_dot(graph, nt), name), out_file)
 
 
 def _print_tree(graph, nt, depth: int, out_file: Optional[str]) -> None:
