@@ -347,7 +347,7 @@ def guarded(action, ctx=None) -> None:
     except BrokenPipeError:
         _closed_pipe()
     except StreamError as exc:
-        raise typer.Exit(stream_failed(exc, as_json))
+        raise typer.Exit(stream_failed(exc, as_json)) from None
     except (typer.Exit, typer.Abort, SystemExit):
         raise
     except Exception as exc:  # a bug: say so without a traceback, unless asked for one

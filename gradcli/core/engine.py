@@ -541,7 +541,10 @@ def _notice(
             # a count; each place shown names the rule with the step's own names.
             warnings.add(
                 f"a derivative of {op.name} is undefined here" + (f": {why}" if why else ""),
-                lambda: f"({tape.rule(i, position)} at {_where(tape, values, i)[1:]}",
+                # Warnings.add calls `where` at once; the default binds it anyway.
+                lambda position=position: (
+                    f"({tape.rule(i, position)} at {_where(tape, values, i)[1:]}"
+                ),
             )
     if op.kink is not None:
         kink = op.kink(*xs)
@@ -570,7 +573,7 @@ def _notice_arrays(
             count = int(bad.sum())
             warnings.add(
                 f"a derivative of {op.name} is undefined here" + (f": {why}" if why else ""),
-                lambda: (
+                lambda position=position, at=at, count=count: (
                     f"({tape.rule(i, position)} at "
                     + (
                         f"entry {list(at)}"

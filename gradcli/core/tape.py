@@ -203,7 +203,7 @@ def fill(template: str, operands: list, result: str) -> str:
         template = branches[0] if float(operands[int(cond[1:-1])].strip("()")) else branches[1]
     text = template.replace("{y}", result)
     for k, name in enumerate(operands):
-        text = text.replace("{%d}" % k, name)
+        text = text.replace(f"{{{k}}}", name)
     return text
 
 

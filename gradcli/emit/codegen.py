@@ -382,7 +382,7 @@ def _rule_nodes(template: str):
 
     text = template.replace("{y}", "_y")
     for k in range(3):
-        text = text.replace("{%d}" % k, f"_{k}")
+        text = text.replace(f"{{{k}}}", f"_{k}")
     syntax = parse(text, functions=RULE_FUNCTIONS)
     if len(syntax.statements) != 1 or syntax.statements[0].kind != "bare":
         raise ValueError(f"the rule {template!r} is not one expression")

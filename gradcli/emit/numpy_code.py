@@ -200,7 +200,7 @@ def _rule_nodes(template: str):
 
         text = template.replace("{dy}", "_dy").replace("{y}", "_y")
         for k in range(3):
-            text = text.replace("{%d}" % k, f"_{k}")
+            text = text.replace(f"{{{k}}}", f"_{k}")
         syntax = parse(text, functions=_RULE_WORDS)
         if len(syntax.statements) != 1 or syntax.statements[0].kind != "bare":
             raise ValueError(f"the rule {template!r} is not one expression")
@@ -576,7 +576,7 @@ class _Writer:
         """(code, note) rows: one per value that has a line, in evaluation order."""
         tape, plan = self.tape, self.plan
         rows = []
-        for i, step in enumerate(tape.steps):
+        for i in range(len(tape.steps)):
             if tape.is_input(i):
                 self.expr[i] = Expr(self.ident[i], ATOM, False)
                 continue

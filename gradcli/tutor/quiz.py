@@ -109,7 +109,7 @@ class Question:
                 "inputs",
                 f"no value for the input{'s' if len(missing) > 1 else ''} {listed}",
                 f"add {listed} to the question's inputs table: inputs = {{ {table} }}",
-            )
+            ) from None
         try:
             ev = evaluate(tape, self.inputs)
         except GradcliError as exc:
