@@ -70,7 +70,7 @@ def _plain(annotation: object) -> type | None:
         if len(kinds) != 1:
             return None
         annotation = kinds[0]
-    return annotation if annotation in _WORDS else None  # type: ignore[return-value]
+    return annotation if annotation in _WORDS else None
 
 
 def install() -> bool:

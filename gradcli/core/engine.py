@@ -13,7 +13,8 @@ import math
 from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Optional
+from functools import partial
+from typing import Any, Optional
 
 from .errors import (
     DomainError,
@@ -392,7 +393,7 @@ def _reverse(tape, values, seed, stop, needs, record, substitute, accumulate, wa
     tensor = tape.tensor
     needs = needs_grad(tape) if needs is None else needs
     seed = tape.output if seed is None else seed
-    adjoints = [0.0] * n
+    adjoints: list = [0.0] * n  # floats, arrays in tensor mode
     reached = [False] * n
     counts = [0] * n
     adjoints[seed], reached[seed] = 1.0, True
@@ -522,7 +523,7 @@ class Term:
     __slots__ = ("position", "input", "local", "tangent", "term")
     position: int
     input: int
-    local: float
+    local: Any  # ∂v/∂u: a float, an array in tensor mode, None for an op not elementwise
     tangent: float
     term: float
 
@@ -541,15 +542,27 @@ def _notice(
             # a count; each place shown names the rule with the step's own names.
             warnings.add(
                 f"a derivative of {op.name} is undefined here" + (f": {why}" if why else ""),
-                # Warnings.add calls `where` at once; the default binds it anyway.
-                lambda position=position: (
-                    f"({tape.rule(i, position)} at {_where(tape, values, i)[1:]}"
-                ),
+                partial(_undefined_at, tape, values, i, position),
             )
     if op.kink is not None:
         kink = op.kink(*xs)
         if kink:
             warnings.add(kink, lambda: _where(tape, values, i))
+
+
+def _undefined_at(tape: Tape, values: list, i: int, position: int) -> str:
+    """Where a derivative is undefined: the rule, in the step's own names, and the step."""
+    return f"({tape.rule(i, position)} at {_where(tape, values, i)[1:]}"
+
+
+def _undefined_entries(
+    tape: Tape, values: list, i: int, position: int, at: tuple, count: int
+) -> str:
+    """_undefined_at on arrays: the first entry, and how many entries there are."""
+    from .tensor_eval import where
+
+    entries = f"entry {list(at)}" if count == 1 else f"{count} entries, the first {list(at)}"
+    return f"({tape.rule(i, position)} at {entries}, {where(tape, values, i)[1:]}"
 
 
 def _notice_arrays(
@@ -573,15 +586,7 @@ def _notice_arrays(
             count = int(bad.sum())
             warnings.add(
                 f"a derivative of {op.name} is undefined here" + (f": {why}" if why else ""),
-                lambda position=position, at=at, count=count: (
-                    f"({tape.rule(i, position)} at "
-                    + (
-                        f"entry {list(at)}"
-                        if count == 1
-                        else f"{count} entries, the first {list(at)}"
-                    )
-                    + f", {where(tape, values, i)[1:]}"
-                ),
+                partial(_undefined_entries, tape, values, i, position, at, count),
             )
     if op.kink is not None:
         hit = kinks(op, xs)

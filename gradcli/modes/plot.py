@@ -99,7 +99,8 @@ class PlotData:
         """The curve as runs of (x, y) to join with lines: `function` or `derivative`."""
         values = self.ys if which == "function" else self.slopes
         breaks = self.function_breaks if which == "function" else self.derivative_breaks
-        runs, run = [], []
+        runs: list = []
+        run: list = []
         for i, (x, y) in enumerate(zip(self.xs, values)):
             if y is None:
                 if run:
@@ -141,6 +142,7 @@ class AxisError(UsageError):
             )
             detail = "choose one; the others stay at the values given"
         else:
+            assert name is not None  # an unknown input is one asked for
             hint = close_matches(name, self.inputs)
             message = f"the program has no input named '{name}'" + (
                 f" (did you mean {quoted_or(hint)}?)" if hint else ""

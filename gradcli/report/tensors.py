@@ -236,7 +236,7 @@ def dumps(doc, indent: int = 1) -> str:
     arrays = []
     # Replace arrays by marker strings, walking the document with a stack (no recursion).
     root = {"doc": doc}
-    stack = [root]
+    stack: list = [root]  # lists and dicts
     while stack:
         node = stack.pop()
         keys = range(len(node)) if isinstance(node, list) else list(node)
@@ -258,8 +258,8 @@ def dumps(doc, indent: int = 1) -> str:
             out.append(line)
             continue
         end = line.index('\\u0000"', start) + len('\\u0000"')
-        k = int(line[start + len('"\\u0000array') : end - len('\\u0000"')])
-        body = compact_array_json(arrays[k]).split("\n")
+        which = int(line[start + len('"\\u0000array') : end - len('\\u0000"')])
+        body = compact_array_json(arrays[which]).split("\n")
         margin = " " * start  # continuation rows line up under the first one
         out.append(line[:start] + body[0])
         out += [margin + b for b in body[1:]]

@@ -89,8 +89,10 @@ class Situation:
         a learner's slip is a substitute rule passed to the one sweep, not a copy of it.
         """
 
+        slips = override or {}
+
         def slipped(i, position, local, upstream, term):
-            slip = override.get((i, position))
+            slip = slips.get((i, position))
             return slip(local, upstream) if slip else term
 
         adjoints = reverse_sweep(
@@ -157,7 +159,7 @@ def _gate_slip(applies, wrong_local=None, wrong_term=None, whole=True):
     """
 
     def predict(s: Situation) -> list:
-        out = []
+        out: list = []
         if s.kind == "value":
             return out
         uses: dict = {}
@@ -268,7 +270,7 @@ def _fan_in(s: Situation) -> dict:
 
 
 def _one_path(s: Situation) -> list:
-    out = []
+    out: list = []
     if s.kind == "value":
         return out
     for i, cs in _fan_in(s).items():
@@ -381,7 +383,7 @@ def _forward_value(s: Situation) -> list:
 
 def _quotient(s: Situation) -> list:
     """(u/v)' taken as u'/v' at a division on the path."""
-    out = []
+    out: list = []
     if s.kind == "value":
         return out
     seen = set()
