@@ -217,7 +217,10 @@ def compact_array_json(x: list) -> str:
     """A nested list of numbers as JSON with each innermost row on one line,
     `[[1.0, 2.0],` then ` [3.0, 4.0]]`, the brackets placed as NumPy prints them."""
     shape, rows = _rectangular_shape(x)
-    one = lambda v: json.dumps(v, allow_nan=False, separators=(", ", ": "))  # noqa: E731
+
+    def one(v) -> str:
+        return json.dumps(v, allow_nan=False, separators=(", ", ": "))
+
     if shape is None or len(shape) < 2 or 0 in shape:
         return one(x)
     nd = len(shape)
