@@ -20,7 +20,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-import programs  # noqa: E402
+import programs  # noqa: E402  (found through the sys.path line above)
 
 SIZES = [1_000, 10_000, 100_000]
 
@@ -101,7 +101,10 @@ def parse_peer(out: str):
 
 def agree(a, b) -> bool:
     (va, ga), (vb, gb) = a, b
-    close = lambda x, y: math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-300)
+
+    def close(x, y):
+        return math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-300)
+
     return close(va, vb) and set(ga) == set(gb) and all(close(ga[k], gb[k]) for k in ga)
 
 

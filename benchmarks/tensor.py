@@ -41,7 +41,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PROGRAM = ROOT / "examples" / "makemore4.grad"
 sys.path.insert(0, str(ROOT / "examples"))
-import make_makemore4_batch as batches  # noqa: E402
+import make_makemore4_batch as batches  # noqa: E402  (found through the sys.path line above)
 
 SIZES = [(32, 64), (8192, 512)]  # (batch, hidden)
 # Agreement: |a - b| <= RTOL * |b| + ATOL per element. The floor is for b1's gradient, zero

@@ -14,7 +14,8 @@ def _stopped_while_starting(signum, frame):  # no KeyboardInterrupt, so no trace
     os._exit(128 + signum)
 
 
-_stopped_while_starting.gradcli_startup = True  # what app.py looks for before restoring
+# What app.py looks for (with getattr) before restoring.
+_stopped_while_starting.gradcli_startup = True  # type: ignore[attr-defined]
 
 
 def quiet_start() -> None:

@@ -120,7 +120,7 @@ def check_all(cases: list, lang: str) -> list:
     """Generate, run and compare each (program, values); returns the code."""
     generated = [generate(program, values, lang) for program, values in cases]
     results = run_programs([code for code, _ in generated], lang)
-    for (code, want), printed, case in zip(generated, results, cases):
+    for (_code, want), printed, case in zip(generated, results, cases):
         compare(printed, want, case)
     return [code for code, _ in generated]
 
@@ -241,7 +241,9 @@ def test_seed_example_reads_like_the_hackers_guide(cli):
     )
     assert any(line.startswith("db += a * dx") for line in lines)
     # The backward pass comes after the forward pass, in reverse order.
-    assert lines.index(forward) < next(k for k, l in enumerate(lines) if l.startswith("da +="))
+    assert lines.index(forward) < next(
+        k for k, line in enumerate(lines) if line.startswith("da +=")
+    )
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -494,7 +494,7 @@ def _exact_rule(template: str, operands: list, result):
 
     text = template.replace("{y}", "_y")
     for k in range(len(operands)):
-        text = text.replace("{%d}" % k, f"_{k}")
+        text = text.replace(f"{{{k}}}", f"_{k}")
     syntax = parse(text, functions=RULE_FUNCTIONS)
     (statement,) = syntax.statements
     named = {"_y": result, "pi": sp.pi, "e": sp.E}

@@ -195,7 +195,7 @@ def runs(tmp_path_factory):
 
 def test_every_document_has_the_schema_first_and_one_indentation(runs):
     seen = set()
-    for what, args, result, text, tensor in runs:
+    for what, _args, result, text, tensor in runs:
         expect_error = what.startswith("error")
         if what == "quiz check unfair":  # a finding, not an error: exit 1, the report on stdout
             assert result.returncode == 1, (what, result.stderr)
@@ -230,7 +230,7 @@ def test_every_document_has_the_schema_first_and_one_indentation(runs):
 
 def test_every_key_is_documented(runs):
     sections = documented()
-    for what, args, result, text, tensor in runs:
+    for what, _args, _result, text, _tensor in runs:
         doc = json.loads(text)
         known = sections.get(doc["schema"])
         assert known is not None, f"docs/json.md has no section for {doc['schema']}"
@@ -243,7 +243,7 @@ def test_the_docs_describe_no_key_that_is_never_written(runs):
     drift into describing keys that are gone."""
     sections = documented()
     written: dict = {}
-    for what, args, result, text, tensor in runs:
+    for _what, _args, _result, text, _tensor in runs:
         doc = json.loads(text)
         written.setdefault(doc["schema"], set()).update(key_paths(doc, sections[doc["schema"]]))
     # Keys that only rare runs write (SymPy, Graphviz, an internal error) are listed in

@@ -7,10 +7,12 @@ import math
 import re
 
 import pytest
-from conftest import run_gradcli
+from conftest import examples, run_gradcli
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gradcli.core.engine import evaluate
-from gradcli.core.errors import ForeignCode, SourceError, UsageError
+from gradcli.core.errors import ForeignCode, GradcliError, SourceError, UsageError
 from gradcli.language.lower import compile_program
 
 # karpathy/micrograd's README, "Example usage", as it is.
@@ -263,7 +265,10 @@ def test_cs231n_sigmoid_neuron_in_python(cli, tmp_path):
 def test_cs231n_staged_example_with_its_own_sigmoid():
     tape, ev = run(CS231N_STAGED)
     x, y = 3.0, -4.0
-    sig = lambda v: 1.0 / (1 + math.exp(-v))  # noqa: E731
+
+    def sig(v):
+        return 1.0 / (1 + math.exp(-v))
+
     assert ev.value == pytest.approx((x + sig(y)) / (sig(x) + (x + y) ** 2), rel=1e-15)
     # The pasted def sigmoid replaces gradcli's sigmoid: its steps are the pasted formula.
     assert {tape.steps[i].call for i in range(len(tape)) if tape.steps[i].call} == {"sigmoid(x)"}
@@ -497,11 +502,6 @@ def test_foreign_code_errors_carry_the_construct():
 
 
 # --- any text: a result or gradcli's own error ---------------------------------------------
-from conftest import examples  # noqa: E402
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from gradcli.core.errors import GradcliError  # noqa: E402
 
 PIECES = [
     "var ",

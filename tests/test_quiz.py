@@ -12,6 +12,7 @@ from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gradcli.core.errors import UsageError
 from gradcli.core.notation import Notation, fmt
 from gradcli.tutor.misconceptions import BY_ID, CATALOGUE, explain, predictions
 from gradcli.tutor.quiz import Question, judge, read_number
@@ -144,6 +145,17 @@ def test_generated_quiz_at_every_level(level, seed):
                 - Question("d", q.source, down, q.ask).evaluation.value
             ) / (2 * h)
             assert math.isclose(fd, q.expected, rel_tol=1e-5, abs_tol=1e-6)
+
+
+def test_a_level_with_no_questions_says_which_levels_there_are():
+    """Without a topic, the hint listed the levels of no topics at all: a TypeError, not
+    this message (mypy found it)."""
+    with pytest.raises(UsageError) as caught:
+        generate(9, 1, seed=0)
+    assert caught.value.message == "no questions at level 9"
+    assert caught.value.detail == "the levels are " + ", ".join(
+        sorted({str(t.level) for t in TEMPLATES})
+    )
 
 
 def test_every_catalogue_id_arises_in_generated_questions():

@@ -73,7 +73,7 @@ CONSTANTS = {"pi": np.float64(math.pi), "e": np.float64(math.e)}
 def rule_value(template: str, xs: tuple, y: float) -> float:
     text = template.replace("{y}", "_y")
     for k in range(len(xs)):
-        text = text.replace("{%d}" % k, f"_{k}")
+        text = text.replace(f"{{{k}}}", f"_{k}")
     syntax = parse(text, functions=RULE_FUNCTIONS)
     (statement,) = syntax.statements
     out = [None] * len(syntax.nodes)

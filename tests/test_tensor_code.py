@@ -342,7 +342,7 @@ def test_makemore_reads_like_the_lecture_and_runs_as_a_script(tmp_path):
         "demb = dembcat.reshape(emb.shape)",
         "dC = np.zeros_like(C); np.add.at(dC, Xb, demb)",
     ]:
-        assert any(l.startswith(line) for l in code.splitlines()), line
+        assert any(written.startswith(line) for written in code.splitlines()), line
     script = tmp_path / "makemore4_backward.py"
     script.write_text(code, encoding="utf-8")
     for encoding, options in (("utf-8", []), ("ascii", ["--ascii"])):

@@ -27,9 +27,9 @@ from .typer_compat import install as _fast_typer_options
 try:  # typer >= 0.28 carries its own click
     from typer._click.exceptions import ClickException
     from typer._click.exceptions import UsageError as _ClickUsageError
-except ImportError:  # pragma: no cover (older typer, on click)
-    from click.exceptions import ClickException
-    from click.exceptions import UsageError as _ClickUsageError
+except ImportError:  # pragma: no cover (older typer, on click): the same two classes there
+    from click.exceptions import ClickException  # type: ignore[no-redef]
+    from click.exceptions import UsageError as _ClickUsageError  # type: ignore[no-redef]
 
 _fast_typer_options()  # typer >= 0.29 would import pydantic for every option (typer_compat.py)
 
@@ -348,7 +348,7 @@ def guarded(action, ctx=None) -> None:
     except BrokenPipeError:
         _closed_pipe()
     except StreamError as exc:
-        raise typer.Exit(stream_failed(exc, as_json))
+        raise typer.Exit(stream_failed(exc, as_json)) from None
     except (typer.Exit, typer.Abort, SystemExit):
         raise
     except Exception as exc:  # a bug: say so without a traceback, unless asked for one
@@ -449,7 +449,8 @@ class _Input(io.FileIO):
     def readall(self):
         raise StreamError(errno.EBADF, "it is closed", "input")
 
-    read = readall
+    def read(self, size: int | None = -1):
+        raise StreamError(errno.EBADF, "it is closed", "input")
 
 
 def _is_open(fd: int) -> bool:
@@ -608,6 +609,7 @@ def main() -> None:
 
     quiet_start()  # already done by the entry point; here for those who call main() directly
     _standard_streams()
+    code: int | str | None  # what sys.exit takes
     try:
         app(prog_name="gradcli")
         code = 0

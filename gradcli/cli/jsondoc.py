@@ -62,7 +62,7 @@ def error_document(text: str, code: int, exc: BaseException | None = None) -> di
     line the error, the rest the detail), the exit status, and for an exception its
     class's name and its fields (the facts gradcli's errors carry: docs/json.md)."""
     first, _, rest = text.partition("\n")
-    doc = {"schema": schema("error"), "error": first, "detail": rest or None, "exit": code}
+    doc: dict = {"schema": schema("error"), "error": first, "detail": rest or None, "exit": code}
     if exc is not None:
         doc["kind"] = type(exc).__name__
         fields = {

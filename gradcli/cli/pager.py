@@ -70,7 +70,7 @@ def keys(fd: int):
 def page(steps: list, console: Console, nt: Notation) -> None:
     try:
         import termios  # noqa: F401  (only to know whether keys can be read one at a time)
-        import tty  # noqa: F401
+        import tty  # noqa: F401  (likewise: paging one key at a time needs both)
     except ImportError:  # Windows: no cbreak mode, so every step at once
         from .render_steps import print_all
 

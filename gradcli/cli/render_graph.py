@@ -13,7 +13,7 @@ def tree_text(graph: Graph, nt: Notation, max_depth: int = DEFAULT_DEPTH):
     loop, not rich's Tree, and the depth limit keeps a 10,000-step chain from printing a
     10,000-column staircase."""
     lines = []
-    for prefix, (depth, kind, title, detail) in tree_lines(
+    for prefix, (_depth, kind, title, detail) in tree_lines(
         tree_rows(graph, nt, max_depth), nt.ascii
     ):
         line = Text(prefix, style="dim")

@@ -20,7 +20,7 @@ from .render_eval import _add_rows, _table
 
 def forward_trace_rows(trace: TangentTrace, nt: Notation) -> list:
     tape = trace.tape
-    rows = []
+    rows: list = []
     for i, step in enumerate(tape.steps[: tape.output + 1]):
         if tape.is_const(i) and step.name is None:
             continue
@@ -73,6 +73,7 @@ def agreement(study: Study, nt: Notation, out: str | None = None) -> tuple:
     """(a bug?, the sentence saying so) for --mode both. `out`: the output's name as the
     tables above call it (f' where f is rebound), else the program's (f)."""
     trace, out = study.trace, out or study.tape.output_name
+    assert trace is not None  # (called for --mode both only)
     wrt = trace.wrt
     found = compare(trace, study.ev)
     fwd, rev = full(found.forward), full(found.reverse)
@@ -136,6 +137,7 @@ def check_rows(study: Study, nt: Notation, out: str | None = None) -> list:
         return array_check_rows(study, nt, out)
     out = out or study.tape.output_name
     rows = []
+    assert study.checks is not None  # (called for --check only)
     for c in study.checks:
         rows.append(
             (
@@ -162,6 +164,7 @@ def array_check_rows(study: Study, nt: Notation, out: str | None = None) -> list
     kink, else the largest relative error), with its numbers."""
     out = out or study.tape.output_name
     rows = []
+    assert study.checks is not None  # (called for --check only)
     for c in study.checks:
         w = c.worst
         # "200 of 1920": a sample (said under the table); "all 6": every entry
@@ -190,6 +193,7 @@ def array_check_lines(study: Study) -> list:
     from ..modes.gradcheck import SAMPLE_SEED
 
     lines = [ENTRY_LINE]
+    assert study.checks is not None  # (called for --check only)
     if any(c.worst.within_rounding for c in study.checks):
         lines.append(rounding_line(study.tape.output_name))
     for c in study.checks:
@@ -219,6 +223,7 @@ def _titled(title: str, columns: list, nt: Notation):
 
 
 def render_check(study: Study, console: Console, nt: Notation, out: str | None = None) -> None:
+    assert study.checks is not None  # (called for --check only)
     if study.tape.tensor:
         table = _titled(
             "Gradient check (analytic vs central finite difference, entry by entry)",
@@ -250,6 +255,7 @@ def render_check(study: Study, console: Console, nt: Notation, out: str | None =
 def symbolic_rows(study: Study, nt: Notation, out: str | None = None) -> list:
     out = out or study.tape.output_name
     rows = []
+    assert study.partials is not None  # (called for --symbolic only)
     for p in study.partials:
         value = study.analytic[p.name]
         at = p.value

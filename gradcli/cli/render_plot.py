@@ -72,9 +72,9 @@ def notes(data, nt, unicode: bool = True) -> list:
         lines.append(f"  and {more} more {'kink' if more == 1 else 'kinks'} (--json lists them)")
     if data.infinite_slopes:
         shown = ", ".join(fmt(v) for v in data.infinite_slopes[:3])
-        more = f" and {len(data.infinite_slopes) - 3} more" if len(data.infinite_slopes) > 3 else ""
+        rest = f" and {len(data.infinite_slopes) - 3} more" if len(data.infinite_slopes) > 3 else ""
         lines.append(
-            f"the derivative is not a finite number at {x} = {shown}{more}: a gap "
+            f"the derivative is not a finite number at {x} = {shown}{rest}: a gap "
             "in the derivative curve"
         )
     return lines
@@ -99,7 +99,8 @@ def _without_numpy():
     floats, so NumPy is hidden from it unless something has loaded it already."""
     hide = "numpy" not in sys.modules
     if hide:
-        sys.modules["numpy"] = None  # `import numpy` raises ImportError meanwhile
+        # None in sys.modules makes `import numpy` raise ImportError meanwhile.
+        sys.modules["numpy"] = None  # type: ignore[assignment]
     try:
         yield
     finally:

@@ -25,7 +25,7 @@ EXPORT_FORMATS = (".md", ".html", ".svg")
 
 def render_step(step: Step, nt: Notation, index: int, total: int):
     t = nt.text
-    parts = [Text(f"{t(step.title)}  ({index}/{total})", style="bold cyan"), Text("")]
+    parts: list = [Text(f"{t(step.title)}  ({index}/{total})", style="bold cyan"), Text("")]
     for block in step.blocks:
         if isinstance(block, str):
             parts += [Text(t(block)), Text("")]

@@ -70,7 +70,7 @@ def _plain(annotation: object) -> type | None:
         if len(kinds) != 1:
             return None
         annotation = kinds[0]
-    return annotation if annotation in _WORDS else None  # type: ignore[return-value]
+    return annotation if annotation in _WORDS else None
 
 
 def install() -> bool:
@@ -94,7 +94,7 @@ def install() -> bool:
     class PlainRuntimeParam(base):  # type: ignore[misc, valid-type]
         """Converts a command-line string to str, int, float or bool, as click does."""
 
-        def _coerce_value(self, value, param, ctx):  # noqa: ANN001, ANN202 (typer's signature)
+        def _coerce_value(self, value, param, ctx):
             try:
                 converted = _convert(self.annotation, value)
             except (KeyError, TypeError, ValueError):
@@ -106,7 +106,7 @@ def install() -> bool:
                 raise BadParameter(problem, ctx=ctx, param=param)
             return converted
 
-    def get_runtime_param(self):  # noqa: ANN001, ANN202
+    def get_runtime_param(self):
         if getattr(self, "_runtime_param", None) is None:
             descriptor = self.type_descriptor
             info = descriptor.parameter_info

@@ -8,6 +8,9 @@ after "error: " is `cli_text(exc)`; an error with no wording here prints as str(
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, Optional
+
 from ..core.errors import (
     ForeignCode,
     GradcliError,
@@ -43,7 +46,7 @@ def missing_inputs(exc: MissingInputs) -> str:
     return _lines(exc.message, f"pass {them} as {example} (or {names[0]}=VALUE)", *exc.hints())
 
 
-def wrt_error(exc: WrtError) -> str:
+def wrt_error(exc: WrtError) -> Optional[str]:
     if exc.reason == "several inputs":
         return _lines(exc.message, f"choose one with --wrt NAME, e.g. --wrt {exc.inputs[0]}")
     if exc.reason == "unknown input":
@@ -55,7 +58,7 @@ def wrt_error(exc: WrtError) -> str:
     return None
 
 
-def unknown_name(exc: UnknownName) -> str:
+def unknown_name(exc: UnknownName) -> Optional[str]:
     if exc.parameter == "output":
         return _lines(f"--output {exc.name}: {exc.message}", exc.detail)
     if exc.parameter == "mode":
@@ -69,7 +72,7 @@ def unknown_name(exc: UnknownName) -> str:
     return None
 
 
-def missing_dependency(exc: MissingDependency) -> str:
+def missing_dependency(exc: MissingDependency) -> Optional[str]:
     if exc.feature == "symbolic":
         return _lines(f"--symbolic needs {exc.dependency}, which is not installed", exc.detail)
     if exc.feature in ("svg", "png"):
@@ -88,7 +91,7 @@ def symbolic_timeout(exc: SymbolicTimeout) -> str:
     )
 
 
-def too_large(exc: TooLarge) -> str:
+def too_large(exc: TooLarge) -> Optional[str]:
     if exc.what != "symbolic":
         return None
     check = "use --check to verify the gradient numerically"
@@ -110,7 +113,7 @@ def size_text(size: int) -> str:
     return str(size) if size < 10**9 else "over 10^9"
 
 
-def render_error(exc: RenderError) -> str:
+def render_error(exc: RenderError) -> Optional[str]:
     if exc.reason == "timeout":
         return _lines(exc.message, "use --format dot, or a smaller program")
     if exc.reason == "killed":
@@ -124,7 +127,7 @@ def render_error(exc: RenderError) -> str:
     return None
 
 
-def invalid_value(exc: InvalidValue) -> str:
+def invalid_value(exc: InvalidValue) -> Optional[str]:
     if exc.instead is None:
         return None
     return _lines(exc.message, f"{exc.why}; try --{exc.name} {exc.instead:g}")
@@ -133,7 +136,7 @@ def invalid_value(exc: InvalidValue) -> str:
 _DIALECT_WORDS = {"python": "Python", "js": "JavaScript"}
 
 
-def foreign_code(exc: ForeignCode) -> str:
+def foreign_code(exc: ForeignCode) -> Optional[str]:
     if exc.dialect is None:
         return None
     return _lines(
@@ -143,7 +146,8 @@ def foreign_code(exc: ForeignCode) -> str:
     )
 
 
-_WORDING = {
+# What each error class says on the command line; None: its own str(exc) says it.
+_WORDING: dict[type, Callable[[Any], Optional[str]]] = {
     ForeignCode: foreign_code,
     MissingInputs: missing_inputs,
     WrtError: wrt_error,

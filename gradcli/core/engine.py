@@ -13,7 +13,8 @@ import math
 from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Optional
+from functools import partial
+from typing import Any, Optional
 
 from .errors import (
     DomainError,
@@ -413,6 +414,7 @@ def _reverse(
     needs = needs_grad(tape) if needs is None else needs
     seed = tape.output if seed is None else seed
     counts = [0] * n
+    adjoints: list  # floats, arrays in tensor mode
     if resume is None:
         adjoints = [0.0] * n
         reached = [False] * n
@@ -545,7 +547,7 @@ class Term:
     __slots__ = ("position", "input", "local", "tangent", "term")
     position: int
     input: int
-    local: float
+    local: Any  # ∂v/∂u: a float, an array in tensor mode, None for an op not elementwise
     tangent: float
     term: float
 
@@ -564,12 +566,27 @@ def _notice(
             # a count; each place shown names the rule with the step's own names.
             warnings.add(
                 f"a derivative of {op.name} is undefined here" + (f": {why}" if why else ""),
-                lambda: f"({tape.rule(i, position)} at {_where(tape, values, i)[1:]}",
+                partial(_undefined_at, tape, values, i, position),
             )
     if op.kink is not None:
         kink = op.kink(*xs)
         if kink:
             warnings.add(kink, lambda: _where(tape, values, i))
+
+
+def _undefined_at(tape: Tape, values: list, i: int, position: int) -> str:
+    """Where a derivative is undefined: the rule, in the step's own names, and the step."""
+    return f"({tape.rule(i, position)} at {_where(tape, values, i)[1:]}"
+
+
+def _undefined_entries(
+    tape: Tape, values: list, i: int, position: int, at: tuple, count: int
+) -> str:
+    """_undefined_at on arrays: the first entry, and how many entries there are."""
+    from .tensor_eval import where
+
+    entries = f"entry {list(at)}" if count == 1 else f"{count} entries, the first {list(at)}"
+    return f"({tape.rule(i, position)} at {entries}, {where(tape, values, i)[1:]}"
 
 
 def _notice_arrays(
@@ -593,15 +610,7 @@ def _notice_arrays(
             count = int(bad.sum())
             warnings.add(
                 f"a derivative of {op.name} is undefined here" + (f": {why}" if why else ""),
-                lambda: (
-                    f"({tape.rule(i, position)} at "
-                    + (
-                        f"entry {list(at)}"
-                        if count == 1
-                        else f"{count} entries, the first {list(at)}"
-                    )
-                    + f", {where(tape, values, i)[1:]}"
-                ),
+                partial(_undefined_entries, tape, values, i, position, at, count),
             )
     if op.kink is not None:
         hit = kinks(op, xs)

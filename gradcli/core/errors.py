@@ -311,13 +311,19 @@ class InvalidValue(UsageError):
     """A value that cannot be used here.
 
     name     what the value is for
-    value    the value given
+    value    the value given (a number, or the text typed for it)
     why      why it cannot be used
     instead  a value that would work, or None
     """
 
     def __init__(
-        self, message: str, why: str, *, name: str, value: float, instead: Optional[float] = None
+        self,
+        message: str,
+        why: str,
+        *,
+        name: str,
+        value: float | str,
+        instead: Optional[float] = None,
     ) -> None:
         self.name, self.value, self.why, self.instead = name, value, why, instead
         detail = why + (f"; try {name} = {instead:g}" if instead is not None else "")

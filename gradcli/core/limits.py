@@ -21,7 +21,8 @@ VALUES_BYTES = 100 * MB  # a values file (.json, .npz): arrays of millions of nu
 def read_at_most(stream: BinaryIO, limit: int, what: str) -> bytes:
     """The whole of `stream`, or TooLarge when it holds more than `limit` bytes; at most
     limit + 1 bytes are ever read."""
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     while size <= limit:
         chunk = stream.read(min(1 << 20, limit + 1 - size))
         if not chunk:

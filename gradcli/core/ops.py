@@ -46,7 +46,7 @@ class Op:
     name: str
     arity: int
     forward: Callable[..., float]
-    partials: Callable[..., tuple]
+    partials: Optional[Callable[..., tuple]]  # None: one function per operand in `vjp`
     rules: tuple
     about: str
     symbol: Optional[str] = None  # infix operators: "+", "*", ...
@@ -133,6 +133,7 @@ class Op:
         """The local partials on arrays; with per-operand kernels, only the `wanted` ones
         (None for the others)."""
         kernel = self.array[1] if self.array and self.array[1] else self.partials
+        assert kernel is not None  # only elementwise ops come here, and each has partials
         if isinstance(kernel, tuple):
             return tuple(
                 k(*xs_and_y) if wanted is None or wanted[p] else None for p, k in enumerate(kernel)

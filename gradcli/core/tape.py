@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Optional
+from typing import Any, Optional
 
 from .notation import fmt
 from .ops import OPS, Op
@@ -24,7 +24,7 @@ class Step:
     version: int  # 1 for a name's first binding, 2 for the next (`c += 1`), ...
     start: int
     end: int
-    const: Optional[float]  # a literal's value, or an input's default
+    const: Any  # a literal's value, or an input's default (None, a float, or an array)
     text: Optional[str]  # how a constant is written: "pi", "2.5"
     # Keywords of the call (axis=0, keepdims=true) and, for a subscript, which of its
     # items are slices: what the op needs besides its operands' values.
@@ -98,7 +98,7 @@ class Tape:
             if s.name is None and s.op is not OPS["const"]:
                 k += 1
                 numbers[j] = k
-        self._numbers = (len(self.steps), numbers)
+        self._numbers: Optional[tuple] = (len(self.steps), numbers)  # None: out of date
         return numbers
 
     @property
@@ -125,7 +125,7 @@ class Tape:
         if op.name in ("input", "const"):
             if step.text:
                 return step.text
-            if step.const is None or getattr(step.const, "ndim", 0):
+            if step.const is None or getattr(step.const, "ndim", 0) > 0:
                 return "input"  # an array default (W = [[1, 2], [3, 4]]) has no one number
             return fmt(step.const)
         if op.name == "copy":
@@ -203,7 +203,7 @@ def fill(template: str, operands: list, result: str) -> str:
         template = branches[0] if float(operands[int(cond[1:-1])].strip("()")) else branches[1]
     text = template.replace("{y}", result)
     for k, name in enumerate(operands):
-        text = text.replace("{%d}" % k, name)
+        text = text.replace(f"{{{k}}}", name)
     return text
 
 
@@ -222,7 +222,7 @@ def _where_parts(template: str):
     """`where({1}, A, B)` as ("{1}", (A, B)) when the whole template is one where; else None."""
     if template in _WHERE_CACHE:
         return _WHERE_CACHE[template]
-    found = (None, None)
+    found: tuple = (None, None)
     if template.startswith("where(") and template.endswith(")"):
         parts, depth, start = [], 0, len("where(")
         for k in range(start, len(template) - 1):

@@ -112,7 +112,7 @@ def _element_error(tape: Tape, values: list, i: int, xs, y) -> DomainError:
     op = tape.steps[i].op
     bad = np.argwhere(~np.isfinite(y))[0] if y.ndim else ()
     index = tuple(int(k) for k in bad)
-    scalars = []
+    scalars: list = []  # floats; None for every operand of a tensor op
     for x in xs:
         bx = np.broadcast_to(x, y.shape) if not op.tensor else None
         scalars.append(float(bx[index]) if bx is not None else None)

@@ -397,7 +397,7 @@ _RULE_CACHE: dict = {}
 def translate_rule(template: str, operands: list, result: tuple, target: Target) -> tuple:
     """A rule text (`{1}*{0}^({1}-1)`) as target code, with operand expressions filled in."""
     nodes, root = _rule_nodes(template)
-    out = [None] * len(nodes)
+    out: list = [None] * len(nodes)
     for n, node in enumerate(nodes):  # post-order: every node's kids come before it
         if node.kind == "num":
             out[n] = _literal(node.payload)
@@ -468,7 +468,9 @@ def _constant(step, target: Target) -> tuple:
 def _forward(p: _Program) -> tuple:
     """One line per step: rows (code, "(tag)"), each step's tag, and its line as a note."""
     tape, target = p.tape, p.target
-    rows, tags, plain = [], {}, {}
+    rows: list = []
+    tags: dict = {}
+    plain: dict = {}
     for i in p.order:
         if tape.is_input(i):
             continue

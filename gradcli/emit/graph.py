@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 from ..core.engine import Evaluation
 from ..core.notation import Notation, contributions, fmt
@@ -35,7 +35,7 @@ class GraphEdge:
     source: int  # the operand's step
     target: int  # the step using it
     position: int  # which operand
-    local: float  # ∂target/∂source (tensor mode: an array, or None for a tensor op)
+    local: Any  # ∂target/∂source: a float (tensor mode: an array, or None for a tensor op)
     # Tensor mode: the term in matrix form, {False: Unicode, True: ASCII}: `X̄ += v3̄ @ Wᵀ`.
     rule: Optional[dict] = None
 

@@ -145,7 +145,7 @@ _RULE_WORDS = {
     "sum": Op(
         "sum",
         2,
-        None,
+        None,  # type: ignore[arg-type]  # a name for the parser only: never evaluated
         None,
         (),
         "a sum along an axis, in a rule text",
@@ -336,7 +336,7 @@ class _Plan:
         # Adjoints, from the output down: an unnamed value's adjoint is written inside the
         # terms it sends when it arrives as one expression and either goes on unchanged
         # (dhprebn through `+ b1`) or feeds one term; otherwise the value gets a line.
-        self.adj_form = [None] * n  # "name", "neg" (minus a name) or "expr"
+        self.adj_form: list = [None] * n  # "name", "neg" (minus a name) or "expr"
         self.inline_adj = [False] * n
         for i in range(n - 1, -1, -1):
             if not self.live[i] or not self.incoming[i] and i != tape.output:
@@ -641,7 +641,8 @@ class _Writer:
             return self._matmul(con, step, dy)
         if name == "transpose":
             bind["_dy"] = dy.pair
-            return Expr(*translate(op.rules[0], bind), fresh=False)
+            text, prec = translate(op.rules[0], bind)
+            return Expr(text, prec, fresh=False)
         if name in ("sum", "mean"):
             bind["_dy"] = (f"{self.like(x, 'ones')} * {self._expanded(dy, x, attrs, MUL + 1)}", MUL)
             bind["n"] = (str(_count(plan.shapes[x], plan.shapes[con.node])), ATOM)

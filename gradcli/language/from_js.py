@@ -389,7 +389,7 @@ class _Reader:
 
     def parameters(self) -> list:
         self.expect("(", "before the parameters")
-        params = []
+        params: list = []
         while True:
             tok = self.take()
             if tok is None:
@@ -501,7 +501,7 @@ class _Reader:
     def expression_tokens(self, stop_at_comma: bool = False) -> list:
         """The tokens up to the end of the statement: `;`, a line break where JavaScript
         inserts a `;`, a `}`, or (in a declaration) a `,` outside brackets."""
-        out = []
+        out: list = []
         depth = 0
         while self.i < len(self.toks):
             kind, text, start, end = self.toks[self.i]

@@ -402,7 +402,7 @@ class Translator:
                 target,
                 "unpacking",
             )
-        bound = set()
+        bound: set = set()
         for name, v in zip(target.elts, value.elts):
             used = {n.id for n in ast.walk(v) if isinstance(n, ast.Name)}
             if used & bound:
@@ -556,7 +556,7 @@ class Translator:
                 return []  # say what the call is before what its arguments are
             if kind == "value" or kind == "pass":
                 return args[:1]
-            if kind == "method":
+            if kind == "method" and isinstance(node.func, ast.Attribute):  # (a method's always is)
                 args = [node.func.value] + args
             return args  # keyword values are read by call(): keepdims=True is no number
         if isinstance(node, ast.Attribute):

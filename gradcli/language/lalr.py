@@ -85,8 +85,10 @@ def table_spec(lark) -> dict:
         lark.terminals,
         key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name),
     )
-    rules, rule_ids, states = [], {}, {}
-    kept_terminals = set()  # terminals some rule passes to a callback
+    rules: list = []
+    rule_ids: dict = {}
+    states: dict = {}
+    kept_terminals: set = set()  # terminals some rule passes to a callback
     for state, actions in table.states.items():
         row = {}
         for symbol, (action, arg) in actions.items():

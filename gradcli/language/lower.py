@@ -129,7 +129,7 @@ class Lowerer:
             return
         steps = tape.steps
         first_new = len(steps)
-        where = {}  # syntax node -> step index, for this statement's nodes
+        where: dict = {}  # syntax node -> step index, for this statement's nodes
         source = syntax.source
         for n in range(stmt.first, stmt.root + 1):
             node = nodes[n]
@@ -191,6 +191,7 @@ class Lowerer:
             self.pending_bare = (value, tape.line_of(stmt.start))
             return
         if stmt.kind == "augassign":
+            assert stmt.target is not None  # `x += 1` names what it adds to
             target = self.resolve(stmt.target, stmt.start, stmt.start + len(stmt.target))
             value = self.new(stmt.aug, (target, value), None, stmt.start, stmt.end)
         step = tape.steps[value]
@@ -304,7 +305,7 @@ class Lowerer:
 
 def _free_prefix(names: set) -> str:
     """A letter for generated step ids that no user name of the form letter+digits uses."""
-    taken = {re.match(r"[^\W\d_]+", n).group() for n in names if re.fullmatch(r"[^\W\d_]+\d+", n)}
+    taken = {m.group(1) for m in map(re.compile(r"([^\W\d_]+)\d+").fullmatch, names) if m}
     for prefix in ("v", "t", "u", "w", "s", "tmp"):
         if prefix not in taken:
             return prefix

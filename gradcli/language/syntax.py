@@ -272,7 +272,8 @@ class _Build:
 
     def array(self, items):
         nodes, source = self.syntax.nodes, self.syntax.source
-        shape, flat = None, []
+        shape: Optional[tuple] = None
+        flat: list = []
         for i in items:
             n = nodes[i]
             if n.kind == "num":
@@ -300,6 +301,7 @@ class _Build:
             self._consume(i)
         start = nodes[items[0]].start - 1
         end = nodes[items[-1]].end + 1
+        assert shape is not None  # the grammar gives a literal at least one item
         if len(shape) + 1 > MAX_AXES:
             raise SourceError(
                 f"an array literal has at most {MAX_AXES} axes (NumPy's limit for arithmetic)",
@@ -335,7 +337,8 @@ class _Build:
         return self._add("opx", (TENSOR_OPS["transpose"], None), (operand,), start, nametok.end())
 
     def subscript(self, operand, items):
-        spec, kids = [], [operand]
+        spec: list = []
+        kids = [operand]
         for item in items:
             if isinstance(item, _Slice):
                 spec.append((self._bound(item.start), self._bound(item.stop)))

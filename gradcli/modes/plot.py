@@ -99,7 +99,8 @@ class PlotData:
         """The curve as runs of (x, y) to join with lines: `function` or `derivative`."""
         values = self.ys if which == "function" else self.slopes
         breaks = self.function_breaks if which == "function" else self.derivative_breaks
-        runs, run = [], []
+        runs: list = []
+        run: list = []
         for i, (x, y) in enumerate(zip(self.xs, values)):
             if y is None:
                 if run:
@@ -141,6 +142,7 @@ class AxisError(UsageError):
             )
             detail = "choose one; the others stay at the values given"
         else:
+            assert name is not None  # an unknown input is one asked for
             hint = close_matches(name, self.inputs)
             message = f"the program has no input named '{name}'" + (
                 f" (did you mean {quoted_or(hint)}?)" if hint else ""
@@ -319,7 +321,14 @@ class _Sampler:
             name = self.tape.steps[i].op.name
             at_left = self._operands(left, i)
             if _POLES[name](at_left, self._operands(right, i)):
-                x = self._locate(lo, hi, lambda v: _POLES[name](at_left, self._operands(v, i)))
+                # _locate runs the test within this iteration; the defaults bind it anyway.
+                x = self._locate(
+                    lo,
+                    hi,
+                    lambda v, pole=_POLES[name], at_left=at_left, i=i: pole(
+                        at_left, self._operands(v, i)
+                    ),
+                )
                 self._break(k, x, _POLE_WHY[name])
         for i in self.kinked:
             op = self.tape.steps[i].op
@@ -328,7 +337,11 @@ class _Sampler:
             slopes = op.partials(*self._operands(left, i), left[i])
             if slopes != op.partials(*self._operands(right, i), right[i]):
                 x = self._locate(
-                    lo, hi, lambda v: op.partials(*self._operands(v, i), v[i]) != slopes
+                    lo,
+                    hi,
+                    lambda v, op=op, i=i, slopes=slopes: (
+                        op.partials(*self._operands(v, i), v[i]) != slopes
+                    ),
                 )
                 undefined = self.values_at(x)
                 if isinstance(undefined, DomainError):  # x/abs(x): a jump, not a kink
@@ -423,8 +436,8 @@ def _tan_branch(x: float) -> float:
 # division whose divisor changes sign, a power with a negative exponent whose base does,
 # tan whose argument crosses π/2 + kπ.
 _POLES: dict = {
-    "div": lambda l, r: _sign_change(l[1], r[1]),
-    "pow": lambda l, r: (l[1] < 0 or r[1] < 0) and _sign_change(l[0], r[0]),
-    "tan": lambda l, r: _tan_branch(l[0]) != _tan_branch(r[0]),
+    "div": lambda left, right: _sign_change(left[1], right[1]),
+    "pow": lambda left, right: (left[1] < 0 or right[1] < 0) and _sign_change(left[0], right[0]),
+    "tan": lambda left, right: _tan_branch(left[0]) != _tan_branch(right[0]),
 }
 _POLE_WHY = {"div": "division by zero", "pow": "0 to a negative power", "tan": "a pole of tan"}

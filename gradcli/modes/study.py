@@ -60,7 +60,9 @@ def study(
                 tape, given, "forward mode is" if mode != "reverse" else "symbolic partials are"
             )
         name = resolve_wrt(tape, wrt) if mode != "reverse" else None
+        trace: Optional[TangentTrace]
         if mode == "forward":
+            assert name is not None  # resolved above: the mode is not reverse
             inputs, warnings = input_values(tape, given)
             values = forward(tape, inputs)
             trace = tangent_trace(tape, values, name, record)

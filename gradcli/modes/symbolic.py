@@ -113,8 +113,9 @@ def _relu_function(sp):
     which SymPy takes as 1/2 at 0."""
     global _RELU
     if _RELU is None:
+        from sympy import Function  # imported already, by the caller
 
-        class relu(sp.Function):
+        class relu(Function):
             @classmethod
             def eval(cls, x):
                 if x.is_number:
@@ -208,7 +209,7 @@ def to_sympy_checks(tape: Tape) -> None:
 
 def tree_size(tape: Tape) -> int:
     """How many operations the output's formula has once every shared value is written out."""
-    size = []
+    size: list[int] = []
     for step in tape.steps[: tape.output + 1]:
         size.append(1 + sum(size[a] for a in step.args))
     return size[tape.output]

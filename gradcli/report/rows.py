@@ -35,7 +35,7 @@ def forward_rows(ev: Evaluation, width=None, show_all: bool = False) -> list:
     """(step, name, operation, value) for every step a person would write down; in tensor
     mode (step, name, operation, shape, value), the value in lines of text."""
     tape = ev.tape
-    rows = []
+    rows: list = []  # tuples of four cells, five in tensor mode
     tensor = tape.tensor
     shown = 0  # the step column counts the rows shown: 1, 2, 3, ... with no gaps
     for i, step in enumerate(tape.steps):
@@ -97,6 +97,7 @@ def backward_row(ev: Evaluation, c: Contribution, nt: Notation, counts=None) -> 
     """(sends, local derivative, upstream, contribution, total) for one chain-rule term.
     `counts` (contribution_counts) says how many contributions each adjoint sums."""
     tape = ev.tape
+    assert c.local is not None  # numbers, not arrays: every op has its partials
     counts = counts if counts is not None else contribution_counts(ev)
     node, inp = tape.label(c.node), tape.label(c.input)
     rule = nt.math(tape.rule(c.node, c.position))
@@ -251,7 +252,7 @@ def result_rows(ev: Evaluation, nt: Notation, width=None, show_all: bool = False
     if tape.tensor:
         # Arrays to six significant digits, as in the tables above; --grad-only and
         # --json give every number exactly.
-        rows = [(out, "()", full(ev.value))]
+        rows: list = [(out, "()", full(ev.value))]
         for name, g in ev.gradient.items():
             rows.append(
                 (

@@ -217,7 +217,10 @@ def compact_array_json(x: list) -> str:
     """A nested list of numbers as JSON with each innermost row on one line,
     `[[1.0, 2.0],` then ` [3.0, 4.0]]`, the brackets placed as NumPy prints them."""
     shape, rows = _rectangular_shape(x)
-    one = lambda v: json.dumps(v, allow_nan=False, separators=(", ", ": "))  # noqa: E731
+
+    def one(v) -> str:
+        return json.dumps(v, allow_nan=False, separators=(", ", ": "))
+
     if shape is None or len(shape) < 2 or 0 in shape:
         return one(x)
     nd = len(shape)
@@ -236,7 +239,7 @@ def dumps(doc, indent: int = 1) -> str:
     arrays = []
     # Replace arrays by marker strings, walking the document with a stack (no recursion).
     root = {"doc": doc}
-    stack = [root]
+    stack: list = [root]  # lists and dicts
     while stack:
         node = stack.pop()
         keys = range(len(node)) if isinstance(node, list) else list(node)
@@ -258,8 +261,8 @@ def dumps(doc, indent: int = 1) -> str:
             out.append(line)
             continue
         end = line.index('\\u0000"', start) + len('\\u0000"')
-        k = int(line[start + len('"\\u0000array') : end - len('\\u0000"')])
-        body = compact_array_json(arrays[k]).split("\n")
+        which = int(line[start + len('"\\u0000array') : end - len('\\u0000"')])
+        body = compact_array_json(arrays[which]).split("\n")
         margin = " " * start  # continuation rows line up under the first one
         out.append(line[:start] + body[0])
         out += [margin + b for b in body[1:]]

@@ -178,9 +178,10 @@ class Situation:
     ) -> float:
         """sweep() as a whole sweep from the seed, every time: the way every number was
         computed before slips were redone from the right sweep's state (tests compare)."""
+        slips = override or {}
 
         def slipped(i, position, local, upstream, term):
-            slip = override.get((i, position))
+            slip = slips.get((i, position))
             return slip(local, upstream) if slip else term
 
         adjoints = reverse_sweep(
@@ -247,7 +248,7 @@ def _gate_slip(applies, wrong_local=None, wrong_term=None, whole=True):
     """
 
     def predict(s: Situation) -> list:
-        out = []
+        out: list = []
         if s.kind == "value":
             return out
         uses: dict = {}
@@ -358,7 +359,7 @@ def _fan_in(s: Situation) -> dict:
 
 
 def _one_path(s: Situation) -> list:
-    out = []
+    out: list = []
     if s.kind == "value":
         return out
     for i, cs in _fan_in(s).items():
@@ -471,7 +472,7 @@ def _forward_value(s: Situation) -> list:
 
 def _quotient(s: Situation) -> list:
     """(u/v)' taken as u'/v' at a division on the path."""
-    out = []
+    out: list = []
     if s.kind == "value":
         return out
     seen = set()

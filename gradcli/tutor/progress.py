@@ -452,7 +452,7 @@ def _window(rows: list) -> dict:
     recent = rows[-RECENT:]
     before = rows[-2 * RECENT : -RECENT]
     right_recent = sum(1 for r in recent if r["correct"])
-    out = {
+    out: dict = {
         "seen": len(rows),
         "right": sum(1 for r in rows if r["correct"]),
         "recent_seen": len(recent),
@@ -620,7 +620,7 @@ def load_export(path) -> list:
 def merge(paths: list) -> dict:
     """A teacher's table: one row per learner (per file), and per topic over them all."""
     learners = []
-    all_rows = []
+    all_rows: list[dict] = []
     seen: set = set()
     stems = [Path(p).stem for p in paths]
     for path, stem in zip(paths, stems):

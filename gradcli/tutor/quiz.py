@@ -109,7 +109,7 @@ class Question:
                 "inputs",
                 f"no value for the input{'s' if len(missing) > 1 else ''} {listed}",
                 f"add {listed} to the question's inputs table: inputs = {{ {table} }}",
-            )
+            ) from None
         try:
             ev = evaluate(tape, self.inputs)
         except GradcliError as exc:
@@ -155,7 +155,7 @@ class Question:
         if self.tolerance is not None:
             return abs(value - target) <= self.tolerance
         digits = typed_digits(text) if text is not None else None
-        if digits is None:
+        if text is None or digits is None:
             return self.close(value, target)
         if abs(value - target) <= EXACT_RELATIVE * abs(target):
             return True

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
+from typing import Optional
 
 from ..core.errors import GradcliError, UnknownName, UsageError, close_matches, quoted_or
 from .misconceptions import BY_ID, predictions
@@ -282,7 +283,7 @@ def topic_names(topic: str) -> tuple:
     )
 
 
-def generate(level: int = 1, count: int = 5, seed=None, topic=None) -> list:
+def generate(level: Optional[int] = 1, count: int = 5, seed=None, topic=None) -> list:
     """`count` questions at `level` (all levels when topic is given and level is None)."""
     topics = None if topic is None else topic_names(topic)
     pool = [
@@ -291,10 +292,12 @@ def generate(level: int = 1, count: int = 5, seed=None, topic=None) -> list:
         if (topics is None or t.topic in topics) and (level is None or t.level == level)
     ]
     if not pool:
+        levels = sorted({str(t.level) for t in TEMPLATES if topics is None or t.topic in topics})
         raise UsageError(
-            f"no questions on {topic} at level {level}",
-            f"{topic} is at level "
-            + ", ".join(sorted({str(t.level) for t in TEMPLATES if t.topic in topics})),
+            f"no questions on {topic} at level {level}"
+            if topic
+            else f"no questions at level {level}",
+            (f"{topic} is at level " if topic else "the levels are ") + ", ".join(levels),
         )
     rng = random.Random(seed)
     weights = _kind_weights(pool)

@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from dataclasses import dataclass
+from typing import Any, NoReturn
 
 from ..core.errors import UsageError
 from ..core.limits import QUIZ_BYTES, read_file_at_most
 from ..core.visible import visible
 from .quiz import Question, QuestionError, unfairness
 
-FIELDS = {
+FIELDS: dict[str, Any] = {  # each field's type (or types), for isinstance
     "id": str,
     "program": str,
     "inputs": dict,
@@ -47,9 +49,9 @@ class Script:
 
 
 def _toml():
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ModuleNotFoundError:  # Python 3.10
+    else:
         import tomli as tomllib
     return tomllib
 
@@ -112,7 +114,8 @@ def load(path: str) -> Script:
             f"{path}: no questions",
             "write each one as a [[question]] table with id, program, inputs, ask",
         )
-    questions, seen = [], {}
+    questions: list = []
+    seen: dict = {}
     for n, entry in enumerate(raw, 1):
         questions.append(_question(path, n, entry, seen))
     return Script(visible(path, lines=False), visible(title, lines=False), questions)
@@ -123,7 +126,7 @@ def _question(path: str, n: int, entry, seen: dict) -> Question:
     if isinstance(entry, dict) and isinstance(entry.get("id"), str) and entry["id"]:
         where += f' (id "{entry["id"]}")'
 
-    def fail(field: str, message: str, detail: str = ""):
+    def fail(field: str, message: str, detail: str = "") -> NoReturn:
         raise UsageError(f"{path}: {where}: field '{field}': {message}", detail) from None
 
     if not isinstance(entry, dict):

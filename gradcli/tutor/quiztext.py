@@ -161,6 +161,7 @@ def verdict_lines(q: Question, o: Outcome, nt: Notation) -> list:
         return [
             f"{mark_bad}: could not read {o.answer!r} ({o.problem}); {target} = {fmt(q.expected)}"
         ]
+    assert o.value is not None  # an answer read without a problem has a value
     mine, right = apart(o.value, q.expected)
     shown = o.answer if o.answer.strip() in (mine, fmt(o.value)) else f"{o.answer} = {mine}"
     lines = [f"{mark_bad}: you answered {shown}; {target} = {right}"]

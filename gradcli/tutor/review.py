@@ -105,6 +105,7 @@ def review_questions(rows: list, count: int, seed=None) -> tuple:
             if not mistakes or possible & set(mistakes):
                 first = q
                 break
+        assert first is not None  # DRAWS draws at least one
         first.id = f"r{n}"
         out.append(first)
     return out, deck

@@ -62,7 +62,7 @@ def _broadcast_note(ev: Evaluation, i: int) -> list:
     tape = ev.tape
     step = tape.steps[i]
     out = np.shape(ev.values[i])
-    notes = []
+    notes: list = []
     if step.op.tensor:
         return notes
     for a in dict.fromkeys(step.args):

@@ -243,6 +243,7 @@ def sigmoid_topic(nt: Notation) -> list:
 
 def max_relu_topic(nt: Notation) -> list:
     mx, relu = OPS["max"], OPS["relu"]
+    assert mx.kink is not None and relu.kink is not None  # both have a convention at a kink
     s1 = Step("max routes the gradient")
     ev = run("f = max(a, b)", {"a": 3.0, "b": 1.0})
     s1.say(

@@ -160,11 +160,11 @@ def enumerate_paths(tape: Tape, start: int, paths: list) -> list:
     Call only when paths[start] is small.
     """
     out = output_index(tape)
-    consumers = [[] for _ in range(out + 1)]
+    consumers: list[list] = [[] for _ in range(out + 1)]
     for i in range(out + 1):
         for pos, a in enumerate(tape.steps[i].args):
             consumers[a].append((i, pos))
-    found = [[]] if start == out else []
+    found: list[list] = [[]] if start == out else []
     path: list = []
     stack = [iter(consumers[start])]
     while stack:
@@ -192,8 +192,10 @@ class Chain:
 
     name: str
     count: int  # capped at PATH_LIMIT + 1
-    terms: Optional[list]  # per path: [(rule text, local value)], None when summarised
-    products: Optional[list]
+    # Per path: [(rule text, local value)], and its product; both empty when summarised
+    # (no path, or more than PATH_LIMIT).
+    terms: list
+    products: list
     gradient: float
     paths: Optional[list] = None  # per path: [(node, operand position)], input first
 
@@ -204,9 +206,10 @@ def chain_of(ev: Evaluation, name: str, nt: Notation, paths: Optional[list] = No
     paths = paths if paths is not None else count_paths(tape)
     count = paths[start] if start < len(paths) else 0
     if count == 0 or count > PATH_LIMIT:
-        return Chain(name, count, None, None, ev.adjoints[start])
+        return Chain(name, count, [], [], ev.adjoints[start])
     partials: dict = {}
-    terms, products = [], []
+    terms: list = []
+    products: list = []
     found = enumerate_paths(tape, start, paths)
     for path in found:
         factors = []
@@ -660,7 +663,7 @@ def _chain_step(ev: Evaluation, name: str, nt: Notation, paths: list) -> Step:
             f"{nt.partial(out, name)} = 0."
         )
         return s
-    if chain.terms is None:
+    if not chain.terms:
         s.say(
             f"There are more than {PATH_LIMIT} paths from {name} to {out}; listing them "
             f"would not help. Each path contributes the product of the local derivatives "

@@ -141,7 +141,7 @@ def plot_command(
                 write_text(text)
             else:
                 write_file(out_file, text)
-        elif kind is not None:
+        elif kind is not None and out_file is not None:  # (kind is read from out_file)
             write_file(out_file, render_plot.picture(data, nt, out_file, kind))
             for line in render_plot.notes(data, nt, unicode):
                 sys.stderr.write(line + "\n")

@@ -122,7 +122,7 @@ def quiz_command(
     ),
     no_save: bool = typer.Option(False, "--no-save", help="Do not record the answers."),
 ) -> None:
-    outcome = {}
+    outcome: dict = {}
 
     def run() -> None:
         from ...core.notation import Notation
@@ -159,7 +159,7 @@ def quiz_command(
         finally:
             if recorder:
                 progress.finish_recording(recorder)
-        if as_json:
+        if view is None:  # --json
             from ..jsondoc import document, dumps
 
             sys.stdout.write(dumps(document("quiz", report(questions, outcomes))) + "\n")
@@ -322,9 +322,11 @@ def _reader(answers: Optional[str], echo: bool):
     if answers is None and echo and sys.stdin.isatty() and sys.stdout.isatty():
         try:
             import readline  # noqa: F401  (input() edits lines once it is loaded)
+
+            editing = True
         except ImportError:  # Windows, or a Python built without it: plain lines
-            readline = None
-        if readline is not None:
+            editing = False
+        if editing:
 
             def edited() -> Optional[str]:
                 try:
@@ -333,7 +335,7 @@ def _reader(answers: Optional[str], echo: bool):
                     sys.stdout.write("\n")
                     return None
 
-            edited.prompts = True
+            edited.prompts = True  # type: ignore[attr-defined]  # read with getattr(reader, ...)
             return edited
     if answers is None or answers == "-":
         stream = sys.stdin
