@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-ATTACK = Path(__file__).resolve().parent / "data" / "attack"
+ATTACK = Path(__file__).resolve().parent / "data"
 
 
 def gradcli(*args, stdin=subprocess.DEVNULL, tmp_path=None):
