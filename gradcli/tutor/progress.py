@@ -595,13 +595,18 @@ def export_kind(path: str) -> str:
 
 def load_export(path) -> list:
     """The answers in a file written by export (JSON); UsageError naming the file."""
+    from ..core.limits import EXPORT_BYTES, read_file_at_most
+
     try:
-        with open(path, encoding="utf-8") as fh:
-            doc = json.load(fh)
+        doc = json.loads(
+            read_file_at_most(path, EXPORT_BYTES, f"the exported file {path}").decode("utf-8")
+        )
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {_cause(exc)}") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path} is not JSON: {exc}") from None
+    except RecursionError:  # Python's JSON reader recurses once per bracket
+        raise UsageError(f"{path} nests its lists or objects too deeply to read") from None
     if (
         not isinstance(doc, dict)
         or doc.get("format") != EXPORT_FORMAT
