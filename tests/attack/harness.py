@@ -7,10 +7,10 @@ attack suite's conftest prints at the end of the pytest run. No test asserts a t
 
 Two ways to start a run, both a process of its own with its own standard streams:
 
-- fresh (`fresh=True`, the measured big inputs): a small launcher sets the limits (and
-  closes the streams a case wants closed, as the shell's `>&-` does), then becomes
-  `python -m gradcli` with exec, keeping its pid, so the figures are gradcli's own from
-  the interpreter's first instruction.
+- fresh (`fresh=True`, the measured big inputs): a small launcher starts
+  `python -m gradcli` as its child with the limits set (and the streams a case wants
+  closed closed, as the shell's `>&-` does), waits for it and reports its peak memory,
+  so the figures are gradcli's own from the interpreter's first instruction.
 - forked (the sweeps, the default): one server process imports what `python -m gradcli`
   imports before it runs a command (gradcli.__main__ and gradcli.cli.app, nothing else)
   and forks a child per run; the child takes the run's descriptors as 0, 1 and 2 (a
@@ -39,6 +39,7 @@ import tempfile
 import termios
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,18 +59,26 @@ MEASURED: list = []  # Measured rows, in the order the runs ended
 current = {"test": ""}  # the test running now (set by conftest), for the table
 
 LAUNCH = r"""
-import os, resource, sys
-memory, fsize, close, ctty = sys.argv[1:5]
-if int(memory):
-    resource.setrlimit(resource.RLIMIT_AS, (int(memory) << 20,) * 2)
-if int(fsize):
-    resource.setrlimit(resource.RLIMIT_FSIZE, (int(fsize),) * 2)
-if ctty == "1":
-    import fcntl, termios
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-for fd in close.replace("-", ""):
-    os.close(int(fd))
-os.execv(sys.argv[5], sys.argv[5:])
+import os, resource, signal, sys
+memory, fsize, close, report = sys.argv[1:5]
+# gradcli runs as this small process's child: the peak memory wait4 reports for it is then
+# its own (Linux keeps a process's peak from before its exec, here this small one's).
+pid = os.fork()
+if pid == 0:
+    if int(memory):
+        resource.setrlimit(resource.RLIMIT_AS, (int(memory) << 20,) * 2)
+    if int(fsize):
+        resource.setrlimit(resource.RLIMIT_FSIZE, (int(fsize),) * 2)
+    for fd in close.replace("-", ""):
+        os.close(int(fd))
+    os.execv(sys.argv[5], sys.argv[5:])
+_, status, usage = os.wait4(pid, 0)
+with open(report, "w") as fh:
+    fh.write(str(usage.ru_maxrss))
+if os.WIFSIGNALED(status):
+    signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+    os.kill(os.getpid(), os.WTERMSIG(status))
+os._exit(os.WEXITSTATUS(status))
 """
 
 
@@ -259,9 +268,9 @@ def _fd(stream) -> int:
     return stream if isinstance(stream, int) else stream.fileno()
 
 
-def _launcher(memory_mb: int, fsize: int, close: str, ctty: bool, argv: list) -> list:
+def _launcher(memory_mb: int, fsize: int, close: str, report: str, argv: list) -> list:
     return [sys.executable, "-S", "-c", LAUNCH, str(memory_mb), str(fsize), close or "-"] + [
-        "1" if ctty else "0",
+        report,
         *argv,
     ]
 
@@ -276,7 +285,10 @@ class _Deadline:
 
     def _kill(self):
         self.killed.set()
-        self.proc.kill()
+        try:
+            os.killpg(self.proc.pid, 9)
+        except ProcessLookupError:
+            pass
 
     def wait(self) -> tuple:
         """Reap with wait4: (status as subprocess gives it, seconds, peak MiB, timed out)."""
@@ -326,15 +338,23 @@ def run(
             fed.seek(0)
             stdin = fed
         if fresh or argv:
+            report = os.path.join(tempfile.gettempdir(), f"gradcli-attack-{uuid.uuid4().hex}")
             proc = subprocess.Popen(
-                _launcher(memory_mb, fsize, close, False, argv or _gradcli(args)),
+                _launcher(memory_mb, fsize, close, report, argv or _gradcli(args)),
                 stdin=subprocess.DEVNULL if stdin is None else stdin,
                 stdout=out if stdout is None else stdout,
                 stderr=err if stderr is None else stderr,
                 cwd=str(cwd or ROOT),
                 env=dict(os.environ, **(env or {})),
+                start_new_session=True,  # a timeout ends the launcher and gradcli together
             )
             status, seconds, peak, timed_out = _Deadline(proc, timeout).wait()
+            try:
+                with open(report) as fh:
+                    peak = int(fh.read()) / 1024
+                os.unlink(report)
+            except (OSError, ValueError):
+                peak = float("nan")
         else:
             with open(os.devnull, "rb") as null:
                 fds = [
