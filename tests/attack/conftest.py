@@ -1,8 +1,8 @@
 """The attack suite (issue 14): gradcli as an attacker, or a teacher sharing quiz files,
 would drive it. Run it alone with `.venv/bin/pytest -q tests/attack` (CI runs it first, as
-a gate, in well under a minute); the whole suite runs it too. At the end of the run a table
-lists each run's wall time and peak memory (tests/attack/harness.py measures every process
-it starts; no test asserts a time, only safety bounds).
+a gate; the README gives its measured time); the whole suite runs it too. At the end of the
+run a table lists each run's wall time and peak memory (tests/attack/harness.py measures
+every process it starts; no test asserts a time, only safety bounds).
 
 | attack | file |
 |---|---|
