@@ -160,6 +160,11 @@ def test_a_disagreement_is_said_loudly(cli, monkeypatch):
     assert r.exit_code == 3  # a bug in gradcli, not a success
     r = cli("eval", "a*b", "--a", "2", "--b", "3", "--mode", "both", "--wrt", "a", "--json")
     assert json.loads(r.stdout)["agree"] is False and r.exit_code == 3
+    # ... and under --json the error is a document on stderr too (docs/json.md)
+    err = json.loads(r.stderr)
+    assert (err["schema"], err["exit"], err["kind"]) == ("gradcli.error/1", 3, "ModesDisagree")
+    assert "MISMATCH" in err["error"]
+    assert err["fields"] == {"wrt": "a", "forward": 4.0, "reverse": 3.0}
 
 
 @pytest.mark.parametrize(

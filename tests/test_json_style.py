@@ -49,6 +49,17 @@ def key_paths(doc, known: set) -> set:
     return found
 
 
+UNFAIR_QUIZ = """
+title = "a neuron at x = -1"
+
+[[question]]
+id = "da"
+program = "q = a*x + b*y + c\\nf = sigmoid(q)"
+inputs = { a = 1, b = 2, c = -3, x = -1, y = 3 }
+ask = "grad a"
+"""
+
+
 def programs(tmp_path) -> list:
     """(what, args, stream, tensor): representative runs of every command that prints
     data, their warnings and their errors."""
@@ -58,6 +69,10 @@ def programs(tmp_path) -> list:
     values = tmp_path / "values.json"
     values.write_text(json.dumps({"W": [[1, 2], [3, 4]], "x": [1, -1]}))
     tensor = ["sum(tanh(W @ x))", "--values", str(values)]
+    # A quiz file with a question on which dividing by x = -1 passes for the right answer,
+    # and wrong-operand and sign-error give the same number (the neuron quiz as it was).
+    unfair = tmp_path / "unfair.toml"
+    unfair.write_text(UNFAIR_QUIZ)
     return [
         (
             "eval scalar",
@@ -142,6 +157,8 @@ def programs(tmp_path) -> list:
             False,
         ),
         ("error unknown topic", ["explain", "--topic", "chian", "--json"], "err", False),
+        ("quiz check fair", ["quiz", "--check-script", str(QUIZ), "--json"], "out", False),
+        ("quiz check unfair", ["quiz", "--check-script", str(unfair), "--json"], "out", False),
         ("error quiz topic", ["quiz", "--topic", "nope", "--json", "--no-save"], "err", False),
         ("error bad value", ["quiz", "--count", "many", "--json"], "err", False),
         ("error out of range", ["graph", "a", "--a", "1", "--depth", "0", "--json"], "err", False),
@@ -180,7 +197,10 @@ def test_every_document_has_the_schema_first_and_one_indentation(runs):
     seen = set()
     for what, args, result, text, tensor in runs:
         expect_error = what.startswith("error")
-        assert (result.returncode != 0) == expect_error, (what, result.stderr)
+        if what == "quiz check unfair":  # a finding, not an error: exit 1, the report on stdout
+            assert result.returncode == 1, (what, result.stderr)
+        else:
+            assert (result.returncode != 0) == expect_error, (what, result.stderr)
         doc = json.loads(text)  # the whole stream is one document, nothing else
         assert list(doc)[0] == "schema", what
         assert re.fullmatch(r"gradcli\.[a-z-]+/1", doc["schema"]), (what, doc["schema"])
@@ -201,6 +221,7 @@ def test_every_document_has_the_schema_first_and_one_indentation(runs):
         "gradcli.explain/1",
         "gradcli.explain-topics/1",
         "gradcli.quiz/1",
+        "gradcli.quizcheck/1",
         "gradcli.progress/1",
         "gradcli.progress-merge/1",
         "gradcli.error/1",
@@ -360,3 +381,54 @@ def test_docs_are_linked_from_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "(docs/json.md)" in readme
     assert Path(DOCS).exists()
+
+
+def test_check_script_json_says_what_the_text_report_says(tmp_path):
+    quiz = tmp_path / "unfair.toml"
+    quiz.write_text(UNFAIR_QUIZ)
+    text = run_gradcli("quiz", "--check-script", str(quiz))
+    result = run_gradcli("quiz", "--check-script", str(quiz), "--json")
+    assert result.returncode == text.returncode == 1 and result.stderr == ""
+    doc = json.loads(result.stdout)
+    assert (doc["questions"], doc["unfair"], doc["fair"]) == (1, 1, False)
+    kinds = {p["kind"]: p for p in doc["problems"]}
+    assert set(kinds) == {"passes", "indistinct"}
+    passes = kinds["passes"]
+    assert [m["id"] for m in passes["mistakes"]] == ["divided-instead-of-multiplied"]
+    # dividing by x = -1 gives the right answer itself: a~ = -0.10499...
+    assert passes["mistakes"][0]["value"] == pytest.approx(passes["expected"])
+    assert passes["expected"] == pytest.approx(-0.1049935854)
+    assert {m["id"] for m in kinds["indistinct"]["mistakes"]} == {"wrong-operand", "sign-error"}
+    for p in doc["problems"]:  # the same sentences as the text report
+        assert p["message"] in text.stdout and p["change"] in text.stdout
+        assert (p["question"], p["id"]) == (1, "da")
+
+
+INTERRUPT_IN_COMMAND = """
+import os, signal, sys
+
+class _Interrupt:
+    # Ctrl-C arrives once the command runs: quiz imports its engine inside the command's
+    # body, and the signal is sent by the process to itself, so it arrives there every time.
+    def find_spec(self, name, path=None, target=None):
+        if name == "gradcli.tutor.quiz":
+            sys.meta_path.remove(self)
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+sys.meta_path.insert(0, _Interrupt())
+"""
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_ctrl_c_under_json_is_an_error_document(tmp_path, as_json):
+    (tmp_path / "sitecustomize.py").write_text(INTERRUPT_IN_COMMAND)
+    args = ["quiz", "--count", "1", "--answers", "-", "--no-save"] + ["--json"] * as_json
+    r = run_gradcli(*args, input="", cwd=ROOT, env={"PYTHONPATH": str(tmp_path)})
+    assert r.returncode == 130 and r.stdout == "", r.stderr
+    if as_json:
+        doc = json.loads(r.stderr)
+        assert doc["schema"] == "gradcli.error/1"
+        assert (doc["error"], doc["exit"], doc["kind"]) == ("interrupted", 130, "KeyboardInterrupt")
+    else:
+        assert r.stderr.strip() == "" and "Traceback" not in r.stderr

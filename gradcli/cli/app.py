@@ -342,8 +342,9 @@ def guarded(action, ctx=None) -> None:
         if as_json:
             _fail(cli_text(exc), exc.exit_code, True, exc)
         _fail(f"error: {cli_text(exc)}", exc.exit_code)
-    except KeyboardInterrupt:
-        _fail("", 130)
+    except KeyboardInterrupt as exc:
+        # Under --json a program reading stderr is told why the document never came.
+        _fail("interrupted" if as_json else "", 130, as_json, exc if as_json else None)
     except BrokenPipeError:
         _closed_pipe()
     except StreamError as exc:

@@ -7,6 +7,8 @@ the notation and draws the tables, so these words can be read and tested without
 
 from __future__ import annotations
 
+import math
+
 from ..core.notation import Notation, fmt
 from ..core.tape import Tape, fill
 from ..report.rows import backward_rows, forward_rows
@@ -275,6 +277,27 @@ def unfair_lines(q: Question, u: Unfair, nt: Notation) -> list:
             "give different numbers" + _where(q, [p, other])
         ),
     ]
+
+
+def unfair_record(q: Question, u: Unfair, nt: Notation) -> dict:
+    """The same finding as unfair_lines, as data for `--check-script --json`: its kind, the
+    mistakes with the numbers they give, the right answer, and the sentences."""
+    lines = unfair_lines(q, u, nt)
+    return {
+        "kind": "passes" if u.kind == "right" else "indistinct",
+        "asked": target_name(q, nt),
+        "expected": _finite(q.expected),
+        "mistakes": [
+            {"id": p.id, "title": BY_ID[p.id].title, "value": _finite(p.value)} for p in u.mistakes
+        ],
+        "message": lines[0],
+        "change": lines[1].strip().removeprefix("change: "),
+    }
+
+
+def _finite(x: float) -> float | None:
+    """JSON has no infinity or NaN: such a number is written null (docs/json.md)."""
+    return float(x) if math.isfinite(x) else None
 
 
 def _gate(q: Question, p) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from typing import Optional
 
@@ -165,14 +166,36 @@ def eval_command(
 
             write_text(study_json(found, grad_only) + "\n")
             if found.trace is not None and found.ev is not None:
-                from ...modes.forward_mode import compare
-
-                if compare(found.trace, found.ev).is_bug:
-                    raise typer.Exit(3)  # "agreement": "mismatch": a bug in gradcli
+                _mismatch_as_json(found)
             return
         show_study(found, grad_only, all_rows, ascii_only)
 
     guarded(run, ctx)
+
+
+def _mismatch_as_json(found) -> None:
+    """Forward and reverse mode disagreeing is a bug in gradcli: exit 3, and under --json
+    a gradcli.error/1 document on stderr saying so, beside the "agreement" in the one on
+    stdout (a bug, so not one of gradcli's errors: its kind is "ModesDisagree")."""
+    from ...core.errors import EXIT_INTERNAL
+    from ...core.notation import Notation
+    from ...modes.forward_mode import compare
+    from ..jsondoc import dumps, error_document
+    from ..render_modes import agreement
+
+    verdict = compare(found.trace, found.ev)
+    if not verdict.is_bug:
+        return
+    _, sentence = agreement(found, Notation(ascii_only=True))
+    doc = error_document(sentence, EXIT_INTERNAL)
+    doc["kind"] = "ModesDisagree"
+    doc["fields"] = {
+        "wrt": found.trace.wrt,
+        "forward": verdict.forward if math.isfinite(verdict.forward) else None,
+        "reverse": verdict.reverse if math.isfinite(verdict.reverse) else None,
+    }
+    sys.stderr.write(dumps(doc) + "\n")
+    raise typer.Exit(EXIT_INTERNAL)
 
 
 def show(ev, grad_only: bool, all_rows: bool, ascii_only: bool) -> None:

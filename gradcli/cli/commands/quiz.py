@@ -96,7 +96,9 @@ def quiz_command(
     answers: Optional[str] = typer.Option(
         None, "--answers", metavar="FILE", help="Read answers from FILE, one a line (- for stdin)."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print only a JSON report of the run."),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print only a JSON report of the run (or of --check-script)."
+    ),
     pass_mark: Optional[float] = typer.Option(
         None,
         "--pass-mark",
@@ -187,7 +189,6 @@ def _check(path: str, nt, script, level, seed, topic, answers, as_json, pass_mar
             ("--seed", seed),
             ("--topic", topic),
             ("--answers", answers),
-            ("--json", as_json or None),
             ("--pass-mark", pass_mark),
         )
         if v is not None
@@ -199,6 +200,21 @@ def _check(path: str, nt, script, level, seed, topic, answers, as_json, pass_mar
         )
     loaded = load(path)
     found = check(loaded)
+    if as_json:
+        from ...tutor.quiztext import unfair_record
+        from ..jsondoc import document, dumps
+
+        problems = [{"question": n, "id": q.id, **unfair_record(q, u, nt)} for n, q, u in found]
+        doc = {
+            "file": path,
+            "questions": len(loaded.questions),
+            "unfair": len({n for n, _, _ in found}),
+            "fair": not found,
+            "problems": problems,
+        }
+        sys.stdout.write(dumps(document("quizcheck", doc)) + "\n")
+        sys.stdout.flush()
+        return len(found)
     from ...core.visible import visible
 
     out = _Visible(sys.stdout, visible)
