@@ -1,4 +1,5 @@
-"""The shell around the commands: help, version, streams, signals and widths.
+"""The shell around the commands: help, version, signals and widths (closed and failing
+standard streams are in the attack suite, tests/attack/test_streams.py).
 
 Most tests run gradcli as a separate process, as a user does: closed and failing streams,
 signals and start-up only exist there. Terminal behaviour is checked at a real
@@ -7,7 +8,6 @@ pseudo-terminal (pexpect)."""
 import json
 import os
 import re
-import shlex
 import signal
 import subprocess
 import sys
@@ -113,109 +113,6 @@ def test_an_option_that_is_not_there_suggests_the_real_one(cli, command, args, h
     # --o 2 and --dept 3 are values a program may use; only an unreadable value is a slip.
     r = cli("eval", "o*dept", "--o", "2", "--dept", "3", "--json")
     assert r.exit_code == 0 and json.loads(r.stdout)["value"] == 6.0
-
-
-# --- standard streams ---------------------------------------------------------------------
-OUTPUT_PATHS = [
-    ["eval", "a*b", "--a", "1", "--b", "2"],
-    ["eval", "a*b", "--a", "1", "--b", "2", "--json"],
-    ["eval", "a*b", "--a", "1", "--b", "2", "--grad-only"],
-    ["eval", "a*b", "--a", "1", "--b", "2", "--check", "--json"],
-    ["eval", "sum(W @ x)", "--W", "randn(300, 300)", "--x", "randn(300)", "--json"],
-    ["graph", "a*b", "--a", "1", "--b", "2"],
-    ["graph", "a*b", "--a", "1", "--b", "2", "--json"],
-    ["graph", "a*b", "--a", "1", "--b", "2", "-F", "dot"],
-    ["code", "a*b", "--a", "1", "--b", "2"],
-    ["explain"],
-    ["explain", "--list"],
-    ["quiz", "--answers", "-", "--count", "1", "--seed", "1", "--json"],
-    ["--help"],
-    ["eval", "--help"],
-    ["--version"],
-]
-
-
-@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
-@pytest.mark.parametrize("args", OUTPUT_PATHS, ids=" ".join)
-def test_a_full_disk_on_stdout_is_an_io_error(args):
-    with open("/dev/full", "w") as full:
-        r = subprocess.run(
-            gradcli_argv(*args),
-            stdout=full,
-            stderr=subprocess.PIPE,
-            input="skip\n",
-            text=True,
-            cwd=ROOT,
-            timeout=120,
-        )
-    assert r.returncode == 1, r.stderr
-    if "--json" in args:  # the error as a gradcli.error/1 document (docs/json.md)
-        assert json.loads(r.stderr) == {
-            "schema": "gradcli.error/1",
-            "error": "cannot write the output: No space left on device",
-            "detail": None,
-            "exit": 1,
-            "kind": "StreamError",
-            "fields": {"what": "output"},
-        }
-    else:
-        assert r.stderr == "error: cannot write the output: No space left on device\n"
-
-
-@pytest.mark.parametrize("args", OUTPUT_PATHS, ids=" ".join)
-def test_a_reader_that_closed_the_pipe_gives_141_on_every_path(args):
-    read_end, write_end = os.pipe()
-    os.close(read_end)  # the reader is gone before gradcli writes: no race
-    try:
-        r = subprocess.run(
-            gradcli_argv(*args),
-            stdout=write_end,
-            stderr=subprocess.PIPE,
-            input="skip\n",
-            text=True,
-            cwd=ROOT,
-            timeout=120,
-        )
-    finally:
-        os.close(write_end)
-    assert r.returncode == 141, r.stderr
-    assert r.stderr == ""
-
-
-def shell(command: str, **kw):
-    return subprocess.run(
-        ["/bin/sh", "-c", command], capture_output=True, text=True, cwd=ROOT, timeout=120, **kw
-    )
-
-
-GRADCLI = " ".join(map(shlex.quote, gradcli_argv()))
-
-
-def test_closed_stdout_is_an_io_error():
-    r = shell(f"{GRADCLI} eval 'a*b' --a 1 --b 2 >&-")
-    assert r.returncode == 1
-    assert r.stderr == "error: cannot write the output: standard output is closed\n"
-
-
-def test_closed_stdin_fails_only_where_it_is_read():
-    r = shell(f"{GRADCLI} explain <&-")  # the lesson reads nothing: printed whole
-    assert r.returncode == 0 and "(8/8)" in r.stdout, r.stderr
-    for command in ("quiz", "eval -"):
-        r = shell(f"{GRADCLI} {command} <&-")
-        assert r.returncode == 1, (command, r.stderr)
-        assert "error: cannot read standard input: it is closed" in r.stderr, command
-        assert "internal error" not in r.stderr
-
-
-@pytest.mark.parametrize("redirect", ["2>&-", "2>/dev/full"])
-def test_a_closed_or_full_stderr_does_not_change_the_exit_status(redirect):
-    if "full" in redirect and not os.path.exists("/dev/full"):
-        pytest.skip("needs /dev/full")
-    r = shell(f"{GRADCLI} eval 'a*b' --a 1 --b 2 --c 3 --grad-only {redirect}")
-    assert r.returncode == 0  # a warning (c is not used) that could not be shown
-    assert r.stdout == "f = 2\n∂f/∂a = 2\n∂f/∂b = 1\n"
-    r = shell(f"{GRADCLI} eval 'log(a)' --a -1 {redirect}")
-    assert r.returncode == 1 and r.stdout == ""  # an error keeps its status
 
 
 # --- Ctrl-C while starting ----------------------------------------------------------------

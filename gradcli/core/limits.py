@@ -16,6 +16,7 @@ MB = 1 << 20
 PROGRAM_BYTES = 10 * MB  # a program: about 200,000 statements
 QUIZ_BYTES = 1 * MB  # a quiz file: thousands of questions
 VALUES_BYTES = 100 * MB  # a values file (.json, .npz): arrays of millions of numbers
+EXPORT_BYTES = 100 * MB  # a learner's exported answers (progress --merge): hundreds of thousands
 
 
 def read_at_most(stream: BinaryIO, limit: int, what: str) -> bytes:

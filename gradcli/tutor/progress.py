@@ -105,7 +105,7 @@ class StoreError(UsageError):
     """The progress store cannot be used.
 
     path    the store
-    reason  "damaged", "locked", "newer", "cannot open"
+    reason  "damaged", "locked", "newer", "cannot open", "disk full"
     cause   the SQLite or OS message
     """
 
@@ -117,6 +117,8 @@ class StoreError(UsageError):
             "locked": "another program holds the store locked; try again when it has finished",
             "newer": "it was written by a newer gradcli; upgrade gradcli to read it",
             "cannot open": "check that its folder exists and can be written",
+            "disk full": "writing beside it failed (the disk is full, or a limit on file "
+            "sizes was reached); the store is kept as it was: free some space and try again",
         }[reason]
         super().__init__(f"cannot use the progress store {path}: {cause}", advice)
 
@@ -149,6 +151,8 @@ def _reason(exc: Exception) -> str:
         return "locked"
     if "unable to open" in text or isinstance(exc, OSError):
         return "cannot open"
+    if "disk i/o error" in text or "disk is full" in text:  # SQLite's words for ENOSPC, EFBIG
+        return "disk full"
     return "damaged"
 
 
@@ -595,13 +599,18 @@ def export_kind(path: str) -> str:
 
 def load_export(path) -> list:
     """The answers in a file written by export (JSON); UsageError naming the file."""
+    from ..core.limits import EXPORT_BYTES, read_file_at_most
+
     try:
-        with open(path, encoding="utf-8") as fh:
-            doc = json.load(fh)
+        doc = json.loads(
+            read_file_at_most(path, EXPORT_BYTES, f"the exported file {path}").decode("utf-8")
+        )
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {_cause(exc)}") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path} is not JSON: {exc}") from None
+    except RecursionError:  # Python's JSON reader recurses once per bracket
+        raise UsageError(f"{path} nests its lists or objects too deeply to read") from None
     if (
         not isinstance(doc, dict)
         or doc.get("format") != EXPORT_FORMAT

@@ -1,10 +1,10 @@
 """Untrusted text never reaches the terminal as control codes (issue 14).
 
-The attack suite in tests/data/attack/ holds a program whose comments, a quiz file whose
+The attack files in tests/attack/data/ hold a program whose comments, a quiz file whose
 title, id, prompt, explain and program, and an answers file whose line carry control
 characters: a screen clear (ESC [2J), a window retitle (OSC ESC ]0;pwned BEL), BEL, CR,
 U+2028 and a bidi override (U+202E). Option values, file names and misspelt option names
-carry the same. Every output path is run at a real pseudo-terminal (pexpect), and the bytes
+carry the same. Every output path is run at a real pseudo-terminal of its own, and the bytes
 the terminal receives are checked: no escape sequence but rich's own colours (SGR,
 ESC [ ... m), no BEL, no CR but the pty's CRLF, no U+2028 or U+202E, and the visible escape
 (`\\x1b`) is there instead. Piped, the output holds no ESC at all."""
@@ -18,13 +18,16 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
+from attack import harness
+
 pexpect = pytest.importorskip("pexpect")
 
-ATTACK = Path(__file__).resolve().parent / "data" / "attack"
+ATTACK = Path(__file__).resolve().parent / "data"
 HOSTILE = "\x1b[2J\x1b]0;pwned\x07 bell\x07 cr\r u2028\u2028 rlo\u202e end"
 PROGRAM = str(ATTACK / "comments.gc")
 QUIZ = str(ATTACK / "quiz.toml")
 ANSWERS = str(ATTACK / "answers.txt")
+VALUES = str(ATTACK / "values.json")  # a and b, and a value for a name the program lacks
 INPUTS = ["--a", "2", "--b", "3"]
 
 
@@ -62,6 +65,24 @@ CASES = [
         True,
     ),
     ("progress --db", ["progress", "--db", "/nonexistent/" + HOSTILE], True),
+    ("progress --export", ["progress", "--export", "/nonexistent/" + HOSTILE + ".csv"], True),
+    ("code -o", ["code", "a*b", *INPUTS, "-o", "/nonexistent/" + HOSTILE + ".py"], True),
+    ("graph mermaid, comments", ["graph", "-f", PROGRAM, *INPUTS, "-F", "mermaid"], False),
+    ("eval --values, a hostile name", ["eval", "a*b", "--values", VALUES], True),
+    (
+        "explain --values, a hostile name",
+        ["explain", "a*b", "--values", VALUES, "--no-pause"],
+        True,
+    ),
+    ("plot, comments", ["plot", "-f", PROGRAM, *INPUTS, "--along", "a"], False),
+    ("plot --along", ["plot", "a*b", *INPUTS, "--along", HOSTILE], True),
+    ("plot --range", ["plot", "a*b", *INPUTS, "--along", "a", "--range", HOSTILE], True),
+    (
+        "plot -o",
+        ["plot", "a*b", *INPUTS, "--along", "a", "-o", "/nonexistent/" + HOSTILE],
+        True,
+    ),
+    ("plot --values, a hostile name", ["plot", "a*b", "--values", VALUES, "--along", "a"], True),
 ]
 
 
@@ -71,46 +92,28 @@ def _env(tmp_path) -> dict:
     return env
 
 
-def _cases(tmp_path) -> list:
-    """CASES, and a teacher's table of learners' files, one with a hostile name."""
-    export = tmp_path / "exported.json"
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory):
+    """CASES, and a teacher's table of learners' files, one with a hostile name; the
+    environment they run in (no COLUMNS, a progress store of their own)."""
+    tmp_path = tmp_path_factory.mktemp("sweep")
     env = _env(tmp_path)
-    subprocess.run(
-        [sys.executable, "-m", "gradcli", "quiz", "--script", QUIZ, "--answers", ANSWERS],
-        cwd=str(ROOT),
-        env=env,
-        capture_output=True,
-        check=False,
+    export = tmp_path / "exported.json"
+    named = str(tmp_path / ("named" + HOSTILE.replace("\r", "")))
+    harness.run_all(
+        [
+            lambda: harness.run(["quiz", "--script", QUIZ, "--answers", ANSWERS], env=env),
+            lambda: harness.run(
+                ["quiz", "--script", QUIZ, "--answers", ANSWERS, "--db", named + "-kept.sqlite3"],
+                env=env,
+            ),
+        ]
     )
-    subprocess.run(
-        [sys.executable, "-m", "gradcli", "progress", "--export", str(export)],
-        cwd=str(ROOT),
-        env=env,
-        capture_output=True,
-        check=True,
-    )
+    r = harness.run(["progress", "--export", str(export)], env=env)
+    assert r.returncode == 0, r.stderr
     hostile = tmp_path / ("learner" + HOSTILE.replace("\r", "") + ".json")
     hostile.write_bytes(export.read_bytes())
-    named = str(tmp_path / ("named" + HOSTILE.replace("\r", "")))
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "gradcli",
-            "quiz",
-            "--script",
-            QUIZ,
-            "--answers",
-            ANSWERS,
-            "--db",
-            named + "-kept.sqlite3",
-        ],
-        cwd=str(ROOT),
-        env=env,
-        capture_output=True,
-        check=False,
-    )
-    return CASES + [
+    return env, CASES + [
         ("progress --merge", ["progress", "--merge", str(hostile)], True),
         ("explain --export, written", ["explain", "a*b", *INPUTS, "--export", named + ".md"], True),
         (
@@ -126,20 +129,6 @@ def _cases(tmp_path) -> list:
     ]
 
 
-def at_a_terminal(args, env) -> bytes:
-    child = pexpect.spawn(
-        sys.executable,
-        ["-m", "gradcli", *args],
-        cwd=str(ROOT),
-        timeout=30,
-        dimensions=(50, 120),
-        env=env,
-    )
-    child.expect(pexpect.EOF)
-    child.close()
-    return child.before
-
-
 def problems(text: str, shown: bool) -> list:
     """What is wrong with what a terminal received: each control code that got through."""
     found = []
@@ -152,6 +141,7 @@ def problems(text: str, shown: bool) -> list:
         ("\u2028", "U+2028"),
         ("\u202e", "U+202E"),
         ("Traceback", "a traceback"),
+        ("internal error", "an internal error"),
     ):
         if code in text:
             found.append(name)
@@ -162,31 +152,36 @@ def problems(text: str, shown: bool) -> list:
     return found
 
 
-def test_every_output_path_shows_hostile_text_at_a_terminal(tmp_path):
+def test_every_output_path_shows_hostile_text_at_a_terminal(sweep):
     """The sweep: every path's bytes at a pty hold rich's colours and nothing else."""
-    env = _env(tmp_path)
+    env, cases = sweep
+    runs = harness.run_all(
+        [
+            lambda args=args, name=name: harness.at_a_terminal(args, env=env, label=name)
+            for name, args, _ in cases
+        ]
+    )
     failures = {}
-    for name, args, shown in _cases(tmp_path):
-        text = at_a_terminal(args, env).decode("utf-8", "replace")
-        if problems(text, shown):
+    for (name, _, shown), r in zip(cases, runs):
+        text = r.stdout.decode("utf-8", "replace")
+        if problems(text, shown) or r.timed_out:
             failures[name] = (problems(text, shown), text[-400:])
     assert not failures, failures
 
 
-def test_every_output_path_piped_has_no_escape_at_all(tmp_path):
-    env = _env(tmp_path)
+def test_every_output_path_piped_has_no_escape_at_all(sweep):
+    env, cases = sweep
+    runs = harness.run_all(
+        [
+            lambda args=args, name=name: harness.run(args, env=env, label=name, text=False)
+            for name, args, _ in cases
+        ]
+    )
     failures = {}
-    for name, args, shown in _cases(tmp_path):
-        r = subprocess.run(
-            [sys.executable, "-m", "gradcli", *args],
-            cwd=str(ROOT),
-            capture_output=True,
-            env=env,
-            stdin=subprocess.DEVNULL,
-        )
+    for (name, _, shown), r in zip(cases, runs):
         both = (r.stdout + r.stderr).decode("utf-8", "replace")
         found = problems(both, shown) + (["ESC"] if "\x1b" in both else [])
-        if found:
+        if found or r.timed_out:
             failures[name] = (found, both[-400:])
     assert not failures, failures
 

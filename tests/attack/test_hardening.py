@@ -3,18 +3,24 @@
 The only acceptable outcomes of any input are a result (exit 0) or gradcli's own
 `error: ...` with exit 1 (evaluation) or 2 (usage or syntax) — never a traceback,
 a hang or a RecursionError.
+
+In the attack suite the fuzzers draw fewer examples than they once did (20, 40 and 20),
+so the suite stays within its minute; GRADCLI_EXAMPLES=10 draws ten times as many (tests/test_properties.py also feeds the parser arbitrary text).
+10 MB of "(" became 1 MB (a million open parentheses, as far past any recursion
+limit); GRADCLI_ATTACK_FULL=1 runs the 10 MB.
 """
 
 import ast
 import math
 
 import pytest
-from conftest import ROOT, examples, run_gradcli
+from conftest import ROOT, examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
 
+from attack import harness
 from gradcli.language.syntax import grammar_path
 
 
@@ -33,10 +39,11 @@ def assert_clean(result):
         assert result.stdout
 
 
+PARENS = harness.size(1_000_000, 10_000_000)
 _GRAMMAR = Lark(grammar_path().read_text(), start="program", parser="lalr")
 
 
-@settings(max_examples=examples(60), deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(20), deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     from_lark(
         _GRAMMAR,
@@ -54,13 +61,13 @@ def test_programs_from_the_grammar_never_crash_the_cli(cli, text):
     assert_clean(result)
 
 
-@settings(max_examples=examples(150), deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.text(max_size=80))
 def test_arbitrary_text_never_crashes_the_cli(cli, text):
     assert_clean(cli("eval", "--", text, "--grad-only"))
 
 
-@settings(max_examples=examples(60), deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(20), deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.binary(max_size=60))
 def test_arbitrary_bytes_in_a_file_never_crash(cli, tmp_path, data):
     path = tmp_path / "prog.grad"
@@ -71,7 +78,7 @@ def test_arbitrary_bytes_in_a_file_never_crash(cli, tmp_path, data):
 @pytest.mark.parametrize(
     "label, text, code, words",
     [
-        ("10 MB of (", "(" * 10_000_000, 2, "unexpected end of input"),
+        (f"{PARENS // 10**6} MB of (", "(" * PARENS, 2, "unexpected end of input"),
         ("100,000 unary minuses", "-" * 100_000 + "x", 0, None),
         ("a 1 MB number literal", "1" * 1_000_000, 2, "too large"),
         ("a NUL byte", "a\x00b", 2, "U+0000"),
@@ -81,7 +88,7 @@ def test_arbitrary_bytes_in_a_file_never_crash(cli, tmp_path, data):
 def test_pathological_inputs_as_a_process(label, text, code, words, tmp_path):
     path = tmp_path / "prog.grad"
     path.write_text(text)
-    proc = run_gradcli("eval", "-f", str(path), "--x", "0.5", "--grad-only", timeout=120)
+    proc = harness.run(["eval", "-f", str(path), "--x", "0.5", "--grad-only"], label=label)
     assert proc.returncode == code, (label, proc.stderr[-500:])
     assert "Traceback" not in proc.stderr
     if words:

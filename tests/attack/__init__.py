@@ -1,0 +1,1 @@
+"""The attack suite of issue 14; what it covers is in tests/attack/conftest.py."""
