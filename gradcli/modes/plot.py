@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Optional
 
+from ..core.arrays import np
 from ..core.engine import forward, input_values, no_cycle_collection, reverse_sweep
 from ..core.errors import DomainError, UsageError, close_matches, quoted_or
 from ..core.notation import fmt
@@ -37,7 +38,12 @@ POINTS = 200  # samples by default
 MAX_POINTS = 10_000  # the most --points takes: every sample is a forward and a reverse pass
 MIN_POINTS = 2
 HALF_WIDTH = 3.0  # without --range: the point ± this
+# From this many step evaluations (steps that depend on the plotted input × samples) the
+# samples are swept at once on NumPy arrays (plot_columns.py); below it, importing NumPy
+# costs more than it saves, and each sample is a forward and a reverse pass.
+COLUMNS_FROM = 20_000
 _BISECT = 60  # halvings to locate a boundary, a pole or a kink (the interval's 2^-60)
+_TREE = 6  # halvings swept at once on arrays: every midpoint of the next 6 levels
 
 
 @dataclass
@@ -183,7 +189,10 @@ def sample(
     span: Optional[tuple] = None,
     points: int = POINTS,
     dialect: str = "gradcli",
+    _columns: Optional[bool] = None,
 ) -> PlotData:
+    """`_columns` (tests only): True or False forces the sweep on arrays or the scalar
+    passes, which otherwise is chosen by the program's size."""
     if not MIN_POINTS <= points <= MAX_POINTS:
         raise UsageError(f"a plot takes {MIN_POINTS} to {MAX_POINTS:,} samples, not {points}")
     with no_cycle_collection():
@@ -213,7 +222,13 @@ def sample(
             [],
             warnings=list(tape.warnings) + warnings,
         )
-        _Sampler(tape, inputs, name, data).run(points, x0)
+        sampler = _Sampler(tape, inputs, name, data)
+        use_columns = _columns
+        if use_columns is None:
+            use_columns = (sum(sampler.reach) - 1) * (points + 1) >= COLUMNS_FROM
+        if use_columns:
+            sampler = _ColumnSampler(tape, inputs, name, data)
+        sampler.run(points, x0)
     return data
 
 
@@ -221,7 +236,7 @@ class _Sampler:
     def __init__(self, tape: Tape, inputs: dict, name: str, data: PlotData):
         self.tape, self.inputs, self.name, self.data = tape, dict(inputs), name, data
         self.slot = tape.inputs[name]
-        reach = [False] * len(tape.steps)
+        self.reach = reach = [False] * len(tape.steps)
         reach[self.slot] = True
         for i in range(self.slot + 1, len(tape.steps)):
             reach[i] = any(reach[a] for a in tape.steps[i].args)
@@ -313,22 +328,24 @@ class _Sampler:
         return x, isinstance(self.values_at(x), DomainError)
 
     # --- poles and kinks between two defined samples ------------------------------------
-    def _between(self, k: int, left: list, right: list) -> None:
+    def _between(self, k: int, left, right, poled=None, kinked=None) -> None:
+        """Poles and kinks between samples k and k + 1; `poled` and `kinked`, when given,
+        are the only steps where one may be (the others are known not to change)."""
         d, lo, hi = self.data, self.data.xs[k], self.data.xs[k + 1]
-        for i in self.poled:
+        for i in self.poled if poled is None else poled:
             name = self.tape.steps[i].op.name
             at_left = self._operands(left, i)
             if _POLES[name](at_left, self._operands(right, i)):
-                x = self._locate(lo, hi, lambda v: _POLES[name](at_left, self._operands(v, i)))
+                x = self._locate(lo, hi, lambda v: _POLES[name](at_left, self._operands(v, i)), i)
                 self._break(k, x, _POLE_WHY[name])
-        for i in self.kinked:
+        for i in self.kinked if kinked is None else kinked:
             op = self.tape.steps[i].op
             if op.kink(*self._operands(left, i)) or op.kink(*self._operands(right, i)):
                 continue  # a sample sits on this kink: it is a point of its own
             slopes = op.partials(*self._operands(left, i), left[i])
             if slopes != op.partials(*self._operands(right, i), right[i]):
                 x = self._locate(
-                    lo, hi, lambda v: op.partials(*self._operands(v, i), v[i]) != slopes
+                    lo, hi, lambda v: op.partials(*self._operands(v, i), v[i]) != slopes, i
                 )
                 undefined = self.values_at(x)
                 if isinstance(undefined, DomainError):  # x/abs(x): a jump, not a kink
@@ -343,15 +360,27 @@ class _Sampler:
         """Whether the program's slope differs on the two sides of x (just beside it)."""
         h = max(abs(x), 1.0) * 1e-7
         sides = []
-        for at in (x - h, x + h):
-            values = self.values_at(at)
-            if isinstance(values, DomainError):
+        for at, slope in zip((x - h, x + h), self._sides([x - h, x + h])):
+            if slope is None:  # undefined there
                 return True
-            sides.append(self._slope(values, at))
+            if not math.isfinite(slope):
+                self.data.infinite_slopes.append(at)
+                slope = None
+            sides.append(slope)
         left, right = sides
         if left is None or right is None:
             return True
         return abs(left - right) > 1e-4 * max(1.0, abs(left), abs(right))
+
+    def _sides(self, xs: list):
+        """The slope at each x in turn (any float), or None where x is undefined."""
+        for x in xs:
+            values = self.values_at(x)
+            yield (
+                None
+                if isinstance(values, DomainError)
+                else reverse_sweep(self.tape, values)[self.slot]
+            )
 
     def _break(self, k: int, x: float, why: str) -> None:
         """The function jumps (or is undefined) at x between samples k and k + 1."""
@@ -361,7 +390,7 @@ class _Sampler:
         if not any(p.x == x for p in d.poles):
             d.poles.append(Mark(x, why, False))
 
-    def _locate(self, lo: float, hi: float, changed: Callable) -> float:
+    def _locate(self, lo: float, hi: float, changed: Callable, step=None) -> float:
         """Bisect [lo, hi] for where a step changes: `changed(values)` is true of the
         values past the change (an undefined midpoint counts as past it)."""
         for _ in range(_BISECT):
@@ -375,8 +404,8 @@ class _Sampler:
                 lo = mid
         return _short_between(lo, hi)
 
-    def _kink_at(self, x: float, values: list) -> None:
-        for i in self.kinked:
+    def _kink_at(self, x: float, values, kinked=None) -> None:
+        for i in self.kinked if kinked is None else kinked:
             why = self.tape.steps[i].op.kink(*self._operands(values, i))
             if why:
                 self.data.kinks.append(Mark(x, why, True))
@@ -385,7 +414,7 @@ class _Sampler:
     # --- the tangent at the given point --------------------------------------------------
     def _tangent(self, x0: float) -> None:
         d = self.data
-        values = self.values_at(x0)
+        values = _Sampler.values_at(self, x0)
         if isinstance(values, DomainError):
             d.no_tangent = f"the program is undefined at {self.name} = {fmt(x0)}: {values.problem}"
             return
@@ -399,6 +428,174 @@ class _Sampler:
         for i in self.kinked:
             kink = kink or self.tape.steps[i].op.kink(*self._operands(values, i))
         d.tangent = Tangent(x0, values[self.tape.output], g, kink)
+
+
+class _ColumnSampler(_Sampler):
+    """_Sampler with the samples, and the bisections between them, swept on arrays
+    (plot_columns.py): the same reads of the same numbers, far fewer passes."""
+
+    def run(self, points: int, x0: float) -> None:
+        """run(), reading every sample's values and slope from sweeps on arrays, a batch
+        of samples at a time (plot_columns.py); the scalar passes only where run() needs
+        more than a sample's numbers: the first of a run of undefined samples (why it is
+        undefined), the bisections between samples, and a tangent that is not finite."""
+        from .plot_columns import BATCH_VALUES, Columns
+
+        d = self.data
+        step = (d.end - d.start) / (points - 1)
+        d.xs = [d.start + k * step for k in range(points - 1)] + [d.end]
+        self.columns = columns = Columns(self.tape, self.inputs, self.slot, self.reach)
+        if columns.undefined_everywhere:
+            # A step that does not depend on the plotted input is undefined: so is every
+            # sample, and only the first one's reason is reported.
+            d.ys, d.slopes = [None] * points, [None] * points
+            self._undefined(0, d.xs[0], _Sampler.values_at(self, d.xs[0]), None)
+            self._tangent(x0)
+            return
+        width = max(2, BATCH_VALUES // max(1, sum(self.reach)))
+        previous, start = None, 0
+        while True:
+            end = min(points, start + width)
+            last = end == points
+            batch = columns.sweep(
+                d.xs[start:end] + ([x0] if last else []),
+                self.kinked,
+                self.poled,
+                _POLE_COLUMNS,
+                end - start,
+            )
+            if start and not isinstance(previous, DomainError):
+                previous = batch.column(0)  # the same sample, read in this batch
+            for k in range(start + (start > 0), end):
+                previous = self._read(k, batch, k - start, previous)
+            if last:
+                break
+            start = end - 1  # batches overlap by a sample, so each pair lies in one
+        j = end - start
+        if batch.bad[j] or not math.isfinite(batch.slopes[j]):
+            self._tangent(x0)  # the scalar path says why there is none
+            return
+        kink, i = None, batch.first_kink[j]
+        if i is not None:
+            kink = self.tape.steps[i].op.kink(*self._operands(batch.column(j), i))
+        d.tangent = Tangent(x0, batch.ys[j], batch.slopes[j], kink)
+
+    def _read(self, k: int, batch, j: int, previous):
+        """Sample k, column j of the batch, as run() reads it; returns what run() keeps
+        as `previous`."""
+        d, x = self.data, self.data.xs[k]
+        if batch.bad[j]:
+            if isinstance(previous, DomainError):
+                d.ys.append(None)  # the region goes on (run() asks no more of it)
+                d.slopes.append(None)
+                return previous
+            values = _Sampler.values_at(self, x)  # why it is undefined
+            if isinstance(values, DomainError):
+                d.ys.append(None)
+                d.slopes.append(None)
+                self._undefined(k, x, values, previous)
+                return values
+            raise AssertionError(f"the sweep on arrays found {d.along} = {x} undefined")
+        if isinstance(previous, DomainError) and d.undefined:
+            self._close_region(d.xs[k - 1], x)
+        d.ys.append(batch.ys[j])
+        slope = batch.slopes[j]
+        if not math.isfinite(slope):
+            d.infinite_slopes.append(x)
+            slope = None
+        d.slopes.append(slope)
+        values = batch.column(j)
+        if batch.first_kink[j] is not None:
+            d.kink_samples.add(k)
+            self._kink_at(x, values, [batch.first_kink[j]])
+        if previous is not None and not isinstance(previous, DomainError):
+            self._between(
+                k - 1,
+                previous,
+                values,
+                batch.pair_poles.get(j - 1, ()),
+                batch.pair_kinks.get(j - 1, ()),
+            )
+        return values
+
+    def values_at(self, x: float):
+        """Every step's value at x (a Column), or the scalar path's DomainError."""
+        batch = self.columns.forward([x])
+        if batch.bad[0]:
+            return _Sampler.values_at(self, x)
+        return batch.column(0)
+
+    def _sides(self, xs: list):
+        batch = self.columns.sweep(xs, (), (), {}, 0)
+        for j in range(len(xs)):
+            yield (None if batch.bad[j] else batch.slopes[j])
+
+    def _boundary(self, good: float, bad: float) -> tuple:
+        good, bad, _ = self._bisect(good, bad, lambda batch, j: batch.bad[j], None)
+        x = _short_between(good, bad)
+        return x, isinstance(self.values_at(x), DomainError)
+
+    def _locate(self, lo: float, hi: float, changed: Callable, step=None) -> float:
+        def past(batch, j):
+            return batch.bad[j] or changed(batch.column(j))
+
+        only = None if step is None else self.columns.ancestors(step)
+        done = 0
+        while True:
+            lo, hi, path = self._bisect(lo, hi, past, only, done)
+            if only is None:
+                break
+            # Bisected over the steps the change depends on: a midpoint taken as before
+            # the change may still be undefined elsewhere in the program, which counts
+            # as past it. Check them all at once; go on from the first such one.
+            kept = [(n, mid, a, b) for n, (mid, a, b, was_past) in enumerate(path) if not was_past]
+            if not kept:
+                break
+            batch = self.columns.forward([mid for _, mid, _, _ in kept])
+            wrong = next((m for m, _ in enumerate(kept) if batch.bad[m]), None)
+            if wrong is None:
+                break
+            n, mid, a, _ = kept[wrong]
+            lo, hi, done = a, mid, done + n + 1
+        return _short_between(lo, hi)
+
+    def _bisect(self, lo, hi, past, only, done=0):
+        """_locate's loop, a tree of midpoints at a time: the next `_TREE` levels' every
+        midpoint is swept at once, then walked down as the loop would. Returns the last
+        interval and the path: (mid, lo, hi, past) at each halving. `done` halvings were
+        made before."""
+        path = []
+        while done < _BISECT:
+            depth = min(_TREE, _BISECT - done)
+            nodes = {1: (lo, hi)}
+            mids, where = [], {}
+            for n in range(1, 2**depth):
+                if n not in nodes:
+                    continue
+                a, b = nodes[n]
+                mid = (a + b) / 2
+                if mid in (a, b):
+                    continue
+                where[n] = len(mids)
+                mids.append(mid)
+                if 2 * n < 2**depth:
+                    nodes[2 * n], nodes[2 * n + 1] = (a, mid), (mid, b)
+            if not mids:
+                break
+            batch = self.columns.forward(mids, only)
+            n = 1
+            for _ in range(depth):
+                if n not in where:
+                    return lo, hi, path
+                mid = mids[where[n]]
+                was_past = bool(past(batch, where[n]))
+                path.append((mid, lo, hi, was_past))
+                if was_past:
+                    hi, n = mid, 2 * n
+                else:
+                    lo, n = mid, 2 * n + 1
+                done += 1
+        return lo, hi, path
 
 
 def _short_between(lo: float, hi: float) -> float:
@@ -415,8 +612,12 @@ def _sign_change(a: float, b: float) -> bool:
     return (a < 0 < b) or (b < 0 < a)
 
 
-def _tan_branch(x: float) -> float:
-    return math.floor((x - math.pi / 2) / math.pi)
+def _tan_branch(x: float, floor=math.floor) -> float:
+    return floor((x - math.pi / 2) / math.pi)
+
+
+def _sign_changes(a, b):
+    return ((a < 0) & (b > 0)) | ((b < 0) & (a > 0))
 
 
 # Ops whose value jumps between two defined samples, read from the operands at both: a
@@ -426,5 +627,12 @@ _POLES: dict = {
     "div": lambda l, r: _sign_change(l[1], r[1]),
     "pow": lambda l, r: (l[1] < 0 or r[1] < 0) and _sign_change(l[0], r[0]),
     "tan": lambda l, r: _tan_branch(l[0]) != _tan_branch(r[0]),
+}
+# The same on arrays of neighbouring samples' operands (plot_columns.py): where a pole may
+# lie, each then checked with _POLES.
+_POLE_COLUMNS: dict = {
+    "div": lambda a, b: _sign_changes(a[1], b[1]),
+    "pow": lambda a, b: ((a[1] < 0) | (b[1] < 0)) & _sign_changes(a[0], b[0]),
+    "tan": lambda a, b: _tan_branch(a[0], np.floor) != _tan_branch(b[0], np.floor),
 }
 _POLE_WHY = {"div": "division by zero", "pow": "0 to a negative power", "tan": "a pole of tan"}
