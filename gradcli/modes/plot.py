@@ -358,9 +358,8 @@ class _Sampler:
 
     def _slope_jumps(self, x: float) -> bool:
         """Whether the program's slope differs on the two sides of x (just beside it)."""
-        h = max(abs(x), 1.0) * 1e-7
         sides = []
-        for at, slope in zip((x - h, x + h), self._sides([x - h, x + h])):
+        for at, slope in zip(_beside(x), self._sides(list(_beside(x)))):
             if slope is None:  # undefined there
                 return True
             if not math.isfinite(slope):
@@ -445,6 +444,7 @@ class _ColumnSampler(_Sampler):
         step = (d.end - d.start) / (points - 1)
         d.xs = [d.start + k * step for k in range(points - 1)] + [d.end]
         self.columns = columns = Columns(self.tape, self.inputs, self.slot, self.reach)
+        self._beside = (None, None)
         if columns.undefined_everywhere:
             # A step that does not depend on the plotted input is undefined: so is every
             # sample, and only the first one's reason is reported.
@@ -519,16 +519,21 @@ class _ColumnSampler(_Sampler):
         return values
 
     def values_at(self, x: float):
-        """Every step's value at x (a Column), or the scalar path's DomainError."""
-        batch = self.columns.forward([x])
+        """Every step's value at x (a Column), or the scalar path's DomainError. The
+        slopes just beside x, which _slope_jumps(x) asks for next, come in the same
+        sweep."""
+        beside = _beside(x)
+        batch = self.columns.sweep([x, *beside], (), (), {}, 0)
+        self._beside = (beside, [None if batch.bad[j] else batch.slopes[j] for j in (1, 2)])
         if batch.bad[0]:
             return _Sampler.values_at(self, x)
         return batch.column(0)
 
     def _sides(self, xs: list):
+        if self._beside[0] == tuple(xs):
+            return self._beside[1]
         batch = self.columns.sweep(xs, (), (), {}, 0)
-        for j in range(len(xs)):
-            yield (None if batch.bad[j] else batch.slopes[j])
+        return [None if batch.bad[j] else batch.slopes[j] for j in range(len(xs))]
 
     def _boundary(self, good: float, bad: float) -> tuple:
         good, bad, _ = self._bisect(good, bad, lambda batch, j: batch.bad[j], None)
@@ -596,6 +601,12 @@ class _ColumnSampler(_Sampler):
                     lo, n = mid, 2 * n + 1
                 done += 1
         return lo, hi, path
+
+
+def _beside(x: float) -> tuple:
+    """Two points just either side of x, where _slope_jumps compares the slopes."""
+    h = max(abs(x), 1.0) * 1e-7
+    return x - h, x + h
 
 
 def _short_between(lo: float, hi: float) -> float:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from itertools import repeat
 
 import numpy as np
 
@@ -55,9 +56,10 @@ def _elementwise(op):
             return math.nan
 
     def columns(xs):
-        return [
-            np.broadcast_to(x, np.broadcast_shapes(*(np.shape(v) for v in xs))).tolist() for x in xs
-        ]
+        # each operand as a list of floats; one that does not depend on the plotted
+        # input (one element) repeated
+        n = max(len(x) for x in xs)
+        return [x.tolist() if len(x) == n else repeat(x.item(0), n) for x in xs]
 
     def array_forward(*xs):
         return np.array([value(*args) for args in zip(*columns(xs))], dtype=float)
@@ -85,6 +87,12 @@ class Columns:
                 step = dataclasses.replace(step, op=swapped[op.name])
             steps.append(step)
         self.array_tape = dataclasses.replace(tape, steps=steps, tensor=True)
+        # each step that depends on the input: (step, its array kernel, its operands)
+        self.plan = [
+            (i, step.op.array[0] if step.op.array else step.op.forward, step.args)
+            for i, step in enumerate(steps)
+            if reach[i] and i != slot
+        ]
         self.constants = [None] * len(steps)
         self.undefined_everywhere = False
         with np.errstate(all="ignore"):
@@ -118,17 +126,19 @@ class Columns:
     def forward(self, xs: list, only=None) -> Batch:
         """Every step's value at the inputs `xs` (only the steps in `only`, when given),
         and which columns are undefined."""
-        steps = self.array_tape.steps
         values = list(self.constants)
         bad = np.zeros(len(xs), dtype=bool)
         only = self.reach if only is None else only
         with np.errstate(all="ignore"):
             values[self.slot] = np.array(xs, dtype=float)
-            for i in range(self.slot + 1, len(steps)):
+            isfinite, ndarray = math.isfinite, np.ndarray
+            for i, kernel, args in self.plan:
                 if not only[i]:
                     continue
-                v = self._apply(steps[i], values)
-                if not math.isfinite(v.sum()):
+                v = kernel(*[values[a] for a in args])
+                if type(v) is not ndarray or v.dtype != float:
+                    v = np.asarray(v, dtype=float)
+                if not isfinite(v.sum()):
                     bad |= ~np.isfinite(v)
                 values[i] = v
         return Batch(self.tape, values, bad)
