@@ -3,14 +3,18 @@
 gaps, poles, kinks, notes and JSON, every float to the bit), with far fewer passes."""
 
 import dataclasses
+import itertools
 import json
+import math
 import random
 
+import numpy as np
 import pytest
 from conftest import run_gradcli
 
 from gradcli.core.errors import GradcliError
-from gradcli.modes import plot
+from gradcli.core.ops import OPS
+from gradcli.modes import plot, plot_columns
 
 # Every program the plot tests draw, with what they give it.
 EXISTING = [
@@ -182,3 +186,39 @@ def test_a_big_program_takes_a_handful_of_scalar_passes(monkeypatch):
     # the sample in the gap where log(x + 1) is undefined, the tangent is not needed
     assert len(passes) <= 3, len(passes)
     assert data.poles and data.undefined and data.kinks and data.tangent
+
+
+EDGES = [-2.0, -1.0, -0.5, -0.0, 0.0, 1e-300, 0.5, 1.0, 2.0, 1.5, -1.5, 3.0, 1e308, -1e308]
+
+
+@pytest.mark.parametrize("name", sorted(n for n, op in OPS.items() if op.arity))
+def test_each_ops_kernel_on_columns_is_its_scalar_kernel_at_edge_points(name):
+    # The kernels a plot's columns use: the op's own array kernels where they are the same
+    # IEEE arithmetic, else its scalar kernels per element, without the domain check:
+    # right only if the forward raises or is not finite wherever the domain says no.
+    op = plot_columns.Columns.kernel_op(OPS[name])
+    cases = list(itertools.product(EDGES, repeat=OPS[name].arity))
+    columns = [np.array(c) for c in zip(*cases)]
+    with np.errstate(all="ignore"):
+        got = np.asarray(op.array_forward(*columns), dtype=float)
+    defined = []
+    for k, args in enumerate(cases):
+        try:
+            want = (
+                None if OPS[name].domain and OPS[name].domain(*args) else OPS[name].forward(*args)
+            )
+        except (ValueError, ZeroDivisionError, OverflowError):
+            want = None
+        if want is None or not math.isfinite(want):
+            assert not math.isfinite(got[k]), (name, args, got[k])
+        else:
+            assert repr(float(got[k])) == repr(float(want)), (name, args)
+            defined.append(k)
+    ys = got[defined]
+    with np.errstate(all="ignore"):
+        partials = op.array_partials(*[c[defined] for c in columns], ys)
+    for k, at in enumerate(defined):
+        want = OPS[name].partials(*cases[at], float(ys[k]))
+        assert repr(tuple(float(np.broadcast_to(p, ys.shape)[k]) for p in partials)) == repr(
+            tuple(float(w) for w in want)
+        ), (name, cases[at])

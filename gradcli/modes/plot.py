@@ -38,7 +38,7 @@ POINTS = 200  # samples by default
 MAX_POINTS = 10_000  # the most --points takes: every sample is a forward and a reverse pass
 MIN_POINTS = 2
 HALF_WIDTH = 3.0  # without --range: the point ± this
-# From this many step evaluations (steps that depend on the plotted input × samples) the
+# From this many step evaluations (the tape's steps × the samples) the
 # samples are swept at once on NumPy arrays (plot_columns.py); below it, importing NumPy
 # costs more than it saves, and each sample is a forward and a reverse pass.
 COLUMNS_FROM = 20_000
@@ -225,7 +225,7 @@ def sample(
         sampler = _Sampler(tape, inputs, name, data)
         use_columns = _columns
         if use_columns is None:
-            use_columns = (sum(sampler.reach) - 1) * (points + 1) >= COLUMNS_FROM
+            use_columns = len(tape.steps) * (points + 1) >= COLUMNS_FROM
         if use_columns:
             sampler = _ColumnSampler(tape, inputs, name, data)
         sampler.run(points, x0)

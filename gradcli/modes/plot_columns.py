@@ -42,12 +42,15 @@ BATCH_VALUES = 6_000_000
 
 def _elementwise(op):
     """The op with array kernels that apply its scalar kernels to each element: the
-    forward value (nan where the scalar path has no value) and the local partials."""
-    forward, domain, partials = op.forward, op.domain, op.partials
+    forward value (nan or inf where the scalar path has no value) and the local partials.
+
+    The scalar path's `domain` check is not repeated: where an op's domain says no, its
+    forward raises or is not finite (log(0) raises, math.pow(-8, 1/3) raises), which
+    marks the sample undefined just the same (tests/test_plot_columns.py checks this of
+    every op at its edge points)."""
+    forward, partials = op.forward, op.partials
 
     def value(*args):
-        if domain is not None and domain(*args) is not None:
-            return math.nan
         try:
             return forward(*args)
         except OverflowError:
@@ -62,11 +65,13 @@ def _elementwise(op):
         return [x.tolist() if len(x) == n else repeat(x.item(0), n) for x in xs]
 
     def array_forward(*xs):
-        return np.array([value(*args) for args in zip(*columns(xs))], dtype=float)
+        try:
+            return np.array(list(map(forward, *columns(xs))), dtype=float)
+        except (OverflowError, ValueError, ZeroDivisionError):  # a sample is undefined
+            return np.array(list(map(value, *columns(xs))), dtype=float)
 
     def array_partials(*xs_and_y):
-        rows = [partials(*args) for args in zip(*columns(xs_and_y))]
-        return tuple(np.array(p, dtype=float) for p in zip(*rows))
+        return tuple(np.array(p, dtype=float) for p in zip(*map(partials, *columns(xs_and_y))))
 
     return dataclasses.replace(op, array=(array_forward, array_partials))
 
@@ -81,9 +86,9 @@ class Columns:
         steps = []
         for step in tape.steps:
             op = step.op
-            if op.name not in EXACT and op.arity and op.partials is not None:
+            if op.arity and op.name not in EXACT:
                 if op.name not in swapped:
-                    swapped[op.name] = _elementwise(op)
+                    swapped[op.name] = self.kernel_op(op)
                 step = dataclasses.replace(step, op=swapped[op.name])
             steps.append(step)
         self.array_tape = dataclasses.replace(tape, steps=steps, tensor=True)
@@ -112,6 +117,12 @@ class Columns:
     def _apply(self, step, values):
         xs = [values[a] for a in step.args]
         return np.asarray(step.op.array_forward(*xs, **(step.attrs or {})), dtype=float)
+
+    @staticmethod
+    def kernel_op(op):
+        """The op as the columns compute it: itself where its array kernels are exact,
+        else with its scalar kernels applied to each element."""
+        return op if op.name in EXACT or not op.arity else _elementwise(op)
 
     def ancestors(self, i: int) -> list:
         """The steps that depend on the plotted input and that step i reads, itself too."""
