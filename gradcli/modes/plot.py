@@ -444,7 +444,7 @@ class _ColumnSampler(_Sampler):
         step = (d.end - d.start) / (points - 1)
         d.xs = [d.start + k * step for k in range(points - 1)] + [d.end]
         self.columns = columns = Columns(self.tape, self.inputs, self.slot, self.reach)
-        self._beside = (None, None)
+        self._beside, self._collect, self._located, self._at = (None, None), None, {}, {}
         if columns.undefined_everywhere:
             # A step that does not depend on the plotted input is undefined: so is every
             # sample, and only the first one's reason is reported.
@@ -464,6 +464,7 @@ class _ColumnSampler(_Sampler):
                 _POLE_COLUMNS,
                 end - start,
             )
+            self._prefetch(batch, start, end)
             if start and not isinstance(previous, DomainError):
                 previous = batch.column(0)  # the same sample, read in this batch
             for k in range(start + (start > 0), end):
@@ -518,16 +519,55 @@ class _ColumnSampler(_Sampler):
             )
         return values
 
+    def _prefetch(self, batch, start: int, end: int) -> None:
+        """Bisect, all together, for every pole and kink that the batch's pairs of
+        samples will locate, and sweep the points found and those beside them at once:
+        _between then finds them done (`_located`, `_at`). Which are located is learned
+        by running _between on each flagged step alone, stopped at its _locate."""
+        jobs = []
+        self._collect = jobs
+        try:
+            for j in range(1, end - start):
+                if batch.bad[j - 1] or batch.bad[j]:
+                    continue
+                left, right = batch.column(j - 1), batch.column(j)
+                for poled, kinked in [([i], ()) for i in batch.pair_poles.get(j - 1, ())] + [
+                    ((), [i]) for i in batch.pair_kinks.get(j - 1, ())
+                ]:
+                    try:
+                        self._between(start + j - 1, left, right, poled, kinked)
+                    except _Collected:
+                        pass
+        finally:
+            self._collect = None
+        if not jobs:
+            return
+        for job, x in zip(jobs, self._solve(jobs)):
+            self._located[(job.lo0, job.hi0, job.step)] = x
+        kinks = [x for job, x in zip(jobs, self._solve_results) if job.kink]
+        if kinks:
+            points = [p for x in kinks for p in (x, *_beside(x))]
+            swept = self.columns.sweep(points, (), (), {}, 0)
+            for n, x in enumerate(kinks):
+                j = 3 * n
+                sides = [None if swept.bad[j + m] else swept.slopes[j + m] for m in (1, 2)]
+                self._at[x] = (None if swept.bad[j] else swept.column(j), sides)
+
     def values_at(self, x: float):
         """Every step's value at x (a Column), or the scalar path's DomainError. The
         slopes just beside x, which _slope_jumps(x) asks for next, come in the same
         sweep."""
-        beside = _beside(x)
-        batch = self.columns.sweep([x, *beside], (), (), {}, 0)
-        self._beside = (beside, [None if batch.bad[j] else batch.slopes[j] for j in (1, 2)])
-        if batch.bad[0]:
-            return _Sampler.values_at(self, x)
-        return batch.column(0)
+        if self._collect is not None:
+            raise _Collected
+        if x in self._at:
+            values, sides = self._at.pop(x)
+        else:
+            beside = _beside(x)
+            batch = self.columns.sweep([x, *beside], (), (), {}, 0)
+            values = None if batch.bad[0] else batch.column(0)
+            sides = [None if batch.bad[j] else batch.slopes[j] for j in (1, 2)]
+        self._beside = (_beside(x), sides)
+        return _Sampler.values_at(self, x) if values is None else values
 
     def _sides(self, xs: list):
         if self._beside[0] == tuple(xs):
@@ -536,71 +576,118 @@ class _ColumnSampler(_Sampler):
         return [None if batch.bad[j] else batch.slopes[j] for j in range(len(xs))]
 
     def _boundary(self, good: float, bad: float) -> tuple:
-        good, bad, _ = self._bisect(good, bad, lambda batch, j: batch.bad[j], None)
-        x = _short_between(good, bad)
+        job = _Job(good, bad, lambda batch, j: batch.bad[j], None, False)
+        self._bisect_all([job])
+        x = _short_between(job.lo, job.hi)
         return x, isinstance(self.values_at(x), DomainError)
 
     def _locate(self, lo: float, hi: float, changed: Callable, step=None) -> float:
-        def past(batch, j):
-            return batch.bad[j] or changed(batch.column(j))
+        kink = self.tape.steps[step].op.kink is not None if step is not None else False
+        job = _Job(lo, hi, lambda batch, j: batch.bad[j] or changed(batch.column(j)), step, kink)
+        if self._collect is not None:
+            self._collect.append(job)
+            raise _Collected
+        if (lo, hi, step) in self._located:
+            return self._located.pop((lo, hi, step))
+        return self._solve([job])[0]
 
-        only = None if step is None else self.columns.ancestors(step)
-        done = 0
-        while True:
-            lo, hi, path = self._bisect(lo, hi, past, only, done)
-            if only is None:
-                break
+    def _solve(self, jobs: list) -> list:
+        """Where each job's change lies, as _Sampler._locate finds it."""
+        for job in jobs:
+            if job.step is not None:
+                job.only = np.array(self.columns.ancestors(job.step))
+        pending = jobs
+        while pending:
+            self._bisect_all(pending)
             # Bisected over the steps the change depends on: a midpoint taken as before
             # the change may still be undefined elsewhere in the program, which counts
             # as past it. Check them all at once; go on from the first such one.
-            kept = [(n, mid, a, b) for n, (mid, a, b, was_past) in enumerate(path) if not was_past]
-            if not kept:
+            checks = [
+                (job, n, mid, a)
+                for job in pending
+                if job.only is not None
+                for n, (mid, a, b, was_past) in enumerate(job.path)
+                if not was_past
+            ]
+            if not checks:
                 break
-            batch = self.columns.forward([mid for _, mid, _, _ in kept])
-            wrong = next((m for m, _ in enumerate(kept) if batch.bad[m]), None)
-            if wrong is None:
-                break
-            n, mid, a, _ = kept[wrong]
-            lo, hi, done = a, mid, done + n + 1
-        return _short_between(lo, hi)
+            batch = self.columns.forward([mid for _, _, mid, _ in checks])
+            again = []
+            for m, (job, n, mid, a) in enumerate(checks):
+                if batch.bad[m] and job not in again:
+                    job.lo, job.hi, job.done = a, mid, job.start + n + 1
+                    again.append(job)
+            pending = again
+        self._solve_results = [_short_between(job.lo, job.hi) for job in jobs]
+        return self._solve_results
 
-    def _bisect(self, lo, hi, past, only, done=0):
-        """_locate's loop, a tree of midpoints at a time: the next `_TREE` levels' every
-        midpoint is swept at once, then walked down as the loop would. Returns the last
-        interval and the path: (mid, lo, hi, past) at each halving. `done` halvings were
-        made before."""
-        path = []
-        while done < _BISECT:
-            depth = min(_TREE, _BISECT - done)
-            nodes = {1: (lo, hi)}
-            mids, where = [], {}
-            for n in range(1, 2**depth):
-                if n not in nodes:
-                    continue
-                a, b = nodes[n]
-                mid = (a + b) / 2
-                if mid in (a, b):
-                    continue
-                where[n] = len(mids)
-                mids.append(mid)
-                if 2 * n < 2**depth:
-                    nodes[2 * n], nodes[2 * n + 1] = (a, mid), (mid, b)
-            if not mids:
+    def _bisect_all(self, jobs: list) -> None:
+        """_locate's loop for every job at once, a tree of midpoints at a time: the next
+        `_TREE` levels' every midpoint of every job is swept together, then each job
+        walks down its tree as the loop would. Each job keeps its path: (mid, lo, hi,
+        past) at each halving."""
+        for job in jobs:
+            job.path, job.start = [], job.done
+        active = jobs
+        while active:
+            mids, plans = [], []
+            for job in active:
+                depth = min(_TREE, _BISECT - job.done)
+                nodes, where = {1: (job.lo, job.hi)}, {}
+                for n in range(1, 2**depth):
+                    if n not in nodes:
+                        continue
+                    a, b = nodes[n]
+                    mid = (a + b) / 2
+                    if mid in (a, b):
+                        continue
+                    where[n] = len(mids)
+                    mids.append(mid)
+                    if 2 * n < 2**depth:
+                        nodes[2 * n], nodes[2 * n + 1] = (a, mid), (mid, b)
+                if where:
+                    plans.append((job, depth, where))
+            if not plans:
                 break
+            masks = [job.only for job, _, _ in plans]
+            only = None if any(m is None for m in masks) else np.logical_or.reduce(masks).tolist()
             batch = self.columns.forward(mids, only)
-            n = 1
-            for _ in range(depth):
-                if n not in where:
-                    return lo, hi, path
-                mid = mids[where[n]]
-                was_past = bool(past(batch, where[n]))
-                path.append((mid, lo, hi, was_past))
-                if was_past:
-                    hi, n = mid, 2 * n
+            active = []
+            for job, depth, where in plans:
+                n = 1
+                for _ in range(depth):
+                    if n not in where:
+                        break
+                    mid = mids[where[n]]
+                    was_past = bool(job.past(batch, where[n]))
+                    job.path.append((mid, job.lo, job.hi, was_past))
+                    if was_past:
+                        job.hi, n = mid, 2 * n
+                    else:
+                        job.lo, n = mid, 2 * n + 1
+                    job.done += 1
                 else:
-                    lo, n = mid, 2 * n + 1
-                done += 1
-        return lo, hi, path
+                    if job.done < _BISECT:
+                        active.append(job)
+
+
+class _Collected(Exception):
+    """_ColumnSampler._prefetch: a bisection was asked for (and noted)."""
+
+
+class _Job:
+    """A bisection between lo and hi for where `past(batch, column)` starts to hold."""
+
+    def __init__(self, lo, hi, past, step, kink):
+        self.lo0, self.hi0, self.lo, self.hi, self.past = lo, hi, lo, hi, past
+        self.step, self.kink, self.only, self.done, self.path, self.start = (
+            step,
+            kink,
+            None,
+            0,
+            [],
+            0,
+        )
 
 
 def _beside(x: float) -> tuple:
