@@ -438,7 +438,7 @@ class _ColumnSampler(_Sampler):
         of samples at a time (plot_columns.py); the scalar passes only where run() needs
         more than a sample's numbers: the first of a run of undefined samples (why it is
         undefined), the bisections between samples, and a tangent that is not finite."""
-        from .plot_columns import BATCH_VALUES, Columns
+        from .plot_columns import Columns
 
         d = self.data
         step = (d.end - d.start) / (points - 1)
@@ -452,11 +452,14 @@ class _ColumnSampler(_Sampler):
             self._undefined(0, d.xs[0], _Sampler.values_at(self, d.xs[0]), None)
             self._tangent(x0)
             return
-        width = max(2, BATCH_VALUES // max(1, sum(self.reach)))
+        width = max(2, columns.budget // max(1, sum(self.reach)))
         previous, start = None, 0
         while True:
             end = min(points, start + width)
             last = end == points
+            if not isinstance(previous, DomainError):
+                previous = None  # read again from the next batch: one batch at a time
+            batch = None
             batch = columns.sweep(
                 d.xs[start:end] + ([x0] if last else []),
                 self.kinked,
@@ -545,29 +548,29 @@ class _ColumnSampler(_Sampler):
         for job, x in zip(jobs, self._solve(jobs)):
             self._located[(job.lo0, job.hi0, job.step)] = x
         kinks = [x for job, x in zip(jobs, self._solve_results) if job.kink]
-        if kinks:
-            points = [p for x in kinks for p in (x, *_beside(x))]
-            swept = self.columns.sweep(points, (), (), {}, 0)
-            for n, x in enumerate(kinks):
+        size = max(1, self.columns.budget // (3 * sum(self.reach)))
+        for first in range(0, len(kinks), size):
+            group = kinks[first : first + size]
+            swept = self.columns.sweep([p for x in group for p in (x, *_beside(x))], (), (), {}, 0)
+            for n, x in enumerate(group):
                 j = 3 * n
                 sides = [None if swept.bad[j + m] else swept.slopes[j + m] for m in (1, 2)]
-                self._at[x] = (None if swept.bad[j] else swept.column(j), sides)
+                self._at[x] = (not swept.bad[j], sides)
 
     def values_at(self, x: float):
-        """Every step's value at x (a Column), or the scalar path's DomainError. The
-        slopes just beside x, which _slope_jumps(x) asks for next, come in the same
-        sweep."""
+        """The scalar path's DomainError where x is undefined, else _DEFINED: its callers
+        here (_between, _boundary) ask only whether x is defined. The slopes just beside
+        x, which _slope_jumps(x) asks for next, come in the same sweep."""
         if self._collect is not None:
             raise _Collected
         if x in self._at:
-            values, sides = self._at.pop(x)
+            defined, sides = self._at.pop(x)
         else:
-            beside = _beside(x)
-            batch = self.columns.sweep([x, *beside], (), (), {}, 0)
-            values = None if batch.bad[0] else batch.column(0)
+            batch = self.columns.sweep([x, *_beside(x)], (), (), {}, 0)
+            defined = not batch.bad[0]
             sides = [None if batch.bad[j] else batch.slopes[j] for j in (1, 2)]
         self._beside = (_beside(x), sides)
-        return _Sampler.values_at(self, x) if values is None else values
+        return _DEFINED if defined else _Sampler.values_at(self, x)
 
     def _sides(self, xs: list):
         if self._beside[0] == tuple(xs):
@@ -598,7 +601,18 @@ class _ColumnSampler(_Sampler):
                 job.only = np.array(self.columns.ancestors(job.step))
         pending = jobs
         while pending:
-            self._bisect_all(pending)
+            # as many jobs at a time as the sweep's budget holds: up to 63 midpoints each,
+            # over the steps they depend on
+            group, union = [], None
+            for job in pending:
+                mask = job.only if job.only is not None else np.array(self.reach)
+                wider = mask if union is None else union | mask
+                if group and 63 * (len(group) + 1) * int(wider.sum()) > self.columns.budget:
+                    self._bisect_all(group)
+                    group, wider = [], mask
+                group.append(job)
+                union = wider
+            self._bisect_all(group)
             # Bisected over the steps the change depends on: a midpoint taken as before
             # the change may still be undefined elsewhere in the program, which counts
             # as past it. Check them all at once; go on from the first such one.
@@ -611,10 +625,14 @@ class _ColumnSampler(_Sampler):
             ]
             if not checks:
                 break
-            batch = self.columns.forward([mid for _, _, mid, _ in checks])
+            size = max(1, self.columns.budget // sum(self.reach))
+            bad = []
+            for first in range(0, len(checks), size):
+                mids = [mid for _, _, mid, _ in checks[first : first + size]]
+                bad += self.columns.forward(mids).bad
             again = []
             for m, (job, n, mid, a) in enumerate(checks):
-                if batch.bad[m] and job not in again:
+                if bad[m] and job not in again:
                     job.lo, job.hi, job.done = a, mid, job.start + n + 1
                     again.append(job)
             pending = again
@@ -669,6 +687,9 @@ class _ColumnSampler(_Sampler):
                 else:
                     if job.done < _BISECT:
                         active.append(job)
+
+
+_DEFINED = object()  # _ColumnSampler.values_at: x is defined
 
 
 class _Collected(Exception):

@@ -36,8 +36,15 @@ _INPUT, _CONST = OPS["input"], OPS["const"]
 
 # Ops whose array kernels are the scalar kernels' arithmetic, bit for bit.
 EXACT = frozenset(("copy", "neg", "add", "sub", "mul", "div", "sqrt", "relu", "abs", "max", "min"))
-# How many step values (steps × columns) one batch holds: about 48 MB of float64.
-BATCH_VALUES = 6_000_000
+# How many step values (steps × columns) one sweep holds at most: the tape's steps times
+# this (about half of what the tape itself takes), and at least a million (8 MB).
+VALUES_PER_STEP = 40
+MIN_VALUES = 1_000_000
+
+
+def budget(tape: Tape) -> int:
+    """How many float64 values (steps × columns) one sweep may hold."""
+    return max(MIN_VALUES, VALUES_PER_STEP * len(tape.steps))
 
 
 def _elementwise(op):
@@ -82,6 +89,7 @@ class Columns:
 
     def __init__(self, tape: Tape, inputs: dict, slot: int, reach: list):
         self.tape, self.slot, self.reach = tape, slot, reach
+        self.budget = budget(tape)
         swapped = {}
         steps = []
         for step in tape.steps:
