@@ -7,10 +7,13 @@ import itertools
 import json
 import math
 import random
+import resource
+import subprocess
+import sys
 
 import numpy as np
 import pytest
-from conftest import run_gradcli
+from conftest import ROOT, run_gradcli
 
 from gradcli.core.errors import GradcliError
 from gradcli.core.ops import OPS
@@ -222,3 +225,31 @@ def test_each_ops_kernel_on_columns_is_its_scalar_kernel_at_edge_points(name):
         assert repr(tuple(float(np.broadcast_to(p, ys.shape)[k]) for p in partials)) == repr(
             tuple(float(w) for w in want)
         ), (name, cases[at])
+
+
+def test_ten_thousand_statements_plot_within_bounded_cpu_time_and_memory(tmp_path):
+    # benchmarks/scale.py's program of 10,000 statements along the input most of it
+    # depends on: 200 samples on a kink, 7 kinks located between samples. The scalar
+    # passes took 18 s of CPU time here, the sweep on arrays 4 to 5 s.
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from scale import program
+
+    prog = tmp_path / "p10k.gc"
+    prog.write_text(program(10_000))
+    values = [f"--x{i}={0.1 * (i + 1):.1f}" for i in range(16)]
+    limit = 2 * 1024**3
+
+    def bounded():
+        resource.setrlimit(resource.RLIMIT_CPU, (12, 12))
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "gradcli", "plot", "-f", str(prog), *values, "--along", "x11"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+        preexec_fn=bounded,
+    )
+    assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
+    assert "tangent at x11 = 1.2" in proc.stdout

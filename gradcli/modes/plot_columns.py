@@ -37,9 +37,10 @@ _INPUT, _CONST = OPS["input"], OPS["const"]
 # Ops whose array kernels are the scalar kernels' arithmetic, bit for bit.
 EXACT = frozenset(("copy", "neg", "add", "sub", "mul", "div", "sqrt", "relu", "abs", "max", "min"))
 # How many step values (steps × columns) one sweep holds at most: the tape's steps times
-# this (about half of what the tape itself takes), and at least a million (8 MB).
-VALUES_PER_STEP = 40
-MIN_VALUES = 1_000_000
+# this (about 480 bytes a step, less than the tape itself takes), and at least two
+# million (16 MB).
+VALUES_PER_STEP = 60
+MIN_VALUES = 2_000_000
 
 
 def budget(tape: Tape) -> int:
