@@ -37,9 +37,9 @@ _INPUT, _CONST = OPS["input"], OPS["const"]
 # Ops whose array kernels are the scalar kernels' arithmetic, bit for bit.
 EXACT = frozenset(("copy", "neg", "add", "sub", "mul", "div", "sqrt", "relu", "abs", "max", "min"))
 # How many step values (steps × columns) one sweep holds at most: the tape's steps times
-# this (about 480 bytes a step, less than the tape itself takes), and at least two
-# million (16 MB).
-VALUES_PER_STEP = 60
+# this, and at least two million (16 MB). The reverse sweep's adjoints may take as much
+# again while it runs, so this stays well under what the tape itself takes.
+VALUES_PER_STEP = 30
 MIN_VALUES = 2_000_000
 
 
