@@ -25,8 +25,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
+from ..core.arrays import np
 from ..core.engine import forward, input_values, no_cycle_collection, reverse_sweep
 from ..core.errors import DomainError, UsageError, close_matches, quoted_or
 from ..core.notation import fmt
@@ -37,7 +38,12 @@ POINTS = 200  # samples by default
 MAX_POINTS = 10_000  # the most --points takes: every sample is a forward and a reverse pass
 MIN_POINTS = 2
 HALF_WIDTH = 3.0  # without --range: the point ± this
+# From this many step evaluations (the tape's steps × the samples) the
+# samples are swept at once on NumPy arrays (plot_columns.py); below it, importing NumPy
+# costs more than it saves, and each sample is a forward and a reverse pass.
+COLUMNS_FROM = 20_000
 _BISECT = 60  # halvings to locate a boundary, a pole or a kink (the interval's 2^-60)
+_TREE = 6  # halvings swept at once on arrays: every midpoint of the next 6 levels
 
 
 @dataclass
@@ -185,7 +191,10 @@ def sample(
     span: Optional[tuple] = None,
     points: int = POINTS,
     dialect: str = "gradcli",
+    _columns: Optional[bool] = None,
 ) -> PlotData:
+    """`_columns` (tests only): True or False forces the sweep on arrays or the scalar
+    passes, which otherwise is chosen by the program's size."""
     if not MIN_POINTS <= points <= MAX_POINTS:
         raise UsageError(f"a plot takes {MIN_POINTS} to {MAX_POINTS:,} samples, not {points}")
     with no_cycle_collection():
@@ -215,7 +224,13 @@ def sample(
             [],
             warnings=list(tape.warnings) + warnings,
         )
-        _Sampler(tape, inputs, name, data).run(points, x0)
+        sampler = _Sampler(tape, inputs, name, data)
+        use_columns = _columns
+        if use_columns is None:
+            use_columns = len(tape.steps) * (points + 1) >= COLUMNS_FROM
+        if use_columns:
+            sampler = _ColumnSampler(tape, inputs, name, data)
+        sampler.run(points, x0)
     return data
 
 
@@ -223,7 +238,7 @@ class _Sampler:
     def __init__(self, tape: Tape, inputs: dict, name: str, data: PlotData):
         self.tape, self.inputs, self.name, self.data = tape, dict(inputs), name, data
         self.slot = tape.inputs[name]
-        reach = [False] * len(tape.steps)
+        self.reach = reach = [False] * len(tape.steps)
         reach[self.slot] = True
         for i in range(self.slot + 1, len(tape.steps)):
             reach[i] = any(reach[a] for a in tape.steps[i].args)
@@ -315,9 +330,11 @@ class _Sampler:
         return x, isinstance(self.values_at(x), DomainError)
 
     # --- poles and kinks between two defined samples ------------------------------------
-    def _between(self, k: int, left: list, right: list) -> None:
+    def _between(self, k: int, left, right, poled=None, kinked=None) -> None:
+        """Poles and kinks between samples k and k + 1; `poled` and `kinked`, when given,
+        are the only steps where one may be (the others are known not to change)."""
         d, lo, hi = self.data, self.data.xs[k], self.data.xs[k + 1]
-        for i in self.poled:
+        for i in self.poled if poled is None else poled:
             name = self.tape.steps[i].op.name
             at_left = self._operands(left, i)
             if _POLES[name](at_left, self._operands(right, i)):
@@ -328,9 +345,10 @@ class _Sampler:
                     lambda v, pole=_POLES[name], at_left=at_left, i=i: pole(
                         at_left, self._operands(v, i)
                     ),
+                    i,
                 )
                 self._break(k, x, _POLE_WHY[name])
-        for i in self.kinked:
+        for i in self.kinked if kinked is None else kinked:
             op = self.tape.steps[i].op
             if op.kink(*self._operands(left, i)) or op.kink(*self._operands(right, i)):
                 continue  # a sample sits on this kink: it is a point of its own
@@ -342,6 +360,7 @@ class _Sampler:
                     lambda v, op=op, i=i, slopes=slopes: (
                         op.partials(*self._operands(v, i), v[i]) != slopes
                     ),
+                    i,
                 )
                 undefined = self.values_at(x)
                 if isinstance(undefined, DomainError):  # x/abs(x): a jump, not a kink
@@ -354,17 +373,28 @@ class _Sampler:
 
     def _slope_jumps(self, x: float) -> bool:
         """Whether the program's slope differs on the two sides of x (just beside it)."""
-        h = max(abs(x), 1.0) * 1e-7
         sides = []
-        for at in (x - h, x + h):
-            values = self.values_at(at)
-            if isinstance(values, DomainError):
+        for at, slope in zip(_beside(x), self._sides(list(_beside(x)))):
+            if slope is None:  # undefined there
                 return True
-            sides.append(self._slope(values, at))
+            if not math.isfinite(slope):
+                self.data.infinite_slopes.append(at)
+                slope = None
+            sides.append(slope)
         left, right = sides
         if left is None or right is None:
             return True
         return abs(left - right) > 1e-4 * max(1.0, abs(left), abs(right))
+
+    def _sides(self, xs: list):
+        """The slope at each x in turn (any float), or None where x is undefined."""
+        for x in xs:
+            values = self.values_at(x)
+            yield (
+                None
+                if isinstance(values, DomainError)
+                else reverse_sweep(self.tape, values)[self.slot]
+            )
 
     def _break(self, k: int, x: float, why: str) -> None:
         """The function jumps (or is undefined) at x between samples k and k + 1."""
@@ -374,7 +404,7 @@ class _Sampler:
         if not any(p.x == x for p in d.poles):
             d.poles.append(Mark(x, why, False))
 
-    def _locate(self, lo: float, hi: float, changed: Callable) -> float:
+    def _locate(self, lo: float, hi: float, changed: Callable, step=None) -> float:
         """Bisect [lo, hi] for where a step changes: `changed(values)` is true of the
         values past the change (an undefined midpoint counts as past it)."""
         for _ in range(_BISECT):
@@ -388,8 +418,8 @@ class _Sampler:
                 lo = mid
         return _short_between(lo, hi)
 
-    def _kink_at(self, x: float, values: list) -> None:
-        for i in self.kinked:
+    def _kink_at(self, x: float, values, kinked=None) -> None:
+        for i in self.kinked if kinked is None else kinked:
             why = self.tape.steps[i].op.kink(*self._operands(values, i))
             if why:
                 self.data.kinks.append(Mark(x, why, True))
@@ -398,7 +428,7 @@ class _Sampler:
     # --- the tangent at the given point --------------------------------------------------
     def _tangent(self, x0: float) -> None:
         d = self.data
-        values = self.values_at(x0)
+        values = _Sampler.values_at(self, x0)
         if isinstance(values, DomainError):
             d.no_tangent = f"the program is undefined at {self.name} = {fmt(x0)}: {values.problem}"
             return
@@ -412,6 +442,299 @@ class _Sampler:
         for i in self.kinked:
             kink = kink or self.tape.steps[i].op.kink(*self._operands(values, i))
         d.tangent = Tangent(x0, values[self.tape.output], g, kink)
+
+
+class _ColumnSampler(_Sampler):
+    """_Sampler with the samples, and the bisections between them, swept on arrays
+    (plot_columns.py): the same reads of the same numbers, far fewer passes."""
+
+    def run(self, points: int, x0: float) -> None:
+        """run(), reading every sample's values and slope from sweeps on arrays, a batch
+        of samples at a time (plot_columns.py); the scalar passes only where run() needs
+        more than a sample's numbers: the first of a run of undefined samples (why it is
+        undefined), the bisections between samples, and a tangent that is not finite."""
+        from .plot_columns import Columns
+
+        d = self.data
+        step = (d.end - d.start) / (points - 1)
+        d.xs = [d.start + k * step for k in range(points - 1)] + [d.end]
+        self.columns = columns = Columns(self.tape, self.inputs, self.slot, self.reach)
+        self._beside: tuple = (None, None)
+        self._collect: Optional[list] = None
+        self._located: dict = {}
+        self._at: dict = {}
+        if columns.undefined_everywhere:
+            # A step that does not depend on the plotted input is undefined: so is every
+            # sample, and only the first one's reason is reported.
+            d.ys, d.slopes = [None] * points, [None] * points
+            self._undefined(0, d.xs[0], _Sampler.values_at(self, d.xs[0]), None)
+            self._tangent(x0)
+            return
+        width = max(2, columns.budget // max(1, sum(self.reach)))
+        previous, start = None, 0
+        while True:
+            end = min(points, start + width)
+            last = end == points
+            if not isinstance(previous, DomainError):
+                previous = None  # read again from the next batch: one batch at a time
+            batch: Any = None  # the last batch freed before the next is built
+            batch = columns.sweep(
+                d.xs[start:end] + ([x0] if last else []),
+                self.kinked,
+                self.poled,
+                _POLE_COLUMNS,
+                end - start,
+            )
+            self._prefetch(batch, start, end)
+            if start and not isinstance(previous, DomainError):
+                previous = batch.column(0)  # the same sample, read in this batch
+            for k in range(start + (start > 0), end):
+                previous = self._read(k, batch, k - start, previous)
+            if last:
+                break
+            start = end - 1  # batches overlap by a sample, so each pair lies in one
+        j = end - start
+        if batch.bad[j] or not math.isfinite(batch.slopes[j]):
+            self._tangent(x0)  # the scalar path says why there is none
+            return
+        kink, i = None, batch.first_kink[j]
+        if i is not None:
+            kink = self.tape.steps[i].op.kink(*self._operands(batch.column(j), i))
+        d.tangent = Tangent(x0, batch.ys[j], batch.slopes[j], kink)
+
+    def _read(self, k: int, batch, j: int, previous):
+        """Sample k, column j of the batch, as run() reads it; returns what run() keeps
+        as `previous`."""
+        d, x = self.data, self.data.xs[k]
+        if batch.bad[j]:
+            if isinstance(previous, DomainError):
+                d.ys.append(None)  # the region goes on (run() asks no more of it)
+                d.slopes.append(None)
+                return previous
+            values = _Sampler.values_at(self, x)  # why it is undefined
+            if isinstance(values, DomainError):
+                d.ys.append(None)
+                d.slopes.append(None)
+                self._undefined(k, x, values, previous)
+                return values
+            raise AssertionError(f"the sweep on arrays found {d.along} = {x} undefined")
+        if isinstance(previous, DomainError) and d.undefined:
+            self._close_region(d.xs[k - 1], x)
+        d.ys.append(batch.ys[j])
+        slope = batch.slopes[j]
+        if not math.isfinite(slope):
+            d.infinite_slopes.append(x)
+            slope = None
+        d.slopes.append(slope)
+        values = batch.column(j)
+        if batch.first_kink[j] is not None:
+            d.kink_samples.add(k)
+            self._kink_at(x, values, [batch.first_kink[j]])
+        if previous is not None and not isinstance(previous, DomainError):
+            self._between(
+                k - 1,
+                previous,
+                values,
+                batch.pair_poles.get(j - 1, ()),
+                batch.pair_kinks.get(j - 1, ()),
+            )
+        return values
+
+    def _prefetch(self, batch, start: int, end: int) -> None:
+        """Bisect, all together, for every pole and kink that the batch's pairs of
+        samples will locate, and sweep the points found and those beside them at once:
+        _between then finds them done (`_located`, `_at`). Which are located is learned
+        by running _between on each flagged step alone, stopped at its _locate."""
+        jobs: list = []
+        self._collect = jobs
+        try:
+            for j in range(1, end - start):
+                if batch.bad[j - 1] or batch.bad[j]:
+                    continue
+                left, right = batch.column(j - 1), batch.column(j)
+                for poled, kinked in [([i], ()) for i in batch.pair_poles.get(j - 1, ())] + [
+                    ((), [i]) for i in batch.pair_kinks.get(j - 1, ())
+                ]:
+                    try:
+                        self._between(start + j - 1, left, right, poled, kinked)
+                    except _Collected:
+                        pass
+        finally:
+            self._collect = None
+        if not jobs:
+            return
+        for job, x in zip(jobs, self._solve(jobs)):
+            self._located[(job.lo0, job.hi0, job.step)] = x
+        kinks = [x for job, x in zip(jobs, self._solve_results) if job.kink]
+        size = max(1, self.columns.budget // (3 * sum(self.reach)))
+        for first in range(0, len(kinks), size):
+            group = kinks[first : first + size]
+            swept = self.columns.sweep([p for x in group for p in (x, *_beside(x))], (), (), {}, 0)
+            for n, x in enumerate(group):
+                j = 3 * n
+                sides = [None if swept.bad[j + m] else swept.slopes[j + m] for m in (1, 2)]
+                self._at[x] = (not swept.bad[j], sides)
+
+    def values_at(self, x: float):
+        """The scalar path's DomainError where x is undefined, else _DEFINED: its callers
+        here (_between, _boundary) ask only whether x is defined. The slopes just beside
+        x, which _slope_jumps(x) asks for next, come in the same sweep."""
+        if self._collect is not None:
+            raise _Collected
+        if x in self._at:
+            defined, sides = self._at.pop(x)
+        else:
+            batch = self.columns.sweep([x, *_beside(x)], (), (), {}, 0)
+            defined = not batch.bad[0]
+            sides = [None if batch.bad[j] else batch.slopes[j] for j in (1, 2)]
+        self._beside = (_beside(x), sides)
+        return _DEFINED if defined else _Sampler.values_at(self, x)
+
+    def _sides(self, xs: list):
+        if self._beside[0] == tuple(xs):
+            return self._beside[1]
+        batch = self.columns.sweep(xs, (), (), {}, 0)
+        return [None if batch.bad[j] else batch.slopes[j] for j in range(len(xs))]
+
+    def _boundary(self, good: float, bad: float) -> tuple:
+        job = _Job(good, bad, lambda batch, j: batch.bad[j], None, False)
+        self._bisect_all([job])
+        x = _short_between(job.lo, job.hi)
+        return x, isinstance(self.values_at(x), DomainError)
+
+    def _locate(self, lo: float, hi: float, changed: Callable, step=None) -> float:
+        kink = self.tape.steps[step].op.kink is not None if step is not None else False
+        job = _Job(lo, hi, lambda batch, j: batch.bad[j] or changed(batch.column(j)), step, kink)
+        if self._collect is not None:
+            self._collect.append(job)
+            raise _Collected
+        if (lo, hi, step) in self._located:
+            return self._located.pop((lo, hi, step))
+        return self._solve([job])[0]
+
+    def _solve(self, jobs: list) -> list:
+        """Where each job's change lies, as _Sampler._locate finds it."""
+        for job in jobs:
+            if job.step is not None:
+                job.only = np.array(self.columns.ancestors(job.step))
+        pending = jobs
+        while pending:
+            # as many jobs at a time as the sweep's budget holds: up to 63 midpoints each,
+            # over the steps they depend on
+            group: list = []
+            union = None
+            for job in pending:
+                mask = job.only if job.only is not None else np.array(self.reach)
+                wider = mask if union is None else union | mask
+                if group and 63 * (len(group) + 1) * int(wider.sum()) > self.columns.budget:
+                    self._bisect_all(group)
+                    group, wider = [], mask
+                group.append(job)
+                union = wider
+            self._bisect_all(group)
+            # Bisected over the steps the change depends on: a midpoint taken as before
+            # the change may still be undefined elsewhere in the program, which counts
+            # as past it. Check them all at once; go on from the first such one.
+            checks = [
+                (job, n, mid, a)
+                for job in pending
+                if job.only is not None
+                for n, (mid, a, b, was_past) in enumerate(job.path)
+                if not was_past
+            ]
+            if not checks:
+                break
+            size = max(1, self.columns.budget // sum(self.reach))
+            bad = []
+            for first in range(0, len(checks), size):
+                mids = [mid for _, _, mid, _ in checks[first : first + size]]
+                bad += self.columns.forward(mids).bad
+            again = []
+            for m, (job, n, mid, a) in enumerate(checks):
+                if bad[m] and job not in again:
+                    job.lo, job.hi, job.done = a, mid, job.start + n + 1
+                    again.append(job)
+            pending = again
+        self._solve_results = [_short_between(job.lo, job.hi) for job in jobs]
+        return self._solve_results
+
+    def _bisect_all(self, jobs: list) -> None:
+        """_locate's loop for every job at once, a tree of midpoints at a time: the next
+        `_TREE` levels' every midpoint of every job is swept together, then each job
+        walks down its tree as the loop would. Each job keeps its path: (mid, lo, hi,
+        past) at each halving."""
+        for job in jobs:
+            job.path, job.start = [], job.done
+        active = jobs
+        while active:
+            mids: list = []
+            plans: list = []
+            for job in active:
+                depth = min(_TREE, _BISECT - job.done)
+                nodes, where = {1: (job.lo, job.hi)}, {}
+                for n in range(1, 2**depth):
+                    if n not in nodes:
+                        continue
+                    a, b = nodes[n]
+                    mid = (a + b) / 2
+                    if mid in (a, b):
+                        continue
+                    where[n] = len(mids)
+                    mids.append(mid)
+                    if 2 * n < 2**depth:
+                        nodes[2 * n], nodes[2 * n + 1] = (a, mid), (mid, b)
+                if where:
+                    plans.append((job, depth, where))
+            if not plans:
+                break
+            masks = [job.only for job, _, _ in plans]
+            only = None if any(m is None for m in masks) else np.logical_or.reduce(masks).tolist()
+            batch = self.columns.forward(mids, only)
+            active = []
+            for job, depth, where in plans:
+                n = 1
+                for _ in range(depth):
+                    if n not in where:
+                        break
+                    mid = mids[where[n]]
+                    was_past = bool(job.past(batch, where[n]))
+                    job.path.append((mid, job.lo, job.hi, was_past))
+                    if was_past:
+                        job.hi, n = mid, 2 * n
+                    else:
+                        job.lo, n = mid, 2 * n + 1
+                    job.done += 1
+                else:
+                    if job.done < _BISECT:
+                        active.append(job)
+
+
+_DEFINED = object()  # _ColumnSampler.values_at: x is defined
+
+
+class _Collected(Exception):
+    """_ColumnSampler._prefetch: a bisection was asked for (and noted)."""
+
+
+class _Job:
+    """A bisection between lo and hi for where `past(batch, column)` starts to hold."""
+
+    def __init__(self, lo, hi, past, step, kink):
+        self.lo0, self.hi0, self.lo, self.hi, self.past = lo, hi, lo, hi, past
+        self.step, self.kink, self.only, self.done, self.path, self.start = (
+            step,
+            kink,
+            None,
+            0,
+            [],
+            0,
+        )
+
+
+def _beside(x: float) -> tuple:
+    """Two points just either side of x, where _slope_jumps compares the slopes."""
+    h = max(abs(x), 1.0) * 1e-7
+    return x - h, x + h
 
 
 def _short_between(lo: float, hi: float) -> float:
@@ -428,8 +751,12 @@ def _sign_change(a: float, b: float) -> bool:
     return (a < 0 < b) or (b < 0 < a)
 
 
-def _tan_branch(x: float) -> float:
-    return math.floor((x - math.pi / 2) / math.pi)
+def _tan_branch(x: float, floor=math.floor) -> float:
+    return floor((x - math.pi / 2) / math.pi)
+
+
+def _sign_changes(a, b):
+    return ((a < 0) & (b > 0)) | ((b < 0) & (a > 0))
 
 
 # Ops whose value jumps between two defined samples, read from the operands at both: a
@@ -439,5 +766,12 @@ _POLES: dict = {
     "div": lambda left, right: _sign_change(left[1], right[1]),
     "pow": lambda left, right: (left[1] < 0 or right[1] < 0) and _sign_change(left[0], right[0]),
     "tan": lambda left, right: _tan_branch(left[0]) != _tan_branch(right[0]),
+}
+# The same on arrays of neighbouring samples' operands (plot_columns.py): where a pole may
+# lie, each then checked with _POLES.
+_POLE_COLUMNS: dict = {
+    "div": lambda a, b: _sign_changes(a[1], b[1]),
+    "pow": lambda a, b: ((a[1] < 0) | (b[1] < 0)) & _sign_changes(a[0], b[0]),
+    "tan": lambda a, b: _tan_branch(a[0], np.floor) != _tan_branch(b[0], np.floor),
 }
 _POLE_WHY = {"div": "division by zero", "pow": "0 to a negative power", "tan": "a pole of tan"}
