@@ -90,7 +90,11 @@ _PY_HELPERS = {
         "    z = math.exp(x)",
         "    return z / (1 + z)",
     ),
-    "softplus": ("def softplus(x):", "    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))"),
+    "softplus": (
+        "def softplus(x):",
+        "    # PyTorch's softplus: x itself above 20 (its threshold), else ln(1 + e^x)",
+        "    return x if x > 20 else math.log1p(math.exp(x))",
+    ),
     "relu": ("def relu(x):", "    return x if x > 0 else 0.0"),
     "heaviside": (
         "def heaviside(x, at0):",
@@ -145,7 +149,8 @@ _JS_HELPERS = {
     ),
     "softplus": (
         "function softplus(x) {",
-        "  return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));",
+        "  // PyTorch's softplus: x itself above 20 (its threshold), else ln(1 + e^x)",
+        "  return x > 20 ? x : Math.log1p(Math.exp(x));",
         "}",
     ),
     "relu": ("function relu(x) {", "  return x > 0 ? x : 0;", "}"),
