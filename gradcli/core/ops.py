@@ -582,13 +582,13 @@ defop(
 defop(
     "relu",
     1,
-    lambda x: x if x > 0 else 0.0,
+    lambda x: x if x >= 0 else 0.0,  # relu(-0.0) is -0.0, as in PyTorch
     lambda x, y: (1.0 if x > 0 else 0.0,),
     ("heaviside({0}, 0)",),
     "rectified linear unit: passes the gradient where its input > 0",
     kink=lambda x: "relu'(0) is taken as 0 (PyTorch's convention)" if x == 0 else None,
     gates=("local",),
-    array=(lambda x: np.where(x > 0, x, 0.0), lambda x, y: (np.where(x > 0, 1.0, 0.0),)),
+    array=(lambda x: np.where(x >= 0, x, 0.0), lambda x, y: (np.where(x > 0, 1.0, 0.0),)),
 )
 defop(
     "softplus",
