@@ -524,12 +524,14 @@ def eval_command(
     the file option). A program starting with `--` also gets a leading space, since
     gradcli's own argument reader takes `--x...` for an option even after `--`."""
     origin = origin or Origin()
-    options, words, save_as = [], [], None
+    options, words, save_as = "", [], None
+    if output is not None:
+        options += f" --output {shlex.quote(output)}"
     program = ev.tape.source.strip()
     if origin.read_as is not None and (origin.file is not None or _plain_line(program)):
-        options += ["--from", origin.read_as]  # (a file saved as below: its extension says)
+        options += f" --from {origin.read_as}"  # (a file saved as below: its extension says)
     if origin.file is not None:
-        options += ["-f", origin.file]
+        options += f" -f {shlex.quote(origin.file)}"
     elif _plain_line(program):
         if program.startswith("-"):
             words.append("--")
@@ -538,14 +540,12 @@ def eval_command(
         words.append(program)
     else:
         save_as = _SAVE_AS.get(origin.read_as or _read_as(program), "program.txt")
-        options += ["-f", save_as]
+        options += f" -f {save_as}"
     for name, v in ev.inputs.items():
         pair = f"{name}={(exact or _exact)(v)}"
         words.append(pair if eval_options is None or f"--{name}" in eval_options else f"--{pair}")
-    if output is not None:
-        options = ["--output", output] + options
-    command = " ".join(["gradcli", "eval" + flags] + [shlex.quote(w) for w in options + words])
-    return command, save_as
+    given = "".join(f" {shlex.quote(w)}" for w in words)
+    return f"gradcli eval{flags}{options}{given}", save_as
 
 
 def _plain_line(program: str) -> bool:
