@@ -317,6 +317,7 @@ NOT_OPTIONS = {
     ),
     ("tutor/walkthrough.py", "--"),
     ("tutor/walkthrough.py", " --output "),
+    ("tutor/walkthrough.py", " --from "),
     ("tutor/walkthrough.py", " rows (gradcli eval --all shows every row)."),
     ("tutor/tensor_walk.py", " --json"),
     ("tutor/tensor_walk.py", " --output "),

@@ -179,8 +179,31 @@ def _sigmoid(x: float) -> float:
     return z / (1.0 + z)
 
 
+# softplus as PyTorch defines it (F.softplus, beta 1, threshold 20): above 20 the value is
+# x itself and the slope exactly 1; at 20 and below, log1p(eˣ) and eˣ/(eˣ + 1), which is
+# σ(x) computed as PyTorch's backward computes it. eˣ cannot overflow at or below 20.
+SOFTPLUS_THRESHOLD = 20.0
+
+
 def _softplus(x: float) -> float:
-    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+    return x if x > SOFTPLUS_THRESHOLD else math.log1p(math.exp(x))
+
+
+def _softplus_slope(x: float, y: float) -> tuple:
+    if x > SOFTPLUS_THRESHOLD:
+        return (1.0,)
+    z = math.exp(x)
+    return (z / (z + 1.0),)
+
+
+def _softplus_array(x):
+    # exp of at most 20 (the branch above 20 is x itself), so no overflow warning
+    return np.where(x > SOFTPLUS_THRESHOLD, x, np.log1p(np.exp(np.minimum(x, SOFTPLUS_THRESHOLD))))
+
+
+def _softplus_slope_array(x, y):
+    z = np.exp(np.minimum(x, SOFTPLUS_THRESHOLD))
+    return (np.where(x > SOFTPLUS_THRESHOLD, 1.0, z / (z + 1.0)),)
 
 
 def ieee_div(a: float, b: float) -> float:
@@ -560,25 +583,23 @@ defop(
 defop(
     "relu",
     1,
-    lambda x: x if x > 0 else 0.0,
+    lambda x: x if x >= 0 else 0.0,  # relu(-0.0) is -0.0, as in PyTorch
     lambda x, y: (1.0 if x > 0 else 0.0,),
     ("heaviside({0}, 0)",),
     "rectified linear unit: passes the gradient where its input > 0",
     kink=lambda x: "relu'(0) is taken as 0 (PyTorch's convention)" if x == 0 else None,
     gates=("local",),
-    array=(lambda x: np.where(x > 0, x, 0.0), lambda x, y: (np.where(x > 0, 1.0, 0.0),)),
+    array=(lambda x: np.where(x >= 0, x, 0.0), lambda x, y: (np.where(x > 0, 1.0, 0.0),)),
 )
 defop(
     "softplus",
     1,
     _softplus,
-    lambda x, y: (_sigmoid(x),),
-    ("sigmoid({0})",),
-    "softplus ln(1 + eˣ), a smooth relu; its slope is σ(x)",
-    array=(
-        lambda x: np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x))),
-        lambda x, y: (_sigmoid_array(x),),
-    ),
+    _softplus_slope,
+    ("where(relu({0} - 20), 1, exp({0})/(exp({0}) + 1))",),
+    "softplus ln(1 + eˣ), a smooth relu, as PyTorch computes it: x itself above 20 "
+    "(slope 1); elsewhere its slope is eˣ/(eˣ + 1) = σ(x)",
+    array=(_softplus_array, _softplus_slope_array),
 )
 defop(
     "abs",

@@ -91,8 +91,15 @@ _PY_HELPERS = {
         "    z = math.exp(x)",
         "    return z / (1 + z)",
     ),
-    "softplus": ("def softplus(x):", "    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))"),
-    "relu": ("def relu(x):", "    return x if x > 0 else 0.0"),
+    "softplus": (
+        "def softplus(x):",
+        "    # PyTorch's softplus: x itself above 20 (its threshold), else ln(1 + e^x)",
+        "    return x if x > 20 else math.log1p(math.exp(x))",
+    ),
+    "relu": (
+        "def relu(x):",
+        "    return x if x >= 0 else 0.0  # relu(-0.0) is -0.0, as in PyTorch",
+    ),
     "heaviside": (
         "def heaviside(x, at0):",
         "    # the step function, with the value at 0 given (numpy.heaviside)",
@@ -146,10 +153,15 @@ _JS_HELPERS = {
     ),
     "softplus": (
         "function softplus(x) {",
-        "  return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));",
+        "  // PyTorch's softplus: x itself above 20 (its threshold), else ln(1 + e^x)",
+        "  return x > 20 ? x : Math.log1p(Math.exp(x));",
         "}",
     ),
-    "relu": ("function relu(x) {", "  return x > 0 ? x : 0;", "}"),
+    "relu": (
+        "function relu(x) {",
+        "  return x >= 0 ? x : 0;  // relu(-0) is -0, as in PyTorch",
+        "}",
+    ),
     "max": (
         "function max(a, b) {",
         "  return b > a ? b : a;  // of 0 and -0 the first, where Math.max says 0",

@@ -68,9 +68,13 @@ _HELPERS = {
     ),
     "softplus": (
         "def softplus(x):",
-        "    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))",
+        "    # PyTorch's softplus: x itself above 20 (its threshold), else ln(1 + e^x)",
+        "    return np.where(x > 20, x, np.log1p(np.exp(np.minimum(x, 20))))",
     ),
-    "relu": ("def relu(x):", "    return np.where(x > 0, x, 0.0)"),
+    "relu": (
+        "def relu(x):",
+        "    return np.where(x >= 0, x, 0.0)  # relu(-0.0) is -0.0, as in PyTorch",
+    ),
     "softmax": (
         "def softmax(x, axis=-1):",
         "    e = np.exp(x - x.max(axis, keepdims=True))  # the max subtracted: no overflow",

@@ -19,7 +19,15 @@ from ..core.engine import Evaluation, forward
 from ..core.errors import GradcliError
 from ..core.notation import Notation, fmt, full_array
 from . import arraytext as at
-from .walkthrough import FORWARD_LIMIT, NODE_LIMIT, Step, eval_command, factor, output_index
+from .walkthrough import (
+    FORWARD_LIMIT,
+    NODE_LIMIT,
+    Origin,
+    Step,
+    closing_command,
+    factor,
+    output_index,
+)
 
 H = 1e-6  # the nudge for the measured slope
 PROGRAM_LIMIT = 30  # statements shown in the first step
@@ -28,12 +36,16 @@ JSON = " --json"
 
 
 def walk_tensor(
-    ev: Evaluation, nt: Notation, output: Optional[str] = None, eval_options: Optional[list] = None
+    ev: Evaluation,
+    nt: Notation,
+    output: Optional[str] = None,
+    eval_options: Optional[list] = None,
+    origin: Optional[Origin] = None,
 ) -> list:
     steps = [_program_step(ev, nt), _forward_step(ev, nt)]
     steps += _backward_steps(ev, nt)
     steps.append(_gradient_step(ev, nt))
-    steps.append(_result_step(ev, nt, output, eval_options))
+    steps.append(_result_step(ev, nt, output, eval_options, origin))
     return steps
 
 
@@ -484,7 +496,11 @@ def _measured(ev: Evaluation, name: str) -> Optional[tuple]:
 
 
 def _result_step(
-    ev: Evaluation, nt: Notation, output: Optional[str], eval_options: Optional[list]
+    ev: Evaluation,
+    nt: Notation,
+    output: Optional[str],
+    eval_options: Optional[list],
+    origin: Optional[Origin],
 ) -> Step:
     tape = ev.tape
     result = Step("Result")
@@ -493,14 +509,11 @@ def _result_step(
     for name, g in ev.gradient.items():
         rows.append((nt.partial(out, name), at.shape_of(g), at.text(g)))
     result.table(("", "shape", "value"), rows)
-    command = eval_command(ev, output, eval_options, exact=_compact, flags=JSON)
-    if len(command) <= 120:
-        result.say(f"{command} gives the same numbers.")
-    else:
-        option = f" --output {output}" if output is not None else ""
-        result.say(
-            f"gradcli eval{JSON}{option} with the same program and values gives the same numbers."
+    result.say(
+        closing_command(
+            ev, output, eval_options, origin, "gives the same numbers", exact=_compact, flags=JSON
         )
+    )
     return result
 
 

@@ -434,16 +434,21 @@ def _gate_notes(ev: Evaluation, chain: Chain, nt: Notation) -> list:
 
 # --- any program, walked -----------------------------------------------------------------
 def walk(
-    ev: Evaluation, nt: Notation, output: Optional[str] = None, eval_options: Optional[list] = None
+    ev: Evaluation,
+    nt: Notation,
+    output: Optional[str] = None,
+    eval_options: Optional[list] = None,
+    origin: Optional[Origin] = None,
 ) -> list:
     """The walkthrough's steps. `eval_options`: every option `gradcli eval` reads
     (`--json`, `-f`, ...), so that the closing command gives an input of that name as
-    `name=value`; None writes every value so. A program on arrays has its own walk
-    (tensor_walk.py): shapes, the registry's VJPs, broadcasts summed back."""
+    `name=value`; None writes every value so. `origin`: where the program came from, for
+    the closing command. A program on arrays has its own walk (tensor_walk.py): shapes,
+    the registry's VJPs, broadcasts summed back."""
     if ev.tape.tensor:
         from .tensor_walk import walk_tensor
 
-        return walk_tensor(ev, nt, output, eval_options)
+        return walk_tensor(ev, nt, output, eval_options, origin)
     tape = ev.tape
     steps = [_program_step(ev, nt), _forward_step(ev, nt)]
     steps += _backward_steps(ev, nt)
@@ -451,17 +456,50 @@ def walk(
     for name in tape.inputs:
         steps.append(_chain_step(ev, name, nt, paths))
     result = Step("Result").table(("", "value"), result_rows(ev, nt))
-    command = eval_command(ev, output, eval_options)
-    if len(command) <= 120:
-        result.say(f"{command} shows the same numbers as tables.")
-    else:
-        option = f" --output {output}" if output is not None else ""
-        result.say(
-            f"gradcli eval{option} with the same program and values shows the same "
-            f"numbers as tables."
-        )
+    result.say(
+        closing_command(ev, output, eval_options, origin, "shows the same numbers as tables")
+    )
     steps.append(result)
     return steps
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a program came from, for the command a walkthrough ends with: a file
+    (`-f FILE`; None for text on the command line or standard input), and --from when it
+    was given (None: eval reads the program the way explain did without it)."""
+
+    file: Optional[str] = None
+    read_as: Optional[str] = None
+
+
+# A file name for a program that has none, by how it was read; "auto" reads a .txt file
+# as explain read the text (gradcli's language first, then what the code looks like).
+_SAVE_AS = {"gradcli": "program.grad", "python": "program.py", "js": "program.js"}
+COMMAND_LIMIT = 120  # a longer command is described, not printed
+
+
+def closing_command(
+    ev: Evaluation,
+    output: Optional[str],
+    eval_options: Optional[list],
+    origin: Optional[Origin],
+    says: str,
+    exact=None,
+    flags: str = "",
+) -> str:
+    """The walkthrough's last sentence: a `gradcli eval` command that `says` (shows the
+    same numbers as tables), run as printed. When the program has no file and is not one
+    line that quotes plainly, the command reads it from a file the sentence names."""
+    command, save_as = eval_command(ev, output, eval_options, exact, flags, origin)
+    # The file's name, which the reader typed, does not count towards the limit.
+    typed = len(shlex.quote(origin.file)) if origin and origin.file else 0
+    if len(command) - typed > COMMAND_LIMIT:
+        option = f" --output {shlex.quote(output)}" if output is not None else ""
+        return f"gradcli eval{flags}{option} with the same program and values {says}."
+    if save_as is not None:
+        return f"{command} {says}, with the program saved as {save_as}."
+    return f"{command} {says}."
 
 
 def eval_command(
@@ -470,40 +508,66 @@ def eval_command(
     eval_options: Optional[list] = None,
     exact=None,
     flags: str = "",
-) -> str:
-    """A `gradcli eval` command line, quoted for a POSIX shell, that reproduces these
-    numbers: exact values, the same --output, options before `--` and the program.
-    `exact` writes a value (default: a number exactly); `flags` go after `eval`.
+    origin: Optional[Origin] = None,
+) -> tuple:
+    """(A `gradcli eval` command line, quoted for a POSIX shell, that reproduces these
+    numbers, and the name of the file it reads the program from when the reader must save
+    it there first, else None). Exact values, the same --output and --from, options before
+    `--` and the program. `exact` writes a value (default: a number exactly); `flags` go
+    after `eval`.
+
+    The program is given as it came: `-f FILE` for a file; its own text, whole (comments
+    and all: one quoted word runs nothing a comment says), when it is one line that
+    quotes plainly; otherwise `-f program.grad` (.py, .js as it was read), to save it in,
+    since a quoted word of many lines, or of quotes within quotes, is unreadable and
+    joining the lines would change the program (a comment would swallow what follows).
 
     The README's rules: an input whose `--name` is one of eval's options is written
     `name=value`; a program that starts with `-` goes after `--` (else `-f*x` reads as
     the file option). A program starting with `--` also gets a leading space, since
     gradcli's own argument reader takes `--x...` for an option even after `--`."""
-    program = _one_line(ev.tape.source)
-    words = []
-    if program.startswith("-"):
-        words.append("--")
-        if program.startswith("--"):
-            program = " " + program
-    words.append(program)
+    origin = origin or Origin()
+    options, words, save_as = "", [], None
+    if output is not None:
+        options += f" --output {shlex.quote(output)}"
+    program = ev.tape.source.strip()
+    if origin.read_as is not None and (origin.file is not None or _plain_line(program)):
+        options += f" --from {origin.read_as}"  # (a file saved as below: its extension says)
+    if origin.file is not None:
+        options += f" -f {shlex.quote(origin.file)}"
+    elif _plain_line(program):
+        if program.startswith("-"):
+            words.append("--")
+            if program.startswith("--"):
+                program = " " + program
+        words.append(program)
+    else:
+        save_as = _SAVE_AS.get(origin.read_as or _read_as(program), "program.txt")
+        options += f" -f {save_as}"
     for name, v in ev.inputs.items():
         pair = f"{name}={(exact or _exact)(v)}"
         words.append(pair if eval_options is None or f"--{name}" in eval_options else f"--{pair}")
-    option = f" --output {shlex.quote(output)}" if output is not None else ""
-    return f"gradcli eval{flags}{option} " + " ".join(shlex.quote(w) for w in words)
+    given = "".join(f" {shlex.quote(w)}" for w in words)
+    return f"gradcli eval{flags}{options}{given}", save_as
+
+
+def _plain_line(program: str) -> bool:
+    """One line that shlex.quote writes as '...' with nothing escaped inside, and that
+    shows as it is (no control, bidi or other hidden characters, no tab)."""
+    return "\n" not in program and "'" not in program and visible(program, lines=False) == program
+
+
+def _read_as(program: str) -> str:
+    """How --from auto read the program: gradcli's language when it looks like no pasted
+    code (auto tries gradcli's first, and only pasted code is guessed), else "auto"."""
+    from ..language.dialects import guesses
+
+    return "auto" if guesses(program) else "gradcli"
 
 
 def _exact(x: float) -> str:
     """A value as the command line reads it back exactly, -0 included."""
     return "-0" if x == 0 and math.copysign(1.0, x) < 0 else full(x)
-
-
-def _one_line(source: str) -> str:
-    """The program on one line: its statements joined by `; `. Comments are dropped (one
-    would hide the statements after it) and lines are split at newlines only, as the
-    grammar does (a form feed or carriage return is blank space to it)."""
-    lines = (re.sub(r"#[^\n]*", "", line).strip() for line in source.split("\n"))
-    return "; ".join(line for line in lines if line)
 
 
 def _program_step(ev: Evaluation, nt: Notation) -> Step:

@@ -175,7 +175,7 @@ def build(
         return "Why da = b * dx, and not dx / b", multiply_lesson(nt, **lesson), []
     from ...core.engine import evaluate, no_cycle_collection
     from ...language.lower import compile_program
-    from ...tutor.walkthrough import walk
+    from ...tutor.walkthrough import Origin, walk
     from ..arguments import read_invocation
 
     inv = read_invocation(args, file, options, values_file, seed, read_as)
@@ -184,7 +184,14 @@ def build(
         ev = evaluate(tape, inv.values)
     return (
         f"gradcli explain: {_first_line(inv.source)}",
-        walk(ev, nt, output, eval_opts),
+        # the closing command reads the program as this run did: from the same file, --from
+        walk(
+            ev,
+            nt,
+            output,
+            eval_opts,
+            Origin(None if file == "-" else file, read_as and inv.dialect),
+        ),
         ev.warnings,
     )
 
