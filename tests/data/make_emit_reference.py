@@ -1,10 +1,11 @@
 """Write tests/data/emit_reference.json: what `gradcli graph` and `gradcli code` print for a
 set of programs (scalar and tensor), exit status and both streams, byte for byte.
 
-Made once with the code as it was before graph and code streamed their output (commit
-927257b), so tests/test_emit_stream.py holds today's output to those bytes:
+Made with the code as it was before graph and code streamed their output: commit 927257b
+with branch `numbers` (2243c45) on it, whose softplus and relu helpers the generated code
+carries, so tests/test_emit_stream.py holds today's output to those bytes:
 
-    PYTHONPATH=<a checkout of 927257b> python tests/data/make_emit_reference.py
+    PYTHONPATH=<a checkout of 2243c45> python tests/data/make_emit_reference.py
 """
 
 import json
