@@ -76,3 +76,20 @@ def error_document(text: str, code: int, exc: BaseException | None = None) -> di
 
 def error_text(text: str, code: int, exc: BaseException | None = None) -> str:
     return json.dumps(error_document(text, code, exc), indent=INDENT) + "\n"
+
+
+def write_pieces(pieces) -> None:
+    """A document given in pieces (report/jsonstream.py) to standard output, with its
+    closing newline: gathered into chunks of outfile.CHUNK characters, each written and
+    flushed as `write_text` writes, so a long document is never held whole."""
+    from .outfile import CHUNK, write_text
+
+    buffer, size = [], 0
+    for piece in pieces:
+        buffer.append(piece)
+        size += len(piece)
+        if size >= CHUNK:
+            write_text("".join(buffer))
+            buffer, size = [], 0
+    buffer.append("\n")
+    write_text("".join(buffer))

@@ -7,6 +7,7 @@ contributions or the op registry's partials, never from text typed here.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import shlex
@@ -448,8 +449,10 @@ def walk(
     for name in tape.inputs:
         steps.append(_chain_step(ev, name, nt, paths))
     result = Step("Result").table(("", "value"), result_rows(ev, nt))
-    command = eval_command(ev, output, eval_options)
-    if len(command) <= 120:
+    # More than 60 lines that hold a statement make a command of more than 120
+    # characters (a character and a separator each): not worth writing out.
+    command = eval_command(ev, output, eval_options) if _statement_lines(tape.source, 61) else ""
+    if command and len(command) <= 120:
         result.say(f"{command} shows the same numbers as tables.")
     else:
         option = f" --output {output}" if output is not None else ""
@@ -488,6 +491,19 @@ def eval_command(
         words.append(pair if eval_options is None or f"--{name}" in eval_options else f"--{pair}")
     option = f" --output {shlex.quote(output)}" if output is not None else ""
     return f"gradcli eval{flags}{option} " + " ".join(shlex.quote(w) for w in words)
+
+
+def _statement_lines(source: str, limit: int) -> bool:
+    """Whether fewer than `limit` lines of the program hold something other than blank
+    space and a comment (counted only up to `limit`, so a long program costs little)."""
+    n = 0
+    for line in source.split("\n"):
+        text = line.strip()
+        if text and not text.startswith("#"):
+            n += 1
+            if n >= limit:
+                return False
+    return True
 
 
 def _exact(x: float) -> str:
@@ -534,29 +550,32 @@ def _program_step(ev: Evaluation, nt: Notation) -> Step:
 
 def _forward_step(ev: Evaluation, nt: Notation) -> Step:
     tape = ev.tape
-    lines = []
-    for i, step in enumerate(tape.steps):
-        if not step.args:
-            continue
-        worked = substituted(tape, ev.values, i)
-        same = worked == tape.expression(i)  # operands that are all literals: say it once
-        lines.append(
-            f"{tape.label(i)} = {tape.expression(i)}"
-            + ("" if same else f" = {worked}")
-            + f" = {fmt(ev.values[i])}"
-        )
-    if len(lines) > FORWARD_LIMIT:
-        left = len(lines) - FORWARD_LIMIT
-        lines = (
-            lines[: FORWARD_LIMIT // 2]
-            + [f"… {left} steps left out …"]
-            + lines[-FORWARD_LIMIT // 2 :]
-        )
+    ops = [i for i, step in enumerate(tape.steps) if step.args]  # a line each
+    if len(ops) > FORWARD_LIMIT:  # the first and last lines alone are written
+        left = len(ops) - FORWARD_LIMIT
+        half = FORWARD_LIMIT // 2
+        lines = [_forward_line(ev, i) for i in ops[:half]]
+        lines.append(f"… {left} steps left out …")
+        lines += [_forward_line(ev, i) for i in ops[-half:]]
+    else:
+        lines = [_forward_line(ev, i) for i in ops]
     s = Step("Forward pass: compute every value, one primitive at a time")
     s.say("Each line is one operation of the program, its operands' values substituted.")
     s.show(*(lines or [f"{tape.output_label} = {fmt(ev.value)}"]))
     s.say(f"So {tape.output_label} = {fmt(ev.value)}.")
     return s
+
+
+def _forward_line(ev: Evaluation, i: int) -> str:
+    """`x = a * b = 2 * 3 = 6`: step i, its operands' values, its value."""
+    tape = ev.tape
+    worked = substituted(tape, ev.values, i)
+    same = worked == tape.expression(i)  # operands that are all literals: say it once
+    return (
+        f"{tape.label(i)} = {tape.expression(i)}"
+        + ("" if same else f" = {worked}")
+        + f" = {fmt(ev.values[i])}"
+    )
 
 
 def _backward_steps(ev: Evaluation, nt: Notation) -> list:
@@ -589,9 +608,8 @@ def _backward_steps(ev: Evaluation, nt: Notation) -> list:
         steps.append(_node_step(ev, node, by_node[node], received.get(node, []), nt, counts))
     rest = nodes[NODE_LIMIT:]
     if rest:
-        rows = [backward_row(ev, c, nt, counts) for n in rest for c in by_node[n]]
-        if len(rows) > FORWARD_LIMIT:
-            rows = rows[:FORWARD_LIMIT]
+        terms = (c for n in rest for c in by_node[n])
+        rows = [backward_row(ev, c, nt, counts) for c in itertools.islice(terms, FORWARD_LIMIT)]
         s = Step(f"Backward pass: the remaining {len(rest)} steps")
         s.say(
             f"The same rule at every step; the table shows up to {FORWARD_LIMIT} rows "

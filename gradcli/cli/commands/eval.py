@@ -138,10 +138,10 @@ def eval_command(
             tape = compile_program(inv.source, inv.values, output, dialect=inv.dialect)
             ev = evaluate(tape, inv.values, record=not grad_only)
         if as_json:
-            from ...report.evaluation import to_json
-            from ..outfile import write_text
+            from ...report.evaluation import json_pieces
+            from ..jsondoc import write_pieces
 
-            write_text(to_json(ev, grad_only) + "\n")
+            write_pieces(json_pieces(ev, grad_only))  # written as made, never whole
             return
         show(ev, grad_only, all_rows, ascii_only)
 
