@@ -15,6 +15,7 @@ from rich.text import Text
 from ..core.engine import Evaluation
 from ..core.notation import Notation
 from ..report.rows import (
+    Rows,
     backward_columns,
     backward_rows,
     fan_out_notes,
@@ -23,6 +24,7 @@ from ..report.rows import (
     result_columns,
     result_rows,
     rule_notes,
+    shown_steps,
 )
 from .fit import FitTable
 
@@ -95,21 +97,23 @@ def _widest(rows: list, column: int) -> int:
     return max((len(line) for row in rows for line in row[column].split("\n")), default=1)
 
 
-def _with_calls(ev: Evaluation, columns: list, rows: list) -> tuple:
+def _with_calls(ev: Evaluation, columns: list, rows):
     """A program that calls functions it defines gets a column after "operation" saying
-    which call each step was written out from ("sig(a*x + b)")."""
+    which call each step was written out from ("sig(a*x + b)"). Rows built as read stay
+    so: a row gets its call when it is built."""
     tape = ev.tape
     if not any(step.call for step in tape.steps):
         return columns, rows
-    shown = [
-        step.call or ""
-        for i, step in enumerate(tape.steps)
-        if not (tape.is_const(i) and step.name is None)
-    ]  # as forward_rows skips
-    return (
-        columns[:3] + ["from call"] + columns[3:],
-        [row[:3] + (call,) + row[3:] for row, call in zip(rows, shown)],
-    )
+    shown = [tape.steps[i].call or "" for i in shown_steps(tape)]  # as forward_rows skips
+
+    def row(k: int) -> tuple:
+        r = rows[k]
+        return r[:3] + (shown[k],) + r[3:]
+
+    columns = columns[:3] + ["from call"] + columns[3:]
+    if isinstance(rows, Rows):
+        return columns, Rows(len(rows), row)
+    return columns, [row(k) for k in range(len(rows))]
 
 
 def render(ev: Evaluation, console: Console, nt: Notation, limit: int | None = DEFAULT_ROW_LIMIT):

@@ -7,6 +7,7 @@ the same words; nothing here knows about terminals.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..core.arrays import np, shape_text
@@ -31,20 +32,23 @@ def forward_columns(ev: Evaluation) -> list:
     return ["step", "name", "operation", "value"]
 
 
-def forward_rows(ev: Evaluation, width=None, show_all: bool = False) -> list:
+def forward_rows(ev: Evaluation, width=None, show_all: bool = False):
     """(step, name, operation, value) for every step a person would write down; in tensor
-    mode (step, name, operation, shape, value), the value in lines of text."""
+    mode (step, name, operation, shape, value), the value in lines of text. A list in
+    tensor mode; for numbers, Rows built as they are read (a table of a 100,000-step
+    program shows 200 of them)."""
     tape = ev.tape
-    rows: list = []  # tuples of four cells, five in tensor mode
-    tensor = tape.tensor
-    shown = 0  # the step column counts the rows shown: 1, 2, 3, ... with no gaps
-    for i, step in enumerate(tape.steps):
-        if tape.is_const(i) and step.name is None:
-            continue  # unnamed literals appear inside the operations that use them
-        shown += 1
+    shown = shown_steps(tape)  # the step column counts these rows: 1, 2, 3, ... no gaps
+    defaults: list = []  # the inputs left at their defaults, found once, when first needed
+
+    def row(k: int) -> tuple:
+        i = shown[k]
+        step = tape.steps[i]
         label = tape.label(i)
         if tape.is_input(i):
-            source = "given" if step.name not in _defaults_used(ev) else "default"
+            if not defaults:
+                defaults.append(_defaults_used(ev))
+            source = "given" if step.name not in defaults[0] else "default"
             if tensor and step.name in tape.integer_inputs:
                 source += "; integer data: no gradient"
             if tensor and np.ndim(ev.values[i]) > 0:
@@ -54,18 +58,50 @@ def forward_rows(ev: Evaluation, width=None, show_all: bool = False) -> list:
         else:
             operation = f"{label} = {tape.expression(i)}"
         if tensor:
-            rows.append(
-                (
-                    str(shown),
-                    label,
-                    operation,
-                    shape_text(np.shape(ev.values[i])),
-                    array_text(ev.values[i], width, show_all),
-                )
+            return (
+                str(k + 1),
+                label,
+                operation,
+                shape_text(np.shape(ev.values[i])),
+                array_text(ev.values[i], width, show_all),
             )
-        else:
-            rows.append((str(shown), label, operation, fmt(ev.values[i])))
-    return rows
+        return (str(k + 1), label, operation, fmt(ev.values[i]))
+
+    tensor = tape.tensor
+    if tensor:
+        return [row(k) for k in range(len(shown))]
+    return Rows(len(shown), row)
+
+
+def shown_steps(tape) -> list:
+    """The steps the forward table has a row for: every one but the unnamed literals,
+    which appear inside the operations that use them."""
+    return [i for i, step in enumerate(tape.steps) if not (step.name is None and tape.is_const(i))]
+
+
+class Rows(Sequence):
+    """A table's rows, each built when it is read: the length is known at once, so a
+    table that shows the first and last rows of a long program (and says how many it
+    left out) builds those alone. `built` counts the rows built, for the tests."""
+
+    built = 0  # every Rows' count together
+
+    def __init__(self, count: int, row):
+        self._count = count
+        self._row = row
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[j] for j in range(*k.indices(self._count))]
+        if k < 0:
+            k += self._count
+        if not 0 <= k < self._count:
+            raise IndexError("row index out of range")
+        Rows.built += 1
+        return self._row(k)
 
 
 def _defaults_used(ev: Evaluation) -> set:
@@ -168,17 +204,19 @@ def backward_columns(ev: Evaluation) -> list:
     ]
 
 
-def backward_rows(ev: Evaluation, nt: Notation, width=None, show_all: bool = False) -> list:
+def backward_rows(ev: Evaluation, nt: Notation, width=None, show_all: bool = False):
+    """One row per chain-rule term, numbered from 1: a list in tensor mode, Rows built
+    as they are read for numbers."""
+    counts = contribution_counts(ev)
     if ev.tape.tensor:
         from .tensor_rows import tensor_backward_row
 
-        counts = contribution_counts(ev)
         return [
             (str(k),) + tensor_backward_row(ev, c, nt, width, show_all, counts)
             for k, c in enumerate(ev.contributions, 1)
         ]
-    counts = contribution_counts(ev)
-    return [(str(k),) + backward_row(ev, c, nt, counts) for k, c in enumerate(ev.contributions, 1)]
+    terms = ev.contributions
+    return Rows(len(terms), lambda k: (str(k + 1),) + backward_row(ev, terms[k], nt, counts))
 
 
 def fan_out_notes(ev: Evaluation, nt: Notation) -> list:

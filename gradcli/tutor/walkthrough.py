@@ -7,6 +7,7 @@ contributions or the op registry's partials, never from text typed here.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import shlex
@@ -601,29 +602,32 @@ def _program_step(ev: Evaluation, nt: Notation) -> Step:
 
 def _forward_step(ev: Evaluation, nt: Notation) -> Step:
     tape = ev.tape
-    lines = []
-    for i, step in enumerate(tape.steps):
-        if not step.args:
-            continue
-        worked = substituted(tape, ev.values, i)
-        same = worked == tape.expression(i)  # operands that are all literals: say it once
-        lines.append(
-            f"{tape.label(i)} = {tape.expression(i)}"
-            + ("" if same else f" = {worked}")
-            + f" = {fmt(ev.values[i])}"
-        )
-    if len(lines) > FORWARD_LIMIT:
-        left = len(lines) - FORWARD_LIMIT
-        lines = (
-            lines[: FORWARD_LIMIT // 2]
-            + [f"… {left} steps left out …"]
-            + lines[-FORWARD_LIMIT // 2 :]
-        )
+    ops = [i for i, step in enumerate(tape.steps) if step.args]  # a line each
+    if len(ops) > FORWARD_LIMIT:  # the first and last lines alone are written
+        left = len(ops) - FORWARD_LIMIT
+        half = FORWARD_LIMIT // 2
+        lines = [_forward_line(ev, i) for i in ops[:half]]
+        lines.append(f"… {left} steps left out …")
+        lines += [_forward_line(ev, i) for i in ops[-half:]]
+    else:
+        lines = [_forward_line(ev, i) for i in ops]
     s = Step("Forward pass: compute every value, one primitive at a time")
     s.say("Each line is one operation of the program, its operands' values substituted.")
     s.show(*(lines or [f"{tape.output_label} = {fmt(ev.value)}"]))
     s.say(f"So {tape.output_label} = {fmt(ev.value)}.")
     return s
+
+
+def _forward_line(ev: Evaluation, i: int) -> str:
+    """`x = a * b = 2 * 3 = 6`: step i, its operands' values, its value."""
+    tape = ev.tape
+    worked = substituted(tape, ev.values, i)
+    same = worked == tape.expression(i)  # operands that are all literals: say it once
+    return (
+        f"{tape.label(i)} = {tape.expression(i)}"
+        + ("" if same else f" = {worked}")
+        + f" = {fmt(ev.values[i])}"
+    )
 
 
 def _backward_steps(ev: Evaluation, nt: Notation) -> list:
@@ -656,9 +660,8 @@ def _backward_steps(ev: Evaluation, nt: Notation) -> list:
         steps.append(_node_step(ev, node, by_node[node], received.get(node, []), nt, counts))
     rest = nodes[NODE_LIMIT:]
     if rest:
-        rows = [backward_row(ev, c, nt, counts) for n in rest for c in by_node[n]]
-        if len(rows) > FORWARD_LIMIT:
-            rows = rows[:FORWARD_LIMIT]
+        terms = (c for n in rest for c in by_node[n])
+        rows = [backward_row(ev, c, nt, counts) for c in itertools.islice(terms, FORWARD_LIMIT)]
         s = Step(f"Backward pass: the remaining {len(rest)} steps")
         s.say(
             f"The same rule at every step; the table shows up to {FORWARD_LIMIT} rows "

@@ -139,10 +139,13 @@ def eval_command(
             tape = compile_program(inv.source, inv.values, output, dialect=inv.dialect)
             ev = evaluate(tape, inv.values, record=not grad_only)
         if as_json:
-            from ...report.evaluation import to_json
-            from ..outfile import write_text
+            from itertools import chain
 
-            write_text(to_json(ev, grad_only) + "\n")
+            from ...report.evaluation import json_pieces
+            from ..streamout import write_pieces
+
+            # written as made, never whole (JSON is ASCII: the same bytes in any encoding)
+            write_pieces(chain(json_pieces(ev, grad_only), ("\n",)))
             return
         show(ev, grad_only, all_rows, ascii_only)
 
