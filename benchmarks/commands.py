@@ -3,6 +3,7 @@
 peak memory; image rendering is left out).
 
     python benchmarks/commands.py [N ...]        # default: 10000 100000
+    python benchmarks/commands.py --only graph,plot 100000   # those commands (and the base)
 
 The program is benchmarks/scale.py's `program(N)`, written to a file and given with
 `-f FILE`, with the inputs x0..x15 that scale.py gives. Each command runs in a fresh
@@ -52,7 +53,9 @@ COMMANDS = [
     ("code --lang js", ["code", "--lang", "js"], False),
     ("code --lang numpy", ["code", "--lang", "numpy"], False),
     ("code --json", ["code", "--json"], False),
-    ("plot --json --points 10", ["plot", "--json", "--points", "10", "--along", "x0"], False),
+    # x0 reaches a few steps of the program and none of its output; x11 about 43% of them
+    ("plot --json --along x0", ["plot", "--json", "--along", "x0"], False),
+    ("plot --json --along x11", ["plot", "--json", "--along", "x11"], False),
 ]
 
 
@@ -131,7 +134,11 @@ def main() -> None:
         args, terminal = json.loads(sys.argv[2])
         print(json.dumps(one(args, terminal)))
         return
-    sizes = [int(a.replace("_", "")) for a in sys.argv[1:]] or SIZES
+    argv, only = sys.argv[1:], None
+    if argv[:1] == ["--only"]:
+        only, argv = argv[1].split(","), argv[2:]
+    commands = [c for c in COMMANDS if only is None or c[0] == BASE or any(w in c[0] for w in only)]
+    sizes = [int(a.replace("_", "")) for a in argv] or SIZES
     for n in sizes:
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, f"program{n}.gc")
@@ -143,7 +150,7 @@ def main() -> None:
                 f" {'exit':>4}  output"
             )
             base = None
-            for label, args, terminal in COMMANDS:
+            for label, args, terminal in commands:
                 r = measure(path, label, args, terminal)
                 if label == BASE:
                     base = r

@@ -1,6 +1,7 @@
 import atexit
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -16,6 +17,13 @@ from hypothesis import HealthCheck, settings
 from typer.testing import CliRunner
 
 from gradcli.cli.app import app
+
+# A suite started as a shell's background job (`cmd &` without job control) inherits SIGINT
+# ignored, and so would every gradcli it starts: the tests that press Ctrl-C (or send
+# SIGINT) need it as a terminal delivers it. A Python handler here is reset to the default
+# in each child at exec.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 ROOT = Path(__file__).resolve().parent.parent
 # Quizzes record every answer (gradcli progress): the tests' go to a store of their own,
