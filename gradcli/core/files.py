@@ -47,10 +47,12 @@ def write_file(path: str, data: Union[str, bytes]) -> None:
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, target)
-    except OSError as exc:
+    except BaseException as exc:  # Ctrl-C too: the temporary file never stays behind
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if not isinstance(exc, OSError):
+            raise
         kept = " (it is unchanged)" if os.path.exists(target) else ""
         raise UsageError(f"cannot write {path}{kept}: {exc.strerror}") from None

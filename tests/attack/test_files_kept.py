@@ -213,3 +213,21 @@ def test_the_same_file_by_another_name_is_refused_too(tmp_path):
     )
     assert p.returncode == 2
     assert prog.read_text() == "x = a*b\n"
+
+
+def test_ctrl_c_while_writing_leaves_the_old_file_and_no_temporary_file(tmp_path, monkeypatch):
+    """Ctrl-C between the temporary file and the rename (here: while it is synced) keeps
+    the old file whole and removes the temporary one."""
+    from gradcli.core import files
+
+    target = tmp_path / "kept.py"
+    target.write_text("old contents\n")
+
+    def interrupted(fd):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(files.os, "fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        files.write_file(str(target), b"new contents\n")
+    assert target.read_text() == "old contents\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.py"]
