@@ -19,11 +19,13 @@ from typer.testing import CliRunner
 from gradcli.cli.app import app
 
 # A suite started as a shell's background job (`cmd &` without job control) inherits SIGINT
-# ignored, and so would every gradcli it starts: the tests that press Ctrl-C (or send
-# SIGINT) need it as a terminal delivers it. A Python handler here is reset to the default
-# in each child at exec.
+# ignored, and one started under nohup SIGHUP, and so would every gradcli it starts (which
+# rightly keeps a signal its caller ignores): the tests that press Ctrl-C or hang up need
+# them as a terminal delivers them. A Python handler is reset to the default at exec.
 if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+if hasattr(signal, "SIGHUP") and signal.getsignal(signal.SIGHUP) == signal.SIG_IGN:
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 ROOT = Path(__file__).resolve().parent.parent
 # Quizzes record every answer (gradcli progress): the tests' go to a store of their own,
