@@ -236,21 +236,23 @@ def test_seed_example_reads_like_the_hackers_guide(cli):
     lines = code.splitlines()
     forward = next(line for line in lines if line.startswith("x = a * b"))
     tag = forward.split("#")[1].strip()  # "(1)"
-    assert any(
-        line.startswith("da += b * dx") and f"from {tag} x = a * b" in line for line in lines
-    )
-    assert any(line.startswith("db += a * dx") for line in lines)
+    assert any(line.startswith("da = b * dx") and f"from {tag} x = a * b" in line for line in lines)
+    assert any(line.startswith("db = a * dx") for line in lines)
     # The backward pass comes after the forward pass, in reverse order.
     assert lines.index(forward) < next(
-        k for k, line in enumerate(lines) if line.startswith("da +=")
+        k for k, line in enumerate(lines) if line.startswith("da = ")
     )
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_fan_out_is_two_add_lines(lang):
     code = check("b = a + a; c = b * a", {"a": 3.0}, lang)
-    adds = [line for line in code.splitlines() if line.startswith("da += ")]
-    assert len(adds) == 3  # two from b = a + a, one from c = b * a
+    lines = code.splitlines()
+    # Three contributions, two from b = a + a, one from c = b * a: the first assigns
+    # (`let` declares it in JavaScript), the later two add.
+    firsts = [line for line in lines if line.startswith(("da = ", "let da = "))]
+    adds = [line for line in lines if line.startswith("da += ")]
+    assert len(firsts) == 1 and len(adds) == 2
     assert "contribution 3 of 3 to da" in code
 
 
@@ -279,7 +281,7 @@ def test_json_form(cli):
     res = cli("code", "a*b", "--a", "2", "--b", "3", "--lang", "js", "--json")
     assert res.exit_code == 0
     doc = json.loads(res.stdout)
-    assert doc["lang"] == "js" and "da += b * df;" in doc["code"]
+    assert doc["lang"] == "js" and "let da = b * df;" in doc["code"]
 
 
 def test_bad_language_and_missing_values_are_usage_errors(cli):
@@ -311,7 +313,8 @@ def test_deep_program_generates_without_recursion(cli):
     program = "x0 = a\n" + "\n".join(f"x{i} = sin(x{i - 1}) + a" for i in range(1, n + 1))
     res = cli("code", program, "--a", "0.5")
     assert res.exit_code == 0, res.stderr
-    assert res.stdout.count("da += ") == n + 1  # a fans out to every step, and x0
+    # a fans out to every step, and x0: the first of its n + 1 contributions assigns
+    assert res.stdout.count("\nda = ") == 1 and res.stdout.count("\nda += ") == n
     # Running 10,000 steps proves little more than 300 do, and costs seconds.
     check(program[: program.index("\nx301 =")], {"a": 0.5}, "python")
 
@@ -376,12 +379,12 @@ def test_rule_helpers_are_emitted_only_when_called(cli):
     assert not any(h in plain for h in ("def fdiv", "def fpow", "def routed", "def "))
     code = cli("code", "a/b + relu(a)^2", "a=2", "b=3").stdout
     assert "def fdiv" in code and "def fpow" in code and "def routed" in code
-    assert "db += fdiv(-v1, b) * dv1" in code and "da += fdiv(1.0, b) * dv1" in code
+    assert "db = fdiv(-v1, b) * dv1" in code and "da += fdiv(1.0, b) * dv1" in code
     # x^2's rule is where(2, 2*x^(2-1), 0): a literal condition is the branch it picks.
     # (In Python an integer literal not beside a float is written as a float: 2.0 - 1.0.)
     assert "2 * fpow(x, 2.0 - 1.0)" in cli("code", "x^2", "x=3").stdout
     js = cli("code", "x^2", "x=3", "--lang", "js").stdout
-    assert "dx += 2 * x ** (2 - 1) * df;" in js
+    assert "let dx = 2 * x ** (2 - 1) * df;" in js
 
 
 # --- exactly eval's numbers: names, Unicode, integers, the sign of zero ---------------

@@ -449,15 +449,13 @@ def _reverse(
                 term = op.vjp_term(position, local, g, ans, xs)
             if substitute is not None:
                 term = substitute(i, position, local, g, term)
-            # Every adjoint starts at 0 and adds its terms, as micrograd's and the generated
-            # code's `+=` do (so a zero gradient is +0.0 where PyTorch, which assigns the
-            # first term, may give -0.0).
-            if tensor and not reached[a]:
-                # An array's first term is taken as it is, as PyTorch does, rather than
-                # copied into 0 + term (a zero entry may then be -0.0, as in PyTorch).
-                adjoints[a] = term
+            # An adjoint's first term is taken as it is and later ones are added, as
+            # PyTorch does (not 0 + term: a gradient whose terms are all -0.0 is -0.0).
+            # The generated code does the same: `da = ...` then `da += ...`.
+            if reached[a] and accumulate:
+                adjoints[a] = adjoints[a] + term
             else:
-                adjoints[a] = adjoints[a] + term if accumulate else term
+                adjoints[a] = term
             reached[a] = True
             if record is not None:
                 counts[a] += 1

@@ -1,7 +1,8 @@
 """Emit an evaluated tape as a self-contained program, in the Hacker's guide's style.
 
 The forward pass is one primitive per line; the backward pass is one line per chain-rule
-term, `da += b * dx`, in the engine's order, each pointing at the forward line it comes
+term, in the engine's order, the first into an adjoint assigning it (`da = b * dx`) and
+each later one adding to it (`da += a * dx`), as the engine and PyTorch sum them, each pointing at the forward line it comes
 from. The local derivative in each line is the op registry's rule text (Op.rules), parsed
 with gradcli's own parser and written out in the target language: there is no second
 table of derivatives here, only how each op is spelled in Python and JavaScript.
@@ -536,9 +537,14 @@ def _product(local: str, prec: int, upstream: str) -> str:
 
 
 def _backward(p: _Program, adj: dict) -> list:
-    """The code of one line per contribution the engine made, in its order."""
-    add, term = p.target.add_line, _term
-    return [add.format(adj[con.input], term(p, con, adj[con.node])) for con in p.ev.contributions]
+    """The code of one line per contribution the engine made, in its order: an adjoint's
+    first contribution assigns it (`da = b * dv2`, so a lone -0.0 stays -0.0, as in the
+    engine and PyTorch) and each later one adds to it (`da += ...`)."""
+    first, add, term = p.target.let_decl, p.target.add_line, _term
+    return [
+        (first if con.count == 1 else add).format(adj[con.input], term(p, con, adj[con.node]))
+        for con in p.ev.contributions
+    ]
 
 
 def _backward_notes(p: _Program, adj: dict, tags: dict, plain: dict):
@@ -565,8 +571,10 @@ def _header(ev: Evaluation, c: str, out: str) -> list:
     lines += [
         f"{c} The forward pass computes one primitive per line. The backward pass runs",
         f"{c} the chain rule in reverse: d<name> holds the adjoint d{out}/d<name>,",
-        f"{c} and each line adds one contribution, a local derivative times the",
-        f"{c} adjoint above it (+=, so a value used twice collects two contributions).",
+        f"{c} and each line is one contribution, a local derivative times the",
+        f"{c} adjoint above it. A value's first contribution is assigned (=) and each",
+        f"{c} later one added (+=), as PyTorch sums them, so a value used twice",
+        f"{c} collects both.",
     ]
     for warning in ev.warnings:
         lines += [f"{c} gradcli warns: {_utf8(part)}" for part in warning.splitlines()]
@@ -656,9 +664,14 @@ def generate_pieces(ev: Evaluation, lang: str = "python"):
     lines += ["", f"{c} inputs"] + inputs + ["", f"{c} forward pass"]
     yield "".join(line + "\n" for line in lines)
     yield from _aligned(forward, c, forward_width)
-    lines = ["", f"{c} backward pass: the output's adjoint is 1, every other starts at 0"]
+    lines = ["", f"{c} backward pass: the output's adjoint is 1"]
     lines.append(target.let_decl.format(adj[out], target.one))
-    lines += [target.let_decl.format(name, target.zero) for i, name in adj.items() if i != out]
+    reached = {con.input for con in ev.contributions}
+    for i, name in adj.items():
+        if i != out and i not in reached:  # an input the output does not use
+            code = target.let_decl.format(name, target.zero)
+            why = f"no contribution reaches {name}: {p.ident[out]} does not use {p.ident[i]}"
+            lines.append(f"{code}  {c} {why}")
     yield "".join(line + "\n" for line in lines)
     notes = _backward_notes(p, adj, tags, plain)
     yield from _aligned(zip(backward, notes), c, backward_width)
