@@ -230,7 +230,7 @@ def test_html_shows_the_three_tables_with_the_values_and_the_gradient():
     parsed = _Cells()
     parsed.feed(r._repr_html_())
     assert parsed.tables == 3 and not parsed.open
-    for cell in ("q = x + y", "-12", "∂f/∂q = z = -4", "q̄ += z·f̄ = -4·1 = -4", "∂f/∂x", "3"):
+    for cell in ("q = x + y", "-12", "∂f/∂q = z = -4", "q̄ = z·f̄ = -4·1 = -4", "∂f/∂x", "3"):
         assert cell in parsed.cells, cell
 
 
@@ -256,7 +256,7 @@ def test_rich_console_gets_the_tables_in_its_own_notation():
     plain = Console(record=True, width=100, color_system=None, file=ascii_file)
     plain.print(r)
     text = plain.export_text()
-    assert "grad_a += b*grad_x = 3*2 = 6" in text and "∂" not in text
+    assert "grad_a = b*grad_x = 3*2 = 6" in text and "∂" not in text
 
 
 # --- explain, graph, code: the other commands ---------------------------------------------------

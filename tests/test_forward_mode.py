@@ -289,7 +289,7 @@ def test_a_masked_term_is_never_written_as_a_false_product():
     text = " | ".join(rows + tangents)
     assert "0·inf = 0" not in text and "inf·0 = 0" not in text, text
     assert (
-        "x̄ += 0  (relu did not take this branch: the contribution is masked to exactly 0, as "
+        "x̄ = 0  (relu did not take this branch: the contribution is masked to exactly 0, as "
         "PyTorch does; 0·inf would be nan)"
     ) in rows[1]
     assert tangents[2] == (

@@ -284,7 +284,7 @@ def test_scripted_feedback_names_the_mistake(cli, script):
     assert "> 2/4" in out  # answers from a file are echoed after the prompt
     assert "[divided-instead-of-multiplied]" in out
     assert "grad_b = grad_x/a = 2/4 = 0.5" in out  # the explanation uses the question's numbers
-    assert "grad_b += a*grad_x = 4*2 = 8" in out  # and the eval rows follow
+    assert "grad_b = a*grad_x = 4*2 = 8" in out  # and the eval rows follow
     assert "skipped: the answer was 15" in out
     assert "Score: 1 of 4" in out
 

@@ -262,8 +262,8 @@ def test_matmul_rows_in_matrix_form_with_shapes_and_dimension_analysis():
     ev = engine(MATMUL)
     rows = backward(text)
     Y = bar("Y")
-    w_row = row_for(rows, f"{bar('W')} += Xᵀ @ {Y}")
-    x_row = row_for(rows, f"{bar('X')} += {Y} @ Wᵀ")
+    w_row = row_for(rows, f"{bar('W')} = Xᵀ @ {Y}")
+    x_row = row_for(rows, f"{bar('X')} = {Y} @ Wᵀ")
     assert w_row[1] == "Y → W" and x_row[1] == "Y → X"
     assert "(3, 2) ← (2, 3)ᵀ @ (2, 2)" in w_row[2]
     assert "(2, 3) ← (2, 2) @ (3, 2)ᵀ" in x_row[2]
@@ -305,7 +305,7 @@ def test_the_one_product_claim_is_checked_by_brute_force(x_shape, w_shape):
     rows = backward(run(args))
     y_shape = (x_shape[0], w_shape[1])
     for name, own, other in (("W", w_shape, x_shape), ("X", x_shape, w_shape)):
-        row = row_for(rows, f"{bar(name)} += ")
+        row = row_for(rows, f"{bar(name)} = ")
         fits = [t for t, s in _products(y_shape, other) if s == own]
         said = prose(row[2])
         assert f"{bar(name)} must have {name}'s shape ({own[0]}, {own[1]})" in said
@@ -319,7 +319,7 @@ def test_the_one_product_claim_is_checked_by_brute_force(x_shape, w_shape):
 def test_cross_entropy_row_gives_the_closed_form_with_n():
     text = run(CROSS_ENTROPY)
     ev = engine(CROSS_ENTROPY)
-    row = row_for(backward(text), f"{bar('logits')} += (softmax(logits) - onehot(y)) / n")
+    row = row_for(backward(text), f"{bar('logits')} = (softmax(logits) - onehot(y)) / n")
     assert "(2, 3) ← (2, 3), n = 2" in row[2]
     assert "mean over the n = 2 rows" in prose(row[2])
     term, _, _ = term_and_total(row[3])
@@ -334,7 +334,7 @@ def test_cross_entropy_row_gives_the_closed_form_with_n():
 def test_embedding_scatter_add_calls_out_the_repeated_row():
     text = run(EMBEDDING)
     ev = engine(EMBEDDING)
-    row = row_for(backward(text), f"{bar('C')} += scatter-add {bar('Y')}")
+    row = row_for(backward(text), f"{bar('C')} = scatter-add {bar('Y')}")
     said = prose(row[2])
     assert "(4, 2) ← (2, 2, 2) at [Xb]" in row[2]
     # Xb = [[0, 2], [2, 3]]: row 2 twice, rows 0 and 3 once, row 1 never.
@@ -350,8 +350,8 @@ def test_embedding_scatter_add_calls_out_the_repeated_row():
 def test_broadcast_bias_row_names_the_operand_its_shape_and_the_sum():
     text = run(BIAS)
     ev = engine(BIAS)
-    row = row_for(backward(text), f"{bar('b')} += sum(")
-    assert prose(row[2]).startswith(f"{bar('b')} += sum({bar('Y')}, axis=0)")
+    row = row_for(backward(text), f"{bar('b')} = sum(")
+    assert prose(row[2]).startswith(f"{bar('b')} = sum({bar('Y')}, axis=0)")
     assert "b (2,) was broadcast to (2, 2)" in prose(row[2])
     assert "the adjoint of a broadcast is a sum" in prose(row[2])
     term, _, _ = term_and_total(row[3])
@@ -365,9 +365,9 @@ def test_broadcast_bias_row_names_the_operand_its_shape_and_the_sum():
 def test_keepdims_bias_sums_with_keepdims():
     text = run(KEEPDIMS_BIAS)
     ev = engine(KEEPDIMS_BIAS)
-    row = row_for(backward(text), f"{bar('b')} += sum(")
+    row = row_for(backward(text), f"{bar('b')} = sum(")
     said = prose(row[2])
-    assert said.startswith(f"{bar('b')} += sum({bar('Y')}, axis=0, keepdims=true)")
+    assert said.startswith(f"{bar('b')} = sum({bar('Y')}, axis=0, keepdims=true)")
     assert "b (1, 2) was broadcast to (2, 2) (stretched from size 1 along axis 0)" in said
     term, _, _ = term_and_total(row[3])
     same(term, ev.gradient["b"])
@@ -397,7 +397,7 @@ def test_reductions_keepdims_mean_max_tie_and_repeated_lookup():
     term, _, _ = term_and_total(row[3])
     same(term, np.broadcast_to(json.loads(REDUCTIONS[6]), X.shape))
     # mean over axis 1 without keepdims: reshaped back, and 1/n with n = 3.
-    row = row_for(rows, f"{bar('X')} += reshape({bar('r')}, 2, 1) / n")
+    row = row_for(rows, f"{bar('X')} = reshape({bar('r')}, 2, 1) / n")
     assert "n = 3" in row[2] and "1/3" in prose(row[2])
     term, _, _ = term_and_total(row[3])
     same(term, np.broadcast_to(np.array(json.loads(REDUCTIONS[8]))[:, None] / 3, X.shape))
@@ -411,7 +411,7 @@ def test_reductions_keepdims_mean_max_tie_and_repeated_lookup():
     assert label == f"{bar('X')} = sum of 3 contributions:"
     same(total, ev.gradient["X"])
     # The lookup E[i] with i = [1, 0, 1, 1]: row 1 three times, row 2 never.
-    row = row_for(rows, f"{bar('E')} += scatter-add")
+    row = row_for(rows, f"{bar('E')} = scatter-add")
     said = prose(row[2])
     assert "row 1 of E was picked 3 times: its adjoint adds all 3 contributions" in said
     assert "row 2 of E was never picked" in said
@@ -435,12 +435,12 @@ def test_vector_matmul_says_what_numpy_does():
     rows = backward(text)
     row = row_for(rows, f"{bar('M')} += outer(v, {bar('a')})")
     assert "v (2,) is 1-D: NumPy's @ reads it as a row (1, 2)" in prose(row[2])
-    row = row_for(rows, f"{bar('M')} += outer({bar('b')}, u)")
+    row = row_for(rows, f"{bar('M')} = outer({bar('b')}, u)")
     assert "u (3,) is 1-D: NumPy's @ reads it as a column (3, 1)" in prose(row[2])
-    row = row_for(rows, f"{bar('u')} += Mᵀ @ {bar('b')}")
+    row = row_for(rows, f"{bar('u')} = Mᵀ @ {bar('b')}")
     term, _, _ = term_and_total(row[3])
     same(term, ev.gradient["u"])
-    row = row_for(rows, f"{bar('w')} += {bar('s')} * v")
+    row = row_for(rows, f"{bar('w')} = {bar('s')} * v")
     assert "dot product" in prose(row[2])
     same(term_and_total(row[3])[0], ev.gradient["w"])
 
@@ -520,9 +520,7 @@ def test_small_means_at_most_36_entries_2d_and_6_rows():
 # --- notes ------------------------------------------------------------------------------
 def test_notes_are_the_tensor_ones_and_only_where_they_apply():
     text = prose(run(MATMUL))
-    assert (
-        f"why {bar('W')} += Xᵀ @ {bar('Y')} in that order: W[k, j] enters every Y[i, j]"
-    ) in text
+    assert (f"why {bar('W')} = Xᵀ @ {bar('Y')} in that order: W[k, j] enters every Y[i, j]") in text
     assert (
         "every adjoint has the shape of its value: X̄ (2, 3) like X, W̄ (3, 2) like W"
         in unicodedata.normalize("NFC", text)
@@ -542,7 +540,7 @@ def test_mul_note_is_said_entry_by_entry():
     tape = ev.tape
     v = tape.label(next(i for i, s in enumerate(tape.steps) if s.op.name == "mul"))
     assert (
-        f"why {bar('Y')} += G * {bar(v)} and not {bar(v)} / G: nudging one entry "
+        f"why {bar('Y')} = G * {bar(v)} and not {bar(v)} / G: nudging one entry "
         f"of Y by ε moves the same entry of {v} by the matching entry of G times ε"
     ) in text
 
@@ -576,7 +574,9 @@ def test_json_nodes_and_steps_carry_shapes_rules_and_the_engines_arrays(args):
     for step, c in zip(doc["steps"], ev.contributions):
         assert step["node_shape"] == list(np.shape(ev.values[c.node]))
         assert step["input_shape"] == list(np.shape(ev.values[c.input]))
-        assert step["rule"].startswith(f"d{tape.label(c.input)} += ")
+        # the first contribution is the adjoint (=), each later one is added (+=)
+        eq = "=" if c.count == 1 else "+="
+        assert step["rule"].startswith(f"d{tape.label(c.input)} {eq} ")
         assert step["shapes"].startswith(str(tuple(np.shape(ev.values[c.input]))) + " <- ")
         assert step["why"] and all(isinstance(s, str) for s in step["why"])
         np.testing.assert_array_equal(np.asarray(step["contribution"], dtype=float), c.contribution)
@@ -592,8 +592,8 @@ def test_json_nodes_and_steps_carry_shapes_rules_and_the_engines_arrays(args):
 def test_json_matmul_rule_is_the_matrix_form_in_ascii():
     doc = _strict(run(MATMUL, 200, "--json"))
     rules = {s["rule"] for s in doc["steps"]}
-    assert {"dW += X.T @ dY", "dX += dY @ W.T"} <= rules
-    w = next(s for s in doc["steps"] if s["rule"] == "dW += X.T @ dY")
+    assert {"dW = X.T @ dY", "dX = dY @ W.T"} <= rules
+    w = next(s for s in doc["steps"] if s["rule"] == "dW = X.T @ dY")
     assert w["shapes"] == "(3, 2) <- (2, 3).T @ (2, 2)"
 
 
@@ -608,7 +608,7 @@ def test_json_non_finite_numbers_are_null_with_a_warning():
 def test_ascii_tables_use_the_tutorials_letters():
     text = run(MATMUL, 120, "--ascii")
     assert text.isascii()
-    assert "grad_W += X.T @ grad_Y" in text and "(3, 2) <- (2, 3).T @ (2, 2)" in text
+    assert "grad_W = X.T @ grad_Y" in text and "(3, 2) <- (2, 3).T @ (2, 2)" in text
     assert "sum over i of X[i, k]*grad_Y[i, j]" in prose(text)
 
 
@@ -636,7 +636,7 @@ def test_graph_shows_shapes_and_summaries():
     xb_line = next(line for line in tree.splitlines() if re.search(r"\bXb\s+input", line))
     assert "integer data, no grad" in xb_line and "[[0, 2], [2, 3]]" in xb_line
     dot = graph(EMBEDDING, "-F", "dot")
-    assert "shape (4, 2)" in dot and "C̄ += scatter-add Ȳ" in dot
+    assert "shape (4, 2)" in dot and "C̄ = scatter-add Ȳ" in dot
     mermaid = graph(EMBEDDING, "-F", "mermaid")
     assert "shape (4, 2)" in mermaid and "v2 -.-> v3" in mermaid  # Xb: no term
     big = graph(BIG)
@@ -651,4 +651,4 @@ def test_graph_json_carries_shapes_and_arrays():
     assert nodes["W"]["shape"] == [3, 2]
     np.testing.assert_array_equal(nodes["W"]["adjoint"], ev.gradient["W"])
     rules = {e["rule"] for e in doc["edges"]}
-    assert "dW += X.T @ dY" in rules
+    assert "dW = X.T @ dY" in rules

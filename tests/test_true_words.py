@@ -167,10 +167,10 @@ def notes_of(text):
 
 
 def multiply_note_is_one_term(note, program, inputs, nt):
-    """`why ȳ += k·x̄ ... The gradient ∂out/∂y is ... k·x̄`: true only when that term is
+    """`why ȳ = k·x̄ ... The gradient ∂out/∂y is ... k·x̄`: true only when that term is
     all of ∂out/∂y, that is, y's adjoint is that one contribution."""
     tape, ev, labels = parsed(program, inputs)
-    m = re.match(r"why (\S+) \+= .*?(?:·|\*)(\S+) and not", note)
+    m = re.match(r"why (\S+) = .*?(?:·|\*)(\S+) and not", note)
     receiving, sender = m.group(1), m.group(2)
 
     def name(bar):  # the value under an adjoint: grad_x or x̄ → x

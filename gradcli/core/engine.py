@@ -1,9 +1,11 @@
 """Evaluate a tape: the forward pass, then the reverse sweep that accumulates adjoints.
 
 The reverse sweep visits steps from the output back to the first, and for every operand
-adds `local partial × the step's adjoint` to the operand's adjoint — the chain rule, with
-`+=` so that a value used twice collects both contributions. Each contribution is
-recorded so renderers can show it; nothing here prints.
+sends `local partial × the step's adjoint` to the operand's adjoint — the chain rule: the
+first contribution is the adjoint as it is and each later one is added (`+=`), so a value
+used twice collects both, as PyTorch sums them (a gradient whose contributions are all
+-0.0 is -0.0). Each contribution is recorded so renderers can show it; nothing here
+prints.
 """
 
 from __future__ import annotations
@@ -365,9 +367,10 @@ def reverse_sweep(
     """The reverse sweep: the one implementation of the chain rule backwards.
 
     Seeded with adjoint 1 at `seed` (the output), it visits steps from there down to
-    `stop`, and for every operand that depends on an input adds the op's VJP term (local
-    partial × the step's adjoint) to the operand's adjoint: `+=`, so a value used twice
-    collects both terms. A fresh store every run. Those who want to see or change the
+    `stop`, and for every operand that depends on an input sends the op's VJP term (local
+    partial × the step's adjoint) to the operand's adjoint: the first term is the adjoint
+    as it is, later ones are added (`+=`), so a value used twice collects both terms, as
+    in PyTorch; an adjoint no term reaches is 0. A fresh store every run. Those who want to see or change the
     steps do it here, not in a copy:
       record      a list to append each term to, as a Contribution (the tables)
       substitute  (step, position, local, upstream, term) -> the term to use instead

@@ -35,12 +35,16 @@ def full(x: float) -> str:
     return repr(x)
 
 
-def full_array(a) -> str:
-    """An array exactly, as one line of nested lists: [[1, 2.5], [3, -4]] (a number as full)."""
+def full_array(a, signed_zero: bool = False) -> str:
+    """An array exactly, as one line of nested lists: [[1, 2.5], [3, -4]] (a number as full);
+    with `signed_zero`, -0.0 as -0 (as the command line reads it back), else as 0."""
     import numpy
 
     a = numpy.asarray(a, dtype=float)
-    items = [full(float(v)) for v in a.ravel().tolist()]
+    items = [
+        "-0" if signed_zero and v == 0 and math.copysign(1.0, v) < 0 else full(v)
+        for v in a.ravel().tolist()
+    ]
     if a.ndim == 0:
         return items[0]
     if a.size == 0:
@@ -52,8 +56,9 @@ def full_array(a) -> str:
 
 # --- words ------------------------------------------------------------------------------
 # One word per idea, in every command (README "Words"). A *path* is a route through the
-# graph from an input to the output; a *contribution* is one chain-rule term, one `+=`
-# line of backprop code: a local derivative times the adjoint arriving from above.
+# graph from an input to the output; a *contribution* is one chain-rule term, one line
+# of backprop code (the first into an adjoint `=`, each later one `+=`): a local
+# derivative times the adjoint arriving from above.
 GLOSSARY = (
     (
         "adjoint",
@@ -67,7 +72,8 @@ GLOSSARY = (
     (
         "contribution",
         "one chain-rule term, local derivative times the adjoint arriving "
-        "from above: one `+=` line of backprop code (ā += b·x̄)",
+        "from above: one line of backprop code, the first into an adjoint assigned "
+        "(ā = b·x̄), each later one added (ā += ...)",
     ),
     (
         "path",
@@ -81,6 +87,13 @@ GLOSSARY = (
 def contribution_of(k: int, total: int, adjoint: str) -> str:
     """Which of the contributions to one adjoint this is: `contribution 2 of 3 to ā`."""
     return f"contribution {k} of {total} to {adjoint}"
+
+
+def assigns(count: int) -> str:
+    """How contribution number `count` reaches its adjoint, as backprop code and PyTorch
+    have it: the first is the adjoint (`=`, so a lone -0.0 stays -0.0), each later one is
+    added to it (`+=`)."""
+    return "=" if count == 1 else "+="
 
 
 def contributions(n: int) -> str:

@@ -6,7 +6,8 @@ and JAX's `defjvp`:
   partials  for an elementwise op, the local derivatives ∂y/∂x_i given the operands and
             the forward result y (so exp, sigmoid and tanh reuse y as autograd's `ans`).
             The contract derives both products from them (`vjp_term`, `jvp_term`):
-              VJP  x̄_i += ∂y/∂x_i · ȳ      (reverse mode: the adjoint arriving, ȳ)
+              VJP  x̄_i += ∂y/∂x_i · ȳ      (reverse mode: the adjoint arriving, ȳ; the
+                                           first term into x̄_i is taken as it is)
               JVP  ẏ   += ∂y/∂x_i · ẋ_i    (forward mode: the operand's tangent, ẋ_i)
   vjp, jvp  for an op that is not elementwise (a matrix product, a sum over an axis), one
             function per operand instead: vjp[i](g, ans, *xs) returns x_i's contribution
@@ -405,7 +406,7 @@ defop(
     "multiplication swaps: each input receives the other input times the gradient",
     symbol="*",
     note=(
-        "why {d0} += {1}·{dy} and not {dy}/{1}: nudging {0} by h moves {y} by {1}·h, "
+        "why {d0} = {1}·{dy} and not {dy}/{1}: nudging {0} by h moves {y} by {1}·h, "
         "and each unit of {y} moves the output by {dy}, so the output moves by "
         "{dy}·{1}·h. The gradient ∂{out}/∂{0} is that change per unit of h: {1}·{dy}. "
         "{dy}/{1} would answer another question: how far {0} must move for {y} to "

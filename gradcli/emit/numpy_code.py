@@ -941,8 +941,8 @@ def _header(ev: Evaluation, out: str) -> list:
     lines += [
         "# The forward pass is the program's statements. The backward pass runs the chain",
         f"# rule in reverse: d<name> holds the adjoint d{out}/d<name>, with the shape of <name>;",
-        "# a value used twice collects its contributions with +=, and an operand that was broadcast",
-        "# gets its adjoint summed back to its own shape.",
+        "# a value's first contribution is assigned and each later one added (+=), as PyTorch",
+        "# sums them, and an operand that was broadcast gets its adjoint summed back to its shape.",
     ]
     if tape.tensor:
         lines += [

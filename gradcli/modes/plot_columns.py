@@ -171,7 +171,7 @@ class Columns:
         batch = self.forward(xs)
         with np.errstate(all="ignore"):
             adjoints = reverse_sweep(self.array_tape, batch.values, needs=self.reach, free=True)
-            batch.slopes = (np.broadcast_to(adjoints[self.slot], batch.shape) + 0.0).tolist()
+            batch.slopes = np.broadcast_to(adjoints[self.slot], batch.shape).tolist()
             batch.compare(kinked, poled, poles, pairs)
         return batch
 
@@ -183,8 +183,8 @@ class Batch:
         self.tape, self.values, self.bad, self.shape = tape, values, bad.tolist(), bad.shape
         out = values[tape.output]
         self.ys = None if out is None else np.broadcast_to(out, bad.shape).tolist()
-        # ∂output/∂input per column (sweep()): +0.0 turns -0.0 into 0.0, as the scalar
-        # sweep, which adds every term to 0.0, has it
+        # ∂output/∂input per column (sweep()): each adjoint's first term taken as it is,
+        # as the scalar sweep and PyTorch have it (a slope of -0.0 stays -0.0)
         self.slopes: Any = None  # the slope at each column, once swept
         self.first_kink = [None] * len(self.bad)
         self.pair_poles: dict = {}  # k -> the poled steps that may have a pole in (k, k+1)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..core.arrays import np, shape_text
 from ..core.engine import Contribution, Evaluation
-from ..core.notation import Notation, contribution_of, fmt, full
+from ..core.notation import Notation, assigns, contribution_of, fmt, full
 from ..core.tape import fill
 from .tensors import array_text
 
@@ -142,20 +142,22 @@ def backward_row(ev: Evaluation, c: Contribution, nt: Notation, counts=None) -> 
     if rule != fmt(c.local):
         local += f" = {fmt(c.local)}"
     upstream = f"{bar_node} = {fmt(c.upstream)}"
+    # The first contribution is the adjoint (=), each later one is added to it (+=).
+    gets = f"{bar_in} {assigns(c.count)}"
     if rule == "1":
-        contribution = f"{bar_in} += {bar_node} = {fmt(c.contribution)}"
+        contribution = f"{gets} {bar_node} = {fmt(c.contribution)}"
     elif rule in ("-1", "−1"):
-        contribution = f"{bar_in} += -{bar_node} = {fmt(c.contribution)}"
+        contribution = f"{gets} -{bar_node} = {fmt(c.contribution)}"
     else:
         factor = rule if _ATOM.fullmatch(rule) else f"({rule})"
         contribution = (
-            f"{bar_in} += {factor}{nt.times}{bar_node} = "
+            f"{gets} {factor}{nt.times}{bar_node} = "
             f"{nt.product(c.local, c.upstream)} = {fmt(c.contribution)}"
         )
     if _masked(c.local, c.upstream, c.contribution):
         # 0·inf is nan in floats: say why the term is 0 instead of writing a false product.
         contribution = (
-            f"{bar_in} += 0  ({_gate_reason(tape, c.node, c.position)}: the "
+            f"{gets} 0  ({_gate_reason(tape, c.node, c.position)}: the "
             f"contribution is masked to exactly 0, as PyTorch does; "
             f"{nt.product(c.local, c.upstream)} would be nan)"
         )

@@ -2,6 +2,7 @@
 
 For each chain-rule term the engine recorded (a Contribution), `tensor_step` writes
   formula  `W̄ += Xᵀ @ Ȳ`: the op's VJP with the step's own names, {dy} the adjoint arriving
+           (`W̄ = ...` for the first contribution to W̄, which is taken as it is)
   shapes   `(3, 2) ← (2, 3)ᵀ @ (2, 2)`: the term's shape and the shapes it is made of
   why      the reason, from the shapes and values at hand: dimension analysis for @, what
            was broadcast (the adjoint of a broadcast is a sum), how a reduction's adjoint is
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 
 from ..core.arrays import broadcast_axes, np, shape_text
 from ..core.engine import Contribution, Evaluation
-from ..core.notation import Notation, contribution_of, fmt
+from ..core.notation import Notation, assigns, contribution_of, fmt
 from ..core.tape import fill, subscripts
 from .tensors import array_lines, wrap_words
 
@@ -84,9 +85,11 @@ def tensor_step(ev: Evaluation, c: Contribution, nt: Notation) -> TensorStep:
         # An op this module does not know: its own VJP text, its shapes, its description.
         text = fill(op.rules[c.position], w.names, w.y).replace("{dy}", w.dy)
         s = TensorStep(f"{w.dx} += {text}", f"{S(w.x_shape)} {w.arrow} {S(w.y_shape)}", [op.about])
-    return TensorStep(
-        nt.text(s.formula), nt.text(s.shapes), [nt.text(t) for t in s.why], s.broadcast
-    )
+    formula = s.formula
+    if c.count == 1 and formula.startswith(f"{w.dx} += "):
+        # The first contribution is the adjoint (=), a later one is added to it (+=).
+        formula = f"{w.dx} = " + formula[len(f"{w.dx} += ") :]
+    return TensorStep(nt.text(formula), nt.text(s.shapes), [nt.text(t) for t in s.why], s.broadcast)
 
 
 # --- elementwise ops: local derivative times the adjoint, summed over broadcast axes ----
@@ -263,9 +266,10 @@ def _products(w: _Words, p: str, P: tuple, q: str, Q: tuple) -> list:
 
 
 def _matmul_2d(w: _Words, a, b, A, B, Y) -> TensorStep:
-    # The index form is this row's term (`+=`, as its formula): where the operand is used
-    # again elsewhere, its adjoint is more than this sum.
+    # The index form is this row's term (`=` or `+=`, as its formula): where the operand is
+    # used again elsewhere, its adjoint is more than this sum.
     dy, dx = w.dy, w.dx
+    eq = assigns(w.c.count)
     t = _t(w)
     if w.c.position == 0:
         chosen, target = f"{dy} @ {w.T(b)}", A
@@ -273,7 +277,7 @@ def _matmul_2d(w: _Words, a, b, A, B, Y) -> TensorStep:
         shapes = f"{S(A)} {w.arrow} {S(Y)} @ {S(B)}{t}"
         parts = f"{dy} {S(Y)} @ {w.T(b)} {S(B[::-1])}"
         candidates = _products(w, dy, Y, b, B)
-        index = f"{dx}[i, k] += {w.sigma('j')}{dy}[i, j]{w.dot}{b}[k, j], which is {chosen}"
+        index = f"{dx}[i, k] {eq} {w.sigma('j')}{dy}[i, j]{w.dot}{b}[k, j], which is {chosen}"
         of = f"{dy} and {b}"
     else:
         chosen, target = f"{w.T(a)} @ {dy}", B
@@ -281,7 +285,7 @@ def _matmul_2d(w: _Words, a, b, A, B, Y) -> TensorStep:
         shapes = f"{S(B)} {w.arrow} {S(A)}{t} @ {S(Y)}"
         parts = f"{w.T(a)} {S(A[::-1])} @ {dy} {S(Y)}"
         candidates = _products(w, a, A, dy, Y)
-        index = f"{dx}[k, j] += {w.sigma('i')}{a}[i, k]{w.dot}{dy}[i, j], which is {chosen}"
+        index = f"{dx}[k, j] {eq} {w.sigma('i')}{a}[i, k]{w.dot}{dy}[i, j], which is {chosen}"
         of = f"{a} and {dy}"
     fits = [text for text, shape in candidates if shape == target]
     others = [text for text in fits if text != chosen]
@@ -723,7 +727,7 @@ def tensor_rule_notes(ev: Evaluation, nt: Notation) -> list:
         # `=` where this product is all the operand's adjoint, `+=` where it is one term.
         eq_a, eq_b = ("=" if terms.get(arg, 0) <= 1 else "+=" for arg in w.args)
         notes.append(
-            f"why {nt.bar(b)} += {w.T(a)} @ {w.dy} in that order: {b}[k, j] enters every "
+            f"why {nt.bar(b)} {eq_b} {w.T(a)} @ {w.dy} in that order: {b}[k, j] enters every "
             f"{w.y}[i, j] = {w.sigma('k')}{a}[i, k]{dot}{b}[k, j] of column j, with slope "
             f"{a}[i, k]; the chain rule adds those paths, {nt.bar(b)}[k, j] {eq_b} "
             f"{w.sigma('i')}{a}[i, k]{dot}{w.dy}[i, j], a sum over i: the matrix product "
@@ -736,7 +740,7 @@ def tensor_rule_notes(ev: Evaluation, nt: Notation) -> list:
         h = "eps" if nt.ascii else "ε"
         spread = " (as broadcast)" if w.shape(1 - mul.position) != w.y_shape else ""
         notes.append(
-            f"why {w.dx} += {other} * {w.dy} and not {w.dy} / {other}: nudging one entry "
+            f"why {w.dx} = {other} * {w.dy} and not {w.dy} / {other}: nudging one entry "
             f"of {w.x} by {h} moves the same entry of {w.y} by the matching entry of "
             f"{other}{spread} times {h}, and each unit of that entry of {w.y} moves the "
             f"output by the same entry of {w.dy}; so the gradient is {other} * {w.dy}, entry "

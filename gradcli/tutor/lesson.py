@@ -11,7 +11,7 @@ from functools import cached_property
 
 from ..core.engine import evaluate, forward
 from ..core.errors import InvalidValue
-from ..core.notation import Notation, fmt, product
+from ..core.notation import Notation, assigns, fmt, product
 from ..core.ops import OPS
 from ..language.lower import compile_program
 from ..report.rows import forward_rows
@@ -294,7 +294,8 @@ def _same_rule_everywhere(L: _Lesson) -> Step:
     efan = evaluate(fan, fan_inputs)
     fx = next(i for i, st in enumerate(fan.steps) if st.name == "x")
     lines = [
-        f"{adj('a')} += {factor(L.nt.math(fan.rule(fx, ct.position)))}{T}{adj('x')} = "
+        f"{adj('a')} {assigns(ct.count)} {factor(L.nt.math(fan.rule(fx, ct.position)))}"
+        f"{T}{adj('x')} = "
         f"{product((fmt(ct.local), fmt(ct.upstream)), T)} = {fmt(ct.contribution)}"
         for ct in efan.contributions
         if ct.node == fx
@@ -309,6 +310,7 @@ def _same_rule_everywhere(L: _Lesson) -> Step:
         f"(measured from f: {fmt(central_difference(fan, fan_inputs, 'a'))})",
     )
     s.say(
+        "The first contribution is the adjoint (=) and the second is added to it (+=). "
         "Written `da = a * dx` twice (= instead of +=), the second line would overwrite "
         "the first and lose half the gradient."
     )

@@ -381,9 +381,14 @@ def matmul_topic(nt: Notation) -> list:
         f"per unit."
     )
     i_y = where(ev, "Y")
+    # `=` where this is the operand's one contribution, `+=` where it is one of several
+    eq_x, eq_w = (
+        "=" if sum(c.input == a for c in ev.contributions) == 1 else "+="
+        for a in ev.tape.steps[i_y].args
+    )
     s3.say(
-        f"gradcli's rules for @, with this program's names: {bar('X')} += "
-        f"{rule_text(ev, i_y, 0, nt)} and {bar('W')} += {rule_text(ev, i_y, 1, nt)}."
+        f"gradcli's rules for @, with this program's names: {bar('X')} {eq_x} "
+        f"{rule_text(ev, i_y, 0, nt)} and {bar('W')} {eq_w} {rule_text(ev, i_y, 1, nt)}."
     )
 
     s4 = Step("The closed form")

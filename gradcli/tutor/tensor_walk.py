@@ -17,7 +17,7 @@ from typing import Optional
 from ..core.arrays import broadcast_axes, np, shape_text
 from ..core.engine import Evaluation, forward
 from ..core.errors import GradcliError
-from ..core.notation import Notation, fmt, full_array
+from ..core.notation import Notation, assigns, fmt, full_array
 from . import arraytext as at
 from .walkthrough import (
     FORWARD_LIMIT,
@@ -262,8 +262,9 @@ def _backward_steps(ev: Evaluation, nt: Notation) -> list:
         f"entry by entry, how much {out} moves per unit change of that entry.",
         f"It starts with {nt.bar(out)} = {nt.partial(out, out)} = 1.",
         "Each step hands its adjoint to its operands by gradcli's rule for that "
-        "operation; an operand used several times adds what it receives (+=), and "
-        "where an operand was broadcast, its contribution is summed back to its own shape.",
+        "operation. An operand's first contribution is its adjoint (=) and each later "
+        "one is added to it (+=); where an operand was broadcast, its contribution is "
+        "summed back to its own shape.",
     )
     if not ev.contributions:
         seed.say(
@@ -283,7 +284,7 @@ def _backward_steps(ev: Evaluation, nt: Notation) -> list:
                 rows.append(
                     (
                         f"{tape.label(c.node)} → {tape.label(c.input)}",
-                        f"{nt.bar(tape.label(c.input))} += {_term_rule(ev, c, nt)}",
+                        f"{nt.bar(tape.label(c.input))} {assigns(c.count)} {_term_rule(ev, c, nt)}",
                         at.text(c.contribution),
                     )
                 )
@@ -353,7 +354,7 @@ def _node_step(ev: Evaluation, node: int, sends: list, got: list, nt: Notation) 
     s.say(f"Local rule ({step.op.name}): {step.op.about}.")
     for c in sends:
         inp = tape.label(c.input)
-        lines = [f"{nt.bar(inp)} += {_term_rule(ev, c, nt)}"]
+        lines = [f"{nt.bar(inp)} {assigns(c.count)} {_term_rule(ev, c, nt)}"]
         lines += at.lines("     = ", c.contribution)
         s.show(*lines)
         notes = []
@@ -518,5 +519,6 @@ def _result_step(
 
 
 def _compact(v) -> str:
-    """An array exactly, without spaces ([[1,2.5],[3,-4]]): fewer words to quote."""
-    return full_array(v).replace(", ", ",")
+    """An array exactly, without spaces ([[1,2.5],[3,-4]]): fewer words to quote; a -0.0
+    entry as -0, so the command computes with the same signed zeros."""
+    return full_array(v, signed_zero=True).replace(", ", ",")

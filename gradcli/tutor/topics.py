@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ..core.engine import Evaluation, evaluate
 from ..core.errors import UnknownName, close_matches, quoted_or
-from ..core.notation import Notation, added, fmt, product
+from ..core.notation import Notation, added, assigns, fmt, product
 from ..core.ops import OPS
 from ..core.tape import fill
 from ..language.lower import compile_program
@@ -102,7 +102,8 @@ def add_topic(nt: Notation) -> list:
     )
     s2.show(
         *[
-            f"{nt.bar(tape.label(c.input))} += {factor(nt.math(tape.rule(iq, c.position)))}"
+            f"{nt.bar(tape.label(c.input))} {assigns(c.count)} "
+            f"{factor(nt.math(tape.rule(iq, c.position)))}"
             f"{nt.times}{nt.bar('q')} = {product((fmt(c.local), fmt(c.upstream)), nt.times)} = "
             f"{fmt(c.contribution)}"
             for c in ev.contributions

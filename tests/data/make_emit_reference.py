@@ -6,6 +6,11 @@ with branch `numbers` (2243c45) on it, whose softplus and relu helpers the gener
 carries, so tests/test_emit_stream.py holds today's output to those bytes:
 
     PYTHONPATH=<a checkout of 2243c45> python tests/data/make_emit_reference.py
+
+Since branch `zero` an adjoint's first contribution is assigned (`da = b * dx`; in
+JavaScript `let da = ...`; in a tensor graph's edge labels `W̄ = ...`) instead of added to
+a 0 declared first, and the generated code's header says so: the reference was written
+again from that branch, after checking that every byte that changed was one of those lines.
 """
 
 import json
