@@ -257,6 +257,25 @@ def test_fan_out_is_two_add_lines(lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
+def test_first_contribution_assigns_and_an_unused_input_is_zero_with_a_reason(lang):
+    # makemore's backward pass: `da = ...` then `da += ...`; no adjoint starts at 0 and
+    # adds, so d(a*a)/da at a = -0.0 is -0.0 + -0.0 = -0.0, as eval and PyTorch have it
+    # (0.0 + -0.0 + -0.0 would be 0.0), and the comments say what the code does.
+    code = check("y = q*2; f = a*a + c", {"q": 1.0, "a": -0.0, "c": 2.0}, lang)
+    lines = code.splitlines()
+    zero = "let dq = 0;  //" if lang == "js" else "dq = 0.0  #"
+    assert f"{zero} no contribution reaches dq: f does not use q" in lines
+    let = "let " if lang == "js" else ""
+    assert "starts at 0" not in code
+    assert "A value's first contribution is assigned (=) and each" in code
+    firsts = [ln for ln in lines if ln.startswith(f"{let}da = ")]
+    adds = [ln for ln in lines if ln.startswith("da += ")]
+    assert len(firsts) == 1 and len(adds) == 1 and lines.index(firsts[0]) < lines.index(adds[0])
+    printed = run_program(code, lang)
+    assert printed["df/da"] == 0 and math.copysign(1.0, printed["df/da"]) == -1.0
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_awkward_names_still_make_a_valid_program(lang):
     # Keywords of either language, a value named like another's adjoint, Greek letters,
     # a rebound name, and a function's name used as a variable.
