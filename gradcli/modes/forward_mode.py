@@ -108,6 +108,9 @@ def compare(trace: TangentTrace, ev) -> Agreement:
     (terms of 1e200 that cancel leave no digit of a result near 1), and where a slope is
     infinite or a product overflows, 0·inf and inf − inf come out as nan or ±inf
     depending on the grouping. Only a difference that none of this explains is a bug.
+    Two zeros are the same number: where a sum cancels exactly or adds zeros of both
+    signs, the two groupings can give zeros of opposite sign (-(a - a): the tangent is
+    -0.0, the adjoint 0.0, as PyTorch's reverse mode gives), and both are right.
     """
     tape, wrt = trace.tape, trace.wrt
     fwd, rev = trace.derivative, ev.gradient[wrt]
