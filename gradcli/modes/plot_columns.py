@@ -49,6 +49,47 @@ def budget(tape: Tape) -> int:
     return max(MIN_VALUES, VALUES_PER_STEP * len(tape.steps))
 
 
+def _power_is_libm() -> bool:
+    """Whether NumPy's power, given an exponent array as wide as the base, calls the C
+    library's pow for each element, as math.pow does (tests/test_plot_columns.py compares
+    them on many values). Not where NumPy dispatches power to Intel's SVML (CPUs with
+    AVX512_SKX), whose pow may round differently, nor where this cannot be told."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as features
+    except ImportError:
+        try:
+            from numpy.core._multiarray_umath import __cpu_features__ as features
+        except ImportError:
+            return False
+    return features.get("AVX512_SKX") is False
+
+
+POWER_IS_LIBM = _power_is_libm()
+
+
+def _power_with_wide_exponent(op):
+    """pow (ops.py's own array kernels) for a step whose exponent is the same number in
+    every column: the exponent is spread to the base's width first. Given a one-element
+    exponent, NumPy's power takes fast paths (x·x for 2, sqrt for 0.5, 1/x for -1) that
+    can differ from math.pow in the last bit; given a full array, it calls pow for each
+    element, as the scalar kernels do. Only the base's partial is asked for (the exponent
+    does not depend on the plotted input)."""
+    forward, (dx, dc) = op.array
+    spread: dict = {}  # (the exponent's bits, the width) -> that array, never changed
+
+    def wide(x, c):
+        if c.shape == x.shape:
+            return c
+        key = (c.item(0).hex(), x.shape)
+        if key not in spread:
+            spread[key] = np.full(x.shape, c.item(0))
+        return spread[key]
+
+    return dataclasses.replace(
+        op, array=(lambda x, c: forward(x, wide(x, c)), (lambda x, c, y: dx(x, wide(x, c), y), dc))
+    )
+
+
 def _elementwise(op):
     """The op with array kernels that apply its scalar kernels to each element: the
     forward value (nan or inf where the scalar path has no value) and the local partials.
@@ -94,9 +135,13 @@ class Columns:
         self.budget = budget(tape)
         swapped = {}
         steps = []
-        for step in tape.steps:
+        for i, step in enumerate(tape.steps):
             op = step.op
-            if op.arity and op.name not in EXACT:
+            if op.name == "pow" and POWER_IS_LIBM and reach[i] and not reach[step.args[1]]:
+                if "wide pow" not in swapped:
+                    swapped["wide pow"] = _power_with_wide_exponent(op)
+                step = dataclasses.replace(step, op=swapped["wide pow"])
+            elif op.arity and op.name not in EXACT:
                 if op.name not in swapped:
                     swapped[op.name] = self.kernel_op(op)
                 step = dataclasses.replace(step, op=swapped[op.name])
@@ -108,6 +153,29 @@ class Columns:
             for i, step in enumerate(steps)
             if reach[i] and i != slot
         ]
+        # What a sweep keeps once its forward pass is done: the values the reverse sweep
+        # reads, those of the steps the output depends on (their operands are such steps
+        # too, or constants). Any other value is dropped as soon as the last step reading
+        # it has been computed (`drops[i]`: the values step i reads last).
+        n = len(steps)
+        self.feeds = feeds = [False] * n
+        feeds[tape.output] = reach[tape.output]
+        for i in range(tape.output, slot - 1, -1):
+            if feeds[i]:
+                for a in steps[i].args:
+                    feeds[a] = reach[a]
+        last = [-1] * n
+        for i, _, args in self.plan:
+            for a in args:
+                if reach[a]:
+                    last[a] = i
+        self.drops: list = [[] for _ in range(n)]
+        for a in range(n):
+            if reach[a]:
+                self.drops[max(last[a], a)].append(a)
+        self.kept = sum(feeds)  # values per column a sweep keeps
+        self.transient = self._peak(feeds)  # values per column alive at once besides
+        self.passing = self._peak([False] * n)  # alive at once when none is kept
         self.constants: list = [None] * len(steps)
         self.undefined_everywhere = False
         with np.errstate(all="ignore"):
@@ -123,6 +191,17 @@ class Columns:
                     if not np.isfinite(v).all():
                         self.undefined_everywhere = True
                 self.constants[i] = v
+
+    def _peak(self, keep: list) -> int:
+        """How many values that are not kept are alive at once in a forward pass."""
+        alive = peak = 0
+        for i in range(self.slot, len(self.reach)):
+            if not self.reach[i]:
+                continue
+            alive += not keep[i]
+            peak = max(peak, alive)
+            alive -= sum(1 for a in self.drops[i] if not keep[a])
+        return peak
 
     def _apply(self, step, values):
         xs = [values[a] for a in step.args]
@@ -144,12 +223,25 @@ class Columns:
                     mask[a] = self.reach[a]
         return mask
 
-    def forward(self, xs: list, only=None) -> Batch:
+    def width(self, kept: bool = True) -> int:
+        """How many columns one sweep (kept: True) or one forward pass that keeps nothing
+        may hold within the budget."""
+        per_column = (self.kept + self.transient) if kept else self.passing
+        return max(2, self.budget // max(1, per_column))
+
+    def forward(self, xs: list, only=None, keep=None, compare=None) -> Batch:
         """Every step's value at the inputs `xs` (only the steps in `only`, when given),
-        and which columns are undefined."""
+        and which columns are undefined. With `keep`, a mask, values not in it are dropped
+        once read for the last time (None in `values`). `compare`, (kinked, poled, poles,
+        pairs), is Batch.compare done step by step as each such step is computed."""
         values = list(self.constants)
         bad = np.zeros(len(xs), dtype=bool)
         only = self.reach if only is None else only
+        batch = Batch(self.tape, values, bad)
+        if compare is not None:
+            kinked, poled, poles, pairs = compare
+            kinked, poled = set(kinked), set(poled)
+        drops = self.drops if keep is not None else None
         with np.errstate(all="ignore"):
             values[self.slot] = np.array(xs, dtype=float)
             isfinite, ndarray = math.isfinite, np.ndarray
@@ -162,17 +254,29 @@ class Columns:
                 if not isfinite(v.sum()):
                     bad |= ~np.isfinite(v)
                 values[i] = v
-        return Batch(self.tape, values, bad)
+                if compare is not None:
+                    if i in kinked:
+                        batch.compare_kink(i, pairs)
+                    if i in poled:
+                        batch.compare_pole(i, poles, pairs)
+                if drops is not None:
+                    for a in drops[i]:
+                        if not keep[a]:
+                            values[a] = None
+        batch.finish()
+        return batch
 
     def sweep(self, xs: list, kinked, poled, poles: dict, pairs: int) -> Batch:
         """forward(), the slopes from the reverse sweep, and what the sampler asks of the
         columns (plot.py's _ColumnSampler): neighbouring columns below `pairs` are
-        compared for poles and kinks."""
-        batch = self.forward(xs)
+        compared for poles and kinks. Afterwards the batch holds only the values its
+        columns are read for (Batch.release)."""
+        batch = self.forward(xs, keep=self.feeds, compare=(kinked, poled, poles, pairs))
         with np.errstate(all="ignore"):
             adjoints = reverse_sweep(self.array_tape, batch.values, needs=self.reach, free=True)
             batch.slopes = (np.broadcast_to(adjoints[self.slot], batch.shape) + 0.0).tolist()
-            batch.compare(kinked, poled, poles, pairs)
+        del adjoints
+        batch.release()
         return batch
 
 
@@ -180,45 +284,80 @@ class Batch:
     """One sweep's results, read column by column."""
 
     def __init__(self, tape: Tape, values: list, bad):
-        self.tape, self.values, self.bad, self.shape = tape, values, bad.tolist(), bad.shape
-        out = values[tape.output]
-        self.ys = None if out is None else np.broadcast_to(out, bad.shape).tolist()
+        self.tape, self.values, self.bad_array = tape, values, bad
         # ∂output/∂input per column (sweep()): +0.0 turns -0.0 into 0.0, as the scalar
         # sweep, which adds every term to 0.0, has it
         self.slopes: Any = None  # the slope at each column, once swept
-        self.first_kink = [None] * len(self.bad)
+        self.first_kink: list = [None] * len(bad)
         self.pair_poles: dict = {}  # k -> the poled steps that may have a pole in (k, k+1)
         self.pair_kinks: dict = {}
+        self.read: dict = {}  # the values columns are read for: step -> its array
+
+    def finish(self) -> None:
+        bad = self.bad_array
+        self.bad, self.shape = bad.tolist(), bad.shape
+        out = self.values[self.tape.output]
+        self.ys = None if out is None else np.broadcast_to(out, bad.shape).tolist()
 
     def column(self, k: int) -> Column:
         return Column(self.values, k)
 
-    def compare(self, kinked: list, poled: list, poles: dict, pairs: int) -> None:
-        values, tape = self.values, self.tape
-        first = self.first_kink
-        for i in kinked:
-            op = tape.steps[i].op
-            xs = [values[a] for a in tape.steps[i].args]
-            hit = np.broadcast_to(kinks(op, xs), (len(first),))
+    def _note(self, i: int) -> None:
+        """Step i and its operands will be read from the columns."""
+        values = self.values
+        for a in (i, *self.tape.steps[i].args):
+            self.read[a] = values[a]
+
+    def release(self) -> None:
+        """Keep only the values the sampler reads from the columns: the operands of the
+        steps found on a kink or flagged between two columns (and those steps)."""
+        self.values = self.read
+
+    def compare_kink(self, i: int, pairs: int) -> None:
+        """Step i, a kink op: the columns on its kink, and the pairs of neighbouring
+        columns (below `pairs`) between which its local partials change."""
+        values, tape, first = self.values, self.tape, self.first_kink
+        n = len(first)
+        op = tape.steps[i].op
+        xs = [values[a] for a in tape.steps[i].args]
+        hit = kinks(op, xs)
+        if hit.shape != (n,):
+            hit = np.broadcast_to(hit, (n,))
+        if hit.any():
             for k in np.flatnonzero(hit).tolist():
                 if first[k] is None:
                     first[k] = i
-            if pairs < 2:
-                continue
-            changed = np.zeros(pairs - 1, dtype=bool)
-            for p in op.array_partials(*xs, values[i]):
-                p = np.broadcast_to(p, (len(first),))[:pairs]
-                changed |= p[:-1] != p[1:]
-            changed &= ~hit[: pairs - 1] & ~hit[1:pairs]
-            for k in np.flatnonzero(changed).tolist():
-                self.pair_kinks.setdefault(k, []).append(i)
+                    self._note(i)
         if pairs < 2:
             return
-        for i in poled:
-            xs = [np.broadcast_to(values[a], (len(first),))[:pairs] for a in tape.steps[i].args]
-            maybe = poles[tape.steps[i].op.name]([x[:-1] for x in xs], [x[1:] for x in xs])
-            for k in np.flatnonzero(maybe).tolist():
-                self.pair_poles.setdefault(k, []).append(i)
+        changed = None
+        for p in op.array_partials(*xs, values[i]):
+            if np.ndim(p) == 0 or p.shape[0] == 1:
+                continue  # the same in every column
+            step = p[: pairs - 1] != p[1:pairs]
+            changed = step if changed is None else changed | step
+        if changed is None or not changed.any():
+            return
+        changed &= ~hit[: pairs - 1] & ~hit[1:pairs]
+        ks = np.flatnonzero(changed).tolist()
+        for k in ks:
+            self.pair_kinks.setdefault(k, []).append(i)
+        if ks:
+            self._note(i)
+
+    def compare_pole(self, i: int, poles: dict, pairs: int) -> None:
+        """Step i, an op with poles: the pairs of neighbouring columns (below `pairs`)
+        between which one may lie (`poles[op](operands, pairs)`: None for none)."""
+        if pairs < 2:
+            return
+        values, tape = self.values, self.tape
+        maybe = poles[tape.steps[i].op.name]([values[a] for a in tape.steps[i].args], pairs)
+        if maybe is None or not maybe.any():
+            return
+        ks = np.flatnonzero(np.broadcast_to(maybe, (pairs - 1,))).tolist()
+        for k in ks:
+            self.pair_poles.setdefault(k, []).append(i)
+        self._note(i)
 
 
 class Column:
