@@ -224,12 +224,10 @@ def sample(
             [],
             warnings=list(tape.warnings) + warnings,
         )
-        sampler = _Sampler(tape, inputs, name, data)
         use_columns = _columns
         if use_columns is None:
             use_columns = len(tape.steps) * (points + 1) >= COLUMNS_FROM
-        if use_columns:
-            sampler = _ColumnSampler(tape, inputs, name, data)
+        sampler = (_ColumnSampler if use_columns else _Sampler)(tape, inputs, name, data)
         sampler.run(points, x0)
     return data
 
@@ -627,7 +625,7 @@ class _ColumnSampler(_Sampler):
         """Where each job's change lies, as _Sampler._locate finds it."""
         for job in jobs:
             if job.step is not None:
-                job.only = np.array(self.columns.ancestors(job.step))
+                job.only = self.columns.ancestors(job.step)
         pending = jobs
         while pending:
             # as many jobs at a time as the sweep's budget holds: up to 63 midpoints each,
@@ -659,7 +657,7 @@ class _ColumnSampler(_Sampler):
             bad = []
             for first in range(0, len(checks), size):
                 mids = [mid for _, _, mid, _ in checks[first : first + size]]
-                bad += self.columns.forward(mids, keep=_NOTHING).bad
+                bad += self.columns.forward(mids, keep="nothing").bad
             again = []
             for m, (job, n, mid, a) in enumerate(checks):
                 if bad[m] and job not in again:
@@ -699,7 +697,7 @@ class _ColumnSampler(_Sampler):
             if not plans:
                 break
             masks = [job.only for job, _, _ in plans]
-            only = None if any(m is None for m in masks) else np.logical_or.reduce(masks).tolist()
+            only = None if any(m is None for m in masks) else np.logical_or.reduce(masks)
             batch = self.columns.forward(mids, only)
             active = []
             for job, depth, where in plans:
@@ -721,17 +719,6 @@ class _ColumnSampler(_Sampler):
 
 
 _DEFINED = object()  # _ColumnSampler.values_at: x is defined
-
-
-class _Nothing:
-    """A mask that keeps no value: Columns.forward then only says which columns are
-    undefined."""
-
-    def __getitem__(self, i: int) -> bool:
-        return False
-
-
-_NOTHING = _Nothing()
 
 
 class _Collected(Exception):

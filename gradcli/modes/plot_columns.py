@@ -37,10 +37,12 @@ _INPUT, _CONST = OPS["input"], OPS["const"]
 
 # Ops whose array kernels are the scalar kernels' arithmetic, bit for bit.
 EXACT = frozenset(("copy", "neg", "add", "sub", "mul", "div", "sqrt", "relu", "abs", "max", "min"))
-# How many step values (steps × columns) one sweep holds at most: the tape's steps times
-# this, and at least two million (16 MB). The reverse sweep's adjoints may take as much
-# again while it runs, so this stays well under what the tape itself takes.
-VALUES_PER_STEP = 30
+# How many values (kept steps × columns) one sweep holds at most: the tape's steps times
+# this, and at least two million (16 MB). A sweep keeps only the values of the steps the
+# output depends on (at most all of them, ~40% in benchmarks/scale.py's program); the
+# reverse sweep's adjoints may take as much again while it runs, so this stays well under
+# what the tape itself takes (~500 bytes a step).
+VALUES_PER_STEP = 45
 MIN_VALUES = 2_000_000
 
 
@@ -80,7 +82,7 @@ def _power_with_wide_exponent(op):
     def wide(x, c):
         if c.shape == x.shape:
             return c
-        key = (c.item(0).hex(), x.shape)
+        key = (c.tobytes(), x.shape)
         if key not in spread:
             spread[key] = np.full(x.shape, c.item(0))
         return spread[key]
@@ -153,29 +155,34 @@ class Columns:
             for i, step in enumerate(steps)
             if reach[i] and i != slot
         ]
+        self.entry = {i: entry for entry in self.plan for i in entry[:1]}
         # What a sweep keeps once its forward pass is done: the values the reverse sweep
         # reads, those of the steps the output depends on (their operands are such steps
         # too, or constants). Any other value is dropped as soon as the last step reading
-        # it has been computed (`drops[i]`: the values step i reads last).
+        # it has been computed (`drops[i]`: the values step i is the last to read, or
+        # step i's own, read by none, once the step is done).
         n = len(steps)
         self.feeds = feeds = [False] * n
         feeds[tape.output] = reach[tape.output]
-        for i in range(tape.output, slot - 1, -1):
+        for i, _, args in reversed(self.plan):
             if feeds[i]:
-                for a in steps[i].args:
+                for a in args:
                     feeds[a] = reach[a]
-        last = [-1] * n
+        last = {slot: slot}
         for i, _, args in self.plan:
+            last[i] = i
             for a in args:
                 if reach[a]:
                     last[a] = i
-        self.drops: list = [[] for _ in range(n)]
-        for a in range(n):
-            if reach[a]:
-                self.drops[max(last[a], a)].append(a)
+        self.drops: dict = {}  # when keeping nothing
+        self.drops_unkept: dict = {}  # when keeping the values the reverse sweep reads
+        for a, i in last.items():
+            self.drops.setdefault(i, []).append(a)
+            if not feeds[a]:
+                self.drops_unkept.setdefault(i, []).append(a)
         self.kept = sum(feeds)  # values per column a sweep keeps
-        self.transient = self._peak(feeds)  # values per column alive at once besides
-        self.passing = self._peak([False] * n)  # alive at once when none is kept
+        self.transient = self._peak(self.drops_unkept, feeds)  # alive at once besides
+        self.passing = self._peak(self.drops, [False] * n)  # alive at once, none kept
         self.constants: list = [None] * len(steps)
         self.undefined_everywhere = False
         with np.errstate(all="ignore"):
@@ -192,15 +199,13 @@ class Columns:
                         self.undefined_everywhere = True
                 self.constants[i] = v
 
-    def _peak(self, keep: list) -> int:
+    def _peak(self, drops: dict, keep: list) -> int:
         """How many values that are not kept are alive at once in a forward pass."""
-        alive = peak = 0
-        for i in range(self.slot, len(self.reach)):
-            if not self.reach[i]:
-                continue
+        alive = peak = 1
+        for i, _, _ in self.plan:
             alive += not keep[i]
             peak = max(peak, alive)
-            alive -= sum(1 for a in self.drops[i] if not keep[a])
+            alive -= len(drops.get(i, ()))
         return peak
 
     def _apply(self, step, values):
@@ -213,14 +218,18 @@ class Columns:
         else with its scalar kernels applied to each element."""
         return op if op.name in EXACT or not op.arity else _elementwise(op)
 
-    def ancestors(self, i: int) -> list:
-        """The steps that depend on the plotted input and that step i reads, itself too."""
-        steps, mask = self.tape.steps, [False] * len(self.reach)
-        mask[i] = True
-        for j in range(i, self.slot - 1, -1):
-            if mask[j]:
-                for a in steps[j].args:
-                    mask[a] = self.reach[a]
+    def ancestors(self, i: int):
+        """The steps that depend on the plotted input and that step i reads, itself too:
+        a mask (NumPy booleans), found walking back from step i (a loop, not recursion)."""
+        steps, reach, found = self.tape.steps, self.reach, {i}
+        stack = [i]
+        while stack:
+            for a in steps[stack.pop()].args:
+                if reach[a] and a not in found:
+                    found.add(a)
+                    stack.append(a)
+        mask = np.zeros(len(reach), dtype=bool)
+        mask[list(found)] = True
         return mask
 
     def width(self, kept: bool = True) -> int:
@@ -230,39 +239,39 @@ class Columns:
         return max(2, self.budget // max(1, per_column))
 
     def forward(self, xs: list, only=None, keep=None, compare=None) -> Batch:
-        """Every step's value at the inputs `xs` (only the steps in `only`, when given),
-        and which columns are undefined. With `keep`, a mask, values not in it are dropped
-        once read for the last time (None in `values`). `compare`, (kinked, poled, poles,
+        """Every step's value at the inputs `xs` (only the steps in `only`, a mask, when
+        given), and which columns are undefined. `keep` "feeds" keeps only the values the
+        reverse sweep reads, "nothing" none: the others are dropped once read for the last
+        time (None in `values`). `compare`, (kinked, poled, poles,
         pairs), is Batch.compare done step by step as each such step is computed."""
         values = list(self.constants)
         bad = np.zeros(len(xs), dtype=bool)
-        only = self.reach if only is None else only
+        plan = self.plan
+        if only is not None:
+            plan = [self.entry[i] for i in np.flatnonzero(only).tolist() if i in self.entry]
         batch = Batch(self.tape, values, bad)
+        kinked = poled = ()
         if compare is not None:
             kinked, poled, poles, pairs = compare
             kinked, poled = set(kinked), set(poled)
-        drops = self.drops if keep is not None else None
+        drops = {None: {}, "nothing": self.drops, "feeds": self.drops_unkept}[keep]
         with np.errstate(all="ignore"):
             values[self.slot] = np.array(xs, dtype=float)
-            isfinite, ndarray = math.isfinite, np.ndarray
-            for i, kernel, args in self.plan:
-                if not only[i]:
-                    continue
+            isfinite, ndarray, total = math.isfinite, np.ndarray, np.add.reduce
+            for i, kernel, args in plan:
                 v = kernel(*[values[a] for a in args])
                 if type(v) is not ndarray or v.dtype != float:
                     v = np.asarray(v, dtype=float)
-                if not isfinite(v.sum()):
+                if not isfinite(total(v)):
                     bad |= ~np.isfinite(v)
                 values[i] = v
-                if compare is not None:
-                    if i in kinked:
-                        batch.compare_kink(i, pairs)
-                    if i in poled:
-                        batch.compare_pole(i, poles, pairs)
-                if drops is not None:
+                if i in kinked:
+                    batch.compare_kink(i, pairs)
+                if i in poled:
+                    batch.compare_pole(i, poles, pairs)
+                if i in drops:
                     for a in drops[i]:
-                        if not keep[a]:
-                            values[a] = None
+                        values[a] = None
         batch.finish()
         return batch
 
@@ -271,7 +280,7 @@ class Columns:
         columns (plot.py's _ColumnSampler): neighbouring columns below `pairs` are
         compared for poles and kinks. Afterwards the batch holds only the values its
         columns are read for (Batch.release)."""
-        batch = self.forward(xs, keep=self.feeds, compare=(kinked, poled, poles, pairs))
+        batch = self.forward(xs, keep="feeds", compare=(kinked, poled, poles, pairs))
         with np.errstate(all="ignore"):
             adjoints = reverse_sweep(self.array_tape, batch.values, needs=self.reach, free=True)
             batch.slopes = (np.broadcast_to(adjoints[self.slot], batch.shape) + 0.0).tolist()
