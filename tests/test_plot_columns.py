@@ -253,3 +253,133 @@ def test_ten_thousand_statements_plot_within_bounded_cpu_time_and_memory(tmp_pat
     )
     assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
     assert "tangent at x11 = 1.2" in proc.stdout
+
+
+def test_power_with_a_constant_exponent_on_arrays_is_math_pow_on_many_values():
+    # A constant exponent is spread to a full array, so NumPy calls the C library's pow
+    # for each element, as math.pow does (a one-element exponent takes fast paths: x*x
+    # for 2, sqrt for 0.5, 1/x for -1, which round differently now and then). Checked
+    # here for the forward value and the base's partial, at every width a sweep uses.
+    if not plot_columns.POWER_IS_LIBM:
+        pytest.skip("NumPy's power is not the C library's here: pow goes element by element")
+    op = plot_columns._power_with_wide_exponent(OPS["pow"])
+    rng = np.random.default_rng(14)
+    xs = np.concatenate(
+        [
+            rng.standard_normal(40_000),
+            rng.uniform(-10, 10, 40_000),
+            np.exp(rng.uniform(-700, 700, 40_000)) * np.sign(rng.standard_normal(40_000)),
+            np.array(EDGES + [5e-324, -5e-324, 1.7976931348623157e308, math.inf, math.nan]),
+        ]
+    )
+    for c in [2.0, 3.0, 0.5, -1.0, -2.0, 1.5, 0.0, -0.0, -0.5, 4.0, 1.0, 7.0]:
+        exponent = np.array([c])  # the exponent as a sweep holds a constant
+        for x in [rng.choice(xs, size=width) for width in (1, 2, 3)] + [xs]:
+            with np.errstate(all="ignore"):
+                y = op.array_forward(x, exponent)
+                dx, dc = op.array_partials(x, exponent, y, wanted=[True, False])
+            assert dc is None
+            for k, v in enumerate(x.tolist()):
+                try:
+                    want = OPS["pow"].forward(v, c)
+                except (ValueError, ZeroDivisionError, OverflowError):
+                    assert not math.isfinite(y[k]), (v, c)  # undefined there, both ways
+                    continue
+                assert repr(float(y[k])) == repr(want), (v, c)
+                slope = OPS["pow"].partials(v, c, want)[0]
+                assert repr(float(dx[k])) == repr(slope), (v, c)
+
+
+def test_a_constant_exponent_is_swept_on_arrays_not_element_by_element():
+    columns = plot_columns.Columns(*_columns_for("t = x^2 + x^0.5\nout = t^-1", {"x": 2.0}))
+    pows = [step.op for step in columns.array_tape.steps if step.op.name == "pow"]
+    assert len(pows) == 3
+    if plot_columns.POWER_IS_LIBM:
+        assert all(op.array[0].__qualname__.startswith("_power_with_wide") for op in pows)
+    batch = columns.sweep([0.25, 1.0, 4.0], [], [], {}, 0)
+    for x, y, slope in zip([0.25, 1.0, 4.0], batch.ys, batch.slopes):
+        scalar = plot.sample("t = x^2 + x^0.5\nout = t^-1", {"x": x}, points=2, _columns=False)
+        assert repr((y, slope)) == repr((scalar.tangent.y, scalar.tangent.slope))
+
+
+def _columns_for(source, given, along="x"):
+    from gradcli.core.engine import input_values
+    from gradcli.language.lower import compile_program
+
+    tape = compile_program(source, given)
+    inputs, _ = input_values(tape, given)
+    sampler = plot._Sampler(tape, inputs, along, None)
+    return tape, inputs, sampler.slot, sampler.reach
+
+
+def _pairs_from_scalars(name, xs, pairs):
+    flags = []
+    for k in range(pairs - 1):
+        left = [float(x[0] if x.shape[0] == 1 else x[k]) for x in xs]
+        right = [float(x[0] if x.shape[0] == 1 else x[k + 1]) for x in xs]
+        flags.append(bool(plot._POLES[name](left, right)))
+    return flags
+
+
+@pytest.mark.parametrize("name", ["div", "pow", "tan"])
+def test_poles_flagged_on_columns_are_the_scalar_tests_pairs(name):
+    # Where a pole may lie between two neighbouring columns, on arrays (with the early
+    # exits where nothing can change sign), is exactly where the scalar test says so.
+    rng = np.random.default_rng(7)
+    special = [0.0, -0.0, 1.0, -1.0, math.inf, -math.inf, math.nan, 1.5707963267948966]
+
+    def operand(n):
+        kind = rng.integers(4)
+        if kind == 0:  # does not depend on the input: one element
+            return np.array([rng.choice(special + [2.0, -3.0])])
+        if kind == 1:  # one sign throughout
+            return np.abs(rng.standard_normal(n)) * rng.choice([1.0, -1.0]) + 0.1
+        if kind == 2:
+            return rng.standard_normal(n)
+        return rng.choice(np.array(special + [0.5, -0.5]), n)
+
+    for _ in range(300):
+        n = int(rng.integers(2, 12))
+        pairs = int(rng.integers(2, n + 1))
+        xs = [operand(n) for _ in range(1 if name == "tan" else 2)]
+        if all(x.shape[0] == 1 for x in xs):
+            xs[0] = rng.standard_normal(n)
+        if name == "tan":  # the scalar test reads defined samples only: finite operands
+            xs = [np.where(np.isfinite(x), x, 0.0) for x in xs]
+        with np.errstate(all="ignore"):
+            got = plot._POLE_COLUMNS[name](xs, pairs)
+        got = [False] * (pairs - 1) if got is None else np.broadcast_to(got, (pairs - 1,)).tolist()
+        assert got == _pairs_from_scalars(name, xs, pairs), (name, xs, pairs)
+
+
+def _scale_program(n):
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from scale import program
+
+    return program(n)
+
+
+def test_along_an_input_most_of_the_program_depends_on_two_sweeps_do(monkeypatch):
+    # benchmarks/scale.py's program of 10,000 statements along x11: its 200 samples (and
+    # the tangent) in one sweep, then one sweep beside all the kinks found between them;
+    # a sweep keeps only the values of the steps the output depends on. Each batch of
+    # samples used to need its own sweeps beside its kinks, and a sweep kept every value.
+    sweeps = []
+    engine_sweep = plot_columns.reverse_sweep
+
+    def counted(tape, values, **kw):
+        columns = max(len(v) for v in values if v is not None)
+        sweeps.append((columns, sum(v is not None and v.shape != (1,) for v in values)))
+        return engine_sweep(tape, values, **kw)
+
+    monkeypatch.setattr(plot_columns, "reverse_sweep", counted)
+    given = {f"x{i}": 0.1 * (i + 1) for i in range(16)}
+    source = _scale_program(10_000)
+    data = plot.sample(source, given, along="x11", _columns=True)
+    assert len(data.xs) == 200 and data.tangent
+    columns = plot_columns.Columns(*_columns_for(source, given, "x11"))
+    # 200 samples and the tangent's point; then each kink located and a point either side
+    assert [width for width, _ in sweeps][:1] == [201] and len(sweeps) == 2, sweeps
+    assert sweeps[1][0] % 3 == 0 and sweeps[1][0] > 0, sweeps
+    assert all(kept <= columns.kept + 1 for _, kept in sweeps), (sweeps, columns.kept)
+    assert columns.kept < 0.6 * sum(columns.reach)
