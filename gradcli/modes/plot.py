@@ -473,6 +473,17 @@ class _ColumnSampler(_Sampler):
         # is read in turn, as run() reads it, each batch keeping only the values read.
         width = columns.width()
         batches, jobs, start = [], [], 0
+        # A power whose exponent is a number >= 0 the same at every sample has no pole
+        # (_POLES asks for a negative exponent): its columns need no comparing.
+        poled = [
+            i
+            for i in self.poled
+            if not (
+                self.tape.steps[i].op.name == "pow"
+                and columns.constants[self.tape.steps[i].args[1]] is not None
+                and columns.constants[self.tape.steps[i].args[1]].item(0) >= 0
+            )
+        ]
         while True:
             end = min(points, start + width)
             last = end == points
@@ -480,7 +491,7 @@ class _ColumnSampler(_Sampler):
             batch = columns.sweep(
                 d.xs[start:end] + ([x0] if last else []),
                 self.kinked,
-                self.poled,
+                poled,
                 _POLE_COLUMNS,
                 end - start,
             )

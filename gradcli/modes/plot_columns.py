@@ -298,6 +298,7 @@ class Batch:
         # sweep, which adds every term to 0.0, has it
         self.slopes: Any = None  # the slope at each column, once swept
         self.first_kink: list = [None] * len(bad)
+        self.without_kink: Any = np.ones(len(bad), dtype=bool)  # None once every column has one
         self.pair_poles: dict = {}  # k -> the poled steps that may have a pole in (k, k+1)
         self.pair_kinks: dict = {}
         self.read: dict = {}  # the values columns are read for: step -> its array
@@ -329,14 +330,17 @@ class Batch:
         n = len(first)
         op = tape.steps[i].op
         xs = [values[a] for a in tape.steps[i].args]
-        hit = kinks(op, xs)
-        if hit.shape != (n,):
-            hit = np.broadcast_to(hit, (n,))
-        if hit.any():
-            for k in np.flatnonzero(hit).tolist():
-                if first[k] is None:
+        hit = None
+        if self.without_kink is not None:  # some columns have met no kink yet
+            hit = np.broadcast_to(kinks(op, xs), (n,))
+            new = hit & self.without_kink
+            if new.any():
+                self._note(i)
+                for k in np.flatnonzero(new).tolist():
                     first[k] = i
-                    self._note(i)
+                self.without_kink &= ~new
+                if not self.without_kink.any():
+                    self.without_kink = None
         if pairs < 2:
             return
         changed = None
@@ -347,6 +351,8 @@ class Batch:
             changed = step if changed is None else changed | step
         if changed is None or not changed.any():
             return
+        if hit is None:
+            hit = np.broadcast_to(kinks(op, xs), (n,))
         changed &= ~hit[: pairs - 1] & ~hit[1:pairs]
         ks = np.flatnonzero(changed).tolist()
         for k in ks:
