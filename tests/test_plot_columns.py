@@ -383,3 +383,41 @@ def test_along_an_input_most_of_the_program_depends_on_two_sweeps_do(monkeypatch
     assert sweeps[1][0] % 3 == 0 and sweeps[1][0] > 0, sweeps
     assert all(kept <= columns.kept + 1 for _, kept in sweeps), (sweeps, columns.kept)
     assert columns.kept < 0.6 * sum(columns.reach)
+    assert sum(columns.checked) < 0.6 * len(columns.plan)  # values checked for inf and nan
+
+
+HIDING = [
+    "relu({a}*1e300*1e300) + {b}",  # relu(-inf) = 0
+    "{b}/({a}*1e300*1e300)",  # x/inf = 0
+    "({a}*1e300*1e300)^-1",
+    "({a}*1e300*1e300)^0",
+    "tanh({a}*1e300*1e300)",
+    "max({a}*1e300*1e300, 1)",
+    "min({a}*1e300*1e300, 1)",
+    "sqrt({a}) + 1",
+    "log({a})*0",
+    "abs({a}*1e300*1e300) - {b}",
+    "-{a}*1e300*1e300*{b}",
+    "({a}*1e300*1e300)^2",
+    "{a}/{b}",
+]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_the_columns_found_undefined_are_those_where_any_value_is_not_finite(seed):
+    # forward() checks only the values that could hide an entry that is not finite
+    # (Columns.checked); checking every value finds the same undefined columns.
+    rng = random.Random(seed)
+    names, lines = ["x", "y"], []
+    for k in range(rng.randrange(2, 12)):
+        a, b = rng.choice(names), rng.choice(names)
+        lines.append(f"t{k} = " + rng.choice(HIDING + PIECES).format(a=a, b=b))
+        names.append(f"t{k}")
+    lines.append(f"out = {names[-1]} + y + x")
+    columns = plot_columns.Columns(*_columns_for("\n".join(lines), {"x": 0.5, "y": 2.0}))
+    if columns.undefined_everywhere:
+        return
+    xs = [-2.0, -1.0, -1e-300, -0.0, 0.0, 1e-300, 0.5, 1.0, 3.0, 1e10]
+    found = columns.forward(xs).bad
+    columns.checked = plot_columns._EVERY
+    assert found == columns.forward(xs).bad, lines

@@ -198,6 +198,36 @@ class Columns:
                     if not np.isfinite(v).all():
                         self.undefined_everywhere = True
                 self.constants[i] = v
+        self.checked = self._checked(steps)
+
+    def _checked(self, steps: list) -> list:
+        """Which steps' values forward() checks for entries that are not finite: those
+        that could hide one. nan and ±inf go on through + − × and ÷'s dividend, neg,
+        copy, sqrt and abs, and a power of the base with a constant exponent > 0 (an
+        entry that is not finite in, one that is not finite out, in the same column), so
+        a value read only there shows up where it is read; a value read by any other op
+        or place (relu(-inf) = 0, x/inf = 0, x^0 = 1, tanh(inf) = 1), or by none, is
+        checked. So the same columns are found undefined as when every value is."""
+        reach, constants = self.reach, self.constants
+        checked = [False] * len(steps)
+        read = [False] * len(steps)
+        for i, _, args in self.plan:
+            name = steps[i].op.name
+            for position, a in enumerate(args):
+                read[a] = True
+                if not reach[a] or name in _PASS_ON:
+                    continue
+                if name == "div" and position == 0:
+                    continue
+                if name == "pow" and position == 0 and not reach[args[1]]:
+                    if constants[args[1]].item(0) > 0:
+                        continue
+                checked[a] = True
+        for i, _, _ in self.plan:
+            if not read[i]:
+                checked[i] = True
+        checked[self.tape.output] = True
+        return checked
 
     def _peak(self, drops: dict, keep: list) -> int:
         """How many values that are not kept are alive at once in a forward pass."""
@@ -246,9 +276,10 @@ class Columns:
         pairs), is Batch.compare done step by step as each such step is computed."""
         values = list(self.constants)
         bad = np.zeros(len(xs), dtype=bool)
-        plan = self.plan
-        if only is not None:
+        plan, checked = self.plan, self.checked
+        if only is not None:  # a value read by a step left out is checked too
             plan = [self.entry[i] for i in np.flatnonzero(only).tolist() if i in self.entry]
+            checked = _EVERY
         batch = Batch(self.tape, values, bad)
         kinked = poled = ()
         if compare is not None:
@@ -262,7 +293,7 @@ class Columns:
                 v = kernel(*[values[a] for a in args])
                 if type(v) is not ndarray or v.dtype != float:
                     v = np.asarray(v, dtype=float)
-                if not isfinite(total(v)):
+                if checked[i] and not isfinite(total(v)):
                     bad |= ~np.isfinite(v)
                 values[i] = v
                 if i in kinked:
@@ -287,6 +318,16 @@ class Columns:
         del adjoints
         batch.release()
         return batch
+
+
+class _Every:
+    def __getitem__(self, i: int) -> bool:
+        return True
+
+
+_EVERY = _Every()
+# Ops through which an operand's entry that is not finite always gives one that is not.
+_PASS_ON = frozenset(("add", "sub", "mul", "neg", "copy", "sqrt", "abs"))
 
 
 class Batch:
