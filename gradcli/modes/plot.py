@@ -448,9 +448,11 @@ class _ColumnSampler(_Sampler):
 
     def run(self, points: int, x0: float) -> None:
         """run(), reading every sample's values and slope from sweeps on arrays, a batch
-        of samples at a time (plot_columns.py); the scalar passes only where run() needs
-        more than a sample's numbers: the first of a run of undefined samples (why it is
-        undefined), the bisections between samples, and a tangent that is not finite."""
+        of samples at a time (as many as plot_columns.py's budget holds), and every
+        bisection between samples on arrays too, all of them together; the
+        scalar passes only where run() needs more than a sample's numbers: the first of
+        a run of undefined samples (why it is undefined) and a tangent that is not
+        finite."""
         from .plot_columns import Columns
 
         d = self.data

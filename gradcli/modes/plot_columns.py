@@ -4,12 +4,16 @@ array element per sample (a column), instead of a forward and a reverse pass per
 The numbers must be the scalar path's, bit for bit, so an op computes on arrays only
 where its kernel is the same IEEE arithmetic as the scalar one: + − × ÷ and √ are
 correctly rounded in both, and relu, abs, max and min only compare and copy. Their array
-kernels are ops.py's own (`Op.array_forward`, `Op.array_partials`). Every other op (exp,
-log, pow, sin, tanh, ...) goes through `math` in the scalar kernels, and NumPy's versions
-may differ in the last bit (its tanh does on this machine; its power takes x·x for x^2,
-where math.pow may round the other way): those apply the op's scalar `forward` and
-`partials` to each sample. The reverse sweep is the engine's (`reverse_sweep` on arrays),
-run only over the steps that depend on the plotted input.
+kernels are ops.py's own (`Op.array_forward`, `Op.array_partials`), and so are pow's
+for a power with a constant exponent, given that exponent as a full array, so that NumPy
+calls the C library's pow for each element as math.pow does (POWER_IS_LIBM; with a
+one-element exponent it takes x·x for x^2, where math.pow may round the other way). Every
+other op (exp, log, sin, tanh, a power of the plotted input, ...) goes through `math` in
+the scalar kernels, and NumPy's versions may differ in the last bit (its tanh does on
+this machine): those apply the op's scalar `forward` and `partials` to each sample. The
+reverse sweep is the engine's (`reverse_sweep` on arrays), run only over the steps that
+depend on the plotted input; a sweep keeps only the values it reads (those of the steps
+the output depends on) and drops every other once it has been read for the last time.
 
 What the sampler needs besides values and slopes is kept per column, not per step: whether
 the program is defined there, the first step sitting on a kink, and which poles and kinks
