@@ -421,3 +421,18 @@ def test_the_columns_found_undefined_are_those_where_any_value_is_not_finite(see
     found = columns.forward(xs).bad
     columns.checked = plot_columns._EVERY
     assert found == columns.forward(xs).bad, lines
+
+
+def test_steps_the_plotted_input_does_not_reach_are_numbers_until_read():
+    # Along x0, which a few steps read, the rest of a 3,000-statement program is computed
+    # once on floats, as the scalar path computes it; only the values read by a step that
+    # depends on x0 become arrays. The plot is the scalar path's.
+    given = {f"x{i}": 0.1 * (i + 1) for i in range(16)}
+    source = _scale_program(3000)
+    tape, inputs, slot, reach = _columns_for(source, given, "x0")
+    columns = plot_columns.Columns(tape, inputs, slot, reach)
+    arrays = sum(v is not None for v in columns.constants)
+    read = {a for _, _, args in columns.plan for a in args if not reach[a]}
+    assert arrays <= len(read) + 1 < len(tape.steps) // 10
+    on_arrays, scalar = both(source, given, "x0", None, 50)
+    assert on_arrays == scalar

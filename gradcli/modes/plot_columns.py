@@ -187,21 +187,32 @@ class Columns:
         self.kept = sum(feeds)  # values per column a sweep keeps
         self.transient = self._peak(self.drops_unkept, feeds)  # alive at once besides
         self.passing = self._peak(self.drops, [False] * n)  # alive at once, none kept
-        self.constants: list = [None] * len(steps)
+        # The steps that do not depend on the plotted input, computed once as the scalar
+        # path computes them (the op's own scalar kernel on floats), each kept as a
+        # one-element array where a step that does depend on it, or the output, reads it.
+        numbers: list = [None] * n
         self.undefined_everywhere = False
-        with np.errstate(all="ignore"):
-            for i, step in enumerate(steps):
-                if reach[i]:
-                    continue
-                if step.op is _INPUT:
-                    v = np.array([inputs[step.name]], dtype=float)
-                elif step.op is _CONST:
-                    v = np.array([step.const], dtype=float)
-                else:
-                    v = self._apply(step, self.constants)
-                    if not np.isfinite(v).all():
-                        self.undefined_everywhere = True
-                self.constants[i] = v
+        for i, step in enumerate(tape.steps):
+            if reach[i]:
+                continue
+            op = step.op
+            if op is _INPUT:
+                numbers[i] = inputs[step.name]
+            elif op is _CONST:
+                numbers[i] = step.const
+            else:
+                try:
+                    numbers[i] = op.forward(*[numbers[a] for a in step.args])
+                except (OverflowError, ValueError, ZeroDivisionError):
+                    numbers[i] = math.nan
+                if not math.isfinite(numbers[i]):
+                    self.undefined_everywhere = True
+        read = {a for _, _, args in self.plan for a in args if not reach[a]}
+        if not reach[tape.output]:
+            read.add(tape.output)
+        self.constants: list = [None] * n
+        for a in read:
+            self.constants[a] = np.array([numbers[a]], dtype=float)
         self.checked = self._checked(steps)
 
     def _checked(self, steps: list) -> list:
@@ -241,10 +252,6 @@ class Columns:
             peak = max(peak, alive)
             alive -= len(drops.get(i, ()))
         return peak
-
-    def _apply(self, step, values):
-        xs = [values[a] for a in step.args]
-        return np.asarray(step.op.array_forward(*xs, **(step.attrs or {})), dtype=float)
 
     @staticmethod
     def kernel_op(op):
