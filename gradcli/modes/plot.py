@@ -489,7 +489,7 @@ class _ColumnSampler(_Sampler):
         while True:
             end = min(points, start + width)
             last = end == points
-            batch: Any = None  # the last batch's values freed before the next is built
+            batch: Any = None  # swept, a batch keeps only the values read from it
             batch = columns.sweep(
                 d.xs[start:end] + ([x0] if last else []),
                 self.kinked,
