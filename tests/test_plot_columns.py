@@ -230,7 +230,9 @@ def test_each_ops_kernel_on_columns_is_its_scalar_kernel_at_edge_points(name):
 def test_ten_thousand_statements_plot_within_bounded_cpu_time_and_memory(tmp_path):
     # benchmarks/scale.py's program of 10,000 statements along the input most of it
     # depends on: 200 samples on a kink, 7 kinks located between samples. The scalar
-    # passes took 18 s of CPU time here, the sweep on arrays 4 to 5 s.
+    # passes took 18 s of CPU time here, the sweep on arrays 4 to 5 s, and 1.1 to 1.4 s
+    # once a sweep kept only what it reads and the bisections ran all together
+    # (benchmarks/commands.py --only plot 10000).
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from scale import program
 
