@@ -230,7 +230,9 @@ def test_each_ops_kernel_on_columns_is_its_scalar_kernel_at_edge_points(name):
 def test_ten_thousand_statements_plot_within_bounded_cpu_time_and_memory(tmp_path):
     # benchmarks/scale.py's program of 10,000 statements along the input most of it
     # depends on: 200 samples on a kink, 7 kinks located between samples. The scalar
-    # passes took 18 s of CPU time here, the sweep on arrays 4 to 5 s.
+    # passes took 18 s of CPU time here, the sweep on arrays 4 to 5 s, and 1.1 to 1.4 s
+    # once a sweep kept only what it reads and the bisections ran all together
+    # (benchmarks/commands.py --only plot 10000).
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from scale import program
 
@@ -253,3 +255,186 @@ def test_ten_thousand_statements_plot_within_bounded_cpu_time_and_memory(tmp_pat
     )
     assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
     assert "tangent at x11 = 1.2" in proc.stdout
+
+
+def test_power_with_a_constant_exponent_on_arrays_is_math_pow_on_many_values():
+    # A constant exponent is spread to a full array, so NumPy calls the C library's pow
+    # for each element, as math.pow does (a one-element exponent takes fast paths: x*x
+    # for 2, sqrt for 0.5, 1/x for -1, which round differently now and then). Checked
+    # here for the forward value and the base's partial, at every width a sweep uses.
+    if not plot_columns.POWER_IS_LIBM:
+        pytest.skip("NumPy's power is not the C library's here: pow goes element by element")
+    op = plot_columns._power_with_wide_exponent(OPS["pow"])
+    rng = np.random.default_rng(14)
+    xs = np.concatenate(
+        [
+            rng.standard_normal(40_000),
+            rng.uniform(-10, 10, 40_000),
+            np.exp(rng.uniform(-700, 700, 40_000)) * np.sign(rng.standard_normal(40_000)),
+            np.array(EDGES + [5e-324, -5e-324, 1.7976931348623157e308, math.inf, math.nan]),
+        ]
+    )
+    for c in [2.0, 3.0, 0.5, -1.0, -2.0, 1.5, 0.0, -0.0, -0.5, 4.0, 1.0, 7.0]:
+        exponent = np.array([c])  # the exponent as a sweep holds a constant
+        for x in [rng.choice(xs, size=width) for width in (1, 2, 3)] + [xs]:
+            with np.errstate(all="ignore"):
+                y = op.array_forward(x, exponent)
+                dx, dc = op.array_partials(x, exponent, y, wanted=[True, False])
+            assert dc is None
+            for k, v in enumerate(x.tolist()):
+                try:
+                    want = OPS["pow"].forward(v, c)
+                except (ValueError, ZeroDivisionError, OverflowError):
+                    assert not math.isfinite(y[k]), (v, c)  # undefined there, both ways
+                    continue
+                assert repr(float(y[k])) == repr(want), (v, c)
+                slope = OPS["pow"].partials(v, c, want)[0]
+                assert repr(float(dx[k])) == repr(slope), (v, c)
+
+
+def test_a_constant_exponent_is_swept_on_arrays_not_element_by_element():
+    columns = plot_columns.Columns(*_columns_for("t = x^2 + x^0.5\nout = t^-1", {"x": 2.0}))
+    pows = [step.op for step in columns.array_tape.steps if step.op.name == "pow"]
+    assert len(pows) == 3
+    if plot_columns.POWER_IS_LIBM:
+        assert all(op.array[0].__qualname__.startswith("_power_with_wide") for op in pows)
+    batch = columns.sweep([0.25, 1.0, 4.0], [], [], {}, 0)
+    for x, y, slope in zip([0.25, 1.0, 4.0], batch.ys, batch.slopes):
+        scalar = plot.sample("t = x^2 + x^0.5\nout = t^-1", {"x": x}, points=2, _columns=False)
+        assert repr((y, slope)) == repr((scalar.tangent.y, scalar.tangent.slope))
+
+
+def _columns_for(source, given, along="x"):
+    from gradcli.core.engine import input_values
+    from gradcli.language.lower import compile_program
+
+    tape = compile_program(source, given)
+    inputs, _ = input_values(tape, given)
+    sampler = plot._Sampler(tape, inputs, along, None)
+    return tape, inputs, sampler.slot, sampler.reach
+
+
+def _pairs_from_scalars(name, xs, pairs):
+    flags = []
+    for k in range(pairs - 1):
+        left = [float(x[0] if x.shape[0] == 1 else x[k]) for x in xs]
+        right = [float(x[0] if x.shape[0] == 1 else x[k + 1]) for x in xs]
+        flags.append(bool(plot._POLES[name](left, right)))
+    return flags
+
+
+@pytest.mark.parametrize("name", ["div", "pow", "tan"])
+def test_poles_flagged_on_columns_are_the_scalar_tests_pairs(name):
+    # Where a pole may lie between two neighbouring columns, on arrays (with the early
+    # exits where nothing can change sign), is exactly where the scalar test says so.
+    rng = np.random.default_rng(7)
+    special = [0.0, -0.0, 1.0, -1.0, math.inf, -math.inf, math.nan, 1.5707963267948966]
+
+    def operand(n):
+        kind = rng.integers(4)
+        if kind == 0:  # does not depend on the input: one element
+            return np.array([rng.choice(special + [2.0, -3.0])])
+        if kind == 1:  # one sign throughout
+            return np.abs(rng.standard_normal(n)) * rng.choice([1.0, -1.0]) + 0.1
+        if kind == 2:
+            return rng.standard_normal(n)
+        return rng.choice(np.array(special + [0.5, -0.5]), n)
+
+    for _ in range(300):
+        n = int(rng.integers(2, 12))
+        pairs = int(rng.integers(2, n + 1))
+        xs = [operand(n) for _ in range(1 if name == "tan" else 2)]
+        if all(x.shape[0] == 1 for x in xs):
+            xs[0] = rng.standard_normal(n)
+        if name == "tan":  # the scalar test reads defined samples only: finite operands
+            xs = [np.where(np.isfinite(x), x, 0.0) for x in xs]
+        with np.errstate(all="ignore"):
+            got = plot._POLE_COLUMNS[name](xs, pairs)
+        got = [False] * (pairs - 1) if got is None else np.broadcast_to(got, (pairs - 1,)).tolist()
+        assert got == _pairs_from_scalars(name, xs, pairs), (name, xs, pairs)
+
+
+def _scale_program(n):
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from scale import program
+
+    return program(n)
+
+
+def test_along_an_input_most_of_the_program_depends_on_two_sweeps_do(monkeypatch):
+    # benchmarks/scale.py's program of 10,000 statements along x11: its 200 samples (and
+    # the tangent) in one sweep, then one sweep beside all the kinks found between them;
+    # a sweep keeps only the values of the steps the output depends on. Each batch of
+    # samples used to need its own sweeps beside its kinks, and a sweep kept every value.
+    sweeps = []
+    engine_sweep = plot_columns.reverse_sweep
+
+    def counted(tape, values, **kw):
+        columns = max(len(v) for v in values if v is not None)
+        sweeps.append((columns, sum(v is not None and v.shape != (1,) for v in values)))
+        return engine_sweep(tape, values, **kw)
+
+    monkeypatch.setattr(plot_columns, "reverse_sweep", counted)
+    given = {f"x{i}": 0.1 * (i + 1) for i in range(16)}
+    source = _scale_program(10_000)
+    data = plot.sample(source, given, along="x11", _columns=True)
+    assert len(data.xs) == 200 and data.tangent
+    columns = plot_columns.Columns(*_columns_for(source, given, "x11"))
+    # 200 samples and the tangent's point; then each kink located and a point either side
+    assert [width for width, _ in sweeps][:1] == [201] and len(sweeps) == 2, sweeps
+    assert sweeps[1][0] % 3 == 0 and sweeps[1][0] > 0, sweeps
+    assert all(kept <= columns.kept + 1 for _, kept in sweeps), (sweeps, columns.kept)
+    assert columns.kept < 0.6 * sum(columns.reach)
+    assert sum(columns.checked) < 0.6 * len(columns.plan)  # values checked for inf and nan
+
+
+HIDING = [
+    "relu({a}*1e300*1e300) + {b}",  # relu(-inf) = 0
+    "{b}/({a}*1e300*1e300)",  # x/inf = 0
+    "({a}*1e300*1e300)^-1",
+    "({a}*1e300*1e300)^0",
+    "tanh({a}*1e300*1e300)",
+    "max({a}*1e300*1e300, 1)",
+    "min({a}*1e300*1e300, 1)",
+    "sqrt({a}) + 1",
+    "log({a})*0",
+    "abs({a}*1e300*1e300) - {b}",
+    "-{a}*1e300*1e300*{b}",
+    "({a}*1e300*1e300)^2",
+    "{a}/{b}",
+]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_the_columns_found_undefined_are_those_where_any_value_is_not_finite(seed):
+    # forward() checks only the values that could hide an entry that is not finite
+    # (Columns.checked); checking every value finds the same undefined columns.
+    rng = random.Random(seed)
+    names, lines = ["x"], []
+    for k in range(rng.randrange(2, 12)):
+        # every step reads x or a step that does: none is undefined at every sample
+        a, b = rng.choice(names), rng.choice(names + ["y"])
+        lines.append(f"t{k} = " + rng.choice(HIDING + PIECES).format(a=a, b=b))
+        names.append(f"t{k}")
+    lines.append(f"out = {names[-1]} + y + x")
+    columns = plot_columns.Columns(*_columns_for("\n".join(lines), {"x": 0.5, "y": 2.0}))
+    assert not columns.undefined_everywhere
+    xs = [-2.0, -1.0, -1e-300, -0.0, 0.0, 1e-300, 0.5, 1.0, 3.0, 1e10]
+    found = columns.forward(xs).bad
+    columns.checked = plot_columns._EVERY
+    assert found == columns.forward(xs).bad, lines
+
+
+def test_steps_the_plotted_input_does_not_reach_are_numbers_until_read():
+    # Along x0, which a few steps read, the rest of a 3,000-statement program is computed
+    # once on floats, as the scalar path computes it; only the values read by a step that
+    # depends on x0 become arrays. The plot is the scalar path's.
+    given = {f"x{i}": 0.1 * (i + 1) for i in range(16)}
+    source = _scale_program(3000)
+    tape, inputs, slot, reach = _columns_for(source, given, "x0")
+    columns = plot_columns.Columns(tape, inputs, slot, reach)
+    arrays = sum(v is not None for v in columns.constants)
+    read = {a for _, _, args in columns.plan for a in args if not reach[a]}
+    assert arrays <= len(read) + 1 < len(tape.steps) // 10
+    on_arrays, scalar = both(source, given, "x0", None, 50)
+    assert on_arrays == scalar

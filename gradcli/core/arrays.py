@@ -14,7 +14,9 @@ class _LazyNumPy:
     def __getattr__(self, name):
         import numpy
 
-        return getattr(numpy, name)
+        value = getattr(numpy, name)
+        setattr(self, name, value)  # asked for again, it is found without this call
+        return value
 
 
 np = _LazyNumPy()

@@ -224,12 +224,10 @@ def sample(
             [],
             warnings=list(tape.warnings) + warnings,
         )
-        sampler = _Sampler(tape, inputs, name, data)
         use_columns = _columns
         if use_columns is None:
             use_columns = len(tape.steps) * (points + 1) >= COLUMNS_FROM
-        if use_columns:
-            sampler = _ColumnSampler(tape, inputs, name, data)
+        sampler = (_ColumnSampler if use_columns else _Sampler)(tape, inputs, name, data)
         sampler.run(points, x0)
     return data
 
@@ -450,9 +448,11 @@ class _ColumnSampler(_Sampler):
 
     def run(self, points: int, x0: float) -> None:
         """run(), reading every sample's values and slope from sweeps on arrays, a batch
-        of samples at a time (plot_columns.py); the scalar passes only where run() needs
-        more than a sample's numbers: the first of a run of undefined samples (why it is
-        undefined), the bisections between samples, and a tangent that is not finite."""
+        of samples at a time (as many as plot_columns.py's budget holds), and every
+        bisection between samples on arrays too, all of them together; the
+        scalar passes only where run() needs more than a sample's numbers: the first of
+        a run of undefined samples (why it is undefined) and a tangent that is not
+        finite."""
         from .plot_columns import Columns
 
         d = self.data
@@ -460,7 +460,7 @@ class _ColumnSampler(_Sampler):
         d.xs = [d.start + k * step for k in range(points - 1)] + [d.end]
         self.columns = columns = Columns(self.tape, self.inputs, self.slot, self.reach)
         self._beside: tuple = (None, None)
-        self._collect: Optional[list] = None
+        self._collect_into: Optional[list] = None
         self._located: dict = {}
         self._at: dict = {}
         if columns.undefined_everywhere:
@@ -470,29 +470,47 @@ class _ColumnSampler(_Sampler):
             self._undefined(0, d.xs[0], _Sampler.values_at(self, d.xs[0]), None)
             self._tangent(x0)
             return
-        width = max(2, columns.budget // max(1, sum(self.reach)))
-        previous, start = None, 0
+        # First every batch of samples is swept, and the bisections its pairs of samples
+        # will need are noted; then all of them run together (_settle); then each sample
+        # is read in turn, as run() reads it, each batch keeping only the values read.
+        width = columns.width()
+        batches, jobs, start = [], [], 0
+        # A power whose exponent is a number >= 0 the same at every sample has no pole
+        # (_POLES asks for a negative exponent): its columns need no comparing.
+        poled = [
+            i
+            for i in self.poled
+            if not (
+                self.tape.steps[i].op.name == "pow"
+                and columns.constants[self.tape.steps[i].args[1]] is not None
+                and columns.constants[self.tape.steps[i].args[1]].item(0) >= 0
+            )
+        ]
         while True:
             end = min(points, start + width)
             last = end == points
-            if not isinstance(previous, DomainError):
-                previous = None  # read again from the next batch: one batch at a time
-            batch: Any = None  # the last batch freed before the next is built
+            batch: Any = None  # swept, a batch keeps only the values read from it
             batch = columns.sweep(
                 d.xs[start:end] + ([x0] if last else []),
                 self.kinked,
-                self.poled,
+                poled,
                 _POLE_COLUMNS,
                 end - start,
             )
-            self._prefetch(batch, start, end)
+            jobs += self._collect(batch, start, end)
+            batches.append((batch, start, end))
+            if last:
+                break
+            start = end - 1  # batches overlap by a sample, so each pair lies in one
+        self._settle(jobs)
+        previous = None
+        for batch, start, end in batches:
+            if not isinstance(previous, DomainError):
+                previous = None  # read again from the next batch: one batch at a time
             if start and not isinstance(previous, DomainError):
                 previous = batch.column(0)  # the same sample, read in this batch
             for k in range(start + (start > 0), end):
                 previous = self._read(k, batch, k - start, previous)
-            if last:
-                break
-            start = end - 1  # batches overlap by a sample, so each pair lies in one
         j = end - start
         if batch.bad[j] or not math.isfinite(batch.slopes[j]):
             self._tangent(x0)  # the scalar path says why there is none
@@ -540,13 +558,11 @@ class _ColumnSampler(_Sampler):
             )
         return values
 
-    def _prefetch(self, batch, start: int, end: int) -> None:
-        """Bisect, all together, for every pole and kink that the batch's pairs of
-        samples will locate, and sweep the points found and those beside them at once:
-        _between then finds them done (`_located`, `_at`). Which are located is learned
-        by running _between on each flagged step alone, stopped at its _locate."""
+    def _collect(self, batch, start: int, end: int) -> list:
+        """The bisections (_Job) that the batch's pairs of samples will ask _locate for,
+        learned by running _between on each flagged step alone, stopped at its _locate."""
         jobs: list = []
-        self._collect = jobs
+        self._collect_into = jobs
         try:
             for j in range(1, end - start):
                 if batch.bad[j - 1] or batch.bad[j]:
@@ -560,13 +576,19 @@ class _ColumnSampler(_Sampler):
                     except _Collected:
                         pass
         finally:
-            self._collect = None
+            self._collect_into = None
+        return jobs
+
+    def _settle(self, jobs: list) -> None:
+        """Bisect, all together, for every pole and kink that _between will locate, and
+        sweep the points found and those beside them at once: _between then finds them
+        done (`_located`, `_at`)."""
         if not jobs:
             return
         for job, x in zip(jobs, self._solve(jobs)):
             self._located[(job.lo0, job.hi0, job.step)] = x
-        kinks = [x for job, x in zip(jobs, self._solve_results) if job.kink]
-        size = max(1, self.columns.budget // (3 * sum(self.reach)))
+        kinks = list(dict.fromkeys(x for job, x in zip(jobs, self._solve_results) if job.kink))
+        size = max(1, self.columns.width() // 3)
         for first in range(0, len(kinks), size):
             group = kinks[first : first + size]
             swept = self.columns.sweep([p for x in group for p in (x, *_beside(x))], (), (), {}, 0)
@@ -579,10 +601,10 @@ class _ColumnSampler(_Sampler):
         """The scalar path's DomainError where x is undefined, else _DEFINED: its callers
         here (_between, _boundary) ask only whether x is defined. The slopes just beside
         x, which _slope_jumps(x) asks for next, come in the same sweep."""
-        if self._collect is not None:
+        if self._collect_into is not None:
             raise _Collected
-        if x in self._at:
-            defined, sides = self._at.pop(x)
+        if x in self._at:  # kept: another step may have its kink at the same x
+            defined, sides = self._at[x]
         else:
             batch = self.columns.sweep([x, *_beside(x)], (), (), {}, 0)
             defined = not batch.bad[0]
@@ -605,8 +627,8 @@ class _ColumnSampler(_Sampler):
     def _locate(self, lo: float, hi: float, changed: Callable, step=None) -> float:
         kink = self.tape.steps[step].op.kink is not None if step is not None else False
         job = _Job(lo, hi, lambda batch, j: batch.bad[j] or changed(batch.column(j)), step, kink)
-        if self._collect is not None:
-            self._collect.append(job)
+        if self._collect_into is not None:
+            self._collect_into.append(job)
             raise _Collected
         if (lo, hi, step) in self._located:
             return self._located.pop((lo, hi, step))
@@ -616,7 +638,7 @@ class _ColumnSampler(_Sampler):
         """Where each job's change lies, as _Sampler._locate finds it."""
         for job in jobs:
             if job.step is not None:
-                job.only = np.array(self.columns.ancestors(job.step))
+                job.only = self.columns.ancestors(job.step)
         pending = jobs
         while pending:
             # as many jobs at a time as the sweep's budget holds: up to 63 midpoints each,
@@ -644,11 +666,11 @@ class _ColumnSampler(_Sampler):
             ]
             if not checks:
                 break
-            size = max(1, self.columns.budget // sum(self.reach))
+            size = self.columns.width(kept=False)
             bad = []
             for first in range(0, len(checks), size):
                 mids = [mid for _, _, mid, _ in checks[first : first + size]]
-                bad += self.columns.forward(mids).bad
+                bad += self.columns.forward(mids, keep="nothing").bad
             again = []
             for m, (job, n, mid, a) in enumerate(checks):
                 if bad[m] and job not in again:
@@ -688,7 +710,7 @@ class _ColumnSampler(_Sampler):
             if not plans:
                 break
             masks = [job.only for job, _, _ in plans]
-            only = None if any(m is None for m in masks) else np.logical_or.reduce(masks).tolist()
+            only = None if any(m is None for m in masks) else np.logical_or.reduce(masks)
             batch = self.columns.forward(mids, only)
             active = []
             for job, depth, where in plans:
@@ -713,7 +735,7 @@ _DEFINED = object()  # _ColumnSampler.values_at: x is defined
 
 
 class _Collected(Exception):
-    """_ColumnSampler._prefetch: a bisection was asked for (and noted)."""
+    """_ColumnSampler._collect: a bisection was asked for (and noted)."""
 
 
 class _Job:
@@ -767,11 +789,36 @@ _POLES: dict = {
     "pow": lambda left, right: (left[1] < 0 or right[1] < 0) and _sign_change(left[0], right[0]),
     "tan": lambda left, right: _tan_branch(left[0]) != _tan_branch(right[0]),
 }
+
+
+def _neighbours(x, pairs: int) -> tuple:
+    """An operand on arrays at the left and the right sample of each pair of neighbouring
+    columns below `pairs` (one element for all, when it does not depend on the input)."""
+    return (x, x) if x.shape[0] == 1 else (x[: pairs - 1], x[1:pairs])
+
+
+def _one_sign(x) -> bool:
+    """Every element of x is of one sign (> 0, or < 0): none changes sign."""
+    return x.shape[0] == 1 or x.min() > 0 or x.max() < 0
+
+
+def _divisor_changes(xs, pairs):
+    return None if _one_sign(xs[1]) else _sign_changes(*_neighbours(xs[1], pairs))
+
+
+def _power_pole(xs, pairs):
+    if xs[1].min() >= 0 or _one_sign(xs[0]):  # no negative exponent, or no sign change
+        return None
+    (c, d), (a, b) = _neighbours(xs[1], pairs), _neighbours(xs[0], pairs)
+    return ((c < 0) | (d < 0)) & _sign_changes(a, b)
+
+
+def _tan_branches(xs, pairs):
+    a, b = _neighbours(_tan_branch(xs[0], np.floor), pairs)
+    return a != b
+
+
 # The same on arrays of neighbouring samples' operands (plot_columns.py): where a pole may
-# lie, each then checked with _POLES.
-_POLE_COLUMNS: dict = {
-    "div": lambda a, b: _sign_changes(a[1], b[1]),
-    "pow": lambda a, b: ((a[1] < 0) | (b[1] < 0)) & _sign_changes(a[0], b[0]),
-    "tan": lambda a, b: _tan_branch(a[0], np.floor) != _tan_branch(b[0], np.floor),
-}
+# lie, each then checked with _POLES; None where none may.
+_POLE_COLUMNS: dict = {"div": _divisor_changes, "pow": _power_pole, "tan": _tan_branches}
 _POLE_WHY = {"div": "division by zero", "pow": "0 to a negative power", "tan": "a pole of tan"}
