@@ -60,14 +60,17 @@ def _power_is_libm() -> bool:
     library's pow for each element, as math.pow does (tests/test_plot_columns.py compares
     them on many values). Not where NumPy dispatches power to Intel's SVML (CPUs with
     AVX512_SKX), whose pow may round differently, nor where this cannot be told."""
-    try:
-        from numpy._core._multiarray_umath import __cpu_features__ as features
-    except ImportError:
+    import importlib
+
+    # NumPy's own record of the CPU features it dispatches on (a private module, whose
+    # name moved in NumPy 2): where it cannot be read, assume SVML may be in use.
+    for module in ("numpy._core._multiarray_umath", "numpy.core._multiarray_umath"):
         try:
-            from numpy.core._multiarray_umath import __cpu_features__ as features
-        except ImportError:
-            return False
-    return features.get("AVX512_SKX") is False
+            features = importlib.import_module(module).__cpu_features__
+        except (ImportError, AttributeError):
+            continue
+        return features.get("AVX512_SKX") is False
+    return False
 
 
 POWER_IS_LIBM = _power_is_libm()
@@ -287,12 +290,14 @@ class Columns:
         pairs), is Batch.compare done step by step as each such step is computed."""
         values = list(self.constants)
         bad = np.zeros(len(xs), dtype=bool)
-        plan, checked = self.plan, self.checked
+        plan = self.plan
+        checked: Any = self.checked  # a list of flags, or _EVERY
         if only is not None:  # a value read by a step left out is checked too
             plan = [self.entry[i] for i in np.flatnonzero(only).tolist() if i in self.entry]
             checked = _EVERY
         batch = Batch(self.tape, values, bad)
-        kinked = poled = ()
+        kinked: Any = ()
+        poled: Any = ()
         if compare is not None:
             kinked, poled, poles, pairs = compare
             kinked, poled = set(kinked), set(poled)
@@ -345,7 +350,8 @@ class Batch:
     """One sweep's results, read column by column."""
 
     def __init__(self, tape: Tape, values: list, bad):
-        self.tape, self.values, self.bad_array = tape, values, bad
+        self.tape, self.bad_array = tape, bad
+        self.values: Any = values  # a list by step; after release(), a dict of those read
         # ∂output/∂input per column (sweep()): each adjoint's first term taken as it is,
         # as the scalar sweep and PyTorch have it (a slope of -0.0 stays -0.0)
         self.slopes: Any = None  # the slope at each column, once swept
