@@ -7,7 +7,9 @@ import io
 import sys
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, examples
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rich.console import Console
 
 import gradcli.core.engine as engine
@@ -185,3 +187,70 @@ def test_both_modes_sweep_once_each_where_they_agree(monkeypatch):
     # The scale, read, is the recorded sweeps' (and runs them then).
     recorded = study(program(300), VALUES, mode="both", wrt="x11")
     assert verdict.scale == forward_mode.compare(recorded.trace, recorded.ev).scale > 0
+
+
+# --- the notes under eval's backward table ----------------------------------------------
+def _printed(lines: list, width: int, paragraphs: bool) -> str:
+    from rich.console import Group
+    from rich.text import Text
+
+    from gradcli.cli.render_eval import Paragraphs
+
+    console = Console(file=io.StringIO(), width=width, color_system=None, highlight=False)
+    if paragraphs:
+        console.print(Paragraphs(lines), crop=False)
+    else:
+        console.print(Group(*(Text(line) for line in lines)))
+    return console.file.getvalue()
+
+
+def test_notes_are_printed_as_rich_prints_each_as_a_text():
+    """Paragraphs lays the notes out as a rich Text each did (byte for byte, trailing
+    spaces included): eval's notes at every width from 1 to 130, in both notations."""
+    found = study(program(300), VALUES, mode="both", wrt="x11")
+    from gradcli.report.rows import fan_out_notes, rule_notes
+
+    lines = []
+    for nt in (Notation(), Notation(ascii_only=True)):
+        lines += [
+            bullet + n
+            for n in fan_out_notes(found.ev, nt) + rule_notes(found.ev, nt)
+            for bullet in ("• ", "* ")
+        ]
+    lines += [
+        "",
+        "a " * 30 + "word",
+        "averyveryverylongwordthatmustbefolded" * 3 + " and  then   spaces    ",
+        "x̄ = ȳ·2 + z̄ " * 12,
+        "界界界 wide 界界界界界界界界界界界界界界界界 letters 界",
+        "tab\there and an escape \x1b[2J and a bell \x07 and a carriage return\r",
+        "no-break\u00a0spaces\u00a0here and a line\u2028separator",
+    ]
+    for width in range(1, 131):
+        assert _printed(lines, width, True) == _printed(lines, width, False), width
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(
+    st.lists(st.text(alphabet=" ab̄界•-\t\x1b\u00a0\u200b", max_size=60), max_size=4),
+    st.integers(1, 30),
+)
+def test_any_text_is_printed_as_rich_prints_it(lines, width):
+    assert _printed(lines, width, True) == _printed(lines, width, False)
+
+
+def test_the_notes_of_20000_statements_are_not_laid_out_one_text_each(big, monkeypatch):
+    import gradcli.cli.render_eval as render_eval
+
+    made = {"notes": 0}
+    real = render_eval.Text
+
+    def text(plain="", *args, **kw):
+        made["notes"] += str(plain).startswith("• fan-out")
+        return real(plain, *args, **kw)
+
+    monkeypatch.setattr(render_eval, "Text", text)
+    console = Console(file=io.StringIO(), width=100, color_system=None, highlight=False)
+    render_eval.render(big.ev, console, Notation())
+    printed = console.file.getvalue().count("• fan-out:")
+    assert printed > 1000 and made["notes"] == 0
