@@ -254,3 +254,50 @@ def test_the_notes_of_20000_statements_are_not_laid_out_one_text_each(big, monke
     render_eval.render(big.ev, console, Notation())
     printed = console.file.getvalue().count("• fan-out:")
     assert printed > 1000 and made["notes"] == 0
+
+
+# --- eval --json with --mode, --check ----------------------------------------------------
+JSON_CASES = [
+    (source, values, wrt, mode, check)
+    for source, values, wrt in CHECKED
+    for mode, check in (("both", False), ("forward", False), ("reverse", True), ("both", True))
+] + [
+    ("f = sqrt(a) * b\ng = f * 1e308 * 10", {"a": 0, "b": 2}, "a", "both", True),
+    ("f = 3", {}, None, "reverse", True),
+]
+
+
+@pytest.mark.parametrize("grad_only", [False, True])
+@pytest.mark.parametrize("source,values,wrt,mode,check", JSON_CASES)
+def test_the_streamed_json_is_the_whole_document_byte_for_byte(
+    source, values, wrt, mode, check, grad_only
+):
+    from gradcli.core.errors import EvaluationError
+    from gradcli.report.modes import study_json, study_pieces
+
+    try:
+        found = study(
+            source,
+            values,
+            mode=mode,
+            wrt=wrt if mode != "reverse" else None,
+            check=check,
+            record=not grad_only,
+        )
+    except EvaluationError as exc:  # values out of the program's domain: not for this test
+        pytest.skip(str(exc))
+    pieces = list(study_pieces(found, grad_only))
+    assert "".join(pieces) == study_json(found, grad_only)
+    if not grad_only and len(found.tape.steps) > 100:
+        assert len(pieces) > len(found.tape.steps)  # written a node at a time, not whole
+
+
+def test_a_tensor_check_document_is_written_as_before():
+    from gradcli.language.values import value_of
+    from gradcli.report.modes import study_json, study_pieces
+
+    given = {"X": "[[1,2],[3,4]]", "W": "[[0.1,-0.2],[0.3,0.4]]"}
+    given = {k: value_of(k, v) for k, v in given.items()}
+    found = study("f = sum(relu(X @ W))", given, check=True)
+    assert found.tape.tensor
+    assert "".join(study_pieces(found)) == study_json(found)
