@@ -152,4 +152,6 @@ def _scalar(v) -> str:
         if not math.isfinite(v):
             raise ValueError("Out of range float values are not JSON compliant: " + repr(v))
         return float.__repr__(v)
-    return json.dumps(v, allow_nan=False)  # int, bool, a float subclass: as json writes it
+    if t is int:
+        return int.__repr__(v)  # as json's encoder writes an int
+    return json.dumps(v, allow_nan=False)  # bool, a float subclass: as json writes it
