@@ -7,8 +7,11 @@ can reuse them.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from rich import box
-from rich.console import Console, Group
+from rich.console import Console, ConsoleOptions
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -52,7 +55,7 @@ def _table(
     return table
 
 
-def _add_rows(table: Table | FitTable, rows: list, limit: int | None) -> None:
+def _add_rows(table: Table | FitTable, rows: Sequence, limit: int | None) -> None:
     if limit is None or len(rows) <= limit:
         for row in rows:
             table.add_row(*map(Text, row))
@@ -73,6 +76,42 @@ def _add_rows(table: Table | FitTable, rows: list, limit: int | None) -> None:
     )
     for row in rows[-tail:]:
         table.add_row(*map(Text, row))
+
+
+class Paragraphs:
+    """Lines of prose, each printed as `console.print(Text(line))` prints it: wrapped at
+    spaces to the width, a word longer than a line folded. A 100,000-step program has
+    some 17,000 fan-out notes, and a rich Text costs about 100 µs each to lay out: a
+    line of plain text (printable, no space but " ") is divided where rich divides it
+    (rich's own `divide_line`) and trimmed as `Text.wrap` trims it, without building one;
+    any other line is a Text as before. Print with `crop=False` (every line fits)."""
+
+    def __init__(self, lines: list):
+        self.lines = lines
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions):
+        divide_line: Callable[..., list[int]] | None  # rich._wrap.divide_line(text, width)
+        try:
+            from rich._wrap import divide_line
+        except ImportError:  # (a rich without it: every line as a Text)
+            divide_line = None
+        from rich.cells import cell_len, set_cell_size
+
+        width = options.max_width
+        for text in self.lines:
+            if divide_line is None or not text.isprintable():
+                yield Text(text)
+                continue
+            offsets = divide_line(text, width)
+            for start, end in zip([0, *offsets], [*offsets, len(text)]):
+                line = text[start:end]
+                if len(line) > width:  # Text.rstrip_end: spaces beyond the width go
+                    spaces = len(line) - len(line.rstrip(" "))
+                    line = line[: len(line) - min(spaces, len(line) - width)]
+                if cell_len(line) > width:  # Text.truncate, as overflow="fold" does
+                    line = set_cell_size(line, width)
+                yield Segment(line)
+                yield Segment.line()
 
 
 # Tensor mode: how wide an array's lines may be. The table's frame takes 3 characters per
@@ -177,7 +216,8 @@ def render(ev: Evaluation, console: Console, nt: Notation, limit: int | None = D
         last = ev.contributions[-1]
         notes.insert(0, nt.legend(out, tape.label(last.node), tape.label(last.input)))
     if notes:
-        console.print(Group(*(Text(("* " if nt.ascii else "• ") + n) for n in notes)))
+        bullet = "* " if nt.ascii else "• "
+        console.print(Paragraphs([bullet + n for n in notes]), crop=False)
         console.print()
     render_result(ev, console, nt, show_all)
 

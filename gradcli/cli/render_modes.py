@@ -14,33 +14,34 @@ from ..core.notation import Notation, fmt, full
 from ..modes.forward_mode import AGREE, FLOAT_EDGE, ROUNDING, TangentTrace, compare
 from ..modes.gradcheck import BANDS, KINK_NOTE, KINK_VERDICT
 from ..modes.study import Study
-from ..report.rows import tangent_rule
+from ..report.rows import Rows, shown_steps, tangent_rule
 from .render_eval import _add_rows, _table
 
 
-def forward_trace_rows(trace: TangentTrace, nt: Notation) -> list:
+def forward_trace_rows(trace: TangentTrace, nt: Notation) -> Rows:
+    """(step, operation, value, tangent rule, tangent) for every step up to the output
+    but the unnamed literals, numbered without gaps: Rows built as they are read (a table
+    of a 100,000-step program shows 200 of them)."""
     tape = trace.tape
-    rows: list = []
-    for i, step in enumerate(tape.steps[: tape.output + 1]):
-        if tape.is_const(i) and step.name is None:
-            continue
+    shown = [i for i in shown_steps(tape) if i <= tape.output]
+
+    def row(k: int) -> tuple:
+        i = shown[k]
         label = tape.label(i)
-        shown = len(rows) + 1  # the rows shown, numbered without gaps
         operation = (
             f"{label} = {fmt(trace.values[i])}"
             if tape.is_input(i)
             else f"{label} = {tape.expression(i)}"
         )
-        rows.append(
-            (
-                str(shown),
-                operation,
-                fmt(trace.values[i]),
-                tangent_rule(trace, i, nt),
-                fmt(trace.tangents[i]),
-            )
+        return (
+            str(k + 1),
+            operation,
+            fmt(trace.values[i]),
+            tangent_rule(trace, i, nt),
+            fmt(trace.tangents[i]),
         )
-    return rows
+
+    return Rows(len(shown), row)
 
 
 def cost_line(tape, nt: Notation) -> str:

@@ -87,16 +87,27 @@ FLOAT_EDGE = "float-edge"  # an infinite slope or an overflow on the way: order 
 MISMATCH = "mismatch"  # none of these: a bug in gradcli
 
 
-@dataclass
 class Agreement:
-    verdict: str
-    forward: float
-    reverse: float
-    scale: float  # the largest finite term or running total either sweep added up
+    """The verdict, the two numbers, and `scale`: the largest finite term or running
+    total either sweep added up (worked out when first read: where the modes agree,
+    nothing needs it, and a sweep run without recording would have to run again)."""
+
+    def __init__(self, verdict: str, forward: float, reverse: float, scale=None):
+        self.verdict, self.forward, self.reverse = verdict, forward, reverse
+        self._scale = scale  # a number, or a function that works it out
+
+    @property
+    def scale(self) -> float:
+        if callable(self._scale):
+            self._scale = self._scale()
+        return self._scale
 
     @property
     def is_bug(self) -> bool:
         return self.verdict == MISMATCH
+
+    def __repr__(self) -> str:
+        return f"Agreement({self.verdict!r}, forward={self.forward!r}, reverse={self.reverse!r})"
 
 
 def compare(trace: TangentTrace, ev) -> Agreement:
@@ -114,19 +125,25 @@ def compare(trace: TangentTrace, ev) -> Agreement:
     """
     tape, wrt = trace.tape, trace.wrt
     fwd, rev = trace.derivative, ev.gradient[wrt]
-    terms = trace.terms if trace.terms else _recorded_terms(tape, trace.values, wrt)
-    contributions = ev.contributions or _recorded_contributions(tape, ev.values)
-    # What each sweep added up (its terms and running totals), and the slopes it used.
-    summed = [t.term for step in terms for t in step] + list(trace.tangents)
-    summed += [c.contribution for c in contributions] + [c.total for c in contributions]
-    slopes = [t.local for step in terms for t in step]
-    slopes += [c.local for c in contributions if c.local is not None]
-    scale = max((abs(x) for x in summed if math.isfinite(x)), default=0.0)
+
+    def sums() -> tuple:
+        # What each sweep added up (its terms and running totals), and the slopes it used;
+        # sweeps run without recording are run again, recording, only when needed here.
+        terms = trace.terms if trace.terms else _recorded_terms(tape, trace.values, wrt)
+        contributions = ev.contributions or _recorded_contributions(tape, ev.values)
+        summed = [t.term for step in terms for t in step] + list(trace.tangents)
+        summed += [c.contribution for c in contributions] + [c.total for c in contributions]
+        slopes = [t.local for step in terms for t in step]
+        slopes += [c.local for c in contributions if c.local is not None]
+        scale = max((abs(x) for x in summed if math.isfinite(x)), default=0.0)
+        return summed + slopes, scale
+
     if same(fwd, rev):
-        verdict = AGREE
-    elif math.isfinite(fwd) and math.isfinite(rev) and abs(fwd - rev) <= 1e-9 * scale:
+        return Agreement(AGREE, fwd, rev, lambda: sums()[1])
+    numbers, scale = sums()
+    if math.isfinite(fwd) and math.isfinite(rev) and abs(fwd - rev) <= 1e-9 * scale:
         verdict = ROUNDING
-    elif not all(math.isfinite(x) for x in summed + slopes):
+    elif not all(math.isfinite(x) for x in numbers):
         verdict = FLOAT_EDGE
     else:
         verdict = MISMATCH

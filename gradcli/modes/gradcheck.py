@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Optional
 
-from ..core.engine import forward
+from ..core.engine import forward, reforward
 from ..core.errors import EvaluationError
 from ..core.notation import fmt
 from ..core.tape import Tape
@@ -96,17 +97,36 @@ def check_gradient(tape: Tape, inputs: dict, values: list, analytic: dict) -> li
     mode one ArrayCheck per input, entry by entry (check_arrays)."""
     if tape.tensor:
         return check_arrays(tape, inputs, values, analytic)
-    return [check_input(tape, inputs, values, name, a) for name, a in analytic.items()]
+    # Found once for every input: the kinked steps, and which steps each input reaches.
+    kinked = _kinked_steps(tape)
+    reaches = _reaches(tape, list(analytic))
+    return [
+        check_input(tape, inputs, values, name, a, reaches[name], kinked)
+        for name, a in analytic.items()
+    ]
 
 
-def check_input(tape: Tape, inputs: dict, values: list, name: str, analytic: float) -> Check:
+def check_input(
+    tape: Tape,
+    inputs: dict,
+    values: list,
+    name: str,
+    analytic: float,
+    reach: Optional[list] = None,
+    kinked: Optional[list] = None,
+) -> Check:
+    """The check of one input. `reach` (the steps that depend on it) and `kinked` (the
+    steps whose op has a kink) are found here unless given."""
     x = inputs[name]
     h = step_size(x)
     up, down = dict(inputs), dict(inputs)
     up[name], down[name] = x + h, x - h
     out = tape.output
+    reach = _depends_on(tape, name) if reach is None else reach
+    kinked = _kinked_steps(tape) if kinked is None else kinked
     try:
-        hi, lo = forward(tape, up), forward(tape, down)
+        hi = _nudged(tape, values, name, up[name], reach)
+        lo = _nudged(tape, values, name, down[name], reach)
     except EvaluationError as exc:
         reason = str(exc).splitlines()[0]
         return Check(
@@ -116,12 +136,12 @@ def check_input(tape: Tape, inputs: dict, values: list, name: str, analytic: flo
             None,
             UNAVAILABLE,
             h,
-            _kinks(tape, name, values, None, None, h),
+            _kinks(tape, name, values, None, None, h, reach, kinked),
             f"the forward pass fails within h = {fmt(h)} of {name} = {fmt(x)}: {reason}",
         )
     # The nudge actually taken, after rounding x ± h to floats.
     numeric = (hi[out] - lo[out]) / (up[name] - down[name])
-    kinks = _kinks(tape, name, values, hi, lo, h)
+    kinks = _kinks(tape, name, values, hi, lo, h, reach, kinked)
     if not math.isfinite(analytic) or not math.isfinite(numeric):
         return Check(
             name,
@@ -140,6 +160,17 @@ def check_input(tape: Tape, inputs: dict, values: list, name: str, analytic: flo
     return Check(name, analytic, numeric, error, verdict(error), h, kinks)
 
 
+def _nudged(tape: Tape, values: list, name: str, x: float, reach: list) -> list:
+    """The forward pass with input `name` set to x: the engine's pass again for the steps
+    that depend on it (`reach`), the others keeping `values` (the same numbers a whole
+    pass gives them, and the same first error, since they cannot fail where `values` did
+    not)."""
+    start = tape.inputs[name]
+    moved = list(values)
+    moved[start] = x
+    return reforward(tape, moved, start, len(tape.steps) - 1, reach)
+
+
 def _depends_on(tape: Tape, name: str) -> list:
     start = tape.inputs[name]
     reach = [False] * len(tape.steps)
@@ -149,16 +180,36 @@ def _depends_on(tape: Tape, name: str) -> list:
     return reach
 
 
-def _kinks(tape: Tape, name: str, values: list, hi, lo, h: float) -> list:
+def _reaches(tape: Tape, names: list) -> dict:
+    """_depends_on for several inputs in one pass over the tape: each step's inputs as
+    the bits of one integer (bit k: names[k] reaches it)."""
+    bit = {tape.inputs[name]: 1 << k for k, name in enumerate(names)}
+    masks = [0] * len(tape.steps)
+    for i, step in enumerate(tape.steps):
+        m = bit.get(i, 0)
+        for a in step.args:
+            m |= masks[a]
+        masks[i] = m
+    return {name: [m >> k & 1 == 1 for m in masks] for k, name in enumerate(names)}
+
+
+def _kinked_steps(tape: Tape) -> list:
+    """The steps up to the output whose op has a kink (relu, abs, max, min)."""
+    return [i for i, step in enumerate(tape.steps[: tape.output + 1]) if step.op.kink is not None]
+
+
+def _kinks(
+    tape: Tape, name: str, values: list, hi, lo, h: float, reach: list, kinked: list
+) -> list:
     """Kinked steps that the nudge of `name` reaches: at the kink, or straddling it."""
-    reach = _depends_on(tape, name)
     found = Warnings()  # a few places of each kind and a count: 4,000 relus at 0 are one line
-    for i, step in enumerate(tape.steps[: tape.output + 1]):
-        op = step.op
-        if op.kink is None or not reach[i]:
+    for i in kinked:
+        if not reach[i]:
             continue
+        step = tape.steps[i]
+        op = step.op
         xs = [values[a] for a in step.args]
-        where = f"(step {tape.label(i)} = {tape.expression(i)})"
+        where = partial(_step_text, tape, i)  # worded only where shown
         at = op.kink(*xs)
         if at:
             found.add(f"{name} sits at a kink: {at}", where)
@@ -174,6 +225,10 @@ def _kinks(tape: Tape, name: str, values: list, hi, lo, h: float) -> list:
                 where,
             )
     return found.lines()
+
+
+def _step_text(tape: Tape, i: int) -> str:
+    return f"(step {tape.label(i)} = {tape.expression(i)})"
 
 
 # --- tensor mode: every entry of every input (or a seeded sample of a big one) ----------

@@ -29,6 +29,14 @@ class Items:
         self.encode = encode
 
 
+class Members:
+    """An object of a document given as an iterator of (key, value) pairs, each value a
+    str, a finite float, an int, a bool or None: written a member at a time."""
+
+    def __init__(self, pairs: Iterable):
+        self.pairs = pairs
+
+
 def document(entries: Iterable, arrays: bool = False) -> Iterator[str]:
     """The text of a JSON object in pieces. `entries` yields (key, value) pairs in order;
     a value that is `Items` is written item by item, any other value as the whole
@@ -41,6 +49,8 @@ def document(entries: Iterable, arrays: bool = False) -> Iterator[str]:
         first = False
         if isinstance(value, Items):
             yield from _items(key, value)
+        elif isinstance(value, Members):
+            yield from _members(key, value)
         else:
             yield entry(key, value, arrays)
     yield "{}" if first else "\n}"
@@ -64,6 +74,17 @@ def _items(key: str, value: Items) -> Iterator[str]:
         yield (f" {_string(key)}: [\n" if not opened else ",\n") + pad + value.encode(item, 2)
         opened = True
     yield f"\n{' ' * INDENT}]" if opened else f" {_string(key)}: []"
+
+
+def _members(key: str, value: Members) -> Iterator[str]:
+    pad = " " * (2 * INDENT)
+    opened = False
+    for k, v in value.pairs:
+        yield (
+            f" {_string(key)}: {{\n" if not opened else ",\n"
+        ) + f"{pad}{_string(k)}: {_scalar(v)}"
+        opened = True
+    yield f"\n{' ' * INDENT}}}" if opened else f" {_string(key)}: {{}}"
 
 
 def indented(text: str, depth: int) -> str:
@@ -131,4 +152,6 @@ def _scalar(v) -> str:
         if not math.isfinite(v):
             raise ValueError("Out of range float values are not JSON compliant: " + repr(v))
         return float.__repr__(v)
-    return json.dumps(v, allow_nan=False)  # int, bool, a float subclass: as json writes it
+    if t is int:
+        return int.__repr__(v)  # as json's encoder writes an int
+    return json.dumps(v, allow_nan=False)  # bool, a float subclass: as json writes it

@@ -120,6 +120,105 @@ def _entry_dict(c, what: str, warnings: list) -> dict:
     }
 
 
+FORWARD_TRACE_KEYS = ("id", "label", "expression", "value", "rule", "tangent")
+
+
+def study_pieces(study: Study, grad_only: bool = False):
+    """study_json's text in pieces, a node, a step or a tangent at a time, for a program
+    on numbers (`gradcli eval --json` with --mode, --check or --symbolic writes them as
+    they come, so a 100,000-step program's document never exists whole); a program with
+    arrays gets study_json's text whole."""
+    if study.tape.tensor:
+        return iter([study_json(study, grad_only)])
+    from .jsonstream import document
+
+    return document(_study_entries(study, grad_only))
+
+
+def _study_entries(study: Study, grad_only: bool):
+    """study_dict's (key, value) pairs in order, its long lists and its tangents as
+    iterators (jsonstream's Items and Members), "warnings" last, after them."""
+    from .evaluation import NODE_KEYS, STEP_KEYS, _entries
+    from .jsonstream import Items, Members, Record
+
+    tape = study.tape
+    plain = Notation(ascii_only=True)
+    if study.ev is not None:
+        warnings: list = []
+        for key, value in _entries(study.ev, grad_only):
+            if key == "nodes":
+                yield key, Items(value, Record(NODE_KEYS, 2))
+            elif key == "steps":
+                yield key, Items(value, Record(STEP_KEYS, 2))
+            elif key == "warnings":  # the last: the lists above are written by now
+                warnings = value
+            else:
+                yield key, value
+        warnings += [w for w in study.warnings if w not in warnings]
+    else:
+        warnings = list(study.warnings)
+        yield "schema", SCHEMA
+        yield "output", tape.output_name
+        yield "value", _number(study.value, "the output value", warnings)
+        yield "inputs", dict(study.inputs)
+    out = tape.output_name
+    trace = study.trace
+    if trace is not None:
+        from .rows import tangent_rule
+
+        yield "mode", study.mode
+        yield "wrt", trace.wrt
+        yield "derivative", _number(trace.derivative, f"d{out}/d{trace.wrt}", warnings)
+        null = _Nulls()  # one warning for all the traces' non-finite numbers, not one each
+        ids = tape.step_id
+        yield (
+            "tangents",
+            Members((ids(i), null(t)) for i, t in enumerate(trace.tangents[: tape.output + 1])),
+        )
+        if not grad_only:
+            rows = (
+                (
+                    ids(i),
+                    tape.label(i),
+                    tape.expression(i),
+                    null(trace.values[i]),
+                    tangent_rule(trace, i, plain),
+                    null(trace.tangents[i]),
+                )
+                for i in range(tape.output + 1)
+                if not (tape.is_const(i) and tape.steps[i].name is None)
+            )
+            yield "forward_trace", Items(rows, Record(FORWARD_TRACE_KEYS, 2))
+        if null.count:
+            warnings.append(
+                f"{null.count} numbers in tangents and forward_trace are infinite "
+                "or undefined; written as null (JSON has no such number)"
+            )
+        if study.ev is not None:
+            found = compare(trace, study.ev)
+            yield "agree", found.verdict == AGREE
+            yield "agreement", found.verdict
+    if study.checks is not None:
+        yield (
+            "check",
+            {c.name: _check_dict(c, f"d{out}/d{c.name}", warnings) for c in study.checks},
+        )
+    if study.partials is not None:
+        yield (
+            "symbolic",
+            {
+                p.name: {
+                    "formula": p.formula,
+                    "value": _number(study.analytic[p.name], f"d{out}/d{p.name}", warnings),
+                    "formula_value": p.value,
+                    "simplified": p.simplified,
+                }
+                for p in study.partials
+            },
+        )
+    yield "warnings", list(dict.fromkeys(warnings))  # each warning once, in order
+
+
 def study_json(study: Study, grad_only: bool = False) -> str:
     doc = study_dict(study, grad_only)
     if study.tape.tensor:

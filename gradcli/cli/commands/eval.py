@@ -164,10 +164,13 @@ def eval_command(
             dialect=inv.dialect,
         )
         if as_json:
-            from ...report.modes import study_json
-            from ..outfile import write_text
+            from itertools import chain
 
-            write_text(study_json(found, grad_only) + "\n")
+            from ...report.modes import study_pieces
+            from ..streamout import write_pieces
+
+            # written as made, never whole (JSON is ASCII: the same bytes in any encoding)
+            write_pieces(chain(study_pieces(found, grad_only), ("\n",)))
             if found.trace is not None and found.ev is not None:
                 _mismatch_as_json(found)
             return
