@@ -364,7 +364,7 @@ def test_progress_text_chart_and_weakest_spots(tmp_path, script):
     assert "Accuracy per quiz session (oldest first): ▃█" in out
     assert "divided-instead-of-multiplied" in out
     assert "Weakest spots" in out
-    assert "Practise them: gradcli quiz --db '" + str(db) + "'" in out
+    assert "Practise them:\ngradcli quiz --db '" + str(db) + "'\n" in out
     result = run_gradcli("progress", "--db", str(db), "--ascii")
     assert "Accuracy per quiz session (oldest first): ,#" in result.stdout
     assert "█" not in result.stdout
