@@ -311,10 +311,7 @@ NOT_OPTIONS = {
     ("tutor/lesson.py", "--a "),
     ("tutor/lesson.py", " --b "),
     ("tutor/lesson.py", " --c "),
-    (
-        "tutor/lesson.py",
-        "gradcli explain --list             # more short lessons (add, fan-out, sigmoid, ...)",
-    ),
+    ("tutor/lesson.py", "gradcli explain --list"),
     ("tutor/walkthrough.py", "--"),
     ("tutor/walkthrough.py", " --output "),
     ("tutor/walkthrough.py", " --from "),

@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import ExitStack, closing
 from pathlib import Path
 
 import pytest
@@ -184,25 +185,23 @@ def test_where_the_store_lives(tmp_path, script):
 def test_schema_is_versioned_in_wal_mode_and_migrates(tmp_path, script):
     db = tmp_path / "p.sqlite3"
     # A store made by the first migration only, with an answer in it.
-    con = sqlite3.connect(db)
-    con.execute(MIGRATIONS[0])
-    con.execute(
-        "INSERT INTO answers (uid, answered_at, session, program, inputs, ask, "
-        "expected, correct, skipped, misconceptions, possible, review) VALUES "
-        "('u1', '2026-01-01T00:00:00+00:00', 's0', 'f = a', '{\"a\": 1}', 'grad a', "
-        "1, 1, 0, '[]', '[]', 0)"
-    )
-    con.execute("PRAGMA user_version = 1")
-    con.commit()
-    con.close()
+    with closing(sqlite3.connect(db)) as con:
+        con.execute(MIGRATIONS[0])
+        con.execute(
+            "INSERT INTO answers (uid, answered_at, session, program, inputs, ask, "
+            "expected, correct, skipped, misconceptions, possible, review) VALUES "
+            "('u1', '2026-01-01T00:00:00+00:00', 's0', 'f = a', '{\"a\": 1}', 'grad a', "
+            "1, 1, 0, '[]', '[]', 0)"
+        )
+        con.execute("PRAGMA user_version = 1")
+        con.commit()
     assert quiz(db, "--script", script, "--answers", "-").returncode == 0
-    con = sqlite3.connect(db)
-    assert con.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
-    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert con.execute("SELECT count(*) FROM answers").fetchone()[0] == 4
-    con.execute("PRAGMA user_version = 99")
-    con.commit()
-    con.close()
+    with closing(sqlite3.connect(db)) as con:
+        assert con.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert con.execute("SELECT count(*) FROM answers").fetchone()[0] == 4
+        con.execute("PRAGMA user_version = 99")
+        con.commit()
     result = run_gradcli("progress", "--db", str(db))
     assert result.returncode == 2
     assert "schema is version 99" in result.stderr and "newer gradcli" in result.stderr
@@ -255,19 +254,19 @@ def test_two_quiz_sessions_at_once_lose_nothing(tmp_path):
 
 WRITER = """
 import sys, time
+from contextlib import ExitStack, closing
 from pathlib import Path
 from gradcli.tutor.progress import Store, answer_row
 from gradcli.tutor.quiz import judge
 from gradcli.tutor.quizgen import generate
 q = generate(1, 1, seed=1)[0]
 rows = [answer_row(q, judge(q, "1"), 0.0, sys.argv[2]) for _ in range(150)]
-store = Store(sys.argv[1])
-Path(sys.argv[3]).touch()
-while not Path(sys.argv[4]).exists():
-    time.sleep(0.01)
-for row in rows:
-    store.insert([row])
-store.close()
+with Store(sys.argv[1]) as store:
+    Path(sys.argv[3]).touch()
+    while not Path(sys.argv[4]).exists():
+        time.sleep(0.01)
+    for row in rows:
+        store.insert([row])
 """
 
 
@@ -276,39 +275,56 @@ def test_two_writers_released_together_lose_nothing(tmp_path):
     db = tmp_path / "p.sqlite3"
     go = tmp_path / "go"
     env = {**os.environ, "GRADCLI_DB_TIMEOUT": "120"}  # a loaded machine: wait, do not fail
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(db), name, str(tmp_path / f"ready-{name}"), str(go)],
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        for name in ("a", "b")
-    ]
-    for name in ("a", "b"):
-        while not (tmp_path / f"ready-{name}").exists():
-            assert all(p.poll() is None for p in procs), [p.stderr.read() for p in procs]
-            time.sleep(0.02)
-    go.touch()
-    for p in procs:
-        assert p.wait(timeout=300) == 0, p.stderr.read()
-    con = sqlite3.connect(db)
-    counts = dict(con.execute("SELECT session, count(*) FROM answers GROUP BY session"))
+    with ExitStack() as stack:  # each writer's stderr pipe is closed at the end
+        procs = [
+            stack.enter_context(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-c",
+                        WRITER,
+                        str(db),
+                        name,
+                        str(tmp_path / f"ready-{name}"),
+                        str(go),
+                    ],
+                    stderr=subprocess.PIPE,
+                    text=True,
+                    env=env,
+                )
+            )
+            for name in ("a", "b")
+        ]
+        for name in ("a", "b"):
+            while not (tmp_path / f"ready-{name}").exists():
+                assert all(p.poll() is None for p in procs), [p.stderr.read() for p in procs]
+                time.sleep(0.02)
+        go.touch()
+        for p in procs:
+            assert p.wait(timeout=300) == 0, p.stderr.read()
+    with closing(sqlite3.connect(db)) as con:
+        counts = dict(con.execute("SELECT session, count(*) FROM answers GROUP BY session"))
     assert counts == {"a": 150, "b": 150}
 
 
 def test_a_locked_store_keeps_the_answers_and_takes_them_in_later(tmp_path, script):
     db = tmp_path / "p.sqlite3"
-    Store(db).close()
-    holder = sqlite3.connect(db, isolation_level=None)
-    holder.execute("BEGIN EXCLUSIVE")
-    try:
-        result = quiz(
-            db, "--script", script, "--answers", "-", "--json", env={"GRADCLI_DB_TIMEOUT": "0.2"}
-        )
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
+    with Store(db):
+        pass
+    with closing(sqlite3.connect(db, isolation_level=None)) as holder:
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            result = quiz(
+                db,
+                "--script",
+                script,
+                "--answers",
+                "-",
+                "--json",
+                env={"GRADCLI_DB_TIMEOUT": "0.2"},
+            )
+        finally:
+            holder.execute("ROLLBACK")
     assert result.returncode == 0
     assert json.loads(result.stdout)["score"] == 1
     kept = list(tmp_path.glob("p.sqlite3.unsaved-*.jsonl"))
@@ -364,7 +380,7 @@ def test_progress_text_chart_and_weakest_spots(tmp_path, script):
     assert "Accuracy per quiz session (oldest first): ▃█" in out
     assert "divided-instead-of-multiplied" in out
     assert "Weakest spots" in out
-    assert "Practise them: gradcli quiz --db '" + str(db) + "'" in out
+    assert "Practise them:\ngradcli quiz --db '" + str(db) + "'\n" in out
     result = run_gradcli("progress", "--db", str(db), "--ascii")
     assert "Accuracy per quiz session (oldest first): ,#" in result.stdout
     assert "█" not in result.stdout
@@ -376,14 +392,13 @@ def test_progress_text_chart_and_weakest_spots(tmp_path, script):
 def test_trend_compares_the_last_ten_with_the_ten_before(tmp_path):
     db = tmp_path / "p.sqlite3"
     qs = generate(1, 20, seed=5, topic="mul")
-    store = Store(db)
     # Ten wrong, then ten right: the trend is up by 100%.
     rows = [
         answer_row(q, judge(q, "0.123" if n < 10 else repr(q.expected)), 1.0, "s1")
         for n, q in enumerate(qs)
     ]
-    store.insert(rows)
-    store.close()
+    with Store(db) as store:
+        store.insert(rows)
     mul = next(t for t in progress_json(db)["topics"] if t["topic"] == "mul")
     assert (mul["recent_right"], mul["trend"], mul["trend_change"]) == (10, "up", 1.0)
 
@@ -392,14 +407,13 @@ def test_no_trend_against_fewer_than_ten_answers_before(tmp_path):
     """Found by the review: 8 of the last 10 against 0 of 1 was called 'up (+80%)'."""
     db = tmp_path / "p.sqlite3"
     qs = generate(1, 11, seed=5, topic="mul")
-    store = Store(db)
-    store.insert(
-        [
-            answer_row(q, judge(q, "0.123" if n < 3 else repr(q.expected)), 1.0, "s1")
-            for n, q in enumerate(qs)
-        ]
-    )
-    store.close()
+    with Store(db) as store:
+        store.insert(
+            [
+                answer_row(q, judge(q, "0.123" if n < 3 else repr(q.expected)), 1.0, "s1")
+                for n, q in enumerate(qs)
+            ]
+        )
     mul = next(t for t in progress_json(db)["topics"] if t["topic"] == "mul")
     assert (mul["seen"], mul["trend"], mul["trend_change"]) == (11, None, None)
 
@@ -515,7 +529,6 @@ def test_a_damaged_store_can_be_reset(tmp_path):
 def _seed_store(db):
     """mul answered right five times in one session; relu wrong twice, with the same
     mistake each time, in the next."""
-    store = Store(db)
     rows = [
         answer_row(q, judge(q, repr(q.expected)), 2.0, "s1")
         for q in generate(1, 5, seed=3, topic="mul")
@@ -531,14 +544,19 @@ def _seed_store(db):
         if len(wrong) == 2:
             break
     assert len(wrong) == 2
-    store.insert(rows + wrong)
-    store.close()
+    with Store(db) as store:
+        store.insert(rows + wrong)
+
+
+def stored_rows(db) -> list:
+    with Store(db) as store:
+        return store.rows()
 
 
 def test_review_asks_the_weak_topic_with_fresh_numbers(tmp_path):
     db = tmp_path / "p.sqlite3"
     _seed_store(db)
-    deck = {c.topic: c for c in cards(Store(db).rows())}
+    deck = {c.topic: c for c in cards(stored_rows(db))}
     # mul: five right answers, box 5, due after 16 sessions; relu: wrong, box 1, due now.
     assert (deck["mul"].box, deck["mul"].due) == (5, False)
     assert (deck["relu"].box, deck["relu"].due) == (1, True)
@@ -570,13 +588,13 @@ def test_right_review_answers_put_the_topic_off(tmp_path):
 
     db = tmp_path / "p.sqlite3"
     _seed_store(db)
-    questions, _ = review_questions(Store(db).rows(), 3, seed=5)
+    questions, _ = review_questions(stored_rows(db), 3, seed=5)
     right = "".join(f"{q.expected!r}\n" for q in questions)
     result = quiz(
         db, "--review", "--count", "3", "--seed", "5", "--answers", "-", "--json", input=right
     )
     assert json.loads(result.stdout)["score"] == 3
-    relu = next(c for c in cards(Store(db).rows()) if c.topic == "relu")
+    relu = next(c for c in cards(stored_rows(db)) if c.topic == "relu")
     # Box 1, then three right answers: box 4, due 8 sessions after this one.
     assert (relu.box, relu.due, relu.due_in) == (4, False, INTERVALS[4] - 1)
     result = quiz(db, "--review", "--count", "1", "--seed", "5", "--answers", "-", input="skip\n")

@@ -1,4 +1,4 @@
-"""explain's closing suggestion, `gradcli eval ... shows the same numbers as tables`, run
+"""explain's closing suggestion, `gradcli eval ...` (which shows the same numbers as tables), run
 through a real shell (`bash -c`) exactly as printed, gives the explain run's value and
 gradient, and runs nothing that the program's text says.
 
@@ -22,8 +22,8 @@ from conftest import run_gradcli
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
 
 SUGGESTION = re.compile(
-    r"^(gradcli eval .*?) (?:shows the same numbers as tables|gives the same numbers)"
-    r"(?:, with the program saved as (\S+))?\.$",
+    r"^(?:With the program saved as (\S+), this|This) command "
+    r"(?:shows the same numbers as tables|gives the same numbers):\n\n(gradcli eval .*)$",
     re.M,
 )
 
@@ -82,7 +82,7 @@ def test_the_suggested_command_reproduces_the_explain_run_and_runs_nothing(
     assert r.returncode == 0, r.stderr
     found = SUGGESTION.search(r.stdout)
     assert found, r.stdout[-600:]
-    command, save_as = found.groups()
+    save_as, command = found.groups()
     # What explain computed: eval on the same arguments.
     want = run_gradcli("eval", "--json", *args, input=stdin, cwd=work)
     assert want.returncode == 0, want.stderr

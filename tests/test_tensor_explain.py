@@ -374,7 +374,8 @@ def test_walkthrough_numbers_are_the_engines(program):
     source, values = program
     ev = evaluate(compile_program(source, tuple(values)), values)
     text = walk(source, values)
-    assert max(width(line) for line in text.splitlines()) <= 80
+    # Every line fits, but the closing command, which is never wrapped or cut.
+    assert max(width(line) for line in text.splitlines() if not line.startswith("gradcli ")) <= 80
     words = flat(text)
     assert f"So {ev.tape.output_name} = {ev.value:.6g}." in words
     grads = words[words.index("The gradient of each input") :]
@@ -447,7 +448,9 @@ def test_walkthrough_rules_carry_this_programs_numbers():
 def test_the_suggested_command_reproduces_the_walk(cli):
     source, values = CE
     text = walk(source, values, columns="200")
-    command = re.search(r"^(gradcli eval --json .*) gives the same numbers\.$", text, re.M).group(1)
+    command = re.search(
+        r"^This command gives the same numbers:\n\n(gradcli eval --json .*)$", text, re.M
+    ).group(1)
     words = shlex.split(command)
     r = cli(*words[1:])
     assert r.exit_code == 0, r.output

@@ -319,6 +319,19 @@ def _fail(message: str, code: int, as_json: bool = False, exc=None) -> None:
     raise typer.Exit(code)
 
 
+def _written_before() -> str:
+    """The files written whole before a Ctrl-C, as a sentence ("" for none)."""
+    from ..core.files import written
+
+    if not written:
+        return ""
+    many = len(written) > 1
+    return (
+        f"{', '.join(written)} {'were' if many else 'was'} written whole before the "
+        f"interrupt; {'they are' if many else 'it is'} complete"
+    )
+
+
 def wants_json(ctx) -> bool:
     """The command was given --json (its errors are then JSON too)."""
     return bool(ctx is not None and getattr(ctx, "params", {}).get("as_json"))
@@ -343,8 +356,12 @@ def guarded(action, ctx=None) -> None:
             _fail(cli_text(exc), exc.exit_code, True, exc)
         _fail(f"error: {cli_text(exc)}", exc.exit_code)
     except KeyboardInterrupt as exc:
-        # Under --json a program reading stderr is told why the document never came.
-        _fail("interrupted" if as_json else "", 130, as_json, exc if as_json else None)
+        # Under --json a program reading stderr is told why the document never came; a
+        # file already put in place whole (-o, --export) stays, and the message says so.
+        kept = _written_before()
+        if as_json:
+            _fail("interrupted" + (f"\n{kept}" if kept else ""), 130, True, exc)
+        _fail(f"interrupted: {kept}" if kept else "", 130)
     except BrokenPipeError:
         _closed_pipe()
     except StreamError as exc:

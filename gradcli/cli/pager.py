@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 from contextlib import contextmanager
+from typing import Optional
 
 from rich.console import Console
 from rich.text import Text
@@ -82,11 +83,12 @@ def page(steps: list, console: Console, nt: Notation) -> None:
 
 def blocks(step, console: Console, nt: Notation, index: int, total: int) -> list:
     """A step as (header, rows) blocks of printed lines: a table's header is its title,
-    column names and rule; any other text is rows of one line with no header."""
+    column names and rule; any other text is rows of one line with no header. A command
+    to paste is printed whole (crop=False), past the width if it is longer."""
     out = []
     for part in render_step(step, nt, index, total).renderables:
         with console.capture() as captured:
-            console.print(part)
+            console.print(part, crop=False)
         lines = captured.get().rstrip("\n").split("\n")
         if isinstance(part, FitTable):
             out.append(part.blocks(lines))
@@ -95,31 +97,50 @@ def blocks(step, console: Console, nt: Notation, index: int, total: int) -> list
     return out
 
 
-def paginate(step_blocks: list, height: int) -> list:
+def _rows(line: str, width: Optional[int]) -> int:
+    """The terminal rows a printed line takes: one, or more where a line longer than the
+    width (a command, never wrapped by gradcli) is folded by the terminal."""
+    if width is None or len(line) <= width:  # (escape codes only add to len)
+        return 1
+    return max(1, -(-Text.from_ansi(line).cell_len // max(1, width)))
+
+
+def paginate(step_blocks: list, height: int, width: Optional[int] = None) -> list:
     """Screens that fit the terminal, leaving a line for the keys. A table row is never
     cut from its header: a table that goes on to the next screen repeats its header
-    there; only a row taller than a screen is cut."""
+    there; only a row taller than a screen is cut. `width`: the terminal's, to count a
+    line longer than it as the rows it is folded into."""
     room = max(3, height - 1)
+
+    def tall(lines: list) -> int:
+        return sum(_rows(line, width) for line in lines)
+
     pages: list = [[]]
+    used = 0  # rows taken on the current screen
     for header, rows in step_blocks:
         if not rows:
             rows = [[]]
         shown = False  # this table's header is on the current screen
         for row in rows:
-            need = len(row) + (0 if shown else len(header))
-            if pages[-1] and len(pages[-1]) + need > room:
+            need = tall(row) + (0 if shown else tall(header))
+            if pages[-1] and used + need > room:
                 pages.append([])
-                shown = False
+                used, shown = 0, False
             if not shown:
                 pages[-1].extend(header)
+                used += tall(header)
                 shown = True
             lines = list(row)
-            while len(pages[-1]) + len(lines) > room:  # taller than a screen
-                cut = max(1, room - len(pages[-1]))
+            while used + tall(lines) > room:  # taller than a screen
+                cut = 1  # at least one line a screen, however tall
+                while cut < len(lines) and used + tall(lines[: cut + 1]) <= room:
+                    cut += 1
                 pages[-1].extend(lines[:cut])
                 lines = lines[cut:]
                 pages.append(list(header))
+                used = tall(header)
             pages[-1].extend(lines)
+            used += tall(lines)
     while len(pages) > 1 and not any(line.strip() for line in pages[-1]):
         pages.pop()
     return pages
@@ -129,7 +150,9 @@ def show_pages(steps: list, console: Console, nt: Notation, key) -> None:
     total = len(steps)
     k = part = 0
     while 0 <= k < total:
-        parts = paginate(blocks(steps[k], console, nt, k + 1, total), console.size.height)
+        parts = paginate(
+            blocks(steps[k], console, nt, k + 1, total), console.size.height, console.size.width
+        )
         console.clear()  # one screen per step, as in a pager; b brings the last one back
         console.file.write("\n".join(parts[part]) + "\n")
         more = part < len(parts) - 1

@@ -35,9 +35,15 @@ def render_summary(console, s: dict, store: str, suggest: str, ascii: bool) -> N
     def say(text: str = "") -> None:
         console.print(Text(text))
 
+    def run(command: str) -> None:
+        """A command to paste: on a line of its own, never wrapped or cut, even inside
+        the quotes around a --db path."""
+        console.print(Text(command), soft_wrap=True)
+
     if not s["answers"]:
         say(f"No answers are recorded in {store} yet.")
-        say("Take a quiz to start: gradcli quiz")
+        say("Take a quiz to start:")
+        run(suggest)
         return
     runs = s["sessions"]
     say(
@@ -116,9 +122,11 @@ def render_summary(console, s: dict, store: str, suggest: str, ascii: bool) -> N
                 f"  {n}. {kind} {_topic(w['name'])}: {w['recent_right']} of "
                 f"{w['recent_seen']} right"
             )
-        say(f"Practise them: {suggest}")
+        say("Practise them:")
+        run(suggest)
     elif all(t["recent_right"] == t["recent_seen"] for t in s["topics"]):
-        say(f"Your last answers on every topic were right. Keep them fresh: {suggest}")
+        say("Your last answers on every topic were right. Keep them fresh:")
+        run(suggest)
     else:
         say(
             "No weak spot among the quiz's topics and mistakes; the answers to quiz files "

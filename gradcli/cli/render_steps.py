@@ -2,7 +2,9 @@
 
 Every string is printed as a `Text`, never as markup: programs are the user's text.
 Prose is folded to ASCII here when the notation asks for it, so no builder can leak a
-`∂` to a terminal that cannot show it.
+`∂` to a terminal that cannot show it. A command for the reader to paste (Commands) is
+printed whole on lines of its own, never wrapped or cut, whatever the width: print a
+step with `crop=False`, as print_all and the pager do.
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ import html
 import io
 from pathlib import Path
 
+from rich.cells import cell_len
 from rich.console import Console, Group
 from rich.padding import Padding
+from rich.segment import Segment
 from rich.text import Text
 
 from ..core.errors import UsageError
 from ..core.notation import Notation
-from ..tutor.walkthrough import Lines, Step, Table
+from ..tutor.walkthrough import Commands, Lines, Step, Table
 from .fit import FitTable
 
 EXPORT_FORMATS = (".md", ".html", ".svg")
@@ -29,6 +33,8 @@ def render_step(step: Step, nt: Notation, index: int, total: int):
     for block in step.blocks:
         if isinstance(block, str):
             parts += [Text(t(block)), Text("")]
+        elif isinstance(block, Commands):
+            parts += [Whole([t(line) for line in block.lines], "bold"), Text("")]
         elif isinstance(block, Lines):
             body = Text("\n".join(t(line) for line in block.lines), style="yellow")
             parts += [Padding(body, (0, 0, 0, 4), expand=False), Text("")]
@@ -42,9 +48,25 @@ def render_step(step: Step, nt: Notation, index: int, total: int):
     return Group(*parts)
 
 
+class Whole:
+    """Lines printed as they are, each on a line of its own: never wrapped, and not cut
+    when printed with `crop=False` (a longer line runs past the width, which a terminal
+    folds on screen and a paste or a pipe gets whole)."""
+
+    def __init__(self, lines: list, style: str = "") -> None:
+        self.lines = lines
+        self.style = style
+
+    def __rich_console__(self, console: Console, options):
+        style = console.get_style(self.style)
+        for line in self.lines:
+            yield Segment(line, style)
+            yield Segment.line()
+
+
 def print_all(steps: list, console: Console, nt: Notation) -> None:
     for k, step in enumerate(steps, 1):
-        console.print(render_step(step, nt, k, len(steps)))
+        console.print(render_step(step, nt, k, len(steps)), crop=False)
 
 
 def to_markdown(steps: list, nt: Notation, heading: str) -> str:
@@ -55,6 +77,10 @@ def to_markdown(steps: list, nt: Notation, heading: str) -> str:
         for block in step.blocks:
             if isinstance(block, str):
                 out += [_escape_markdown(_one_line(t(block))), ""]
+            elif isinstance(block, Commands):  # a shell session's lines, pasted as they are
+                lines = [part for line in block.lines for part in _lines_of(t(line))]
+                fence = _fence(lines)
+                out += [fence + "sh"] + lines + [fence, ""]
             elif isinstance(block, Lines):
                 lines = [part for line in block.lines for part in _lines_of(t(line))]
                 fence = _fence(lines)
@@ -106,6 +132,10 @@ def _escape_markdown(text: str) -> str:
     return text
 
 
+def _commands(steps: list) -> list:
+    return [line for s in steps for b in s.blocks if isinstance(b, Commands) for line in b.lines]
+
+
 def export(steps: list, path: str, nt: Notation, heading: str) -> None:
     suffix = Path(path).suffix.lower()
     if suffix not in EXPORT_FORMATS:
@@ -119,7 +149,7 @@ def export(steps: list, path: str, nt: Notation, heading: str) -> None:
         console = Console(
             record=True,
             file=io.StringIO(),
-            width=100,
+            width=max([100] + [cell_len(c) for c in _commands(steps)]),  # a command is never cut
             highlight=False,
             emoji=False,
             markup=False,

@@ -13,6 +13,10 @@ from typing import Union
 
 from .errors import UsageError
 
+# Every file this process has put in place, whole: a Ctrl-C that comes after one was
+# renamed into place does not undo it, and the message says so (cli/app.py).
+written: list = []
+
 
 def write_file(path: str, data: Union[str, bytes]) -> None:
     """Replace the file at `path` with `data` (text as UTF-8) all at once, or not at all.
@@ -47,7 +51,14 @@ def write_file(path: str, data: Union[str, bytes]) -> None:
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, target)
+        written.append(path)
     except BaseException as exc:  # Ctrl-C too: the temporary file never stays behind
+        if not isinstance(exc, OSError) and not os.path.exists(tmp):
+            # Ctrl-C as the rename returned (a signal is handled once the call is done):
+            # the file is in place and whole, so it is not undone, only reported.
+            if path not in written:
+                written.append(path)
+            raise
         try:
             os.unlink(tmp)
         except OSError:

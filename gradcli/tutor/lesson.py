@@ -349,10 +349,15 @@ def _what_next(L: _Lesson) -> Step:
     )
     args = f"--a {fmt(a)} --b {fmt(b)} --c {fmt(c)}"
     one = lesson_program(L.k).replace("\n", "; ")
-    s.show(
-        f'gradcli eval "{one}" {args}      # every chain-rule step as tables',
-        f'gradcli explain "{one}" {args}   # this walk, for any program',
-        "gradcli quiz                       # practise: compute a gradient yourself",
-        "gradcli explain --list             # more short lessons (add, fan-out, sigmoid, ...)",
+    s.say("Commands to go further:")
+    s.run(  # each on a line of its own, so a narrow terminal never splits one
+        "# every chain-rule step as tables",
+        f'gradcli eval "{one}" {args}',
+        "# this walk, for any program",
+        f'gradcli explain "{one}" {args}',
+        "# practise: compute a gradient yourself",
+        "gradcli quiz",
+        "# more lessons (add, fan-out, sigmoid...)",
+        "gradcli explain --list",
     )
     return s

@@ -234,7 +234,9 @@ def check_row(row) -> dict:
 
 # --- the store --------------------------------------------------------------------------
 class Store:
-    """An open store. Every write is its own short transaction."""
+    """An open store. Every write is its own short transaction. Use it in a `with`
+    block (or call close()): its connection is closed when the block ends, however it
+    ends, never left to the garbage collector."""
 
     def __init__(self, path, timeout: Optional[float] = None, create: bool = True):
         self.path = Path(path)
@@ -259,9 +261,17 @@ class Store:
             self._wal(timeout)
             self._migrate()
             self._merge_fallbacks()
-        except sqlite3.Error as exc:
+        except BaseException as exc:  # a half-opened store is closed, whatever stopped it
             self.db.close()
-            raise StoreError(self.path, _reason(exc), _cause(exc)) from None
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(self.path, _reason(exc), _cause(exc)) from None
+            raise
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def _wal(self, timeout: float) -> None:
         """Switch to WAL mode (kept in the file: a no-op once done). Two processes creating
@@ -388,7 +398,8 @@ def read_jsonl(path) -> list:
 
 class Recorder:
     """Records each answer as it is given; what cannot go into the store goes into a
-    fallback file, and `problem`/`fallback` say so afterwards."""
+    fallback file, and `problem`/`fallback` say so afterwards. A `with` block (or
+    close()) closes the store."""
 
     def __init__(self, path, review: bool = False):
         self.path = Path(path)
@@ -448,6 +459,12 @@ class Recorder:
         if self.store is not None:
             self.store.close()
             self.store = None
+
+    def __enter__(self) -> Recorder:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 # --- what the answers say -----------------------------------------------------------------

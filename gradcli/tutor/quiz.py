@@ -346,19 +346,72 @@ def unfairness(q: Question) -> list:
         else:
             wrong.append(p)
     pairs = set()
-    for k, p in enumerate(wrong):
-        for other in wrong[k + 1 :]:
-            if other.id == p.id or other.id in BY_ID[p.id].same_number_as:
-                continue
-            # A mistake and its catalogued twin (missing-fan-out-sum and overwrite-not-
-            # accumulate) count as one: the pair is reported once.
-            key = frozenset((_group(p.id), _group(other.id)))
-            if key in pairs or p.id in seen and other.id in seen:
-                continue
-            if q.could_pass_for(p.value, other.value) or q.could_pass_for(other.value, p.value):
-                pairs.add(key)
-                out.append(Unfair("ambiguous", [p, other], q.expected))
+    for k, j in _indistinct(q, wrong):
+        p, other = wrong[k], wrong[j]
+        if other.id == p.id or other.id in BY_ID[p.id].same_number_as:
+            continue
+        # A mistake and its catalogued twin (missing-fan-out-sum and overwrite-not-
+        # accumulate) count as one: the pair is reported once.
+        key = frozenset((_group(p.id), _group(other.id)))
+        if key in pairs or p.id in seen and other.id in seen:
+            continue
+        pairs.add(key)
+        out.append(Unfair("ambiguous", [p, other], q.expected))
     return out
+
+
+# How far apart two numbers that could pass for each other can be, at most: `close`
+# (RELATIVE_TOLERANCE, 1e-9 for an integer), EXACT_RELATIVE, FLOAT_NOISE, and the same
+# MIN_DIGITS significant digits (a bin 1e-3 wide relative to its lowest number, so within
+# 1.0005e-3 of the larger), each well inside this bound.
+_NEAR_RELATIVE, _NEAR_ABSOLUTE = 2e-3, 1e-9
+
+
+def _indistinct(q: Question, wrong: list) -> list:
+    """Every (k, j), k < j, in order, whose numbers wrong[k] and wrong[j] could pass for
+    each other (could_pass_for, either way), without comparing every pair: only the first
+    of each mistake at each number is looked at (a later one with the same number and
+    mistake makes a pair that comes later with the same key, so unfairness never
+    reports it; the catalogue's twins go both ways, so which comes first does not
+    matter), and only numbers near each other in sorted order are compared (a pair
+    further apart than the bound above cannot pass for each other); numbers that are
+    not finite pass only for the same one. So could_pass_for is tried on the pairs
+    near each other alone, not on every pair (tests/test_quiz_unfair_scale.py counts)."""
+    first: dict = {}
+    for k, p in enumerate(wrong):
+        first.setdefault((repr(p.value), p.id), k)  # repr: -0.0, nan, inf kept apart
+    finite, other = [], {}
+    for k in first.values():
+        v = wrong[k].value
+        if math.isfinite(v):
+            finite.append((v, k))
+        else:
+            other.setdefault(repr(v), []).append(k)
+    finite.sort()
+    if q.tolerance is not None:
+        relative, absolute = 0.0, q.tolerance
+    else:
+        relative, absolute = _NEAR_RELATIVE, _NEAR_ABSOLUTE
+    found = []
+
+    def compare(i: int, j: int) -> None:
+        a, b = wrong[i].value, wrong[j].value
+        if q.could_pass_for(a, b) or q.could_pass_for(b, a):
+            found.append((min(i, j), max(i, j)))
+
+    for n, (a, i) in enumerate(finite):
+        for m in range(n + 1, len(finite)):
+            b, j = finite[m]
+            # b - a only grows faster than the bound as b grows: stop at the first too far.
+            if b - a > relative * max(abs(a), abs(b)) + absolute:
+                break
+            compare(i, j)
+    for group in other.values():
+        for n, i in enumerate(group):
+            for j in group[n + 1 :]:
+                compare(i, j)
+    found.sort()
+    return found
 
 
 def session(questions: list, next_line, view, title: str, interactive: bool, record=None) -> tuple:

@@ -510,10 +510,8 @@ def _result_step(
     for name, g in ev.gradient.items():
         rows.append((nt.partial(out, name), at.shape_of(g), at.text(g)))
     result.table(("", "shape", "value"), rows)
-    result.say(
-        closing_command(
-            ev, output, eval_options, origin, "gives the same numbers", exact=_compact, flags=JSON
-        )
+    result.blocks += closing_command(
+        ev, output, eval_options, origin, "gives the same numbers", exact=_compact, flags=JSON
     )
     return result
 

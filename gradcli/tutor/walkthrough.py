@@ -36,6 +36,13 @@ class Lines:
 
 
 @dataclass
+class Commands(Lines):
+    """Shell commands for the reader to paste (and `# ...` lines saying what each does):
+    every line is printed whole, on a line of its own, never wrapped or cut (a long one
+    runs past the width; the terminal folds it on screen, and a paste gets it whole)."""
+
+
+@dataclass
 class Table:
     columns: tuple
     rows: list
@@ -44,7 +51,7 @@ class Table:
 @dataclass
 class Step:
     title: str
-    blocks: list = field(default_factory=list)  # str (a paragraph), Lines, Table
+    blocks: list = field(default_factory=list)  # str (a paragraph), Lines, Commands, Table
 
     def say(self, *paragraphs: str) -> Step:
         self.blocks.extend(paragraphs)
@@ -52,6 +59,10 @@ class Step:
 
     def show(self, *lines: str) -> Step:
         self.blocks.append(Lines(list(lines)))
+        return self
+
+    def run(self, *commands: str) -> Step:
+        self.blocks.append(Commands(list(commands)))
         return self
 
     def table(self, columns, rows) -> Step:
@@ -457,8 +468,8 @@ def walk(
     for name in tape.inputs:
         steps.append(_chain_step(ev, name, nt, paths))
     result = Step("Result").table(("", "value"), result_rows(ev, nt))
-    result.say(
-        closing_command(ev, output, eval_options, origin, "shows the same numbers as tables")
+    result.blocks += closing_command(
+        ev, output, eval_options, origin, "shows the same numbers as tables"
     )
     steps.append(result)
     return steps
@@ -488,19 +499,23 @@ def closing_command(
     says: str,
     exact=None,
     flags: str = "",
-) -> str:
-    """The walkthrough's last sentence: a `gradcli eval` command that `says` (shows the
-    same numbers as tables), run as printed. When the program has no file and is not one
-    line that quotes plainly, the command reads it from a file the sentence names."""
+) -> list:
+    """The walkthrough's last blocks: a sentence, then a `gradcli eval` command that `says`
+    (shows the same numbers as tables), run as printed, on a line of its own (Commands:
+    never wrapped, so a paste gets it whole, quotes and all). When the program has no file
+    and is not one line that quotes plainly, the command reads it from a file the sentence
+    names. A command too long to type is described in the sentence instead."""
     command, save_as = eval_command(ev, output, eval_options, exact, flags, origin)
     # The file's name, which the reader typed, does not count towards the limit.
     typed = len(shlex.quote(origin.file)) if origin and origin.file else 0
     if len(command) - typed > COMMAND_LIMIT:
         option = f" --output {shlex.quote(output)}" if output is not None else ""
-        return f"gradcli eval{flags}{option} with the same program and values {says}."
+        return [f"gradcli eval{flags}{option} with the same program and values {says}."]
     if save_as is not None:
-        return f"{command} {says}, with the program saved as {save_as}."
-    return f"{command} {says}."
+        sentence = f"With the program saved as {save_as}, this command {says}:"
+    else:
+        sentence = f"This command {says}:"
+    return [sentence, Commands([command])]
 
 
 def eval_command(

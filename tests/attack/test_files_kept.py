@@ -6,6 +6,7 @@ import resource
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -62,7 +63,8 @@ def store_of(path: Path, answers: int) -> dict:
     env = {"GRADCLI_DB": str(path)}
     r = harness.run(["quiz", "--script", QUIZ, "--answers", "/dev/stdin"], input="7\n", env=env)
     assert r.returncode in (0, 1), r.stderr
-    with sqlite3.connect(path) as db:
+    # sqlite3's own `with` commits but does not close: closing() does.
+    with closing(sqlite3.connect(path)) as db, db:
         columns = [c[1] for c in db.execute("PRAGMA table_info(answers)") if c[1] != "id"]
         (row,) = db.execute(f"SELECT {', '.join(columns)} FROM answers").fetchall()
         uid = columns.index("uid")
@@ -70,9 +72,8 @@ def store_of(path: Path, answers: int) -> dict:
             f"INSERT INTO answers ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
             [row[:uid] + (f"{i:032x}",) + row[uid + 1 :] for i in range(answers - 1)],
         )
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.close()
     return env
 
 

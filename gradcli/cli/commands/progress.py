@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+from contextlib import contextmanager
 from typing import Optional
 
 import typer
@@ -141,12 +142,9 @@ def _read(path) -> list:
 
     if not path.exists() and not fallback_files(path):
         return []
-    store = open_store(path)
-    try:
+    with open_store(path) as store:
         _say_merged(store.merged)
         return store.rows()
-    finally:
-        store.close()
 
 
 def _say_merged(merged: list) -> None:
@@ -158,8 +156,7 @@ def _say_merged(merged: list) -> None:
 
 
 def _reset(path, yes: bool) -> None:
-    from ...core.errors import UsageError
-    from ...tutor.progress import StoreError, fallback_files, open_store, remove_store
+    from ...tutor.progress import StoreError, fallback_files, open_store
 
     kept = fallback_files(path)
     store = None
@@ -169,7 +166,16 @@ def _reset(path, yes: bool) -> None:
         except StoreError as exc:
             if exc.reason != "damaged":
                 raise
+    if store is None:
+        return _reset_store(path, None, kept, yes)
+    with store:  # closed however the question ends: no, Ctrl-C, a closed stdin
+        return _reset_store(path, store, kept, yes)
+
+
+def _reset_store(path, store, kept: list, yes: bool) -> None:
+    from ...core.errors import UsageError
     from ...core.visible import visible
+    from ...tutor.progress import remove_store
 
     shown = visible(str(path))  # a file's name is shown, never obeyed
     what = (
@@ -189,8 +195,6 @@ def _reset(path, yes: bool) -> None:
         return
     if not yes:
         if not sys.stdin.isatty():
-            if store is not None:
-                store.close()
             raise UsageError(
                 "--reset deletes every recorded answer, and there is no terminal to ask",
                 "add --yes to delete them without asking",
@@ -199,8 +203,6 @@ def _reset(path, yes: bool) -> None:
         sys.stdout.flush()
         reply = sys.stdin.readline().strip().lower()
         if reply not in ("y", "yes"):
-            if store is not None:
-                store.close()
             sys.stdout.write("Nothing was deleted.\n")
             return
     if store is not None:
@@ -232,17 +234,23 @@ def _merge(files: list, as_json: bool, ascii: bool) -> None:
 
 
 # --- the quiz's side --------------------------------------------------------------------
-def start_recording(db: Optional[str], review: bool):
+@contextmanager
+def recording(db: Optional[str], review: bool):
+    """The quiz's recorder, for a `with` block: its store is closed when the quiz ends,
+    however it ends; then, if answers could not be written there, says why and where
+    they are."""
     from ...tutor.progress import Recorder
 
-    recorder = Recorder(store_path(db), review=review)
-    _say_merged(recorder.merged)
-    return recorder
+    with Recorder(store_path(db), review=review) as recorder:
+        try:
+            _say_merged(recorder.merged)
+            yield recorder
+        finally:
+            recorder.close()
+            _say_problem(recorder)
 
 
-def finish_recording(recorder) -> None:
-    """Close the store; if answers could not be written there, say why and where they are."""
-    recorder.close()
+def _say_problem(recorder) -> None:
     if recorder.problem is None:
         return
     exc = recorder.problem

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from typing import Optional
 
 import typer
@@ -146,8 +147,7 @@ def quiz_command(
             if as_json
             else View(make_console(), nt, prompted=getattr(reader, "prompts", False))
         )
-        recorder = None if no_save else progress.start_recording(db, review)
-        try:
+        with nullcontext() if no_save else progress.recording(db, review) as recorder:
             outcomes, stopped = session(
                 questions,
                 reader,
@@ -156,9 +156,6 @@ def quiz_command(
                 interactive=answers is None and not as_json,
                 record=recorder and recorder.record,
             )
-        finally:
-            if recorder:
-                progress.finish_recording(recorder)
         if view is None:  # --json
             from ..jsondoc import document, dumps
 
