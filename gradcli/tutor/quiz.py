@@ -380,7 +380,8 @@ def _indistinct(q: Question, wrong: list) -> list:
     first: dict = {}
     for k, p in enumerate(wrong):
         first.setdefault((repr(p.value), p.id), k)  # repr: -0.0, nan, inf kept apart
-    finite, other = [], {}
+    finite: list = []
+    other: dict = {}
     for k in first.values():
         v = wrong[k].value
         if math.isfinite(v):
