@@ -104,3 +104,57 @@ def test_a_ten_thousand_step_question_is_checked_with_linear_comparisons(calls):
     calls[0] = 0
     unfairness(q)
     assert calls[0] <= 2 * n, (calls[0], n)
+
+
+def _owner_by_every_sweep(tape, i):
+    """The reference for _first_named_user: the code it replaced, a sweep down the tape
+    from every later named step."""
+    from gradcli.tutor.quiztext import _computed_on_the_way
+
+    return next(
+        (
+            k
+            for k in range(i + 1, len(tape))
+            if tape.steps[k].name is not None and _computed_on_the_way(tape, k)[i]
+        ),
+        None,
+    )
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_line_holding_an_unnamed_step_is_the_one_the_old_search_found(seed):
+    from gradcli.language.lower import compile_program
+    from gradcli.tutor.quiztext import _first_named_user
+
+    src, inputs, _ = random_program(random.Random(seed), 40)
+    tape = compile_program(src, inputs)
+    checked = 0
+    for i in range(len(tape)):
+        if tape.steps[i].name is None and tape.steps[i].args:
+            assert _first_named_user(tape, i) == _owner_by_every_sweep(tape, i), i
+            checked += 1
+    assert checked > 10
+
+
+def test_a_question_is_worded_from_one_reading_of_its_tape(monkeypatch):
+    """--check-script words each finding of a question from the same tape: how the learner
+    sees each step (a sweep of the whole tape) is worked out once, not once a finding."""
+    from gradcli.core.notation import Notation
+    from gradcli.tutor import quiztext
+
+    src, inputs, _ = random_program(random.Random(2), 40)
+    q = Question("q", src, inputs, "grad a")
+    found = unfairness(q)
+    gated = [u for u in found if any("gate" in p.facts for p in u.mistakes)]
+    assert len(gated) >= 2
+    reads = [0]
+    real = quiztext._seen
+
+    def counted(tape):
+        reads[0] += 1
+        return real(tape)
+
+    monkeypatch.setattr(quiztext, "_seen", counted)
+    monkeypatch.setattr(quiztext, "_last_displayed", [None, None])
+    lines = [quiztext.unfair_lines(q, u, Notation()) for u in found]
+    assert reads[0] == 1 and any(" at " in line for ls in lines for line in ls)

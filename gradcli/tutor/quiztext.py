@@ -8,6 +8,7 @@ the notation and draws the tables, so these words can be read and tested without
 from __future__ import annotations
 
 import math
+from typing import Optional
 
 from ..core.notation import Notation, fmt
 from ..core.tape import Tape, fill
@@ -114,7 +115,20 @@ def _uses(tape: Tape, s) -> dict:
     return uses
 
 
+# The tape _displayed last read, and what it found: --check-script words every finding of
+# a question from the same tape, and on 10,000 steps each reading costs a sweep of it.
+_last_displayed: list = [None, None]
+
+
 def _displayed(tape: Tape) -> tuple:
+    """_seen(tape), read once for the tape asked about last (a tape is not changed once
+    compiled)."""
+    if _last_displayed[0] is not tape:
+        _last_displayed[:] = [tape, _seen(tape)]
+    return _last_displayed[1]
+
+
+def _seen(tape: Tape) -> tuple:
     """How the learner sees each step: (shown, written). `shown[i]` is how step i reads
     as a term: named steps, inputs and constants as written; a step the program leaves
     unnamed (v3 = a*x inside q = a*x + b*y) by its expression, in parentheses when infix.
@@ -305,21 +319,28 @@ def _gate(q: Question, p) -> str:
     """The gate a slip is at, as the learner reads the program ("q = a*x + b*y + c" for
     a named step, "a * x (inside q)" for a step the program leaves unnamed)."""
     label = p.facts.get("node")
-    i = next((k for k in range(len(q.tape)) if q.tape.label(k) == label), None)
+    tape = q.tape
+    i = next((k for k in range(len(tape)) if tape.label(k) == label), None)
     if i is None:
         return p.facts.get("gate", "")
-    shown, written = _displayed(q.tape)
-    if q.tape.steps[i].name is not None:
+    shown, written = _displayed(tape)
+    if tape.steps[i].name is not None:
         return f"{shown[i]} = {written[i]}"
-    owner = next(
-        (
-            k
-            for k in range(i + 1, len(q.tape))
-            if q.tape.steps[k].name is not None and _computed_on_the_way(q.tape, k)[i]
-        ),
-        None,
-    )
-    return written[i] + (f" (inside {q.tape.label(owner)})" if owner is not None else "")
+    owner = _first_named_user(tape, i)
+    return written[i] + (f" (inside {tape.label(owner)})" if owner is not None else "")
+
+
+def _first_named_user(tape: Tape, i: int) -> Optional[int]:
+    """The first named step computed from step i (the one whose line holds it), or None:
+    one sweep up the tape from i, since a step's arguments always come before it."""
+    above = {i}
+    for k in range(i + 1, len(tape.steps)):
+        step = tape.steps[k]
+        if any(a in above for a in step.args):
+            if step.name is not None:
+                return k
+            above.add(k)
+    return None
 
 
 def _where(q: Question, ps: list) -> str:
