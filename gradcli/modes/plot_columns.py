@@ -84,15 +84,12 @@ def _power_with_wide_exponent(op):
     element, as the scalar kernels do. Only the base's partial is asked for (the exponent
     does not depend on the plotted input)."""
     forward, (dx, dc) = op.array
-    spread: dict = {}  # (the exponent's bits, the width) -> that array, never changed
 
     def wide(x, c):
-        if c.shape == x.shape:
-            return c
-        key = (c.tobytes(), x.shape)
-        if key not in spread:
-            spread[key] = np.full(x.shape, c.item(0))
-        return spread[key]
+        # Spread anew at each call, not kept: a program has as many exponents as steps,
+        # and the bisections sweep at many widths (filling an array costs far less than
+        # the pow calls on it).
+        return c if c.shape == x.shape else np.full(x.shape, c.item(0))
 
     return dataclasses.replace(
         op, array=(lambda x, c: forward(x, wide(x, c)), (lambda x, c, y: dx(x, wide(x, c), y), dc))
