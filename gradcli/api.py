@@ -151,7 +151,7 @@ class Result:
               tensor mode, where integer data, such as indices, has none)
     inputs    input name -> the value used (given, or the program's default)
     output    the output's name
-    steps     the backward trace, one BackwardStep per contribution (one `+=` line), in sweep order
+    steps     the backward trace, one BackwardStep per contribution (a line of the backward pass), in sweep order
     warnings  what the evaluation noticed (each also raised as a GradcliWarning)
     tensor    whether the program ran in tensor mode (arrays)
     """
