@@ -76,6 +76,9 @@ def _power_is_libm() -> bool:
 POWER_IS_LIBM = _power_is_libm()
 
 
+SPREAD_KEPT = 64  # exponents kept spread (see _power_with_wide_exponent)
+
+
 def _power_with_wide_exponent(op):
     """pow (ops.py's own array kernels) for a step whose exponent is the same number in
     every column: the exponent is spread to the base's width first. Given a one-element
@@ -84,12 +87,25 @@ def _power_with_wide_exponent(op):
     element, as the scalar kernels do. Only the base's partial is asked for (the exponent
     does not depend on the plotted input)."""
     forward, (dx, dc) = op.array
+    # The spread exponents, each at the widest sweep yet (a narrower sweep reads the
+    # start of it), the most recently used SPREAD_KEPT of them: a program may have as
+    # many exponents as steps, and a bounded few keep their memory within reach of the
+    # sweep's budget while x^2 everywhere is filled once.
+    spread: dict = {}  # the exponent's bits -> the array
 
     def wide(x, c):
-        # Spread anew at each call, not kept: a program has as many exponents as steps,
-        # and the bisections sweep at many widths (filling an array costs far less than
-        # the pow calls on it).
-        return c if c.shape == x.shape else np.full(x.shape, c.item(0))
+        if c.shape == x.shape:
+            return c
+        if x.ndim != 1:
+            return np.full(x.shape, c.item(0))
+        key, n = c.tobytes(), x.shape[0]
+        kept = spread.pop(key, None)
+        if kept is None or kept.shape[0] < n:
+            kept = np.full(n, c.item(0))
+        spread[key] = kept  # the most recently used last
+        if len(spread) > SPREAD_KEPT:
+            del spread[next(iter(spread))]
+        return kept[:n]
 
     return dataclasses.replace(
         op, array=(lambda x, c: forward(x, wide(x, c)), (lambda x, c, y: dx(x, wide(x, c), y), dc))
