@@ -8,73 +8,25 @@ from ..core.notation import Notation
 from ..modes.forward_mode import AGREE, compare
 from ..modes.gradcheck import SAMPLE_SEED, ArrayCheck
 from ..modes.study import Study
-from .evaluation import SCHEMA, _Nulls, _number, to_dict
+from .evaluation import SCHEMA, _Nulls, _number
 
 
 def study_dict(study: Study, grad_only: bool = False) -> dict:
-    tape = study.tape
-    plain = Notation(ascii_only=True)
-    if study.ev is not None:
-        doc = to_dict(study.ev, grad_only)
-        warnings = doc.pop("warnings")
-        warnings += [w for w in study.warnings if w not in warnings]
-    else:
-        warnings = list(study.warnings)
-        doc = {
-            "schema": SCHEMA,
-            "output": tape.output_name,
-            "value": _number(study.value, "the output value", warnings),
-            "inputs": dict(study.inputs),
-        }
-    out = tape.output_name
-    trace = study.trace
-    if trace is not None:
-        from .rows import tangent_rule
+    """The document as Python data: _study_entries' pairs, each list and the tangents
+    read whole (as evaluation.to_dict reads evaluation._entries)."""
+    from .jsonstream import Items, Members, Record
 
-        doc["mode"] = study.mode
-        doc["wrt"] = trace.wrt
-        doc["derivative"] = _number(trace.derivative, f"d{out}/d{trace.wrt}", warnings)
-        null = _Nulls()  # one warning for all the traces' non-finite numbers, not one each
-        doc["tangents"] = {
-            tape.step_id(i): null(t) for i, t in enumerate(trace.tangents[: tape.output + 1])
-        }
-        if not grad_only:
-            doc["forward_trace"] = [
-                {
-                    "id": tape.step_id(i),
-                    "label": tape.label(i),
-                    "expression": tape.expression(i),
-                    "value": null(trace.values[i]),
-                    "rule": tangent_rule(trace, i, plain),
-                    "tangent": null(trace.tangents[i]),
-                }
-                for i in range(tape.output + 1)
-                if not (tape.is_const(i) and tape.steps[i].name is None)
-            ]
-        if null.count:
-            warnings.append(
-                f"{null.count} numbers in tangents and forward_trace are infinite "
-                "or undefined; written as null (JSON has no such number)"
-            )
-        if study.ev is not None:
-            found = compare(trace, study.ev)
-            doc["agree"] = found.verdict == AGREE
-            # agree, rounding (apart by float rounding only), float-edge (an infinite slope
-            # or an overflow on the way) or mismatch (a bug; the command exits 3)
-            doc["agreement"] = found.verdict
-    if study.checks is not None:
-        doc["check"] = {c.name: _check_dict(c, f"d{out}/d{c.name}", warnings) for c in study.checks}
-    if study.partials is not None:
-        doc["symbolic"] = {
-            p.name: {
-                "formula": p.formula,
-                "value": _number(study.analytic[p.name], f"d{out}/d{p.name}", warnings),
-                "formula_value": p.value,
-                "simplified": p.simplified,
-            }
-            for p in study.partials
-        }
-    doc["warnings"] = list(dict.fromkeys(warnings))  # each warning once, in order
+    doc = {}
+    for key, value in _study_entries(study, grad_only):
+        if isinstance(value, Items):
+            encode = value.encode
+            if isinstance(encode, Record):
+                value = [dict(zip(encode.keys, v)) for v in value.items]
+            else:
+                value = list(value.items)
+        elif isinstance(value, Members):
+            value = dict(value.pairs)
+        doc[key] = value
     return doc
 
 
@@ -139,17 +91,16 @@ def _study_entries(study: Study, grad_only: bool):
     """study_dict's (key, value) pairs in order, its long lists and its tangents as
     iterators (jsonstream's Items and Members), "warnings" last, after them."""
     from .evaluation import NODE_KEYS, STEP_KEYS, _entries
-    from .jsonstream import Items, Members, Record
+    from .jsonstream import Items, Members, Record, encode_arrays
 
     tape = study.tape
     plain = Notation(ascii_only=True)
     if study.ev is not None:
         warnings: list = []
         for key, value in _entries(study.ev, grad_only):
-            if key == "nodes":
-                yield key, Items(value, Record(NODE_KEYS, 2))
-            elif key == "steps":
-                yield key, Items(value, Record(STEP_KEYS, 2))
+            if key in ("nodes", "steps"):  # tuples in key order, or dicts of arrays
+                keys = NODE_KEYS if key == "nodes" else STEP_KEYS
+                yield key, Items(value, encode_arrays if tape.tensor else Record(keys, 2))
             elif key == "warnings":  # the last: the lists above are written by now
                 warnings = value
             else:
@@ -197,6 +148,8 @@ def _study_entries(study: Study, grad_only: bool):
         if study.ev is not None:
             found = compare(trace, study.ev)
             yield "agree", found.verdict == AGREE
+            # agree, rounding (apart by float rounding only), float-edge (an infinite slope
+            # or an overflow on the way) or mismatch (a bug; the command exits 3)
             yield "agreement", found.verdict
     if study.checks is not None:
         yield (
